@@ -1,0 +1,48 @@
+// swift-tools-version: 6.1
+//
+// umlab: a guest Linux kernel in Swift that runs unmodified Linux programs, after User-mode Linux.
+//
+// Module graph (kept small on purpose; a debug build must stay quick on 2 cores):
+//
+//   LinuxABI      guest-visible constants and types (errno, signals, flags), no host access
+//   CHost/HostOS  the only code that touches the host (ptrace, waitpid, process_vm_*, raw syscalls)
+//   GuestKernel   the architecture-neutral kernel and the backend protocol; never names an ISA
+//   CCapstone/Capstone   libcapstone (system library) and its Swift wrapper
+//   arch/<isa>    one folder per instruction set: backend, syscall table, signal frame
+//   umlab         the command line; registers the backends
+import PackageDescription
+
+let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "umlab",
+    products: [
+        .executable(name: "umlab", targets: ["umlab"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "LinuxABI", swiftSettings: v5),
+        .target(name: "CHost"),
+        .target(name: "HostOS", dependencies: ["CHost", "LinuxABI"], swiftSettings: v5),
+        .target(name: "GuestKernel", dependencies: ["LinuxABI", "HostOS"], swiftSettings: v5),
+        .systemLibrary(
+            name: "CCapstone", path: "Sources/CCapstone", pkgConfig: "capstone",
+            providers: [.apt(["libcapstone-dev"])]),
+        .target(name: "Capstone", dependencies: ["CCapstone"], swiftSettings: v5),
+        .target(
+            name: "ArchX86_64", dependencies: ["GuestKernel", "HostOS", "Capstone"],
+            path: "arch/x86_64/Sources", swiftSettings: v5),
+        .executableTarget(
+            name: "umlab",
+            dependencies: [
+                "GuestKernel", "ArchX86_64", "Capstone",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: v5),
+        .testTarget(
+            name: "UmlabTests", dependencies: ["GuestKernel", "LinuxABI", "HostOS"],
+            swiftSettings: v5),
+    ]
+)

@@ -1,0 +1,176 @@
+#define _GNU_SOURCE
+#include "chost.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+_Static_assert(CH_O_PATH == O_PATH, "O_PATH");
+_Static_assert(CH_SYS_getdents64 == SYS_getdents64, "getdents64");
+_Static_assert(CH_SYS_getrandom == SYS_getrandom, "getrandom");
+_Static_assert(sizeof(ch_x86_regs) == sizeof(struct user_regs_struct), "user_regs_struct layout");
+_Static_assert(sizeof(ch_x86_fpregs) == sizeof(struct user_fpregs_struct), "user_fpregs_struct layout");
+
+long ch_ptrace(long request, pid_t pid, uint64_t addr, uint64_t data) {
+    return ptrace((enum __ptrace_request)request, pid, (void *)addr, (void *)data);
+}
+
+long ch_ptrace_getregs(pid_t pid, ch_x86_regs *regs) { return ptrace(PTRACE_GETREGS, pid, 0, regs); }
+long ch_ptrace_setregs(pid_t pid, const ch_x86_regs *regs) { return ptrace(PTRACE_SETREGS, pid, 0, regs); }
+long ch_ptrace_getfpregs(pid_t pid, ch_x86_fpregs *regs) { return ptrace(PTRACE_GETFPREGS, pid, 0, regs); }
+long ch_ptrace_setfpregs(pid_t pid, const ch_x86_fpregs *regs) { return ptrace(PTRACE_SETFPREGS, pid, 0, regs); }
+
+long ch_ptrace_getsiginfo(pid_t pid, int *signo, int *code, uint64_t *addr) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    long r = ptrace(PTRACE_GETSIGINFO, pid, 0, &info);
+    if (r < 0) return r;
+    *signo = info.si_signo;
+    *code = info.si_code;
+    *addr = (uint64_t)(uintptr_t)info.si_addr;
+    return 0;
+}
+
+pid_t ch_spawn_traced(int exec_fd, long options) {
+    int go[2];
+    if (pipe2(go, O_CLOEXEC) < 0) return -1;
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(go[0]);
+        close(go[1]);
+        errno = e;
+        return -1;
+    }
+    if (pid == 0) {
+        // Child of a multi-threaded process: async-signal-safe calls only from here on.
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        setpgid(0, 0);
+        char byte;
+        ssize_t n;
+        do { n = read(go[0], &byte, 1); } while (n < 0 && errno == EINTR);
+        if (n != 1) _exit(127);
+        // No host descriptor survives into the guest's host process.
+        syscall(SYS_close_range, 0, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+        char *const argv[] = {"umlab-guest", NULL};
+        char *const envp[] = {NULL};
+        syscall(SYS_execveat, exec_fd, "", argv, envp, AT_EMPTY_PATH);
+        _exit(127);
+    }
+    close(go[0]);
+    if (ptrace(PTRACE_SEIZE, pid, 0, (void *)options) < 0) {
+        int e = errno;
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, __WALL);
+        close(go[1]);
+        errno = e;
+        return -1;
+    }
+    ssize_t n;
+    do { n = write(go[1], "g", 1); } while (n < 0 && errno == EINTR);
+    close(go[1]);
+    return pid;
+}
+
+pid_t ch_wait(pid_t pid, int *status, int extra_flags) {
+    return waitpid(pid, status, __WALL | extra_flags);
+}
+
+long ch_process_vm_read(pid_t pid, void *local, uint64_t remote, uint64_t len) {
+    struct iovec l = {local, len};
+    struct iovec r = {(void *)remote, len};
+    return process_vm_readv(pid, &l, 1, &r, 1, 0);
+}
+
+long ch_process_vm_write(pid_t pid, const void *local, uint64_t remote, uint64_t len) {
+    struct iovec l = {(void *)local, len};
+    struct iovec r = {(void *)remote, len};
+    return process_vm_writev(pid, &l, 1, &r, 1, 0);
+}
+
+long ch_syscall6(long nr, long a, long b, long c, long d, long e, long f) {
+    return syscall(nr, a, b, c, d, e, f);
+}
+
+int ch_openat(int dirfd, const char *path, int flags, unsigned mode) {
+    return openat(dirfd, path, flags, mode);
+}
+
+int ch_open_beneath(int dirfd, const char *path, int flags, unsigned mode) {
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = (uint64_t)flags;
+    how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
+
+int ch_ioctl(int fd, unsigned long request, void *arg) { return ioctl(fd, request, arg); }
+
+int ch_memfd(const char *name, int executable) {
+    unsigned flags = MFD_CLOEXEC | (executable ? 0 : MFD_ALLOW_SEALING);
+    return memfd_create(name, flags);
+}
+
+int ch_pin_to_cpu(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set);
+}
+
+int ch_current_cpu(void) { return sched_getcpu(); }
+
+int ch_fcntl_int(int fd, int cmd, int arg) { return fcntl(fd, cmd, arg); }
+
+static timer_t tick_timer;
+static void tick_handler(int signo) { (void)signo; }
+
+int ch_tick_init(int signo) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = tick_handler;  // no SA_RESTART: the point is to interrupt waitpid/poll
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(signo, &sa, NULL) < 0) return -1;
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_THREAD_ID;
+    ev.sigev_signo = signo;
+    ev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+    return timer_create(CLOCK_MONOTONIC, &ev, &tick_timer);
+}
+
+int ch_tick_arm(int64_t ns) {
+    struct itimerspec it;
+    memset(&it, 0, sizeof it);
+    if (ns > 0) {
+        it.it_value.tv_sec = ns / 1000000000;
+        it.it_value.tv_nsec = ns % 1000000000;
+    }
+    return timer_settime(tick_timer, 0, &it, NULL);
+}
+
+long ch_raise_nofile(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) return -1;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0) return -1;
+    return (long)rl.rlim_cur;
+}

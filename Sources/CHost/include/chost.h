@@ -1,0 +1,70 @@
+// CHost: the C side of umlab's host layer.
+//
+// Swift cannot call variadic C functions (ptrace, syscall, ioctl, open with a mode), cannot see
+// the struct layouts behind <sys/user.h>, and must not run in the child of a fork of a
+// multi-threaded process. Those few things live here, each as a small fixed-signature function.
+// Every function returns -1 (or a negative value) with errno set on failure, like the libc call
+// it wraps; the Swift side (HostOS) turns that into a typed error and retries EINTR.
+#ifndef CHOST_H
+#define CHOST_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/// Host constants Swift's Glibc module does not export (checked against the headers in chost.c).
+enum { CH_O_PATH = 010000000, CH_SYS_getdents64 = 217, CH_SYS_getrandom = 318 };
+
+/// x86-64 general registers in the layout of `struct user_regs_struct` (PTRACE_GETREGS).
+typedef struct {
+    uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
+    uint64_t rax, rcx, rdx, rsi, rdi, orig_rax, rip, cs, eflags, rsp, ss;
+    uint64_t fs_base, gs_base, ds, es, fs, gs;
+} ch_x86_regs;
+
+/// x86-64 FXSAVE area as returned by PTRACE_GETFPREGS (512 bytes).
+typedef struct {
+    uint8_t bytes[512];
+} ch_x86_fpregs;
+
+long ch_ptrace(long request, pid_t pid, uint64_t addr, uint64_t data);
+long ch_ptrace_getregs(pid_t pid, ch_x86_regs *regs);
+long ch_ptrace_setregs(pid_t pid, const ch_x86_regs *regs);
+long ch_ptrace_getfpregs(pid_t pid, ch_x86_fpregs *regs);
+long ch_ptrace_setfpregs(pid_t pid, const ch_x86_fpregs *regs);
+/// PTRACE_GETSIGINFO, reduced to what the kernel needs: signo, code, errno and the fault address.
+long ch_ptrace_getsiginfo(pid_t pid, int *signo, int *code, uint64_t *addr);
+
+/// Spawns a host process that will become a guest's first thread.
+///
+/// fork(); in the child (async-signal-safe calls only): new process group, parent-death signal,
+/// empty signal mask, wait for the tracer on a pipe, mark every descriptor close-on-exec, then
+/// execveat(exec_fd, "", AT_EMPTY_PATH). The parent PTRACE_SEIZEs the child with `options`
+/// before letting it go, so the exec is reported as PTRACE_EVENT_EXEC. Returns the child's pid.
+pid_t ch_spawn_traced(int exec_fd, long options);
+
+/// waitpid(pid, status, __WALL | extra). Not retried on EINTR (the tick uses EINTR to preempt).
+pid_t ch_wait(pid_t pid, int *status, int extra_flags);
+
+long ch_process_vm_read(pid_t pid, void *local, uint64_t remote, uint64_t len);
+long ch_process_vm_write(pid_t pid, const void *local, uint64_t remote, uint64_t len);
+
+long ch_syscall6(long nr, long a, long b, long c, long d, long e, long f);
+int ch_openat(int dirfd, const char *path, int flags, unsigned mode);
+/// openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS: the host-side
+/// half of hostfs confinement. `path` must be relative to `dirfd`.
+int ch_open_beneath(int dirfd, const char *path, int flags, unsigned mode);
+int ch_ioctl(int fd, unsigned long request, void *arg);
+int ch_memfd(const char *name, int executable);
+int ch_pin_to_cpu(int cpu);
+int ch_current_cpu(void);
+int ch_fcntl_int(int fd, int cmd, int arg);
+
+/// The scheduler tick: a one-shot POSIX timer that sends a signal to the calling thread only.
+/// Its handler does nothing but interrupt the blocking call in progress (waitpid, poll) with EINTR.
+int ch_tick_init(int signo);
+int ch_tick_arm(int64_t nanoseconds);
+
+/// Raises the soft RLIMIT_NOFILE to the hard limit; returns the new limit.
+long ch_raise_nofile(void);
+
+#endif

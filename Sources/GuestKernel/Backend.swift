@@ -1,0 +1,174 @@
+import LinuxABI
+
+// The backend protocol: what the architecture-neutral kernel asks of an instruction set.
+//
+// A backend runs guest code and hands control back to the kernel at a trap; it owns the guest's
+// registers and address spaces. The kernel owns everything else: processes, memory maps (VMAs),
+// files, signals. The shape follows gVisor's platform interface: a small set of operations,
+// each documented with its preconditions, and nothing here names a particular ISA.
+
+/// How guest processes are isolated from the kernel and from each other.
+///
+/// A first-class parameter of every backend, because comparing modes on the same workload is
+/// what umlab is for.
+public enum IsolationMode: String, CaseIterable, Sendable, CustomStringConvertible {
+    /// Separate kernel address space: the kernel's memory is never mapped into a guest.
+    case skas
+    /// Traced thread: the historical UML mode; the kernel's guest-visible state is mapped,
+    /// writable, into every guest.
+    case tt
+    /// A seccomp filter traps guest syscalls (x86-64 only).
+    case seccomp
+    public var description: String { rawValue }
+}
+
+/// Why guest code stopped running and came back to the kernel.
+public enum Trap: Equatable, Sendable {
+    /// The guest made a system call; its number and arguments are in the context.
+    case syscall
+    /// A synchronous fault the kernel must turn into a guest signal.
+    case fault(Signal, code: Int32, address: UInt64)
+    /// The time slice ended (the scheduler tick fired) before the guest trapped.
+    case preempted
+    /// The host side of the guest disappeared (killed from outside umlab, for instance).
+    case lost(String)
+}
+
+/// What a mapping is backed by.
+public enum MapBacking {
+    /// Zero-filled memory.
+    case anonymous
+    /// A host file umlab holds open (a hostfs file or a tmpfs memory file), from `offset`.
+    case file(HostFileRef, offset: UInt64)
+}
+
+/// A host descriptor the kernel keeps open, with a description for diagnostics. The backend
+/// may map it into a guest (x86-64: through /proc/<umlab>/fd/<n>) but never hands it to one.
+public struct HostFileRef {
+    public let fd: Int32
+    public let writable: Bool
+    public init(fd: Int32, writable: Bool) { self.fd = fd; self.writable = writable }
+}
+
+/// A guest address space: page mappings plus copy in/out. The kernel's `MemoryMap` keeps the
+/// VMA list and calls these to make the backend's view match.
+public protocol AddressSpace: AnyObject {
+    /// Maps `length` bytes at `address` (page aligned), replacing whatever was there.
+    func map(_ address: UInt64, length: UInt64, protection: Protection, shared: Bool, backing: MapBacking) throws(LinuxErrno)
+    /// Removes mappings in the range; unmapped pages in it are not an error.
+    func unmap(_ address: UInt64, length: UInt64) throws(LinuxErrno)
+    /// Changes the protection of mapped pages in the range.
+    func protect(_ address: UInt64, length: UInt64, protection: Protection) throws(LinuxErrno)
+    /// Discards the contents of private pages (MADV_DONTNEED): they read back as zero or file data.
+    func discard(_ address: UInt64, length: UInt64) throws(LinuxErrno)
+    /// Copies guest memory at `address` into `buffer`. EFAULT if any byte is not readable.
+    func read(_ address: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno)
+    /// Copies `buffer` into guest memory at `address`. EFAULT if any byte is not writable.
+    func write(_ address: UInt64, from buffer: UnsafeRawBufferPointer) throws(LinuxErrno)
+}
+
+/// Where a freshly loaded program starts.
+public struct ProgramStart {
+    public var entry: UInt64
+    public var stackPointer: UInt64
+    /// Start of the program's dynamic loader, or its own load bias; some ISAs pass it in a register.
+    public var interpreterBase: UInt64
+    public init(entry: UInt64, stackPointer: UInt64, interpreterBase: UInt64) {
+        self.entry = entry; self.stackPointer = stackPointer; self.interpreterBase = interpreterBase
+    }
+}
+
+/// The six raw argument registers of a system call.
+public struct SyscallArguments {
+    public var a0: UInt64, a1: UInt64, a2: UInt64, a3: UInt64, a4: UInt64, a5: UInt64
+    public init(_ a0: UInt64, _ a1: UInt64, _ a2: UInt64, _ a3: UInt64, _ a4: UInt64, _ a5: UInt64) {
+        (self.a0, self.a1, self.a2, self.a3, self.a4, self.a5) = (a0, a1, a2, a3, a4, a5)
+    }
+    @inline(__always) public subscript(i: Int) -> UInt64 {
+        switch i { case 0: a0; case 1: a1; case 2: a2; case 3: a3; case 4: a4; default: a5 }
+    }
+}
+
+/// What the kernel needs to place a signal handler's frame.
+public struct SignalDelivery {
+    public var signal: Signal
+    public var info: SignalInfo
+    public var handler: UInt64
+    public var flags: UInt64
+    public var restorer: UInt64
+    /// The mask to restore when the handler returns (saved in the frame).
+    public var savedMask: SignalSet
+    /// The alternate stack to run on, if the handler asked for one and it is not already in use.
+    public var alternateStack: (base: UInt64, size: UInt64)?
+    /// The sigaltstack settings saved into the frame's uc_stack.
+    public var savedAltStack: AltStack
+}
+
+/// One guest thread's execution state on a backend.
+///
+/// Preconditions (all methods): called from the kernel's thread, with the guest stopped.
+public protocol ExecutionContext: AnyObject {
+    /// The address space this thread runs in.
+    var addressSpace: any AddressSpace { get }
+
+    /// Runs guest code until it traps back to the kernel. `sliceNanoseconds` > 0 bounds the run
+    /// (the result is then `.preempted`); 0 means run until the guest traps by itself.
+    func run(sliceNanoseconds: Int64) -> Trap
+
+    /// Number and arguments of the system call the thread stopped at.
+    /// Precondition: the last trap was `.syscall`.
+    var syscallNumber: Int { get }
+    var syscallArguments: SyscallArguments { get }
+    /// Completes the system call with a value (`.success`) or an error.
+    func setSyscallResult(_ result: Result<UInt64, LinuxErrno>)
+    /// Arranges for the interrupted system call to run again when the thread resumes
+    /// (SA_RESTART, or a blocking call re-issued after a stop).
+    func restartSyscall()
+
+    var instructionPointer: UInt64 { get }
+    var stackPointer: UInt64 { get }
+
+    /// Creates a thread in a copy of this address space (fork) or in the same one (`sharesMemory`).
+    /// The child resumes where the parent made the call, with the call returning 0.
+    func clone(sharesMemory: Bool, stack: UInt64?, threadPointer: UInt64?) throws(LinuxErrno) -> any ExecutionContext
+    /// Replaces this thread's address space with a fresh, empty one (execve).
+    /// Other contexts that shared the old one keep it.
+    func replaceAddressSpace() throws(LinuxErrno)
+    /// Sets the registers so the thread starts a freshly loaded program.
+    func start(_ program: ProgramStart)
+    /// Sets the thread pointer (TLS) register.
+    func setThreadPointer(_ value: UInt64)
+
+    /// Builds a signal frame on the guest stack and points the thread at the handler.
+    func deliverSignal(_ delivery: SignalDelivery) throws(LinuxErrno)
+    /// rt_sigreturn: restores the registers saved in the frame at the stack pointer and returns
+    /// the signal mask saved with them (and the saved alternate stack).
+    func returnFromSignal() throws(LinuxErrno) -> (mask: SignalSet, altStack: AltStack)
+
+    /// Frees the host resources of this thread (kills its host process, for ptrace).
+    func terminate()
+
+    /// Registers and the faulting instruction, for a crash report.
+    func crashReport() -> String
+}
+
+/// One instruction set. Registered with the kernel by the command line; the kernel picks one by
+/// the ELF machine number of the program it runs.
+public protocol Backend: AnyObject {
+    /// Short name used on the command line (`--backend NAME`).
+    var name: String { get }
+    /// ELF e_machine this backend runs.
+    var elfMachine: UInt16 { get }
+    /// Guest data model and the ISA's syscall table.
+    var abi: GuestABI { get }
+    /// The isolation modes this backend implements.
+    var supportedModes: [IsolationMode] { get }
+    /// The lowest and one past the highest address a guest may map.
+    var userAddressRange: Range<UInt64> { get }
+    /// Creates the first thread of the first process, in an empty address space.
+    func makeInitialContext(mode: IsolationMode, kernel: Kernel) throws(LinuxErrno) -> any ExecutionContext
+    /// Disassembles one instruction at `address` from `bytes`, for crash reports and `disasm`.
+    func disassemble(_ bytes: [UInt8], address: UInt64) -> (text: String, length: Int)?
+    /// Counters the backend keeps (host ptrace stops, injected syscalls ...), for --stats-json.
+    var counters: [String: UInt64] { get }
+}

@@ -1,0 +1,264 @@
+import HostOS
+import LinuxABI
+
+/// Why an exec failed, with the errno the guest gets and a sentence for the user.
+public struct ExecFailure: Error, CustomStringConvertible {
+    public var errno: LinuxErrno
+    public var reason: String
+    public var description: String { reason }
+}
+
+extension Kernel {
+    /// Loads a program and arranges for it to start (the loader half of execve).
+    ///
+    /// Everything that can fail for a bad file (not found, not ELF, wrong ISA, truncated) is
+    /// checked before the old address space is touched, so a failed execve returns to the caller.
+    func execute(_ task: Task, path: [UInt8], argv: [[UInt8]], envp: [[UInt8]]) throws(LinuxErrno) {
+        do {
+            try load(task, path: path, argv: argv, envp: envp, depth: 0)
+        } catch {
+            lastExecFailure = error
+            throw error.errno
+        }
+    }
+
+    private func openExecutable(_ task: Task, _ path: [UInt8]) throws(ExecFailure) -> (OpenFile, Location) {
+        let name = String(decoding: path, as: UTF8.self)
+        let loc: Location
+        do { loc = try vfs.resolve(path, base: task.fs.cwd, root: task.fs.root, followFinal: true) } catch {
+            throw ExecFailure(errno: error, reason: "\(name): \(error.message)")
+        }
+        if loc.inode.kind == .directory { throw ExecFailure(errno: .EACCES, reason: "\(name): is a directory") }
+        guard loc.inode.kind == .regular else { throw ExecFailure(errno: .EACCES, reason: "\(name): not a regular file") }
+        do {
+            let st = try loc.inode.stat()
+            if st.mode & 0o111 == 0 { throw ExecFailure(errno: .EACCES, reason: "\(name): permission denied (not executable)") }
+            let file = try loc.inode.open(flags: OpenFlags(rawValue: OpenFlags.readOnly), path: loc.path, kernel: self, task: task)
+            return (file, loc)
+        } catch let e as ExecFailure { throw e } catch {
+            throw ExecFailure(errno: error as? LinuxErrno ?? .EIO, reason: "\(name): \((error as? LinuxErrno)?.message ?? "cannot open")")
+        }
+    }
+
+    private func readFile(_ file: OpenFile, _ offset: UInt64, _ count: Int) throws(LinuxErrno) -> [UInt8] {
+        var buf = [UInt8](repeating: 0, count: count)
+        let n = try typedErrno { try buf.withUnsafeMutableBytes { p in try file.read(into: p, at: Int64(offset)) } }
+        return Array(buf[0..<n])
+    }
+
+    private func parse(_ file: OpenFile, name: String) throws(ExecFailure) -> ELFImage {
+        let image: ELFImage
+        do {
+            image = try ELFImage.parse { (o, n) throws(LinuxErrno) in try readFile(file, o, n) }
+        } catch {
+            throw ExecFailure(errno: .ENOEXEC, reason: "\(name): \(error)")
+        }
+        guard image.machine == backend.elfMachine else {
+            throw ExecFailure(errno: .ENOEXEC, reason: "\(name): ELF for \(elfMachineName(image.machine)), but this guest runs \(backend.name)")
+        }
+        guard image.is64 == (abi.wordSize == 8), image.bigEndian == abi.bigEndian else {
+            throw ExecFailure(errno: .ENOEXEC, reason: "\(name): wrong ELF class or byte order for \(backend.name)")
+        }
+        return image
+    }
+
+    private func load(_ task: Task, path: [UInt8], argv: [[UInt8]], envp: [[UInt8]], depth: Int) throws(ExecFailure) {
+        let name = String(decoding: path, as: UTF8.self)
+        let (file, loc) = try openExecutable(task, path)
+        defer { file.release() }
+        let head = (try? readFile(file, 0, 256)) ?? []
+        // "#!interpreter [argument]" scripts.
+        if head.starts(with: [0x23, 0x21]) {
+            guard depth < 4 else { throw ExecFailure(errno: .ELOOP, reason: "\(name): too many script interpreters") }
+            let line = head.dropFirst(2).prefix { $0 != 0x0a }
+            let trimmed = line.split(maxSplits: 1, omittingEmptySubsequences: true, whereSeparator: { $0 == 0x20 || $0 == 0x09 })
+            guard let interp = trimmed.first else { throw ExecFailure(errno: .ENOEXEC, reason: "\(name): empty #! line") }
+            var newArgv: [[UInt8]] = [Array(interp)]
+            if trimmed.count > 1 {
+                var arg = Array(trimmed[1])
+                while let l = arg.last, l == 0x20 || l == 0x09 || l == 0x0d { arg.removeLast() }
+                newArgv.append(arg)
+            }
+            newArgv.append(path)
+            newArgv += argv.dropFirst()
+            try load(task, path: Array(interp), argv: newArgv, envp: envp, depth: depth + 1)
+            return
+        }
+        let image = try parse(file, name: name)
+        var interpFile: OpenFile?
+        var interpImage: ELFImage?
+        if let ip = image.interpreter {
+            let (f, _) = try openExecutable(task, Array(ip.utf8))
+            interpFile = f
+            interpImage = try parse(f, name: ip)
+            guard interpImage!.type == .shared || interpImage!.type == .executable else {
+                throw ExecFailure(errno: .ELIBBAD, reason: "\(ip): bad interpreter")
+            }
+        }
+        defer { interpFile?.release() }
+
+        // Point of no return: from here a failure kills the process.
+        do {
+            try replaceImage(task)
+            let mm = task.mm
+            let bias = image.type == .shared ? etDynBase(image) : 0
+            let mainEnd = try mapImage(image, file: file, bias: bias, mm: mm, name: loc.path)
+            mm.brkStart = mainEnd
+            mm.brk = mainEnd
+            var interpBase: UInt64 = 0
+            var entry = image.entry &+ bias
+            if let interpImage, let interpFile {
+                let span = interpImage.span(pageSize: mm.pageSize)
+                let size = span.high - span.low
+                guard let base = mm.findFree(size) else { throw LinuxErrno.ENOMEM }
+                let ibias = interpImage.type == .shared ? base &- span.low : 0
+                _ = try mapImage(interpImage, file: interpFile, bias: ibias, mm: mm, name: interpFile.path)
+                interpBase = ibias
+                entry = interpImage.entry &+ ibias
+            }
+            let sp = try buildStack(task, image: image, bias: bias, interpBase: interpBase, execfn: path, argv: argv, envp: envp)
+            task.context.start(ProgramStart(entry: entry, stackPointer: sp, interpreterBase: interpBase))
+        } catch {
+            throw ExecFailure(errno: .ENOMEM, reason: "\(name): loading failed: \(error)")
+        }
+
+        // The new program's process state.
+        let process = task.process
+        process.commandLine = argv
+        process.environment = envp
+        process.executablePath = loc.path
+        process.comm = String(String(decoding: path.split(separator: UInt8(ascii: "/")).last ?? [], as: UTF8.self).prefix(15))
+        task.files.closeOnExec()
+        if task.handlers.actions.count > 0 {
+            let h = task.handlers.copy()
+            h.resetForExec()
+            task.handlers = h
+        }
+        task.altStack = AltStack()
+        task.clearChildTID = 0
+        task.robustList = 0
+        stats.execs += 1
+        releaseVforkParent(task)
+    }
+
+    /// Gives the task a fresh address space and makes it the only thread of its process.
+    private func replaceImage(_ task: Task) throws(LinuxErrno) {
+        for t in task.process.threads where t !== task {
+            reapThread(t)
+        }
+        try task.context.replaceAddressSpace()
+        task.mm.users -= 1
+        if task.mm.users == 0 { task.mm.reset() }
+        task.mm = MemoryMap(space: task.context.addressSpace, userRange: backend.userAddressRange, pageSize: abi.pageSize)
+    }
+
+    /// Where a position-independent main program goes (Linux's ELF_ET_DYN_BASE: 2/3 of the space).
+    private func etDynBase(_ image: ELFImage) -> UInt64 {
+        let range = backend.userAddressRange
+        let base = (range.upperBound / 3 * 2) & ~UInt64(0xffff)
+        return base &- image.span(pageSize: abi.pageSize).low
+    }
+
+    /// Maps the PT_LOAD segments of `image` at `bias`; returns the page-aligned end (brk start).
+    private func mapImage(_ image: ELFImage, file: OpenFile, bias: UInt64, mm: MemoryMap, name: String) throws(LinuxErrno) -> UInt64 {
+        let page = mm.pageSize
+        var end: UInt64 = 0
+        for s in image.loads {
+            var prot: Protection = []
+            if s.flags & 4 != 0 { prot.insert(.read) }
+            if s.flags & 2 != 0 { prot.insert(.write) }
+            if s.flags & 1 != 0 { prot.insert(.execute) }
+            let vaddr = s.vaddr &+ bias
+            let start = vaddr & ~(page - 1)
+            let fileEnd = vaddr + s.fileSize
+            let memEnd = vaddr + s.memSize
+            let delta = vaddr - start
+            guard s.offset >= delta, (s.offset - delta) & (page - 1) == 0 else { throw .EINVAL }
+            if s.fileSize > 0 {
+                let mapEnd = mm.pageAlign(fileEnd)
+                let zeroTail = memEnd > fileEnd && fileEnd & (page - 1) != 0
+                let mapProt = zeroTail ? prot.union(.write) : prot
+                _ = try mm.map(address: start, length: mapEnd - start, protection: mapProt, fixed: true, shared: false,
+                               file: file, offset: s.offset - delta, name: name)
+                if zeroTail {
+                    try mm.write(fileEnd, [UInt8](repeating: 0, count: Int(mapEnd - fileEnd)))
+                    if mapProt != prot { try mm.protect(start, length: mapEnd - start, protection: prot) }
+                }
+            }
+            let anonStart = s.fileSize > 0 ? mm.pageAlign(fileEnd) : start
+            let anonEnd = mm.pageAlign(memEnd)
+            if anonEnd > anonStart {
+                _ = try mm.map(address: anonStart, length: anonEnd - anonStart, protection: prot, fixed: true, shared: false,
+                               file: nil, offset: 0, name: "")
+            }
+            end = max(end, anonEnd)
+        }
+        return end
+    }
+
+    /// Builds argc, argv, envp and the auxiliary vector at the top of a fresh stack.
+    private func buildStack(_ task: Task, image: ELFImage, bias: UInt64, interpBase: UInt64, execfn: [UInt8],
+                            argv: [[UInt8]], envp: [[UInt8]]) throws(LinuxErrno) -> UInt64 {
+        let mm = task.mm
+        let abi = self.abi
+        let word = UInt64(abi.wordSize)
+        let top = backend.userAddressRange.upperBound
+        let size = abi.stackSize
+        _ = try mm.map(address: top - size, length: size, protection: .rw, fixed: true, shared: false, file: nil, offset: 0, name: "[stack]")
+        mm.stackTop = top
+        mm.mmapBase = top - max(size, 128 << 20) - (1 << 20)
+
+        // Strings go at the very top, then the random bytes and platform name.
+        var sp = top - word
+        func push(_ bytes: [UInt8]) throws(LinuxErrno) -> UInt64 {
+            sp -= UInt64(bytes.count)
+            try mm.write(sp, bytes)
+            return sp
+        }
+        let execfnAddr = try push(execfn + [0])
+        var envAddrs: [UInt64] = []
+        for e in envp.reversed() { envAddrs.insert(try push(e + [0]), at: 0) }
+        mm.envStart = sp
+        var argAddrs: [UInt64] = []
+        for a in argv.reversed() { argAddrs.insert(try push(a + [0]), at: 0) }
+        mm.argStart = sp
+        mm.argEnd = envAddrs.first ?? execfnAddr
+        mm.envEnd = execfnAddr
+        let platformAddr = try push(Array(abi.machine.utf8) + [0])
+        sp &= ~15
+        var random = [UInt8](repeating: 0, count: 16)
+        try typedErrno { try random.withUnsafeMutableBytes { p in try Host.random(into: p) } }
+        let randomAddr = try push(random)
+
+        let phdr: UInt64
+        if let p = image.segments.first(where: { $0.type == ELFImage.PT_PHDR }) {
+            phdr = p.vaddr &+ bias
+        } else if let l = image.loads.first(where: { $0.offset <= image.phoff && image.phoff < $0.offset + $0.fileSize }) {
+            phdr = l.vaddr &+ (image.phoff - l.offset) &+ bias
+        } else {
+            phdr = 0
+        }
+        let c = task.process.credentials
+        var auxv: [(UInt64, UInt64)] = [
+            (3, phdr), (4, UInt64(image.phentsize)), (5, UInt64(image.phnum)), (6, abi.pageSize),
+            (7, interpBase), (8, 0), (9, image.entry &+ bias), (11, UInt64(c.uid)), (12, UInt64(c.euid)),
+            (13, UInt64(c.gid)), (14, UInt64(c.egid)), (15, platformAddr), (16, abi.hwcap), (17, 100),
+            (23, 0), (25, randomAddr), (26, abi.hwcap2), (31, execfnAddr),
+        ]
+        auxv = abi.extraAuxv + auxv
+        auxv.append((0, 0))
+
+        let count = 1 + argAddrs.count + 1 + envAddrs.count + 1 + auxv.count * 2
+        sp -= UInt64(count) * word
+        sp &= ~15
+        var e = GuestEncoder(abi)
+        e.word(UInt64(argAddrs.count))
+        for a in argAddrs { e.word(a) }
+        e.word(0)
+        for a in envAddrs { e.word(a) }
+        e.word(0)
+        for (k, v) in auxv { e.word(k); e.word(v) }
+        try mm.write(sp, e.bytes)
+        return sp
+    }
+}

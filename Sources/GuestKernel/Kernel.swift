@@ -1,0 +1,264 @@
+import HostOS
+import LinuxABI
+
+/// What the command line tells the kernel.
+public struct KernelConfig {
+    public var hostname = "umlab"
+    public var release = "6.1.0-umlab"
+    public var version = "#1 SMP PREEMPT umlab"
+    /// Host directory used as the guest's read-only root.
+    public var rootDirectory = "/"
+    public var mode = IsolationMode.skas
+    public var trace: TraceSink?
+    /// Time slice before a running guest is preempted when others are runnable.
+    public var sliceNanoseconds: Int64 = 10_000_000
+    public init() {}
+}
+
+/// Counters for --stats-json.
+public struct KernelStats {
+    public var syscalls: [String: UInt64] = [:]
+    public var unimplemented: [String: UInt64] = [:]
+    public var guestFaults: UInt64 = 0
+    public var signalsDelivered: UInt64 = 0
+    public var contextSwitches: UInt64 = 0
+    public var preemptions: UInt64 = 0
+    public var forks: UInt64 = 0
+    public var execs: UInt64 = 0
+}
+
+/// The guest kernel: processes, scheduler, signals and the syscall dispatcher.
+///
+/// It runs on one host thread and runs one guest thread at a time (a uniprocessor kernel, like
+/// UML's), so guest scheduling is deterministic and the ptrace backend's tracer and tracees can
+/// share one CPU.
+public final class Kernel {
+    public internal(set) var config: KernelConfig
+    public let backend: any Backend
+    public var abi: GuestABI { backend.abi }
+    public let vfs: VFS
+    public internal(set) var stats = KernelStats()
+    public let bootTime: UInt64
+    let syscallTable: SyscallTable
+
+    public internal(set) var tasks: [Int32: Task] = [:]
+    public internal(set) var processes: [Int32: Process] = [:]
+    var nextPID: Int32 = 1
+    var runQueue: [Task] = []
+    var blocked: [Task] = []
+    var current: Task?
+    /// The first process; when it exits, the guest system is over.
+    public private(set) var initProcess: Process?
+    var futexWaiters: [FutexKey: [Task]] = [:]
+    /// Exit status umlab returns (the init process's, encoded as the shell does).
+    public internal(set) var exitCode: Int32 = 0
+    /// Why the last exec failed, in words for the user (the CLI prints it for the first program).
+    public internal(set) var lastExecFailure: ExecFailure?
+    /// The console's foreground process group (tcsetpgrp).
+    var foregroundGroup: Int32?
+    /// Bounce buffer for the syscall path, reused to avoid an allocation per call.
+    var scratch = [UInt8](repeating: 0, count: 65536)
+
+    public init(config: KernelConfig, backend: any Backend) throws(LinuxErrno) {
+        self.config = config
+        self.backend = backend
+        syscallTable = backend.abi.syscalls
+        bootTime = Host.monotonicNanoseconds()
+        let root = try HostFS(hostPath: config.rootDirectory, device: 0x801)
+        vfs = VFS(root: root, source: config.rootDirectory)
+        let clock: () -> (Int64, Int64) = { (try? Host.clock(0)) ?? (0, 0) }
+        vfs.mount(DevFS(device: 0x5, kernel: self), at: "/dev", source: "devtmpfs")
+        vfs.mount(ProcFS(device: 0x4, kernel: self), at: "/proc", source: "proc")
+        vfs.mount(TmpFS(device: 0x1a, clock: clock), at: "/tmp", source: "tmpfs")
+        vfs.mount(TmpFS(device: 0x1b, clock: clock), at: "/dev/shm", source: "tmpfs")
+        Host.raiseFileLimit()
+    }
+
+    // MARK: Boot
+
+    /// Creates the init process running `path` with `argv` and `envp`.
+    public func boot(path: String, argv: [String], envp: [String]) throws(LinuxErrno) {
+        let context = try backend.makeInitialContext(mode: config.mode, kernel: self)
+        let mm = MemoryMap(space: context.addressSpace, userRange: backend.userAddressRange, pageSize: abi.pageSize)
+        let pid = allocatePID()
+        let process = Process(pid: pid, parent: nil, pgid: pid, sid: pid, startTime: Host.monotonicNanoseconds())
+        let files = FileTable()
+        let fs = FSContext(cwd: vfs.rootLocation, root: vfs.rootLocation)
+        let task = Task(tid: pid, process: process, context: context, mm: mm, files: files, fs: fs, handlers: SignalHandlers())
+        process.threads = [task]
+        tasks[pid] = task
+        processes[pid] = process
+        initProcess = process
+        // Standard input, output and error are umlab's.
+        let devConsole = try? vfs.locate("/dev/console").inode
+        for (fd, flags) in [(Int32(0), OpenFlags.readOnly), (1, OpenFlags.writeOnly), (2, OpenFlags.writeOnly)] {
+            let host = fd == 0 ? HostFD.standardInput : fd == 1 ? HostFD.standardOutput : HostFD.standardError
+            let f = ConsoleFile(input: .standardInput, output: host, flags: OpenFlags(rawValue: flags), path: "/dev/console", inode: devConsole)
+            try files.place(f, at: fd, closeOnExec: false)
+        }
+        try execute(task, path: Array(path.utf8), argv: argv.map { Array($0.utf8) }, envp: envp.map { Array($0.utf8) })
+        runQueue.append(task)
+    }
+
+    func allocatePID() -> Int32 {
+        while tasks[nextPID] != nil || processes[nextPID] != nil { nextPID = nextPID >= 4_194_303 ? 2 : nextPID + 1 }
+        defer { nextPID += 1 }
+        return nextPID
+    }
+
+    // MARK: The main loop
+
+    /// Runs the guest system until the init process exits; returns umlab's exit status.
+    public func run() -> Int32 {
+        try? Tick.install()
+        while let initProcess, !initProcess.zombie || !initProcess.threads.isEmpty {
+            guard let task = pickNext() else {
+                if !idle() { break }
+                continue
+            }
+            if task.state != .runnable { continue }
+            current = task
+            if task.retryCall {
+                // A blocked call whose wait ended: run it again before any guest code.
+                task.retryCall = false
+                dispatchSyscall(task)
+                continue
+            }
+            if !prepareToRun(task) { continue }
+            let others = !runQueue.isEmpty || !blocked.isEmpty
+            let slice: Int64 = others ? sliceFor(task) : 0
+            let trap = task.context.run(sliceNanoseconds: slice)
+            handle(trap, of: task)
+        }
+        shutdown()
+        return exitCode
+    }
+
+    /// How long `task` may run before the kernel looks at the others (sleepers' deadlines included).
+    func sliceFor(_ task: Task) -> Int64 {
+        var slice = config.sliceNanoseconds
+        let now = Host.monotonicNanoseconds()
+        for t in blocked {
+            if let d = t.wait?.deadline { slice = min(slice, Int64(d > now ? d - now : 1)) }
+            if t.wait?.hostFD != nil { slice = min(slice, 2_000_000) }
+        }
+        for p in processes.values { if let d = p.realTimer.deadline { slice = min(slice, Int64(d > now ? d - now : 1)) } }
+        return max(slice, 50_000)
+    }
+
+    /// The task to run next: the current one while it stays runnable, else the next in line.
+    func pickNext() -> Task? {
+        wakeReady()
+        if let c = current, c.state == .runnable, !needsReschedule { return c }
+        needsReschedule = false
+        if let c = current, c.state == .runnable, let i = runQueue.firstIndex(where: { $0 === c }) {
+            runQueue.remove(at: i)
+            runQueue.append(c)
+        }
+        guard let next = runQueue.first(where: { $0.state == .runnable }) else { return nil }
+        if next !== current { stats.contextSwitches += 1 }
+        return next
+    }
+    var needsReschedule = false
+
+    /// Moves blocked tasks whose condition now holds back to the run queue.
+    func wakeReady() {
+        if blocked.isEmpty && processes.values.allSatisfy({ $0.realTimer.deadline == nil }) { return }
+        let now = Host.monotonicNanoseconds()
+        fireTimers(now: now)
+        var still: [Task] = []
+        for t in blocked {
+            guard t.state == .blocked, let w = t.wait else { continue }
+            if w.ready() || (w.deadline.map { $0 <= now } ?? false) || hasDeliverableSignal(t) {
+                t.state = .runnable
+                t.wait = nil
+                t.retryCall = true
+                runQueue.append(t)
+                needsReschedule = true
+            } else {
+                still.append(t)
+            }
+        }
+        blocked = still
+    }
+
+    /// Nothing is runnable: sleep until a deadline passes or console input arrives.
+    /// Returns false when nothing could ever wake (a deadlock), which ends the run.
+    func idle() -> Bool {
+        var deadline: UInt64? = nil
+        var fds: [(fd: Int32, events: Int16)] = []
+        for t in blocked {
+            if let d = t.wait?.deadline { deadline = min(deadline ?? d, d) }
+            if let fd = t.wait?.hostFD, !fds.contains(where: { $0.fd == fd }) { fds.append((fd, 1)) }
+        }
+        for p in processes.values { if let d = p.realTimer.deadline { deadline = min(deadline ?? d, d) } }
+        if deadline == nil && fds.isEmpty {
+            // Every task waits on another guest task that can never run: a guest deadlock.
+            if blocked.isEmpty { return false }
+            Host.diagnostic("umlab: all guest processes are blocked; nothing can wake them")
+            return false
+        }
+        let now = Host.monotonicNanoseconds()
+        let timeout: Int32 = deadline.map { $0 <= now ? 0 : Int32(min((($0 - now) + 999_999) / 1_000_000, 1000)) } ?? 1000
+        _ = Host.poll(fds, timeoutMS: timeout)
+        return true
+    }
+
+    // MARK: Traps
+
+    func handle(_ trap: Trap, of task: Task) {
+        switch trap {
+        case .syscall:
+            dispatchSyscall(task)
+        case .fault(let sig, let code, let address):
+            stats.guestFaults += 1
+            var info = SignalInfo(signal: sig, code: code)
+            info.address = address
+            forceSignal(info, to: task)
+        case .preempted:
+            stats.preemptions += 1
+            needsReschedule = true
+        case .lost(let why):
+            Host.diagnostic("umlab: guest process \(task.tid) lost: \(why)")
+            exitTask(task, status: (Int32(Signal.SIGKILL.rawValue)), groupExit: true, bySignal: true)
+        }
+    }
+
+    /// Delivers pending signals and runs deferred work before a task runs; false if it can't run.
+    func prepareToRun(_ task: Task) -> Bool {
+        deliverSignals(task)
+        return task.state == .runnable
+    }
+
+    // MARK: Blocking
+
+    func block(_ task: Task, on condition: WaitCondition) {
+        task.state = .blocked
+        task.wait = condition
+        if let i = runQueue.firstIndex(where: { $0 === task }) { runQueue.remove(at: i) }
+        blocked.append(task)
+    }
+
+    func makeRunnable(_ task: Task) {
+        guard task.state == .blocked || task.state == .stopped else { return }
+        if let i = blocked.firstIndex(where: { $0 === task }) { blocked.remove(at: i) }
+        task.state = .runnable
+        task.wait = nil
+        task.retryCall = true
+        runQueue.append(task)
+    }
+
+    // MARK: Shutdown
+
+    func shutdown() {
+        for t in Array(tasks.values) {
+            t.context.terminate()
+        }
+        tasks.removeAll()
+        runQueue.removeAll()
+        blocked.removeAll()
+    }
+
+    /// Ends the whole guest system (the CLI's signal handlers, fatal errors).
+    public func killAll() { shutdown() }
+}

@@ -1,0 +1,215 @@
+import HostOS
+import LinuxABI
+
+/// One virtual memory area, as /proc/<pid>/maps shows it.
+public struct VMA {
+    public var start: UInt64
+    public var end: UInt64
+    public var protection: Protection
+    public var shared: Bool
+    /// The file mapped (nil for anonymous memory) and the file offset of `start`.
+    public var file: OpenFile?
+    public var offset: UInt64
+    /// "[heap]", "[stack]", or the file's path.
+    public var name: String
+    /// A shared anonymous mapping keeps its memory file here so fork and mremap see the same pages.
+    var sharedMemory: HostFileRef?
+
+    func slice(from s: UInt64, to e: UInt64) -> VMA {
+        var v = self
+        v.start = s; v.end = e
+        if file != nil || sharedMemory != nil { v.offset = offset + (s - start) }
+        return v
+    }
+}
+
+/// A guest address space as the kernel keeps it: the VMA list (the truth for /proc/self/maps,
+/// brk and fault classification) and the backend's address space that carries it out.
+public final class MemoryMap {
+    public let space: any AddressSpace
+    public private(set) var vmas: [VMA] = []
+    public let pageSize: UInt64
+    let userRange: Range<UInt64>
+    /// Top of the area mmap hands out addresses from, downwards.
+    var mmapBase: UInt64
+    public var brkStart: UInt64 = 0
+    public var brk: UInt64 = 0
+    /// The stack's VMA start and the top of the initial stack.
+    public var stackTop: UInt64 = 0
+    /// Tasks using this map (threads and vfork children); the last one out releases the files.
+    var users = 1
+    var argStart: UInt64 = 0, argEnd: UInt64 = 0, envStart: UInt64 = 0, envEnd: UInt64 = 0
+
+    public init(space: any AddressSpace, userRange: Range<UInt64>, pageSize: UInt64) {
+        self.space = space; self.userRange = userRange; self.pageSize = pageSize
+        mmapBase = userRange.upperBound
+    }
+
+    /// A copy for a forked child whose backend address space is `space`.
+    func fork(into space: any AddressSpace) -> MemoryMap {
+        let m = MemoryMap(space: space, userRange: userRange, pageSize: pageSize)
+        m.vmas = vmas; m.mmapBase = mmapBase; m.brkStart = brkStart; m.brk = brk; m.stackTop = stackTop
+        m.argStart = argStart; m.argEnd = argEnd; m.envStart = envStart; m.envEnd = envEnd
+        return m
+    }
+
+    @inline(__always) func pageAlign(_ v: UInt64) -> UInt64 { (v + pageSize - 1) & ~(pageSize - 1) }
+    @inline(__always) func pageTruncate(_ v: UInt64) -> UInt64 { v & ~(pageSize - 1) }
+
+    public func vma(containing address: UInt64) -> VMA? {
+        var lo = 0, hi = vmas.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if vmas[mid].end <= address { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < vmas.count && vmas[lo].start <= address ? vmas[lo] : nil
+    }
+
+    /// Finds `length` free bytes, below `mmapBase`, top-down (the x86-64 and PowerPC default).
+    func findFree(_ length: UInt64, below top: UInt64? = nil) -> UInt64? {
+        var ceiling = top ?? mmapBase
+        for v in vmas.reversed() {
+            if v.start >= ceiling { continue }
+            if v.end <= ceiling, ceiling - v.end >= length { return ceiling - length }
+            ceiling = min(ceiling, v.start)
+        }
+        if ceiling >= userRange.lowerBound + length { return ceiling - length }
+        return nil
+    }
+
+    func isFree(_ start: UInt64, _ length: UInt64) -> Bool {
+        !vmas.contains { $0.start < start + length && start < $0.end }
+    }
+
+    /// Records `vma` in the list, replacing what overlapped it. Does not touch the backend.
+    func insert(_ vma: VMA) {
+        remove(vma.start, vma.end)
+        let i = vmas.firstIndex { $0.start >= vma.end } ?? vmas.count
+        vmas.insert(vma, at: i)
+    }
+
+    /// Drops [start, end) from the list, splitting areas that straddle it.
+    func remove(_ start: UInt64, _ end: UInt64) {
+        var out: [VMA] = []
+        out.reserveCapacity(vmas.count + 1)
+        for v in vmas {
+            if v.end <= start || v.start >= end { out.append(v); continue }
+            if v.start < start { out.append(v.slice(from: v.start, to: start)) }
+            if v.end > end { out.append(v.slice(from: end, to: v.end)) }
+        }
+        vmas = out
+    }
+
+    /// mmap(2) after the arguments have been checked: chooses the address, maps it in the
+    /// backend and records it.
+    public func map(address hint: UInt64, length: UInt64, protection: Protection, fixed: Bool, noReplace: Bool = false,
+                    shared: Bool, file: OpenFile?, offset: UInt64, name: String? = nil) throws(LinuxErrno) -> UInt64 {
+        let len = pageAlign(length)
+        guard len > 0, len >= length else { throw .EINVAL }
+        var addr: UInt64
+        if fixed {
+            addr = hint
+            guard addr & (pageSize - 1) == 0 else { throw .EINVAL }
+            guard addr >= userRange.lowerBound, addr <= userRange.upperBound, len <= userRange.upperBound - addr else { throw .ENOMEM }
+            if noReplace && !isFree(addr, len) { throw .EEXIST }
+        } else if hint != 0, pageTruncate(hint) >= userRange.lowerBound, pageTruncate(hint) <= userRange.upperBound - len,
+                  isFree(pageTruncate(hint), len) {
+            addr = pageTruncate(hint)
+        } else {
+            guard let a = findFree(len) else { throw .ENOMEM }
+            addr = a
+        }
+        var backing = MapBacking.anonymous
+        var sharedMemory: HostFileRef?
+        if let file {
+            backing = .file(try file.mappable(writable: shared && protection.contains(.write)), offset: offset)
+        } else if shared {
+            let mem = try SharedAnonymousMemory.make(length: len)
+            sharedMemory = mem
+            backing = .file(mem, offset: 0)
+        }
+        try space.map(addr, length: len, protection: protection, shared: shared, backing: backing)
+        if let file { file.references += 1 }
+        insert(VMA(start: addr, end: addr + len, protection: protection, shared: shared, file: file,
+                   offset: file != nil ? offset : 0, name: name ?? file?.path ?? "", sharedMemory: sharedMemory))
+        return addr
+    }
+
+    public func unmap(_ address: UInt64, length: UInt64) throws(LinuxErrno) {
+        guard address & (pageSize - 1) == 0, length > 0 else { throw .EINVAL }
+        let end = pageAlign(address &+ length)
+        guard end > address else { throw .EINVAL }
+        try space.unmap(address, length: end - address)
+        remove(address, end)
+    }
+
+    public func protect(_ address: UInt64, length: UInt64, protection: Protection) throws(LinuxErrno) {
+        guard address & (pageSize - 1) == 0 else { throw .EINVAL }
+        let end = pageAlign(address &+ length)
+        guard end >= address else { throw .ENOMEM }
+        if end == address { return }
+        // Every page in the range must be mapped.
+        var cursor = address
+        for v in vmas where v.end > address && v.start < end {
+            if v.start > cursor { throw .ENOMEM }
+            if protection.contains(.write) && v.shared, let f = v.file, !f.flags.canWrite { throw .EACCES }
+            cursor = v.end
+        }
+        if cursor < end { throw .ENOMEM }
+        try space.protect(address, length: end - address, protection: protection)
+        var changed: [VMA] = []
+        for v in vmas where v.end > address && v.start < end {
+            var part = v.slice(from: max(v.start, address), to: min(v.end, end))
+            part.protection = protection
+            changed.append(part)
+        }
+        for part in changed { insert(part) }
+    }
+
+    /// Forgets every mapping (execve into a fresh address space).
+    func reset() {
+        for v in vmas { if let f = v.file { FileTable.drop(f) } }
+        vmas = []
+        mmapBase = userRange.upperBound
+    }
+
+    // MARK: Guest memory access
+
+    public func read(_ address: UInt64, count: Int) throws(LinuxErrno) -> [UInt8] {
+        if count == 0 { return [] }
+        guard count > 0, count < 1 << 30 else { throw .EFAULT }
+        var buf = [UInt8](repeating: 0, count: count)
+        try typedErrno { try buf.withUnsafeMutableBytes { p in try space.read(address, into: p) } }
+        return buf
+    }
+
+    public func write(_ address: UInt64, _ bytes: [UInt8]) throws(LinuxErrno) {
+        if bytes.isEmpty { return }
+        try typedErrno { try bytes.withUnsafeBytes { p in try space.write(address, from: p) } }
+    }
+
+    /// Reads a NUL-terminated string of at most `limit` bytes (ENAMETOOLONG past it).
+    public func readCString(_ address: UInt64, limit: Int = 4096) throws(LinuxErrno) -> [UInt8] {
+        var out: [UInt8] = []
+        var addr = address
+        while out.count < limit {
+            // Read up to the end of the page, so an unmapped next page is not touched.
+            let chunk = Int(min(UInt64(limit - out.count), pageSize - (addr & (pageSize - 1))))
+            let bytes = try read(addr, count: chunk)
+            if let z = bytes.firstIndex(of: 0) { return out + bytes[..<z] }
+            out += bytes
+            addr += UInt64(chunk)
+        }
+        throw .ENAMETOOLONG
+    }
+}
+
+/// Memory files behind MAP_SHARED|MAP_ANONYMOUS mappings, kept open for as long as umlab runs
+/// (a simplification: they are small and few in practice).
+enum SharedAnonymousMemory {
+    static func make(length: UInt64) throws(LinuxErrno) -> HostFileRef {
+        let fd = try HostFD.memory(name: "umlab-shmem")
+        try fd.truncate(Int64(length))
+        return HostFileRef(fd: fd.raw, writable: true)
+    }
+}

@@ -1,0 +1,150 @@
+import HostOS
+import LinuxABI
+
+// Signal generation and delivery. Signals are entirely the kernel's business: host signals never
+// reach guest handlers; the kernel decides, and asks the backend to build a handler frame.
+
+extension Kernel {
+    /// Sends a signal to a whole process (kill(2)); one of its threads that does not block it
+    /// will take it.
+    public func send(_ info: SignalInfo, to process: Process) {
+        guard !process.zombie, let any = process.threads.first else { return }
+        let sig = info.signal
+        if sig == .SIGCONT || sig == .SIGKILL { resume(process) }
+        if [.SIGSTOP, .SIGTSTP, .SIGTTIN, .SIGTTOU].contains(sig) { process.pending.discard(.SIGCONT) }
+        if sig == .SIGCONT { for s in [Signal.SIGSTOP, .SIGTSTP, .SIGTTIN, .SIGTTOU] { process.pending.discard(s) } }
+        // Ignored signals are dropped at once, unless blocked by every thread (they may be
+        // unblocked after the disposition changes, so Linux keeps them then).
+        if any.handlers.ignores(sig) && !process.threads.allSatisfy({ $0.signalMask.contains(sig) }) { return }
+        process.pending.add(info)
+        if sig == .SIGKILL { for t in process.threads { wakeForSignal(t) } ; return }
+        if let t = process.threads.first(where: { !$0.signalMask.contains(sig) }) { wakeForSignal(t) }
+    }
+
+    /// Sends a signal to one thread (tgkill(2), faults).
+    public func send(_ info: SignalInfo, to task: Task) {
+        if task.state == .dead { return }
+        if info.signal == .SIGKILL { send(info, to: task.process); return }
+        if task.handlers.ignores(info.signal) && !task.signalMask.contains(info.signal) { return }
+        task.pending.add(info)
+        wakeForSignal(task)
+    }
+
+    /// A synchronous fault: delivered even if blocked or ignored (Linux's force_sig): the
+    /// disposition is reset to default in that case, so the process dies as it would natively.
+    func forceSignal(_ info: SignalInfo, to task: Task) {
+        let i = Int(info.signal.rawValue)
+        if task.signalMask.contains(info.signal) || task.handlers.actions[i].handler == SignalHandlers.Action.ignoreHandler {
+            task.handlers.actions[i].handler = SignalHandlers.Action.defaultHandler
+            task.signalMask.remove(info.signal)
+        }
+        task.pending.add(info)
+        if let trace = config.trace {
+            trace.line(pid: task.tid, "--- \(info.signal) {si_code=\(info.code), si_addr=0x\(String(info.address, radix: 16))} ---")
+        }
+    }
+
+    func wakeForSignal(_ task: Task) {
+        if task.state == .blocked { needsReschedule = true }
+    }
+
+    func hasDeliverableSignal(_ task: Task) -> Bool {
+        let blockedMask = task.signalMask.rawValue
+        return (task.pending.set.rawValue | task.process.pending.set.rawValue) & ~blockedMask != 0
+    }
+
+    func resume(_ process: Process) {
+        guard process.stopped else { return }
+        process.stopped = false
+        process.continueReported = false
+        for t in process.threads where t.state == .stopped {
+            t.state = .runnable
+            runQueue.append(t)
+        }
+    }
+
+    /// Takes the next deliverable signal for `task`, thread-directed ones first.
+    func dequeueSignal(_ task: Task) -> SignalInfo? {
+        if let s = task.pending.take(notIn: task.signalMask) { return s }
+        return task.process.pending.take(notIn: task.signalMask)
+    }
+
+    /// Delivers what is pending to `task` before it runs: handlers get frames, default actions
+    /// are carried out. Stops when a handler frame has been set up (one per return to user mode,
+    /// as Linux does).
+    func deliverSignals(_ task: Task) {
+        while task.state == .runnable, let info = dequeueSignal(task) {
+            let sig = info.signal
+            let action = task.handlers.actions[Int(sig.rawValue)]
+            if action.handler == SignalHandlers.Action.ignoreHandler && !sig.isUncatchable { continue }
+            if action.handler == SignalHandlers.Action.defaultHandler || sig.isUncatchable {
+                switch sig.defaultAction {
+                case .ignore, .resume: continue
+                case .stop:
+                    stop(task.process, by: sig)
+                    return
+                case .terminate, .coreDump:
+                    if sig.defaultAction == .coreDump, info.code > 0, config.trace != nil || task.process === initProcess {
+                        reportCrash(task, info)
+                    }
+                    exitGroup(task, status: sig.rawValue | (sig.defaultAction == .coreDump ? 0x80 : 0), bySignal: true)
+                    return
+                }
+            }
+            // A handler: build the frame.
+            let restoreMask = task.savedMaskAfterSignal ?? task.signalMask
+            task.savedMaskAfterSignal = nil
+            var alt: (UInt64, UInt64)? = nil
+            if action.flags & SigActionFlags.onStack != 0, task.altStack.flags & AltStack.disable == 0,
+               !task.altStack.contains(task.context.stackPointer) {
+                alt = (task.altStack.base, task.altStack.size)
+            }
+            let delivery = SignalDelivery(signal: sig, info: info, handler: action.handler, flags: action.flags,
+                                          restorer: action.restorer, savedMask: restoreMask, alternateStack: alt,
+                                          savedAltStack: task.altStack)
+            do {
+                try task.context.deliverSignal(delivery)
+            } catch {
+                // No room for the frame (bad stack): the process dies of SIGSEGV, as on Linux.
+                exitGroup(task, status: Signal.SIGSEGV.rawValue | 0x80, bySignal: true)
+                return
+            }
+            stats.signalsDelivered += 1
+            if let trace = config.trace {
+                trace.line(pid: task.tid, "--- \(sig) {si_signo=\(sig), si_code=\(info.code), si_pid=\(info.senderPID)} ---")
+            }
+            if alt != nil && task.altStack.flags & AltStack.autoDisarm != 0 { task.altStack = AltStack() }
+            var newMask = task.signalMask
+            newMask.rawValue |= action.mask.rawValue
+            if action.flags & SigActionFlags.noDefer == 0 { newMask.insert(sig) }
+            task.signalMask = SignalSet(rawValue: newMask.rawValue & SignalSet.blockable.rawValue)
+            if action.flags & SigActionFlags.resetHand != 0 {
+                task.handlers.actions[Int(sig.rawValue)] = SignalHandlers.Action()
+            }
+            return
+        }
+    }
+
+    /// Job-control stop of a whole process; the parent learns of it through wait(WUNTRACED).
+    func stop(_ process: Process, by sig: Signal) {
+        process.stopped = true
+        process.stopReported = false
+        for t in process.threads where t.state == .runnable {
+            t.state = .stopped
+            if let i = runQueue.firstIndex(where: { $0 === t }) { runQueue.remove(at: i) }
+        }
+        if let parent = process.parent, let pt = parent.threads.first,
+           pt.handlers.actions[Int(Signal.SIGCHLD.rawValue)].flags & SigActionFlags.noChildStop == 0 {
+            var info = SignalInfo(signal: .SIGCHLD, code: SignalCode.CLD_STOPPED)
+            info.senderPID = process.pid
+            info.status = sig.rawValue
+            send(info, to: parent)
+        }
+    }
+
+    /// One line to the user when the init process (or any, when tracing) dies of a fault.
+    func reportCrash(_ task: Task, _ info: SignalInfo) {
+        Host.diagnostic("umlab: pid \(task.tid) (\(task.process.comm)) killed by \(info.signal) at address 0x\(String(info.address, radix: 16))")
+        Host.diagnostic(task.context.crashReport())
+    }
+}

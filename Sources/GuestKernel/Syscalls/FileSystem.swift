@@ -1,0 +1,442 @@
+import HostOS
+import LinuxABI
+
+// Path-based calls: open, stat, directories, links, permissions, working directory.
+
+extension CoreSyscalls {
+    /// The location a *at() call's dirfd names.
+    static func base(_ c: SyscallCall, _ dirfd: Int32) throws(LinuxErrno) -> Location {
+        if dirfd == At.fdCWD { return c.task.fs.cwd }
+        let f = try c.task.files.get(dirfd)
+        guard let inode = f.inode else { throw .ENOTDIR }
+        return Location(inode: inode, path: f.path)
+    }
+
+    static func resolve(_ c: SyscallCall, dirfd: Int32, path: [UInt8], follow: Bool, emptyPathOK: Bool = false) throws(LinuxErrno) -> Location {
+        if path.isEmpty {
+            guard emptyPathOK else { throw .ENOENT }
+            return try base(c, dirfd)
+        }
+        return try c.kernel.vfs.resolve(path, base: try base(c, dirfd), root: c.task.fs.root, followFinal: follow)
+    }
+
+    static func parent(_ c: SyscallCall, dirfd: Int32, path: [UInt8]) throws(LinuxErrno) -> (Location, String) {
+        let (dir, name, _) = try c.kernel.vfs.resolveParent(path, base: try base(c, dirfd), root: c.task.fs.root)
+        if name.isEmpty || name == "." || name == ".." { throw name.isEmpty ? .EEXIST : .EINVAL }
+        return (dir, name)
+    }
+
+    static func openat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try open(c, dirfd: c.int(0), path: try c.path(1), flags: c.abi.openFlagsFromGuest(c.uint(2)), mode: c.uint(3))
+    }
+    static func openLegacy(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try open(c, dirfd: At.fdCWD, path: try c.path(0), flags: c.abi.openFlagsFromGuest(c.uint(1)), mode: c.uint(2))
+    }
+    static func creat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try open(c, dirfd: At.fdCWD, path: try c.path(0), flags: OpenFlags(rawValue: OpenFlags.writeOnly).union([.create, .truncate]), mode: c.uint(1))
+    }
+
+    static func open(_ c: SyscallCall, dirfd: Int32, path: [UInt8], flags: OpenFlags, mode: UInt32) throws(LinuxErrno) -> SyscallOutcome {
+        let k = c.kernel
+        var loc: Location
+        if flags.contains(.tmpFile) { throw .EOPNOTSUPP }
+        if flags.contains(.create) {
+            let (dir, name, trailing) = try k.vfs.resolveParent(path, base: try base(c, dirfd), root: c.task.fs.root)
+            if trailing { throw .EISDIR }
+            if name.isEmpty { throw .EISDIR }
+            if let existing = try? dir.inode.lookup(name) {
+                if flags.contains(.exclusive) { throw .EEXIST }
+                let childPath = dir.child(name)
+                loc = Location(inode: k.vfs.enter(existing, at: childPath), path: childPath)
+                if existing.kind == .symlink {
+                    if flags.contains(.noFollow) { throw .ELOOP }
+                    loc = try k.vfs.resolve(path, base: try base(c, dirfd), root: c.task.fs.root, followFinal: true)
+                }
+                if loc.inode.kind == .directory { throw .EISDIR }
+            } else {
+                let inode = try dir.inode.create(name, kind: .regular, mode: mode & ~c.task.fs.umask & 0o7777, credentials: c.task.process.credentials)
+                loc = Location(inode: inode, path: dir.child(name))
+            }
+        } else {
+            loc = try k.vfs.resolve(path, base: try base(c, dirfd), root: c.task.fs.root, followFinal: !flags.contains(.noFollow))
+            if loc.inode.kind == .symlink && !flags.contains(.path) { throw .ELOOP }
+        }
+        if flags.contains(.directory) && loc.inode.kind != .directory { throw .ENOTDIR }
+        if loc.inode.kind == .directory && flags.canWrite { throw .EISDIR }
+        if loc.inode.kind == .regular && !flags.contains(.path) {
+            if flags.canWrite || flags.contains(.truncate), loc.inode.fs.readOnly { throw .EROFS }
+        }
+        let file = try loc.inode.open(flags: flags, path: loc.path, kernel: k, task: c.task)
+        if flags.contains(.truncate) && flags.canWrite && loc.inode.kind == .regular && !(loc.inode is TmpFile) {
+            try loc.inode.truncate(0)
+        }
+        let fd: Int32
+        do {
+            fd = try c.task.files.install(file, closeOnExec: flags.contains(.closeOnExec), limit: c.task.process.limits.openFiles)
+        } catch {
+            file.release()
+            throw error
+        }
+        return .int(Int(fd))
+    }
+
+    // MARK: stat
+
+    static func writeStat(_ c: SyscallCall, _ st: FileStat, to addr: UInt64) throws(LinuxErrno) -> SyscallOutcome {
+        try c.mm.write(addr, c.abi.encodeStat(st))
+        return .zero
+    }
+
+    static func fstat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try writeStat(c, try file(c, 0).stat(), to: c.word(1))
+    }
+    static func stat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try writeStat(c, try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true).inode.stat(), to: c.word(1))
+    }
+    static func lstat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try writeStat(c, try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: false).inode.stat(), to: c.word(1))
+    }
+    static func newfstatat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let flags = c.uint(3)
+        let path = try c.path(1)
+        let st: FileStat
+        if path.isEmpty && flags & At.emptyPath != 0 && c.int(0) != At.fdCWD {
+            st = try file(c, 0).stat()
+        } else {
+            st = try resolve(c, dirfd: c.int(0), path: path, follow: flags & At.symlinkNoFollow == 0, emptyPathOK: flags & At.emptyPath != 0).inode.stat()
+        }
+        return try writeStat(c, st, to: c.word(2))
+    }
+
+    static func statx(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let flags = c.uint(2)
+        let path = try c.path(1)
+        let st: FileStat
+        if path.isEmpty && flags & At.emptyPath != 0 && c.int(0) != At.fdCWD {
+            st = try file(c, 0).stat()
+        } else {
+            st = try resolve(c, dirfd: c.int(0), path: path, follow: flags & At.symlinkNoFollow == 0, emptyPathOK: flags & At.emptyPath != 0).inode.stat()
+        }
+        // struct statx: fixed little/big-endian layout of fixed-size fields, 256 bytes.
+        var e = GuestEncoder(c.abi)
+        e.u32(0x7ff)  // stx_mask: STATX_BASIC_STATS
+        e.u32(UInt32(st.blockSize))
+        e.u64(0)  // attributes
+        e.u32(UInt32(truncatingIfNeeded: st.links)); e.u32(st.uid); e.u32(st.gid)
+        e.u16(UInt16(truncatingIfNeeded: st.mode)); e.u16(0)
+        e.u64(st.inode); e.u64(UInt64(bitPattern: st.size)); e.u64(UInt64(bitPattern: st.blocks)); e.u64(0)
+        for t in [st.atime, st.ctime, st.ctime, st.mtime] {  // atime, btime, ctime, mtime
+            e.i64(t.0); e.u32(UInt32(truncatingIfNeeded: t.1)); e.i32(0)
+        }
+        e.u32(UInt32(truncatingIfNeeded: st.rdev >> 8)); e.u32(UInt32(truncatingIfNeeded: st.rdev & 0xff))
+        e.u32(UInt32(truncatingIfNeeded: st.device >> 8)); e.u32(UInt32(truncatingIfNeeded: st.device & 0xff))
+        e.pad(to: 256)
+        try c.mm.write(c.word(4), e.bytes)
+        return .zero
+    }
+
+    static func statfs(_ c: SyscallCall, _ fs: FileSystem, to addr: UInt64) throws(LinuxErrno) -> SyscallOutcome {
+        var e = GuestEncoder(c.abi)
+        let magic: UInt64 = fs is TmpFS ? 0x0102_1994 : fs is ProcFS ? 0x9fa0 : fs is DevFS ? 0x0102_1994 : 0xEF53
+        e.word(magic); e.word(4096)
+        e.word(1 << 20); e.word(1 << 19); e.word(1 << 19)  // blocks, bfree, bavail
+        e.word(1 << 20); e.word(1 << 19)  // files, ffree
+        e.i32(0); e.i32(0)  // fsid
+        e.word(255); e.word(4096)  // namelen, frsize
+        e.word(fs.readOnly ? 1 : 0)  // flags: ST_RDONLY
+        e.zeros(4 * c.abi.wordSize)
+        try c.mm.write(addr, e.bytes)
+        return .zero
+    }
+    static func statfsPath(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try statfs(c, try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true).inode.fs, to: c.word(1))
+    }
+    static func fstatfs(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        guard let inode = try file(c, 0).inode else { throw .EBADF }
+        return try statfs(c, inode.fs, to: c.word(1))
+    }
+
+    // MARK: directories
+
+    static func getdents64(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let f = try file(c, 0)
+        let entries = try f.directoryEntries()
+        let limit = try c.size(2)
+        var e = GuestEncoder(c.abi)
+        var index = Int(f.offset)
+        while index < entries.count {
+            let d = entries[index]
+            let name = Array(d.name.utf8)
+            let reclen = (19 + name.count + 1 + 7) & ~7
+            if e.bytes.count + reclen > limit { break }
+            e.u64(d.inode == 0 ? 1 : d.inode)
+            e.i64(Int64(index + 1))
+            e.u16(UInt16(reclen))
+            e.u8(d.kind.direntType)
+            e.raw(name)
+            e.u8(0)
+            e.align(8)
+            index += 1
+        }
+        if e.bytes.isEmpty && index < entries.count { throw .EINVAL }
+        try c.mm.write(c.word(1), e.bytes)
+        f.offset = Int64(index)
+        return .int(e.bytes.count)
+    }
+
+    static func mkdirat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try mkdir(c, dirfd: c.int(0), path: try c.path(1), mode: c.uint(2))
+    }
+    static func mkdirLegacy(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try mkdir(c, dirfd: At.fdCWD, path: try c.path(0), mode: c.uint(1))
+    }
+    static func mkdir(_ c: SyscallCall, dirfd: Int32, path: [UInt8], mode: UInt32) throws(LinuxErrno) -> SyscallOutcome {
+        let (dir, name) = try parent(c, dirfd: dirfd, path: path)
+        if (try? dir.inode.lookup(name)) != nil { throw .EEXIST }
+        _ = try dir.inode.create(name, kind: .directory, mode: mode & ~c.task.fs.umask & 0o7777, credentials: c.task.process.credentials)
+        return .zero
+    }
+
+    static func mknodat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let (dir, name) = try parent(c, dirfd: c.int(0), path: try c.path(1))
+        let mode = c.uint(2)
+        let kind = FileKind(mode: mode)
+        guard kind == .fifo || kind == .regular || mode & FileMode.typeMask == 0 else { throw .EPERM }
+        if (try? dir.inode.lookup(name)) != nil { throw .EEXIST }
+        _ = try dir.inode.create(name, kind: kind, mode: mode & ~c.task.fs.umask & 0o7777, credentials: c.task.process.credentials)
+        return .zero
+    }
+
+    static func unlinkat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try unlink(c, dirfd: c.int(0), path: try c.path(1), directory: c.uint(2) & At.removeDir != 0)
+    }
+    static func unlinkLegacy(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try unlink(c, dirfd: At.fdCWD, path: try c.path(0), directory: false)
+    }
+    static func rmdirLegacy(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try unlink(c, dirfd: At.fdCWD, path: try c.path(0), directory: true)
+    }
+    static func unlink(_ c: SyscallCall, dirfd: Int32, path: [UInt8], directory: Bool) throws(LinuxErrno) -> SyscallOutcome {
+        let (dir, name, _) = try c.kernel.vfs.resolveParent(path, base: try base(c, dirfd), root: c.task.fs.root)
+        if name == "." { throw .EINVAL }
+        if name == ".." || name.isEmpty { throw .ENOTEMPTY }
+        let child = try dir.inode.lookup(name)
+        if c.kernel.vfs.mounts[dir.child(name)] != nil { throw .EBUSY }
+        if directory && child.kind != .directory { throw .ENOTDIR }
+        try dir.inode.unlink(name, directory: directory)
+        return .zero
+    }
+
+    static func renameat2(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try rename(c, c.int(0), try c.path(1), c.int(2), try c.path(3), flags: c.uint(4))
+    }
+    static func renameat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try rename(c, c.int(0), try c.path(1), c.int(2), try c.path(3), flags: 0)
+    }
+    static func renameLegacy(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try rename(c, At.fdCWD, try c.path(0), At.fdCWD, try c.path(1), flags: 0)
+    }
+    static func rename(_ c: SyscallCall, _ oldDirFD: Int32, _ old: [UInt8], _ newDirFD: Int32, _ new: [UInt8], flags: UInt32) throws(LinuxErrno) -> SyscallOutcome {
+        if flags & ~UInt32(3) != 0 || flags == 3 { throw .EINVAL }
+        let (od, on) = try parent(c, dirfd: oldDirFD, path: old)
+        let (nd, nn) = try parent(c, dirfd: newDirFD, path: new)
+        _ = try od.inode.lookup(on)
+        if od.inode.fs !== nd.inode.fs { throw .EXDEV }
+        if c.kernel.vfs.mounts[od.child(on)] != nil || c.kernel.vfs.mounts[nd.child(nn)] != nil { throw .EBUSY }
+        try od.inode.rename(on, to: nd.inode, nn, flags: flags)
+        return .zero
+    }
+
+    static func symlinkat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let target = try c.path(0)
+        let (dir, name) = try parent(c, dirfd: c.int(1), path: try c.path(2))
+        if (try? dir.inode.lookup(name)) != nil { throw .EEXIST }
+        try dir.inode.symlink(name, target: target)
+        return .zero
+    }
+    static func symlinkLegacy(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let target = try c.path(0)
+        let (dir, name) = try parent(c, dirfd: At.fdCWD, path: try c.path(1))
+        if (try? dir.inode.lookup(name)) != nil { throw .EEXIST }
+        try dir.inode.symlink(name, target: target)
+        return .zero
+    }
+
+    static func linkat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let src = try resolve(c, dirfd: c.int(0), path: try c.path(1), follow: c.uint(4) & At.symlinkFollow != 0, emptyPathOK: c.uint(4) & At.emptyPath != 0)
+        let (dir, name) = try parent(c, dirfd: c.int(2), path: try c.path(3))
+        if src.inode.kind == .directory { throw .EPERM }
+        if src.inode.fs !== dir.inode.fs { throw .EXDEV }
+        try dir.inode.link(name, to: src.inode)
+        return .zero
+    }
+    static func linkLegacy(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let src = try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: false)
+        let (dir, name) = try parent(c, dirfd: At.fdCWD, path: try c.path(1))
+        if src.inode.kind == .directory { throw .EPERM }
+        if src.inode.fs !== dir.inode.fs { throw .EXDEV }
+        try dir.inode.link(name, to: src.inode)
+        return .zero
+    }
+
+    static func readlinkat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try readlink(c, dirfd: c.int(0), path: try c.path(1), buf: c.word(2), size: c.long(3))
+    }
+    static func readlinkLegacy(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try readlink(c, dirfd: At.fdCWD, path: try c.path(0), buf: c.word(1), size: c.long(2))
+    }
+    static func readlink(_ c: SyscallCall, dirfd: Int32, path: [UInt8], buf: UInt64, size: Int64) throws(LinuxErrno) -> SyscallOutcome {
+        guard size > 0 else { throw .EINVAL }
+        let loc = try resolve(c, dirfd: dirfd, path: path, follow: false, emptyPathOK: true)
+        guard loc.inode.kind == .symlink else { throw .EINVAL }
+        let target = try loc.inode.readLink()
+        let n = min(target.count, Int(size))
+        try c.mm.write(buf, Array(target[0..<n]))
+        return .int(n)
+    }
+
+    static func faccessat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try access(c, dirfd: c.int(0), path: try c.path(1), mode: c.uint(2), flags: 0)
+    }
+    static func faccessat2(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try access(c, dirfd: c.int(0), path: try c.path(1), mode: c.uint(2), flags: c.uint(3))
+    }
+    static func accessLegacy(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try access(c, dirfd: At.fdCWD, path: try c.path(0), mode: c.uint(1), flags: 0)
+    }
+    static func access(_ c: SyscallCall, dirfd: Int32, path: [UInt8], mode: UInt32, flags: UInt32) throws(LinuxErrno) -> SyscallOutcome {
+        if mode & ~UInt32(7) != 0 { throw .EINVAL }
+        let loc = try resolve(c, dirfd: dirfd, path: path, follow: flags & At.symlinkNoFollow == 0, emptyPathOK: flags & At.emptyPath != 0)
+        if mode & 2 != 0 && loc.inode.fs.readOnly && loc.inode.kind != .characterDevice { throw .EROFS }
+        let st = try loc.inode.stat()
+        let creds = c.task.process.credentials
+        if creds.isRoot {
+            // Root may do anything, but execute needs some execute bit on a non-directory.
+            if mode & 1 != 0 && st.mode & 0o111 == 0 && FileKind(mode: st.mode) != .directory { throw .EACCES }
+            return .zero
+        }
+        let bits: UInt32 = creds.euid == st.uid ? (st.mode >> 6) & 7 : creds.egid == st.gid ? (st.mode >> 3) & 7 : st.mode & 7
+        if mode & ~bits != 0 { throw .EACCES }
+        return .zero
+    }
+
+    // MARK: working directory
+
+    static func chdir(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let loc = try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true)
+        guard loc.inode.kind == .directory else { throw .ENOTDIR }
+        c.task.fs.cwd = loc
+        return .zero
+    }
+    static func fchdir(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let f = try file(c, 0)
+        guard let inode = f.inode, inode.kind == .directory else { throw .ENOTDIR }
+        c.task.fs.cwd = Location(inode: inode, path: f.path)
+        return .zero
+    }
+    static func chroot(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let loc = try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true)
+        guard loc.inode.kind == .directory else { throw .ENOTDIR }
+        guard c.task.process.credentials.isRoot else { throw .EPERM }
+        c.task.fs.root = loc
+        return .zero
+    }
+    static func getcwd(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let root = c.task.fs.root.path
+        var path = c.task.fs.cwd.path
+        if root != "/" { path = path.hasPrefix(root) ? String(path.dropFirst(root.count)) : path; if path.isEmpty { path = "/" } }
+        let bytes = Array(path.utf8) + [0]
+        guard bytes.count <= Int(c.word(1)) else { throw .ERANGE }
+        try c.mm.write(c.word(0), bytes)
+        return .int(bytes.count)
+    }
+    static func umask(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let old = c.task.fs.umask
+        c.task.fs.umask = c.uint(0) & 0o777
+        return .value(UInt64(old))
+    }
+
+    // MARK: attributes
+
+    static func ftruncate(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let f = try file(c, 0)
+        guard f.flags.canWrite else { throw .EINVAL }
+        let len = c.long(1)
+        if len < 0 { throw .EINVAL }
+        try f.truncate(len)
+        return .zero
+    }
+    static func truncatePath(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let loc = try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true)
+        if loc.inode.kind == .directory { throw .EISDIR }
+        let len = c.long(1)
+        if len < 0 { throw .EINVAL }
+        try loc.inode.truncate(len)
+        return .zero
+    }
+    static func fsync(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try file(c, 0).sync()
+        return .zero
+    }
+    static func fchmod(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        guard let inode = try file(c, 0).inode else { throw .EBADF }
+        try inode.setMode(c.uint(1))
+        return .zero
+    }
+    static func fchmodat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try resolve(c, dirfd: c.int(0), path: try c.path(1), follow: true).inode.setMode(c.uint(2))
+        return .zero
+    }
+    static func chmodLegacy(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true).inode.setMode(c.uint(1))
+        return .zero
+    }
+    static func ownerIDs(_ c: SyscallCall, _ i: Int) -> (UInt32?, UInt32?) {
+        let u = c.uint(i), g = c.uint(i + 1)
+        return (u == UInt32.max ? nil : u, g == UInt32.max ? nil : g)
+    }
+    static func fchown(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        guard let inode = try file(c, 0).inode else { throw .EBADF }
+        let (u, g) = ownerIDs(c, 1)
+        try inode.setOwner(uid: u, gid: g)
+        return .zero
+    }
+    static func fchownat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let (u, g) = ownerIDs(c, 2)
+        try resolve(c, dirfd: c.int(0), path: try c.path(1), follow: c.uint(4) & At.symlinkNoFollow == 0, emptyPathOK: c.uint(4) & At.emptyPath != 0)
+            .inode.setOwner(uid: u, gid: g)
+        return .zero
+    }
+    static func chownLegacy(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let (u, g) = ownerIDs(c, 1)
+        try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: c.number != lchownNumberHint).inode.setOwner(uid: u, gid: g)
+        return .zero
+    }
+    static let lchownNumberHint = -1
+
+    static func utimensat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let path = c.word(1) == 0 ? [] : try c.path(1)
+        let loc: Location
+        if path.isEmpty {
+            guard let inode = try file(c, 0).inode else { throw .EBADF }
+            loc = Location(inode: inode, path: "")
+        } else {
+            loc = try resolve(c, dirfd: c.int(0), path: path, follow: c.uint(3) & At.symlinkNoFollow == 0)
+        }
+        let now = try Host.clock(0)
+        var times: [(Int64, Int64)?] = [now, now]
+        if c.word(2) != 0 {
+            // struct timespec[2] with 64-bit time on every ISA (utimensat_time64 on 32-bit).
+            let w = c.abi.wordSize
+            var d = GuestDecoder(try c.mm.read(c.word(2), count: 4 * w), c.abi)
+            for i in 0..<2 {
+                let s = d.sword(), ns = d.sword()
+                if ns == (1 << 30) - 1 { times[i] = now }  // UTIME_NOW
+                else if ns == (1 << 30) - 2 { times[i] = nil }  // UTIME_OMIT
+                else { times[i] = (s, ns) }
+            }
+        }
+        try loc.inode.setTimes(access: times[0], modify: times[1])
+        return .zero
+    }
+}

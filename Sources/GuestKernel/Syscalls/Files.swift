@@ -1,0 +1,332 @@
+import HostOS
+import LinuxABI
+
+// File descriptors and I/O: open, read/write and their vector and positional forms, seek, dup,
+// fcntl, pipes, ioctl.
+
+extension CoreSyscalls {
+    static func file(_ c: SyscallCall, _ i: Int) throws(LinuxErrno) -> OpenFile { try c.task.files.get(c.int(i)) }
+
+    /// Runs a non-blocking I/O step; EAGAIN on a blocking descriptor waits for readiness.
+    static func io(_ c: SyscallCall, _ f: OpenFile, want: PollEvents, _ op: () throws(LinuxErrno) -> Int) throws(LinuxErrno) -> SyscallOutcome {
+        do {
+            return .int(try op())
+        } catch .EAGAIN where !f.isNonBlocking {
+            return .block(WaitCondition(hostFD: f.pollHostFD) { !f.poll().intersection(want.union([.hangUp, .error])).isEmpty })
+        }
+    }
+
+    static func read(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let f = try file(c, 0)
+        guard f.flags.canRead || f is DirectoryFile else { throw .EBADF }
+        let count = try c.size(2), buf = c.word(1)
+        return try io(c, f, want: .input) { () throws(LinuxErrno) -> Int in
+            try c.kernel.withScratch(count) { (p) throws(LinuxErrno) -> Int in
+                let n = try f.read(into: p)
+                try c.mm.space.write(buf, from: UnsafeRawBufferPointer(rebasing: p[0..<n]))
+                return n
+            }
+        }
+    }
+
+    static func write(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let f = try file(c, 0)
+        guard f.flags.canWrite else { throw .EBADF }
+        let count = try c.size(2), buf = c.word(1)
+        return try writeProgress(c, f, total: count) { (done) throws(LinuxErrno) -> Int in
+            try c.kernel.withScratch(count - done) { (p) throws(LinuxErrno) -> Int in
+                try c.mm.space.read(buf + UInt64(done), into: p)
+                return try f.write(UnsafeRawBufferPointer(p))
+            }
+        }
+    }
+
+    /// A blocking write completes in full (pipes, terminals): progress is kept across waits.
+    static func writeProgress(_ c: SyscallCall, _ f: OpenFile, total: Int, _ step: (Int) throws(LinuxErrno) -> Int) throws(LinuxErrno) -> SyscallOutcome {
+        var done = c.task.ioProgress
+        while true {
+            do {
+                let n = try step(done)
+                done += n
+                if done >= total || n == 0 || !(f is PipeEnd) { c.task.ioProgress = 0; return .int(done) }
+            } catch .EAGAIN where !f.isNonBlocking {
+                c.task.ioProgress = done
+                return .block(WaitCondition { !f.poll().intersection([.output, .error]).isEmpty })
+            } catch .EAGAIN where done > 0 {
+                c.task.ioProgress = 0
+                return .int(done)
+            } catch {
+                c.task.ioProgress = 0
+                if done > 0 { return .int(done) }
+                throw error
+            }
+        }
+    }
+
+    static func pread64(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try pread(c, offset: c.long(3))
+    }
+    static func pread(_ c: SyscallCall, offset: Int64) throws(LinuxErrno) -> SyscallOutcome {
+        let f = try file(c, 0)
+        guard f.flags.canRead else { throw .EBADF }
+        if offset < 0 { throw .EINVAL }
+        let count = try c.size(2), buf = c.word(1)
+        return .int(try c.kernel.withScratch(count) { (p) throws(LinuxErrno) -> Int in
+            let n = try f.read(into: p, at: offset)
+            try c.mm.space.write(buf, from: UnsafeRawBufferPointer(rebasing: p[0..<n]))
+            return n
+        })
+    }
+    static func pwrite64(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try pwrite(c, offset: c.long(3))
+    }
+    static func pwrite(_ c: SyscallCall, offset: Int64) throws(LinuxErrno) -> SyscallOutcome {
+        let f = try file(c, 0)
+        guard f.flags.canWrite else { throw .EBADF }
+        if offset < 0 { throw .EINVAL }
+        let count = try c.size(2), buf = c.word(1)
+        return .int(try c.kernel.withScratch(count) { (p) throws(LinuxErrno) -> Int in
+            try c.mm.space.read(buf, into: p)
+            return try f.write(UnsafeRawBufferPointer(p), at: offset)
+        })
+    }
+
+    /// Reads a guest iovec array.
+    static func iovecs(_ c: SyscallCall, _ addr: UInt64, _ count: Int32) throws(LinuxErrno) -> [(UInt64, Int)] {
+        guard count >= 0, count <= 1024 else { throw .EINVAL }
+        let w = c.abi.wordSize
+        var d = GuestDecoder(try c.mm.read(addr, count: Int(count) * 2 * w), c.abi)
+        var out: [(UInt64, Int)] = []
+        var total = 0
+        for _ in 0..<count {
+            let base = d.word(), len = d.sword()
+            if len < 0 { throw .EINVAL }
+            total += Int(len)
+            if total > 0x7fff_f000 { throw .EINVAL }
+            out.append((base, Int(len)))
+        }
+        return out
+    }
+
+    static func readv(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try readv(c, offset: nil)
+    }
+    static func preadv(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try readv(c, offset: c.long(3))
+    }
+    static func readv(_ c: SyscallCall, offset: Int64?) throws(LinuxErrno) -> SyscallOutcome {
+        let f = try file(c, 0)
+        guard f.flags.canRead else { throw .EBADF }
+        let vecs = try iovecs(c, c.word(1), c.int(2))
+        let total = vecs.reduce(0) { $0 + $1.1 }
+        return try io(c, f, want: .input) { () throws(LinuxErrno) -> Int in
+            try c.kernel.withScratch(total) { (p) throws(LinuxErrno) -> Int in
+                let n = try offset == nil ? f.read(into: p) : f.read(into: p, at: offset!)
+                var done = 0
+                for (base, len) in vecs where done < n {
+                    let k = min(len, n - done)
+                    try c.mm.space.write(base, from: UnsafeRawBufferPointer(rebasing: p[done..<(done + k)]))
+                    done += k
+                }
+                return n
+            }
+        }
+    }
+
+    static func writev(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome { try writev(c, offset: nil) }
+    static func pwritev(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome { try writev(c, offset: c.long(3)) }
+    static func writev(_ c: SyscallCall, offset: Int64?) throws(LinuxErrno) -> SyscallOutcome {
+        let f = try file(c, 0)
+        guard f.flags.canWrite else { throw .EBADF }
+        let vecs = try iovecs(c, c.word(1), c.int(2))
+        var data: [UInt8] = []
+        for (base, len) in vecs { data += try c.mm.read(base, count: len) }
+        if let offset { return .int(try typedErrno { try data.withUnsafeBytes { p in try f.write(p, at: offset) } }) }
+        return try writeProgress(c, f, total: data.count) { (done) throws(LinuxErrno) -> Int in
+            try typedErrno { try data.withUnsafeBytes { p in try f.write(UnsafeRawBufferPointer(rebasing: p[done...])) } }
+        }
+    }
+
+    static func lseek(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let f = try file(c, 0)
+        return .value(UInt64(bitPattern: try f.seek(c.long(1), whence: c.int(2))))
+    }
+
+    static func close(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try c.task.files.close(c.int(0))
+        return .zero
+    }
+
+    static func closeRange(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let first = c.uint(0), last = c.uint(1), flags = c.uint(2)
+        guard first <= last else { throw .EINVAL }
+        for fd in c.task.files.openDescriptors where UInt32(fd) >= first && UInt32(fd) <= last {
+            if flags & 4 != 0 { try c.task.files.setCloseOnExec(fd, true) } else { try c.task.files.close(fd) }
+        }
+        return .zero
+    }
+
+    static func dup(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let f = try file(c, 0)
+        return .int(Int(try c.task.files.install(f, closeOnExec: false, limit: c.task.process.limits.openFiles)))
+    }
+    static func dup2(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let f = try file(c, 0)
+        let new = c.int(1)
+        if new == c.int(0) { return .int(Int(new)) }
+        guard new >= 0, Int(new) < c.task.process.limits.openFiles else { throw .EBADF }
+        try c.task.files.place(f, at: new, closeOnExec: false)
+        return .int(Int(new))
+    }
+    static func dup3(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let f = try file(c, 0)
+        let new = c.int(1), flags = c.abi.openFlagsFromGuest(c.uint(2))
+        if new == c.int(0) { throw .EINVAL }
+        if flags.subtracting(.closeOnExec) != [] { throw .EINVAL }
+        guard new >= 0, Int(new) < c.task.process.limits.openFiles else { throw .EBADF }
+        try c.task.files.place(f, at: new, closeOnExec: flags.contains(.closeOnExec))
+        return .int(Int(new))
+    }
+
+    static func fcntl(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let fd = c.int(0), cmd = c.int(1)
+        let f = try file(c, 0)
+        let files = c.task.files
+        switch cmd {
+        case 0, 1030:  // F_DUPFD, F_DUPFD_CLOEXEC
+            let min = c.int(2)
+            guard min >= 0, Int(min) < c.task.process.limits.openFiles else { throw .EINVAL }
+            return .int(Int(try files.install(f, closeOnExec: cmd == 1030, minimum: min, limit: c.task.process.limits.openFiles)))
+        case 1: return .int(files.slot(fd)!.closeOnExec ? 1 : 0)  // F_GETFD
+        case 2: try files.setCloseOnExec(fd, c.word(2) & 1 != 0); return .zero  // F_SETFD
+        case 3: return .value(UInt64(c.abi.openFlagsToGuest(f.flags)))  // F_GETFL
+        case 4:  // F_SETFL
+            let new = c.abi.openFlagsFromGuest(c.uint(2)).intersection(OpenFlags.statusFlags)
+            f.flags = f.flags.subtracting(OpenFlags.statusFlags).union(new)
+            return .zero
+        case 5, 6, 7, 36, 37, 38:  // F_GETLK, F_SETLK, F_SETLKW (+64-bit forms): one kernel, no contention to model
+            if cmd == 5 || cmd == 36 {
+                // l_type = F_UNLCK: nobody holds a conflicting lock.
+                var e = GuestEncoder(c.abi)
+                e.u16(2)
+                try c.mm.write(c.word(2), e.bytes)
+            }
+            return .zero
+        case 8, 9: return .zero  // F_SETOWN, F_GETOWN
+        case 1031, 1032: return .int(Pipe.capacity)  // F_SETPIPE_SZ, F_GETPIPE_SZ
+        case 1033, 1034: return .zero  // F_ADD_SEALS, F_GET_SEALS
+        case 1024, 1025: return .zero  // F_SETLEASE, F_GETLEASE
+        default: throw .EINVAL
+        }
+    }
+
+    static func pipe2(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let flags = c.abi.openFlagsFromGuest(c.uint(1))
+        if flags.subtracting([.closeOnExec, .nonBlocking, .direct]) != [] { throw .EINVAL }
+        let pipe = Pipe()
+        let status = flags.intersection(.nonBlocking)
+        let r = PipeEnd(pipe: pipe, reading: true, writing: false, flags: status, path: "pipe:[\(pipe.number)]")
+        let w = PipeEnd(pipe: pipe, reading: false, writing: true, flags: status.union(OpenFlags(rawValue: OpenFlags.writeOnly)), path: "pipe:[\(pipe.number)]")
+        let limit = c.task.process.limits.openFiles
+        let rfd = try c.task.files.install(r, closeOnExec: flags.contains(.closeOnExec), limit: limit)
+        let wfd: Int32
+        do { wfd = try c.task.files.install(w, closeOnExec: flags.contains(.closeOnExec), limit: limit) } catch {
+            try? c.task.files.close(rfd)
+            throw error
+        }
+        var e = GuestEncoder(c.abi)
+        e.i32(rfd); e.i32(wfd)
+        do { try c.mm.write(c.word(0), e.bytes) } catch {
+            try? c.task.files.close(rfd); try? c.task.files.close(wfd)
+            throw error
+        }
+        return .zero
+    }
+    static func pipe(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let c2 = SyscallCall(kernel: c.kernel, task: c.task, number: c.number, args: SyscallArguments(c.args.a0, 0, 0, 0, 0, 0))
+        var c3 = c2
+        return try pipe2(&c3)
+    }
+
+    static func ioctl(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let f = try file(c, 0)
+        let req = c.abi.ioctlFromGuest(c.uint(1))
+        switch req {
+        case 0x5451: try c.task.files.setCloseOnExec(c.int(0), true); return .zero  // FIOCLEX
+        case 0x5450: try c.task.files.setCloseOnExec(c.int(0), false); return .zero  // FIONCLEX
+        case 0x541B:  // FIONREAD
+            var e = GuestEncoder(c.abi)
+            e.i32(Int32(clamping: f.bytesReadable))
+            try c.mm.write(c.word(2), e.bytes)
+            return .zero
+        case 0x5421:  // FIONBIO
+            let on = try c.mm.read(c.word(2), count: 4).contains { $0 != 0 }
+            if on { f.flags.insert(.nonBlocking) } else { f.flags.remove(.nonBlocking) }
+            return .zero
+        default:
+            return .value(try f.ioctl(req, c.word(2), task: c.task, kernel: c.kernel))
+        }
+    }
+}
+
+extension Kernel {
+    /// Runs `body` over a reusable buffer of `count` bytes (the syscall path's bounce buffer).
+    func withScratch<R>(_ count: Int, _ body: (UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> R) throws(LinuxErrno) -> R {
+        if count > scratch.count { scratch = [UInt8](repeating: 0, count: max(count, scratch.count * 2)) }
+        return try typedErrno { try scratch.withUnsafeMutableBytes { p in
+            try body(UnsafeMutableRawBufferPointer(rebasing: p[0..<count]))
+        } }
+    }
+
+    /// Terminal ioctls on the console, answered by the host terminal when there is one.
+    func terminalIoctl(_ request: UInt32, _ arg: UInt64, host: HostFD, task: Task) throws(LinuxErrno) -> UInt64 {
+        let mm = task.mm
+        switch request {
+        case 0x5401, 0x5402, 0x5403, 0x5404:  // TCGETS, TCSETS, TCSETSW, TCSETSF
+            guard Host.isTerminal(host.raw) else { throw .ENOTTY }
+            var termios = [UInt8](repeating: 0, count: 60)
+            if request == 0x5401 {
+                _ = try typedErrno { try termios.withUnsafeMutableBytes { p in try Host.ioctl(host.raw, UInt(request), p.baseAddress) } }
+                try mm.write(arg, Array(termios[0..<36]))
+            } else {
+                let bytes = try mm.read(arg, count: 36)
+                termios.replaceSubrange(0..<36, with: bytes)
+                _ = try typedErrno { try termios.withUnsafeMutableBytes { p in try Host.ioctl(host.raw, UInt(request), p.baseAddress) } }
+            }
+            return 0
+        case 0x5413:  // TIOCGWINSZ
+            var ws = [UInt8](repeating: 0, count: 8)
+            if Host.isTerminal(host.raw) {
+                _ = try typedErrno { try ws.withUnsafeMutableBytes { p in try Host.ioctl(host.raw, 0x5413, p.baseAddress) } }
+            } else {
+                throw .ENOTTY
+            }
+            var e = GuestEncoder(abi)
+            for i in 0..<4 { e.u16(UInt16(ws[i * 2]) | UInt16(ws[i * 2 + 1]) << 8) }
+            try mm.write(arg, e.bytes)
+            return 0
+        case 0x5414: return 0  // TIOCSWINSZ
+        case 0x540F:  // TIOCGPGRP
+            guard Host.isTerminal(host.raw) else { throw .ENOTTY }
+            var e = GuestEncoder(abi)
+            e.i32(foregroundGroup ?? task.process.pgid)
+            try mm.write(arg, e.bytes)
+            return 0
+        case 0x5410:  // TIOCSPGRP
+            guard Host.isTerminal(host.raw) else { throw .ENOTTY }
+            var d = GuestDecoder(try mm.read(arg, count: 4), abi)
+            foregroundGroup = d.i32()
+            return 0
+        case 0x5429:  // TIOCGSID
+            guard Host.isTerminal(host.raw) else { throw .ENOTTY }
+            var e = GuestEncoder(abi)
+            e.i32(initProcess?.sid ?? 1)
+            try mm.write(arg, e.bytes)
+            return 0
+        case 0x540E, 0x5422: return 0  // TIOCSCTTY, TIOCNOTTY
+        case 0x540B, 0x540A: return 0  // TCFLSH, TCXONC
+        case 0x5409: return 0  // TCSBRK (tcdrain)
+        default: throw .ENOTTY
+        }
+    }
+}

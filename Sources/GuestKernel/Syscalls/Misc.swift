@@ -1,0 +1,323 @@
+import HostOS
+import LinuxABI
+
+// Time, uname, randomness, futexes, poll/select, and the calls answered with a fixed result.
+
+extension CoreSyscalls {
+    // MARK: time
+
+    /// Deadline of a sleeping call, fixed at its first run and kept across re-runs.
+    static func deadline(_ c: SyscallCall, after ns: UInt64) -> UInt64 {
+        if let d = c.task.callDeadline { return d }
+        let d = Host.monotonicNanoseconds() &+ ns
+        c.task.callDeadline = d
+        return d
+    }
+
+    static func readTimespec(_ c: SyscallCall, _ addr: UInt64) throws(LinuxErrno) -> (Int64, Int64) {
+        var d = GuestDecoder(try c.mm.read(addr, count: 2 * c.abi.wordSize), c.abi)
+        return (d.sword(), d.sword())
+    }
+    static func timespecBytes(_ c: SyscallCall, _ s: Int64, _ ns: Int64) -> [UInt8] {
+        var e = GuestEncoder(c.abi)
+        e.sword(s); e.sword(ns)
+        return e.bytes
+    }
+
+    static func clockGettime(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let id = c.int(0)
+        guard id >= 0, id <= 11 else { throw .EINVAL }
+        let t: (Int64, Int64)
+        if id == 2 || id == 3 {  // process / thread CPU time: the guest's share is not tracked, use umlab's
+            let ru = Host.resourceUsage()
+            let ns = ru.userNS + ru.systemNS
+            t = (Int64(ns / 1_000_000_000), Int64(ns % 1_000_000_000))
+        } else {
+            t = try Host.clock(id)
+        }
+        try c.mm.write(c.word(1), timespecBytes(c, t.0, t.1))
+        return .zero
+    }
+    static func clockGetres(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let id = c.int(0)
+        guard id >= 0, id <= 11 else { throw .EINVAL }
+        if c.word(1) != 0 { try c.mm.write(c.word(1), timespecBytes(c, 0, 1)) }
+        return .zero
+    }
+    static func gettimeofday(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let t = try Host.clock(0)
+        if c.word(0) != 0 {
+            var e = GuestEncoder(c.abi)
+            e.sword(t.0); e.sword(t.1 / 1000)
+            try c.mm.write(c.word(0), e.bytes)
+        }
+        if c.word(1) != 0 { try c.mm.write(c.word(1), [UInt8](repeating: 0, count: 8)) }
+        return .zero
+    }
+    static func time(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let t = try Host.clock(0)
+        if c.word(0) != 0 {
+            var e = GuestEncoder(c.abi)
+            e.sword(t.0)
+            try c.mm.write(c.word(0), e.bytes)
+        }
+        return .value(UInt64(bitPattern: t.0))
+    }
+
+    static func nanosleep(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try sleep(c, request: c.word(0), remain: c.word(1), absolute: false, clock: 1)
+    }
+    static func clockNanosleep(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let id = c.int(0)
+        guard id == 0 || id == 1 || id == 7 || id == 9 else { throw .EINVAL }
+        return try sleep(c, request: c.word(2), remain: c.word(3), absolute: c.int(1) & 1 != 0, clock: id)
+    }
+    static func sleep(_ c: SyscallCall, request: UInt64, remain: UInt64, absolute: Bool, clock: Int32) throws(LinuxErrno) -> SyscallOutcome {
+        let (s, ns) = try readTimespec(c, request)
+        guard s >= 0, ns >= 0, ns < 1_000_000_000 else { throw .EINVAL }
+        var span = UInt64(s) &* 1_000_000_000 &+ UInt64(ns)
+        if absolute {
+            let now = try Host.clock(clock == 7 ? 1 : clock)
+            let nowNS = UInt64(max(0, now.0)) * 1_000_000_000 + UInt64(now.1)
+            span = span > nowNS ? span - nowNS : 0
+        }
+        let d = deadline(c, after: span)
+        if Host.monotonicNanoseconds() >= d { return .zero }
+        if remain != 0 && !absolute { c.task.sleepRemainAddress = remain }
+        return .block(WaitCondition(restartable: false, deadline: d) { false })
+    }
+
+    // MARK: system information
+
+    static func uname(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let k = c.kernel
+        var e = GuestEncoder(c.abi)
+        for field in ["Linux", k.config.hostname, k.config.release, k.config.version, k.abi.machine, "(none)"] {
+            var b = Array(field.utf8.prefix(64))
+            b += [UInt8](repeating: 0, count: 65 - b.count)
+            e.raw(b)
+        }
+        try c.mm.write(c.word(0), e.bytes)
+        return .zero
+    }
+
+    static func sethostname(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        guard c.task.process.credentials.isRoot else { throw .EPERM }
+        let n = try c.size(1)
+        guard n <= 64 else { throw .EINVAL }
+        c.kernel.config.hostname = String(decoding: try c.mm.read(c.word(0), count: n), as: UTF8.self)
+        return .zero
+    }
+
+    static func sysinfo(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        var e = GuestEncoder(c.abi)
+        let up = (Host.monotonicNanoseconds() - c.kernel.bootTime) / 1_000_000_000
+        e.sword(Int64(up))
+        for _ in 0..<3 { e.word(0) }  // loads
+        e.word(1 << 30); e.word(1 << 29); e.word(0); e.word(0); e.word(0); e.word(0)  // ram, free, shared, buffers, swap
+        e.u16(UInt16(clamping: c.kernel.processes.count)); e.u16(0)
+        e.align(c.abi.wordSize)
+        e.word(0); e.word(0)  // high
+        e.u32(1)  // mem_unit
+        e.pad(to: c.abi.wordSize == 8 ? 112 : 64)
+        try c.mm.write(c.word(0), e.bytes)
+        return .zero
+    }
+
+    static func getrandom(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let n = min(try c.size(1), 1 << 25)
+        if c.uint(2) & ~UInt32(7) != 0 { throw .EINVAL }
+        return .int(try c.kernel.withScratch(n) { (p) throws(LinuxErrno) -> Int in
+            try Host.random(into: p)
+            try c.mm.space.write(c.word(0), from: UnsafeRawBufferPointer(p))
+            return n
+        })
+    }
+
+    static func getrusage(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try c.mm.write(c.word(1), [UInt8](repeating: 0, count: c.abi.wordSize == 8 ? 144 : 72))
+        return .zero
+    }
+    static func times(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        if c.word(0) != 0 { try c.mm.write(c.word(0), [UInt8](repeating: 0, count: 4 * c.abi.wordSize)) }
+        return .value((Host.monotonicNanoseconds() - c.kernel.bootTime) / 10_000_000)
+    }
+
+    static func schedYield(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        c.kernel.needsReschedule = true
+        return .zero
+    }
+    static func getcpu(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        if c.word(0) != 0 { try c.mm.write(c.word(0), [0, 0, 0, 0]) }
+        if c.word(1) != 0 { try c.mm.write(c.word(1), [0, 0, 0, 0]) }
+        return .zero
+    }
+    static func schedGetaffinity(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let n = try c.size(1)
+        guard n >= c.abi.wordSize else { throw .EINVAL }
+        var e = GuestEncoder(c.abi)
+        e.word(1)  // one CPU: the guest kernel is uniprocessor
+        try c.mm.write(c.word(2), e.bytes)
+        return .int(c.abi.wordSize)
+    }
+
+    static func prctl(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        switch c.int(0) {
+        case 15:  // PR_SET_NAME
+            let name = try c.mm.readCString(c.word(1), limit: 4096)
+            c.task.process.comm = String(decoding: name.prefix(15), as: UTF8.self)
+            return .zero
+        case 16:  // PR_GET_NAME
+            var b = Array(c.task.process.comm.utf8.prefix(15))
+            b += [UInt8](repeating: 0, count: 16 - b.count)
+            try c.mm.write(c.word(1), b)
+            return .zero
+        case 1, 2, 3, 4, 36, 37, 38, 39: return .zero  // PDEATHSIG, DUMPABLE, SUBREAPER, NO_NEW_PRIVS
+        default: throw .EINVAL
+        }
+    }
+
+    static func setRobustList(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        c.task.robustList = c.word(0)
+        c.task.robustListLength = c.word(1)
+        return .zero
+    }
+    static func getRobustList(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let t = c.int(0) == 0 ? c.task : c.kernel.tasks[c.int(0)]
+        guard let t else { throw .ESRCH }
+        var e = GuestEncoder(c.abi)
+        e.word(t.robustList)
+        try c.mm.write(c.word(1), e.bytes)
+        var l = GuestEncoder(c.abi)
+        l.word(t.robustListLength)
+        try c.mm.write(c.word(2), l.bytes)
+        return .zero
+    }
+
+    /// Calls a program may make that umlab answers without doing anything, with `result`.
+    static func fixed(_ result: Result<UInt64, LinuxErrno>) -> SyscallHandler {
+        { (_: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome in
+            switch result {
+            case .success(let v): return .value(v)
+            case .failure(let e): throw e
+            }
+        }
+    }
+
+    // MARK: futex
+
+    static func futex(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let addr = c.word(0), op = c.int(1) & 0x7f, val = c.uint(2)
+        let k = c.kernel
+        guard addr & 3 == 0 else { throw .EINVAL }
+        switch op {
+        case 0, 9:  // FUTEX_WAIT, FUTEX_WAIT_BITSET
+            let task = c.task
+            if task.futexWoken {
+                task.futexWoken = false
+                return .zero
+            }
+            let key = FutexKey(mm: ObjectIdentifier(task.mm), address: addr)
+            var deadline: UInt64?
+            if c.word(3) != 0 {
+                let (s, ns) = try readTimespec(c, c.word(3))
+                guard s >= 0, ns >= 0, ns < 1_000_000_000 else { throw .EINVAL }
+                let span = UInt64(s) * 1_000_000_000 + UInt64(ns)
+                if op == 9 {
+                    let now = try Host.clock(c.int(1) & 256 != 0 ? 0 : 1)
+                    let nowNS = UInt64(max(0, now.0)) * 1_000_000_000 + UInt64(now.1)
+                    deadline = CoreSyscalls.deadline(c, after: span > nowNS ? span - nowNS : 0)
+                } else {
+                    deadline = CoreSyscalls.deadline(c, after: span)
+                }
+                if Host.monotonicNanoseconds() >= deadline! {
+                    k.futexWaiters[key]?.removeAll { $0 === task }
+                    throw .ETIMEDOUT
+                }
+            }
+            if !(k.futexWaiters[key]?.contains { $0 === task } ?? false) {
+                var d = GuestDecoder(try c.mm.read(addr, count: 4), c.abi)
+                if d.u32() != val { throw .EAGAIN }
+                k.futexWaiters[key, default: []].append(task)
+            }
+            return .block(WaitCondition(restartable: true, deadline: deadline) { [unowned task] in task.futexWoken })
+        case 1, 10:  // FUTEX_WAKE, FUTEX_WAKE_BITSET
+            return .int(k.futexWake(c.task.mm, addr, count: Int(min(val, 1 << 30))))
+        case 3, 4:  // FUTEX_REQUEUE, FUTEX_CMP_REQUEUE
+            if op == 4 {
+                var d = GuestDecoder(try c.mm.read(addr, count: 4), c.abi)
+                if d.u32() != c.uint(5) { throw .EAGAIN }
+            }
+            let woken = k.futexWake(c.task.mm, addr, count: Int(val))
+            let key = FutexKey(mm: ObjectIdentifier(c.task.mm), address: addr)
+            let target = FutexKey(mm: ObjectIdentifier(c.task.mm), address: c.word(4))
+            let limit = Int(c.word(3) & 0x7fff_ffff)
+            var moved = 0
+            while moved < limit, var list = k.futexWaiters[key], !list.isEmpty {
+                let t = list.removeFirst()
+                k.futexWaiters[key] = list
+                k.futexWaiters[target, default: []].append(t)
+                moved += 1
+            }
+            return .int(woken + moved)
+        case 5:  // FUTEX_WAKE_OP: wake on addr, and on addr2 depending on an operation
+            let addr2 = c.word(4), encoded = c.uint(5)
+            var d = GuestDecoder(try c.mm.read(addr2, count: 4), c.abi)
+            let old = d.u32()
+            let opType = (encoded >> 28) & 7, cmp = (encoded >> 24) & 15
+            var oparg = (encoded >> 12) & 0xfff, cmparg = encoded & 0xfff
+            if opType & 8 != 0 { oparg = 1 << oparg }
+            if oparg & 0x800 != 0 { oparg |= 0xffff_f000 }
+            if cmparg & 0x800 != 0 { cmparg |= 0xffff_f000 }
+            let new: UInt32
+            switch opType & 7 {
+            case 0: new = oparg
+            case 1: new = old &+ oparg
+            case 2: new = old | oparg
+            case 3: new = old & ~oparg
+            default: new = old ^ oparg
+            }
+            var e = GuestEncoder(c.abi)
+            e.u32(new)
+            try c.mm.write(addr2, e.bytes)
+            var n = k.futexWake(c.task.mm, addr, count: Int(val))
+            let o = Int32(bitPattern: old), a = Int32(bitPattern: cmparg)
+            let hit: Bool
+            switch cmp {
+            case 0: hit = o == a
+            case 1: hit = o != a
+            case 2: hit = o < a
+            case 3: hit = o <= a
+            case 4: hit = o > a
+            default: hit = o >= a
+            }
+            if hit { n += k.futexWake(c.task.mm, addr2, count: Int(c.word(3))) }
+            return .int(n)
+        default:
+            throw .ENOSYS
+        }
+    }
+}
+
+/// A futex is identified by its address space and address (private futexes; shared ones
+/// between processes are keyed the same way, which is right for memory shared by fork).
+struct FutexKey: Hashable {
+    let mm: ObjectIdentifier
+    let address: UInt64
+}
+
+extension Kernel {
+    func futexWake(_ mm: MemoryMap, _ address: UInt64, count: Int) -> Int {
+        let key = FutexKey(mm: ObjectIdentifier(mm), address: address)
+        guard var list = futexWaiters[key], !list.isEmpty else { return 0 }
+        var n = 0
+        while n < count, !list.isEmpty {
+            let t = list.removeFirst()
+            t.futexWoken = true
+            n += 1
+        }
+        futexWaiters[key] = list.isEmpty ? nil : list
+        if n > 0 { needsReschedule = true }
+        return n
+    }
+}

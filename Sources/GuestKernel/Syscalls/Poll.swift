@@ -1,0 +1,149 @@
+import HostOS
+import LinuxABI
+
+// poll, ppoll, select, pselect6.
+
+extension CoreSyscalls {
+    static func poll(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let ms = c.int(2)
+        return try doPoll(c, fdsAddr: c.word(0), count: c.uint(1), timeoutNS: ms < 0 ? nil : UInt64(ms) * 1_000_000)
+    }
+    static func ppoll(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        var timeout: UInt64?
+        if c.word(2) != 0 {
+            let (s, ns) = try readTimespec(c, c.word(2))
+            guard s >= 0, ns >= 0, ns < 1_000_000_000 else { throw .EINVAL }
+            timeout = UInt64(s) * 1_000_000_000 + UInt64(ns)
+        }
+        try swapMask(c, c.word(3))
+        return try doPoll(c, fdsAddr: c.word(0), count: c.uint(1), timeoutNS: timeout)
+    }
+
+    /// ppoll/pselect's temporary mask, restored after a handler runs (or at completion).
+    static func swapMask(_ c: SyscallCall, _ addr: UInt64) throws(LinuxErrno) {
+        guard addr != 0, c.task.savedMaskAfterSignal == nil else { return }
+        let mask = try readSigset(c, addr)
+        c.task.savedMaskAfterSignal = c.task.signalMask
+        c.task.signalMask = SignalSet(rawValue: mask.rawValue & SignalSet.blockable.rawValue)
+    }
+    static func restoreMask(_ c: SyscallCall) {
+        if let m = c.task.savedMaskAfterSignal {
+            c.task.signalMask = m
+            c.task.savedMaskAfterSignal = nil
+        }
+    }
+
+    static func doPoll(_ c: SyscallCall, fdsAddr: UInt64, count: UInt32, timeoutNS: UInt64?) throws(LinuxErrno) -> SyscallOutcome {
+        guard count <= 65536 else { throw .EINVAL }
+        let raw = try c.mm.read(fdsAddr, count: Int(count) * 8)
+        var d = GuestDecoder(raw, c.abi)
+        var entries: [(fd: Int32, events: PollEvents)] = []
+        for _ in 0..<count {
+            let fd = d.i32(), ev = d.u16()
+            _ = d.u16()
+            entries.append((fd, PollEvents(rawValue: ev)))
+        }
+        let files = c.task.files
+        func scan() -> ([UInt16], Int) {
+            var out: [UInt16] = []
+            var ready = 0
+            for (fd, events) in entries {
+                if fd < 0 { out.append(0); continue }
+                guard let f = try? files.get(fd) else { out.append(PollEvents.invalid.rawValue); ready += 1; continue }
+                let r = f.poll().intersection(events.union([.error, .hangUp, .invalid]))
+                out.append(r.rawValue)
+                if !r.isEmpty { ready += 1 }
+            }
+            return (out, ready)
+        }
+        let (revents, ready) = scan()
+        let until = timeoutNS.map { CoreSyscalls.deadline(c, after: $0) }
+        if ready > 0 || (until.map { Host.monotonicNanoseconds() >= $0 } ?? false) {
+            var e = GuestEncoder(c.abi)
+            for (i, (fd, events)) in entries.enumerated() { e.i32(fd); e.u16(events.rawValue); e.u16(revents[i]) }
+            try c.mm.write(fdsAddr, e.bytes)
+            restoreMask(c)
+            return .int(ready)
+        }
+        let hostFD = entries.lazy.compactMap { (try? files.get($0.fd))?.pollHostFD }.first
+        return .block(WaitCondition(restartable: false, deadline: until, hostFD: hostFD) { scan().1 > 0 })
+    }
+
+    static func select(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        var timeout: UInt64?
+        if c.word(4) != 0 {
+            var d = GuestDecoder(try c.mm.read(c.word(4), count: 2 * c.abi.wordSize), c.abi)
+            let s = d.sword(), us = d.sword()
+            guard s >= 0, us >= 0 else { throw .EINVAL }
+            timeout = UInt64(s) * 1_000_000_000 + UInt64(us) * 1000
+        }
+        return try doSelect(c, timeoutNS: timeout)
+    }
+    static func pselect6(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        var timeout: UInt64?
+        if c.word(4) != 0 {
+            let (s, ns) = try readTimespec(c, c.word(4))
+            guard s >= 0, ns >= 0, ns < 1_000_000_000 else { throw .EINVAL }
+            timeout = UInt64(s) * 1_000_000_000 + UInt64(ns)
+        }
+        if c.word(5) != 0 {
+            // struct { const sigset_t *ss; size_t ss_len; }
+            var d = GuestDecoder(try c.mm.read(c.word(5), count: 2 * c.abi.wordSize), c.abi)
+            let p = d.word()
+            if p != 0 { try swapMask(c, p) }
+        }
+        return try doSelect(c, timeoutNS: timeout)
+    }
+
+    static func doSelect(_ c: SyscallCall, timeoutNS: UInt64?) throws(LinuxErrno) -> SyscallOutcome {
+        let n = Int(c.int(0))
+        guard n >= 0, n <= 65536 else { throw .EINVAL }
+        let bytes = ((n + 63) / 64) * 8
+        let w = c.abi.wordSize
+        var sets: [[UInt8]?] = []
+        for i in 1...3 { sets.append(c.word(i) == 0 ? nil : try c.mm.read(c.word(i), count: bytes)) }
+        /// Bit `fd` of a guest fd_set (an array of longs in guest byte order).
+        func bit(_ set: [UInt8], _ fd: Int) -> Bool {
+            let word = fd / (w * 8), b = fd % (w * 8)
+            let byte = c.abi.bigEndian ? word * w + (w - 1 - b / 8) : word * w + b / 8
+            return set[byte] & (1 << (b % 8)) != 0
+        }
+        func setBit(_ set: inout [UInt8], _ fd: Int) {
+            let word = fd / (w * 8), b = fd % (w * 8)
+            let byte = c.abi.bigEndian ? word * w + (w - 1 - b / 8) : word * w + b / 8
+            set[byte] |= 1 << (b % 8)
+        }
+        let files = c.task.files
+        for fd in 0..<n where sets.contains(where: { $0.map { bit($0, fd) } ?? false }) {
+            _ = try files.get(Int32(fd))
+        }
+        func scan() -> ([[UInt8]], Int) {
+            var out = [[UInt8]](repeating: [UInt8](repeating: 0, count: bytes), count: 3)
+            var count = 0
+            for fd in 0..<n {
+                let wantR = sets[0].map { bit($0, fd) } ?? false
+                let wantW = sets[1].map { bit($0, fd) } ?? false
+                let wantE = sets[2].map { bit($0, fd) } ?? false
+                if !(wantR || wantW || wantE) { continue }
+                guard let f = try? files.get(Int32(fd)) else { continue }
+                let ev = f.poll()
+                if wantR && !ev.intersection([.input, .hangUp, .error]).isEmpty { setBit(&out[0], fd); count += 1 }
+                if wantW && !ev.intersection([.output, .error]).isEmpty { setBit(&out[1], fd); count += 1 }
+                if wantE && ev.contains(.priority) { setBit(&out[2], fd); count += 1 }
+            }
+            return (out, count)
+        }
+        let (out, ready) = scan()
+        let until = timeoutNS.map { CoreSyscalls.deadline(c, after: $0) }
+        if ready > 0 || (until.map { Host.monotonicNanoseconds() >= $0 } ?? false) {
+            for i in 0..<3 where sets[i] != nil { try c.mm.write(c.word(i + 1), out[i]) }
+            restoreMask(c)
+            return .int(ready)
+        }
+        var hostFD: Int32?
+        for fd in 0..<n where sets[0].map({ bit($0, fd) }) ?? false {
+            if let h = (try? files.get(Int32(fd)))?.pollHostFD { hostFD = h }
+        }
+        return .block(WaitCondition(restartable: false, deadline: until, hostFD: hostFD) { scan().1 > 0 })
+    }
+}

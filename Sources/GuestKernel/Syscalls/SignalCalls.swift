@@ -1,0 +1,246 @@
+import HostOS
+import LinuxABI
+
+// rt_sigaction, rt_sigprocmask, rt_sigreturn, kill/tgkill/tkill, sigaltstack, pause,
+// rt_sigsuspend, rt_sigpending, alarm/setitimer/getitimer.
+
+extension CoreSyscalls {
+    /// struct sigaction as the kernel takes it: handler, flags, restorer, mask (x86-64, PowerPC).
+    static func rtSigaction(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let sig = Signal(c.int(0)), newAddr = c.word(1), oldAddr = c.word(2)
+        guard sig.isValid, c.word(3) == 8 else { throw .EINVAL }
+        let old = c.task.handlers.actions[Int(sig.rawValue)]
+        var new: SignalHandlers.Action?
+        if newAddr != 0 {
+            if sig.isUncatchable { throw .EINVAL }
+            var d = GuestDecoder(try c.mm.read(newAddr, count: 3 * c.abi.wordSize + 8), c.abi)
+            var a = SignalHandlers.Action()
+            a.handler = d.word(); a.flags = d.word(); a.restorer = d.word()
+            a.mask = SignalSet(rawValue: readSigset(&d, c.abi) & SignalSet.blockable.rawValue)
+            new = a
+        }
+        if oldAddr != 0 {
+            var e = GuestEncoder(c.abi)
+            e.word(old.handler); e.word(old.flags); e.word(old.restorer)
+            writeSigset(&e, old.mask.rawValue)
+            try c.mm.write(oldAddr, e.bytes)
+        }
+        if let new {
+            c.task.handlers.actions[Int(sig.rawValue)] = new
+            // Setting a signal to be ignored discards it where pending (POSIX).
+            if c.task.handlers.ignores(sig) {
+                for t in c.task.process.threads { t.pending.discard(sig) }
+                c.task.process.pending.discard(sig)
+            }
+        }
+        return .zero
+    }
+
+    /// A 64-bit sigset in the guest's layout (two 32-bit words on 32-bit ISAs, in order).
+    static func readSigset(_ d: inout GuestDecoder, _ abi: GuestABI) -> UInt64 {
+        if abi.wordSize == 8 { return d.u64() }
+        let lo = UInt64(d.u32()), hi = UInt64(d.u32())
+        return lo | hi << 32
+    }
+    static func writeSigset(_ e: inout GuestEncoder, _ v: UInt64) {
+        if e.wordSize == 8 { e.u64(v) } else { e.u32(UInt32(truncatingIfNeeded: v)); e.u32(UInt32(v >> 32)) }
+    }
+    static func readSigset(_ c: SyscallCall, _ addr: UInt64) throws(LinuxErrno) -> SignalSet {
+        var d = GuestDecoder(try c.mm.read(addr, count: 8), c.abi)
+        return SignalSet(rawValue: readSigset(&d, c.abi))
+    }
+
+    static func rtSigprocmask(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let how = c.int(0), setAddr = c.word(1), oldAddr = c.word(2)
+        guard c.word(3) == 8 else { throw .EINVAL }
+        let old = c.task.signalMask
+        if setAddr != 0 {
+            let set = try readSigset(c, setAddr).rawValue
+            var m = old.rawValue
+            switch how {
+            case 0: m |= set  // SIG_BLOCK
+            case 1: m &= ~set  // SIG_UNBLOCK
+            case 2: m = set  // SIG_SETMASK
+            default: throw .EINVAL
+            }
+            c.task.signalMask = SignalSet(rawValue: m & SignalSet.blockable.rawValue)
+        }
+        if oldAddr != 0 {
+            var e = GuestEncoder(c.abi)
+            writeSigset(&e, old.rawValue)
+            try c.mm.write(oldAddr, e.bytes)
+        }
+        return .zero
+    }
+
+    static func rtSigpending(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        var e = GuestEncoder(c.abi)
+        let pending = (c.task.pending.set.rawValue | c.task.process.pending.set.rawValue) & c.task.signalMask.rawValue
+        writeSigset(&e, pending)
+        try c.mm.write(c.word(0), e.bytes)
+        return .zero
+    }
+
+    static func rtSigreturn(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        do {
+            let (mask, alt) = try c.task.context.returnFromSignal()
+            c.task.signalMask = SignalSet(rawValue: mask.rawValue & SignalSet.blockable.rawValue)
+            if alt.flags & AltStack.disable == 0 || c.task.altStack.flags & AltStack.disable == 0 {
+                if !c.task.altStack.contains(c.task.context.stackPointer) { c.task.altStack = AltStack(base: alt.base, size: alt.size, flags: alt.flags & ~AltStack.onStack) }
+            }
+        } catch {
+            // A corrupt frame: the process dies of SIGSEGV, as on Linux.
+            c.kernel.forceSignal(SignalInfo(signal: .SIGSEGV, code: SignalCode.SI_KERNEL), to: c.task)
+        }
+        return .noReturn
+    }
+
+    static func kill(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let pid = c.int(0), sig = c.int(1)
+        guard sig >= 0, sig <= Signal.max else { throw .EINVAL }
+        let k = c.kernel
+        var info = SignalInfo(signal: Signal(sig), code: SignalCode.SI_USER)
+        info.senderPID = c.task.process.pid
+        info.senderUID = c.task.process.credentials.uid
+        let targets: [Process]
+        if pid > 0 {
+            guard let p = k.processes[pid], !p.zombie else { throw .ESRCH }
+            targets = [p]
+        } else if pid == 0 || pid < -1 {
+            let g = pid == 0 ? c.task.process.pgid : -pid
+            targets = k.processes.values.filter { $0.pgid == g && !$0.zombie }
+        } else {
+            targets = k.processes.values.filter { $0.pid != 1 && $0 !== c.task.process && !$0.zombie }
+        }
+        if targets.isEmpty { throw .ESRCH }
+        if sig == 0 { return .zero }
+        for p in targets.sorted(by: { $0.pid < $1.pid }) { k.send(info, to: p) }
+        return .zero
+    }
+
+    static func tgkill(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try threadKill(c, tgid: c.int(0), tid: c.int(1), sig: c.int(2))
+    }
+    static func tkill(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try threadKill(c, tgid: -1, tid: c.int(0), sig: c.int(1))
+    }
+    static func threadKill(_ c: SyscallCall, tgid: Int32, tid: Int32, sig: Int32) throws(LinuxErrno) -> SyscallOutcome {
+        guard tid > 0, sig >= 0, sig <= Signal.max else { throw .EINVAL }
+        guard let t = c.kernel.tasks[tid], t.state != .dead, tgid == -1 || t.process.pid == tgid else { throw .ESRCH }
+        if sig == 0 { return .zero }
+        var info = SignalInfo(signal: Signal(sig), code: SignalCode.SI_TKILL)
+        info.senderPID = c.task.process.pid
+        info.senderUID = c.task.process.credentials.uid
+        c.kernel.send(info, to: t)
+        return .zero
+    }
+
+    static func sigaltstack(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let newAddr = c.word(0), oldAddr = c.word(1)
+        let t = c.task
+        let onStack = t.altStack.contains(t.context.stackPointer)
+        if oldAddr != 0 {
+            var e = GuestEncoder(c.abi)
+            e.word(t.altStack.base)
+            e.i32(onStack ? AltStack.onStack : (t.altStack.flags & AltStack.disable))
+            e.align(c.abi.wordSize)
+            e.word(t.altStack.size)
+            try c.mm.write(oldAddr, e.bytes)
+        }
+        if newAddr != 0 {
+            if onStack { throw .EPERM }
+            var d = GuestDecoder(try c.mm.read(newAddr, count: 3 * c.abi.wordSize), c.abi)
+            let base = d.word()
+            let flags = d.i32()
+            if c.abi.wordSize == 8 { d.skip(4) }
+            let size = d.word()
+            if flags & AltStack.disable != 0 {
+                t.altStack = AltStack()
+            } else {
+                guard flags & ~AltStack.autoDisarm == 0 else { throw .EINVAL }
+                guard size >= 2048 else { throw .ENOMEM }
+                t.altStack = AltStack(base: base, size: size, flags: flags)
+            }
+        }
+        return .zero
+    }
+
+    static func pause(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        .block(WaitCondition(restartable: false) { false })
+    }
+
+    static func rtSigsuspend(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        guard c.word(1) == 8 else { throw .EINVAL }
+        let task = c.task
+        if task.savedMaskAfterSignal == nil {
+            task.savedMaskAfterSignal = task.signalMask
+            task.signalMask = SignalSet(rawValue: try readSigset(c, c.word(0)).rawValue & SignalSet.blockable.rawValue)
+        }
+        return .block(WaitCondition(restartable: false) { false })
+    }
+
+    // MARK: timers
+
+    static func alarm(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let p = c.task.process
+        let now = Host.monotonicNanoseconds()
+        let remaining = p.realTimer.deadline.map { $0 > now ? ($0 - now + 999_999_999) / 1_000_000_000 : 1 } ?? 0
+        let secs = UInt64(c.uint(0))
+        p.realTimer = IntervalTimer(deadline: secs == 0 ? nil : now + secs * 1_000_000_000, interval: 0)
+        return .value(remaining)
+    }
+
+    static func readTimeval(_ d: inout GuestDecoder) -> UInt64 {
+        let s = d.sword(), us = d.sword()
+        return UInt64(max(0, s)) * 1_000_000_000 + UInt64(max(0, us)) * 1000
+    }
+    static func writeTimeval(_ e: inout GuestEncoder, _ ns: UInt64) {
+        e.sword(Int64(ns / 1_000_000_000)); e.sword(Int64(ns % 1_000_000_000 / 1000))
+    }
+
+    static func setitimer(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let which = c.int(0), newAddr = c.word(1), oldAddr = c.word(2)
+        guard which >= 0, which <= 2 else { throw .EINVAL }
+        let p = c.task.process
+        let now = Host.monotonicNanoseconds()
+        if oldAddr != 0 {
+            var e = GuestEncoder(c.abi)
+            let t = which == 0 ? p.realTimer : IntervalTimer()
+            writeTimeval(&e, t.interval)
+            writeTimeval(&e, t.deadline.map { $0 > now ? $0 - now : 1000 } ?? 0)
+            try c.mm.write(oldAddr, e.bytes)
+        }
+        if newAddr != 0 && which == 0 {
+            var d = GuestDecoder(try c.mm.read(newAddr, count: 4 * c.abi.wordSize), c.abi)
+            let interval = readTimeval(&d), value = readTimeval(&d)
+            p.realTimer = IntervalTimer(deadline: value == 0 ? nil : now + value, interval: interval)
+        }
+        return .zero
+    }
+    static func getitimer(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let which = c.int(0)
+        guard which >= 0, which <= 2 else { throw .EINVAL }
+        let p = c.task.process
+        let now = Host.monotonicNanoseconds()
+        var e = GuestEncoder(c.abi)
+        let t = which == 0 ? p.realTimer : IntervalTimer()
+        writeTimeval(&e, t.interval)
+        writeTimeval(&e, t.deadline.map { $0 > now ? $0 - now : 1000 } ?? 0)
+        try c.mm.write(c.word(1), e.bytes)
+        return .zero
+    }
+}
+
+extension Kernel {
+    /// Sends SIGALRM for every ITIMER_REAL that has expired.
+    func fireTimers(now: UInt64) {
+        for p in processes.values {
+            guard let d = p.realTimer.deadline, d <= now, !p.zombie else { continue }
+            p.realTimer.deadline = p.realTimer.interval > 0 ? now + p.realTimer.interval : nil
+            var info = SignalInfo(signal: .SIGALRM, code: SignalCode.SI_KERNEL)
+            info.senderPID = 0
+            send(info, to: p)
+            needsReschedule = true
+        }
+    }
+}

@@ -1,0 +1,247 @@
+import LinuxABI
+
+/// A guest thread: the unit the scheduler runs. Shares its memory map, file table, filesystem
+/// context and signal handlers with other tasks according to the clone flags that made it, as
+/// Linux's task_struct does.
+public final class Task {
+    public let tid: Int32
+    public unowned(unsafe) var process: Process
+    public var context: any ExecutionContext
+    public var mm: MemoryMap
+    public var files: FileTable
+    public var fs: FSContext
+    public var handlers: SignalHandlers
+
+    public var signalMask = SignalSet.empty
+    /// Signals sent to this thread (tgkill, faults); process-wide ones live in `Process`.
+    public var pending = PendingSignals()
+    public var altStack = AltStack()
+    /// The mask to restore after the handler that rt_sigsuspend / ppoll wait for has run.
+    var savedMaskAfterSignal: SignalSet?
+    public var clearChildTID: UInt64 = 0
+    public var robustList: UInt64 = 0
+    public var robustListLength: UInt64 = 0
+
+    public enum State { case runnable, blocked, stopped, dead }
+    public internal(set) var state: State = .runnable
+    var wait: WaitCondition?
+    /// Deadline of the blocking call in progress, kept across its re-executions.
+    var callDeadline: UInt64?
+    /// Set while a vfork child runs: the parent waits for it to exec or exit.
+    var vforkParent: Task?
+    var vforkDone = false
+    var vforkChild: Int32 = 0
+    /// The task was woken from a blocking call, which must run again before guest code does.
+    var retryCall = false
+    /// Bytes a blocking write has already moved, kept across its re-executions.
+    var ioProgress = 0
+    /// A FUTEX_WAKE reached this task while it waited.
+    var futexWoken = false
+    /// nanosleep's rem argument, written if a signal cuts the sleep short.
+    var sleepRemainAddress: UInt64 = 0
+
+    init(tid: Int32, process: Process, context: any ExecutionContext, mm: MemoryMap, files: FileTable,
+         fs: FSContext, handlers: SignalHandlers) {
+        self.tid = tid; self.process = process; self.context = context; self.mm = mm
+        self.files = files; self.fs = fs; self.handlers = handlers
+    }
+}
+
+/// A thread group: what ps shows as a process.
+public final class Process {
+    public let pid: Int32
+    public weak var parent: Process?
+    public var children: [Process] = []
+    public var threads: [Task] = []
+    public var pgid: Int32
+    public var sid: Int32
+    public var credentials = Credentials()
+    public var pending = PendingSignals()
+    public var limits = ResourceLimits()
+    /// argv[0]'s last component, as /proc/<pid>/comm and ps show it (16 bytes max).
+    public var comm = ""
+    public var commandLine: [[UInt8]] = []
+    public var environment: [[UInt8]] = []
+    public var executablePath = ""
+    public let startTime: UInt64
+    /// Exit status as wait(2) encodes it, once the whole group has exited.
+    public var exitStatus: Int32?
+    public var zombie: Bool { exitStatus != nil && threads.isEmpty }
+    /// Set once the zombie has been reaped (or auto-reaped): no longer visible anywhere.
+    var reaped = false
+    /// exit_group in progress: the status every thread exits with.
+    var groupExitCode: Int32?
+    /// Signal sent to the parent when this process ends (SIGCHLD unless clone said otherwise).
+    var exitSignal: Signal? = .SIGCHLD
+    /// Children's CPU and wait accounting, for wait4's rusage (times only).
+    var realTimer = IntervalTimer()
+    public var stopped = false
+    var stopReported = false
+    var continueReported = true
+
+    init(pid: Int32, parent: Process?, pgid: Int32, sid: Int32, startTime: UInt64) {
+        self.pid = pid; self.parent = parent; self.pgid = pgid; self.sid = sid; self.startTime = startTime
+    }
+
+    public var mainThread: Task? { threads.first { $0.tid == pid } ?? threads.first }
+}
+
+/// Guest user and group identities; independent of the host's (the guest runs as root).
+public struct Credentials {
+    public var uid: UInt32 = 0, euid: UInt32 = 0, suid: UInt32 = 0, fsuid: UInt32 = 0
+    public var gid: UInt32 = 0, egid: UInt32 = 0, sgid: UInt32 = 0, fsgid: UInt32 = 0
+    public var groups: [UInt32] = []
+    public var isRoot: Bool { euid == 0 }
+}
+
+/// setrlimit/prlimit values, per resource (RLIMIT_* index).
+public struct ResourceLimits {
+    public static let infinity = UInt64.max
+    public var values: [(soft: UInt64, hard: UInt64)] = Array(repeating: (ResourceLimits.infinity, ResourceLimits.infinity), count: 16)
+    public init() {
+        values[3] = (8 << 20, ResourceLimits.infinity)  // RLIMIT_STACK
+        values[7] = (1024, 4096)  // RLIMIT_NOFILE
+        values[6] = (4096, 4096)  // RLIMIT_NPROC
+        values[4] = (0, ResourceLimits.infinity)  // RLIMIT_CORE
+        values[8] = (8 << 20, 8 << 20)  // RLIMIT_MEMLOCK
+        values[14] = (0, 0)  // RLIMIT_RTPRIO
+    }
+    public var openFiles: Int { Int(min(values[7].soft, 1 << 20)) }
+}
+
+/// ITIMER_REAL / alarm state.
+struct IntervalTimer {
+    var deadline: UInt64?  // monotonic ns
+    var interval: UInt64 = 0
+}
+
+/// sigaltstack(2) state.
+public struct AltStack {
+    public var base: UInt64 = 0
+    public var size: UInt64 = 0
+    public var flags: Int32 = 2  // SS_DISABLE
+    public static let onStack: Int32 = 1, disable: Int32 = 2, autoDisarm: Int32 = Int32(bitPattern: 0x8000_0000)
+    public init() {}
+    public init(base: UInt64, size: UInt64, flags: Int32) { self.base = base; self.size = size; self.flags = flags }
+    public func contains(_ sp: UInt64) -> Bool { flags & AltStack.disable == 0 && sp > base && sp - base <= size }
+}
+
+/// rt_sigaction state, shared between tasks cloned with CLONE_SIGHAND.
+public final class SignalHandlers {
+    public struct Action {
+        public var handler: UInt64 = 0  // SIG_DFL = 0, SIG_IGN = 1
+        public var flags: UInt64 = 0
+        public var restorer: UInt64 = 0
+        public var mask = SignalSet.empty
+        public static let defaultHandler: UInt64 = 0, ignoreHandler: UInt64 = 1
+    }
+    public var actions = [Action](repeating: Action(), count: Int(Signal.max) + 1)
+    public init() {}
+    public func copy() -> SignalHandlers {
+        let c = SignalHandlers()
+        c.actions = actions
+        return c
+    }
+    /// execve: caught signals go back to their default; ignored ones stay ignored.
+    public func resetForExec() {
+        for i in actions.indices where actions[i].handler != Action.ignoreHandler {
+            actions[i] = Action()
+        }
+    }
+    /// True when a signal with this disposition would simply be discarded.
+    func ignores(_ s: Signal) -> Bool {
+        let a = actions[Int(s.rawValue)]
+        if a.handler == Action.ignoreHandler { return !s.isUncatchable }
+        return a.handler == Action.defaultHandler && s.defaultAction == .ignore
+    }
+}
+
+/// What sent a signal and why: the fields of siginfo_t the kernel fills in.
+public struct SignalInfo {
+    public var signal: Signal
+    public var code: Int32
+    public var senderPID: Int32 = 0
+    public var senderUID: UInt32 = 0
+    public var address: UInt64 = 0
+    public var status: Int32 = 0
+    public var timerID: Int32 = 0
+    public init(signal: Signal, code: Int32) { self.signal = signal; self.code = code }
+
+    /// siginfo_t (128 bytes) in the guest's layout: the union starts after three ints, aligned
+    /// to the word size.
+    public func encode(wordSize: Int, bigEndian: Bool) -> [UInt8] {
+        var e = GuestEncoder(wordSize: wordSize, bigEndian: bigEndian)
+        e.i32(signal.rawValue); e.i32(0); e.i32(code)
+        e.align(wordSize)
+        switch signal {
+        case .SIGSEGV, .SIGBUS, .SIGILL, .SIGFPE, .SIGTRAP where code > 0:
+            e.word(address)
+        case .SIGCHLD:
+            e.i32(senderPID); e.u32(senderUID); e.i32(status)
+        default:
+            e.i32(senderPID); e.u32(senderUID)
+            if code == -2 /* SI_TIMER */ || code == 0x80 { e.i32(timerID) }
+        }
+        e.pad(to: 128)
+        return e.bytes
+    }
+}
+
+/// Signals waiting for delivery: one slot per standard signal (they do not queue), a queue for
+/// real-time ones.
+public struct PendingSignals {
+    public private(set) var set = SignalSet.empty
+    var infos: [SignalInfo] = []
+
+    mutating func add(_ info: SignalInfo) {
+        if info.signal.rawValue < 32 && set.contains(info.signal) { return }
+        set.insert(info.signal)
+        infos.append(info)
+    }
+    /// Removes and returns the lowest-numbered pending signal not in `blocked`.
+    mutating func take(notIn blocked: SignalSet) -> SignalInfo? {
+        let deliverable = SignalSet(rawValue: set.rawValue & ~blocked.rawValue)
+        guard let sig = deliverable.lowest else { return nil }
+        return take(sig)
+    }
+    mutating func take(_ sig: Signal) -> SignalInfo? {
+        guard let i = infos.firstIndex(where: { $0.signal == sig }) else { return nil }
+        let info = infos.remove(at: i)
+        if !infos.contains(where: { $0.signal == sig }) { set.remove(sig) }
+        return info
+    }
+    mutating func discard(_ sig: Signal) {
+        infos.removeAll { $0.signal == sig }
+        set.remove(sig)
+    }
+}
+
+/// Why a blocked task waits, and when it may run again. The kernel re-evaluates `ready` when it
+/// looks for work; a task whose condition holds, whose deadline passed or which has a signal to
+/// take re-executes its system call from the start.
+public struct WaitCondition {
+    public var ready: () -> Bool
+    /// Monotonic deadline in nanoseconds, if the call times out.
+    public var deadline: UInt64?
+    /// Whether SA_RESTART may re-run the call after a handler (read, write, wait4 ...) or it must
+    /// fail with EINTR (poll, nanosleep, pause ...).
+    public var restartable: Bool
+    /// A host descriptor whose readability should wake the kernel (console input).
+    public var hostFD: Int32?
+    public init(restartable: Bool = true, deadline: UInt64? = nil, hostFD: Int32? = nil, ready: @escaping () -> Bool) {
+        self.ready = ready; self.deadline = deadline; self.restartable = restartable; self.hostFD = hostFD
+    }
+}
+
+/// Working directory, root and umask, shared between tasks cloned with CLONE_FS.
+public final class FSContext {
+    public var cwd: Location
+    public var root: Location
+    public var umask: UInt32 = 0o022
+    init(cwd: Location, root: Location) { self.cwd = cwd; self.root = root }
+    func copy() -> FSContext {
+        let c = FSContext(cwd: cwd, root: root)
+        c.umask = umask
+        return c
+    }
+}

@@ -1,0 +1,122 @@
+import HostOS
+import LinuxABI
+
+/// A host directory as the guest's root file system, read-only, like UML's hostfs.
+///
+/// Confinement rests on two walls: the VFS resolves every guest path itself (".." stops at the
+/// guest root, symlinks are read and resolved in the guest's namespace), and every host open
+/// goes through openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS relative to the root's
+/// descriptor, so even a path the VFS got wrong could not leave the directory. Only regular files,
+/// directories and symlinks are reachable; host devices, FIFOs and sockets cannot be opened.
+public final class HostFS: FileSystem {
+    let rootFD: HostFD
+    public let hostPath: String
+    private var rootInode: HostInode!
+    private var cache: [String: HostInode] = [:]
+
+    public init(hostPath: String, device: UInt64) throws(LinuxErrno) {
+        rootFD = try HostFD.open(hostPath, flags: HostOpen.path | HostOpen.directory)
+        self.hostPath = hostPath
+        super.init(name: "hostfs", device: device, readOnly: true)
+        let st = try rootFD.stat()
+        guard FileKind(mode: st.mode) == .directory else { throw .ENOTDIR }
+        rootInode = HostInode(fs: self, relativePath: ".", stat: st)
+    }
+
+    public override var root: Inode { rootInode }
+
+    func inode(_ relative: String) throws(LinuxErrno) -> HostInode {
+        if let c = cache[relative] { return c }
+        let fd = try HostFD.open(beneath: rootFD, relative, flags: HostOpen.path | HostOpen.noFollow)
+        defer { fd.close() }
+        let node = HostInode(fs: self, relativePath: relative, stat: try fd.stat())
+        if cache.count > 65536 { cache.removeAll(keepingCapacity: true) }
+        cache[relative] = node
+        return node
+    }
+
+    func open(_ relative: String, flags: Int32) throws(LinuxErrno) -> HostFD {
+        try HostFD.open(beneath: rootFD, relative, flags: flags)
+    }
+}
+
+final class HostInode: Inode {
+    let relativePath: String
+    let cachedKind: FileKind
+    let hostInode: UInt64
+
+    init(fs: HostFS, relativePath: String, stat: HostStat) {
+        self.relativePath = relativePath
+        cachedKind = FileKind(mode: stat.mode)
+        hostInode = stat.inode
+        super.init(fs: fs)
+    }
+
+    var host: HostFS { fs as! HostFS }
+    override var kind: FileKind { cachedKind }
+
+    override func stat() throws(LinuxErrno) -> FileStat {
+        let fd = try host.open(relativePath, flags: HostOpen.path | HostOpen.noFollow)
+        defer { fd.close() }
+        return FileStat(try fd.stat())
+    }
+
+    override func lookup(_ name: String) throws(LinuxErrno) -> Inode {
+        guard cachedKind == .directory else { throw .ENOTDIR }
+        return try host.inode(relativePath == "." ? name : relativePath + "/" + name)
+    }
+
+    override func entries() throws(LinuxErrno) -> [DirectoryEntry] {
+        let fd = try host.open(relativePath, flags: HostOpen.readOnly | HostOpen.directory)
+        defer { fd.close() }
+        return try fd.directoryEntries().map { e in
+            DirectoryEntry(name: e.name, inode: e.inode, kind: FileKind(direntType: e.type))
+        }
+    }
+
+    override func readLink() throws(LinuxErrno) -> [UInt8] {
+        guard cachedKind == .symlink else { throw .EINVAL }
+        let fd = try host.open(relativePath, flags: HostOpen.path | HostOpen.noFollow)
+        defer { fd.close() }
+        return try fd.readLink()
+    }
+
+    override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
+        if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
+        if flags.canWrite || flags.contains(.truncate) || flags.contains(.create) && false { throw .EROFS }
+        switch cachedKind {
+        case .directory:
+            return DirectoryFile(inode: self, flags: flags, path: path)
+        case .regular:
+            if flags.contains(.directory) { throw .ENOTDIR }
+            let fd = try host.open(relativePath, flags: HostOpen.readOnly)
+            return HostBackedFile(inode: self, flags: flags, path: path, host: fd, ownsHost: true)
+        default:
+            // Host devices, FIFOs and sockets stay out of the guest's reach.
+            throw .EACCES
+        }
+    }
+}
+
+extension FileKind {
+    init(direntType t: UInt8) {
+        switch t {
+        case 1: self = .fifo
+        case 2: self = .characterDevice
+        case 4: self = .directory
+        case 6: self = .blockDevice
+        case 10: self = .symlink
+        case 12: self = .socket
+        default: self = .regular
+        }
+    }
+}
+
+extension FileStat {
+    init(_ s: HostStat) {
+        self.init()
+        device = s.device; inode = s.inode; mode = s.mode; links = s.links; uid = s.uid; gid = s.gid
+        rdev = s.rdev; size = s.size; blockSize = s.blockSize; blocks = s.blocks
+        atime = s.atime; mtime = s.mtime; ctime = s.ctime
+    }
+}

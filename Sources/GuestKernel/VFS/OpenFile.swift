@@ -1,0 +1,243 @@
+import HostOS
+import LinuxABI
+
+/// An open file description: what a guest fd refers to, shared by dup() and fork().
+///
+/// Subclasses override the operations their kind of file supports. I/O methods never block:
+/// they throw EAGAIN, and the syscall layer turns that into a wait on `poll` unless the
+/// description is non-blocking.
+public class OpenFile {
+    public var flags: OpenFlags
+    public var offset: Int64 = 0
+    /// The guest path that opened it (for /proc/<pid>/fd and /proc/<pid>/maps).
+    public var path: String
+    public let inode: Inode?
+    /// Number of fd-table slots (in all processes) that refer to this description.
+    var references = 0
+
+    public init(inode: Inode?, flags: OpenFlags, path: String) {
+        self.inode = inode; self.flags = flags; self.path = path
+    }
+
+    public var isNonBlocking: Bool { flags.contains(.nonBlocking) }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> Int { throw .EINVAL }
+    public func write(_ buffer: UnsafeRawBufferPointer) throws(LinuxErrno) -> Int { throw .EINVAL }
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(LinuxErrno) -> Int { throw .ESPIPE }
+    public func write(_ buffer: UnsafeRawBufferPointer, at offset: Int64) throws(LinuxErrno) -> Int { throw .ESPIPE }
+    public func seek(_ offset: Int64, whence: Int32) throws(LinuxErrno) -> Int64 { throw .ESPIPE }
+    public func stat() throws(LinuxErrno) -> FileStat {
+        guard let inode else { throw .EBADF }
+        return try inode.stat()
+    }
+    public func truncate(_ length: Int64) throws(LinuxErrno) { throw .EINVAL }
+    public func sync() throws(LinuxErrno) {}
+    /// The directory entries, for getdents64 (directories only).
+    public func directoryEntries() throws(LinuxErrno) -> [DirectoryEntry] { throw .ENOTDIR }
+    public func ioctl(_ request: UInt32, _ argument: UInt64, task: Task, kernel: Kernel) throws(LinuxErrno) -> UInt64 { throw .ENOTTY }
+    /// Current readiness; `hostFD` is a host descriptor whose readability changes it.
+    public func poll() -> PollEvents { [.input, .output] }
+    public var pollHostFD: Int32? { nil }
+    /// A host descriptor the backend can map (mmap of regular files).
+    public func mappable(writable: Bool) throws(LinuxErrno) -> HostFileRef { throw .ENODEV }
+    /// Called when the last reference goes away.
+    public func release() {}
+    /// Bytes ready to read (FIONREAD).
+    public var bytesReadable: Int { 0 }
+}
+
+/// A regular file backed by a host descriptor (hostfs files, tmpfs memory files).
+public class HostBackedFile: OpenFile {
+    public let host: HostFD
+    let ownsHost: Bool
+    public init(inode: Inode?, flags: OpenFlags, path: String, host: HostFD, ownsHost: Bool) {
+        self.host = host; self.ownsHost = ownsHost
+        super.init(inode: inode, flags: flags, path: path)
+    }
+    public override func read(into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> Int {
+        let n = try host.read(into: buffer, at: offset)
+        offset += Int64(n)
+        return n
+    }
+    public override func write(_ buffer: UnsafeRawBufferPointer) throws(LinuxErrno) -> Int {
+        if flags.contains(.append) { offset = try host.stat().size }
+        let n = try host.write(buffer, at: offset)
+        offset += Int64(n)
+        try didModify()
+        return n
+    }
+    public override func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(LinuxErrno) -> Int {
+        try host.read(into: buffer, at: offset)
+    }
+    public override func write(_ buffer: UnsafeRawBufferPointer, at offset: Int64) throws(LinuxErrno) -> Int {
+        let n = try host.write(buffer, at: offset)
+        try didModify()
+        return n
+    }
+    public override func seek(_ off: Int64, whence: Int32) throws(LinuxErrno) -> Int64 {
+        let base: Int64
+        switch whence {
+        case 0: base = 0
+        case 1: base = offset
+        case 2: base = try host.stat().size
+        case 3, 4:  // SEEK_DATA, SEEK_HOLE: the whole file is data
+            let size = try host.stat().size
+            if off >= size { throw .ENXIO }
+            offset = whence == 3 ? off : size
+            return offset
+        default: throw .EINVAL
+        }
+        let (n, overflow) = base.addingReportingOverflow(off)
+        if overflow || n < 0 { throw .EINVAL }
+        offset = n
+        return n
+    }
+    public override func truncate(_ length: Int64) throws(LinuxErrno) {
+        try host.truncate(length)
+        try didModify()
+    }
+    public override func sync() throws(LinuxErrno) {}
+    public override func mappable(writable: Bool) throws(LinuxErrno) -> HostFileRef {
+        HostFileRef(fd: host.raw, writable: writable)
+    }
+    public override func release() { if ownsHost { host.close() } }
+    public override var bytesReadable: Int { Int(max(0, ((try? host.stat().size) ?? 0) - offset)) }
+    /// Hook for tmpfs to update times.
+    func didModify() throws(LinuxErrno) { (inode as? TmpNode)?.touchModify() }
+}
+
+/// A directory opened for getdents64.
+public final class DirectoryFile: OpenFile {
+    var snapshot: [DirectoryEntry]?
+    public override func directoryEntries() throws(LinuxErrno) -> [DirectoryEntry] {
+        if let snapshot { return snapshot }
+        guard let inode else { throw .EBADF }
+        let list = try inode.entries()
+        snapshot = list
+        return list
+    }
+    public override func seek(_ off: Int64, whence: Int32) throws(LinuxErrno) -> Int64 {
+        guard whence == 0, off >= 0 else { throw .EINVAL }
+        offset = off
+        if off == 0 { snapshot = nil }
+        return off
+    }
+    public override func read(into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> Int { throw .EISDIR }
+    public override func write(_ buffer: UnsafeRawBufferPointer) throws(LinuxErrno) -> Int { throw .EBADF }
+    public override func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(LinuxErrno) -> Int { throw .EISDIR }
+}
+
+/// An O_PATH descriptor: usable as a *at() base, for fstat and fchdir, nothing else.
+public final class PathFile: OpenFile {
+    public override func read(into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> Int { throw .EBADF }
+    public override func write(_ buffer: UnsafeRawBufferPointer) throws(LinuxErrno) -> Int { throw .EBADF }
+}
+
+/// A file whose whole content is produced when it is opened (procfs), read with an offset.
+public final class SnapshotFile: OpenFile {
+    let content: [UInt8]
+    public init(inode: Inode?, flags: OpenFlags, path: String, content: [UInt8]) {
+        self.content = content
+        super.init(inode: inode, flags: flags, path: path)
+    }
+    public override func read(into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> Int {
+        let n = try read(into: buffer, at: offset)
+        offset += Int64(n)
+        return n
+    }
+    public override func read(into buffer: UnsafeMutableRawBufferPointer, at off: Int64) throws(LinuxErrno) -> Int {
+        guard off >= 0 else { throw .EINVAL }
+        if off >= content.count { return 0 }
+        let n = min(buffer.count, content.count - Int(off))
+        content.withUnsafeBytes { src in
+            buffer.baseAddress!.copyMemory(from: src.baseAddress! + Int(off), byteCount: n)
+        }
+        return n
+    }
+    public override func write(_ buffer: UnsafeRawBufferPointer) throws(LinuxErrno) -> Int { throw .EACCES }
+    public override func seek(_ off: Int64, whence: Int32) throws(LinuxErrno) -> Int64 {
+        let base: Int64 = whence == 0 ? 0 : whence == 1 ? offset : whence == 2 ? Int64(content.count) : -1
+        guard base >= 0, base + off >= 0 else { throw .EINVAL }
+        offset = base + off
+        return offset
+    }
+    public override var bytesReadable: Int { max(0, content.count - Int(offset)) }
+}
+
+/// A process's descriptor table, shared between tasks cloned with CLONE_FILES.
+public final class FileTable {
+    public struct Slot {
+        public var file: OpenFile
+        public var closeOnExec: Bool
+    }
+    public private(set) var slots: [Slot?] = []
+
+    public init() {}
+
+    public func copy() -> FileTable {
+        let t = FileTable()
+        t.slots = slots
+        for s in slots { s?.file.references += 1 }
+        return t
+    }
+
+    public func get(_ fd: Int32) throws(LinuxErrno) -> OpenFile {
+        guard fd >= 0, Int(fd) < slots.count, let s = slots[Int(fd)] else { throw .EBADF }
+        return s.file
+    }
+    public func slot(_ fd: Int32) -> Slot? {
+        guard fd >= 0, Int(fd) < slots.count else { return nil }
+        return slots[Int(fd)]
+    }
+
+    /// Installs `file` at the lowest free descriptor >= `minimum`.
+    public func install(_ file: OpenFile, closeOnExec: Bool, minimum: Int32 = 0, limit: Int) throws(LinuxErrno) -> Int32 {
+        var fd = Int(minimum)
+        while fd < slots.count, slots[fd] != nil { fd += 1 }
+        if fd >= limit { throw .EMFILE }
+        try place(file, at: Int32(fd), closeOnExec: closeOnExec)
+        return Int32(fd)
+    }
+
+    /// Puts `file` at `fd`, closing what was there (dup2 semantics).
+    public func place(_ file: OpenFile, at fd: Int32, closeOnExec: Bool) throws(LinuxErrno) {
+        guard fd >= 0 else { throw .EBADF }
+        while slots.count <= Int(fd) { slots.append(nil) }
+        file.references += 1
+        let old = slots[Int(fd)]
+        slots[Int(fd)] = Slot(file: file, closeOnExec: closeOnExec)
+        if let old { FileTable.drop(old.file) }
+    }
+
+    public func setCloseOnExec(_ fd: Int32, _ value: Bool) throws(LinuxErrno) {
+        guard fd >= 0, Int(fd) < slots.count, slots[Int(fd)] != nil else { throw .EBADF }
+        slots[Int(fd)]!.closeOnExec = value
+    }
+
+    public func close(_ fd: Int32) throws(LinuxErrno) {
+        guard fd >= 0, Int(fd) < slots.count, let s = slots[Int(fd)] else { throw .EBADF }
+        slots[Int(fd)] = nil
+        FileTable.drop(s.file)
+    }
+
+    public func closeAll() {
+        let old = slots
+        slots = []
+        for s in old { if let s { FileTable.drop(s.file) } }
+    }
+
+    public func closeOnExec() {
+        for i in slots.indices where slots[i]?.closeOnExec == true {
+            let f = slots[i]!.file
+            slots[i] = nil
+            FileTable.drop(f)
+        }
+    }
+
+    static func drop(_ file: OpenFile) {
+        file.references -= 1
+        if file.references == 0 { file.release() }
+    }
+
+    public var openDescriptors: [Int32] { slots.indices.compactMap { slots[$0] == nil ? nil : Int32($0) } }
+}

@@ -1,0 +1,188 @@
+import HostOS
+import LinuxABI
+
+/// procfs: the guest's own processes (never the host's), and the system files programs read.
+public final class ProcFS: SyntheticFS {
+    unowned let kernel: Kernel
+    private var nodes: [String: Inode] = [:]
+    private var nextNumber: UInt64 = 100
+
+    public init(device: UInt64, kernel: Kernel) {
+        self.kernel = kernel
+        super.init(name: "proc", device: device, readOnly: false)
+        let top: [(String, () -> String)] = [
+            ("cpuinfo", { [unowned self] in self.cpuinfo() }),
+            ("meminfo", { "MemTotal:        1048576 kB\nMemFree:          524288 kB\nMemAvailable:     786432 kB\nBuffers:               0 kB\nCached:                0 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n" }),
+            ("uptime", { [unowned self] in
+                let up = Double(Host.monotonicNanoseconds() - self.kernel.bootTime) / 1e9
+                return "\(Self.fixed2(up)) \(Self.fixed2(up))\n"
+            }),
+            ("version", { [unowned self] in "Linux version \(self.kernel.config.release) (umlab) \(self.kernel.config.version)\n" }),
+            ("loadavg", { [unowned self] in "0.00 0.00 0.00 1/\(self.kernel.tasks.count) \(self.kernel.nextPID - 1)\n" }),
+            ("mounts", { [unowned self] in self.mounts() }),
+            ("filesystems", { "nodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\n\thostfs\n" }),
+            ("stat", { [unowned self] in "cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\nbtime \(self.kernel.bootTime / 1_000_000_000)\nprocesses \(self.kernel.nextPID)\n" }),
+        ]
+        var children: [String: Inode] = [:]
+        for (name, text) in top { children[name] = SynthFile(fs: self, number: number(), text: text) }
+        children["self"] = SynthSymlink(fs: self, number: number(), target: { [unowned self] in
+            Array(String(self.kernel.current?.process.pid ?? 1).utf8)
+        })
+        children["thread-self"] = SynthSymlink(fs: self, number: number(), target: { [unowned self] in
+            let t = self.kernel.current
+            return Array("\(t?.process.pid ?? 1)/task/\(t?.tid ?? 1)".utf8)
+        })
+        let sys = SynthDirectory(fs: self, number: number(), children: [
+            ("kernel", SynthDirectory(fs: self, number: number(), children: [
+                ("hostname", SynthFile(fs: self, number: number(), text: { [unowned self] in self.kernel.config.hostname + "\n" })),
+                ("osrelease", SynthFile(fs: self, number: number(), text: { [unowned self] in self.kernel.config.release + "\n" })),
+                ("pid_max", SynthFile(fs: self, number: number(), text: { "4194304\n" })),
+                ("ngroups_max", SynthFile(fs: self, number: number(), text: { "65536\n" })),
+            ])),
+            ("vm", SynthDirectory(fs: self, number: number(), children: [
+                ("overcommit_memory", SynthFile(fs: self, number: number(), text: { "0\n" })),
+            ])),
+        ])
+        children["sys"] = sys
+        let fixedNames = children.keys.sorted()
+        rootNode = SynthDirectory(fs: self, number: 1, list: { [unowned self] in
+            fixedNames + self.kernel.processes.values.filter { !$0.reaped }.map(\.pid).sorted().map(String.init)
+        }, child: { [unowned self] name in
+            if let c = children[name] { return c }
+            guard let pid = Int32(name), let p = self.kernel.processes[pid], !p.reaped else { return nil }
+            return self.processDirectory(p)
+        })
+    }
+
+    func number() -> UInt64 { nextNumber += 1; return nextNumber }
+    static func fixed2(_ v: Double) -> String {
+        let c = Int((v * 100).rounded())
+        return "\(c / 100).\(c % 100 < 10 ? "0" : "")\(c % 100)"
+    }
+
+    func cpuinfo() -> String {
+        "processor\t: 0\nvendor_id\t: umlab\nmodel name\t: umlab virtual \(kernel.backend.name) CPU (\(kernel.config.mode) mode)\ncpu MHz\t\t: 1000.000\nbogomips\t: 2000.00\n\n"
+    }
+
+    func mounts() -> String {
+        var s = ""
+        for path in kernel.vfs.mountOrder {
+            guard let m = kernel.vfs.mounts[path] else { continue }
+            s += "\(m.source) \(path) \(m.fs.name) \(m.fs.mountOptions) 0 0\n"
+        }
+        return s
+    }
+
+    /// /proc/<pid>: built on demand; objects are cheap and hold the process weakly.
+    func processDirectory(_ p: Process) -> Inode {
+        let key = "pid:\(p.pid):\(p.startTime)"
+        if let n = nodes[key] { return n }
+        weak var wp = p
+        let k = kernel
+        func text(_ f: @escaping (Process) -> String) -> Inode {
+            SynthFile(fs: self, number: number()) { () throws(LinuxErrno) -> [UInt8] in
+                guard let p = wp else { throw .ESRCH }
+                return Array(f(p).utf8)
+            }
+        }
+        func bytes(_ f: @escaping (Process) -> [UInt8]) -> Inode {
+            SynthFile(fs: self, number: number()) { () throws(LinuxErrno) -> [UInt8] in
+                guard let p = wp else { throw .ESRCH }
+                return f(p)
+            }
+        }
+        let fdDir = SynthDirectory(fs: self, number: number(), mode: 0o500, list: {
+            (wp?.mainThread?.files.openDescriptors ?? []).map { String($0) }
+        }, child: { [unowned self] name in
+            guard let fd = Int32(name), let file = try? wp?.mainThread?.files.get(fd) else { return nil }
+            return SynthSymlink(fs: self, number: self.number(), target: {
+                if let inode = file.inode, inode.kind != .fifo || file.path.hasPrefix("/") { return Array(file.path.utf8) }
+                return Array(file.path.utf8)
+            }, object: {
+                guard let inode = file.inode else { return nil }
+                return Location(inode: inode, path: file.path)
+            })
+        })
+        let dir = SynthDirectory(fs: self, number: number(), children: [
+            ("stat", text { p in Self.statLine(p, k) }),
+            ("status", text { p in Self.status(p, k) }),
+            ("cmdline", bytes { p in p.commandLine.flatMap { $0 + [0] } }),
+            ("environ", bytes { p in p.environment.flatMap { $0 + [0] } }),
+            ("comm", text { p in p.comm + "\n" }),
+            ("maps", text { p in Self.maps(p) }),
+            ("mounts", text { [unowned self] _ in self.mounts() }),
+            ("fd", fdDir),
+            ("exe", SynthSymlink(fs: self, number: number(), target: { Array((wp?.executablePath ?? "").utf8) })),
+            ("cwd", SynthSymlink(fs: self, number: number(), target: { Array((wp?.mainThread?.fs.cwd.path ?? "/").utf8) },
+                                 object: { wp?.mainThread?.fs.cwd })),
+            ("root", SynthSymlink(fs: self, number: number(), target: { Array("/".utf8) }, object: { wp?.mainThread?.fs.root })),
+        ])
+        nodes[key] = dir
+        return dir
+    }
+
+    static func stateLetter(_ p: Process) -> String {
+        if p.zombie { return "Z" }
+        if p.stopped { return "T" }
+        return p.threads.contains { $0.state == .runnable } ? "R" : "S"
+    }
+
+    static func statLine(_ p: Process, _ k: Kernel) -> String {
+        let ppid = p.parent?.pid ?? 0
+        let start = (p.startTime - k.bootTime) / 10_000_000
+        let vsize = p.mainThread?.mm.vmas.reduce(0) { $0 + ($1.end - $1.start) } ?? 0
+        var f = ["\(p.pid)", "(\(p.comm))", stateLetter(p), "\(ppid)", "\(p.pgid)", "\(p.sid)", "0", "-1", "4194560",
+                 "0", "0", "0", "0", "0", "0", "0", "0", "20", "0", "\(max(1, p.threads.count))", "0", "\(start)", "\(vsize)",
+                 "\(vsize / 4096)"]
+        f += Array(repeating: "0", count: 52 - f.count)
+        return f.joined(separator: " ") + "\n"
+    }
+
+    static func status(_ p: Process, _ k: Kernel) -> String {
+        let c = p.credentials
+        let state = stateLetter(p)
+        let names = ["R": "R (running)", "S": "S (sleeping)", "T": "T (stopped)", "Z": "Z (zombie)"]
+        let t = p.mainThread
+        return """
+        Name:\t\(p.comm)
+        Umask:\t\(String(format8: t?.fs.umask ?? 0o22))
+        State:\t\(names[state] ?? state)
+        Tgid:\t\(p.pid)
+        Pid:\t\(p.pid)
+        PPid:\t\(p.parent?.pid ?? 0)
+        Uid:\t\(c.uid)\t\(c.euid)\t\(c.suid)\t\(c.fsuid)
+        Gid:\t\(c.gid)\t\(c.egid)\t\(c.sgid)\t\(c.fsgid)
+        Threads:\t\(p.threads.count)
+        SigBlk:\t\(String(hex16: t?.signalMask.rawValue ?? 0))
+
+        """
+    }
+
+    static func maps(_ p: Process) -> String {
+        guard let mm = p.mainThread?.mm else { return "" }
+        var s = ""
+        for v in mm.vmas {
+            let perms = (v.protection.contains(.read) ? "r" : "-") + (v.protection.contains(.write) ? "w" : "-")
+                + (v.protection.contains(.execute) ? "x" : "-") + (v.shared ? "s" : "p")
+            var name = v.name
+            if name.isEmpty && v.start <= mm.brk && v.start >= mm.brkStart && mm.brk > mm.brkStart { name = "[heap]" }
+            let ino = (try? v.file?.stat().inode) ?? 0
+            let line = "\(String(hex: v.start))-\(String(hex: v.end)) \(perms) \(String(hex8: v.offset)) 00:00 \(ino ?? 0)"
+            s += name.isEmpty ? line + "\n" : line + String(repeating: " ", count: max(1, 73 - line.count)) + name + "\n"
+        }
+        return s
+    }
+}
+
+extension String {
+    /// `v` in base `radix`, left-padded with zeros to `width` digits.
+    static func padded(_ v: UInt64, radix: Int, width: Int) -> String {
+        let digits = String(v, radix: radix)
+        let pad = width - digits.count
+        return String(repeating: "0", count: pad > 0 ? pad : 0) + digits
+    }
+    init(hex v: UInt64) { self = String.padded(v, radix: 16, width: 8) }
+    init(hex8 v: UInt64) { self = String.padded(v, radix: 16, width: 8) }
+    init(hex16 v: UInt64) { self = String.padded(v, radix: 16, width: 16) }
+    init(format8 v: UInt32) { self = String.padded(UInt64(v), radix: 8, width: 4) }
+}

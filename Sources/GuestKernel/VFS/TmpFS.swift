@@ -1,0 +1,215 @@
+import HostOS
+import LinuxABI
+
+/// A memory file system (/tmp, /dev/shm). Regular files are host memory files (memfd), so that
+/// the x86-64 backend can map them shared into guests and the interpreters can map them too.
+public final class TmpFS: FileSystem {
+    private var rootDir: TmpDirectory!
+    var nextInode: UInt64 = 2
+    let clock: () -> (Int64, Int64)
+
+    public init(name: String = "tmpfs", device: UInt64, mode: UInt32 = 0o1777, clock: @escaping () -> (Int64, Int64)) {
+        self.clock = clock
+        super.init(name: name, device: device, readOnly: false)
+        rootDir = TmpDirectory(fs: self, mode: mode, uid: 0, gid: 0, parent: nil)
+    }
+    public override var root: Inode { rootDir }
+    func allocateInode() -> UInt64 { defer { nextInode += 1 }; return nextInode }
+}
+
+class TmpNode: Inode {
+    let number: UInt64
+    var mode: UInt32
+    var uid: UInt32, gid: UInt32
+    var links: UInt64 = 1
+    var atime: (Int64, Int64), mtime: (Int64, Int64), ctime: (Int64, Int64)
+
+    init(fs: TmpFS, mode: UInt32, uid: UInt32, gid: UInt32) {
+        number = fs.allocateInode()
+        self.mode = mode; self.uid = uid; self.gid = gid
+        let now = fs.clock()
+        atime = now; mtime = now; ctime = now
+        super.init(fs: fs)
+    }
+    var tmp: TmpFS { fs as! TmpFS }
+    var size: Int64 { 0 }
+
+    override func stat() throws(LinuxErrno) -> FileStat {
+        var s = FileStat()
+        s.device = fs.device; s.inode = number; s.mode = kind.modeBits | (mode & 0o7777); s.links = links
+        s.uid = uid; s.gid = gid; s.size = size; s.blocks = (size + 511) / 512; s.blockSize = 4096
+        s.atime = atime; s.mtime = mtime; s.ctime = ctime
+        return s
+    }
+    override func setMode(_ m: UInt32) throws(LinuxErrno) { mode = m & 0o7777; ctime = tmp.clock() }
+    override func setOwner(uid u: UInt32?, gid g: UInt32?) throws(LinuxErrno) {
+        if let u { uid = u }
+        if let g { gid = g }
+        ctime = tmp.clock()
+    }
+    override func setTimes(access: (Int64, Int64)?, modify: (Int64, Int64)?) throws(LinuxErrno) {
+        if let access { atime = access }
+        if let modify { mtime = modify }
+        ctime = tmp.clock()
+    }
+    func touchModify() { let now = tmp.clock(); mtime = now; ctime = now }
+}
+
+final class TmpDirectory: TmpNode {
+    var children: [String: TmpNode] = [:]
+    weak var parent: TmpDirectory?
+
+    init(fs: TmpFS, mode: UInt32, uid: UInt32, gid: UInt32, parent: TmpDirectory?) {
+        self.parent = parent
+        super.init(fs: fs, mode: mode, uid: uid, gid: gid)
+        links = 2
+    }
+    override var kind: FileKind { .directory }
+    override var size: Int64 { 4096 }
+
+    override func lookup(_ name: String) throws(LinuxErrno) -> Inode {
+        guard let c = children[name] else { throw .ENOENT }
+        return c
+    }
+    override func entries() throws(LinuxErrno) -> [DirectoryEntry] {
+        var out = [DirectoryEntry(name: ".", inode: number, kind: .directory),
+                   DirectoryEntry(name: "..", inode: parent?.number ?? number, kind: .directory)]
+        for (name, node) in children.sorted(by: { $0.value.number < $1.value.number }) {
+            out.append(DirectoryEntry(name: name, inode: node.number, kind: node.kind))
+        }
+        return out
+    }
+    override func create(_ name: String, kind: FileKind, mode: UInt32, credentials: Credentials) throws(LinuxErrno) -> Inode {
+        if children[name] != nil { throw .EEXIST }
+        let node: TmpNode
+        switch kind {
+        case .directory:
+            node = TmpDirectory(fs: tmp, mode: mode, uid: credentials.fsuid, gid: credentials.fsgid, parent: self)
+            links += 1
+        case .regular:
+            node = try TmpFile(fs: tmp, fileMode: mode, uid: credentials.fsuid, gid: credentials.fsgid)
+        case .fifo:
+            node = TmpFifo(fs: tmp, mode: mode, uid: credentials.fsuid, gid: credentials.fsgid)
+        default:
+            throw .EPERM
+        }
+        children[name] = node
+        touchModify()
+        return node
+    }
+    override func symlink(_ name: String, target: [UInt8]) throws(LinuxErrno) {
+        if children[name] != nil { throw .EEXIST }
+        children[name] = TmpSymlink(fs: tmp, target: target)
+        touchModify()
+    }
+    override func link(_ name: String, to inode: Inode) throws(LinuxErrno) {
+        guard let node = inode as? TmpNode, node.fs === fs else { throw .EXDEV }
+        if node.kind == .directory { throw .EPERM }
+        if children[name] != nil { throw .EEXIST }
+        children[name] = node
+        node.links += 1
+        node.ctime = tmp.clock()
+        touchModify()
+    }
+    override func unlink(_ name: String, directory: Bool) throws(LinuxErrno) {
+        guard let node = children[name] else { throw .ENOENT }
+        if directory {
+            guard let dir = node as? TmpDirectory else { throw .ENOTDIR }
+            if !dir.children.isEmpty { throw .ENOTEMPTY }
+            links -= 1
+        } else if node.kind == .directory {
+            throw .EISDIR
+        }
+        children[name] = nil
+        node.links -= node.kind == .directory ? 2 : 1
+        node.ctime = tmp.clock()
+        touchModify()
+    }
+    override func rename(_ name: String, to target: Inode, _ newName: String, flags: UInt32) throws(LinuxErrno) {
+        guard let dest = target as? TmpDirectory, dest.fs === fs else { throw .EXDEV }
+        guard let node = children[name] else { throw .ENOENT }
+        let noReplace = flags & 1 != 0, exchange = flags & 2 != 0
+        if let dir = node as? TmpDirectory {  // no moving a directory into itself
+            var p: TmpDirectory? = dest
+            while let d = p { if d === dir { throw .EINVAL }; p = d.parent }
+        }
+        if exchange {
+            guard let other = dest.children[newName] else { throw .ENOENT }
+            children[name] = other
+            dest.children[newName] = node
+            (node as? TmpDirectory)?.parent = dest
+            (other as? TmpDirectory)?.parent = self
+            return
+        }
+        if let existing = dest.children[newName] {
+            if existing === node { return }
+            if noReplace { throw .EEXIST }
+            if node.kind == .directory {
+                guard let ed = existing as? TmpDirectory else { throw .ENOTDIR }
+                if !ed.children.isEmpty { throw .ENOTEMPTY }
+                dest.links -= 1
+            } else if existing.kind == .directory {
+                throw .EISDIR
+            }
+            existing.links -= existing.kind == .directory ? 2 : 1
+        }
+        children[name] = nil
+        dest.children[newName] = node
+        if let dir = node as? TmpDirectory {
+            dir.parent = dest
+            links -= 1
+            dest.links += 1
+        }
+        node.ctime = tmp.clock()
+        touchModify()
+        dest.touchModify()
+    }
+    override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
+        if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
+        if flags.canWrite { throw .EISDIR }
+        return DirectoryFile(inode: self, flags: flags, path: path)
+    }
+}
+
+final class TmpFile: TmpNode {
+    let memory: HostFD
+    init(fs: TmpFS, fileMode mode: UInt32, uid: UInt32, gid: UInt32) throws(LinuxErrno) {
+        memory = try HostFD.memory(name: "umlab-tmpfs")
+        super.init(fs: fs, mode: mode, uid: uid, gid: gid)
+    }
+    deinit { memory.close() }
+    override var kind: FileKind { .regular }
+    override var size: Int64 { (try? memory.stat().size) ?? 0 }
+    override func truncate(_ length: Int64) throws(LinuxErrno) {
+        try memory.truncate(length)
+        touchModify()
+    }
+    override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
+        if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
+        if flags.contains(.directory) { throw .ENOTDIR }
+        if flags.contains(.truncate) && flags.canWrite { try truncate(0) }
+        return HostBackedFile(inode: self, flags: flags, path: path, host: memory, ownsHost: false)
+    }
+}
+
+final class TmpSymlink: TmpNode {
+    let target: [UInt8]
+    init(fs: TmpFS, target: [UInt8]) {
+        self.target = target
+        super.init(fs: fs, mode: 0o777, uid: 0, gid: 0)
+    }
+    override var kind: FileKind { .symlink }
+    override var size: Int64 { Int64(target.count) }
+    override func readLink() throws(LinuxErrno) -> [UInt8] { target }
+}
+
+/// A named pipe: every open of it joins the same pipe.
+final class TmpFifo: TmpNode {
+    lazy var pipe = Pipe()
+    override var kind: FileKind { .fifo }
+    override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
+        if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
+        if flags.canWrite && !flags.canRead && flags.contains(.nonBlocking) && pipe.readers == 0 { throw .ENXIO }
+        return PipeEnd(pipe: pipe, reading: flags.canRead, writing: flags.canWrite, flags: flags, path: path, inode: self)
+    }
+}

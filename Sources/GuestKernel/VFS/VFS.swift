@@ -1,0 +1,237 @@
+import LinuxABI
+
+// The virtual file system: inodes from several file systems stitched together by a mount table,
+// and a path walk that the kernel performs itself, so that a guest can never name a host path
+// outside its root (".." stops at the root, symlinks are resolved in the guest's namespace).
+
+public enum FileKind: Sendable {
+    case regular, directory, symlink, characterDevice, blockDevice, fifo, socket
+    public var modeBits: UInt32 {
+        switch self {
+        case .regular: FileMode.regular
+        case .directory: FileMode.directory
+        case .symlink: FileMode.symlink
+        case .characterDevice: FileMode.character
+        case .blockDevice: FileMode.block
+        case .fifo: FileMode.fifo
+        case .socket: FileMode.socket
+        }
+    }
+    /// d_type for getdents64.
+    public var direntType: UInt8 {
+        switch self {
+        case .fifo: 1
+        case .characterDevice: 2
+        case .directory: 4
+        case .blockDevice: 6
+        case .regular: 8
+        case .symlink: 10
+        case .socket: 12
+        }
+    }
+    public init(mode: UInt32) {
+        switch mode & FileMode.typeMask {
+        case FileMode.directory: self = .directory
+        case FileMode.symlink: self = .symlink
+        case FileMode.character: self = .characterDevice
+        case FileMode.block: self = .blockDevice
+        case FileMode.fifo: self = .fifo
+        case FileMode.socket: self = .socket
+        default: self = .regular
+        }
+    }
+}
+
+public struct DirectoryEntry {
+    public var name: String
+    public var inode: UInt64
+    public var kind: FileKind
+    public init(name: String, inode: UInt64, kind: FileKind) { self.name = name; self.inode = inode; self.kind = kind }
+}
+
+/// A file system object. Directory operations default to ENOTDIR, the rest to EINVAL/EPERM, so
+/// each file system implements only what its objects support.
+public class Inode {
+    public unowned let fs: FileSystem
+    public init(fs: FileSystem) { self.fs = fs }
+
+    public var kind: FileKind { .regular }
+    public func stat() throws(LinuxErrno) -> FileStat { FileStat() }
+
+    // Directories.
+    public func lookup(_ name: String) throws(LinuxErrno) -> Inode { throw .ENOTDIR }
+    public func entries() throws(LinuxErrno) -> [DirectoryEntry] { throw .ENOTDIR }
+    public func create(_ name: String, kind: FileKind, mode: UInt32, credentials: Credentials) throws(LinuxErrno) -> Inode {
+        throw kind == .directory || self.kind == .directory ? fs.readOnlyError : .ENOTDIR
+    }
+    public func symlink(_ name: String, target: [UInt8]) throws(LinuxErrno) { throw fs.readOnlyError }
+    public func link(_ name: String, to inode: Inode) throws(LinuxErrno) { throw fs.readOnlyError }
+    public func unlink(_ name: String, directory: Bool) throws(LinuxErrno) { throw fs.readOnlyError }
+    /// Moves `name` from this directory to `newName` in `target` (same file system).
+    public func rename(_ name: String, to target: Inode, _ newName: String, flags: UInt32) throws(LinuxErrno) {
+        throw fs.readOnlyError
+    }
+
+    // Symlinks.
+    public func readLink() throws(LinuxErrno) -> [UInt8] { throw .EINVAL }
+
+    // Attributes.
+    public func setMode(_ mode: UInt32) throws(LinuxErrno) { throw fs.readOnlyError }
+    public func setOwner(uid: UInt32?, gid: UInt32?) throws(LinuxErrno) { throw fs.readOnlyError }
+    public func setTimes(access: (Int64, Int64)?, modify: (Int64, Int64)?) throws(LinuxErrno) { throw fs.readOnlyError }
+    public func truncate(_ length: Int64) throws(LinuxErrno) { throw fs.readOnlyError }
+
+    /// Opens the object. `path` is the guest path it was reached by (for /proc/<pid>/fd).
+    public func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
+        throw .ENXIO
+    }
+
+    /// Identity for the dentry cache and rename checks.
+    public var identity: ObjectIdentifier { ObjectIdentifier(self) }
+}
+
+/// A mounted file system.
+public class FileSystem {
+    public let name: String
+    public let device: UInt64
+    public var readOnly: Bool
+    public init(name: String, device: UInt64, readOnly: Bool) { self.name = name; self.device = device; self.readOnly = readOnly }
+    public var root: Inode { fatalError("abstract") }
+    /// The error modifications get: EROFS on a read-only mount, EPERM where the object refuses.
+    public var readOnlyError: LinuxErrno { readOnly ? .EROFS : .EPERM }
+    /// Mount options as /proc/mounts shows them.
+    public var mountOptions: String { readOnly ? "ro" : "rw" }
+}
+
+/// A position in the guest's file tree: the object, and the canonical absolute path that
+/// reached it (no symlinks, no "." or ".."), which the mount table and ".." work from.
+public struct Location {
+    public var inode: Inode
+    public var path: String
+    public init(inode: Inode, path: String) { self.inode = inode; self.path = path }
+    public var isRoot: Bool { path == "/" }
+    public func child(_ name: String) -> String { path == "/" ? "/" + name : path + "/" + name }
+    public var parentPath: String {
+        guard let slash = path.lastIndex(of: "/"), path != "/" else { return "/" }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+    public var name: String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+}
+
+public struct Mount {
+    public var path: String
+    public var fs: FileSystem
+    public var source: String
+}
+
+/// The mount table and path resolution.
+public final class VFS {
+    public private(set) var mounts: [String: Mount] = [:]
+    public private(set) var mountOrder: [String] = []
+    public var rootLocation: Location
+
+    public init(root: FileSystem, source: String) {
+        rootLocation = Location(inode: root.root, path: "/")
+        mounts["/"] = Mount(path: "/", fs: root, source: source)
+        mountOrder = ["/"]
+    }
+
+    /// Mounts `fs` at the canonical absolute `path`, which must name a directory.
+    public func mount(_ fs: FileSystem, at path: String, source: String) {
+        mounts[path] = Mount(path: path, fs: fs, source: source)
+        if !mountOrder.contains(path) { mountOrder.append(path) }
+    }
+
+    /// The object at `path` once mounts are applied.
+    @inline(__always) func enter(_ inode: Inode, at path: String) -> Inode {
+        if let m = mounts[path] { return m.fs.root }
+        return inode
+    }
+
+    static let maxSymlinks = 40
+
+    /// Resolves `path` starting from `base` (used for relative paths) within `root`.
+    ///
+    /// - Parameter followFinal: whether a symlink in the last component is followed.
+    public func resolve(_ path: [UInt8], base: Location, root: Location, followFinal: Bool) throws(LinuxErrno) -> Location {
+        var budget = VFS.maxSymlinks
+        return try walk(path, base: base, root: root, followFinal: followFinal, budget: &budget)
+    }
+
+    /// Resolves all but the last component; returns the directory and the final name.
+    /// The name is "" for paths that end at the root, and keeps a trailing-slash marker out.
+    public func resolveParent(_ path: [UInt8], base: Location, root: Location) throws(LinuxErrno) -> (Location, String, trailingSlash: Bool) {
+        if path.isEmpty { throw .ENOENT }
+        var comps = path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
+        let trailingSlash = path.last == UInt8(ascii: "/")
+        guard let last = comps.popLast() else { return (root, "", trailingSlash) }
+        var prefix: [UInt8] = path.first == UInt8(ascii: "/") ? [UInt8(ascii: "/")] : []
+        for (i, c) in comps.enumerated() {
+            if i > 0 { prefix.append(UInt8(ascii: "/")) }
+            prefix += c
+        }
+        let dir: Location
+        if prefix.isEmpty { dir = base } else { dir = try resolve(prefix, base: base, root: root, followFinal: true) }
+        guard dir.inode.kind == .directory else { throw .ENOTDIR }
+        let name = String(decoding: last, as: UTF8.self)
+        if last.count > 255 { throw .ENAMETOOLONG }
+        return (dir, name, trailingSlash)
+    }
+
+    private func walk(_ path: [UInt8], base: Location, root: Location, followFinal: Bool, budget: inout Int) throws(LinuxErrno) -> Location {
+        if path.isEmpty { throw .ENOENT }
+        if path.count >= 4096 { throw .ENAMETOOLONG }
+        var cur = path.first == UInt8(ascii: "/") ? root : base
+        let comps = path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
+        let mustBeDirectory = path.last == UInt8(ascii: "/")
+        for (i, comp) in comps.enumerated() {
+            let isLast = i == comps.count - 1
+            if comp.count > 255 { throw .ENAMETOOLONG }
+            guard cur.inode.kind == .directory else { throw .ENOTDIR }
+            if comp.count == 1 && comp.first == UInt8(ascii: ".") { continue }
+            if comp.count == 2 && comp.first == UInt8(ascii: ".") && comp.last == UInt8(ascii: ".") {
+                if cur.path == root.path { continue }
+                cur = try locate(cur.parentPath)
+                continue
+            }
+            let name = String(decoding: comp, as: UTF8.self)
+            let childPath = cur.child(name)
+            let child = enter(try cur.inode.lookup(name), at: childPath)
+            if child.kind == .symlink && (!isLast || followFinal || mustBeDirectory) {
+                budget -= 1
+                if budget < 0 { throw .ELOOP }
+                let target = try child.readLink()
+                if let magic = child as? MagicLink, let loc = magic.location {
+                    cur = loc
+                } else {
+                    cur = try walk(target, base: cur, root: root, followFinal: true, budget: &budget)
+                }
+                continue
+            }
+            cur = Location(inode: child, path: childPath)
+        }
+        if mustBeDirectory && cur.inode.kind != .directory { throw .ENOTDIR }
+        return cur
+    }
+
+    /// Walks a canonical absolute path (no symlinks expected) from the global root.
+    public func locate(_ canonical: String) throws(LinuxErrno) -> Location {
+        var cur = rootLocation
+        cur.inode = enter(cur.inode, at: "/")
+        for comp in canonical.split(separator: "/") {
+            let name = String(comp)
+            let p = cur.child(name)
+            cur = Location(inode: enter(try cur.inode.lookup(name), at: p), path: p)
+        }
+        return cur
+    }
+}
+
+/// A symlink whose target is an object rather than a path (/proc/<pid>/fd/N, /proc/<pid>/exe):
+/// following it lands on the object even when no path reaches it any more.
+public protocol MagicLink: AnyObject {
+    var location: Location? { get }
+}

@@ -1,0 +1,104 @@
+import CHost
+import Glibc
+import LinuxABI
+
+/// The host layer: the one place where umlab makes host system calls.
+///
+/// Every call goes through `Host.check`, which turns the C convention (-1 and errno) into a typed
+/// `LinuxErrno` and retries calls interrupted by a signal. The host is Linux, so a host errno is
+/// the same number the guest would see; a handler may pass it through unchanged.
+public enum Host {
+    /// Runs `body` until it does not fail with EINTR; a negative result throws the errno.
+    @inlinable @inline(__always)
+    public static func check<T: BinaryInteger>(_ body: () -> T) throws(LinuxErrno) -> T {
+        while true {
+            let r = body()
+            if r >= 0 { return r }
+            let e = errno
+            if e != EINTR { throw LinuxErrno(e) }
+        }
+    }
+
+    /// Like `check`, but hands EINTR back to the caller (the scheduler tick uses it to preempt).
+    @inlinable @inline(__always)
+    public static func checkOnce<T: BinaryInteger>(_ body: () -> T) throws(LinuxErrno) -> T {
+        let r = body()
+        if r >= 0 { return r }
+        throw LinuxErrno(errno)
+    }
+
+    public static var pid: Int32 { getpid() }
+
+    /// Pins the calling thread (and the processes it forks later) to one CPU. A ptrace round trip
+    /// between tracer and tracee on one CPU costs about a sixth of one across CPUs.
+    public static func pin(toCPU cpu: Int32) throws(LinuxErrno) {
+        _ = try check { ch_pin_to_cpu(cpu) }
+    }
+    public static var currentCPU: Int32 { ch_current_cpu() }
+
+    /// Raises the soft open-file limit to the hard one (tmpfs files and mapped files hold host fds).
+    @discardableResult public static func raiseFileLimit() -> Int { ch_raise_nofile() }
+
+    public static func monotonicNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+    public static func clock(_ id: Int32) throws(LinuxErrno) -> (seconds: Int64, nanoseconds: Int64) {
+        var ts = timespec()
+        _ = try check { clock_gettime(clockid_t(id), &ts) }
+        return (Int64(ts.tv_sec), Int64(ts.tv_nsec))
+    }
+    public static func clockResolution(_ id: Int32) throws(LinuxErrno) -> (seconds: Int64, nanoseconds: Int64) {
+        var ts = timespec()
+        _ = try check { clock_getres(clockid_t(id), &ts) }
+        return (Int64(ts.tv_sec), Int64(ts.tv_nsec))
+    }
+    /// CPU time used by umlab itself (user, system) in nanoseconds, and context switches.
+    public static func resourceUsage() -> (userNS: UInt64, systemNS: UInt64, voluntarySwitches: Int, involuntarySwitches: Int) {
+        var ru = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &ru)
+        return (UInt64(ru.ru_utime.tv_sec) * 1_000_000_000 + UInt64(ru.ru_utime.tv_usec) * 1000,
+                UInt64(ru.ru_stime.tv_sec) * 1_000_000_000 + UInt64(ru.ru_stime.tv_usec) * 1000,
+                Int(ru.ru_nvcsw), Int(ru.ru_nivcsw))
+    }
+
+    public static func random(into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) {
+        var done = 0
+        while done < buffer.count {
+            let n = try check { ch_syscall6(Int(CH_SYS_getrandom), Int(bitPattern: buffer.baseAddress! + done), buffer.count - done, 0, 0, 0, 0) }
+            done += n
+        }
+    }
+
+    /// poll(2) over host descriptors; returns the revents per entry. `timeoutMS` < 0 waits forever.
+    /// An interrupting signal (the tick) ends the wait early with all revents zero.
+    public static func poll(_ fds: [(fd: Int32, events: Int16)], timeoutMS: Int32) -> [Int16] {
+        var pfds = fds.map { pollfd(fd: $0.fd, events: $0.events, revents: 0) }
+        let n = pfds.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress, nfds_t($0.count), timeoutMS) }
+        if n <= 0 { return Array(repeating: 0, count: fds.count) }
+        return pfds.map(\.revents)
+    }
+
+    public static func ioctl(_ fd: Int32, _ request: UInt, _ arg: UnsafeMutableRawPointer?) throws(LinuxErrno) -> Int32 {
+        try check { ch_ioctl(fd, request, arg) }
+    }
+
+    public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+    public static func hostname() -> String {
+        var buf = [CChar](repeating: 0, count: 256)
+        gethostname(&buf, 255)
+        return String(cString: buf)
+    }
+
+    /// Writes a line to the host's standard error (umlab's own diagnostics, never guest output).
+    public static func diagnostic(_ line: String) {
+        var s = line
+        if !s.hasSuffix("\n") { s += "\n" }
+        var bytes = Array(s.utf8)
+        _ = try? HostFD(2).writeAll(&bytes)
+    }
+
+    public static func exit(_ status: Int32) -> Never { Glibc.exit(status) }
+}
