@@ -65,7 +65,8 @@ extension Kernel {
     private func load(_ task: Task, path: [UInt8], argv: [[UInt8]], envp: [[UInt8]], depth: Int) throws(ExecFailure) {
         let name = String(decoding: path, as: UTF8.self)
         let (file, loc) = try openExecutable(task, path)
-        defer { file.release() }
+        file.references += 1
+        defer { FileTable.drop(file) }
         let head = (try? readFile(file, 0, 256)) ?? []
         // "#!interpreter [argument]" scripts.
         if head.starts(with: [0x23, 0x21]) {
@@ -89,13 +90,14 @@ extension Kernel {
         var interpImage: ELFImage?
         if let ip = image.interpreter {
             let (f, _) = try openExecutable(task, Array(ip.utf8))
+            f.references += 1
             interpFile = f
             interpImage = try parse(f, name: ip)
             guard interpImage!.type == .shared || interpImage!.type == .executable else {
                 throw ExecFailure(errno: .ELIBBAD, reason: "\(ip): bad interpreter")
             }
         }
-        defer { interpFile?.release() }
+        defer { if let interpFile { FileTable.drop(interpFile) } }
 
         // Point of no return: from here a failure kills the process.
         do {

@@ -1,0 +1,174 @@
+import ArchX86_64
+import ArgumentParser
+import GuestKernel
+import HostOS
+import LinuxABI
+
+@main
+struct Umlab: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "umlab",
+        abstract: "A guest Linux kernel in user space that runs unmodified Linux programs (after User-mode Linux).",
+        subcommands: [Run.self, Demo.self])
+}
+
+/// The backends this build knows, by name. Adding an ISA adds one line here.
+enum Backends {
+    static func all() -> [any Backend] { [X86Backend()] }
+    static func named(_ name: String) -> (any Backend)? { all().first { $0.name == name || (name == "x86-64" && $0.name == "x86_64") } }
+    static func forMachine(_ m: UInt16) -> (any Backend)? { all().first { $0.elfMachine == m } }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run PROGRAM as the first process of a fresh guest system.")
+
+    @Option(help: "Instruction set backend (default: from the program's ELF header).") var backend: String?
+    @Option(help: "Isolation mode: skas, tt or seccomp.") var mode: String = "skas"
+    @Option(help: "Host directory used as the guest's read-only root file system.") var root: String = "/"
+    @Option(help: "Guest host name (uname -n).") var hostname: String = "umlab"
+    @Option(help: "Guest kernel release (uname -r).") var release: String = "6.1.0-umlab"
+    @Option(name: .customLong("env"), help: "Set a guest environment variable (repeatable).") var env: [String] = []
+    @Flag(help: "Print each guest system call, strace style, to standard error.") var trace = false
+    @Option(help: "Write the trace to this file instead.") var traceFile: String?
+    @Option(help: "Write counters (syscalls by name, ptrace stops, faults, wall time) as JSON to this file.") var statsJson: String?
+    @Argument(parsing: .captureForPassthrough, help: "The program and its arguments.") var command: [String] = []
+
+    func run() throws {
+        var args = command
+        if args.first == "--" { args.removeFirst() }
+        guard let program = args.first else { throw ValidationError("no program given: umlab run [OPTIONS] -- PROGRAM [ARGS...]") }
+        Umlab.exit(withError: ExitCode(launch(program: program, args: args)))
+    }
+
+    func fail(_ message: String, _ code: Int32) -> Int32 {
+        Host.diagnostic("umlab: \(message)")
+        return code
+    }
+
+    func launch(program: String, args: [String]) -> Int32 {
+        guard let isolation = IsolationMode(rawValue: mode) else { return fail("unknown mode '\(mode)' (skas, tt, seccomp)", 2) }
+        let rootDir = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+        // Find the program in the guest's root, as a guest shell would.
+        let searchPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+        let guestPath: String
+        if program.contains("/") {
+            guestPath = program.hasPrefix("/") ? program : (initialDirectory(rootDir) == "/" ? "/" : initialDirectory(rootDir) + "/") + program
+        } else if let found = searchPath.map({ "\($0)/\(program)" }).first(where: { hostFileExists(rootDir, $0) }) {
+            guestPath = found
+        } else {
+            return fail("\(program): command not found in the guest's PATH", 127)
+        }
+        guard let header = readHeader(rootDir, guestPath) else {
+            return fail("\(program): No such file or directory", 127)
+        }
+        let chosen: any Backend
+        if let backend {
+            guard let b = Backends.named(backend) else { return fail("unknown backend '\(backend)' (available: \(Backends.all().map(\.name).joined(separator: ", ")))", 2) }
+            chosen = b
+        } else if let id = ELFImage.identify(header) {
+            guard let b = Backends.forMachine(id.machine) else {
+                return fail("\(program): ELF for \(elfMachineName(id.machine)); no umlab backend runs it (available: \(Backends.all().map(\.name).joined(separator: ", ")))", 126)
+            }
+            chosen = b
+        } else if header.starts(with: [0x23, 0x21]) {
+            chosen = X86Backend()
+        } else {
+            return fail("\(program): not an ELF executable", 126)
+        }
+        guard chosen.supportedModes.contains(isolation) else {
+            return fail("backend \(chosen.name) does not implement --mode \(isolation) yet (supported: \(chosen.supportedModes.map(\.rawValue).joined(separator: ", ")))", 2)
+        }
+
+        var config = KernelConfig()
+        config.hostname = hostname
+        config.release = release
+        config.rootDirectory = rootDir
+        config.mode = isolation
+        if let traceFile {
+            guard let fd = try? HostFD.open(traceFile, flags: 0o1101, mode: 0o644) else { return fail("cannot write trace file \(traceFile)", 2) }
+            config.trace = TraceSink(fd: fd)
+        } else if trace {
+            config.trace = TraceSink(fd: .standardError)
+        }
+        var envp = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "TERM=\(hostEnv("TERM") ?? "dumb")"]
+        for kv in env {
+            guard let eq = kv.firstIndex(of: "=") else { return fail("--env expects K=V, got '\(kv)'", 2) }
+            let key = kv[..<eq]
+            envp.removeAll { $0.hasPrefix(key + "=") }
+            envp.append(kv)
+        }
+
+        let start = Host.monotonicNanoseconds()
+        let kernel: Kernel
+        do { kernel = try Kernel(config: config, backend: chosen) } catch {
+            return fail("cannot use \(rootDir) as the guest root: \(error.message)", 2)
+        }
+        do {
+            try kernel.boot(path: guestPath, argv: args, envp: envp)
+        } catch {
+            let reason = kernel.lastExecFailure?.reason ?? "\(program): \(error.message)"
+            kernel.killAll()
+            return fail(reason, error == .ENOENT ? 127 : 126)
+        }
+        let status = kernel.run()
+        if let statsJson { writeStats(kernel, chosen, start: start, to: statsJson) }
+        return status
+    }
+
+    func initialDirectory(_ root: String) -> String {
+        guard root == "/", let cwd = hostEnv("PWD") else { return "/" }
+        return cwd
+    }
+
+    func hostFileExists(_ root: String, _ path: String) -> Bool { readHeader(root, path) != nil }
+
+    func readHeader(_ root: String, _ path: String) -> [UInt8]? {
+        guard let fd = try? HostFD.open(root == "/" ? path : root + path, flags: HostOpen.readOnly) else { return nil }
+        defer { fd.close() }
+        guard let st = try? fd.stat(), FileKind(mode: st.mode) == .regular else { return nil }
+        var buf = [UInt8](repeating: 0, count: 64)
+        let n = (try? typedErrno { try buf.withUnsafeMutableBytes { try fd.read(into: $0, at: 0) } }) ?? 0
+        return Array(buf[0..<n])
+    }
+
+    func writeStats(_ k: Kernel, _ b: any Backend, start: UInt64, to path: String) {
+        func obj(_ d: [String: UInt64]) -> String {
+            "{" + d.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}"
+        }
+        let s = k.stats
+        let wall = Double(Host.monotonicNanoseconds() - start) / 1e9
+        let total = s.syscalls.values.reduce(0, +)
+        var json = "{\n"
+        json += "  \"backend\": \"\(b.name)\",\n  \"mode\": \"\(k.config.mode)\",\n"
+        json += "  \"wall_seconds\": \(wall),\n  \"exit_status\": \(k.exitCode),\n"
+        json += "  \"syscalls_total\": \(total),\n  \"syscalls\": \(obj(s.syscalls)),\n"
+        json += "  \"unimplemented\": \(obj(s.unimplemented)),\n"
+        json += "  \"guest_faults\": \(s.guestFaults),\n  \"signals_delivered\": \(s.signalsDelivered),\n"
+        json += "  \"context_switches\": \(s.contextSwitches),\n  \"preemptions\": \(s.preemptions),\n"
+        json += "  \"forks\": \(s.forks),\n  \"execs\": \(s.execs),\n"
+        json += "  \"backend_counters\": \(obj(b.counters))\n}\n"
+        guard let fd = try? HostFD.open(path, flags: 0o1101, mode: 0o644) else { Host.diagnostic("umlab: cannot write \(path)"); return }
+        var bytes = Array(json.utf8)
+        try? fd.writeAll(&bytes)
+        fd.close()
+    }
+}
+
+func hostEnv(_ name: String) -> String? { HostEnvironment.value(name) }
+
+/// `umlab demo`: Debian's busybox-static as the guest shell, showing the guest's own view.
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the embedded demonstration under busybox (needs /bin/busybox).")
+    static let script = """
+        echo "== uname -a (the guest kernel's, not the host's)"; uname -a
+        echo "== id"; id
+        echo "== ps (only guest processes)"; ps
+        echo "== a pipeline"; seq 1 20 | grep 1 | sort -r | head -3 | tr '\\n' ' '; echo
+        echo "== files in the guest's tmpfs"; echo hello > /tmp/demo.txt; cat /tmp/demo.txt; ls -l /tmp
+        echo "== the root is read-only"; touch /umlab-demo 2>&1 || true
+        """
+    func run() throws {
+        var r = try Run.parse(["--hostname", "umlab-demo", "--", "/bin/busybox", "sh", "-c", Demo.script])
+        try r.run()
+    }
+}

@@ -1,0 +1,111 @@
+import Capstone
+import GuestKernel
+import HostOS
+import LinuxABI
+
+/// The x86-64 backend: guest processes are host processes, traced with PTRACE_SYSEMU so that
+/// every guest system call stops in the kernel and none reaches the host (SKAS mode).
+public final class X86Backend: Backend {
+    public let name = "x86_64"
+    public let elfMachine: UInt16 = 62
+    public let abi = X86ABI.make()
+    public let supportedModes: [IsolationMode] = [.skas]
+    public let userAddressRange: Range<UInt64> = 0x10000..<StubImage.base
+    var stub: HostFD?
+    let disassembler = Disassembler(.x86_64)
+    var stats = X86Stats()
+
+    public init() {}
+
+    public var counters: [String: UInt64] {
+        ["host_ptrace_stops": stats.stops, "injected_syscalls": stats.injected, "host_processes": stats.hostProcesses]
+    }
+
+    public func makeInitialContext(mode: IsolationMode, kernel: Kernel) throws(LinuxErrno) -> any ExecutionContext {
+        guard mode == .skas else { throw .EINVAL }
+        // Tracer and tracees share one CPU: a ptrace round trip is several times cheaper so.
+        try? Host.pin(toCPU: Host.currentCPU)
+        let image = try StubImage.memoryFile()
+        stub = image
+        let tracee = try Tracee.spawn(image: image, options: X86Context.traceOptions)
+        stats.hostProcesses += 1
+        guard case .event(Tracee.Event.exec, _) = try tracee.waitUninterrupted() else {
+            tracee.killAndReap()
+            throw .ECHILD
+        }
+        let space = X86AddressSpace(backend: self)
+        let ctx = X86Context(tracee: tracee, space: space, backend: self)
+        try ctx.settleAfterExec()
+        try ctx.scrubHostMappings()
+        return ctx
+    }
+
+    public func disassemble(_ bytes: [UInt8], address: UInt64) -> (text: String, length: Int)? {
+        disassembler?.instruction(bytes, address: address)
+    }
+
+    /// "/proc/<umlab>/fd/<n>": how a guest host process opens a descriptor umlab holds.
+    func procPath(_ fd: Int32) -> [UInt8] { Array("/proc/\(Host.pid)/fd/\(fd)".utf8) + [0] }
+}
+
+struct X86Stats {
+    var stops: UInt64 = 0
+    var injected: UInt64 = 0
+    var hostProcesses: UInt64 = 0
+}
+
+/// One guest address space = one host mm, shared by the contexts (host processes) in it.
+final class X86AddressSpace: AddressSpace {
+    unowned let backend: X86Backend
+    /// Host processes currently in this mm; any of them (all are stopped) can carry out an
+    /// operation.
+    var members: [X86Context] = []
+
+    init(backend: X86Backend) { self.backend = backend }
+
+    var agent: X86Context {
+        guard let m = members.first else { fatalError("address space without a host process") }
+        return m
+    }
+
+    func map(_ address: UInt64, length: UInt64, protection: Protection, shared: Bool, backing: MapBacking) throws(LinuxErrno) {
+        let a = agent
+        let prot = UInt64(protection.rawValue)
+        switch backing {
+        case .anonymous:
+            let flags = UInt64(MapFlags.fixed.rawValue | MapFlags.anonymous.rawValue) | (shared ? 1 : 2)
+            _ = try a.inject(9, address, length, prot, flags, UInt64(bitPattern: -1), 0)
+        case .file(let ref, let offset):
+            try a.writeStubData(backend.procPath(ref.fd))
+            let openFlags: UInt64 = ref.writable ? 2 : 0  // O_RDWR : O_RDONLY
+            let fd = try a.inject(257, UInt64(bitPattern: Int64(At.fdCWD)), StubImage.dataPage, openFlags | 0o2000000, 0, 0, 0)
+            defer { _ = try? a.inject(3, fd, 0, 0, 0, 0, 0) }
+            let flags = UInt64(MapFlags.fixed.rawValue) | (shared ? 1 : 2)
+            _ = try a.inject(9, address, length, prot, flags, fd, offset)
+        }
+    }
+
+    func unmap(_ address: UInt64, length: UInt64) throws(LinuxErrno) {
+        _ = try agent.inject(11, address, length, 0, 0, 0, 0)
+    }
+
+    func protect(_ address: UInt64, length: UInt64, protection: Protection) throws(LinuxErrno) {
+        _ = try agent.inject(10, address, length, UInt64(protection.rawValue), 0, 0, 0)
+    }
+
+    func discard(_ address: UInt64, length: UInt64) throws(LinuxErrno) {
+        _ = try agent.inject(28, address, length, 4, 0, 0, 0)  // MADV_DONTNEED
+    }
+
+    @inline(__always)
+    func read(_ address: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) {
+        if address >= StubImage.base { throw .EFAULT }
+        try agent.tracee.read(address, into: buffer)
+    }
+
+    @inline(__always)
+    func write(_ address: UInt64, from buffer: UnsafeRawBufferPointer) throws(LinuxErrno) {
+        if address >= StubImage.base { throw .EFAULT }
+        try agent.tracee.write(address, from: buffer)
+    }
+}

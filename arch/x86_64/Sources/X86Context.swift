@@ -1,0 +1,323 @@
+import GuestKernel
+import HostOS
+import LinuxABI
+
+/// One guest thread on x86-64: a host process stopped under ptrace whenever the kernel runs.
+final class X86Context: ExecutionContext {
+    static let traceOptions = Tracee.Options.traceSysGood | Tracee.Options.exitKill | Tracee.Options.traceFork
+        | Tracee.Options.traceVFork | Tracee.Options.traceClone | Tracee.Options.traceExec
+
+    let tracee: Tracee
+    var space: X86AddressSpace
+    unowned let backend: X86Backend
+    /// The guest's registers, valid while it is stopped.
+    var regs = X86Registers()
+    /// What changed in `regs` since the last stop and must be written back before resuming.
+    enum Dirty { case clean, rax, all }
+    var dirty = Dirty.clean
+    var alive = true
+
+    init(tracee: Tracee, space: X86AddressSpace, backend: X86Backend) {
+        self.tracee = tracee
+        self.space = space
+        self.backend = backend
+        space.members.append(self)
+    }
+
+    var addressSpace: any AddressSpace { space }
+
+    func fetchRegisters() throws(LinuxErrno) {
+        try tracee.registers(into: &regs)
+        dirty = .clean
+    }
+
+    @inline(__always)
+    private func flush() throws(LinuxErrno) {
+        switch dirty {
+        case .clean: break
+        case .rax: try tracee.pokeUser(offset: 80, regs.rax)  // offsetof(user_regs_struct, rax)
+        case .all: try tracee.setRegisters(&regs)
+        }
+        dirty = .clean
+    }
+
+    // MARK: Running
+
+    func run(sliceNanoseconds: Int64) -> Trap {
+        do {
+            try flush()
+            try tracee.resume(.sysemu)
+        } catch {
+            return .lost("cannot resume: \(error.message)")
+        }
+        if sliceNanoseconds > 0 { Tick.arm(nanoseconds: sliceNanoseconds) }
+        defer { if sliceNanoseconds > 0 { Tick.arm(nanoseconds: 0) } }
+        var interrupted = false
+        while true {
+            let stop: TraceStop
+            do {
+                stop = try tracee.wait()
+            } catch .EINTR {
+                // The slice ended: stop the guest where it is.
+                if !interrupted { tracee.interrupt(); interrupted = true }
+                continue
+            } catch {
+                return .lost("waitpid: \(error.message)")
+            }
+            backend.stats.stops += 1
+            switch stop {
+            case .syscall:
+                do { try fetchRegisters() } catch { return .lost("registers: \(error.message)") }
+                return .syscall
+            case .signal(let sig):
+                do { try fetchRegisters() } catch { return .lost("registers: \(error.message)") }
+                if let trap = fault(sig) { return trap }
+                return .preempted  // a host signal that is not the guest's business: suppressed
+            case .event:
+                do { try fetchRegisters() } catch { return .lost("registers: \(error.message)") }
+                return .preempted
+            case .exited(let code):
+                alive = false
+                return .lost("host process exited with status \(code)")
+            case .killed(let sig):
+                alive = false
+                return .lost("host process killed by signal \(sig)")
+            }
+        }
+    }
+
+    /// Turns a host signal raised by the guest's own instructions into a guest fault.
+    private func fault(_ sig: Int32) -> Trap? {
+        guard [4, 5, 7, 8, 11].contains(sig) else { return nil }  // SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV
+        let info = (try? tracee.signalInfo()) ?? (signo: sig, code: 0, address: 0)
+        // si_code > 0 means the kernel raised it for an instruction; <= 0 came from kill().
+        if info.code <= 0 && sig != 5 { return nil }
+        return .fault(Signal(sig), code: info.code, address: info.address)
+    }
+
+    // MARK: System call ABI: rax = number; rdi, rsi, rdx, r10, r8, r9; result in rax.
+
+    var syscallNumber: Int { Int(Int64(bitPattern: regs.orig_rax)) }
+    var syscallArguments: SyscallArguments { SyscallArguments(regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9) }
+
+    func setSyscallResult(_ result: Result<UInt64, LinuxErrno>) {
+        switch result {
+        case .success(let v): regs.rax = v
+        case .failure(let e): regs.rax = UInt64(bitPattern: Int64(-e.rawValue))
+        }
+        if dirty == .clean { dirty = .rax }
+    }
+
+    func restartSyscall() {
+        regs.rip &-= 2
+        regs.rax = regs.orig_rax
+        dirty = .all
+    }
+
+    var instructionPointer: UInt64 { regs.rip }
+    var stackPointer: UInt64 { regs.rsp }
+
+    func start(_ program: ProgramStart) {
+        let cs = regs.cs, ss = regs.ss, ds = regs.ds, es = regs.es
+        regs = X86Registers()
+        regs.cs = cs; regs.ss = ss; regs.ds = ds; regs.es = es
+        regs.rip = program.entry
+        regs.rsp = program.stackPointer
+        regs.eflags = 0x202
+        regs.orig_rax = UInt64.max
+        dirty = .all
+        // A fresh program starts with a clean FPU/SSE state.
+        var fp = X86FPRegisters()
+        withUnsafeMutableBytes(of: &fp) { p in
+            p.storeBytes(of: UInt16(0x37f), toByteOffset: 0, as: UInt16.self)  // fcw
+            p.storeBytes(of: UInt32(0x1f80), toByteOffset: 24, as: UInt32.self)  // mxcsr
+            p.storeBytes(of: UInt32(0xffff), toByteOffset: 28, as: UInt32.self)  // mxcsr_mask
+        }
+        try? tracee.setFPRegisters(&fp)
+    }
+
+    func setThreadPointer(_ value: UInt64) {
+        regs.fs_base = value
+        dirty = .all
+    }
+
+    // MARK: Injected system calls (the kernel acting on the guest's address space)
+
+    /// Runs one host system call inside this guest's host process and returns its result.
+    /// The guest's registers are saved and restored around it.
+    @discardableResult
+    func inject(_ nr: UInt64, _ a0: UInt64, _ a1: UInt64, _ a2: UInt64, _ a3: UInt64, _ a4: UInt64, _ a5: UInt64,
+                newChild: UnsafeMutablePointer<Int32>? = nil) throws(LinuxErrno) -> UInt64 {
+        try flush()
+        let saved = regs
+        var r = regs
+        r.rip = StubImage.syscallSite
+        r.rax = nr
+        r.orig_rax = UInt64.max
+        r.rdi = a0; r.rsi = a1; r.rdx = a2; r.r10 = a3; r.r8 = a4; r.r9 = a5
+        try tracee.setRegisters(&r)
+        try tracee.resume(.cont)
+        backend.stats.injected += 1
+        loop: while true {
+            let stop = try tracee.waitUninterrupted()
+            backend.stats.stops += 1
+            switch stop {
+            case .signal(5):
+                break loop  // the stub's int3
+            case .event(let ev, _) where ev == Tracee.Event.fork || ev == Tracee.Event.clone || ev == Tracee.Event.vfork:
+                newChild?.pointee = Int32(truncatingIfNeeded: try tracee.eventMessage())
+                try tracee.resume(.cont)
+            case .signal(let sig):
+                // Anything else arriving now is not for the guest; keep going.
+                _ = sig
+                try tracee.resume(.cont)
+            case .event:
+                try tracee.resume(.cont)
+            case .exited, .killed:
+                alive = false
+                throw .ESRCH
+            case .syscall:
+                try tracee.resume(.cont)
+            }
+        }
+        var out = X86Registers()
+        try tracee.registers(into: &out)
+        regs = saved
+        try tracee.setRegisters(&regs)
+        dirty = .clean
+        let result = Int64(bitPattern: out.rax)
+        if result < 0 && result > -4096 { throw LinuxErrno(Int32(-result)) }
+        return out.rax
+    }
+
+    /// Copies `bytes` into the stub's data page (for paths of injected calls).
+    func writeStubData(_ bytes: [UInt8]) throws(LinuxErrno) {
+        try typedErrno { try bytes.withUnsafeBytes { p in try tracee.write(StubImage.dataPage, from: p) } }
+    }
+
+    /// Leaves the exec stop: an exec event is reported inside execve, whose return value the
+    /// host writes into rax after it, so the stub's entry int3 is the first clean stop.
+    func settleAfterExec() throws(LinuxErrno) {
+        try tracee.resume(.cont)
+        while true {
+            let stop = try tracee.waitUninterrupted()
+            backend.stats.stops += 1
+            if case .signal(5) = stop { break }
+            if case .exited = stop { alive = false; throw .ESRCH }
+            if case .killed = stop { alive = false; throw .ESRCH }
+            try tracee.resume(.cont)
+        }
+        try fetchRegisters()
+    }
+
+    /// Removes what the host's exec left in the fresh process besides the stub: the host
+    /// stack, vDSO and vvar. The guest then sees only what the kernel maps.
+    func scrubHostMappings() throws(LinuxErrno) {
+        let maps = try HostFD.open("/proc/\(tracee.pid)/maps", flags: HostOpen.readOnly)
+        let text = String(decoding: try maps.readAll(), as: UTF8.self)
+        maps.close()
+        for line in text.split(separator: "\n") {
+            let range = line.prefix { $0 != " " }.split(separator: "-")
+            guard range.count == 2, let lo = UInt64(range[0], radix: 16), let hi = UInt64(range[1], radix: 16) else { continue }
+            if lo >= StubImage.base && hi <= StubImage.base + 0x2000 { continue }  // the stub itself
+            if lo >= 0x8000_0000_0000 { continue }  // vsyscall: above user space, cannot be unmapped
+            _ = try inject(11, lo, hi - lo, 0, 0, 0, 0)
+        }
+    }
+
+    // MARK: Processes
+
+    func clone(sharesMemory: Bool, stack: UInt64?, threadPointer: UInt64?) throws(LinuxErrno) -> any ExecutionContext {
+        // The host forks the guest's host process (copy-on-write, as Linux would), or creates
+        // another host process in the same mm for a thread. CLONE_PARENT makes umlab the parent
+        // of every guest host process, so umlab reaps them all.
+        let flags: UInt64 = 0x8000 | (sharesMemory ? 0x100 : 0)  // CLONE_PARENT | CLONE_VM
+        var child: Int32 = 0
+        _ = try inject(56, flags, 0, 0, 0, 0, 0, newChild: &child)
+        guard child > 0 else { throw .EAGAIN }
+        let tracee = Tracee(pid: child)
+        backend.stats.hostProcesses += 1
+        // The new process reports a stop before running anything.
+        _ = try tracee.waitUninterrupted()
+        let space = sharesMemory ? self.space : X86AddressSpace(backend: backend)
+        let ctx = X86Context(tracee: tracee, space: space, backend: backend)
+        ctx.regs = regs
+        ctx.regs.rax = 0
+        if let stack { ctx.regs.rsp = stack }
+        if let threadPointer { ctx.regs.fs_base = threadPointer }
+        ctx.dirty = .all
+        var fp = X86FPRegisters()
+        if (try? tracee.fpRegisters(into: &fp)) == nil { fp = X86FPRegisters() }
+        var myFP = X86FPRegisters()
+        if (try? self.tracee.fpRegisters(into: &myFP)) != nil { try? tracee.setFPRegisters(&myFP) }
+        return ctx
+    }
+
+    func replaceAddressSpace() throws(LinuxErrno) {
+        guard let stub = backend.stub else { throw .ENOEXEC }
+        // Re-exec the stub in place: the host gives this process a fresh mm, while other
+        // processes that shared the old one (vfork parent, threads) keep theirs.
+        let path = backend.procPath(stub.raw)
+        var e = GuestEncoder(wordSize: 8, bigEndian: false)
+        e.raw(path); e.align(8)
+        let argvAt = StubImage.dataPage + UInt64(e.bytes.count)
+        e.u64(StubImage.dataPage); e.u64(0)
+        try writeStubData(e.bytes)
+        try flush()
+        var r = regs
+        r.rip = StubImage.syscallSite
+        r.rax = 59  // execve
+        r.orig_rax = UInt64.max
+        r.rdi = StubImage.dataPage; r.rsi = argvAt; r.rdx = 0
+        try tracee.setRegisters(&r)
+        try tracee.resume(.cont)
+        backend.stats.injected += 1
+        while true {
+            let stop = try tracee.waitUninterrupted()
+            backend.stats.stops += 1
+            if case .event(Tracee.Event.exec, _) = stop { break }
+            if case .signal(5) = stop {
+                // The int3 after a failed execve.
+                var out = X86Registers()
+                try tracee.registers(into: &out)
+                try tracee.setRegisters(&regs)
+                throw LinuxErrno(Int32(-Int64(bitPattern: out.rax)))
+            }
+            if case .exited = stop { alive = false; throw .ESRCH }
+            if case .killed = stop { alive = false; throw .ESRCH }
+            try tracee.resume(.cont)
+        }
+        space.members.removeAll { $0 === self }
+        space = X86AddressSpace(backend: backend)
+        space.members.append(self)
+        try settleAfterExec()
+        try scrubHostMappings()
+    }
+
+    func terminate() {
+        guard alive else { space.members.removeAll { $0 === self }; return }
+        alive = false
+        space.members.removeAll { $0 === self }
+        tracee.killAndReap()
+    }
+
+    // MARK: Signals
+
+    func deliverSignal(_ d: SignalDelivery) throws(LinuxErrno) {
+        try X86SignalFrame.deliver(d, context: self)
+    }
+
+    func returnFromSignal() throws(LinuxErrno) -> (mask: SignalSet, altStack: AltStack) {
+        try X86SignalFrame.restore(context: self)
+    }
+
+    // MARK: Diagnostics
+
+    func crashReport() -> String {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        let ok = (try? typedErrno { try bytes.withUnsafeMutableBytes { p in try tracee.read(regs.rip, into: p) } }) != nil
+        let insn = ok ? backend.disassemble(bytes, address: regs.rip).map { $0.text } ?? "(undecodable)" : "(unreadable)"
+        func h(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
+        return "  rip \(h(regs.rip)): \(insn)\n  rsp \(h(regs.rsp))  rax \(h(regs.rax))  rbx \(h(regs.rbx))  rcx \(h(regs.rcx))  rdx \(h(regs.rdx))\n  rsi \(h(regs.rsi))  rdi \(h(regs.rdi))  rbp \(h(regs.rbp))"
+    }
+}
