@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+
+/// Differential tests: the same program natively and under umlab, outputs compared.
+/// They run the built `umlab` binary as a user would (`umlab run -- PROGRAM`).
+enum Harness {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var umlab: String {
+        for config in ["debug", "release"] {
+            let p = root.appendingPathComponent(".build/\(config)/umlab").path
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return root.appendingPathComponent(".build/debug/umlab").path
+    }
+
+    struct Outcome: Equatable { var stdout: String; var status: Int32 }
+
+    static func run(_ argv: [String], stdin: String? = nil) throws -> (Outcome, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: argv[0])
+        p.arguments = Array(argv.dropFirst())
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
+        return (Outcome(stdout: String(decoding: o, as: UTF8.self), status: status), String(decoding: e, as: UTF8.self))
+    }
+
+    static func native(_ argv: [String]) throws -> Outcome { try run(argv).0 }
+    static func guest(_ argv: [String], options: [String] = []) throws -> (Outcome, String) {
+        try run([umlab, "run"] + options + ["--"] + argv)
+    }
+
+    /// Builds a test program from Tests/programs statically, once, outside the guest's /tmp.
+    static func program(_ name: String) throws -> String {
+        let src = root.appendingPathComponent("Tests/programs/\(name).c").path
+        let dir = root.appendingPathComponent("Tests/programs/build")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let out = dir.appendingPathComponent(name).path
+        let (r, e) = try run(["/usr/bin/gcc", "-static", "-O2", "-pthread", "-o", out, src])
+        #expect(r.status == 0, "compiling \(name): \(e)")
+        return out
+    }
+}
+
+@Suite(.serialized) struct BusyboxDifferential {
+    static let scripts = [
+        "echo hello | cat; seq 1 10 | sort -rn | head -3 | tail -1",
+        "x=$(echo sub $(echo nested)); echo \"$x\"; for i in 1 2 3; do echo item $i; done; (echo subshell; exit 3); echo status $?",
+        "seq 1 200 | grep 7 | wc -l; echo abc | sed s/b/B/; echo '3 4' | awk '{print $1*$2}'",
+        "printf 'b\\na\\nb\\nc\\n' | sort | uniq -c; expr 6 \\* 7; test 3 -gt 2 && echo yes",
+        "mkdir -p /tmp/d/e; echo data > /tmp/d/e/f; find /tmp/d | sort; cat /tmp/d/e/f; md5sum /tmp/d/e/f; ls /tmp/d/e",
+        "cd /tmp && echo one > a && echo two > b && tar c a b | tar t",
+        "sleep 0.05; echo slept; sh -c 'kill -TERM $$'; echo killed $?",
+        "i=0; while [ $i -lt 20 ]; do i=$((i+1)); done; echo $i; exit 7",
+    ]
+
+    @Test(arguments: scripts) func script(_ s: String) throws {
+        let native = try Harness.native(["/bin/busybox", "sh", "-c", s])
+        let (guest, err) = try Harness.guest(["/bin/busybox", "sh", "-c", s])
+        #expect(guest == native, "stderr: \(err)")
+    }
+
+    @Test func guestIdentity() throws {
+        let (g, _) = try Harness.guest(["/bin/busybox", "sh", "-c", "uname -r; uname -n; id -u; ps | wc -l"], options: ["--release", "9.9.9-test", "--hostname", "guestbox"])
+        #expect(g.stdout == "9.9.9-test\nguestbox\n0\n4\n")  // header, sh, ps, wc
+    }
+
+    @Test func rootIsReadOnlyAndHostUntouched() throws {
+        let (g, _) = try Harness.guest(["/bin/busybox", "sh", "-c", "echo x > /umlab-should-not-exist; echo $?"])
+        #expect(g.stdout.hasSuffix("1\n"))
+        #expect(!FileManager.default.fileExists(atPath: "/umlab-should-not-exist"))
+    }
+}
+
+@Suite(.serialized) struct DynamicPrograms {
+    @Test(arguments: [["/usr/bin/sort", "/etc/passwd"], ["/bin/ls", "/"], ["/usr/bin/env"]])
+    func runs(_ argv: [String]) throws {
+        let (g, err) = try Harness.guest(argv)
+        #expect(g.status == 0, "stderr: \(err)")
+        if argv[0] != "/usr/bin/env" { #expect(g == (try Harness.native(argv))) }
+        else { #expect(g.stdout.contains("PATH=")) }
+    }
+}
+
+@Suite(.serialized) struct HostileInput {
+    @Test func missingProgram() throws {
+        let (g, err) = try Harness.guest(["/nonexistent/program"])
+        #expect(g.status == 127)
+        #expect(err.contains("No such file"))
+    }
+    @Test func notELF() throws {
+        let (g, err) = try Harness.guest([Harness.root.appendingPathComponent("README.md").path])
+        #expect(g.status == 126)
+        #expect(err.contains("umlab:"))
+    }
+    @Test func otherISA() throws {
+        let dir = Harness.root.appendingPathComponent("Tests/programs/build")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("fake-ppc").path
+        var elf = [UInt8](repeating: 0, count: 64)
+        elf[0...7] = [0x7f, 0x45, 0x4c, 0x46, 1, 2, 1, 0]
+        elf[16] = 0; elf[17] = 2; elf[18] = 0; elf[19] = 20
+        FileManager.default.createFile(atPath: path, contents: Data(elf), attributes: [.posixPermissions: 0o755])
+        let (g, err) = try Harness.guest([path])
+        #expect(g.status == 126)
+        #expect(err.contains("PowerPC"))
+    }
+    @Test func truncatedELF() throws {
+        let dir = Harness.root.appendingPathComponent("Tests/programs/build")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("truncated").path
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: "/bin/busybox")).prefix(100)
+        FileManager.default.createFile(atPath: path, contents: bytes, attributes: [.posixPermissions: 0o755])
+        let (g, err) = try Harness.guest([path])
+        #expect(g.status == 126)
+        #expect(err.contains("umlab:"))
+    }
+}
