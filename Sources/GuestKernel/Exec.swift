@@ -103,6 +103,9 @@ extension Kernel {
         do {
             try replaceImage(task)
             let mm = task.mm
+            // The stack sits at the top; mmap (and so the dynamic loader) goes below its reserve.
+            mm.stackTop = backend.userAddressRange.upperBound
+            mm.mmapBase = mm.stackTop - max(abi.stackSize, 128 << 20) - (1 << 20)
             let bias = image.type == .shared ? etDynBase(image) : 0
             let mainEnd = try mapImage(image, file: file, bias: bias, mm: mm, name: loc.path)
             mm.brkStart = mainEnd
@@ -207,8 +210,6 @@ extension Kernel {
         let top = backend.userAddressRange.upperBound
         let size = abi.stackSize
         _ = try mm.map(address: top - size, length: size, protection: .rw, fixed: true, shared: false, file: nil, offset: 0, name: "[stack]")
-        mm.stackTop = top
-        mm.mmapBase = top - max(size, 128 << 20) - (1 << 20)
 
         // Strings go at the very top, then the random bytes and platform name.
         var sp = top - word

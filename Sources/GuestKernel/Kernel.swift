@@ -47,8 +47,12 @@ public final class Kernel {
     var runQueue: [Task] = []
     var blocked: [Task] = []
     var current: Task?
-    /// The first process; when it exits, the guest system is over.
+    /// pid 1: a kernel-owned init with no threads of its own. It adopts orphans and reaps them
+    /// at once (like `docker run --init`), so the program umlab runs has a parent, as it would
+    /// natively, and gets no pid-1 special treatment.
     public private(set) var initProcess: Process?
+    /// The program umlab was asked to run (pid 2); when it exits, the guest system is over.
+    public private(set) var mainProcess: Process?
     var futexWaiters: [FutexKey: [Task]] = [:]
     /// Exit status umlab returns (the init process's, encoded as the shell does).
     public internal(set) var exitCode: Int32 = 0
@@ -80,15 +84,29 @@ public final class Kernel {
     public func boot(path: String, argv: [String], envp: [String]) throws(LinuxErrno) {
         let context = try backend.makeInitialContext(mode: config.mode, kernel: self)
         let mm = MemoryMap(space: context.addressSpace, userRange: backend.userAddressRange, pageSize: abi.pageSize)
+        let initPID = allocatePID()
+        let initP = Process(pid: initPID, parent: nil, pgid: initPID, sid: initPID, startTime: Host.monotonicNanoseconds())
+        initP.comm = "init"
+        initP.commandLine = [Array("init".utf8)]
+        initP.executablePath = "/sbin/init"
+        processes[initPID] = initP
+        initProcess = initP
         let pid = allocatePID()
-        let process = Process(pid: pid, parent: nil, pgid: pid, sid: pid, startTime: Host.monotonicNanoseconds())
+        let process = Process(pid: pid, parent: initP, pgid: pid, sid: pid, startTime: Host.monotonicNanoseconds())
+        initP.children.append(process)
         let files = FileTable()
         let fs = FSContext(cwd: vfs.rootLocation, root: vfs.rootLocation)
         let task = Task(tid: pid, process: process, context: context, mm: mm, files: files, fs: fs, handlers: SignalHandlers())
         process.threads = [task]
         tasks[pid] = task
         processes[pid] = process
-        initProcess = process
+        mainProcess = process
+        // The first program inherits umlab's signal mask and ignored signals, as across execve.
+        let inherited = HostSignals.inherited()
+        task.signalMask = SignalSet(rawValue: inherited.blocked & SignalSet.blockable.rawValue)
+        for sig in inherited.ignored where sig > 0 && sig <= Signal.max && !Signal(sig).isUncatchable {
+            task.handlers.actions[Int(sig)].handler = SignalHandlers.Action.ignoreHandler
+        }
         // Standard input, output and error are umlab's.
         let devConsole = try? vfs.locate("/dev/console").inode
         for (fd, flags) in [(Int32(0), OpenFlags.readOnly), (1, OpenFlags.writeOnly), (2, OpenFlags.writeOnly)] {
@@ -111,7 +129,7 @@ public final class Kernel {
     /// Runs the guest system until the init process exits; returns umlab's exit status.
     public func run() -> Int32 {
         try? Tick.install()
-        while let initProcess, !initProcess.zombie || !initProcess.threads.isEmpty {
+        while let mainProcess, mainProcess.exitStatus == nil {
             guard let task = pickNext() else {
                 if !idle() { break }
                 continue
@@ -125,7 +143,9 @@ public final class Kernel {
                 continue
             }
             if !prepareToRun(task) { continue }
-            let others = !runQueue.isEmpty || !blocked.isEmpty
+            // A slice only matters when something else could want the CPU: another task, a
+            // sleeper's deadline or an interval timer. A lone busy task runs untimed.
+            let others = runQueue.count > 1 || !blocked.isEmpty || armedTimers > 0
             let slice: Int64 = others ? sliceFor(task) : 0
             let trap = task.context.run(sliceNanoseconds: slice)
             handle(trap, of: task)
@@ -160,6 +180,8 @@ public final class Kernel {
         return next
     }
     var needsReschedule = false
+    /// Processes with an ITIMER_REAL armed.
+    var armedTimers: Int { processes.values.reduce(0) { $0 + ($1.realTimer.deadline == nil ? 0 : 1) } }
 
     /// Moves blocked tasks whose condition now holds back to the run queue.
     func wakeReady() {

@@ -81,11 +81,58 @@ public final class MemoryMap {
         !vmas.contains { $0.start < start + length && start < $0.end }
     }
 
-    /// Records `vma` in the list, replacing what overlapped it. Does not touch the backend.
+    /// Records `vma` in the list, replacing what overlapped it, and merges it with neighbours
+    /// that continue it (as Linux does, so /proc/self/maps and mremap see one area).
+    /// Does not touch the backend.
     func insert(_ vma: VMA) {
         remove(vma.start, vma.end)
-        let i = vmas.firstIndex { $0.start >= vma.end } ?? vmas.count
+        var i = vmas.firstIndex { $0.start >= vma.end } ?? vmas.count
         vmas.insert(vma, at: i)
+        if i + 1 < vmas.count, MemoryMap.continues(vmas[i], vmas[i + 1]) {
+            vmas[i].end = vmas[i + 1].end
+            if let f = vmas[i + 1].file { FileTable.drop(f) }
+            vmas.remove(at: i + 1)
+        }
+        if i > 0, MemoryMap.continues(vmas[i - 1], vmas[i]) {
+            vmas[i - 1].end = vmas[i].end
+            if let f = vmas[i].file { FileTable.drop(f) }
+            vmas.remove(at: i)
+            i -= 1
+        }
+    }
+
+    /// Whether `b` starts where `a` ends and is the same kind of memory.
+    static func continues(_ a: VMA, _ b: VMA) -> Bool {
+        guard a.end == b.start, a.protection == b.protection, a.shared == b.shared, a.name == b.name,
+              a.sharedMemory == nil, b.sharedMemory == nil else { return false }
+        switch (a.file, b.file) {
+        case (nil, nil): return true
+        case (let x?, let y?): return x === y && a.offset + (a.end - a.start) == b.offset
+        default: return false
+        }
+    }
+
+    /// EFAULT unless every byte of [address, address+length) is mapped with `access`.
+    /// Checked before a call consumes input (a pipe read), so a bad buffer loses nothing.
+    public func checkAccess(_ address: UInt64, _ length: Int, _ access: Protection) throws(LinuxErrno) {
+        if length <= 0 { return }
+        let (end, overflow) = address.addingReportingOverflow(UInt64(length))
+        if overflow { throw .EFAULT }
+        var cursor = address
+        while cursor < end {
+            guard let v = vma(containing: cursor), v.protection.isSuperset(of: access) else { throw .EFAULT }
+            cursor = v.end
+        }
+    }
+
+    /// Whether [address, end) is covered by mappings without a hole.
+    func isMapped(_ address: UInt64, _ end: UInt64) -> Bool {
+        var cursor = address
+        while cursor < end {
+            guard let v = vma(containing: cursor) else { return false }
+            cursor = v.end
+        }
+        return true
     }
 
     /// Drops [start, end) from the list, splitting areas that straddle it.

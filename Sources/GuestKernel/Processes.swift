@@ -147,7 +147,7 @@ extension Kernel {
             }
             process.children = []
         }
-        if process === initProcess {
+        if process === mainProcess {
             exitCode = Kernel.shellStatus(status)
             // The guest system ends with its init: nothing may outlive it.
             for p in processes.values where p !== process {
@@ -169,6 +169,7 @@ extension Kernel {
 
     private func notifyParent(_ process: Process) {
         guard let parent = process.parent else { return }
+        if parent === initProcess { release(process); return }
         let action = parent.threads.first?.handlers.actions[Int(Signal.SIGCHLD.rawValue)]
         let autoReap = action.map { $0.handler == SignalHandlers.Action.ignoreHandler || $0.flags & SigActionFlags.noChildWait != 0 } ?? false
         if let sig = process.exitSignal {
@@ -178,7 +179,7 @@ extension Kernel {
             info.status = st & 0x7f == 0 ? (st >> 8) & 0xff : st & 0x7f
             send(info, to: parent)
         }
-        if autoReap && process.exitSignal == .SIGCHLD { release(process) }
+        if (autoReap && process.exitSignal == .SIGCHLD) || parent === initProcess { release(process) }
     }
 
     /// Forgets a reaped zombie.

@@ -84,7 +84,7 @@ extension Kernel {
                     stop(task.process, by: sig)
                     return
                 case .terminate, .coreDump:
-                    if sig.defaultAction == .coreDump, info.code > 0, config.trace != nil || task.process === initProcess {
+                    if sig.defaultAction == .coreDump, info.code > 0, config.trace != nil || task.process === mainProcess {
                         reportCrash(task, info)
                     }
                     exitGroup(task, status: sig.rawValue | (sig.defaultAction == .coreDump ? 0x80 : 0), bySignal: true)

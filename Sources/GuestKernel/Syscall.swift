@@ -150,6 +150,7 @@ extension Kernel {
                     if tracing { config.trace?.line(pid: task.tid, "\(before) = ? ERESTARTSYS (to be restarted)") }
                     ctx.restartSyscall()
                 } else {
+                    condition.onInterrupt?()
                     if tracing { config.trace?.line(pid: task.tid, "\(before) = -1 EINTR (Interrupted system call)") }
                     ctx.setSyscallResult(.failure(.EINTR))
                 }

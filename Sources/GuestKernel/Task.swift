@@ -37,8 +37,7 @@ public final class Task {
     var ioProgress = 0
     /// A FUTEX_WAKE reached this task while it waited.
     var futexWoken = false
-    /// nanosleep's rem argument, written if a signal cuts the sleep short.
-    var sleepRemainAddress: UInt64 = 0
+
 
     init(tid: Int32, process: Process, context: any ExecutionContext, mm: MemoryMap, files: FileTable,
          fs: FSContext, handlers: SignalHandlers) {
@@ -165,6 +164,8 @@ public struct SignalInfo {
     public var address: UInt64 = 0
     public var status: Int32 = 0
     public var timerID: Int32 = 0
+    /// si_value of sigqueue(3) (SI_QUEUE) and timers.
+    public var value: UInt64 = 0
     public init(signal: Signal, code: Int32) { self.signal = signal; self.code = code }
 
     /// siginfo_t (128 bytes) in the guest's layout: the union starts after three ints, aligned
@@ -180,7 +181,7 @@ public struct SignalInfo {
             e.i32(senderPID); e.u32(senderUID); e.i32(status)
         default:
             e.i32(senderPID); e.u32(senderUID)
-            if code == -2 /* SI_TIMER */ || code == 0x80 { e.i32(timerID) }
+            if code == -1 || code == -2 { e.align(wordSize); e.word(value) }  // SI_QUEUE, SI_TIMER: si_value
         }
         e.pad(to: 128)
         return e.bytes
@@ -228,6 +229,8 @@ public struct WaitCondition {
     public var restartable: Bool
     /// A host descriptor whose readability should wake the kernel (console input).
     public var hostFD: Int32?
+    /// Runs when a signal ends the call with EINTR (nanosleep reports the time left).
+    public var onInterrupt: (() -> Void)?
     public init(restartable: Bool = true, deadline: UInt64? = nil, hostFD: Int32? = nil, ready: @escaping () -> Bool) {
         self.ready = ready; self.deadline = deadline; self.restartable = restartable; self.hostFD = hostFD
     }

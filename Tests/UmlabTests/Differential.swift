@@ -68,7 +68,7 @@ enum Harness {
 
     @Test func guestIdentity() throws {
         let (g, _) = try Harness.guest(["/bin/busybox", "sh", "-c", "uname -r; uname -n; id -u; ps | wc -l"], options: ["--release", "9.9.9-test", "--hostname", "guestbox"])
-        #expect(g.stdout == "9.9.9-test\nguestbox\n0\n4\n")  // header, sh, ps, wc
+        #expect(g.stdout == "9.9.9-test\nguestbox\n0\n5\n")  // header, init, sh, ps, wc
     }
 
     @Test func rootIsReadOnlyAndHostUntouched() throws {
@@ -120,5 +120,17 @@ enum Harness {
         let (g, err) = try Harness.guest([path])
         #expect(g.status == 126)
         #expect(err.contains("umlab:"))
+    }
+}
+
+/// The project's own C programs (Tests/programs), built static, natively vs under umlab.
+@Suite(.serialized) struct CPrograms {
+    @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "files", "efault", "misc", "mmap"])
+    func sameAsNative(_ name: String) throws {
+        let exe = try Harness.program(name)
+        let native = try Harness.native([exe])
+        #expect(native.status == 0, "native \(name) failed:\n\(native.stdout)")
+        let (guest, err) = try Harness.guest([exe])
+        #expect(guest == native, "stderr: \(err)")
     }
 }

@@ -90,6 +90,9 @@ public enum CoreSyscalls {
         "kill": e(.full, [.int, .signal], kill), "tgkill": e(.full, [.int, .int, .signal], tgkill), "tkill": e(.full, [.int, .signal], tkill),
         "sigaltstack": e(.full, [.pointer, .pointer], sigaltstack), "pause": e(.full, [], pause),
         "rt_sigsuspend": e(.full, [.pointer, .size], rtSigsuspend),
+        "rt_sigtimedwait": e(.full, [.pointer, .pointer, .pointer, .size], rtSigtimedwait),
+        "rt_sigqueueinfo": e(.full, [.int, .signal, .pointer], rtSigqueueinfo),
+        "rt_tgsigqueueinfo": e(.full, [.int, .int, .signal, .pointer], rtTgsigqueueinfo),
         "alarm": e(.full, [.int], alarm), "setitimer": e(.partial, [.int, .pointer, .pointer], setitimer),
         "getitimer": e(.partial, [.int, .pointer], getitimer),
         // time and system
@@ -100,7 +103,7 @@ public enum CoreSyscalls {
         "sysinfo": e(.partial, [.pointer], sysinfo), "getrandom": e(.full, [.pointer, .size, .hex], getrandom),
         "rseq": e(.stub, [.pointer, .size, .hex, .hex], fixed(.failure(.ENOSYS))),
         "socket": e(.stub, [.int, .int, .int], fixed(.failure(.EAFNOSUPPORT))),
-        "socketpair": e(.stub, [.int, .int, .int, .pointer], fixed(.failure(.EAFNOSUPPORT))),
+        "socketpair": e(.partial, [.int, .int, .int, .pointer], socketpair),
         "connect": e(.stub, [.fd, .pointer, .size], fixed(.failure(.ENOTSOCK))),
         "mount": e(.stub, [.string, .path, .string, .hex], fixed(.failure(.EPERM))),
         "umount2": e(.stub, [.path, .hex], fixed(.failure(.EPERM))),

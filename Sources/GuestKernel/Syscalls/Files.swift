@@ -20,6 +20,7 @@ extension CoreSyscalls {
         let f = try file(c, 0)
         guard f.flags.canRead || f is DirectoryFile else { throw .EBADF }
         let count = try c.size(2), buf = c.word(1)
+        try c.mm.checkAccess(buf, count, .write)
         return try io(c, f, want: .input) { () throws(LinuxErrno) -> Int in
             try c.kernel.withScratch(count) { (p) throws(LinuxErrno) -> Int in
                 let n = try f.read(into: p)
@@ -71,6 +72,7 @@ extension CoreSyscalls {
         guard f.flags.canRead else { throw .EBADF }
         if offset < 0 { throw .EINVAL }
         let count = try c.size(2), buf = c.word(1)
+        try c.mm.checkAccess(buf, count, .write)
         return .int(try c.kernel.withScratch(count) { (p) throws(LinuxErrno) -> Int in
             let n = try f.read(into: p, at: offset)
             try c.mm.space.write(buf, from: UnsafeRawBufferPointer(rebasing: p[0..<n]))
@@ -118,6 +120,7 @@ extension CoreSyscalls {
         let f = try file(c, 0)
         guard f.flags.canRead else { throw .EBADF }
         let vecs = try iovecs(c, c.word(1), c.int(2))
+        for (base, len) in vecs { try c.mm.checkAccess(base, len, .write) }
         let total = vecs.reduce(0) { $0 + $1.1 }
         return try io(c, f, want: .input) { () throws(LinuxErrno) -> Int in
             try c.kernel.withScratch(total) { (p) throws(LinuxErrno) -> Int in
@@ -320,7 +323,7 @@ extension Kernel {
         case 0x5429:  // TIOCGSID
             guard Host.isTerminal(host.raw) else { throw .ENOTTY }
             var e = GuestEncoder(abi)
-            e.i32(initProcess?.sid ?? 1)
+            e.i32(mainProcess?.sid ?? 1)
             try mm.write(arg, e.bytes)
             return 0
         case 0x540E, 0x5422: return 0  // TIOCSCTTY, TIOCNOTTY

@@ -76,7 +76,7 @@ extension CoreSyscalls {
         let mayMove = flags & 1 != 0, fixed = flags & 2 != 0
         guard old & (mm.pageSize - 1) == 0, newLen > 0 else { throw .EINVAL }
         if fixed { throw .EINVAL }  // MREMAP_FIXED is not supported
-        guard let vma = mm.vma(containing: old), old + oldLen <= vma.end else { throw .EFAULT }
+        guard let vma = mm.vma(containing: old), mm.isMapped(old, old + oldLen) else { throw .EFAULT }
         if newLen <= oldLen {
             if newLen < oldLen { try mm.unmap(old + newLen, length: oldLen - newLen) }
             return .value(old)

@@ -83,8 +83,18 @@ extension CoreSyscalls {
         }
         let d = deadline(c, after: span)
         if Host.monotonicNanoseconds() >= d { return .zero }
-        if remain != 0 && !absolute { c.task.sleepRemainAddress = remain }
-        return .block(WaitCondition(restartable: false, deadline: d) { false })
+        var wait = WaitCondition(restartable: false, deadline: d) { false }
+        if remain != 0 && !absolute {
+            let mm = c.mm, abi = c.abi
+            wait.onInterrupt = {
+                let now = Host.monotonicNanoseconds()
+                let left = d > now ? d - now : 0
+                var e = GuestEncoder(abi)
+                e.sword(Int64(left / 1_000_000_000)); e.sword(Int64(left % 1_000_000_000))
+                try? mm.write(remain, e.bytes)
+            }
+        }
+        return .block(wait)
     }
 
     // MARK: system information

@@ -77,7 +77,7 @@ extension CoreSyscalls {
             guard s >= 0, us >= 0 else { throw .EINVAL }
             timeout = UInt64(s) * 1_000_000_000 + UInt64(us) * 1000
         }
-        return try doSelect(c, timeoutNS: timeout)
+        return try doSelect(c, timeoutNS: timeout, timespec: false)
     }
     static func pselect6(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         var timeout: UInt64?
@@ -92,10 +92,11 @@ extension CoreSyscalls {
             let p = d.word()
             if p != 0 { try swapMask(c, p) }
         }
-        return try doSelect(c, timeoutNS: timeout)
+        return try doSelect(c, timeoutNS: timeout, timespec: true)
     }
 
-    static func doSelect(_ c: SyscallCall, timeoutNS: UInt64?) throws(LinuxErrno) -> SyscallOutcome {
+    /// select and pselect6 write the time left back into their timeout argument, as Linux does.
+    static func doSelect(_ c: SyscallCall, timeoutNS: UInt64?, timespec: Bool) throws(LinuxErrno) -> SyscallOutcome {
         let n = Int(c.int(0))
         guard n >= 0, n <= 65536 else { throw .EINVAL }
         let bytes = ((n + 63) / 64) * 8
@@ -137,6 +138,14 @@ extension CoreSyscalls {
         let until = timeoutNS.map { CoreSyscalls.deadline(c, after: $0) }
         if ready > 0 || (until.map { Host.monotonicNanoseconds() >= $0 } ?? false) {
             for i in 0..<3 where sets[i] != nil { try c.mm.write(c.word(i + 1), out[i]) }
+            if let until, c.word(4) != 0 {
+                let now = Host.monotonicNanoseconds()
+                let left = until > now ? until - now : 0
+                var e = GuestEncoder(c.abi)
+                e.sword(Int64(left / 1_000_000_000))
+                e.sword(Int64(timespec ? left % 1_000_000_000 : left % 1_000_000_000 / 1000))
+                try c.mm.write(c.word(4), e.bytes)
+            }
             restoreMask(c)
             return .int(ready)
         }

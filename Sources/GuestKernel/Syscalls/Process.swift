@@ -96,13 +96,14 @@ extension CoreSyscalls {
                 ((try? k.findWaitable(task, target, options: options)) ?? nil) != nil || ((try? k.findWaitable(task, target, options: options)) == nil)
             })
         }
+        // Linux reaps first: a bad status pointer still consumes the child.
+        consume(k, child, code)
         if statusAddr != 0 {
             var e = GuestEncoder(c.abi)
             e.i32(status)
             try c.mm.write(statusAddr, e.bytes)
         }
         if rusage != 0 { try c.mm.write(rusage, [UInt8](repeating: 0, count: c.abi.wordSize == 8 ? 144 : 72)) }
-        consume(k, child, code)
         return .int(Int(child.pid))
     }
 

@@ -104,13 +104,14 @@ extension CoreSyscalls {
         info.senderUID = c.task.process.credentials.uid
         let targets: [Process]
         if pid > 0 {
-            guard let p = k.processes[pid], !p.zombie else { throw .ESRCH }
+            guard let p = k.processes[pid], !p.reaped, p !== k.initProcess else { throw .ESRCH }
+            if p.zombie { return .zero }  // a zombie can still be signalled (nothing happens)
             targets = [p]
         } else if pid == 0 || pid < -1 {
             let g = pid == 0 ? c.task.process.pgid : -pid
-            targets = k.processes.values.filter { $0.pgid == g && !$0.zombie }
+            targets = k.processes.values.filter { $0.pgid == g && !$0.zombie && $0 !== k.initProcess }
         } else {
-            targets = k.processes.values.filter { $0.pid != 1 && $0 !== c.task.process && !$0.zombie }
+            targets = k.processes.values.filter { $0 !== k.initProcess && $0 !== c.task.process && !$0.zombie }
         }
         if targets.isEmpty { throw .ESRCH }
         if sig == 0 { return .zero }
@@ -132,6 +133,35 @@ extension CoreSyscalls {
         info.senderPID = c.task.process.pid
         info.senderUID = c.task.process.credentials.uid
         c.kernel.send(info, to: t)
+        return .zero
+    }
+
+    /// rt_sigqueueinfo / rt_tgsigqueueinfo: a signal with the sender's siginfo (sigqueue's value).
+    static func rtSigqueueinfo(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try queueInfo(c, tgid: c.int(0), tid: nil, sig: c.int(1), infoAddr: c.word(2))
+    }
+    static func rtTgsigqueueinfo(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try queueInfo(c, tgid: c.int(0), tid: c.int(1), sig: c.int(2), infoAddr: c.word(3))
+    }
+    static func queueInfo(_ c: SyscallCall, tgid: Int32, tid: Int32?, sig: Int32, infoAddr: UInt64) throws(LinuxErrno) -> SyscallOutcome {
+        guard sig > 0, sig <= Signal.max else { throw .EINVAL }
+        var d = GuestDecoder(try c.mm.read(infoAddr, count: 128), c.abi)
+        _ = d.i32(); _ = d.i32()
+        let code = d.i32()
+        // Only the kernel may claim kernel codes, and a process may not pose as kill/tgkill of another.
+        if (code >= 0 || code == SignalCode.SI_TKILL) && tgid != c.task.process.pid { throw .EPERM }
+        d.offset = c.abi.wordSize == 8 ? 16 : 12
+        var info = SignalInfo(signal: Signal(sig), code: code)
+        info.senderPID = d.i32()
+        info.senderUID = d.u32()
+        info.value = d.word()
+        if let tid {
+            guard let t = c.kernel.tasks[tid], t.process.pid == tgid else { throw .ESRCH }
+            c.kernel.send(info, to: t)
+        } else {
+            guard let p = c.kernel.processes[tgid], !p.reaped, p !== c.kernel.initProcess else { throw .ESRCH }
+            if !p.zombie { c.kernel.send(info, to: p) }
+        }
         return .zero
     }
 
@@ -163,6 +193,28 @@ extension CoreSyscalls {
             }
         }
         return .zero
+    }
+
+    /// rt_sigtimedwait: takes a pending signal from `set` without running its handler.
+    static func rtSigtimedwait(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        guard c.word(3) == 8 else { throw .EINVAL }
+        let set = SignalSet(rawValue: try readSigset(c, c.word(0)).rawValue & SignalSet.blockable.rawValue)
+        let task = c.task
+        let notWanted = SignalSet(rawValue: ~set.rawValue)
+        if let info = task.pending.take(notIn: notWanted) ?? task.process.pending.take(notIn: notWanted) {
+            if c.word(1) != 0 { try c.mm.write(c.word(1), info.encode(wordSize: c.abi.wordSize, bigEndian: c.abi.bigEndian)) }
+            return .int(Int(info.signal.rawValue))
+        }
+        var until: UInt64?
+        if c.word(2) != 0 {
+            let (s, ns) = try readTimespec(c, c.word(2))
+            guard s >= 0, ns >= 0, ns < 1_000_000_000 else { throw .EINVAL }
+            until = deadline(c, after: UInt64(s) * 1_000_000_000 + UInt64(ns))
+            if Host.monotonicNanoseconds() >= until! { throw .EAGAIN }
+        }
+        return .block(WaitCondition(restartable: false, deadline: until) { [unowned task] in
+            (task.pending.set.rawValue | task.process.pending.set.rawValue) & set.rawValue != 0
+        })
     }
 
     static func pause(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {

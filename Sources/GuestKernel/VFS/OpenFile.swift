@@ -70,7 +70,8 @@ public class HostBackedFile: OpenFile {
         try host.read(into: buffer, at: offset)
     }
     public override func write(_ buffer: UnsafeRawBufferPointer, at offset: Int64) throws(LinuxErrno) -> Int {
-        let n = try host.write(buffer, at: offset)
+        // Linux: pwrite on an O_APPEND descriptor appends, whatever the offset.
+        let n = try host.write(buffer, at: flags.contains(.append) ? try host.stat().size : offset)
         try didModify()
         return n
     }

@@ -103,8 +103,8 @@ public final class PipeEnd: OpenFile {
             if pipe.writers == 0 && pipe.hadWriter { ev.insert(.hangUp) }
         }
         if writing {
+            if pipe.space >= Pipe.atomicSize { ev.insert([.output, .writeNormal]) }
             if pipe.readers == 0 { ev.insert(.error) }
-            else if pipe.space >= Pipe.atomicSize { ev.insert([.output, .writeNormal]) }
         }
         return ev
     }
