@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sched.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -149,6 +150,11 @@ int ch_tick_init(int signo) {
     sa.sa_handler = tick_handler;  // no SA_RESTART: the point is to interrupt waitpid/poll
     sigemptyset(&sa.sa_mask);
     if (sigaction(signo, &sa, NULL) < 0) return -1;
+    // Whoever started umlab may have blocked the signal; the tick must get through.
+    sigset_t tick;
+    sigemptyset(&tick);
+    sigaddset(&tick, signo);
+    pthread_sigmask(SIG_UNBLOCK, &tick, NULL);
     struct sigevent ev;
     memset(&ev, 0, sizeof ev);
     ev.sigev_notify = SIGEV_THREAD_ID;
