@@ -75,6 +75,41 @@ extension Kernel {
         return tid
     }
 
+    /// A dying thread's robust futexes (set_robust_list): each lock it still holds is marked
+    /// FUTEX_OWNER_DIED and one waiter is woken, so a pthread robust mutex reports EOWNERDEAD.
+    func releaseRobustFutexes(_ task: Task) {
+        guard task.robustList != 0, task.mm.users > 1 || task.process.threads.count > 1 else { return }
+        let w = abi.wordSize
+        let mm = task.mm
+        guard let head = try? mm.read(task.robustList, count: 3 * w) else { return }
+        var d = GuestDecoder(head, abi)
+        var entry = d.word()
+        let offset = d.sword()
+        let pending = d.word()
+        func release(_ e: UInt64) {
+            let addr = UInt64(bitPattern: Int64(bitPattern: e) &+ offset)
+            guard let bytes = try? mm.read(addr, count: 4) else { return }
+            var dd = GuestDecoder(bytes, abi)
+            let word = dd.u32()
+            guard word & 0x3fff_ffff == UInt32(bitPattern: task.tid) else { return }
+            var enc = GuestEncoder(abi)
+            enc.u32((word & 0x8000_0000) | 0x4000_0000)
+            try? mm.write(addr, enc.bytes)
+            if word & 0x8000_0000 != 0 { _ = futexWake(mm, addr, count: 1) }
+        }
+        var budget = 2048
+        while entry != task.robustList && entry != 0 && budget > 0 {
+            guard let next = try? mm.read(entry, count: w) else { break }
+            var nd = GuestDecoder(next, abi)
+            let following = nd.word()
+            if entry != pending { release(entry) }
+            entry = following
+            budget -= 1
+        }
+        if pending != 0 { release(pending) }
+        task.robustList = 0
+    }
+
     /// Wakes the parent of a vfork child once it execs or exits.
     func releaseVforkParent(_ task: Task) {
         guard let parent = task.vforkParent else { return }
@@ -107,6 +142,7 @@ extension Kernel {
     private func exitThread(_ task: Task, status: Int32, wakeTID: Bool = true) {
         guard task.state != .dead else { return }
         let process = task.process
+        releaseRobustFutexes(task)
         // CLONE_CHILD_CLEARTID: zero the word and wake a futex waiter (pthread_join).
         if wakeTID, task.clearChildTID != 0, task.mm.users > 1 {
             try? task.mm.write(task.clearChildTID, [UInt8](repeating: 0, count: 4))

@@ -125,12 +125,78 @@ enum Harness {
 
 /// The project's own C programs (Tests/programs), built static, natively vs under umlab.
 @Suite(.serialized) struct CPrograms {
-    @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "files", "efault", "misc", "mmap"])
+    @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "files", "efault", "misc", "mmap", "robust"])
     func sameAsNative(_ name: String) throws {
         let exe = try Harness.program(name)
         let native = try Harness.native([exe])
         #expect(native.status == 0, "native \(name) failed:\n\(native.stdout)")
         let (guest, err) = try Harness.guest([exe])
         #expect(guest == native, "stderr: \(err)")
+    }
+}
+
+/// What a researcher reads off umlab besides the guest's output.
+@Suite(.serialized) struct Observability {
+    @Test func traceLinesAreStraceLike() throws {
+        let (g, err) = try Harness.guest(["/bin/busybox", "cat", "/etc/hostname"], options: ["--trace"])
+        #expect(g.status == 0)
+        #expect(err.contains("openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY"))
+        #expect(err.contains("] exit_group(0) = ?"))
+        let (_, err2) = try Harness.guest(["/bin/busybox", "cat", "/nonexistent"], options: ["--trace"])
+        #expect(err2.contains("= -1 ENOENT (No such file or directory)"))
+    }
+
+    @Test func statsJSONCountsSyscalls() throws {
+        let path = Harness.root.appendingPathComponent("Tests/programs/build/stats.json").path
+        try? FileManager.default.createDirectory(at: Harness.root.appendingPathComponent("Tests/programs/build"), withIntermediateDirectories: true)
+        let (g, _) = try Harness.guest(["/bin/busybox", "sh", "-c", "true; true"], options: ["--stats-json", path])
+        #expect(g.status == 0)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        let syscalls = json["syscalls"] as! [String: Int]
+        #expect(syscalls["exit_group"] == 1)
+        #expect((json["backend_counters"] as! [String: Int])["host_ptrace_stops"]! > 0)
+        #expect((json["wall_seconds"] as! Double) > 0)
+    }
+
+    @Test func crashIsReportedWithInstruction() throws {
+        let src = Harness.root.appendingPathComponent("Tests/programs/build/crash.c")
+        try "int main(void){ *(volatile int *)16 = 1; return 0; }".write(to: src, atomically: true, encoding: .utf8)
+        let exe = src.deletingPathExtension().path
+        _ = try Harness.run(["/usr/bin/gcc", "-static", "-O0", "-o", exe, src.path])
+        let (g, err) = try Harness.guest([exe])
+        #expect(g.status == 139)
+        #expect(err.contains("SIGSEGV at address 0x10"))
+        #expect(err.contains("mov"))
+    }
+}
+
+/// The guest stays inside what it was given.
+@Suite(.serialized) struct Confinement {
+    @Test func symlinksAndDotDotStayInsideRoot() throws {
+        let root = Harness.root.appendingPathComponent("Tests/programs/build/jail")
+        try? FileManager.default.removeItem(at: root)
+        let fm = FileManager.default
+        try fm.createDirectory(at: root.appendingPathComponent("bin"), withIntermediateDirectories: true)
+        try fm.copyItem(atPath: "/bin/busybox", toPath: root.appendingPathComponent("bin/busybox").path)
+        try fm.createSymbolicLink(atPath: root.appendingPathComponent("escape").path, withDestinationPath: "/../../../../etc/hostname")
+        try fm.createSymbolicLink(atPath: root.appendingPathComponent("up").path, withDestinationPath: "../../../../../..")
+        let script = "cat /escape; ls /up/ | head -3; cat /../../etc/hostname; ls /proc/self/root/; echo end"
+        let (g, _) = try Harness.guest(["/bin/busybox", "sh", "-c", script], options: ["--root", root.path])
+        // Everything resolves inside the jail: no host /etc, and / lists the jail's own entries.
+        #expect(!g.stdout.contains(try String(contentsOfFile: "/etc/hostname", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(g.stdout.contains("bin\n"))
+        #expect(g.stdout.hasSuffix("end\n"))
+    }
+
+    @Test func noGuestOutlivesUmlab() throws {
+        // Every guest host process runs as "umlab-guest"; a background sleeper must not survive.
+        func guestHostProcesses() throws -> Int {
+            try Harness.native(["/bin/ps", "-eo", "comm"]).stdout.split(separator: "\n").filter { $0 == "umlab-guest" }.count
+        }
+        let before = try guestHostProcesses()
+        let (g, _) = try Harness.guest(["/bin/busybox", "sh", "-c", "sleep 30 & sleep 30 & echo started"])
+        #expect(g.stdout == "started\n")
+        usleep(200_000)
+        #expect(try guestHostProcesses() == before)
     }
 }

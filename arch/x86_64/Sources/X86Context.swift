@@ -223,6 +223,9 @@ final class X86Context: ExecutionContext {
             if lo >= 0x8000_0000_0000 { continue }  // vsyscall: above user space, cannot be unmapped
             _ = try inject(11, lo, hi - lo, 0, 0, 0, 0)
         }
+        // Name the host process so the host's ps shows what it is.
+        try writeStubData(Array("umlab-guest".utf8) + [0])
+        _ = try inject(157, 15, StubImage.dataPage, 0, 0, 0, 0)  // prctl(PR_SET_NAME)
     }
 
     // MARK: Processes
@@ -258,10 +261,13 @@ final class X86Context: ExecutionContext {
         // Re-exec the stub in place: the host gives this process a fresh mm, while other
         // processes that shared the old one (vfork parent, threads) keep theirs.
         let path = backend.procPath(stub.raw)
+        // argv[0] "umlab-guest": every guest host process is recognisable in the host's ps.
         var e = GuestEncoder(wordSize: 8, bigEndian: false)
         e.raw(path); e.align(8)
+        let nameAt = StubImage.dataPage + UInt64(e.bytes.count)
+        e.raw(Array("umlab-guest".utf8) + [0]); e.align(8)
         let argvAt = StubImage.dataPage + UInt64(e.bytes.count)
-        e.u64(StubImage.dataPage); e.u64(0)
+        e.u64(nameAt); e.u64(0)
         try writeStubData(e.bytes)
         try flush()
         var r = regs
