@@ -1,6 +1,6 @@
 # umlab: `make demo` and `make test` work on a fresh Debian machine (run as root).
 SWIFT ?= swift
-DEBS := libcapstone-dev libffi-dev busybox-static gcc make pkg-config strace
+DEBS := libcapstone-dev libffi-dev busybox-static gcc make pkg-config strace procps
 
 .PHONY: all deps build release demo test bench clean
 
@@ -28,6 +28,7 @@ test: build
 
 bench: release
 	UMLAB=$(CURDIR)/.build/release/umlab Benchmarks/x86_64/run.sh
+	Benchmarks/ffi/run.sh
 
 clean:
 	rm -rf .build Tests/programs/build Benchmarks/x86_64/build
