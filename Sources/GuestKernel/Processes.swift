@@ -229,15 +229,16 @@ extension Kernel {
 
     public enum WaitTarget { case any, pid(Int32), group(Int32) }
 
+    /// Whether a wait4/waitid in `task` could complete now (a child is ready, or none is left).
+    func canCompleteWait(_ task: Task, _ target: WaitTarget, options: UInt32) -> Bool {
+        do { return try findWaitable(task, target, options: options) != nil } catch { return true }
+    }
+
     /// Finds a child that has changed state as wait4/waitid asks. Returns nil when children
     /// exist but none is ready yet; throws ECHILD when there are no matching children.
     func findWaitable(_ task: Task, _ target: WaitTarget, options: UInt32) throws(LinuxErrno) -> (Process, Int32, code: Int32)? {
-        let me = task.process
-        var candidates = me.children
-        if options & WaitOptions.noThread == 0 {
-            for t in me.threads where t !== task { _ = t }  // threads share the parent's children list
-        }
-        candidates = candidates.filter { c in
+        // Children belong to the thread group, so every thread of the parent may wait for them.
+        var candidates = task.process.children.filter { c in
             switch target {
             case .any: return true
             case .pid(let p): return c.pid == p
@@ -250,9 +251,8 @@ extension Kernel {
             candidates = candidates.filter { ($0.exitSignal != .SIGCHLD) == wantClone }
         }
         if candidates.isEmpty { throw .ECHILD }
-        let wantExited = options & WaitOptions.exited != 0 || options & (WaitOptions.untraced | WaitOptions.continued) == 0 || true
         for c in candidates {
-            if c.zombie, wantExited, let st = c.exitStatus {
+            if c.zombie, let st = c.exitStatus {
                 let code = st & 0x7f == 0 ? SignalCode.CLD_EXITED : (st & 0x80 != 0 ? SignalCode.CLD_DUMPED : SignalCode.CLD_KILLED)
                 return (c, st, code)
             }

@@ -165,10 +165,6 @@ extension Kernel {
         return SignalSet(rawValue: (task.pending.set.rawValue | task.process.pending.set.rawValue) & ~mask).lowest
     }
 
-    /// Blocked tasks whose call must run again: the loop calls this instead of running guest code.
-    func retryBlockedCall(_ task: Task) {
-        dispatchSyscall(task)
-    }
 }
 
 /// Where --trace lines go.

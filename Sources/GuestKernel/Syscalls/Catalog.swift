@@ -42,7 +42,7 @@ public enum CoreSyscalls {
         "syncfs": e(.stub, [.fd], fixed(.success(0))),
         "fchmod": e(.full, [.fd, .octal], fchmod), "fchmodat": e(.full, [.dirfd, .path, .octal], fchmodat), "chmod": e(.full, [.path, .octal], chmodLegacy),
         "fchown": e(.full, [.fd, .int, .int], fchown), "fchownat": e(.full, [.dirfd, .path, .int, .int, .hex], fchownat),
-        "chown": e(.full, [.path, .int, .int], chownLegacy), "lchown": e(.full, [.path, .int, .int], chownLegacy),
+        "chown": e(.full, [.path, .int, .int], chownLegacy), "lchown": e(.full, [.path, .int, .int], lchown),
         "utimensat": e(.full, [.dirfd, .path, .pointer, .hex], utimensat),
         "poll": e(.full, [.pointer, .int, .int], poll), "ppoll": e(.full, [.pointer, .int, .pointer, .pointer], ppoll),
         "select": e(.full, [.int, .pointer, .pointer, .pointer, .pointer], select),

@@ -409,10 +409,14 @@ extension CoreSyscalls {
     }
     static func chownLegacy(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let (u, g) = ownerIDs(c, 1)
-        try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: c.number != lchownNumberHint).inode.setOwner(uid: u, gid: g)
+        try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true).inode.setOwner(uid: u, gid: g)
         return .zero
     }
-    static let lchownNumberHint = -1
+    static func lchown(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let (u, g) = ownerIDs(c, 1)
+        try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: false).inode.setOwner(uid: u, gid: g)
+        return .zero
+    }
 
     static func utimensat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let path = c.word(1) == 0 ? [] : try c.path(1)

@@ -92,9 +92,7 @@ extension CoreSyscalls {
         let k = c.kernel, task = c.task
         guard let (child, status, code) = try k.findWaitable(task, target, options: options) else {
             if options & WaitOptions.noHang != 0 { return .zero }
-            return .block(WaitCondition { [unowned k, unowned task] in
-                ((try? k.findWaitable(task, target, options: options)) ?? nil) != nil || ((try? k.findWaitable(task, target, options: options)) == nil)
-            })
+            return .block(WaitCondition { [unowned k, unowned task] in k.canCompleteWait(task, target, options: options) })
         }
         // Linux reaps first: a bad status pointer still consumes the child.
         consume(k, child, code)
@@ -133,7 +131,7 @@ extension CoreSyscalls {
                 return .zero
             }
             return .block(WaitCondition { [unowned k, unowned task] in
-                ((try? k.findWaitable(task, target, options: options | WaitOptions.all)) ?? nil) != nil
+                k.canCompleteWait(task, target, options: options | WaitOptions.all)
             })
         }
         if infoAddr != 0 {

@@ -83,7 +83,7 @@ final class HostInode: Inode {
 
     override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
         if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
-        if flags.canWrite || flags.contains(.truncate) || flags.contains(.create) && false { throw .EROFS }
+        if flags.canWrite || flags.contains(.truncate) { throw .EROFS }
         switch cachedKind {
         case .directory:
             return DirectoryFile(inode: self, flags: flags, path: path)

@@ -75,7 +75,7 @@ public final class PipeEnd: OpenFile {
         return pipe.read(into: buffer)
     }
 
-    /// Set by a write that found no reader: the kernel sends SIGPIPE to the writer.
+    /// EPIPE when no reader is left (the syscall layer then sends SIGPIPE to the writer).
     public override func write(_ buffer: UnsafeRawBufferPointer) throws(LinuxErrno) -> Int {
         guard writing else { throw .EBADF }
         if pipe.readers == 0 { throw .EPIPE }

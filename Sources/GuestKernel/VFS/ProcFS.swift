@@ -95,10 +95,7 @@ public final class ProcFS: SyntheticFS {
             (wp?.mainThread?.files.openDescriptors ?? []).map { String($0) }
         }, child: { [unowned self] name in
             guard let fd = Int32(name), let file = try? wp?.mainThread?.files.get(fd) else { return nil }
-            return SynthSymlink(fs: self, number: self.number(), target: {
-                if let inode = file.inode, inode.kind != .fifo || file.path.hasPrefix("/") { return Array(file.path.utf8) }
-                return Array(file.path.utf8)
-            }, object: {
+            return SynthSymlink(fs: self, number: self.number(), target: { Array(file.path.utf8) }, object: {
                 guard let inode = file.inode else { return nil }
                 return Location(inode: inode, path: file.path)
             })

@@ -248,11 +248,7 @@ final class X86Context: ExecutionContext {
         ctx.regs.rax = 0
         if let stack { ctx.regs.rsp = stack }
         if let threadPointer { ctx.regs.fs_base = threadPointer }
-        ctx.dirty = .all
-        var fp = X86FPRegisters()
-        if (try? tracee.fpRegisters(into: &fp)) == nil { fp = X86FPRegisters() }
-        var myFP = X86FPRegisters()
-        if (try? self.tracee.fpRegisters(into: &myFP)) != nil { try? tracee.setFPRegisters(&myFP) }
+        ctx.dirty = .all  // FPU state: the host's clone copied the parent's
         return ctx
     }
 
