@@ -230,25 +230,31 @@ extension CoreSyscalls {
         let status = flags.intersection(.nonBlocking)
         let r = PipeEnd(pipe: pipe, reading: true, writing: false, flags: status, path: "pipe:[\(pipe.number)]")
         let w = PipeEnd(pipe: pipe, reading: false, writing: true, flags: status.union(OpenFlags(rawValue: OpenFlags.writeOnly)), path: "pipe:[\(pipe.number)]")
-        let limit = c.task.process.limits.openFiles
-        let rfd = try c.task.files.install(r, closeOnExec: flags.contains(.closeOnExec), limit: limit)
-        let wfd: Int32
-        do { wfd = try c.task.files.install(w, closeOnExec: flags.contains(.closeOnExec), limit: limit) } catch {
-            try? c.task.files.close(rfd)
-            throw error
-        }
-        var e = GuestEncoder(c.abi)
-        e.i32(rfd); e.i32(wfd)
-        do { try c.mm.write(c.word(0), e.bytes) } catch {
-            try? c.task.files.close(rfd); try? c.task.files.close(wfd)
-            throw error
-        }
+        try installPair(c, r, w, closeOnExec: flags.contains(.closeOnExec), at: c.word(0))
         return .zero
     }
     static func pipe(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        let c2 = SyscallCall(kernel: c.kernel, task: c.task, number: c.number, args: SyscallArguments(c.args.a0, 0, 0, 0, 0, 0))
-        var c3 = c2
-        return try pipe2(&c3)
+        var plain = SyscallCall(kernel: c.kernel, task: c.task, number: c.number, args: SyscallArguments(c.args.a0, 0, 0, 0, 0, 0))
+        return try pipe2(&plain)
+    }
+
+    /// Installs two new descriptions (pipe2, socketpair) and writes their fds as int[2] at
+    /// `address`; on any failure neither descriptor is left behind.
+    static func installPair(_ c: SyscallCall, _ a: OpenFile, _ b: OpenFile, closeOnExec: Bool, at address: UInt64) throws(LinuxErrno) {
+        let limit = c.task.process.limits.openFiles
+        let fa = try c.task.files.install(a, closeOnExec: closeOnExec, limit: limit)
+        let fb: Int32
+        do { fb = try c.task.files.install(b, closeOnExec: closeOnExec, limit: limit) } catch {
+            try? c.task.files.close(fa)
+            b.release()
+            throw error
+        }
+        var e = GuestEncoder(c.abi)
+        e.i32(fa); e.i32(fb)
+        do { try c.mm.write(address, e.bytes) } catch {
+            try? c.task.files.close(fa); try? c.task.files.close(fb)
+            throw error
+        }
     }
 
     static func ioctl(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {

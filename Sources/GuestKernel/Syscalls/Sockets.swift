@@ -40,20 +40,7 @@ extension CoreSyscalls {
         let flags: OpenFlags = nonBlock ? [.nonBlocking] : []
         let e0 = SocketPairEnd(incoming: a, outgoing: b, flags: flags, name: "socket:[\(a.number)]")
         let e1 = SocketPairEnd(incoming: b, outgoing: a, flags: flags, name: "socket:[\(b.number)]")
-        try c.mm.checkAccess(c.word(3), 8, .write)
-        let limit = c.task.process.limits.openFiles
-        let fd0 = try c.task.files.install(e0, closeOnExec: cloexec, limit: limit)
-        let fd1: Int32
-        do { fd1 = try c.task.files.install(e1, closeOnExec: cloexec, limit: limit) } catch {
-            try? c.task.files.close(fd0)
-            throw error
-        }
-        var e = GuestEncoder(c.abi)
-        e.i32(fd0); e.i32(fd1)
-        do { try c.mm.write(c.word(3), e.bytes) } catch {
-            try? c.task.files.close(fd0); try? c.task.files.close(fd1)
-            throw error
-        }
+        try installPair(c, e0, e1, closeOnExec: cloexec, at: c.word(3))
         return .zero
     }
 }

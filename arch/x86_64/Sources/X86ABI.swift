@@ -32,25 +32,27 @@ enum X86ABI {
                 ctx.setThreadPointer(c.word(1))
                 return .zero
             case 0x1003:  // ARCH_GET_FS
-                var e = GuestEncoder(wordSize: 8, bigEndian: false)
-                e.u64(ctx.regs.fs_base)
-                try c.mm.write(c.word(1), e.bytes)
-                return .zero
+                return try store(ctx.regs.fs_base, c)
             case 0x1001:  // ARCH_SET_GS
                 guard c.word(1) < StubImage.base else { throw .EPERM }
                 ctx.regs.gs_base = c.word(1)
                 ctx.dirty = .all
                 return .zero
             case 0x1004:  // ARCH_GET_GS
-                var e = GuestEncoder(wordSize: 8, bigEndian: false)
-                e.u64(ctx.regs.gs_base)
-                try c.mm.write(c.word(1), e.bytes)
-                return .zero
+                return try store(ctx.regs.gs_base, c)
             case 0x3001: throw .ENODEV  // ARCH_CET_STATUS
             default: throw .EINVAL
             }
         },
     ]
+
+    /// Writes a 64-bit value to the address in the call's second argument.
+    static func store(_ value: UInt64, _ c: SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        var e = GuestEncoder(wordSize: 8, bigEndian: false)
+        e.u64(value)
+        try c.mm.write(c.word(1), e.bytes)
+        return .zero
+    }
 
     /// Number → name, as in syscall_64.tbl. Names without a core handler are left out (ENOSYS).
     static let numbers: [(Int, String)] = [
