@@ -142,7 +142,7 @@ extension Kernel {
         task.altStack = AltStack()
         task.clearChildTID = 0
         task.robustList = 0
-        stats.execs += 1
+        counters.execs += 1
         releaseVforkParent(task)
     }
 

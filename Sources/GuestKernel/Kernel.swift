@@ -37,9 +37,19 @@ public final class Kernel {
     public let backend: any Backend
     public var abi: GuestABI { backend.abi }
     public let vfs: VFS
-    public internal(set) var stats = KernelStats()
+    var counters = KernelStats()
+    /// Counters for --stats-json, syscalls by name included.
+    public var stats: KernelStats {
+        var s = counters
+        for (n, count) in syscallCounts.enumerated() where count > 0 {
+            if let e = syscallTable[n] { s.syscalls[e.name, default: 0] += count }
+        }
+        return s
+    }
     public let bootTime: UInt64
     let syscallTable: SyscallTable
+    /// Calls per syscall number (a flat array on the hot path; named in `stats` on demand).
+    var syscallCounts: [UInt64]
 
     public internal(set) var tasks: [Int32: Task] = [:]
     public internal(set) var processes: [Int32: Process] = [:]
@@ -67,6 +77,7 @@ public final class Kernel {
         self.config = config
         self.backend = backend
         syscallTable = backend.abi.syscalls
+        syscallCounts = Array(repeating: 0, count: backend.abi.syscalls.entries.count)
         bootTime = Host.monotonicNanoseconds()
         let root = try HostFS(hostPath: config.rootDirectory, device: 0x801)
         vfs = VFS(root: root, source: config.rootDirectory)
@@ -162,7 +173,7 @@ public final class Kernel {
             if let d = t.wait?.deadline { slice = min(slice, Int64(d > now ? d - now : 1)) }
             if t.wait?.hostFD != nil { slice = min(slice, 2_000_000) }
         }
-        for p in processes.values { if let d = p.realTimer.deadline { slice = min(slice, Int64(d > now ? d - now : 1)) } }
+        for p in timedProcesses { if let d = p.realTimer.deadline { slice = min(slice, Int64(d > now ? d - now : 1)) } }
         return max(slice, 50_000)
     }
 
@@ -176,16 +187,23 @@ public final class Kernel {
             runQueue.append(c)
         }
         guard let next = runQueue.first(where: { $0.state == .runnable }) else { return nil }
-        if next !== current { stats.contextSwitches += 1 }
+        if next !== current { counters.contextSwitches += 1 }
         return next
     }
     var needsReschedule = false
-    /// Processes with an ITIMER_REAL armed.
-    var armedTimers: Int { processes.values.reduce(0) { $0 + ($1.realTimer.deadline == nil ? 0 : 1) } }
+    /// Processes with an ITIMER_REAL armed (kept by `setRealTimer`, so the loop never scans all).
+    var timedProcesses: [Process] = []
+    var armedTimers: Int { timedProcesses.count }
+
+    func setRealTimer(_ p: Process, _ timer: IntervalTimer) {
+        p.realTimer = timer
+        timedProcesses.removeAll { $0 === p }
+        if timer.deadline != nil { timedProcesses.append(p) }
+    }
 
     /// Moves blocked tasks whose condition now holds back to the run queue.
     func wakeReady() {
-        if blocked.isEmpty && processes.values.allSatisfy({ $0.realTimer.deadline == nil }) { return }
+        if blocked.isEmpty && timedProcesses.isEmpty { return }
         let now = Host.monotonicNanoseconds()
         fireTimers(now: now)
         var still: [Task] = []
@@ -213,7 +231,7 @@ public final class Kernel {
             if let d = t.wait?.deadline { deadline = min(deadline ?? d, d) }
             if let fd = t.wait?.hostFD, !fds.contains(where: { $0.fd == fd }) { fds.append((fd, 1)) }
         }
-        for p in processes.values { if let d = p.realTimer.deadline { deadline = min(deadline ?? d, d) } }
+        for p in timedProcesses { if let d = p.realTimer.deadline { deadline = min(deadline ?? d, d) } }
         if deadline == nil && fds.isEmpty {
             // Every task waits on another guest task that can never run: a guest deadlock.
             if blocked.isEmpty { return false }
@@ -233,12 +251,12 @@ public final class Kernel {
         case .syscall:
             dispatchSyscall(task)
         case .fault(let sig, let code, let address):
-            stats.guestFaults += 1
+            counters.guestFaults += 1
             var info = SignalInfo(signal: sig, code: code)
             info.address = address
             forceSignal(info, to: task)
         case .preempted:
-            stats.preemptions += 1
+            counters.preemptions += 1
             needsReschedule = true
         case .lost(let why):
             Host.diagnostic("umlab: guest process \(task.tid) lost: \(why)")

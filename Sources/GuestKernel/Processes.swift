@@ -59,7 +59,7 @@ extension Kernel {
         if f.contains(.thread) { task.altStack = AltStack() }
         process.threads.append(task)
         tasks[tid] = task
-        stats.forks += 1
+        counters.forks += 1
 
         // The TID words, written in the memory each side sees.
         var e = GuestEncoder(abi)
@@ -173,7 +173,7 @@ extension Kernel {
 
     private func processExited(_ process: Process, status: Int32) {
         process.exitStatus = status
-        process.realTimer = IntervalTimer()
+        setRealTimer(process, IntervalTimer())
         // Orphans go to init (pid 1), as on Linux.
         if let initProcess, process !== initProcess {
             for c in process.children {

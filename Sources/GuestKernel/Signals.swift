@@ -109,7 +109,7 @@ extension Kernel {
                 exitGroup(task, status: Signal.SIGSEGV.rawValue | 0x80, bySignal: true)
                 return
             }
-            stats.signalsDelivered += 1
+            counters.signalsDelivered += 1
             if let trace = config.trace {
                 trace.line(pid: task.tid, "--- \(sig) {si_signo=\(sig), si_code=\(info.code), si_pid=\(info.senderPID)} ---")
             }

@@ -108,13 +108,13 @@ extension Kernel {
         let args = ctx.syscallArguments
         guard let entry = syscallTable[number] else {
             let key = "syscall_\(number)"
-            stats.unimplemented[key, default: 0] += 1
+            counters.unimplemented[key, default: 0] += 1
             config.trace?.line(pid: task.tid, "\(key)(0x\(String(args.a0, radix: 16)), ...) = -1 ENOSYS (not implemented)")
             ctx.setSyscallResult(.failure(.ENOSYS))
             return
         }
-        if entry.support == .stub { stats.unimplemented[entry.name, default: 0] += 1 }
-        stats.syscalls[entry.name, default: 0] += 1
+        if entry.support == .stub { counters.unimplemented[entry.name, default: 0] += 1 }
+        syscallCounts[number] &+= 1
         var call = SyscallCall(kernel: self, task: task, number: number, args: args)
         let tracing = config.trace != nil
         let before = tracing ? formatCall(entry, call) : ""

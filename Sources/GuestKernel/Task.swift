@@ -73,7 +73,8 @@ public final class Process {
     /// Signal sent to the parent when this process ends (SIGCHLD unless clone said otherwise).
     var exitSignal: Signal? = .SIGCHLD
     /// Children's CPU and wait accounting, for wait4's rusage (times only).
-    var realTimer = IntervalTimer()
+    /// Change only through Kernel.setRealTimer.
+    internal(set) var realTimer = IntervalTimer()
     public var stopped = false
     var stopReported = false
     var continueReported = true

@@ -238,7 +238,7 @@ extension CoreSyscalls {
         let now = Host.monotonicNanoseconds()
         let remaining = p.realTimer.deadline.map { $0 > now ? ($0 - now + 999_999_999) / 1_000_000_000 : 1 } ?? 0
         let secs = UInt64(c.uint(0))
-        p.realTimer = IntervalTimer(deadline: secs == 0 ? nil : now + secs * 1_000_000_000, interval: 0)
+        c.kernel.setRealTimer(p, IntervalTimer(deadline: secs == 0 ? nil : now + secs * 1_000_000_000, interval: 0))
         return .value(remaining)
     }
 
@@ -265,7 +265,7 @@ extension CoreSyscalls {
         if newAddr != 0 && which == 0 {
             var d = GuestDecoder(try c.mm.read(newAddr, count: 4 * c.abi.wordSize), c.abi)
             let interval = readTimeval(&d), value = readTimeval(&d)
-            p.realTimer = IntervalTimer(deadline: value == 0 ? nil : now + value, interval: interval)
+            c.kernel.setRealTimer(p, IntervalTimer(deadline: value == 0 ? nil : now + value, interval: interval))
         }
         return .zero
     }
@@ -286,9 +286,10 @@ extension CoreSyscalls {
 extension Kernel {
     /// Sends SIGALRM for every ITIMER_REAL that has expired.
     func fireTimers(now: UInt64) {
-        for p in processes.values {
+        for p in timedProcesses {
             guard let d = p.realTimer.deadline, d <= now, !p.zombie else { continue }
-            p.realTimer.deadline = p.realTimer.interval > 0 ? now + p.realTimer.interval : nil
+            let t = p.realTimer
+            setRealTimer(p, IntervalTimer(deadline: t.interval > 0 ? now + t.interval : nil, interval: t.interval))
             var info = SignalInfo(signal: .SIGALRM, code: SignalCode.SI_KERNEL)
             info.senderPID = 0
             send(info, to: p)
