@@ -10,6 +10,9 @@ public struct KernelConfig {
     public var rootDirectory = "/"
     public var mode = IsolationMode.skas
     public var trace: TraceSink?
+    /// Most guest threads alive at once (each is a host process on x86-64): a fork bomb meets
+    /// EAGAIN here rather than exhausting the host.
+    public var maxTasks = 1024
     /// Time slice before a running guest is preempted when others are runnable.
     public var sliceNanoseconds: Int64 = 10_000_000
     public init() {}
