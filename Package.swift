@@ -8,6 +8,7 @@
 //   CHost/HostOS  the only code that touches the host (ptrace, waitpid, process_vm_*, raw syscalls)
 //   GuestKernel   the architecture-neutral kernel and the backend protocol; never names an ISA
 //   CCapstone/Capstone   libcapstone (system library) and its Swift wrapper
+//   SoftMMU       software page tables and TLB shared by the interpreting backends
 //   arch/<isa>    one folder per instruction set: backend, syscall table, signal frame
 //   umlab         the command line; registers the backends
 import PackageDescription
@@ -27,6 +28,7 @@ let package = Package(
         .target(name: "CHost"),
         .target(name: "HostOS", dependencies: ["CHost", "LinuxABI"], swiftSettings: v5),
         .target(name: "GuestKernel", dependencies: ["LinuxABI", "HostOS"], swiftSettings: v5),
+        .target(name: "SoftMMU", dependencies: ["GuestKernel", "HostOS", "LinuxABI"], swiftSettings: v5),
         .systemLibrary(
             name: "CCapstone", path: "Sources/CCapstone", pkgConfig: "capstone",
             providers: [.apt(["libcapstone-dev"])]),

@@ -36,6 +36,9 @@ public struct SyscallEntry {
     public var handler: SyscallHandler
     public var support: SupportLevel
     public var arguments: [ArgFormat]
+    /// The call takes 64-bit `struct timespec`s whatever the word size (the *_time64 calls of
+    /// 32-bit ISAs).
+    public var time64 = false
     public init(_ name: String, _ support: SupportLevel = .full, _ arguments: [ArgFormat] = [], _ handler: @escaping SyscallHandler) {
         self.name = name; self.handler = handler; self.support = support; self.arguments = arguments
     }
@@ -54,12 +57,17 @@ public struct SyscallTable {
         n >= 0 && n < entries.count ? entries[n] : nil
     }
     /// Builds a table from (number, name) pairs naming the core's handlers, plus the ISA's own.
+    /// Names of 32-bit ABIs' variants (`stat64`, `fcntl64`, `clock_gettime64` …) resolve to the
+    /// core handler they are a variant of.
     public init(numbers: [(Int, String)], overrides: [String: SyscallEntry] = [:]) {
         var list: [(Int, SyscallEntry)] = []
         for (n, name) in numbers {
-            if let e = overrides[name] ?? CoreSyscalls.catalog[name] {
+            let time64 = CoreSyscalls.time64Variants[name]
+            let base = time64 ?? CoreSyscalls.wideVariants[name] ?? name
+            if let e = overrides[name] ?? CoreSyscalls.catalog[base] {
                 var e = e
                 e.name = name
+                if time64 != nil { e.time64 = true }
                 list.append((n, e))
             }
         }
@@ -73,6 +81,8 @@ public struct SyscallCall {
     public unowned(unsafe) let task: Task
     public let number: Int
     public let args: SyscallArguments
+    /// Timespecs are 64-bit seconds + 64-bit nanoseconds (see SyscallEntry.time64).
+    public var time64 = false
 
     public var abi: GuestABI { kernel.abi }
     public var mm: MemoryMap { task.mm }
@@ -116,6 +126,7 @@ extension Kernel {
         if entry.support == .stub { counters.unimplemented[entry.name, default: 0] += 1 }
         syscallCounts[number] &+= 1
         var call = SyscallCall(kernel: self, task: task, number: number, args: args)
+        call.time64 = entry.time64
         let tracing = config.trace != nil
         let before = tracing ? formatCall(entry, call) : ""
         let outcome: SyscallOutcome

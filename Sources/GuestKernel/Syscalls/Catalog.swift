@@ -8,6 +8,18 @@ public enum CoreSyscalls {
         SyscallEntry("", support, args, h)
     }
 
+    /// 32-bit ABIs' calls that take 64-bit timespecs, and the handler they are a form of.
+    public static let time64Variants: [String: String] = [
+        "clock_gettime64": "clock_gettime", "clock_getres_time64": "clock_getres",
+        "clock_nanosleep_time64": "clock_nanosleep", "futex_time64": "futex", "ppoll_time64": "ppoll",
+        "pselect6_time64": "pselect6", "utimensat_time64": "utimensat", "rt_sigtimedwait_time64": "rt_sigtimedwait",
+    ]
+    /// 32-bit ABIs' names for calls whose handlers already take wide arguments.
+    public static let wideVariants: [String: String] = [
+        "stat64": "stat", "lstat64": "lstat", "fstat64": "fstat", "fstatat64": "newfstatat", "fcntl64": "fcntl",
+        "ugetrlimit": "getrlimit",
+    ]
+
     public static let catalog: [String: SyscallEntry] = [
         // files and descriptors
         "read": e(.full, [.fd, .pointer, .size], read), "write": e(.full, [.fd, .string, .size], write),

@@ -430,11 +430,10 @@ extension CoreSyscalls {
         let now = try Host.clock(0)
         var times: [(Int64, Int64)?] = [now, now]
         if c.word(2) != 0 {
-            // struct timespec[2] with 64-bit time on every ISA (utimensat_time64 on 32-bit).
-            let w = c.abi.wordSize
-            var d = GuestDecoder(try c.mm.read(c.word(2), count: 4 * w), c.abi)
+            // struct timespec[2] (64-bit fields for utimensat_time64).
+            let size = c.time64 ? 16 : 2 * c.abi.wordSize
             for i in 0..<2 {
-                let s = d.sword(), ns = d.sword()
+                let (s, ns) = try readTimespec(c, c.word(2) + UInt64(i * size))
                 if ns == (1 << 30) - 1 { times[i] = now }  // UTIME_NOW
                 else if ns == (1 << 30) - 2 { times[i] = nil }  // UTIME_OMIT
                 else { times[i] = (s, ns) }

@@ -14,13 +14,20 @@ extension CoreSyscalls {
         return d
     }
 
+    /// A guest `struct timespec`: two longs, or two 64-bit fields for the *_time64 calls.
     static func readTimespec(_ c: SyscallCall, _ addr: UInt64) throws(LinuxErrno) -> (Int64, Int64) {
+        if c.time64 {
+            var d = GuestDecoder(try c.mm.read(addr, count: 16), c.abi)
+            let s = d.i64(), ns = d.i64()
+            // 32-bit callers leave the padding half of tv_nsec undefined.
+            return (s, c.abi.wordSize == 4 ? Int64(Int32(truncatingIfNeeded: ns)) : ns)
+        }
         var d = GuestDecoder(try c.mm.read(addr, count: 2 * c.abi.wordSize), c.abi)
         return (d.sword(), d.sword())
     }
     static func timespecBytes(_ c: SyscallCall, _ s: Int64, _ ns: Int64) -> [UInt8] {
         var e = GuestEncoder(c.abi)
-        e.sword(s); e.sword(ns)
+        if c.time64 { e.i64(s); e.i64(ns) } else { e.sword(s); e.sword(ns) }
         return e.bytes
     }
 
@@ -86,12 +93,11 @@ extension CoreSyscalls {
         var wait = WaitCondition(restartable: false, deadline: d) { false }
         if remain != 0 && !absolute {
             let mm = c.mm, abi = c.abi
+            let call = c
             wait.onInterrupt = {
                 let now = Host.monotonicNanoseconds()
                 let left = d > now ? d - now : 0
-                var e = GuestEncoder(abi)
-                e.sword(Int64(left / 1_000_000_000)); e.sword(Int64(left % 1_000_000_000))
-                try? mm.write(remain, e.bytes)
+                try? mm.write(remain, timespecBytes(call, Int64(left / 1_000_000_000), Int64(left % 1_000_000_000)))
             }
         }
         return .block(wait)

@@ -1,0 +1,302 @@
+import GuestKernel
+import HostOS
+import LinuxABI
+
+/// A guest address space for the interpreting backends: software page tables over host memory.
+///
+/// Every guest page (4 KiB) maps to a host page that umlab owns: anonymous memory, a private
+/// copy-on-write view of a host file, or a shared view of one (tmpfs memory files, shared
+/// anonymous memory). Protection is the page table's business, not the host's: the interpreter
+/// checks it on every access through a small software TLB, and a violation is a guest fault.
+///
+/// Isolation: in SKAS mode each guest process has its own `SoftMemory` and its TLB is flushed
+/// when the CPU switches to it (`activate`); the kernel's memory is never in the page table.
+public final class SoftMemory: AddressSpace {
+    public static let pageShift: UInt64 = 12
+    public static let pageSize: UInt64 = 1 << pageShift
+    public static let pageMask: UInt64 = pageSize - 1
+
+    /// Page table entry: host page address | permission bits (low 12 bits are free).
+    public typealias PTE = UInt
+    public static let permRead: UInt = 1, permWrite: UInt = 2, permExec: UInt = 4
+    /// Set on pages that hold decoded code: stores take the slow path and invalidate it.
+    public static let permCode: UInt = 8
+
+    /// 2^20 page entries per 4 GiB chunk, allocated zeroed on first use.
+    static let chunkPages = 1 << 20
+    @usableFromInline var chunks: [UInt64: UnsafeMutablePointer<PTE>] = [:]
+    /// Chunk 0 (the low 4 GiB, all of a 32-bit guest's space) without a dictionary lookup.
+    @usableFromInline var chunk0: UnsafeMutablePointer<PTE>
+
+    @usableFromInline let tlb: SoftTLB
+    /// Host memory regions backing guest ranges, for unmap, fork and /proc-style accounting.
+    var regions: [Region] = []
+    public private(set) var counters = Counters()
+    /// Called with a guest page number when decoded code on it must be dropped.
+    public var invalidateCode: ((UInt64) -> Void)?
+
+    public struct Counters {
+        public var tlbMisses: UInt64 = 0
+        public var tlbFlushes: UInt64 = 0
+    }
+
+    /// A host mapping that backs part of the guest space.
+    final class Region {
+        let host: UnsafeMutableRawPointer
+        let length: Int
+        let shared: Bool
+        var users = 1
+        init(host: UnsafeMutableRawPointer, length: Int, shared: Bool) { self.host = host; self.length = length; self.shared = shared }
+        deinit { HostMemory.unmap(host, length) }
+    }
+    struct Span {
+        var start: UInt64, end: UInt64
+        var region: Region
+        var offset: Int
+    }
+    var spans: [Span] = []
+
+    public init() {
+        chunk0 = HostMemory.zeroedTable(count: SoftMemory.chunkPages)
+        chunks[0] = chunk0
+        tlb = SoftTLB()
+    }
+
+    deinit {
+        for (_, c) in chunks { HostMemory.freeTable(c, count: SoftMemory.chunkPages) }
+        tlb.free()
+    }
+
+    // MARK: Page table
+
+    @inline(__always) @usableFromInline
+    func pteSlot(_ page: UInt64, create: Bool) -> UnsafeMutablePointer<PTE>? {
+        let hi = page >> 20
+        if hi == 0 { return chunk0 + Int(page & 0xfffff) }
+        if let c = chunks[hi] { return c + Int(page & 0xfffff) }
+        guard create else { return nil }
+        let c: UnsafeMutablePointer<PTE> = HostMemory.zeroedTable(count: SoftMemory.chunkPages)
+        chunks[hi] = c
+        return c + Int(page & 0xfffff)
+    }
+
+    @inline(__always) public func pte(_ page: UInt64) -> PTE { pteSlot(page, create: false)?.pointee ?? 0 }
+
+    /// The host address of a guest byte for an access needing `perm`, or nil (a fault).
+    /// The slow path behind the TLB.
+    @usableFromInline
+    func translateSlow(_ address: UInt64, perm: UInt) -> UnsafeMutableRawPointer? {
+        counters.tlbMisses += 1
+        let page = address >> SoftMemory.pageShift
+        let e = pte(page)
+        guard e & perm == perm, e != 0 else { return nil }
+        if perm == SoftMemory.permWrite && e & SoftMemory.permCode != 0 {
+            // A store into decoded code: drop the decoded form; the page stays code-free until
+            // it is decoded again.
+            invalidateCode?(page)
+            pteSlot(page, create: false)!.pointee = e & ~SoftMemory.permCode
+        }
+        let base = UnsafeMutableRawPointer(bitPattern: e & ~UInt(SoftMemory.pageMask))!
+        tlb.fill(page: page, base: base, write: perm == SoftMemory.permWrite, read: e & SoftMemory.permRead != 0)
+        return base + Int(address & SoftMemory.pageMask)
+    }
+
+    /// Host address of `address` for reading, through the TLB.
+    @inlinable @inline(__always)
+    public func readPointer(_ address: UInt64) -> UnsafeMutableRawPointer? {
+        if let p = tlb.lookup(address, write: false) { return p }
+        return translateSlow(address, perm: SoftMemory.permRead)
+    }
+    /// Host address of `address` for writing, through the TLB.
+    @inlinable @inline(__always)
+    public func writePointer(_ address: UInt64) -> UnsafeMutableRawPointer? {
+        if let p = tlb.lookup(address, write: true) { return p }
+        return translateSlow(address, perm: SoftMemory.permWrite)
+    }
+    /// Host address of a code page for the decoder; marks the page as holding code.
+    public func codePage(_ page: UInt64) -> UnsafeRawPointer? {
+        guard let slot = pteSlot(page, create: false), slot.pointee & SoftMemory.permExec != 0 else { return nil }
+        slot.pointee |= SoftMemory.permCode
+        tlb.invalidate(page: page)  // the write TLB must miss from now on
+        return UnsafeRawPointer(bitPattern: slot.pointee & ~UInt(SoftMemory.pageMask))
+    }
+    /// Why an access faulted: SEGV_ACCERR if the page is mapped, SEGV_MAPERR if not.
+    public func faultCode(_ address: UInt64) -> Int32 {
+        pte(address >> SoftMemory.pageShift) == 0 ? SignalCode.SEGV_MAPERR : SignalCode.SEGV_ACCERR
+    }
+
+    /// Makes this the address space the CPU uses: SKAS flushes the TLB on every switch.
+    public func activate() {
+        tlb.flush()
+        counters.tlbFlushes += 1
+    }
+
+    private func setPages(_ start: UInt64, _ end: UInt64, _ body: (UInt64, inout PTE) -> Void) {
+        var page = start >> SoftMemory.pageShift
+        let last = end >> SoftMemory.pageShift
+        while page < last {
+            let slot = pteSlot(page, create: true)!
+            var e = slot.pointee
+            let hadCode = e & SoftMemory.permCode != 0
+            body(page, &e)
+            slot.pointee = e
+            if hadCode { invalidateCode?(page) }
+            page += 1
+        }
+        tlb.flush()
+    }
+
+    static func bits(_ p: Protection) -> UInt {
+        (p.contains(.read) ? permRead : 0) | (p.contains(.write) ? permWrite : 0) | (p.contains(.execute) ? permExec : 0)
+    }
+
+    // MARK: AddressSpace
+
+    public func map(_ address: UInt64, length: UInt64, protection: Protection, shared: Bool, backing: MapBacking) throws(LinuxErrno) {
+        try unmap(address, length: length)
+        let host: UnsafeMutableRawPointer
+        switch backing {
+        case .anonymous: host = try HostMemory.anonymous(Int(length))
+        case .file(let ref, let offset): host = try HostMemory.file(ref.fd, offset: offset, length: Int(length), shared: shared, writable: ref.writable || !shared)
+        }
+        let region = Region(host: host, length: Int(length), shared: shared)
+        insert(Span(start: address, end: address + length, region: region, offset: 0))
+        let perm = SoftMemory.bits(protection)
+        setPages(address, address + length) { page, e in
+            e = UInt(bitPattern: host + Int((page << SoftMemory.pageShift) - address)) | perm
+        }
+    }
+
+    public func unmap(_ address: UInt64, length: UInt64) throws(LinuxErrno) {
+        let end = address + length
+        setPages(address, end) { _, e in e = 0 }
+        var out: [Span] = []
+        for s in spans {
+            if s.end <= address || s.start >= end { out.append(s); continue }
+            if s.start < address { out.append(Span(start: s.start, end: address, region: s.region, offset: s.offset)) }
+            if s.end > end { out.append(Span(start: end, end: s.end, region: s.region, offset: s.offset + Int(end - s.start))) }
+        }
+        spans = out  // regions no span refers to any more are freed by ARC
+    }
+
+    public func protect(_ address: UInt64, length: UInt64, protection: Protection) throws(LinuxErrno) {
+        let perm = SoftMemory.bits(protection)
+        setPages(address, address + length) { _, e in
+            if e != 0 { e = (e & ~UInt(SoftMemory.pageMask)) | perm }
+        }
+    }
+
+    public func discard(_ address: UInt64, length: UInt64) throws(LinuxErrno) {
+        // Private anonymous pages read back as zero; file-backed private pages would reread the
+        // file on Linux; zero-filling is what programs rely on (MADV_DONTNEED on heap memory).
+        var a = address
+        while a < address + length {
+            if let p = writePointerIgnoringProtection(a) { p.initializeMemory(as: UInt8.self, repeating: 0, count: Int(SoftMemory.pageSize)) }
+            a += SoftMemory.pageSize
+        }
+    }
+
+    func writePointerIgnoringProtection(_ address: UInt64) -> UnsafeMutableRawPointer? {
+        let e = pte(address >> SoftMemory.pageShift)
+        guard e != 0 else { return nil }
+        return UnsafeMutableRawPointer(bitPattern: e & ~UInt(SoftMemory.pageMask))! + Int(address & SoftMemory.pageMask)
+    }
+
+    public func read(_ address: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) {
+        var done = 0
+        while done < buffer.count {
+            let a = address &+ UInt64(done)
+            let n = min(buffer.count - done, Int(SoftMemory.pageSize - (a & SoftMemory.pageMask)))
+            guard let p = readPointer(a) else { throw .EFAULT }
+            (buffer.baseAddress! + done).copyMemory(from: p, byteCount: n)
+            done += n
+        }
+    }
+
+    public func write(_ address: UInt64, from buffer: UnsafeRawBufferPointer) throws(LinuxErrno) {
+        var done = 0
+        while done < buffer.count {
+            let a = address &+ UInt64(done)
+            let n = min(buffer.count - done, Int(SoftMemory.pageSize - (a & SoftMemory.pageMask)))
+            guard let p = writePointer(a) else { throw .EFAULT }
+            p.copyMemory(from: buffer.baseAddress! + done, byteCount: n)
+            done += n
+        }
+    }
+
+    private func insert(_ s: Span) {
+        let i = spans.firstIndex { $0.start >= s.end } ?? spans.count
+        spans.insert(s, at: i)
+    }
+
+    /// A copy for fork: private memory is copied, shared memory is shared.
+    public func fork() throws(LinuxErrno) -> SoftMemory {
+        let child = SoftMemory()
+        child.invalidateCode = nil
+        for s in spans {
+            let length = Int(s.end - s.start)
+            let region: Region
+            var offset = s.offset
+            if s.region.shared {
+                region = s.region
+            } else {
+                let host = try HostMemory.anonymous(length)
+                host.copyMemory(from: s.region.host + s.offset, byteCount: length)
+                region = Region(host: host, length: length, shared: false)
+                offset = 0
+            }
+            child.spans.append(Span(start: s.start, end: s.end, region: region, offset: offset))
+            var page = s.start >> SoftMemory.pageShift
+            while page < s.end >> SoftMemory.pageShift {
+                let perm = pte(page) & (SoftMemory.permRead | SoftMemory.permWrite | SoftMemory.permExec)
+                let host = region.host + offset + Int((page << SoftMemory.pageShift) - s.start)
+                child.pteSlot(page, create: true)!.pointee = UInt(bitPattern: host) | perm
+                page += 1
+            }
+        }
+        return child
+    }
+}
+
+/// A direct-mapped software TLB: guest page → host page, separately for reads and writes.
+public final class SoftTLB {
+    public static let entries = 512
+    @usableFromInline let readTags: UnsafeMutablePointer<UInt64>
+    @usableFromInline let readBases: UnsafeMutablePointer<UInt>
+    @usableFromInline let writeTags: UnsafeMutablePointer<UInt64>
+    @usableFromInline let writeBases: UnsafeMutablePointer<UInt>
+
+    init() {
+        readTags = .allocate(capacity: SoftTLB.entries); readBases = .allocate(capacity: SoftTLB.entries)
+        writeTags = .allocate(capacity: SoftTLB.entries); writeBases = .allocate(capacity: SoftTLB.entries)
+        flush()
+    }
+    func free() { readTags.deallocate(); readBases.deallocate(); writeTags.deallocate(); writeBases.deallocate() }
+
+    /// Tags hold page+1 so that 0 never matches.
+    @inlinable @inline(__always)
+    func lookup(_ address: UInt64, write: Bool) -> UnsafeMutableRawPointer? {
+        let page = address >> SoftMemory.pageShift
+        let i = Int(page & UInt64(SoftTLB.entries - 1))
+        let tags = write ? writeTags : readTags
+        guard tags[i] == page &+ 1 else { return nil }
+        return UnsafeMutableRawPointer(bitPattern: (write ? writeBases : readBases)[i] | UInt(address & SoftMemory.pageMask))
+    }
+
+    func fill(page: UInt64, base: UnsafeMutableRawPointer, write: Bool, read: Bool) {
+        let i = Int(page & UInt64(SoftTLB.entries - 1))
+        if write { writeTags[i] = page &+ 1; writeBases[i] = UInt(bitPattern: base) }
+        if read { readTags[i] = page &+ 1; readBases[i] = UInt(bitPattern: base) }
+    }
+
+    func invalidate(page: UInt64) {
+        let i = Int(page & UInt64(SoftTLB.entries - 1))
+        if readTags[i] == page &+ 1 { readTags[i] = 0 }
+        if writeTags[i] == page &+ 1 { writeTags[i] = 0 }
+    }
+
+    func flush() {
+        readTags.initialize(repeating: 0, count: SoftTLB.entries)
+        writeTags.initialize(repeating: 0, count: SoftTLB.entries)
+    }
+}
