@@ -36,10 +36,13 @@ let package = Package(
         .target(
             name: "ArchX86_64", dependencies: ["GuestKernel", "HostOS", "Capstone"],
             path: "arch/x86_64/Sources", swiftSettings: v5),
+        .target(
+            name: "ArchPowerPC", dependencies: ["GuestKernel", "HostOS", "SoftMMU", "Capstone"],
+            path: "arch/powerpc/Sources", swiftSettings: v5 + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .executableTarget(
             name: "umlab",
             dependencies: [
-                "GuestKernel", "ArchX86_64", "Capstone",
+                "GuestKernel", "ArchX86_64", "ArchPowerPC", "Capstone",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: v5),

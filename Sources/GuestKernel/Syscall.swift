@@ -84,6 +84,10 @@ public struct SyscallCall {
     /// Timespecs are 64-bit seconds + 64-bit nanoseconds (see SyscallEntry.time64).
     public var time64 = false
 
+    public init(kernel: Kernel, task: Task, number: Int, args: SyscallArguments) {
+        self.kernel = kernel; self.task = task; self.number = number; self.args = args
+    }
+
     public var abi: GuestABI { kernel.abi }
     public var mm: MemoryMap { task.mm }
 

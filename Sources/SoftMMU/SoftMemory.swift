@@ -32,6 +32,8 @@ public final class SoftMemory: AddressSpace {
     /// Host memory regions backing guest ranges, for unmap, fork and /proc-style accounting.
     var regions: [Region] = []
     public private(set) var counters = Counters()
+    /// The interpreter's decoded-code cache for this address space (its type is the ISA's).
+    public var codeCache: AnyObject?
     /// Called with a guest page number when decoded code on it must be dropped.
     public var invalidateCode: ((UInt64) -> Void)?
 

@@ -1,3 +1,4 @@
+import ArchPowerPC
 import ArchX86_64
 import ArgumentParser
 import GuestKernel
@@ -14,8 +15,8 @@ struct Umlab: ParsableCommand {
 
 /// The backends this build knows, by name. Adding an ISA adds one line here.
 enum Backends {
-    static func all() -> [any Backend] { [X86Backend()] }
-    static func named(_ name: String) -> (any Backend)? { all().first { $0.name == name || (name == "x86-64" && $0.name == "x86_64") } }
+    static func all() -> [any Backend] { [X86Backend(), PPCBackend()] }
+    static func named(_ name: String) -> (any Backend)? { all().first { $0.name == name || (name == "x86-64" && $0.name == "x86_64") || (name == "powerpc" && $0.name == "ppc") } }
     static func forMachine(_ m: UInt16) -> (any Backend)? { all().first { $0.elfMachine == m } }
 }
 

@@ -1,0 +1,183 @@
+import Capstone
+import GuestKernel
+import HostOS
+import LinuxABI
+import SoftMMU
+
+/// The PowerPC backend: 32-bit big-endian Linux programs on an interpreter, with guest memory
+/// in software page tables (SoftMMU). SKAS: each process has its own page table; the kernel's
+/// memory is never in it; the TLB is flushed whenever the CPU switches address spaces.
+public final class PPCBackend: Backend {
+    public let name = "ppc"
+    public let elfMachine: UInt16 = 20
+    public let abi = PPCABI.make()
+    public let supportedModes: [IsolationMode] = [.skas]
+    /// User space ends at 0xC0000000, like 32-bit PowerPC Linux (TASK_SIZE).
+    public let userAddressRange: Range<UInt64> = 0x10000..<0xC000_0000
+    let disassembler = Disassembler(.ppc32BigEndian)
+    /// The address space whose translations the TLB holds.
+    weak var active: SoftMemory?
+    var retired: UInt64 = 0
+    var cacheHits: UInt64 = 0, cacheMisses: UInt64 = 0
+
+    public init() {}
+
+    public var counters: [String: UInt64] {
+        ["instructions_retired": retired, "decode_cache_hits": cacheHits, "decode_cache_misses": cacheMisses,
+         "tlb_misses": tlbMisses, "tlb_flushes": tlbFlushes]
+    }
+    var tlbMisses: UInt64 = 0, tlbFlushes: UInt64 = 0
+
+    public func makeInitialContext(mode: IsolationMode, kernel: Kernel) throws(LinuxErrno) -> any ExecutionContext {
+        guard mode == .skas else { throw .EINVAL }
+        return PPCContext(backend: self, memory: PPCContext.newMemory())
+    }
+
+    public func disassemble(_ bytes: [UInt8], address: UInt64) -> (text: String, length: Int)? {
+        disassembler?.instruction(bytes, address: address)
+    }
+}
+
+/// One PowerPC guest thread.
+final class PPCContext: ExecutionContext {
+    unowned let backend: PPCBackend
+    var memory: SoftMemory
+    let regs: UnsafeMutablePointer<PPCRegisters>
+
+    init(backend: PPCBackend, memory: SoftMemory) {
+        self.backend = backend
+        self.memory = memory
+        regs = .allocate(capacity: 1)
+        regs.initialize(to: PPCRegisters())
+    }
+    deinit { regs.deallocate() }
+
+    /// A fresh address space with its decoded-code cache attached.
+    static func newMemory() -> SoftMemory {
+        let m = SoftMemory()
+        attachCache(m)
+        return m
+    }
+    static func attachCache(_ m: SoftMemory) {
+        let cache = PPCCodeCache()
+        m.codeCache = cache
+        m.invalidateCode = { [unowned cache] page in cache.drop(page) }
+    }
+
+    var addressSpace: any AddressSpace { memory }
+
+    func run(sliceNanoseconds: Int64) -> Trap {
+        if backend.active !== memory {
+            memory.activate()  // SKAS: a switch of address space flushes the TLB
+            backend.active = memory
+        }
+        let cache = memory.codeCache as! PPCCodeCache
+        var interp = PPCInterpreter(r: regs, mem: memory, cache: cache)
+        let start = sliceNanoseconds > 0 ? Host.monotonicNanoseconds() : 0
+        let missesBefore = memory.counters.tlbMisses
+        defer {
+            backend.retired &+= interp.retired
+            backend.tlbMisses &+= memory.counters.tlbMisses &- missesBefore
+        }
+        while true {
+            switch interp.execute(budget: 1 << 20) {
+            case .syscall: return .syscall
+            case .fault(let sig, let code, let addr): return .fault(sig, code: code, address: addr)
+            case .budget:
+                if sliceNanoseconds > 0 && Int64(Host.monotonicNanoseconds() - start) >= sliceNanoseconds { return .preempted }
+            }
+        }
+    }
+
+    // System calls: sc with r0 = number, r3–r8 arguments; errors as positive errno in r3 with
+    // CR0[SO] set.
+    var syscallNumber: Int { Int(regs.pointee.gpr.0) }
+    var syscallArguments: SyscallArguments {
+        let g = UnsafeRawPointer(regs).assumingMemoryBound(to: UInt32.self)
+        return SyscallArguments(UInt64(g[3]), UInt64(g[4]), UInt64(g[5]), UInt64(g[6]), UInt64(g[7]), UInt64(g[8]))
+    }
+    func setSyscallResult(_ result: Result<UInt64, LinuxErrno>) {
+        let so: UInt32 = 1 << 28
+        switch result {
+        case .success(let v):
+            regs.pointee.gpr.3 = UInt32(truncatingIfNeeded: v)
+            regs.pointee.cr &= ~so
+        case .failure(let e):
+            regs.pointee.gpr.3 = UInt32(bitPattern: e.rawValue)
+            regs.pointee.cr |= so
+        }
+    }
+    func restartSyscall() {
+        regs.pointee.pc &-= 4
+        regs.pointee.gpr.3 = regs.pointee.origR3
+    }
+
+    var instructionPointer: UInt64 { UInt64(regs.pointee.pc) }
+    var stackPointer: UInt64 { UInt64(regs.pointee.gpr.1) }
+
+    func clone(sharesMemory: Bool, stack: UInt64?, threadPointer: UInt64?) throws(LinuxErrno) -> any ExecutionContext {
+        let mem: SoftMemory
+        if sharesMemory { mem = memory } else {
+            mem = try memory.fork()
+            PPCContext.attachCache(mem)
+        }
+        let child = PPCContext(backend: backend, memory: mem)
+        child.regs.pointee = regs.pointee
+        child.regs.pointee.gpr.3 = 0
+        child.regs.pointee.cr &= ~(1 << 28)
+        child.regs.pointee.reservation = 0
+        if let stack { child.regs.pointee.gpr.1 = UInt32(truncatingIfNeeded: stack) }
+        if let threadPointer { child.regs.pointee.gpr.2 = UInt32(truncatingIfNeeded: threadPointer) }
+        return child
+    }
+
+    func replaceAddressSpace() throws(LinuxErrno) {
+        memory = PPCContext.newMemory()
+    }
+
+    func start(_ program: ProgramStart) {
+        regs.pointee = PPCRegisters()
+        regs.pointee.pc = UInt32(truncatingIfNeeded: program.entry)
+        let sp = UInt32(truncatingIfNeeded: program.stackPointer)
+        regs.pointee.gpr.1 = sp
+        // The ELF ABI start state: r3 = argc, r4 = argv, r5 = envp, r6 = auxv, r7 = 0.
+        let argc = memory.load32(sp) ?? 0
+        let argv = sp &+ 4
+        let envp = argv &+ 4 * (argc + 1)
+        var auxv = envp
+        while let w = memory.load32(auxv), w != 0 { auxv &+= 4 }
+        regs.pointee.gpr.3 = argc
+        regs.pointee.gpr.4 = argv
+        regs.pointee.gpr.5 = envp
+        regs.pointee.gpr.6 = auxv &+ 4
+        regs.pointee.gpr.7 = 0
+    }
+
+    func setThreadPointer(_ value: UInt64) { regs.pointee.gpr.2 = UInt32(truncatingIfNeeded: value) }
+
+    func deliverSignal(_ delivery: SignalDelivery) throws(LinuxErrno) {
+        try PPCSignalFrame.deliver(delivery, context: self)
+    }
+    func returnFromSignal() throws(LinuxErrno) -> (mask: SignalSet, altStack: AltStack) {
+        try PPCSignalFrame.restore(context: self)
+    }
+
+    func terminate() {}
+
+    func crashReport() -> String {
+        let pc = regs.pointee.pc
+        let word = memory.load32(pc)
+        var text = "(unreadable)"
+        if let word {
+            let bytes = [UInt8(word >> 24), UInt8((word >> 16) & 0xff), UInt8((word >> 8) & 0xff), UInt8(word & 0xff)]
+            text = backend.disassemble(bytes, address: UInt64(pc))?.text ?? String(format8hex: word) + " (not an instruction Capstone knows)"
+        }
+        let g = UnsafeRawPointer(regs).assumingMemoryBound(to: UInt32.self)
+        func h(_ v: UInt32) -> String { "0x" + String(v, radix: 16) }
+        return "  pc \(h(pc)): \(text)\n  r1 \(h(g[1]))  r3 \(h(g[3]))  lr \(h(regs.pointee.lr))  ctr \(h(regs.pointee.ctr))  cr \(h(regs.pointee.cr))"
+    }
+}
+
+extension String {
+    init(format8hex v: UInt32) { let h = String(v, radix: 16); self = ".long 0x" + String(repeating: "0", count: 8 - h.count) + h }
+}

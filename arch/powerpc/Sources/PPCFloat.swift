@@ -1,0 +1,174 @@
+import LinuxABI
+
+// The floating-point unit: IEEE double arithmetic on the host, PowerPC's FPSCR result class
+// (FPRF), compare bits and CR1 for the record forms. Rounding modes other than
+// round-to-nearest and the sticky exception bits are refined against qemu-ppc by the
+// instruction-level differential suite (arch/powerpc/tests/isa).
+
+extension PPCInterpreter {
+    /// FPSCR bit for IBM bit number n (0 = most significant).
+    @inline(__always) static func fpscrBit(_ n: Int) -> UInt32 { 1 << UInt32(31 - n) }
+
+    /// The 5-bit result class (C, FPCC) of a value, as FPRF holds it.
+    static func resultClass(_ v: Double) -> UInt32 {
+        if v.isNaN { return 0b10001 }
+        let neg = v.sign == .minus
+        if v.isInfinite { return neg ? 0b01001 : 0b00101 }
+        if v.isZero { return neg ? 0b10010 : 0b00010 }
+        if v.isSubnormal { return neg ? 0b11000 : 0b10100 }
+        return neg ? 0b01000 : 0b00100
+    }
+
+    @inline(__always) func setFPRF(_ v: Double) {
+        r.pointee.fpscr = (r.pointee.fpscr & ~(0x1f << 12)) | (Self.resultClass(v) << 12)
+    }
+    /// CR1 = FPSCR[FX, FEX, VX, OX] for the `.` forms.
+    @inline(__always) func recordFP(_ op: PPCOp) {
+        if op.record { setCRField(1, r.pointee.fpscr >> 28) }
+    }
+    /// Rounds to single precision when the instruction is a single-precision form.
+    @inline(__always) func fresult(_ op: PPCOp, _ v: Double) {
+        let out = op.single ? Double(Float(v)) : v
+        setFPR(op.d, out.bitPattern)
+        setFPRF(out)
+        recordFP(op)
+    }
+
+    mutating func stepFloat(_ op: PPCOp, pc: UInt32) -> PPCStop? {
+        switch op.kind {
+        case .lfs, .lfsx:
+            let ea = (op.update ? gpr(op.a) : base(op.a)) &+ (op.kind == .lfsx ? gpr(op.b) : UInt32(bitPattern: op.imm))
+            guard let w = mem.load32(ea) else { return fault(ea) }
+            setFPR(op.d, Double(Float(bitPattern: w)).bitPattern)
+            if op.update { setGPR(op.a, ea) }
+        case .lfd, .lfdx:
+            let ea = (op.update ? gpr(op.a) : base(op.a)) &+ (op.kind == .lfdx ? gpr(op.b) : UInt32(bitPattern: op.imm))
+            guard let w = mem.load64(ea) else { return fault(ea) }
+            setFPR(op.d, w)
+            if op.update { setGPR(op.a, ea) }
+        case .stfs, .stfsx:
+            let ea = (op.update ? gpr(op.a) : base(op.a)) &+ (op.kind == .stfsx ? gpr(op.b) : UInt32(bitPattern: op.imm))
+            guard mem.store32(ea, Float(fval(op.d)).bitPattern) else { return fault(ea) }
+            if op.update { setGPR(op.a, ea) }
+        case .stfd, .stfdx:
+            let ea = (op.update ? gpr(op.a) : base(op.a)) &+ (op.kind == .stfdx ? gpr(op.b) : UInt32(bitPattern: op.imm))
+            guard mem.store64(ea, fpr(op.d)) else { return fault(ea) }
+            if op.update { setGPR(op.a, ea) }
+        case .stfiwx:
+            let ea = base(op.a) &+ gpr(op.b)
+            guard mem.store32(ea, UInt32(truncatingIfNeeded: fpr(op.d))) else { return fault(ea) }
+        case .fadd: fresult(op, fval(op.a) + fval(op.b))
+        case .fsub: fresult(op, fval(op.a) - fval(op.b))
+        case .fmul: fresult(op, fval(op.a) * fval(op.c))
+        case .fdiv: fresult(op, fval(op.a) / fval(op.b))
+        case .fsqrt: fresult(op, fval(op.b).squareRoot())
+        case .fmadd: fresult(op, fval(op.b).addingProduct(fval(op.a), fval(op.c)))
+        case .fmsub: fresult(op, (-fval(op.b)).addingProduct(fval(op.a), fval(op.c)))
+        case .fnmadd: fresult(op, -fval(op.b).addingProduct(fval(op.a), fval(op.c)))
+        case .fnmsub: fresult(op, -((-fval(op.b)).addingProduct(fval(op.a), fval(op.c))))
+        case .fres: fresult(op, 1 / fval(op.b))
+        case .frsqrte: fresult(op, 1 / fval(op.b).squareRoot())
+        case .fsel:
+            let a = fval(op.a)
+            setFPR(op.d, a >= 0 ? fpr(op.c) : fpr(op.b))
+            recordFP(op)
+        case .fabs: setFPR(op.d, fpr(op.b) & ~(1 << 63)); recordFP(op)
+        case .fnabs: setFPR(op.d, fpr(op.b) | (1 << 63)); recordFP(op)
+        case .fneg: setFPR(op.d, fpr(op.b) ^ (1 << 63)); recordFP(op)
+        case .fmr: setFPR(op.d, fpr(op.b)); recordFP(op)
+        case .frsp:
+            let v = Double(Float(fval(op.b)))
+            setFPR(op.d, v.bitPattern)
+            setFPRF(v)
+            recordFP(op)
+        case .fctiw, .fctiwz:
+            let v = fval(op.b)
+            let rounded = op.kind == .fctiwz ? v.rounded(.towardZero) : roundCurrent(v)
+            let i: Int32
+            if v.isNaN { i = Int32.min; setInvalid() }
+            else if rounded >= 2147483648.0 { i = Int32.max; setInvalid() }
+            else if rounded < -2147483648.0 { i = Int32.min; setInvalid() }
+            else { i = Int32(rounded) }
+            setFPR(op.d, 0xfff8_0000_0000_0000 | UInt64(UInt32(bitPattern: i)))
+            recordFP(op)
+        case .fctid, .fctidz:
+            let v = fval(op.b)
+            let rounded = op.kind == .fctidz ? v.rounded(.towardZero) : roundCurrent(v)
+            let i: Int64
+            if v.isNaN { i = Int64.min; setInvalid() }
+            else if rounded >= 9223372036854775808.0 { i = Int64.max; setInvalid() }
+            else if rounded < -9223372036854775808.0 { i = Int64.min; setInvalid() }
+            else { i = Int64(rounded) }
+            setFPR(op.d, UInt64(bitPattern: i))
+            recordFP(op)
+        case .fcfid: fresult(op, Double(Int64(bitPattern: fpr(op.b))))
+        case .fcmpu, .fcmpo:
+            let a = fval(op.a), b = fval(op.b)
+            let bits: UInt32 = a.isNaN || b.isNaN ? 1 : a < b ? 8 : a > b ? 4 : 2
+            setCRField(op.d >> 2, bits)
+            r.pointee.fpscr = (r.pointee.fpscr & ~(0xf << 12)) | (bits << 12)
+            if a.isSignalingNaN || b.isSignalingNaN || (op.kind == .fcmpo && (a.isNaN || b.isNaN)) { setInvalid() }
+        case .mffs:
+            setFPR(op.d, 0xfff8_0000_0000_0000 | UInt64(r.pointee.fpscr))
+            recordFP(op)
+        case .mtfsf:
+            var m: UInt32 = 0
+            for i in 0..<8 where op.imm & (0x80 >> Int32(i)) != 0 { m |= 0xf << UInt32(28 - 4 * i) }
+            m &= ~Self.fpscrBit(1) & ~Self.fpscrBit(2)  // FEX and VX are summaries, not settable
+            r.pointee.fpscr = (r.pointee.fpscr & ~m) | (UInt32(truncatingIfNeeded: fpr(op.b)) & m)
+            updateSummaries()
+            recordFP(op)
+        case .mtfsfi:
+            let field = UInt32(op.d >> 2)
+            let shift: UInt32 = 28 - 4 * field
+            var m: UInt32 = 0xf << shift
+            if field == 0 { m &= ~(Self.fpscrBit(1) | Self.fpscrBit(2)) }
+            r.pointee.fpscr = (r.pointee.fpscr & ~m) | ((UInt32(op.imm) << shift) & m)
+            updateSummaries()
+            recordFP(op)
+        case .mtfsb0, .mtfsb1:
+            let bit = Int(op.d)
+            if bit != 1 && bit != 2 {
+                if op.kind == .mtfsb1 { r.pointee.fpscr |= Self.fpscrBit(bit) } else { r.pointee.fpscr &= ~Self.fpscrBit(bit) }
+            }
+            updateSummaries()
+            recordFP(op)
+        case .mcrfs:
+            let shift = UInt32(28 - 4 * Int(op.a >> 2))
+            setCRField(op.d >> 2, r.pointee.fpscr >> shift)
+            // The exception bits copied are cleared (not FEX/VX, which are summaries).
+            let clear: UInt32 = (UInt32(0xf) << shift) & 0x9ff8_0700
+            r.pointee.fpscr &= ~clear
+            updateSummaries()
+        default:
+            return .fault(.SIGILL, code: SignalCode.ILL_ILLOPC, address: UInt64(pc))
+        }
+        return nil
+    }
+
+    /// Rounds to an integer in FPSCR[RN]'s mode.
+    func roundCurrent(_ v: Double) -> Double {
+        switch r.pointee.fpscr & 3 {
+        case 0: return v.rounded(.toNearestOrEven)
+        case 1: return v.rounded(.towardZero)
+        case 2: return v.rounded(.up)
+        default: return v.rounded(.down)
+        }
+    }
+
+    func setInvalid() {
+        r.pointee.fpscr |= Self.fpscrBit(0) | Self.fpscrBit(23)  // FX, VXCVI
+        updateSummaries()
+    }
+
+    /// VX = OR of the invalid-operation bits; FEX = OR of enabled exceptions.
+    func updateSummaries() {
+        var f = r.pointee.fpscr
+        let vxBits: UInt32 = 0x01f8_0700  // VXSNAN..VXVC (bits 7–12), VXSOFT, VXSQRT, VXCVI (21–23)
+        if f & vxBits != 0 { f |= Self.fpscrBit(2) } else { f &= ~Self.fpscrBit(2) }
+        let exceptions = (f >> 25) & 0x1f  // VX OX UX ZX XX at bits 2..6 → shifted to 0..4
+        let enables = (f >> 3) & 0x1f  // VE OE UE ZE XE at bits 24..28
+        if exceptions & enables != 0 { f |= Self.fpscrBit(1) } else { f &= ~Self.fpscrBit(1) }
+        r.pointee.fpscr = f
+    }
+}
