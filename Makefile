@@ -1,6 +1,7 @@
 # umlab: `make demo` and `make test` work on a fresh Debian machine (run as root).
 SWIFT ?= swift
-DEBS := libcapstone-dev libffi-dev busybox-static gcc make pkg-config strace procps
+DEBS := libcapstone-dev libffi-dev busybox-static gcc make pkg-config strace procps \
+        gcc-powerpc-linux-gnu libc6-dev-powerpc-cross qemu-user binutils-ia64-linux-gnu
 
 .PHONY: all deps build release demo test bench clean
 
@@ -23,7 +24,8 @@ release: deps
 demo: build
 	.build/debug/umlab demo
 
-test: build
+# The tests run the release binary: the interpreting backends are slow unoptimised.
+test: release
 	$(SWIFT) test
 
 bench: release

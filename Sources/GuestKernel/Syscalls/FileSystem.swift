@@ -359,19 +359,24 @@ extension CoreSyscalls {
     // MARK: attributes
 
     static func ftruncate(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try ftruncate(c, length: c.long(1))
+    }
+    /// ftruncate to a length the ISA's table has already assembled.
+    public static func ftruncate(_ c: SyscallCall, length: Int64) throws(LinuxErrno) -> SyscallOutcome {
         let f = try file(c, 0)
         guard f.flags.canWrite else { throw .EINVAL }
-        let len = c.long(1)
-        if len < 0 { throw .EINVAL }
-        try f.truncate(len)
+        if length < 0 { throw .EINVAL }
+        try f.truncate(length)
         return .zero
     }
     static func truncatePath(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try truncatePath(c, length: c.long(1))
+    }
+    public static func truncatePath(_ c: SyscallCall, length: Int64) throws(LinuxErrno) -> SyscallOutcome {
         let loc = try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true)
         if loc.inode.kind == .directory { throw .EISDIR }
-        let len = c.long(1)
-        if len < 0 { throw .EINVAL }
-        try loc.inode.truncate(len)
+        if length < 0 { throw .EINVAL }
+        try loc.inode.truncate(length)
         return .zero
     }
     static func fsync(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {

@@ -67,7 +67,8 @@ extension CoreSyscalls {
     static func pread64(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         try pread(c, offset: c.long(3))
     }
-    static func pread(_ c: SyscallCall, offset: Int64) throws(LinuxErrno) -> SyscallOutcome {
+    /// pread at an offset the ISA's table has already assembled (32-bit ISAs pass it in a pair).
+    public static func pread(_ c: SyscallCall, offset: Int64) throws(LinuxErrno) -> SyscallOutcome {
         let f = try file(c, 0)
         guard f.flags.canRead else { throw .EBADF }
         if offset < 0 { throw .EINVAL }
@@ -82,7 +83,7 @@ extension CoreSyscalls {
     static func pwrite64(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         try pwrite(c, offset: c.long(3))
     }
-    static func pwrite(_ c: SyscallCall, offset: Int64) throws(LinuxErrno) -> SyscallOutcome {
+    public static func pwrite(_ c: SyscallCall, offset: Int64) throws(LinuxErrno) -> SyscallOutcome {
         let f = try file(c, 0)
         guard f.flags.canWrite else { throw .EBADF }
         if offset < 0 { throw .EINVAL }

@@ -73,21 +73,17 @@ enum PPCABI {
         },
         // pread64(fd, buf, count, [pad], pos_hi, pos_lo)
         "pread64": SyscallEntry("pread64", .full, [.fd, .pointer, .size]) { (c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome in
-            var x = with(c, SyscallArguments(c.args.a0, c.args.a1, c.args.a2, UInt64(bitPattern: pair(c, 4)), 0, 0))
-            return try CoreSyscalls.catalog["pread64"]!.handler(&x)
+            try CoreSyscalls.pread(c, offset: pair(c, 4))
         },
         "pwrite64": SyscallEntry("pwrite64", .full, [.fd, .string, .size]) { (c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome in
-            var x = with(c, SyscallArguments(c.args.a0, c.args.a1, c.args.a2, UInt64(bitPattern: pair(c, 4)), 0, 0))
-            return try CoreSyscalls.catalog["pwrite64"]!.handler(&x)
+            try CoreSyscalls.pwrite(c, offset: pair(c, 4))
         },
         // ftruncate64(fd, [pad], len_hi, len_lo), truncate64(path, [pad], len_hi, len_lo)
         "ftruncate64": SyscallEntry("ftruncate64", .full, [.fd]) { (c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome in
-            var x = with(c, SyscallArguments(c.args.a0, UInt64(bitPattern: pair(c, 2)), 0, 0, 0, 0))
-            return try CoreSyscalls.catalog["ftruncate"]!.handler(&x)
+            try CoreSyscalls.ftruncate(c, length: pair(c, 2))
         },
         "truncate64": SyscallEntry("truncate64", .full, [.path]) { (c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome in
-            var x = with(c, SyscallArguments(c.args.a0, UInt64(bitPattern: pair(c, 2)), 0, 0, 0, 0))
-            return try CoreSyscalls.catalog["truncate"]!.handler(&x)
+            try CoreSyscalls.truncatePath(c, length: pair(c, 2))
         },
         // _llseek(fd, offset_hi, offset_lo, loff_t *result, whence)
         "_llseek": SyscallEntry("_llseek", .full, [.fd, .hex, .hex, .pointer, .int]) { (c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome in

@@ -70,14 +70,20 @@ final class PPCContext: ExecutionContext {
         if backend.active !== memory {
             memory.activate()  // SKAS: a switch of address space flushes the TLB
             backend.active = memory
+            backend.tlbFlushes &+= 1
         }
         let cache = memory.codeCache as! PPCCodeCache
+        // Another thread may have run since this one's lwarx: its reservation is gone.
+        regs.pointee.reservation = 0
         var interp = PPCInterpreter(r: regs, mem: memory, cache: cache)
         let start = sliceNanoseconds > 0 ? Host.monotonicNanoseconds() : 0
         let missesBefore = memory.counters.tlbMisses
+        let hitsBefore = cache.hits, decodesBefore = cache.misses
         defer {
             backend.retired &+= interp.retired
             backend.tlbMisses &+= memory.counters.tlbMisses &- missesBefore
+            backend.cacheHits &+= cache.hits &- hitsBefore
+            backend.cacheMisses &+= cache.misses &- decodesBefore
         }
         while true {
             switch interp.execute(budget: 1 << 20) {

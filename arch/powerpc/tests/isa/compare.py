@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Compare two sets of PowerPC ISA test dumps case by case.
+
+    python3 compare.py A B MANIFEST [--strict] [--a-suffix S] [--b-suffix S]
+
+A and B are either two dump files of the same program (NAME.<anything>.bin; the
+program name is the part of the file name before the first '.') or two
+directories; for directories every program of MANIFEST is compared, reading
+A/NAME+a_suffix and B/NAME+b_suffix (both default to .qemu.bin).
+
+State listed in the manifest's ignore column (architecturally undefined
+results) is skipped unless --strict is given.  For each differing case the
+instruction sequence and the differing registers (both values) are printed;
+the last line is "N passed, M failed".  Exit status 1 if anything failed.
+"""
+import argparse
+import os
+import struct
+import sys
+
+REC = 480
+MAGIC = 0x50504354
+FPSCR_NAMES = ['FX', 'FEX', 'VX', 'OX', 'UX', 'ZX', 'XX', 'VXSNAN', 'VXISI', 'VXIDI',
+               'VXZDZ', 'VXIMZ', 'VXVC', 'FR', 'FI', 'C', 'FL', 'FG', 'FE', 'FU', 'res20',
+               'VXSOFT', 'VXSQRT', 'VXCVI', 'VE', 'OE', 'UE', 'ZE', 'XE', 'NI', 'RN0', 'RN1']
+XER_NAMES = {0: 'SO', 1: 'OV', 2: 'CA'}
+
+
+def parse(rec):
+    """-> dict name -> (value, width_bits)."""
+    d = {}
+    magic, case = struct.unpack_from('>II', rec, 0)
+    d['magic'] = (magic, 32)
+    d['case'] = (case, 32)
+    for i in range(32):
+        d['r%d' % i] = (struct.unpack_from('>I', rec, 8 + 4 * i)[0], 32)
+    for off, n in ((136, 'cr'), (140, 'xer'), (144, 'lr'), (148, 'ctr'), (156, 'fpscr')):
+        d[n] = (struct.unpack_from('>I', rec, off)[0], 32)
+    for i in range(32):
+        d['f%d' % i] = (struct.unpack_from('>Q', rec, 160 + 8 * i)[0], 64)
+    for i in range(16):
+        d['mem+0x%02x' % (4 * i)] = (struct.unpack_from('>I', rec, 416 + 4 * i)[0], 32)
+    return d
+
+
+ORDER = (['magic', 'case'] + ['r%d' % i for i in range(32)] + ['cr', 'xer', 'lr', 'ctr', 'fpscr']
+         + ['f%d' % i for i in range(32)] + ['mem+0x%02x' % (4 * i) for i in range(16)])
+
+
+def ignore_masks(spec):
+    """manifest ignore column -> dict name -> mask of bits to IGNORE."""
+    m = {}
+    if spec == '-' or not spec:
+        return m
+    for item in spec.split(','):
+        if '=' in item:
+            k, v = item.split('=')
+            m[k] = int(v, 16)
+        elif item.endswith('.hi'):
+            m[item[:-3]] = 0xffffffff00000000
+        elif item.startswith('f'):
+            m[item] = 0xffffffffffffffff
+        else:
+            m[item] = 0xffffffff
+    return m
+
+
+FPSCR_FR, FPSCR_FX, FPSCR_C = 1 << 18, 1 << 31, 1 << 15
+
+
+def qemu_deviation_masks(insns):
+    """State to skip for the known qemu-ppc deviations (README.md, section 'qemu deviations')."""
+    m = {'fpscr': FPSCR_FR}                       # D1: FR never set by qemu
+    ops = [i.split()[0].rstrip('.') for i in insns.split(' ; ')]
+    if 'mtfsb1' in ops:                           # D2: mtfsb1 does not set FX
+        m['fpscr'] |= FPSCR_FX
+        m['cr'] = 0x08000000                      # CR1[FX copy] of later record forms
+    if 'fcmpo' in ops:                            # D3: fcmpo NaN sets FPRF[C]
+        m['fpscr'] |= FPSCR_C
+    for i in insns.split(' ; '):                  # D4: fnmadd/fnmsub directed rounding
+        if i.startswith(('fnmadd', 'fnmsub')):
+            m[i.split()[1].split(',')[0]] = 0xffffffffffffffff
+            m['fpscr'] |= 0x1e07f000              # OX UX XX FR FI FPRF
+    return m
+
+
+def fmt(name, v, w):
+    if w == 64:
+        import math
+        x = struct.unpack('>d', struct.pack('>Q', v))[0]
+        return '0x%016x (%r)' % (v, x)
+    return '0x%08x' % v
+
+
+def bitnames(name, diff):
+    if name == 'fpscr':
+        return ' [' + ' '.join(FPSCR_NAMES[i] for i in range(32) if diff & (1 << (31 - i))) + ']'
+    if name == 'xer':
+        s = [XER_NAMES[i] for i in range(3) if diff & (1 << (31 - i))]
+        if diff & 0x7f:
+            s.append('count')
+        if diff & 0x1fffff80:
+            s.append('reserved')
+        return ' [' + ' '.join(s) + ']'
+    if name == 'cr':
+        return ' [' + ' '.join('cr%d' % f for f in range(8) if diff & (0xf << (28 - 4 * f))) + ']'
+    return ''
+
+
+def load_manifest(path):
+    rows = []
+    with open(path) as f:
+        for line in f:
+            if line.startswith('#') or not line.strip():
+                continue
+            prog, case, cpu, ign, insns = line.rstrip('\n').split('\t')
+            rows.append((prog, int(case), cpu, ign, insns))
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('a')
+    ap.add_argument('b')
+    ap.add_argument('manifest')
+    ap.add_argument('--strict', action='store_true', help='do not apply the ignore masks')
+    ap.add_argument('--a-suffix', default='.qemu.bin')
+    ap.add_argument('--b-suffix', default='.qemu.bin')
+    ap.add_argument('--quiet', action='store_true', help='only the summary line')
+    ap.add_argument('--allow-qemu-deviations', action='store_true',
+                    help='also skip state affected by the known qemu-ppc deviations listed '
+                         'in README.md (heuristic: keyed on the instruction text)')
+    a = ap.parse_args()
+
+    rows = load_manifest(a.manifest)
+    if os.path.isdir(a.a):
+        progs = sorted(set(r[0] for r in rows))
+        files = {p: (os.path.join(a.a, p + a.a_suffix), os.path.join(a.b, p + a.b_suffix))
+                 for p in progs}
+    else:
+        p = os.path.basename(a.a).split('.')[0]
+        files = {p: (a.a, a.b)}
+    data = {}
+    for p, (fa, fb) in files.items():
+        da = open(fa, 'rb').read() if os.path.exists(fa) else b''
+        db = open(fb, 'rb').read() if os.path.exists(fb) else b''
+        data[p] = (da, db)
+
+    passed = failed = 0
+    for prog, case, cpu, ign, insns in rows:
+        if prog not in data:
+            continue
+        da, db = data[prog]
+        ra, rb = da[case * REC:(case + 1) * REC], db[case * REC:(case + 1) * REC]
+        problems = []
+        if len(ra) < REC or len(rb) < REC:
+            problems.append('    missing record (A %d bytes, B %d bytes)' % (len(ra), len(rb)))
+        else:
+            pa, pb = parse(ra), parse(rb)
+            masks = {} if a.strict else ignore_masks(ign)
+            if a.allow_qemu_deviations:
+                for k, v in qemu_deviation_masks(insns).items():
+                    masks[k] = masks.get(k, 0) | v
+            for n in ORDER:
+                va, w = pa[n]
+                vb, _ = pb[n]
+                keep = ((1 << w) - 1) & ~masks.get(n, 0)
+                if (va ^ vb) & keep:
+                    problems.append('    %-8s A=%s  B=%s%s' % (n, fmt(n, va, w), fmt(n, vb, w),
+                                                            bitnames(n, (va ^ vb) & keep)))
+        if problems:
+            failed += 1
+            if not a.quiet:
+                print('FAIL %s case %d [cpu %s] %s' % (prog, case, cpu, insns))
+                if ign != '-' and not a.strict:
+                    print('    (ignored as undefined: %s)' % ign)
+                print('\n'.join(problems))
+        else:
+            passed += 1
+    print('%d passed, %d failed' % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == '__main__':
+    main()
