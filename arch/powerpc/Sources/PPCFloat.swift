@@ -39,7 +39,7 @@ extension PPCInterpreter {
         case .lfs, .lfsx:
             let ea = (op.update ? gpr(op.a) : base(op.a)) &+ (op.kind == .lfsx ? gpr(op.b) : UInt32(bitPattern: op.imm))
             guard let w = mem.load32(ea) else { return fault(ea) }
-            setFPR(op.d, Double(Float(bitPattern: w)).bitPattern)
+            setFPR(op.d, PPCFloatMath.singleBitsToDouble(w))
             if op.update { setGPR(op.a, ea) }
         case .lfd, .lfdx:
             let ea = (op.update ? gpr(op.a) : base(op.a)) &+ (op.kind == .lfdx ? gpr(op.b) : UInt32(bitPattern: op.imm))
@@ -48,7 +48,7 @@ extension PPCInterpreter {
             if op.update { setGPR(op.a, ea) }
         case .stfs, .stfsx:
             let ea = (op.update ? gpr(op.a) : base(op.a)) &+ (op.kind == .stfsx ? gpr(op.b) : UInt32(bitPattern: op.imm))
-            guard mem.store32(ea, Float(fval(op.d)).bitPattern) else { return fault(ea) }
+            guard mem.store32(ea, PPCFloatMath.doubleToSingleBits(fpr(op.d))) else { return fault(ea) }
             if op.update { setGPR(op.a, ea) }
         case .stfd, .stfdx:
             let ea = (op.update ? gpr(op.a) : base(op.a)) &+ (op.kind == .stfdx ? gpr(op.b) : UInt32(bitPattern: op.imm))
@@ -57,17 +57,34 @@ extension PPCInterpreter {
         case .stfiwx:
             let ea = base(op.a) &+ gpr(op.b)
             guard mem.store32(ea, UInt32(truncatingIfNeeded: fpr(op.d))) else { return fault(ea) }
-        case .fadd: fresult(op, fval(op.a) + fval(op.b))
-        case .fsub: fresult(op, fval(op.a) - fval(op.b))
-        case .fmul: fresult(op, fval(op.a) * fval(op.c))
-        case .fdiv: fresult(op, fval(op.a) / fval(op.b))
-        case .fsqrt: fresult(op, fval(op.b).squareRoot())
-        case .fmadd: fresult(op, fval(op.b).addingProduct(fval(op.a), fval(op.c)))
-        case .fmsub: fresult(op, (-fval(op.b)).addingProduct(fval(op.a), fval(op.c)))
-        case .fnmadd: fresult(op, -fval(op.b).addingProduct(fval(op.a), fval(op.c)))
-        case .fnmsub: fresult(op, -((-fval(op.b)).addingProduct(fval(op.a), fval(op.c))))
-        case .fres: fresult(op, 1 / fval(op.b))
-        case .frsqrte: fresult(op, 1 / fval(op.b).squareRoot())
+        case .fadd: apply(op, PPCFloatMath.add(fval(op.a), fval(op.b), mode: rn))
+        case .fsub:
+            let a = fval(op.a), b = fval(op.b)
+            apply(op, PPCFloatMath.propagate([a, b]) ?? PPCFloatMath.add(a, -b, mode: rn))
+        case .fmul: apply(op, PPCFloatMath.mul(fval(op.a), fval(op.c), mode: rn))
+        case .fdiv: apply(op, PPCFloatMath.div(fval(op.a), fval(op.b), mode: rn))
+        case .fsqrt: apply(op, PPCFloatMath.sqrt(fval(op.b), mode: rn))
+        case .fmadd, .fnmadd:
+            apply(op, PPCFloatMath.fma(fval(op.a), fval(op.c), fval(op.b), mode: negatedMode(op.kind == .fnmadd)), negate: op.kind == .fnmadd)
+        case .fmsub, .fnmsub:
+            let a = fval(op.a), b = fval(op.b), c = fval(op.c)
+            let o = PPCFloatMath.propagate([a, b, c]).map { n -> FPOutcome in
+                var n = n
+                if (a.isInfinite && c == 0) || (a == 0 && c.isInfinite) { n.raised |= FPSCR.VXIMZ }
+                return n
+            } ?? PPCFloatMath.fma(a, c, -b, mode: negatedMode(op.kind == .fnmsub))
+            apply(op, o, negate: op.kind == .fnmsub)
+        case .fres:
+            // An estimate (this computes it exactly): status as for a single-precision divide.
+            var single = op
+            single.flags |= 8
+            apply(single, PPCFloatMath.div(1, fval(op.b), mode: rn))
+        case .frsqrte:
+            let b = fval(op.b)
+            if let n = PPCFloatMath.propagate([b]) { apply(op, n) }
+            else if b < 0 { apply(op, FPOutcome(value: FPSCR.defaultNaN, raised: FPSCR.VXSQRT)) }
+            else if b == 0 { apply(op, FPOutcome(value: b.sign == .minus ? -.infinity : .infinity, raised: FPSCR.ZX)) }
+            else { apply(op, FPOutcome(value: 1 / b.squareRoot())) }
         case .fsel:
             let a = fval(op.a)
             setFPR(op.d, a >= 0 ? fpr(op.c) : fpr(op.b))
@@ -77,28 +94,34 @@ extension PPCInterpreter {
         case .fneg: setFPR(op.d, fpr(op.b) ^ (1 << 63)); recordFP(op)
         case .fmr: setFPR(op.d, fpr(op.b)); recordFP(op)
         case .frsp:
-            let v = Double(Float(fval(op.b)))
-            setFPR(op.d, v.bitPattern)
-            setFPRF(v)
-            recordFP(op)
+            let b = fval(op.b)
+            var single = op
+            single.flags |= 8
+            apply(single, PPCFloatMath.propagate([b]) ?? FPOutcome(value: b))
         case .fctiw, .fctiwz:
             let v = fval(op.b)
             let rounded = op.kind == .fctiwz ? v.rounded(.towardZero) : roundCurrent(v)
             let i: Int32
-            if v.isNaN { i = Int32.min; setInvalid() }
-            else if rounded >= 2147483648.0 { i = Int32.max; setInvalid() }
-            else if rounded < -2147483648.0 { i = Int32.min; setInvalid() }
-            else { i = Int32(rounded) }
+            if v.isNaN { i = Int32.min; setInvalid(v.isSignalingNaN) }
+            else if rounded >= 2147483648.0 { i = Int32.max; setInvalid(false) }
+            else if rounded < -2147483648.0 { i = Int32.min; setInvalid(false) }
+            else {
+                i = Int32(rounded)
+                conversionStatus(exact: rounded == v, up: abs(rounded) > abs(v))
+            }
             setFPR(op.d, 0xfff8_0000_0000_0000 | UInt64(UInt32(bitPattern: i)))
             recordFP(op)
         case .fctid, .fctidz:
             let v = fval(op.b)
             let rounded = op.kind == .fctidz ? v.rounded(.towardZero) : roundCurrent(v)
             let i: Int64
-            if v.isNaN { i = Int64.min; setInvalid() }
-            else if rounded >= 9223372036854775808.0 { i = Int64.max; setInvalid() }
-            else if rounded < -9223372036854775808.0 { i = Int64.min; setInvalid() }
-            else { i = Int64(rounded) }
+            if v.isNaN { i = Int64.min; setInvalid(v.isSignalingNaN) }
+            else if rounded >= 9223372036854775808.0 { i = Int64.max; setInvalid(false) }
+            else if rounded < -9223372036854775808.0 { i = Int64.min; setInvalid(false) }
+            else {
+                i = Int64(rounded)
+                conversionStatus(exact: rounded == v, up: abs(rounded) > abs(v))
+            }
             setFPR(op.d, UInt64(bitPattern: i))
             recordFP(op)
         case .fcfid: fresult(op, Double(Int64(bitPattern: fpr(op.b))))
@@ -107,7 +130,11 @@ extension PPCInterpreter {
             let bits: UInt32 = a.isNaN || b.isNaN ? 1 : a < b ? 8 : a > b ? 4 : 2
             setCRField(op.d >> 2, bits)
             r.pointee.fpscr = (r.pointee.fpscr & ~(0xf << 12)) | (bits << 12)
-            if a.isSignalingNaN || b.isSignalingNaN || (op.kind == .fcmpo && (a.isNaN || b.isNaN)) { setInvalid() }
+            var raised: UInt32 = 0
+            if a.isSignalingNaN || b.isSignalingNaN { raised |= FPSCR.VXSNAN }
+            // fcmpo: VXVC for a quiet NaN, or for an sNaN when invalid-operation traps are off.
+            if op.kind == .fcmpo && (a.isNaN || b.isNaN) && (raised == 0 || r.pointee.fpscr & FPSCR.bit(24) == 0) { raised |= FPSCR.VXVC }
+            raise(raised)
         case .mffs:
             setFPR(op.d, 0xfff8_0000_0000_0000 | UInt64(r.pointee.fpscr))
             recordFP(op)
@@ -156,9 +183,42 @@ extension PPCInterpreter {
         }
     }
 
-    func setInvalid() {
-        r.pointee.fpscr |= Self.fpscrBit(0) | Self.fpscrBit(23)  // FX, VXCVI
+    /// Invalid integer conversion: VXCVI (and VXSNAN for a signaling NaN); FR and FI cleared.
+    func setInvalid(_ snan: Bool) {
+        r.pointee.fpscr &= ~(FPSCR.FR | FPSCR.FI)
+        raise(FPSCR.VXCVI | (snan ? FPSCR.VXSNAN : 0))
+    }
+    func conversionStatus(exact: Bool, up: Bool) {
+        r.pointee.fpscr &= ~(FPSCR.FR | FPSCR.FI)
+        if !exact {
+            r.pointee.fpscr |= FPSCR.FI | (up ? FPSCR.FR : 0)
+            raise(FPSCR.XX)
+        }
+    }
+
+    /// Sets sticky exception bits; FX records any that went from 0 to 1.
+    func raise(_ bits: UInt32) {
+        let old = r.pointee.fpscr
+        var f = old | bits
+        if bits & FPSCR.exceptions & ~old != 0 { f |= FPSCR.FX }
+        r.pointee.fpscr = f
         updateSummaries()
+    }
+
+    /// The rounding mode (FPSCR[RN]).
+    var rn: UInt32 { r.pointee.fpscr & 3 }
+    /// fnmadd/fnmsub negate the rounded result: +inf/-inf rounding swap for the inner operation.
+    func negatedMode(_ negate: Bool) -> UInt32 { rn }
+
+    /// Writes an arithmetic result with its status: exception bits, FR/FI, FPRF, CR1.
+    @inline(__always) func apply(_ op: PPCOp, _ outcome: FPOutcome, negate: Bool = false) {
+        var o = op.single ? PPCFloatMath.toSingle(outcome, mode: rn) : outcome
+        if negate && !o.value.isNaN { o.value = -o.value }
+        r.pointee.fpscr = (r.pointee.fpscr & ~(FPSCR.FR | FPSCR.FI)) | (o.inexact ? FPSCR.FI : 0) | (o.roundedUp ? FPSCR.FR : 0)
+        raise(o.raised)
+        setFPR(op.d, o.value.bitPattern)
+        setFPRF(o.value)
+        recordFP(op)
     }
 
     /// VX = OR of the invalid-operation bits; FEX = OR of enabled exceptions.
