@@ -21,6 +21,8 @@ public final class SoftMemory: AddressSpace {
     public static let permRead: UInt = 1, permWrite: UInt = 2, permExec: UInt = 4
     /// Set on pages that hold decoded code: stores take the slow path and invalidate it.
     public static let permCode: UInt = 8
+    /// A file page beyond the end of the file: any access is a guest SIGBUS (never a host one).
+    public static let permBeyondEOF: UInt = 16
 
     /// 2^20 page entries per 4 GiB chunk, allocated zeroed on first use.
     static let chunkPages = 1 << 20
@@ -55,6 +57,9 @@ public final class SoftMemory: AddressSpace {
         var start: UInt64, end: UInt64
         var region: Region
         var offset: Int
+        /// For private file mappings: the file and the file offset of `start`, so that
+        /// MADV_DONTNEED can read the file's data back.
+        var file: (fd: Int32, offset: UInt64)?
     }
     var spans: [Span] = []
 
@@ -91,7 +96,7 @@ public final class SoftMemory: AddressSpace {
         counters.tlbMisses += 1
         let page = address >> SoftMemory.pageShift
         let e = pte(page)
-        guard e & perm == perm, e != 0 else { return nil }
+        guard e & perm == perm, e != 0, e & SoftMemory.permBeyondEOF == 0 else { return nil }
         if perm == SoftMemory.permWrite && e & SoftMemory.permCode != 0 {
             // A store into decoded code: drop the decoded form; the page stays code-free until
             // it is decoded again.
@@ -126,6 +131,12 @@ public final class SoftMemory: AddressSpace {
     public func faultCode(_ address: UInt64) -> Int32 {
         pte(address >> SoftMemory.pageShift) == 0 ? SignalCode.SEGV_MAPERR : SignalCode.SEGV_ACCERR
     }
+    /// The guest signal for a faulting access: SIGBUS beyond a mapped file's end, else SIGSEGV.
+    public func fault(at address: UInt64) -> (Signal, Int32) {
+        let e = pte(address >> SoftMemory.pageShift)
+        if e & SoftMemory.permBeyondEOF != 0 { return (.SIGBUS, 2 /* BUS_ADRERR */) }
+        return (.SIGSEGV, e == 0 ? SignalCode.SEGV_MAPERR : SignalCode.SEGV_ACCERR)
+    }
 
     /// Makes this the address space the CPU uses: SKAS flushes the TLB on every switch.
     public func activate() {
@@ -154,18 +165,45 @@ public final class SoftMemory: AddressSpace {
 
     // MARK: AddressSpace
 
+    /// Maps memory. A private file mapping is a copy of the file's bytes (Linux's semantics for
+    /// a private mapping, minus later writes to the file showing through); a shared one is a
+    /// host view of the file. Pages wholly past the end of the file fault with a guest SIGBUS.
+    /// (A shared file truncated after it was mapped is not protected yet.)
     public func map(_ address: UInt64, length: UInt64, protection: Protection, shared: Bool, backing: MapBacking) throws(LinuxErrno) {
         try unmap(address, length: length)
         let host: UnsafeMutableRawPointer
+        var validBytes = length
+        var file: (Int32, UInt64)? = nil
         switch backing {
-        case .anonymous: host = try HostMemory.anonymous(Int(length))
-        case .file(let ref, let offset): host = try HostMemory.file(ref.fd, offset: offset, length: Int(length), shared: shared, writable: ref.writable || !shared)
+        case .anonymous:
+            host = try HostMemory.anonymous(Int(length))
+        case .file(let ref, let offset):
+            let size = UInt64(max(0, try HostFD(ref.fd).stat().size))
+            validBytes = size > offset ? min(length, size - offset) : 0
+            if shared {
+                host = try HostMemory.file(ref.fd, offset: offset, length: Int(length), shared: true, writable: ref.writable)
+            } else {
+                host = try HostMemory.anonymous(Int(length))
+                try fill(host, from: ref.fd, offset: offset, count: Int(validBytes))
+                file = (ref.fd, offset)
+            }
         }
         let region = Region(host: host, length: Int(length), shared: shared)
-        insert(Span(start: address, end: address + length, region: region, offset: 0))
+        insert(Span(start: address, end: address + length, region: region, offset: 0, file: file))
         let perm = SoftMemory.bits(protection)
+        let validEnd = address + ((validBytes + SoftMemory.pageMask) & ~SoftMemory.pageMask)
         setPages(address, address + length) { page, e in
-            e = UInt(bitPattern: host + Int((page << SoftMemory.pageShift) - address)) | perm
+            let at = page << SoftMemory.pageShift
+            e = at < validEnd ? UInt(bitPattern: host + Int(at - address)) | perm : SoftMemory.permBeyondEOF | perm
+        }
+    }
+
+    private func fill(_ host: UnsafeMutableRawPointer, from fd: Int32, offset: UInt64, count: Int) throws(LinuxErrno) {
+        var done = 0
+        while done < count {
+            let n = try HostFD(fd).read(into: UnsafeMutableRawBufferPointer(start: host + done, count: count - done), at: Int64(offset) + Int64(done))
+            if n == 0 { break }
+            done += n
         }
     }
 
@@ -175,8 +213,11 @@ public final class SoftMemory: AddressSpace {
         var out: [Span] = []
         for s in spans {
             if s.end <= address || s.start >= end { out.append(s); continue }
-            if s.start < address { out.append(Span(start: s.start, end: address, region: s.region, offset: s.offset)) }
-            if s.end > end { out.append(Span(start: end, end: s.end, region: s.region, offset: s.offset + Int(end - s.start))) }
+            if s.start < address { out.append(Span(start: s.start, end: address, region: s.region, offset: s.offset, file: s.file)) }
+            if s.end > end {
+                out.append(Span(start: end, end: s.end, region: s.region, offset: s.offset + Int(end - s.start),
+                                file: s.file.map { ($0.fd, $0.offset + (end - s.start)) }))
+            }
         }
         spans = out  // regions no span refers to any more are freed by ARC
     }
@@ -184,7 +225,7 @@ public final class SoftMemory: AddressSpace {
     public func protect(_ address: UInt64, length: UInt64, protection: Protection) throws(LinuxErrno) {
         let perm = SoftMemory.bits(protection)
         setPages(address, address + length) { _, e in
-            if e != 0 { e = (e & ~UInt(SoftMemory.pageMask)) | perm }
+            if e != 0 { e = (e & ~UInt(SoftMemory.pageMask)) | perm | (e & SoftMemory.permBeyondEOF) }
         }
     }
 
@@ -193,14 +234,26 @@ public final class SoftMemory: AddressSpace {
         // file on Linux; zero-filling is what programs rely on (MADV_DONTNEED on heap memory).
         var a = address
         while a < address + length {
-            if let p = writePointerIgnoringProtection(a) { p.initializeMemory(as: UInt8.self, repeating: 0, count: Int(SoftMemory.pageSize)) }
+            if let p = writePointerIgnoringProtection(a) {
+                p.initializeMemory(as: UInt8.self, repeating: 0, count: Int(SoftMemory.pageSize))
+                // A private file page reads back as the file's data.
+                if let s = spans.first(where: { $0.start <= a && a < $0.end }), let f = s.file {
+                    try? fill(p, from: f.fd, offset: f.offset + (a - s.start), count: Int(SoftMemory.pageSize))
+                }
+            }
             a += SoftMemory.pageSize
         }
     }
 
+    /// The host address behind a guest byte whatever its protection (the kernel filling a
+    /// read-only page it owns, such as a signal trampoline).
+    public func hostPointerIgnoringProtection(_ address: UInt64) -> UnsafeMutableRawPointer? {
+        writePointerIgnoringProtection(address)
+    }
+
     func writePointerIgnoringProtection(_ address: UInt64) -> UnsafeMutableRawPointer? {
         let e = pte(address >> SoftMemory.pageShift)
-        guard e != 0 else { return nil }
+        guard e != 0, e & SoftMemory.permBeyondEOF == 0 else { return nil }
         return UnsafeMutableRawPointer(bitPattern: e & ~UInt(SoftMemory.pageMask))! + Int(address & SoftMemory.pageMask)
     }
 
@@ -247,12 +300,13 @@ public final class SoftMemory: AddressSpace {
                 region = Region(host: host, length: length, shared: false)
                 offset = 0
             }
-            child.spans.append(Span(start: s.start, end: s.end, region: region, offset: offset))
+            child.spans.append(Span(start: s.start, end: s.end, region: region, offset: offset, file: s.file))
             var page = s.start >> SoftMemory.pageShift
             while page < s.end >> SoftMemory.pageShift {
-                let perm = pte(page) & (SoftMemory.permRead | SoftMemory.permWrite | SoftMemory.permExec)
+                let e = pte(page)
+                let perm = e & (SoftMemory.permRead | SoftMemory.permWrite | SoftMemory.permExec | SoftMemory.permBeyondEOF)
                 let host = region.host + offset + Int((page << SoftMemory.pageShift) - s.start)
-                child.pteSlot(page, create: true)!.pointee = UInt(bitPattern: host) | perm
+                child.pteSlot(page, create: true)!.pointee = e & SoftMemory.permBeyondEOF != 0 ? perm : UInt(bitPattern: host) | perm
                 page += 1
             }
         }

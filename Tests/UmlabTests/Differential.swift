@@ -222,10 +222,9 @@ enum Harness {
 }
 
 /// The same C programs cross-compiled for 32-bit PowerPC, under `--backend ppc` (chosen from
-/// the ELF), against the x86-64 native output. Programs that need signal handlers wait for the
-/// PowerPC signal frame (arch/powerpc/README.md).
+/// the ELF), against the x86-64 native output.
 @Suite(.serialized) struct PowerPCPrograms {
-    @Test(arguments: ["fork_wait", "pipes", "files", "efault", "misc", "robust"])
+    @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "files", "efault", "misc", "mmap", "robust"])
     func sameAsNative(_ name: String) throws {
         let native = try Harness.native([try Harness.program(name)])
         let (guest, err) = try Harness.guest([try Harness.program(name, compiler: "powerpc-linux-gnu-gcc")])

@@ -56,6 +56,7 @@ final class PPCContext: ExecutionContext {
     static func newMemory() -> SoftMemory {
         let m = SoftMemory()
         attachCache(m)
+        PPCSignalFrame.mapTrampoline(m)
         return m
     }
     static func attachCache(_ m: SoftMemory) {

@@ -469,7 +469,8 @@ struct PPCInterpreter {
     }
 
     @inline(__always) func fault(_ ea: UInt32) -> PPCStop {
-        .fault(.SIGSEGV, code: mem.faultCode(UInt64(ea)), address: UInt64(ea))
+        let (sig, code) = mem.fault(at: UInt64(ea))
+        return .fault(sig, code: code, address: UInt64(ea))
     }
     @inline(__always) func clearReservation(_ ea: UInt32) {
         if r.pointee.reservation != 0 && (r.pointee.reservation & ~1) >> 4 == ea >> 4 { r.pointee.reservation = 0 }
