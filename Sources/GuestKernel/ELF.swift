@@ -97,6 +97,43 @@ public struct ELFImage {
     }
 
     var loads: [Segment] { segments.filter { $0.type == ELFImage.PT_LOAD } }
+
+    /// A section that holds instructions (SHF_EXECINSTR), for disassembly.
+    public struct CodeSection {
+        public var name: String, address: UInt64, offset: UInt64, size: UInt64
+    }
+
+    /// The executable sections of a whole ELF file, in file order (empty if it has none).
+    public static func codeSections(_ file: [UInt8]) -> [CodeSection] {
+        guard let id = identify(file), file.count >= 64 else { return [] }
+        var h = Reader(bytes: file, big: id.bigEndian)
+        h.offset = id.is64 ? 0x28 : 0x20
+        let shoff = id.is64 ? h.u64() : UInt64(h.u32())
+        h.offset = id.is64 ? 0x3a : 0x2e
+        let shentsize = Int(h.u16()), shnum = Int(h.u16()), shstrndx = Int(h.u16())
+        guard shoff > 0, shentsize >= (id.is64 ? 64 : 40), shnum > 0, shstrndx < shnum,
+              Int(shoff) + shnum * shentsize <= file.count else { return [] }
+        func header(_ i: Int) -> (name: UInt32, type: UInt32, flags: UInt64, addr: UInt64, offset: UInt64, size: UInt64) {
+            var r = Reader(bytes: file, big: id.bigEndian)
+            r.offset = Int(shoff) + i * shentsize
+            let name = r.u32(), type = r.u32()
+            if id.is64 { return (name, type, r.u64(), r.u64(), r.u64(), r.u64()) }
+            return (name, type, UInt64(r.u32()), UInt64(r.u32()), UInt64(r.u32()), UInt64(r.u32()))
+        }
+        let strtab = header(shstrndx)
+        func name(_ off: UInt32) -> String {
+            let start = Int(strtab.offset) + Int(off)
+            guard start < file.count else { return "" }
+            return String(decoding: file[start...].prefix { $0 != 0 }, as: UTF8.self)
+        }
+        var out: [CodeSection] = []
+        for i in 0..<shnum {
+            let sh = header(i)
+            guard sh.type == 1 /* PROGBITS */, sh.flags & 4 != 0, sh.size > 0, sh.offset + sh.size <= UInt64(file.count) else { continue }
+            out.append(CodeSection(name: name(sh.name), address: sh.addr, offset: sh.offset, size: sh.size))
+        }
+        return out
+    }
     /// Span of the loadable segments, page aligned.
     func span(pageSize: UInt64) -> (low: UInt64, high: UInt64) {
         let low = loads.map(\.vaddr).min()! & ~(pageSize - 1)

@@ -10,7 +10,7 @@ struct Umlab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "umlab",
         abstract: "A guest Linux kernel in user space that runs unmodified Linux programs (after User-mode Linux).",
-        subcommands: [Run.self, Demo.self])
+        subcommands: [Run.self, Disasm.self, Demo.self])
 }
 
 /// The backends this build knows, by name. Adding an ISA adds one line here.
@@ -172,4 +172,62 @@ struct Demo: ParsableCommand {
         var r = try Run.parse(["--hostname", "umlab-demo", "--", "/bin/busybox", "sh", "-c", Demo.script])
         try r.run()
     }
+}
+
+/// `umlab disasm FILE`: one line per instruction of the executable segments, `ADDRESS: TEXT`,
+/// decoded by the backend of the ELF's machine (Capstone for x86-64 and PowerPC).
+struct Disasm: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Disassemble the executable segments of an ELF file.")
+    @Argument(help: "The ELF file (a host path).") var file: String
+
+    func run() throws {
+        guard let fd = try? HostFD.open(file, flags: HostOpen.readOnly), let bytes = try? fd.readAll(limit: 1 << 30) else {
+            Host.diagnostic("umlab: \(file): No such file or directory")
+            throw ExitCode(127)
+        }
+        fd.close()
+        let image: ELFImage
+        do {
+            image = try ELFImage.parse { (offset, count) throws(LinuxErrno) -> [UInt8] in
+                let start = Int(min(offset, UInt64(bytes.count)))
+                return Array(bytes[start..<min(bytes.count, start + count)])
+            }
+        } catch {
+            Host.diagnostic("umlab: \(file): \(error)")
+            throw ExitCode(126)
+        }
+        guard let backend = Backends.forMachine(image.machine) else {
+            Host.diagnostic("umlab: \(file): ELF for \(elfMachineName(image.machine)); no umlab backend decodes it")
+            throw ExitCode(126)
+        }
+        var out = ""
+        // Executable sections, as objdump -d shows them; the executable segments if there are none.
+        var ranges = ELFImage.codeSections(bytes).map { (address: $0.address, offset: $0.offset, size: $0.size) }
+        if ranges.isEmpty {
+            ranges = image.segments.filter { $0.type == ELFImage.PT_LOAD && $0.flags & 1 != 0 }.map { ($0.vaddr, $0.offset, $0.fileSize) }
+        }
+        for range in ranges {
+            let start = Int(range.offset), end = min(bytes.count, Int(range.offset + range.size))
+            var at = start
+            let unit = backend.elfMachine == 62 ? 1 : 4
+            while at < end {
+                let address = range.address + UInt64(at - start)
+                let window = Array(bytes[at..<min(end, at + 16)])
+                if let (text, length) = backend.disassemble(window, address: address), length > 0 {
+                    out += "\(String(address, radix: 16)): \(text)\n"
+                    at += length
+                } else {
+                    let raw = window.prefix(unit).map { String(format2: $0) }.joined(separator: " ")
+                    out += "\(String(address, radix: 16)): (bad) \(raw)\n"
+                    at += unit
+                }
+                if out.utf8.count > 1 << 16 { print(out, terminator: ""); out = "" }
+            }
+        }
+        print(out, terminator: "")
+    }
+}
+
+extension String {
+    init(format2 b: UInt8) { self = (b < 16 ? "0" : "") + String(b, radix: 16) }
 }

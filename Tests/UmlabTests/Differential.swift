@@ -231,3 +231,22 @@ enum Harness {
         #expect(guest == native, "stderr: \(err)")
     }
 }
+
+@Suite struct Disassembly {
+    /// `umlab disasm` walks the same instructions objdump does (addresses agree line by line;
+    /// objdump folds runs of zero words into "...", so zero words are left out on both sides).
+    @Test func addressesMatchObjdump() throws {
+        let exe = try Harness.program("misc", compiler: "powerpc-linux-gnu-gcc")
+        let ours = try Harness.run([Harness.umlab, "disasm", exe]).0.stdout
+            .split(separator: "\n").filter { !$0.hasSuffix("(bad) 00 00 00 00") }
+            .compactMap { $0.split(separator: ":").first.map(String.init) }
+        let theirs = try Harness.run(["/usr/bin/powerpc-linux-gnu-objdump", "-d", exe]).0.stdout
+            .split(separator: "\n").compactMap { line -> String? in
+                let t = line.trimmingCharacters(in: .whitespaces)
+                guard let colon = t.firstIndex(of: ":"), t.contains("\t"), !t.contains("\t00 00 00 00 ") else { return nil }
+                return String(t[..<colon])
+            }
+        #expect(ours.count > 10000)
+        #expect(ours == theirs)
+    }
+}
