@@ -250,3 +250,26 @@ enum Harness {
         #expect(ours == theirs)
     }
 }
+
+/// A real, unchanged program: Debian's Lua 5.4 interpreter, cross-compiled for PowerPC from its
+/// source package (`make lua-src`), running a script under umlab and under qemu-ppc.
+@Suite struct RealProgram {
+    static let source = Harness.root.appendingPathComponent("Tests/programs/build/lua5.4/src")
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: source.path)))
+    func luaUnderPowerPCMatchesQemu() throws {
+        let dir = RealProgram.source.path
+        let exe = Harness.root.appendingPathComponent("Tests/programs/build/lua.ppc").path
+        if !FileManager.default.fileExists(atPath: exe) {
+            FileManager.default.createFile(atPath: dir + "/lua5.4-deb-multiarch.h", contents: Data("#define DEB_HOST_MULTIARCH \"none\"\n".utf8))
+            let sources = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".c") && $0 != "luac.c" }.map { dir + "/" + $0 }
+            let (r, e) = try Harness.run(["/usr/bin/powerpc-linux-gnu-gcc", "-std=gnu99", "-O2", "-static", "-DLUA_USE_POSIX", "-I", dir, "-o", exe + ".tmp"] + sources + ["-lm"])
+            #expect(r.status == 0, "building Lua: \(e)")
+            _ = rename(exe + ".tmp", exe)
+        }
+        let script = Harness.root.appendingPathComponent("Tests/programs/lua-suite.lua").path
+        let qemu = try Harness.native(["/usr/bin/qemu-ppc", exe, script])
+        let (guest, err) = try Harness.guest([exe, script])
+        #expect(qemu.status == 0)
+        #expect(guest == qemu, "stderr: \(err)")
+    }
+}
