@@ -39,6 +39,7 @@ let package = Package(
         .target(
             name: "ArchPowerPC", dependencies: ["GuestKernel", "HostOS", "SoftMMU", "Capstone"],
             path: "arch/powerpc/Sources", swiftSettings: v5 + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "IA64Decoder", path: "arch/ia64/Decoder"),
         .executableTarget(
             name: "umlab",
             dependencies: [
@@ -46,6 +47,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: v5),
+        .testTarget(
+            name: "IA64DecoderTests", dependencies: ["IA64Decoder"], path: "Tests/IA64DecoderTests",
+            resources: [.copy("Corpus")]),
         .testTarget(
             name: "UmlabTests", dependencies: ["GuestKernel", "LinuxABI", "HostOS"],
             swiftSettings: v5),

@@ -15,6 +15,7 @@ public final class PPCBackend: Backend {
     /// User space ends at 0xC0000000, like 32-bit PowerPC Linux (TASK_SIZE).
     public let userAddressRange: Range<UInt64> = 0x10000..<0xC000_0000
     let disassembler = Disassembler(.ppc32BigEndian)
+    lazy var words = PPCWordDecoder(capstone: Disassembler(.ppc32BigEndian))
     /// The address space whose translations the TLB holds.
     weak var active: SoftMemory?
     var retired: UInt64 = 0
@@ -24,13 +25,14 @@ public final class PPCBackend: Backend {
 
     public var counters: [String: UInt64] {
         ["instructions_retired": retired, "decode_cache_hits": cacheHits, "decode_cache_misses": cacheMisses,
-         "tlb_misses": tlbMisses, "tlb_flushes": tlbFlushes]
+         "tlb_misses": tlbMisses, "tlb_flushes": tlbFlushes, "capstone_decodes": words.capstoneCalls,
+         "capstone_unimplemented_words": words.unimplemented, "capstone_rejected_words": words.capstoneGaps]
     }
     var tlbMisses: UInt64 = 0, tlbFlushes: UInt64 = 0
 
     public func makeInitialContext(mode: IsolationMode, kernel: Kernel) throws(LinuxErrno) -> any ExecutionContext {
         guard mode == .skas else { throw .EINVAL }
-        return PPCContext(backend: self, memory: PPCContext.newMemory())
+        return PPCContext(backend: self, memory: PPCContext.newMemory(words))
     }
 
     public func disassemble(_ bytes: [UInt8], address: UInt64) -> (text: String, length: Int)? {
@@ -53,14 +55,14 @@ final class PPCContext: ExecutionContext {
     deinit { regs.deallocate() }
 
     /// A fresh address space with its decoded-code cache attached.
-    static func newMemory() -> SoftMemory {
+    static func newMemory(_ words: PPCWordDecoder) -> SoftMemory {
         let m = SoftMemory()
-        attachCache(m)
+        attachCache(m, words)
         PPCSignalFrame.mapTrampoline(m)
         return m
     }
-    static func attachCache(_ m: SoftMemory) {
-        let cache = PPCCodeCache()
+    static func attachCache(_ m: SoftMemory, _ words: PPCWordDecoder) {
+        let cache = PPCCodeCache(words: words)
         m.codeCache = cache
         m.invalidateCode = { [unowned cache] page in cache.drop(page) }
     }
@@ -126,7 +128,7 @@ final class PPCContext: ExecutionContext {
         let mem: SoftMemory
         if sharesMemory { mem = memory } else {
             mem = try memory.fork()
-            PPCContext.attachCache(mem)
+            PPCContext.attachCache(mem, backend.words)
         }
         let child = PPCContext(backend: backend, memory: mem)
         child.regs.pointee = regs.pointee
@@ -139,7 +141,7 @@ final class PPCContext: ExecutionContext {
     }
 
     func replaceAddressSpace() throws(LinuxErrno) {
-        memory = PPCContext.newMemory()
+        memory = PPCContext.newMemory(backend.words)
     }
 
     func start(_ program: ProgramStart) {

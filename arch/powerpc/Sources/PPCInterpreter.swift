@@ -37,6 +37,8 @@ enum PPCStop {
 
 /// The decoded-code cache of one address space: 1024 ops per 4 KiB guest page.
 final class PPCCodeCache {
+    let words: PPCWordDecoder
+    init(words: PPCWordDecoder) { self.words = words }
     var pages: [UInt64: UnsafeMutablePointer<PPCOp>] = [:]
     var hits: UInt64 = 0
     var misses: UInt64 = 0
@@ -174,7 +176,7 @@ struct PPCInterpreter {
         guard let code = mem.codePage(page) else { return nil }
         let ops = UnsafeMutablePointer<PPCOp>.allocate(capacity: 1024)
         let words = code.assumingMemoryBound(to: UInt32.self)
-        for i in 0..<1024 { ops[i] = PPCDecoder.decode(words[i].bigEndian) }
+        for i in 0..<1024 { ops[i] = cache.words.decode(words[i].bigEndian) }
         cache.pages[page] = ops
         return ops
     }
