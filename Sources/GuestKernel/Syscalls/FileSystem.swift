@@ -96,27 +96,19 @@ extension CoreSyscalls {
     static func lstat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         try writeStat(c, try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: false).inode.stat(), to: c.word(1))
     }
-    static func newfstatat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        let flags = c.uint(3)
+    /// The object of an fstatat-style (dirfd = arg 0, path = arg 1) call with these AT_ flags.
+    static func statAt(_ c: SyscallCall, flags: UInt32) throws(LinuxErrno) -> FileStat {
         let path = try c.path(1)
-        let st: FileStat
-        if path.isEmpty && flags & At.emptyPath != 0 && c.int(0) != At.fdCWD {
-            st = try file(c, 0).stat()
-        } else {
-            st = try resolve(c, dirfd: c.int(0), path: path, follow: flags & At.symlinkNoFollow == 0, emptyPathOK: flags & At.emptyPath != 0).inode.stat()
-        }
-        return try writeStat(c, st, to: c.word(2))
+        if path.isEmpty && flags & At.emptyPath != 0 && c.int(0) != At.fdCWD { return try file(c, 0).stat() }
+        return try resolve(c, dirfd: c.int(0), path: path, follow: flags & At.symlinkNoFollow == 0,
+                           emptyPathOK: flags & At.emptyPath != 0).inode.stat()
+    }
+    static func newfstatat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try writeStat(c, try statAt(c, flags: c.uint(3)), to: c.word(2))
     }
 
     static func statx(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        let flags = c.uint(2)
-        let path = try c.path(1)
-        let st: FileStat
-        if path.isEmpty && flags & At.emptyPath != 0 && c.int(0) != At.fdCWD {
-            st = try file(c, 0).stat()
-        } else {
-            st = try resolve(c, dirfd: c.int(0), path: path, follow: flags & At.symlinkNoFollow == 0, emptyPathOK: flags & At.emptyPath != 0).inode.stat()
-        }
+        let st = try statAt(c, flags: c.uint(2))
         // struct statx: fixed little/big-endian layout of fixed-size fields, 256 bytes.
         var e = GuestEncoder(c.abi)
         e.u32(0x7ff)  // stx_mask: STATX_BASIC_STATS

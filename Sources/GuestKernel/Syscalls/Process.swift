@@ -179,36 +179,29 @@ extension CoreSyscalls {
         c.task.process.credentials = cr
         return .zero
     }
-    static func setresuid(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+    /// setresuid/setresgid: real, effective (and filesystem), saved; -1 leaves one unchanged.
+    /// An unprivileged process may only pick among its current three.
+    static func setResIDs(_ c: SyscallCall, _ ids: [UInt32], _ fields: [WritableKeyPath<Credentials, UInt32>],
+                          fs: WritableKeyPath<Credentials, UInt32>) throws(LinuxErrno) -> SyscallOutcome {
         var cr = c.task.process.credentials
-        let ids = [c.uint(0), c.uint(1), c.uint(2)]
-        let allowed = [cr.uid, cr.euid, cr.suid]
+        let allowed = fields.map { cr[keyPath: $0] }
         for id in ids where id != UInt32.max && !cr.isRoot && !allowed.contains(id) { throw .EPERM }
-        if ids[0] != UInt32.max { cr.uid = ids[0] }
-        if ids[1] != UInt32.max { cr.euid = ids[1]; cr.fsuid = ids[1] }
-        if ids[2] != UInt32.max { cr.suid = ids[2] }
+        for (id, field) in zip(ids, fields) where id != UInt32.max { cr[keyPath: field] = id }
+        if ids[1] != UInt32.max { cr[keyPath: fs] = ids[1] }
         c.task.process.credentials = cr
         return .zero
+    }
+    static func setresuid(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try setResIDs(c, [c.uint(0), c.uint(1), c.uint(2)], [\.uid, \.euid, \.suid], fs: \.fsuid)
     }
     static func setresgid(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        var cr = c.task.process.credentials
-        let ids = [c.uint(0), c.uint(1), c.uint(2)]
-        let allowed = [cr.gid, cr.egid, cr.sgid]
-        for id in ids where id != UInt32.max && !cr.isRoot && !allowed.contains(id) { throw .EPERM }
-        if ids[0] != UInt32.max { cr.gid = ids[0] }
-        if ids[1] != UInt32.max { cr.egid = ids[1]; cr.fsgid = ids[1] }
-        if ids[2] != UInt32.max { cr.sgid = ids[2] }
-        c.task.process.credentials = cr
-        return .zero
+        try setResIDs(c, [c.uint(0), c.uint(1), c.uint(2)], [\.gid, \.egid, \.sgid], fs: \.fsgid)
     }
     static func setreuid(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        var c2 = c
-        c2 = SyscallCall(kernel: c.kernel, task: c.task, number: c.number, args: SyscallArguments(c.args.a0, c.args.a1, UInt64(UInt32.max), 0, 0, 0))
-        return try setresuid(&c2)
+        try setResIDs(c, [c.uint(0), c.uint(1), UInt32.max], [\.uid, \.euid, \.suid], fs: \.fsuid)
     }
     static func setregid(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        var c2 = SyscallCall(kernel: c.kernel, task: c.task, number: c.number, args: SyscallArguments(c.args.a0, c.args.a1, UInt64(UInt32.max), 0, 0, 0))
-        return try setresgid(&c2)
+        try setResIDs(c, [c.uint(0), c.uint(1), UInt32.max], [\.gid, \.egid, \.sgid], fs: \.fsgid)
     }
     static func getresuid(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let cr = c.task.process.credentials
