@@ -74,7 +74,7 @@ public final class Process {
     var exitSignal: Signal? = .SIGCHLD
     /// Children's CPU and wait accounting, for wait4's rusage (times only).
     /// Change only through Kernel.setRealTimer.
-    internal(set) var realTimer = IntervalTimer()
+    var realTimer = IntervalTimer()
     public var stopped = false
     var stopReported = false
     var continueReported = true
@@ -175,8 +175,9 @@ public struct SignalInfo {
         var e = GuestEncoder(wordSize: wordSize, bigEndian: bigEndian)
         e.i32(signal.rawValue); e.i32(0); e.i32(code)
         e.align(wordSize)
+        let isFault = [Signal.SIGSEGV, .SIGBUS, .SIGILL, .SIGFPE, .SIGTRAP].contains(signal)
         switch signal {
-        case .SIGSEGV, .SIGBUS, .SIGILL, .SIGFPE, .SIGTRAP where code > 0:
+        case _ where isFault && code > 0:  // raised by an instruction: the faulting address
             e.word(address)
         case .SIGCHLD:
             e.i32(senderPID); e.u32(senderUID); e.i32(status)

@@ -169,7 +169,7 @@ struct Demo: ParsableCommand {
         echo "== the root is read-only"; touch /umlab-demo 2>&1 || true
         """
     func run() throws {
-        var r = try Run.parse(["--hostname", "umlab-demo", "--", "/bin/busybox", "sh", "-c", Demo.script])
+        let r = try Run.parse(["--hostname", "umlab-demo", "--", "/bin/busybox", "sh", "-c", Demo.script])
         try r.run()
     }
 }

@@ -92,7 +92,7 @@ extension CoreSyscalls {
         if Host.monotonicNanoseconds() >= d { return .zero }
         var wait = WaitCondition(restartable: false, deadline: d) { false }
         if remain != 0 && !absolute {
-            let mm = c.mm, abi = c.abi
+            let mm = c.mm
             let call = c
             wait.onInterrupt = {
                 let now = Host.monotonicNanoseconds()

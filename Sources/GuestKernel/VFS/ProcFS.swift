@@ -77,7 +77,7 @@ public final class ProcFS: SyntheticFS {
     func processDirectory(_ p: Process) -> Inode {
         let key = "pid:\(p.pid):\(p.startTime)"
         if let n = nodes[key] { return n }
-        weak var wp = p
+        weak let wp = p
         let k = kernel
         func text(_ f: @escaping (Process) -> String) -> Inode {
             SynthFile(fs: self, number: number()) { () throws(LinuxErrno) -> [UInt8] in
@@ -164,7 +164,7 @@ public final class ProcFS: SyntheticFS {
             var name = v.name
             if name.isEmpty && v.start <= mm.brk && v.start >= mm.brkStart && mm.brk > mm.brkStart { name = "[heap]" }
             let ino = (try? v.file?.stat().inode) ?? 0
-            let line = "\(String(hex: v.start))-\(String(hex: v.end)) \(perms) \(String(hex8: v.offset)) 00:00 \(ino ?? 0)"
+            let line = "\(String(hex: v.start))-\(String(hex: v.end)) \(perms) \(String(hex8: v.offset)) 00:00 \(ino)"
             s += name.isEmpty ? line + "\n" : line + String(repeating: " ", count: max(1, 73 - line.count)) + name + "\n"
         }
         return s
