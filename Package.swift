@@ -40,10 +40,13 @@ let package = Package(
             name: "ArchPowerPC", dependencies: ["GuestKernel", "HostOS", "SoftMMU", "Capstone"],
             path: "arch/powerpc/Sources", swiftSettings: v5 + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "IA64Decoder", path: "arch/ia64/Decoder"),
+        .target(
+            name: "ArchIA64", dependencies: ["GuestKernel", "HostOS", "SoftMMU", "IA64Decoder"],
+            path: "arch/ia64/Sources", swiftSettings: v5 + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .executableTarget(
             name: "umlab",
             dependencies: [
-                "GuestKernel", "ArchX86_64", "ArchPowerPC", "Capstone",
+                "GuestKernel", "ArchX86_64", "ArchPowerPC", "ArchIA64", "Capstone",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: v5),

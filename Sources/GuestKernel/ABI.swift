@@ -29,6 +29,9 @@ public struct GuestABI {
     public var extraAuxv: [(UInt64, UInt64)] = []
     /// Initial stack size reserved for the main thread.
     public var stackSize: UInt64 = 8 << 20
+    /// Size of a second, upward-growing stack some ISAs keep (IA-64's register backing store);
+    /// 0 for none. The loader maps it as "[rbs]" and passes its base in `ProgramStart`.
+    public var registerStackSize: UInt64 = 0
 
     public init(wordSize: Int, bigEndian: Bool, syscalls: SyscallTable, machine: String, hwcap: UInt64,
                 encodeStat: @escaping (FileStat) -> [UInt8]) {

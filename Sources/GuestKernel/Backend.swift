@@ -73,8 +73,11 @@ public struct ProgramStart {
     public var stackPointer: UInt64
     /// Start of the program's dynamic loader, or its own load bias; some ISAs pass it in a register.
     public var interpreterBase: UInt64
-    public init(entry: UInt64, stackPointer: UInt64, interpreterBase: UInt64) {
+    /// Base of the register backing store (`GuestABI.registerStackSize`), or 0.
+    public var registerStack: UInt64 = 0
+    public init(entry: UInt64, stackPointer: UInt64, interpreterBase: UInt64, registerStack: UInt64 = 0) {
         self.entry = entry; self.stackPointer = stackPointer; self.interpreterBase = interpreterBase
+        self.registerStack = registerStack
     }
 }
 

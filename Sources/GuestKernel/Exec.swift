@@ -106,6 +106,13 @@ extension Kernel {
             // The stack sits at the top; mmap (and so the dynamic loader) goes below its reserve.
             mm.stackTop = backend.userAddressRange.upperBound
             mm.mmapBase = mm.stackTop - max(abi.stackSize, 128 << 20) - (1 << 20)
+            var registerStack: UInt64 = 0
+            if abi.registerStackSize > 0 {
+                registerStack = mm.mmapBase - abi.registerStackSize
+                _ = try mm.map(address: registerStack, length: abi.registerStackSize, protection: .rw, fixed: true,
+                               shared: false, file: nil, offset: 0, name: "[rbs]")
+                mm.mmapBase = registerStack - (1 << 20)
+            }
             let bias = image.type == .shared ? etDynBase(image) : 0
             let mainEnd = try mapImage(image, file: file, bias: bias, mm: mm, name: loc.path)
             mm.brkStart = mainEnd
@@ -122,7 +129,7 @@ extension Kernel {
                 entry = interpImage.entry &+ ibias
             }
             let sp = try buildStack(task, image: image, bias: bias, interpBase: interpBase, execfn: path, argv: argv, envp: envp)
-            task.context.start(ProgramStart(entry: entry, stackPointer: sp, interpreterBase: interpBase))
+            task.context.start(ProgramStart(entry: entry, stackPointer: sp, interpreterBase: interpBase, registerStack: registerStack))
         } catch {
             throw ExecFailure(errno: .ENOMEM, reason: "\(name): loading failed: \(error)")
         }

@@ -134,6 +134,7 @@ public final class SignalHandlers {
         public var restorer: UInt64 = 0
         public var mask = SignalSet.empty
         public static let defaultHandler: UInt64 = 0, ignoreHandler: UInt64 = 1
+        public init() {}
     }
     public var actions = [Action](repeating: Action(), count: Int(Signal.max) + 1)
     public init() {}

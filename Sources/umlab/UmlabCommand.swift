@@ -1,3 +1,4 @@
+import ArchIA64
 import ArchPowerPC
 import ArchX86_64
 import ArgumentParser
@@ -15,7 +16,7 @@ struct Umlab: ParsableCommand {
 
 /// The backends this build knows, by name. Adding an ISA adds one line here.
 enum Backends {
-    static func all() -> [any Backend] { [X86Backend(), PPCBackend()] }
+    static func all() -> [any Backend] { [X86Backend(), PPCBackend(), IA64Backend()] }
     static func named(_ name: String) -> (any Backend)? { all().first { $0.name == name || (name == "x86-64" && $0.name == "x86_64") || (name == "powerpc" && $0.name == "ppc") } }
     static func forMachine(_ m: UInt16) -> (any Backend)? { all().first { $0.elfMachine == m } }
 }
@@ -209,7 +210,7 @@ struct Disasm: ParsableCommand {
         for range in ranges {
             let start = Int(range.offset), end = min(bytes.count, Int(range.offset + range.size))
             var at = start
-            let unit = backend.elfMachine == 62 ? 1 : 4
+            let unit = backend.elfMachine == 62 ? 1 : backend.elfMachine == 50 ? 16 : 4
             while at < end {
                 let address = range.address + UInt64(at - start)
                 let window = Array(bytes[at..<min(end, at + 16)])

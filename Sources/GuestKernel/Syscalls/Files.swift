@@ -227,12 +227,30 @@ extension CoreSyscalls {
     static func pipe2(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let flags = c.abi.openFlagsFromGuest(c.uint(1))
         if flags.subtracting([.closeOnExec, .nonBlocking, .direct]) != [] { throw .EINVAL }
+        let (r, w) = pipeEnds(flags)
+        try installPair(c, r, w, closeOnExec: flags.contains(.closeOnExec), at: c.word(0))
+        return .zero
+    }
+
+    static func pipeEnds(_ flags: OpenFlags) -> (OpenFile, OpenFile) {
         let pipe = Pipe()
         let status = flags.intersection(.nonBlocking)
         let r = PipeEnd(pipe: pipe, reading: true, writing: false, flags: status, path: "pipe:[\(pipe.number)]")
         let w = PipeEnd(pipe: pipe, reading: false, writing: true, flags: status.union(OpenFlags(rawValue: OpenFlags.writeOnly)), path: "pipe:[\(pipe.number)]")
-        try installPair(c, r, w, closeOnExec: flags.contains(.closeOnExec), at: c.word(0))
-        return .zero
+        return (r, w)
+    }
+
+    /// A new pipe's read and write descriptors, installed but not written anywhere (for ISAs
+    /// whose pipe(2) returns them in registers).
+    public static func openPipe(_ c: SyscallCall) throws(LinuxErrno) -> (Int32, Int32) {
+        let (r, w) = pipeEnds([])
+        let limit = c.task.process.limits.openFiles
+        let fr = try c.task.files.install(r, closeOnExec: false, limit: limit)
+        do { return (fr, try c.task.files.install(w, closeOnExec: false, limit: limit)) } catch {
+            try? c.task.files.close(fr)
+            w.release()
+            throw error
+        }
     }
     static func pipe(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         var plain = SyscallCall(kernel: c.kernel, task: c.task, number: c.number, args: SyscallArguments(c.args.a0, 0, 0, 0, 0, 0))

@@ -1,0 +1,179 @@
+import GuestKernel
+import HostOS
+import IA64Decoder
+import LinuxABI
+import SoftMMU
+
+/// The IA-64 backend: static ELF64 LSB programs (as ia64-linux-gnu-as/ld make them) on an
+/// interpreter over the shared software MMU, with its own bundle decoder. SKAS: one page table
+/// per process, TLB flushed on every address-space switch.
+public final class IA64Backend: Backend {
+    public let name = "ia64"
+    public let elfMachine: UInt16 = 50
+    public let abi = IA64ABI.make()
+    public let supportedModes: [IsolationMode] = [.skas]
+    /// Regions 0–3 of the IA-64 address space (text at 0x4000…, data at 0x6000… by default).
+    public let userAddressRange: Range<UInt64> = 0x10000..<0x8000_0000_0000_0000
+    weak var active: SoftMemory?
+    var retired: UInt64 = 0, cacheHits: UInt64 = 0, cacheMisses: UInt64 = 0, tlbMisses: UInt64 = 0, tlbFlushes: UInt64 = 0
+
+    public init() {}
+
+    public var counters: [String: UInt64] {
+        ["instructions_retired": retired, "decode_cache_hits": cacheHits, "decode_cache_misses": cacheMisses,
+         "tlb_misses": tlbMisses, "tlb_flushes": tlbFlushes]
+    }
+
+    public func makeInitialContext(mode: IsolationMode, kernel: Kernel) throws(LinuxErrno) -> any ExecutionContext {
+        guard mode == .skas else { throw .EINVAL }
+        return IA64Context(backend: self, memory: IA64Context.newMemory(), state: IA64State())
+    }
+
+    /// One bundle: its three slots as objdump prints them (the disassembler is ours: Capstone
+    /// has no IA-64).
+    public func disassemble(_ bytes: [UInt8], address: UInt64) -> (text: String, length: Int)? {
+        guard bytes.count >= 16 else { return nil }
+        let b = Bundle(bytes: bytes, offset: 0)
+        let lines: [DisassemblyLine] = IA64Decoder.disassemble(bundle: b, address: address)
+        return (lines.map { $0.text }.joined(separator: "\n" + String(repeating: " ", count: String(address, radix: 16).count + 2)), 16)
+    }
+}
+
+/// One IA-64 guest thread.
+final class IA64Context: ExecutionContext {
+    unowned let backend: IA64Backend
+    var memory: SoftMemory
+    let state: IA64State
+
+    init(backend: IA64Backend, memory: SoftMemory, state: IA64State) {
+        self.backend = backend; self.memory = memory; self.state = state
+    }
+
+    static func newMemory() -> SoftMemory {
+        let m = SoftMemory()
+        let cache = IA64CodeCache()
+        m.codeCache = cache
+        m.invalidateCode = { [unowned cache] page in cache.drop(page) }
+        return m
+    }
+
+    var addressSpace: any AddressSpace { memory }
+
+    func run(sliceNanoseconds: Int64) -> Trap {
+        if backend.active !== memory {
+            memory.activate()
+            backend.active = memory
+            backend.tlbFlushes &+= 1
+        }
+        let cache = memory.codeCache as! IA64CodeCache
+        var interp = IA64Interpreter(s: state, mem: memory, cache: cache)
+        let start = sliceNanoseconds > 0 ? Host.monotonicNanoseconds() : 0
+        let missesBefore = memory.counters.tlbMisses, hitsBefore = cache.hits, decodesBefore = cache.misses
+        defer {
+            backend.retired &+= interp.retired
+            backend.tlbMisses &+= memory.counters.tlbMisses &- missesBefore
+            backend.cacheHits &+= cache.hits &- hitsBefore
+            backend.cacheMisses &+= cache.misses &- decodesBefore
+        }
+        while true {
+            switch interp.execute(budget: 1 << 20) {
+            case .syscall: return .syscall
+            case .fault(let sig, let code, let addr): return .fault(sig, code: code, address: addr)
+            case .budget:
+                if sliceNanoseconds > 0 && Int64(Host.monotonicNanoseconds() - start) >= sliceNanoseconds { return .preempted }
+            }
+        }
+    }
+
+    // System calls: break 0x100000, r15 = 1024 + n, arguments in the output registers
+    // r(32 + CFM.sol) onward; result in r8 with r10 = 0, or errno in r8 with r10 = -1.
+    var syscallNumber: Int { Int(state.gr[15]) }
+    var syscallArguments: SyscallArguments {
+        var a = [UInt64](repeating: 0, count: 6)
+        for k in 0..<6 where state.cfm.sol + k < state.cfm.sof {
+            if let i = state.stackedIndex(UInt8(32 + state.cfm.sol + k)) { a[k] = state.stacked[i] }
+        }
+        return SyscallArguments(a[0], a[1], a[2], a[3], a[4], a[5])
+    }
+    func setSyscallResult(_ result: Result<UInt64, LinuxErrno>) {
+        switch result {
+        case .success(let v): state.gr[8] = v; state.gr[10] = 0
+        case .failure(let e): state.gr[8] = UInt64(e.rawValue); state.gr[10] = UInt64.max
+        }
+        state.grNaT &= ~(1 << 8 | 1 << 10)
+        advancePastBreak()
+    }
+    /// Execution resumes at the slot after the break.
+    func advancePastBreak() {
+        state.ip = state.syscallIP.ip
+        state.slot = state.syscallIP.slot + 1
+        if state.slot >= 3 { state.slot = 0; state.ip &+= 16 }
+    }
+    func restartSyscall() {
+        state.ip = state.syscallIP.ip
+        state.slot = state.syscallIP.slot
+    }
+
+    var instructionPointer: UInt64 { state.ip + UInt64(state.slot) }
+    var stackPointer: UInt64 { state.gr[12] }
+
+    func clone(sharesMemory: Bool, stack: UInt64?, threadPointer: UInt64?) throws(LinuxErrno) -> any ExecutionContext {
+        let mem: SoftMemory
+        if sharesMemory { mem = memory } else {
+            mem = try memory.fork()
+            let cache = IA64CodeCache()
+            mem.codeCache = cache
+            mem.invalidateCode = { [unowned cache] page in cache.drop(page) }
+        }
+        let s = state.copy()
+        let child = IA64Context(backend: backend, memory: mem, state: s)
+        child.setSyscallResult(.success(0))
+        if let stack { s.gr[12] = stack }
+        if let threadPointer { s.gr[13] = threadPointer }
+        return child
+    }
+
+    func replaceAddressSpace() throws(LinuxErrno) {
+        memory = IA64Context.newMemory()
+    }
+
+    func start(_ program: ProgramStart) {
+        let s = state
+        s.gr = [UInt64](repeating: 0, count: 32)
+        s.grNaT = 0
+        s.fr = [FReg](repeating: .zero, count: 128)
+        s.fr[1] = .one
+        s.pr = 1
+        s.br = [UInt64](repeating: 0, count: 8)
+        s.cfm = CFM()
+        s.bof = 0
+        s.flushed = 0
+        s.rbsBase = program.registerStack
+        s.pfs = 0; s.lc = 0; s.ec = 0; s.unat = 0; s.rnat = 0; s.ccv = 0
+        s.rsc = 0xf  // eager mode, privilege level 3
+        s.fpsr = 0x0009_804c_0270_033f
+        s.alat.removeAll()
+        s.ip = program.entry & ~15
+        s.slot = 0
+        s.gr[12] = program.stackPointer - 16  // 16 bytes of scratch above sp, as the ABI wants
+    }
+
+    func setThreadPointer(_ value: UInt64) { state.gr[13] = value }
+
+    func deliverSignal(_ delivery: SignalDelivery) throws(LinuxErrno) { throw .ENOSYS }
+    func returnFromSignal() throws(LinuxErrno) -> (mask: SignalSet, altStack: AltStack) { throw .ENOSYS }
+
+    func terminate() {}
+
+    func crashReport() -> String {
+        var text = "(unreadable)"
+        var bytes = [UInt8](repeating: 0, count: 16)
+        if (try? typedErrno { try bytes.withUnsafeMutableBytes { p in try memory.read(state.ip, into: p) } }) != nil {
+            let b = Bundle(bytes: bytes, offset: 0)
+            let lines: [DisassemblyLine] = IA64Decoder.disassemble(bundle: b, address: state.ip)
+            text = state.slot < lines.count ? lines[state.slot].text : lines.map { $0.text }.joined(separator: " | ")
+        }
+        func h(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
+        return "  ip \(h(state.ip)) slot \(state.slot): \(text)\n  r1 \(h(state.gr[1]))  r8 \(h(state.gr[8]))  r12 \(h(state.gr[12]))  b0 \(h(state.br[0]))  cfm sof=\(state.cfm.sof) sol=\(state.cfm.sol)"
+    }
+}

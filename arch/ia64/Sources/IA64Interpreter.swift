@@ -1,0 +1,588 @@
+import GuestKernel
+import HostOS
+import IA64Decoder
+import LinuxABI
+import SoftMMU
+
+/// Why execution stopped.
+enum IA64Stop {
+    case syscall
+    case fault(Signal, code: Int32, address: UInt64)
+    case budget
+}
+
+/// Decoded bundles of one address space: 256 bundles (three slots each) per 4 KiB page,
+/// decoded once and kept until the page is written, unmapped or re-protected.
+final class IA64CodeCache {
+    struct Decoded {
+        var slots: (Instruction, Instruction, Instruction)
+        var stops: UInt8
+        var valid: Bool
+    }
+    var pages: [UInt64: UnsafeMutablePointer<Decoded>] = [:]
+    var hits: UInt64 = 0, misses: UInt64 = 0
+    deinit { for (_, p) in pages { p.deinitialize(count: 256); p.deallocate() } }
+    func drop(_ page: UInt64) {
+        if let p = pages.removeValue(forKey: page) { p.deinitialize(count: 256); p.deallocate() }
+    }
+}
+
+/// The IA-64 interpreter: executes slot by slot from the decoded-bundle cache.
+struct IA64Interpreter {
+    let s: IA64State
+    let mem: SoftMemory
+    let cache: IA64CodeCache
+    var retired: UInt64 = 0
+
+    // MARK: Registers
+
+    enum Failure: Error { case illegal, natConsumption, fault(UInt64, Bool) }
+
+    @inline(__always) func gr(_ r: UInt8) throws(Failure) -> UInt64 {
+        if r < 32 { return s.gr[Int(r)] }
+        guard let i = s.stackedIndex(r) else { throw .illegal }
+        return s.stacked[i]
+    }
+    @inline(__always) func nat(_ r: UInt8) -> Bool {
+        if r < 32 { return s.grNaT & (1 << UInt32(r)) != 0 }
+        guard let i = s.stackedIndex(r) else { return false }
+        return s.stackedNaT[i] != 0
+    }
+    /// Reads a GR that must not be NaT (addresses, values stored or moved to other files).
+    @inline(__always) func value(_ r: UInt8) throws(Failure) -> UInt64 {
+        if nat(r) { throw .natConsumption }
+        return try gr(r)
+    }
+    @inline(__always) func setGR(_ r: UInt8, _ v: UInt64, nat n: Bool = false) throws(Failure) {
+        if r == 0 { throw .illegal }
+        if r < 32 {
+            s.gr[Int(r)] = v
+            if n { s.grNaT |= 1 << UInt32(r) } else { s.grNaT &= ~(1 << UInt32(r)) }
+            return
+        }
+        guard let i = s.stackedIndex(r) else { throw .illegal }
+        s.stacked[i] = v
+        s.stackedNaT[i] = n ? 1 : 0
+    }
+    @inline(__always) func fr(_ f: UInt8) -> FReg { s.fr[s.physFR(f)] }
+    @inline(__always) func setFR(_ f: UInt8, _ v: FReg) throws(Failure) {
+        if f < 2 { throw .illegal }
+        s.fr[s.physFR(f)] = v
+    }
+
+    // MARK: Memory (little-endian)
+
+    @inline(__always) func load(_ a: UInt64, _ size: Int) throws(Failure) -> UInt64 {
+        if a & UInt64(size - 1) != 0 { throw .fault(a, false) }
+        guard let p = mem.readPointer(a) else { throw .fault(a, false) }
+        switch size {
+        case 1: return UInt64(p.load(as: UInt8.self))
+        case 2: return UInt64(p.load(as: UInt16.self))
+        case 4: return UInt64(p.load(as: UInt32.self))
+        default: return p.load(as: UInt64.self)
+        }
+    }
+    @inline(__always) func store(_ a: UInt64, _ v: UInt64, _ size: Int) throws(Failure) {
+        if a & UInt64(size - 1) != 0 { throw .fault(a, true) }
+        guard let p = mem.writePointer(a) else { throw .fault(a, true) }
+        switch size {
+        case 1: p.storeBytes(of: UInt8(truncatingIfNeeded: v), as: UInt8.self)
+        case 2: p.storeBytes(of: UInt16(truncatingIfNeeded: v), as: UInt16.self)
+        case 4: p.storeBytes(of: UInt32(truncatingIfNeeded: v), as: UInt32.self)
+        default: p.storeBytes(of: v, as: UInt64.self)
+        }
+        if !s.alat.isEmpty { s.alat = s.alat.filter { $0.value.address + UInt64($0.value.size) <= a || a + UInt64(size) <= $0.value.address } }
+    }
+
+    // MARK: Decode cache
+
+    mutating func bundle(at ip: UInt64) -> IA64CodeCache.Decoded? {
+        let page = ip >> SoftMemory.pageShift
+        let index = Int((ip & SoftMemory.pageMask) >> 4)
+        if let p = cache.pages[page] { cache.hits += 1; return p[index] }
+        cache.misses += 1
+        guard let code = mem.codePage(page) else { return nil }
+        let decoded = UnsafeMutablePointer<IA64CodeCache.Decoded>.allocate(capacity: 256)
+        for i in 0..<256 {
+            let b = Bundle(bytes: UnsafeRawBufferPointer(start: code + i * 16, count: 16), offset: 0)
+            let valid = b.templateInfo.units != nil
+            var stops: UInt8 = 0
+            for k in 0..<3 where b.templateInfo.stop(after: k) { stops |= 1 << UInt8(k) }
+            (decoded + i).initialize(to: .init(slots: decode(bundle: b), stops: stops, valid: valid))
+        }
+        cache.pages[page] = decoded
+        return decoded[index]
+    }
+
+    // MARK: The loop
+
+    mutating func execute(budget: Int) -> IA64Stop {
+        var remaining = budget
+        while remaining > 0 {
+            guard let b = bundle(at: s.ip) else {
+                return .fault(.SIGSEGV, code: mem.faultCode(s.ip), address: s.ip)
+            }
+            if !b.valid { return .fault(.SIGILL, code: SignalCode.ILL_ILLOPC, address: s.ip) }
+            while s.slot < 3 {
+                let i: Instruction
+                switch s.slot {
+                case 0: i = b.slots.0
+                case 1: i = b.slots.1
+                default: i = b.slots.2
+                }
+                if i.op == .lSlot { s.slot = 3; break }
+                remaining -= 1
+                retired &+= 1
+                let ip = s.ip
+                do {
+                    if let stop = try step(i, bundle: ip) { return stop }
+                } catch .illegal {
+                    return .fault(.SIGILL, code: SignalCode.ILL_ILLOPC, address: ip)
+                } catch .natConsumption {
+                    return .fault(.SIGILL, code: 8 /* ILL_REGNAT */, address: ip)
+                } catch .fault(let a, _) {
+                    let (sig, code) = mem.fault(at: a)
+                    return .fault(a & 7 != 0 && mem.readPointer(a) != nil ? .SIGBUS : sig, code: code, address: a)
+                } catch {
+                    return .fault(.SIGILL, code: SignalCode.ILL_ILLOPC, address: ip)
+                }
+                if s.ip != ip { break }  // a taken branch: continue at the target bundle
+                s.slot += 1
+            }
+            if s.slot >= 3 { s.ip &+= 16; s.slot = 0 }
+        }
+        return .budget
+    }
+
+    /// Branches to `target` (a bundle address): execution continues at its slot 0.
+    @inline(__always) func branch(_ target: UInt64) {
+        s.ip = target & ~15
+        s.slot = 0
+    }
+
+    static func compare(_ rel: CmpRel, _ a: UInt64, _ b: UInt64, word: Bool) -> Bool {
+        let sa = word ? Int64(Int32(truncatingIfNeeded: a)) : Int64(bitPattern: a)
+        let sb = word ? Int64(Int32(truncatingIfNeeded: b)) : Int64(bitPattern: b)
+        let ua = word ? a & 0xffff_ffff : a, ub = word ? b & 0xffff_ffff : b
+        switch rel {
+        case .eq: return ua == ub
+        case .ne: return ua != ub
+        case .lt: return sa < sb
+        case .le: return sa <= sb
+        case .gt: return sa > sb
+        case .ge: return sa >= sb
+        case .ltu: return ua < ub
+        case .leu: return ua <= ub
+        case .gtu: return ua > ub
+        case .geu: return ua >= ub
+        default: return false
+        }
+    }
+
+    /// Writes p1/p2 as the compare type asks (qp already known true, or false for .unc).
+    func writePredicates(_ i: Instruction, _ result: Bool, qp: Bool, natIn: Bool) {
+        let type = CmpType(rawValue: i.c2) ?? .normal
+        let p1 = i.r1, p2 = i.r4
+        switch type {
+        case .normal:
+            guard qp else { return }
+            s.setPredicate(p1, natIn ? false : result); s.setPredicate(p2, natIn ? false : !result)
+        case .unc:
+            if !qp { s.setPredicate(p1, false); s.setPredicate(p2, false); return }
+            s.setPredicate(p1, natIn ? false : result); s.setPredicate(p2, natIn ? false : !result)
+        case .and:
+            guard qp else { return }
+            if natIn || !result { s.setPredicate(p1, false); s.setPredicate(p2, false) }
+        case .or:
+            guard qp else { return }
+            if !natIn && result { s.setPredicate(p1, true); s.setPredicate(p2, true) }
+        case .orAndcm:
+            guard qp else { return }
+            if !natIn && result { s.setPredicate(p1, true); s.setPredicate(p2, false) }
+        }
+    }
+
+    /// Executes one instruction of the bundle at `bundle`. Returns a stop, or nil to go on.
+    mutating func step(_ i: Instruction, bundle ip: UInt64) throws(Failure) -> IA64Stop? {
+        let qp = s.predicate(i.qp)
+        // Instructions whose qp is not a plain predicate.
+        switch i.op {
+        case .cmp, .cmp4, .cmpImm, .cmp4Imm:
+            let word = i.op == .cmp4 || i.op == .cmp4Imm
+            let a = i.op == .cmpImm || i.op == .cmp4Imm ? UInt64(bitPattern: i.imm) : try gr(i.r2)
+            let b = try gr(i.r3)
+            let natIn = (i.op == .cmp || i.op == .cmp4 ? nat(i.r2) : false) || nat(i.r3)
+            writePredicates(i, Self.compare(CmpRel(rawValue: i.c1) ?? .eq, a, b, word: word), qp: qp, natIn: natIn)
+            return nil
+        case .tbit, .tnat:
+            let rel = CmpRel(rawValue: i.c1) ?? .z
+            var bit: Bool
+            if i.op == .tbit { bit = (try gr(i.r3) >> UInt64(i.imm)) & 1 != 0 } else { bit = nat(i.r3) }
+            if rel == .z { bit = !bit }
+            writePredicates(i, bit, qp: qp, natIn: i.op == .tbit && nat(i.r3))
+            return nil
+        case .fcmp:
+            let a = fr(i.r2).double, b = fr(i.r3).double
+            let rel = CmpRel(rawValue: i.c2 & 0x7f) ?? .eq
+            let r: Bool
+            switch rel {
+            case .eq: r = a == b
+            case .lt: r = a < b
+            case .le: r = a <= b
+            default: r = a.isNaN || b.isNaN
+            }
+            var j = i
+            j.c2 = i.c2 & 0x80 != 0 ? CmpType.unc.rawValue : CmpType.normal.rawValue
+            writePredicates(j, r, qp: qp, natIn: false)
+            return nil
+        case .brWtop, .brWexit:
+            // The qualifying predicate is the loop condition here.
+            let taken: Bool
+            if qp {
+                s.setPredicate(63, false); s.rotate(); taken = i.op == .brWtop
+            } else if s.ec > 1 {
+                s.ec -= 1; s.setPredicate(63, false); s.rotate(); taken = i.op == .brWtop
+            } else if s.ec == 1 {
+                s.ec = 0; s.setPredicate(63, false); s.rotate(); taken = i.op == .brWexit
+            } else {
+                taken = i.op == .brWexit
+            }
+            if taken { branch(ip &+ UInt64(bitPattern: i.imm)) }
+            return nil
+        default:
+            break
+        }
+        guard qp else { return nil }
+
+        switch i.op {
+        // MARK: ALU
+        case .add: try alu(i) { $0 &+ $1 }
+        case .addPlus1: try alu(i) { $0 &+ $1 &+ 1 }
+        case .sub: try alu(i) { $0 &- $1 }
+        case .subMinus1: try alu(i) { $0 &- $1 &- 1 }
+        case .addp4: try alu(i) { a, b in let s = (a &+ b) & 0xffff_ffff; return s | ((b >> 30) & 3) << 61 }
+        case .and: try alu(i) { $0 & $1 }
+        case .andcm: try alu(i) { $0 & ~$1 }
+        case .or: try alu(i) { $0 | $1 }
+        case .xor: try alu(i) { $0 ^ $1 }
+        case .shladd: try alu(i) { ($0 << UInt64(i.imm)) &+ $1 }
+        case .shladdp4: try alu(i) { a, b in let s = ((a << UInt64(i.imm)) &+ b) & 0xffff_ffff; return s | ((b >> 30) & 3) << 61 }
+        case .subImm: try aluImm(i) { UInt64(bitPattern: i.imm) &- $0 }
+        case .andImm: try aluImm(i) { UInt64(bitPattern: i.imm) & $0 }
+        case .andcmImm: try aluImm(i) { UInt64(bitPattern: i.imm) & ~$0 }
+        case .orImm: try aluImm(i) { UInt64(bitPattern: i.imm) | $0 }
+        case .xorImm: try aluImm(i) { UInt64(bitPattern: i.imm) ^ $0 }
+        case .adds, .addl: try aluImm(i) { UInt64(bitPattern: i.imm) &+ $0 }
+        case .addp4Imm: try aluImm(i) { b in let s = (UInt64(bitPattern: i.imm) &+ b) & 0xffff_ffff; return s | ((b >> 30) & 3) << 61 }
+        case .movl: try setGR(i.r1, UInt64(bitPattern: i.imm))
+        // MARK: shifts, bit fields
+        // shl r1 = r2, r3 shifts r2 by r3; shr r1 = r3, r2 shifts r3 by r2.
+        case .shl: try alu(i) { a, n in n > 63 ? 0 : a << n }
+        case .shr: try alu(i) { n, a in UInt64(bitPattern: Int64(bitPattern: a) >> min(n, 63)) }
+        case .shrU: try alu(i) { n, a in n > 63 ? 0 : a >> n }
+        case .shrp:
+            let hi = try gr(i.r2), lo = try gr(i.r3), n = UInt64(i.c1)
+            try setGR(i.r1, n == 0 ? lo : (lo >> n) | (hi << (64 - n)), nat: nat(i.r2) || nat(i.r3))
+        case .extr, .extrU:
+            let pos = UInt64(i.c1), len = UInt64(i.c2)
+            let v = (try gr(i.r3)) >> pos
+            let field = len >= 64 ? v : v & ((1 << len) - 1)
+            let out = i.op == .extr && len < 64 && len > 0 && field >> (len - 1) & 1 == 1 ? field | ~((1 << len) - 1) : field
+            try setGR(i.r1, out, nat: nat(i.r3))
+        case .depZ, .depZImm:
+            let pos = UInt64(i.c1), len = UInt64(i.c2)
+            let src = i.op == .depZ ? try gr(i.r2) : UInt64(bitPattern: i.imm)
+            let mask: UInt64 = len >= 64 ? ~0 : (1 << len) - 1
+            try setGR(i.r1, (src & mask) << pos, nat: i.op == .depZ && nat(i.r2))
+        case .dep, .depImm:
+            let pos = UInt64(i.c1), len = UInt64(i.c2)
+            let src = i.op == .dep ? try gr(i.r2) : UInt64(bitPattern: i.imm)
+            let target = try gr(i.r3)
+            let mask: UInt64 = (len >= 64 ? ~0 : (1 << len) - 1) << pos
+            try setGR(i.r1, (target & ~mask) | ((src << pos) & mask), nat: (i.op == .dep && nat(i.r2)) || nat(i.r3))
+        case .sxt1: try unary(i) { UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: $0))) }
+        case .sxt2: try unary(i) { UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: $0))) }
+        case .sxt4: try unary(i) { UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: $0))) }
+        case .zxt1: try unary(i) { $0 & 0xff }
+        case .zxt2: try unary(i) { $0 & 0xffff }
+        case .zxt4: try unary(i) { $0 & 0xffff_ffff }
+        case .popcnt: try unary(i) { UInt64($0.nonzeroBitCount) }
+        case .clz: try unary(i) { UInt64($0.leadingZeroBitCount) }
+        case .czx1L: try unary(i) { v in UInt64((0..<8).first { (v >> UInt64(56 - 8 * $0)) & 0xff == 0 } ?? 8) }
+        case .czx1R: try unary(i) { v in UInt64((0..<8).first { (v >> UInt64(8 * $0)) & 0xff == 0 } ?? 8) }
+        case .czx2L: try unary(i) { v in UInt64((0..<4).first { (v >> UInt64(48 - 16 * $0)) & 0xffff == 0 } ?? 4) }
+        case .czx2R: try unary(i) { v in UInt64((0..<4).first { (v >> UInt64(16 * $0)) & 0xffff == 0 } ?? 4) }
+        case .mux1:
+            let v = try gr(i.r2)
+            var b = (0..<8).map { UInt8(truncatingIfNeeded: v >> UInt64(8 * $0)) }
+            switch i.c1 {
+            case 0: b = [UInt8](repeating: b[0], count: 8)  // @brcst
+            case 8: b = [b[0], b[4], b[2], b[6], b[1], b[5], b[3], b[7]]  // @mix
+            case 9: b = [b[0], b[4], b[1], b[5], b[2], b[6], b[3], b[7]]  // @shuf
+            case 0xa: b = [b[0], b[2], b[4], b[6], b[1], b[3], b[5], b[7]]  // @alt
+            case 0xb: b.reverse()  // @rev
+            default: break
+            }
+            try setGR(i.r1, b.enumerated().reduce(0) { $0 | UInt64($1.element) << UInt64(8 * $1.offset) }, nat: nat(i.r2))
+        case .mux2:
+            let v = try gr(i.r2)
+            var out: UInt64 = 0
+            for k in 0..<4 {
+                let sel = (UInt64(i.c1) >> UInt64(2 * k)) & 3
+                out |= ((v >> (16 * sel)) & 0xffff) << UInt64(16 * k)
+            }
+            try setGR(i.r1, out, nat: nat(i.r2))
+        case .padd1, .padd2, .padd4, .psub1, .psub2, .psub4:
+            let size = i.op == .padd1 || i.op == .psub1 ? 8 : i.op == .padd2 || i.op == .psub2 ? 16 : 32
+            let sub = i.op == .psub1 || i.op == .psub2 || i.op == .psub4
+            try alu(i) { a, b in Self.parallel(a, b, size: size, saturation: i.c1, subtract: sub) }
+        // MARK: moves
+        case .movToBr: s.br[Int(i.r1)] = try value(i.r2)
+        case .movFromBr: try setGR(i.r1, s.br[Int(i.r2)])
+        case .movFromIp: try setGR(i.r1, ip)
+        case .movFromPr: try setGR(i.r1, (0..<64).reduce(UInt64(0)) { $0 | (s.predicate(UInt8($1)) ? 1 << UInt64($1) : 0) })
+        case .movToPr:
+            let v = try value(i.r2), mask = UInt64(bitPattern: i.imm)
+            for p in 1..<64 where (mask >> UInt64(p)) & 1 != 0 || p >= 16 && mask & (1 << 16) != 0 {
+                s.setPredicate(UInt8(p), (v >> UInt64(p)) & 1 != 0)
+            }
+        case .movToPrRot:
+            let v = UInt64(bitPattern: i.imm)
+            for p in 16..<64 { s.setPredicate(UInt8(p), (v >> UInt64(p)) & 1 != 0) }
+        case .movToArI, .movToArM: try setAR(i.r3, try value(i.r2))
+        case .movToArImmI, .movToArImmM: try setAR(i.r3, UInt64(bitPattern: i.imm))
+        case .movFromArI, .movFromArM: try setGR(i.r1, try ar(i.r3))
+        // MARK: register stack
+        case .alloc:
+            let sof = Int(i.r2), sol = Int(i.r3), sor = Int(i.c1) * 8
+            guard sof <= 96, sol <= sof, sor <= sof, s.bof + sof < IA64State.stackedCapacity else { throw .illegal }
+            let old = s.pfs
+            s.cfm.sof = sof; s.cfm.sol = sol
+            if sor != s.cfm.sor { s.cfm.sor = sor; s.cfm.rrbGR = 0 }
+            try setGR(i.r1, old)
+        case .flushrs:
+            try flushRegisterStack()
+        case .cover:
+            s.bof += s.cfm.sof
+            s.cfm = CFM()
+        case .loadrs, .invala, .invalaER, .invalaEF, .mf, .mfA, .srlzD, .srlzI, .syncI, .fc, .fcI, .fwb:
+            if i.op == .invala { s.alat.removeAll() }
+        case .clrrrb: s.cfm.rrbGR = 0; s.cfm.rrbFR = 0; s.cfm.rrbPR = 0
+        case .clrrrbPr: s.cfm.rrbPR = 0
+        // MARK: memory
+        case .ld, .ldReg, .ldImm:
+            let size = 1 << Int(i.c1 & 3)
+            let kind = i.c1 >> 2
+            let base = try value(i.r3)
+            let target = i.r1
+            if kind == 8 || kind == 9 || kind == 10, s.alat[target] != nil {
+                // ld.c: the advanced load is still valid; nothing to do.
+            } else {
+                do {
+                    var v = try load(base, i.c1 == 0x1b ? 8 : size)
+                    if i.c1 == 0x1b {  // ld8.fill
+                        try setGR(target, v, nat: (s.unat >> ((base >> 3) & 63)) & 1 != 0)
+                    } else {
+                        if size < 8 { v &= (1 << UInt64(size * 8)) - 1 }
+                        try setGR(target, v)
+                    }
+                } catch .fault(let a, let w) {
+                    // Speculative loads defer the fault: the target becomes NaT.
+                    if kind == 1 || kind == 3 { try setGR(target, 0, nat: true) } else { throw .fault(a, w) }
+                }
+                if kind == 2 || kind == 3 || kind == 9 { s.alat[target] = (base, size) }
+                if kind == 8 || kind == 10 { s.alat[target] = nil }
+            }
+            if i.op == .ldReg { try setGR(i.r3, base &+ (try value(i.r2))) }
+            if i.op == .ldImm { try setGR(i.r3, base &+ UInt64(bitPattern: i.imm)) }
+        case .st, .stImm:
+            let base = try value(i.r3)
+            if i.c1 == 0x3b {  // st8.spill
+                try store(base, try gr(i.r2), 8)
+                let bit: UInt64 = 1 << ((base >> 3) & 63)
+                s.unat = nat(i.r2) ? s.unat | bit : s.unat & ~bit
+            } else {
+                try store(base, try value(i.r2), 1 << Int(i.c1 & 3))
+            }
+            if i.op == .stImm { try setGR(i.r3, base &+ UInt64(bitPattern: i.imm)) }
+        case .lfetch, .lfetchReg, .lfetchImm:
+            let base = try value(i.r3)
+            if i.op == .lfetchReg { try setGR(i.r3, base &+ (try value(i.r2))) }
+            if i.op == .lfetchImm { try setGR(i.r3, base &+ UInt64(bitPattern: i.imm)) }
+        case .cmpxchg:
+            let size = 1 << Int(i.c1 & 3)
+            let a = try value(i.r3)
+            let old = try load(a, size)
+            if old == s.ccv & (size == 8 ? ~0 : (1 << UInt64(size * 8)) - 1) { try store(a, try value(i.r2), size) }
+            try setGR(i.r1, old)
+        case .xchg:
+            let size = 1 << Int(i.c1 & 3)
+            let a = try value(i.r3)
+            let old = try load(a, size)
+            try store(a, try value(i.r2), size)
+            try setGR(i.r1, old)
+        case .fetchadd:
+            let size = i.c1 & 1 == 0 ? 4 : 8
+            let a = try value(i.r3)
+            let old = try load(a, size)
+            try store(a, old &+ UInt64(bitPattern: i.imm), size)
+            try setGR(i.r1, old)
+        case .chkSM, .chkSI:
+            if nat(i.r2) { branch(ip &+ UInt64(bitPattern: i.imm)) }
+        case .chkSF:
+            if fr(i.r2) == .natVal { branch(ip &+ UInt64(bitPattern: i.imm)) }
+        case .chkANcR, .chkAClrR, .chkANcF, .chkAClrF:
+            if s.alat[i.r1] == nil { branch(ip &+ UInt64(bitPattern: i.imm)) }
+            else if i.op == .chkAClrR || i.op == .chkAClrF { s.alat[i.r1] = nil }
+        // MARK: branches
+        case .brCondRel: branch(ip &+ UInt64(bitPattern: i.imm))
+        case .brCond, .brIa: branch(s.br[Int(i.r2)])
+        case .brCallRel, .brCall:
+            let target = i.op == .brCallRel ? ip &+ UInt64(bitPattern: i.imm) : s.br[Int(i.r2)]
+            s.br[Int(i.r1)] = ip &+ 16
+            s.pfs = s.cfm.raw | (s.ec & 0x3f) << 52 | 3 << 62
+            s.bof += s.cfm.sol
+            let sof = s.cfm.sof - s.cfm.sol
+            s.cfm = CFM()
+            s.cfm.sof = sof
+            branch(target)
+        case .brRet:
+            let target = s.br[Int(i.r2)]
+            let restored = CFM(raw: s.pfs & ((1 << 38) - 1))
+            s.ec = (s.pfs >> 52) & 0x3f
+            if restored.sol > s.bof { throw .illegal }
+            s.bof -= restored.sol
+            s.cfm = restored
+            if s.flushed > s.bof { s.flushed = s.bof }
+            branch(target)
+        case .brCloop:
+            if s.lc != 0 { s.lc -= 1; branch(ip &+ UInt64(bitPattern: i.imm)) }
+        case .brCtop, .brCexit:
+            let taken: Bool
+            if s.lc != 0 {
+                s.lc -= 1; s.setPredicate(63, true); s.rotate(); taken = i.op == .brCtop
+            } else if s.ec > 1 {
+                s.ec -= 1; s.setPredicate(63, false); s.rotate(); taken = i.op == .brCtop
+            } else if s.ec == 1 {
+                s.ec = 0; s.setPredicate(63, false); s.rotate(); taken = i.op == .brCexit
+            } else {
+                taken = i.op == .brCexit
+            }
+            if taken { branch(ip &+ UInt64(bitPattern: i.imm)) }
+        case .brl: branch(ip &+ UInt64(bitPattern: i.imm))
+        case .brlCall:
+            s.br[Int(i.r1)] = ip &+ 16
+            s.pfs = s.cfm.raw | (s.ec & 0x3f) << 52 | 3 << 62
+            s.bof += s.cfm.sol
+            let sof = s.cfm.sof - s.cfm.sol
+            s.cfm = CFM()
+            s.cfm.sof = sof
+            branch(ip &+ UInt64(bitPattern: i.imm))
+        case .breakM, .breakI, .breakB, .breakF, .breakX:
+            if i.imm == 0x100000 {
+                s.syscallIP = (ip, s.slot)
+                return .syscall
+            }
+            return .fault(.SIGTRAP, code: 1, address: ip)
+        case .nopM, .nopI, .nopB, .nopF, .nopX, .hintM, .hintI, .hintB, .hintF, .hintX, .brp, .brpRet, .brpRel:
+            break
+        default:
+            return try stepFloat(i)
+        }
+        return nil
+    }
+
+    // MARK: Helpers
+
+    @inline(__always) func alu(_ i: Instruction, _ f: (UInt64, UInt64) -> UInt64) throws(Failure) {
+        let a = try gr(i.r2), b = try gr(i.r3)
+        try setGR(i.r1, f(a, b), nat: nat(i.r2) || nat(i.r3))
+    }
+    @inline(__always) func aluImm(_ i: Instruction, _ f: (UInt64) -> UInt64) throws(Failure) {
+        try setGR(i.r1, f(try gr(i.r3)), nat: nat(i.r3))
+    }
+    @inline(__always) func unary(_ i: Instruction, _ f: (UInt64) -> UInt64) throws(Failure) {
+        try setGR(i.r1, f(try gr(i.r3)), nat: nat(i.r3))
+    }
+
+    static func parallel(_ a: UInt64, _ b: UInt64, size: Int, saturation: UInt8, subtract: Bool) -> UInt64 {
+        var out: UInt64 = 0
+        let mask: UInt64 = size == 64 ? ~0 : (1 << UInt64(size)) - 1
+        for k in stride(from: 0, to: 64, by: size) {
+            let x = (a >> UInt64(k)) & mask, y = (b >> UInt64(k)) & mask
+            let sx = Int64(x << UInt64(64 - size)) >> Int64(64 - size), sy = Int64(y << UInt64(64 - size)) >> Int64(64 - size)
+            var r: Int64
+            switch saturation {
+            case 1:  // .sss: signed saturation
+                r = subtract ? sx - sy : sx + sy
+                let lo = -(Int64(1) << Int64(size - 1)), hi = (Int64(1) << Int64(size - 1)) - 1
+                r = min(max(r, lo), hi)
+            case 2, 3:  // .uus / .uuu: unsigned saturation
+                r = subtract ? Int64(x) - (saturation == 2 ? sy : Int64(y)) : Int64(x) + (saturation == 2 ? sy : Int64(y))
+                r = min(max(r, 0), Int64(mask))
+            default:
+                r = subtract ? Int64(x) &- Int64(y) : Int64(x) &+ Int64(y)
+            }
+            out |= (UInt64(bitPattern: r) & mask) << UInt64(k)
+        }
+        return out
+    }
+
+    func ar(_ n: UInt8) throws(Failure) -> UInt64 {
+        switch n {
+        case 0...7: return s.kr[Int(n)]
+        case 16: return s.rsc
+        case 17: return s.bsp
+        case 18: return s.bspstore
+        case 19: return s.rnat
+        case 32: return s.ccv
+        case 36: return s.unat
+        case 40: return s.fpsr
+        case 44: return Host.monotonicNanoseconds()  // ar.itc
+        case 64: return s.pfs
+        case 65: return s.lc
+        case 66: return s.ec
+        default: throw .illegal
+        }
+    }
+    func setAR(_ n: UInt8, _ v: UInt64) throws(Failure) {
+        switch n {
+        case 16: s.rsc = v & 0x3fff_001f
+        case 18:
+            // A new backing store: what is below the current frame is now the memory's business.
+            try flushRegisterStack()
+            s.rbsBase = v
+            let live = s.cfm.sof
+            for k in 0..<live { s.stacked[k] = s.stacked[s.bof + k]; s.stackedNaT[k] = s.stackedNaT[s.bof + k] }
+            s.bof = 0
+            s.flushed = 0
+        case 19: s.rnat = v
+        case 32: s.ccv = v
+        case 36: s.unat = v
+        case 40: s.fpsr = v
+        case 64: s.pfs = v
+        case 65: s.lc = v
+        case 66: s.ec = v & 0x3f
+        default: throw .illegal
+        }
+    }
+
+    /// flushrs: writes the stacked registers of the frames below the current one to the
+    /// backing store (with their NaT collections), as the RSE would.
+    func flushRegisterStack() throws(Failure) {
+        var k = s.flushed
+        var collection: UInt64 = 0
+        while k < s.bof {
+            let a = s.backingAddress(k)
+            try store(a, s.stacked[k], 8)
+            if s.stackedNaT[k] != 0 { collection |= 1 << ((a >> 3) & 63) }
+            if (a >> 3) & 63 == 62 {  // the next doubleword is a NaT collection slot
+                try store(a + 8, collection, 8)
+                collection = 0
+            }
+            k += 1
+        }
+        s.rnat = collection
+        s.flushed = s.bof
+    }
+}

@@ -1,0 +1,154 @@
+import IA64Decoder
+
+/// An IA-64 floating-point register: 82 bits as significand (64, explicit integer bit) and
+/// sign+exponent (1+17 bits, bias 0xFFFF). f0 = +0.0, f1 = +1.0.
+struct FReg: Equatable {
+    var sig: UInt64
+    /// bit 17 = sign, bits 0–16 = biased exponent.
+    var exp: UInt32
+
+    static let zero = FReg(sig: 0, exp: 0)
+    static let one = FReg(sig: 1 << 63, exp: 0xFFFF)
+    /// The exponent of an integer held in the significand (setf.sig, xma, fcvt.fx).
+    static let integerExp: UInt32 = 0x1003E
+    /// NaTVal: the "not a thing" value of a deferred speculative FP load.
+    static let natVal = FReg(sig: 0, exp: 0x1FFFE)
+
+    var negative: Bool { exp & 0x20000 != 0 }
+    var biased: Int { Int(exp & 0x1FFFF) }
+
+    /// The value as a Double (rounded to nearest where 64 significant bits do not fit).
+    var double: Double {
+        let e = biased
+        if e == 0x1FFFF {
+            if sig << 1 == 0 { return negative ? -.infinity : .infinity }
+            return .nan
+        }
+        if sig == 0 { return negative ? -0.0 : 0.0 }
+        let magnitude = Double(sig) * Double(sign: .plus, exponent: e - 0xFFFF - 63, significand: 1)
+        return negative ? -magnitude : magnitude
+    }
+
+    init(sig: UInt64, exp: UInt32) { self.sig = sig; self.exp = exp }
+
+    /// A Double in register format (normalised).
+    init(_ d: Double) {
+        let sign: UInt32 = d.sign == .minus ? 0x20000 : 0
+        if d.isNaN { self.init(sig: 0xC000_0000_0000_0000, exp: sign | 0x1FFFF); return }
+        if d.isInfinite { self.init(sig: 1 << 63, exp: sign | 0x1FFFF); return }
+        if d == 0 { self.init(sig: 0, exp: sign); return }
+        let m = abs(d).significand  // [1, 2)
+        let e = abs(d).exponent
+        let sig = UInt64(m * 9_223_372_036_854_775_808.0)  // m · 2^63
+        self.init(sig: sig, exp: sign | UInt32(Int(e) + 0xFFFF))
+    }
+}
+
+/// Current frame marker.
+struct CFM {
+    var sof: Int = 0, sol: Int = 0, sor: Int = 0
+    var rrbGR: Int = 0, rrbFR: Int = 0, rrbPR: Int = 0
+
+    var raw: UInt64 {
+        UInt64(sof) | UInt64(sol) << 7 | UInt64(sor / 8) << 14 | UInt64(rrbGR) << 18 | UInt64(rrbFR) << 25 | UInt64(rrbPR) << 32
+    }
+    init() {}
+    init(raw v: UInt64) {
+        sof = Int(v & 0x7f); sol = Int((v >> 7) & 0x7f); sor = Int((v >> 14) & 0xf) * 8
+        rrbGR = Int((v >> 18) & 0x7f); rrbFR = Int((v >> 25) & 0x7f); rrbPR = Int((v >> 32) & 0x3f)
+    }
+}
+
+/// IA-64 user-visible state. The stacked general registers of every frame live in one array
+/// (the physical register file plus what the RSE would have spilled): the current frame's r32
+/// is `stacked[bof]`. Its backing-store address (ar.bsp) is derived from the index, with a NaT
+/// collection slot every 63 registers, so flushrs can write it out exactly where Linux would.
+final class IA64State {
+    static let stackedCapacity = 1 << 20
+    var gr = [UInt64](repeating: 0, count: 32)
+    var grNaT: UInt32 = 0
+    let stacked: UnsafeMutablePointer<UInt64>
+    let stackedNaT: UnsafeMutablePointer<UInt8>
+    var bof = 0
+    var cfm = CFM()
+    var fr = [FReg](repeating: .zero, count: 128)
+    var pr: UInt64 = 1
+    var br = [UInt64](repeating: 0, count: 8)
+    var ip: UInt64 = 0
+    var slot = 0
+    // Application registers.
+    var pfs: UInt64 = 0, lc: UInt64 = 0, ec: UInt64 = 0, unat: UInt64 = 0, rsc: UInt64 = 0
+    var rnat: UInt64 = 0, fpsr: UInt64 = 0x0009_804c_0270_033f, ccv: UInt64 = 0
+    var kr = [UInt64](repeating: 0, count: 8)
+    /// Backing store: base address of stacked[0], and how many entries flushrs has written.
+    var rbsBase: UInt64 = 0
+    var flushed = 0
+    /// ALAT: advanced-load address per target register (ld.a / chk.a / ld.c).
+    var alat: [UInt8: (address: UInt64, size: Int)] = [:]
+    /// r15 at the last `break 0x100000`, for restarting a system call.
+    var syscallIP: (ip: UInt64, slot: Int) = (0, 0)
+
+    init() {
+        stacked = .allocate(capacity: IA64State.stackedCapacity)
+        stacked.initialize(repeating: 0, count: IA64State.stackedCapacity)
+        stackedNaT = .allocate(capacity: IA64State.stackedCapacity)
+        stackedNaT.initialize(repeating: 0, count: IA64State.stackedCapacity)
+        fr[1] = .one
+    }
+    deinit { stacked.deallocate(); stackedNaT.deallocate() }
+
+    func copy() -> IA64State {
+        let c = IA64State()
+        c.gr = gr; c.grNaT = grNaT; c.bof = bof; c.cfm = cfm; c.fr = fr; c.pr = pr; c.br = br
+        c.ip = ip; c.slot = slot; c.pfs = pfs; c.lc = lc; c.ec = ec; c.unat = unat; c.rsc = rsc
+        c.rnat = rnat; c.fpsr = fpsr; c.ccv = ccv; c.kr = kr; c.rbsBase = rbsBase; c.flushed = flushed
+        let live = bof + cfm.sof
+        c.stacked.update(from: stacked, count: live)
+        c.stackedNaT.update(from: stackedNaT, count: live)
+        c.syscallIP = syscallIP
+        return c
+    }
+
+    /// Backing-store address of stacked entry `k` (every 64th doubleword holds NaT bits).
+    func backingAddress(_ k: Int) -> UInt64 {
+        var a = rbsBase
+        var n = k
+        // Walk whole 63-register groups, then the remainder, skipping collection slots.
+        let firstGroup = 63 - Int((rbsBase >> 3) & 63)
+        if n < firstGroup { return a + UInt64(n) * 8 }
+        a += UInt64(firstGroup) * 8 + 8
+        n -= firstGroup
+        a += UInt64(n / 63) * 512
+        return a + UInt64(n % 63) * 8
+    }
+    var bsp: UInt64 { backingAddress(bof) }
+    var bspstore: UInt64 { backingAddress(flushed) }
+
+    // MARK: Register renaming
+
+    /// Index into `stacked` of a stacked GR, or nil if it lies outside the frame.
+    @inline(__always) func stackedIndex(_ r: UInt8) -> Int? {
+        var i = Int(r) - 32
+        guard i < cfm.sof else { return nil }
+        if i < cfm.sor { i = (i + cfm.rrbGR) % cfm.sor }
+        return bof + i
+    }
+    @inline(__always) func physFR(_ f: UInt8) -> Int {
+        f < 32 ? Int(f) : 32 + (Int(f) - 32 + cfm.rrbFR) % 96
+    }
+    @inline(__always) func physPR(_ p: UInt8) -> Int {
+        p < 16 ? Int(p) : 16 + (Int(p) - 16 + cfm.rrbPR) % 48
+    }
+    @inline(__always) func predicate(_ p: UInt8) -> Bool { pr & (1 << UInt64(physPR(p))) != 0 }
+    @inline(__always) func setPredicate(_ p: UInt8, _ v: Bool) {
+        if p == 0 { return }
+        let bit: UInt64 = 1 << UInt64(physPR(p))
+        pr = v ? pr | bit : pr & ~bit
+    }
+    /// Rotating predicates and registers move one position (rrb decrements).
+    func rotate() {
+        if cfm.sor > 0 { cfm.rrbGR = (cfm.rrbGR + cfm.sor - 1) % cfm.sor }
+        cfm.rrbFR = (cfm.rrbFR + 95) % 96
+        cfm.rrbPR = (cfm.rrbPR + 47) % 48
+    }
+}
