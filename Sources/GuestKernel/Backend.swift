@@ -174,4 +174,13 @@ public protocol Backend: AnyObject {
     func disassemble(_ bytes: [UInt8], address: UInt64) -> (text: String, length: Int)?
     /// Counters the backend keeps (host ptrace stops, injected syscalls ...), for --stats-json.
     var counters: [String: UInt64] { get }
+    /// The decoding unit at `address` as listing lines (address, text): one per instruction, so
+    /// an IA-64 bundle gives three. Defaults to `disassemble`.
+    func disassembleLines(_ bytes: [UInt8], address: UInt64) -> (lines: [(UInt64, String)], length: Int)?
+}
+
+extension Backend {
+    public func disassembleLines(_ bytes: [UInt8], address: UInt64) -> (lines: [(UInt64, String)], length: Int)? {
+        disassemble(bytes, address: address).map { ([(address, $0.text)], $0.length) }
+    }
 }

@@ -214,8 +214,8 @@ struct Disasm: ParsableCommand {
             while at < end {
                 let address = range.address + UInt64(at - start)
                 let window = Array(bytes[at..<min(end, at + 16)])
-                if let (text, length) = backend.disassemble(window, address: address), length > 0 {
-                    out += "\(String(address, radix: 16)): \(text)\n"
+                if let (lines, length) = backend.disassembleLines(window, address: address), length > 0 {
+                    for (a, text) in lines { out += "\(String(a, radix: 16)): \(text)\n" }
                     at += length
                 } else {
                     let raw = window.prefix(unit).map { String(format2: $0) }.joined(separator: " ")

@@ -273,3 +273,29 @@ enum Harness {
         #expect(guest == qemu, "stderr: \(err)")
     }
 }
+
+extension Disassembly {
+    /// `umlab disasm` on an IA-64 ELF prints what ia64-linux-gnu-objdump -d prints, line by line
+    /// (address and text; whitespace and `<symbol>` notes aside), over the decoder's corpus.
+    @Test func ia64MatchesObjdump() throws {
+        let src = Harness.root.appendingPathComponent("arch/ia64/tests/corpus/asm.s").path
+        let dir = Harness.root.appendingPathComponent("Tests/programs/build").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let obj = dir + "/ia64-corpus.o", exe = dir + "/ia64-corpus"
+        #expect(try Harness.run(["/usr/bin/ia64-linux-gnu-as", "-o", obj, src]).0.status == 0)
+        #expect(try Harness.run(["/usr/bin/ia64-linux-gnu-ld", "-e", "0", "-o", exe, obj]).0.status == 0)
+        func normal(_ s: Substring) -> String {
+            var t = String(s)
+            // Drop a "<symbol+off>" note; join what remains with single spaces, ";;" attached.
+            if let open = t.firstIndex(of: "<"), let close = t[open...].firstIndex(of: ">") { t.removeSubrange(open...close) }
+            return t.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+                .replacingOccurrences(of: " ;;", with: ";;")
+        }
+        let ours = try Harness.run([Harness.umlab, "disasm", exe]).0.stdout.split(separator: "\n").map(normal)
+        let theirs = try Harness.run(["/usr/bin/ia64-linux-gnu-objdump", "-d", "--no-show-raw-insn", exe]).0.stdout
+            .split(separator: "\n").filter { $0.hasPrefix(" ") || $0.first?.isHexDigit == true && $0.contains(":\t") }
+            .filter { $0.contains(":\t") }.map(normal)
+        #expect(ours.count > 3000)
+        #expect(ours == theirs)
+    }
+}

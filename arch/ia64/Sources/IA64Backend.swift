@@ -29,13 +29,38 @@ public final class IA64Backend: Backend {
         return IA64Context(backend: self, memory: IA64Context.newMemory(), state: IA64State())
     }
 
-    /// One bundle: its three slots as objdump prints them (the disassembler is ours: Capstone
-    /// has no IA-64).
+    /// One bundle, as objdump prints it (the disassembler is ours: Capstone has no IA-64).
     public func disassemble(_ bytes: [UInt8], address: UInt64) -> (text: String, length: Int)? {
+        disassembleLines(bytes, address: address).map { ($0.lines.map(\.1).joined(separator: " | "), $0.length) }
+    }
+    /// A bundle's slots, each at the address objdump gives it (bundle + 0, 6, 12).
+    public func disassembleLines(_ bytes: [UInt8], address: UInt64) -> (lines: [(UInt64, String)], length: Int)? {
         guard bytes.count >= 16 else { return nil }
-        let b = Bundle(bytes: bytes, offset: 0)
-        let lines: [DisassemblyLine] = IA64Decoder.disassemble(bundle: b, address: address)
-        return (lines.map { $0.text }.joined(separator: "\n" + String(repeating: " ", count: String(address, radix: 16).count + 2)), 16)
+        let lines: [DisassemblyLine] = IA64Decoder.disassemble(bundle: Bundle(bytes: bytes, offset: 0), address: address)
+        return (lines.map { ($0.address, IA64Backend.elfStyleTarget($0.text)) }, 16)
+    }
+
+    /// objdump prints IP-relative targets in an ELF as bare hex (then `<symbol>`), and as 0x…
+    /// in raw binaries; the decoder uses the raw form, this gives the ELF one: in branches and
+    /// checks, a "0x" that starts a 16-digit target (after a space, "=" or ",") is dropped.
+    static func elfStyleTarget(_ text: String) -> String {
+        let tokens = text.split(separator: " ")
+        guard let mnemonic = tokens.first(where: { !$0.hasPrefix("[") && !$0.hasPrefix("(") }),
+              ["br.", "brl.", "brp", "chk", "fchkf"].contains(where: { mnemonic.hasPrefix($0) }) else { return text }
+        let chars = Array(text)
+        var out = ""
+        var k = 0
+        while k < chars.count {
+            if chars[k] == "0", k + 1 < chars.count, chars[k + 1] == "x", k > 0, [" ", "=", ","].contains(chars[k - 1]),
+               k + 18 <= chars.count, chars[(k + 2)..<(k + 18)].allSatisfy(\.isHexDigit),
+               k + 18 == chars.count || !chars[k + 18].isHexDigit {
+                k += 2
+                continue
+            }
+            out.append(chars[k])
+            k += 1
+        }
+        return out
     }
 }
 
