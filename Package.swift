@@ -38,11 +38,11 @@ let package = Package(
             path: "arch/x86_64/Sources", swiftSettings: v5),
         .target(
             name: "ArchPowerPC", dependencies: ["GuestKernel", "HostOS", "SoftMMU", "Capstone"],
-            path: "arch/powerpc/Sources", swiftSettings: v5 + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+            path: "arch/powerpc/Sources", swiftSettings: v5 + [.unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         .target(name: "IA64Decoder", path: "arch/ia64/Decoder"),
         .target(
             name: "ArchIA64", dependencies: ["GuestKernel", "HostOS", "SoftMMU", "IA64Decoder"],
-            path: "arch/ia64/Sources", swiftSettings: v5 + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+            path: "arch/ia64/Sources", swiftSettings: v5 + [.unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         .executableTarget(
             name: "umlab",
             dependencies: [

@@ -164,12 +164,12 @@ final class IA64Context: ExecutionContext {
 
     func start(_ program: ProgramStart) {
         let s = state
-        s.gr = [UInt64](repeating: 0, count: 32)
+        s.gr.update(repeating: 0, count: 32)
         s.grNaT = 0
-        s.fr = [FReg](repeating: .zero, count: 128)
+        s.fr.update(repeating: .zero, count: 128)
         s.fr[1] = .one
         s.pr = 1
-        s.br = [UInt64](repeating: 0, count: 8)
+        s.br.update(repeating: 0, count: 8)
         s.cfm = CFM()
         s.bof = 0
         s.flushed = 0

@@ -14,6 +14,7 @@ enum IA64Stop {
 /// Decoded bundles of one address space: 256 bundles (three slots each) per 4 KiB page,
 /// decoded once and kept until the page is written, unmapped or re-protected.
 final class IA64CodeCache {
+    /// `slots` comes first and is read as a contiguous array of three instructions.
     struct Decoded {
         var slots: (Instruction, Instruction, Instruction)
         var stops: UInt8
@@ -96,10 +97,10 @@ struct IA64Interpreter {
 
     // MARK: Decode cache
 
-    mutating func bundle(at ip: UInt64) -> IA64CodeCache.Decoded? {
+    /// The decoded bundles of the page holding `ip`, decoding it on first use.
+    mutating func decodedPage(_ ip: UInt64) -> UnsafeMutablePointer<IA64CodeCache.Decoded>? {
         let page = ip >> SoftMemory.pageShift
-        let index = Int((ip & SoftMemory.pageMask) >> 4)
-        if let p = cache.pages[page] { cache.hits += 1; return p[index] }
+        if let p = cache.pages[page] { cache.hits += 1; return p }
         cache.misses += 1
         guard let code = mem.codePage(page) else { return nil }
         let decoded = UnsafeMutablePointer<IA64CodeCache.Decoded>.allocate(capacity: 256)
@@ -111,25 +112,29 @@ struct IA64Interpreter {
             (decoded + i).initialize(to: .init(slots: decode(bundle: b), stops: stops, valid: valid))
         }
         cache.pages[page] = decoded
-        return decoded[index]
+        return decoded
     }
 
     // MARK: The loop
 
     mutating func execute(budget: Int) -> IA64Stop {
         var remaining = budget
+        var pageBase: UInt64 = 1  // never a page base: the first bundle looks its page up
+        var page = UnsafeMutablePointer<IA64CodeCache.Decoded>(bitPattern: 16)!
         while remaining > 0 {
-            guard let b = bundle(at: s.ip) else {
-                return .fault(.SIGSEGV, code: mem.faultCode(s.ip), address: s.ip)
-            }
-            if !b.valid { return .fault(.SIGILL, code: SignalCode.ILL_ILLOPC, address: s.ip) }
-            while s.slot < 3 {
-                let i: Instruction
-                switch s.slot {
-                case 0: i = b.slots.0
-                case 1: i = b.slots.1
-                default: i = b.slots.2
+            if s.ip & ~SoftMemory.pageMask != pageBase {
+                guard let p = decodedPage(s.ip) else {
+                    return .fault(.SIGSEGV, code: mem.faultCode(s.ip), address: s.ip)
                 }
+                page = p
+                pageBase = s.ip & ~SoftMemory.pageMask
+            }
+            let b = page + Int((s.ip & SoftMemory.pageMask) >> 4)
+            if !b.pointee.valid { return .fault(.SIGILL, code: SignalCode.ILL_ILLOPC, address: s.ip) }
+            // The three slots sit side by side in the decoded bundle: read them in place.
+            let slots = UnsafeRawPointer(b).assumingMemoryBound(to: Instruction.self)
+            while s.slot < 3 {
+                let i = slots[s.slot]
                 if i.op == .lSlot { s.slot = 3; break }
                 remaining -= 1
                 retired &+= 1

@@ -65,15 +65,16 @@ struct CFM {
 /// collection slot every 63 registers, so flushrs can write it out exactly where Linux would.
 final class IA64State {
     static let stackedCapacity = 1 << 20
-    var gr = [UInt64](repeating: 0, count: 32)
+    /// r0–r31 (static registers), plain memory: the interpreter loop does no array checks.
+    let gr: UnsafeMutablePointer<UInt64>
     var grNaT: UInt32 = 0
     let stacked: UnsafeMutablePointer<UInt64>
     let stackedNaT: UnsafeMutablePointer<UInt8>
     var bof = 0
     var cfm = CFM()
-    var fr = [FReg](repeating: .zero, count: 128)
+    let fr: UnsafeMutablePointer<FReg>
     var pr: UInt64 = 1
-    var br = [UInt64](repeating: 0, count: 8)
+    let br: UnsafeMutablePointer<UInt64>
     var ip: UInt64 = 0
     var slot = 0
     // Application registers.
@@ -89,17 +90,21 @@ final class IA64State {
     var syscallIP: (ip: UInt64, slot: Int) = (0, 0)
 
     init() {
+        gr = .allocate(capacity: 32); gr.initialize(repeating: 0, count: 32)
+        fr = .allocate(capacity: 128); fr.initialize(repeating: .zero, count: 128)
+        br = .allocate(capacity: 8); br.initialize(repeating: 0, count: 8)
         stacked = .allocate(capacity: IA64State.stackedCapacity)
         stacked.initialize(repeating: 0, count: IA64State.stackedCapacity)
         stackedNaT = .allocate(capacity: IA64State.stackedCapacity)
         stackedNaT.initialize(repeating: 0, count: IA64State.stackedCapacity)
         fr[1] = .one
     }
-    deinit { stacked.deallocate(); stackedNaT.deallocate() }
+    deinit { stacked.deallocate(); stackedNaT.deallocate(); gr.deallocate(); fr.deallocate(); br.deallocate() }
 
     func copy() -> IA64State {
         let c = IA64State()
-        c.gr = gr; c.grNaT = grNaT; c.bof = bof; c.cfm = cfm; c.fr = fr; c.pr = pr; c.br = br
+        c.gr.update(from: gr, count: 32); c.fr.update(from: fr, count: 128); c.br.update(from: br, count: 8)
+        c.grNaT = grNaT; c.bof = bof; c.cfm = cfm; c.pr = pr
         c.ip = ip; c.slot = slot; c.pfs = pfs; c.lc = lc; c.ec = ec; c.unat = unat; c.rsc = rsc
         c.rnat = rnat; c.fpsr = fpsr; c.ccv = ccv; c.kr = kr; c.rbsBase = rbsBase; c.flushed = flushed
         let live = bof + cfm.sof
