@@ -299,3 +299,22 @@ extension Disassembly {
         #expect(ours == theirs)
     }
 }
+
+/// The IA-64 workloads (arch/ia64/workloads, in assembly) print what their C versions print
+/// natively on x86-64.
+@Suite struct IA64Workloads {
+    @Test func sameAsCVersions() throws {
+        let script = Harness.root.appendingPathComponent("arch/ia64/workloads/run.sh").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [script]
+        p.environment = ["UMLAB": Harness.umlab, "PATH": "/usr/bin:/bin"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(text.contains("10 passed, 0 failed"), "\(text)")
+    }
+}

@@ -14,7 +14,9 @@ public final class IA64Backend: Backend {
     public let supportedModes: [IsolationMode] = [.skas]
     /// Regions 0–3 of the IA-64 address space (text at 0x4000…, data at 0x6000… by default).
     public let userAddressRange: Range<UInt64> = 0x10000..<0x8000_0000_0000_0000
-    weak var active: SoftMemory?
+    /// The address space whose translations the TLB holds (an identity, not a reference:
+    /// a weak reference would move the memory object's reference counts to a slow side table).
+    var active: ObjectIdentifier?
     var retired: UInt64 = 0, cacheHits: UInt64 = 0, cacheMisses: UInt64 = 0, tlbMisses: UInt64 = 0, tlbFlushes: UInt64 = 0
 
     public init() {}
@@ -85,13 +87,13 @@ final class IA64Context: ExecutionContext {
     var addressSpace: any AddressSpace { memory }
 
     func run(sliceNanoseconds: Int64) -> Trap {
-        if backend.active !== memory {
+        if backend.active != ObjectIdentifier(memory) {
             memory.activate()
-            backend.active = memory
+            backend.active = ObjectIdentifier(memory)
             backend.tlbFlushes &+= 1
         }
         let cache = memory.codeCache as! IA64CodeCache
-        var interp = IA64Interpreter(s: state, mem: memory, cache: cache)
+        let interp = IA64Interpreter(s: state, mem: memory, cache: cache)
         let start = sliceNanoseconds > 0 ? Host.monotonicNanoseconds() : 0
         let missesBefore = memory.counters.tlbMisses, hitsBefore = cache.hits, decodesBefore = cache.misses
         defer {

@@ -7,12 +7,18 @@ import LinuxABI
 // that depend on the extra 11 bits of extended precision can differ in the last place.
 
 extension IA64Interpreter {
-    /// Rounds to the precision a completer asks for (c2: 1 = .s, otherwise double).
-    @inline(__always) func rounded(_ v: Double, _ pc: UInt8) -> FReg {
-        FReg(pc == 1 ? Double(Float(v)) : v)
+    /// Significant bits of a result: the completer's (.s 24, .d 53) or the status field's PC.
+    func precision(_ pc: UInt8, sf: UInt8) -> Int {
+        if pc == 1 { return 24 }
+        if pc == 2 { return 53 }
+        let field = (s.fpsr >> (6 + 13 * UInt64(sf & 3))) & 0x1fff
+        switch (field >> 2) & 3 { case 0: return 24; case 2: return 53; default: return 64 }
     }
+    /// The status field's rounding control (0 nearest, 1 −inf, 2 +inf, 3 zero).
+    func roundingMode(sf: UInt8) -> Int { Int((s.fpsr >> (6 + 13 * UInt64(sf & 3) + 4)) & 3) }
+    func negated(_ r: FReg) -> FReg { r.biased == 0x1FFFF && r.sig << 1 != 0 ? r : FReg(sig: r.sig, exp: r.exp ^ 0x20000) }
 
-    mutating func stepFloat(_ i: Instruction) throws(Failure) -> IA64Stop? {
+    func stepFloat(_ i: Instruction) throws(Failure) -> IA64Stop? {
         switch i.op {
         case .ldf, .ldfReg, .ldfImm:
             let x6 = i.c1
@@ -72,9 +78,12 @@ extension IA64Interpreter {
             case 2: try setGR(i.r1, UInt64(Float(v.double).bitPattern), nat: v == .natVal)
             default: try setGR(i.r1, v.double.bitPattern, nat: v == .natVal)
             }
-        case .fma: try setFR(i.r1, rounded(fr(i.r2).double.addingProduct(fr(i.r3).double, fr(i.r4).double), i.c2))
-        case .fms: try setFR(i.r1, rounded((-fr(i.r2).double).addingProduct(fr(i.r3).double, fr(i.r4).double), i.c2))
-        case .fnma: try setFR(i.r1, rounded(fr(i.r2).double.addingProduct(-fr(i.r3).double, fr(i.r4).double), i.c2))
+        // fma f1 = f3 × f4 + f2; fms f1 = f3 × f4 − f2; fnma f1 = −(f3 × f4) + f2.
+        case .fma, .fms, .fnma:
+            let bits = precision(i.c2, sf: i.c1), mode = roundingMode(sf: i.c1)
+            let a = i.op == .fnma ? negated(fr(i.r3)) : fr(i.r3)
+            let c = i.op == .fms ? negated(fr(i.r2)) : fr(i.r2)
+            try setFR(i.r1, IA64SoftFloat.fma(a, fr(i.r4), c, bits: bits, mode: mode))
         case .xmaL, .xmaH, .xmaHu:
             let a = fr(i.r3).sig, b = fr(i.r4).sig, c = fr(i.r2).sig
             let r: UInt64
@@ -114,18 +123,12 @@ extension IA64Interpreter {
             let pickA = i.op == .fmin || i.op == .famin ? x < y : x > y
             try setFR(i.r1, pickA ? a : b)
         case .fcvtFx, .fcvtFxTrunc, .fcvtFxu, .fcvtFxuTrunc:
-            let v = fr(i.r2).double
             let trunc = i.op == .fcvtFxTrunc || i.op == .fcvtFxuTrunc
-            let r = trunc ? v.rounded(.towardZero) : v.rounded(.toNearestOrEven)
             let unsigned = i.op == .fcvtFxu || i.op == .fcvtFxuTrunc
-            var bits: UInt64 = 0x8000_0000_0000_0000  // integer indefinite
-            if !r.isNaN {
-                if unsigned, r >= 0, r < 18446744073709551616.0 { bits = UInt64(r) }
-                else if !unsigned, r >= -9223372036854775808.0, r < 9223372036854775808.0 { bits = UInt64(bitPattern: Int64(r)) }
-            }
-            try setFR(i.r1, FReg(sig: bits, exp: FReg.integerExp))
+            let v = IA64SoftFloat.toInteger(fr(i.r2), unsigned: unsigned, mode: trunc ? 3 : roundingMode(sf: i.c1))
+            try setFR(i.r1, FReg(sig: v ?? 0x8000_0000_0000_0000, exp: FReg.integerExp))  // else integer indefinite
         case .fcvtXf:
-            try setFR(i.r1, FReg(Double(Int64(bitPattern: fr(i.r2).sig))))
+            try setFR(i.r1, IA64SoftFloat.fromInt(Int64(bitPattern: fr(i.r2).sig)))
         case .frcpa:
             let a = fr(i.r2).double, b = fr(i.r3).double
             if a.isFinite && b.isFinite && b != 0 && a.isNormal || (a == 0 && b.isNormal) {

@@ -29,11 +29,13 @@ final class IA64CodeCache {
 }
 
 /// The IA-64 interpreter: executes slot by slot from the decoded-bundle cache.
-struct IA64Interpreter {
+final class IA64Interpreter {
     let s: IA64State
     let mem: SoftMemory
     let cache: IA64CodeCache
     var retired: UInt64 = 0
+
+    init(s: IA64State, mem: SoftMemory, cache: IA64CodeCache) { self.s = s; self.mem = mem; self.cache = cache }
 
     // MARK: Registers
 
@@ -92,13 +94,13 @@ struct IA64Interpreter {
         case 4: p.storeBytes(of: UInt32(truncatingIfNeeded: v), as: UInt32.self)
         default: p.storeBytes(of: v, as: UInt64.self)
         }
-        if !s.alat.isEmpty { s.alat = s.alat.filter { $0.value.address + UInt64($0.value.size) <= a || a + UInt64(size) <= $0.value.address } }
+        if !s.alat.isEmpty { s.alat.invalidate(a, size) }
     }
 
     // MARK: Decode cache
 
     /// The decoded bundles of the page holding `ip`, decoding it on first use.
-    mutating func decodedPage(_ ip: UInt64) -> UnsafeMutablePointer<IA64CodeCache.Decoded>? {
+    func decodedPage(_ ip: UInt64) -> UnsafeMutablePointer<IA64CodeCache.Decoded>? {
         let page = ip >> SoftMemory.pageShift
         if let p = cache.pages[page] { cache.hits += 1; return p }
         cache.misses += 1
@@ -117,7 +119,7 @@ struct IA64Interpreter {
 
     // MARK: The loop
 
-    mutating func execute(budget: Int) -> IA64Stop {
+    func execute(budget: Int) -> IA64Stop {
         var remaining = budget
         var pageBase: UInt64 = 1  // never a page base: the first bundle looks its page up
         var page = UnsafeMutablePointer<IA64CodeCache.Decoded>(bitPattern: 16)!
@@ -151,7 +153,7 @@ struct IA64Interpreter {
                 } catch {
                     return .fault(.SIGILL, code: SignalCode.ILL_ILLOPC, address: ip)
                 }
-                if s.ip != ip { break }  // a taken branch: continue at the target bundle
+                if s.branched { s.branched = false; break }  // continue at the target's slot 0
                 s.slot += 1
             }
             if s.slot >= 3 { s.ip &+= 16; s.slot = 0 }
@@ -163,6 +165,7 @@ struct IA64Interpreter {
     @inline(__always) func branch(_ target: UInt64) {
         s.ip = target & ~15
         s.slot = 0
+        s.branched = true
     }
 
     static func compare(_ rel: CmpRel, _ a: UInt64, _ b: UInt64, word: Bool) -> Bool {
@@ -208,7 +211,7 @@ struct IA64Interpreter {
     }
 
     /// Executes one instruction of the bundle at `bundle`. Returns a stop, or nil to go on.
-    mutating func step(_ i: Instruction, bundle ip: UInt64) throws(Failure) -> IA64Stop? {
+    func step(_ i: Instruction, bundle ip: UInt64) throws(Failure) -> IA64Stop? {
         let qp = s.predicate(i.qp)
         // Instructions whose qp is not a plain predicate.
         switch i.op {
@@ -227,14 +230,14 @@ struct IA64Interpreter {
             writePredicates(i, bit, qp: qp, natIn: i.op == .tbit && nat(i.r3))
             return nil
         case .fcmp:
-            let a = fr(i.r2).double, b = fr(i.r3).double
+            let order = IA64SoftFloat.compare(fr(i.r2), fr(i.r3))
             let rel = CmpRel(rawValue: i.c2 & 0x7f) ?? .eq
             let r: Bool
             switch rel {
-            case .eq: r = a == b
-            case .lt: r = a < b
-            case .le: r = a <= b
-            default: r = a.isNaN || b.isNaN
+            case .eq: r = order == 0
+            case .lt: r = order == -1
+            case .le: r = order == -1 || order == 0
+            default: r = order == nil
             }
             var j = i
             j.c2 = i.c2 & 0x80 != 0 ? CmpType.unc.rawValue : CmpType.normal.rawValue
@@ -312,6 +315,7 @@ struct IA64Interpreter {
         case .zxt2: try unary(i) { $0 & 0xffff }
         case .zxt4: try unary(i) { $0 & 0xffff_ffff }
         case .popcnt: try unary(i) { UInt64($0.nonzeroBitCount) }
+        case .mpy4: try alu(i) { ($0 & 0xffff_ffff) &* ($1 & 0xffff_ffff) }
         case .clz: try unary(i) { UInt64($0.leadingZeroBitCount) }
         case .czx1L: try unary(i) { v in UInt64((0..<8).first { (v >> UInt64(56 - 8 * $0)) & 0xff == 0 } ?? 8) }
         case .czx1R: try unary(i) { v in UInt64((0..<8).first { (v >> UInt64(8 * $0)) & 0xff == 0 } ?? 8) }
@@ -380,7 +384,7 @@ struct IA64Interpreter {
             let kind = i.c1 >> 2
             let base = try value(i.r3)
             let target = i.r1
-            if kind == 8 || kind == 9 || kind == 10, s.alat[target] != nil {
+            if kind == 8 || kind == 9 || kind == 10, s.alat.contains(target) {
                 // ld.c: the advanced load is still valid; nothing to do.
             } else {
                 do {
@@ -395,8 +399,8 @@ struct IA64Interpreter {
                     // Speculative loads defer the fault: the target becomes NaT.
                     if kind == 1 || kind == 3 { try setGR(target, 0, nat: true) } else { throw .fault(a, w) }
                 }
-                if kind == 2 || kind == 3 || kind == 9 { s.alat[target] = (base, size) }
-                if kind == 8 || kind == 10 { s.alat[target] = nil }
+                if kind == 2 || kind == 3 || kind == 9 { s.alat.insert(target, address: base, size: size) }
+                if kind == 8 || kind == 10 { s.alat.remove(target) }
             }
             if i.op == .ldReg { try setGR(i.r3, base &+ (try value(i.r2))) }
             if i.op == .ldImm { try setGR(i.r3, base &+ UInt64(bitPattern: i.imm)) }
@@ -437,8 +441,8 @@ struct IA64Interpreter {
         case .chkSF:
             if fr(i.r2) == .natVal { branch(ip &+ UInt64(bitPattern: i.imm)) }
         case .chkANcR, .chkAClrR, .chkANcF, .chkAClrF:
-            if s.alat[i.r1] == nil { branch(ip &+ UInt64(bitPattern: i.imm)) }
-            else if i.op == .chkAClrR || i.op == .chkAClrF { s.alat[i.r1] = nil }
+            if !s.alat.contains(i.r1) { branch(ip &+ UInt64(bitPattern: i.imm)) }
+            else if i.op == .chkAClrR || i.op == .chkAClrF { s.alat.remove(i.r1) }
         // MARK: branches
         case .brCondRel: branch(ip &+ UInt64(bitPattern: i.imm))
         case .brCond, .brIa: branch(s.br[Int(i.r2)])

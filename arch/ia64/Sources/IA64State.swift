@@ -77,6 +77,8 @@ final class IA64State {
     let br: UnsafeMutablePointer<UInt64>
     var ip: UInt64 = 0
     var slot = 0
+    /// Set by a taken branch (its target may be the bundle it is in).
+    var branched = false
     // Application registers.
     var pfs: UInt64 = 0, lc: UInt64 = 0, ec: UInt64 = 0, unat: UInt64 = 0, rsc: UInt64 = 0
     var rnat: UInt64 = 0, fpsr: UInt64 = 0x0009_804c_0270_033f, ccv: UInt64 = 0
@@ -84,8 +86,8 @@ final class IA64State {
     /// Backing store: base address of stacked[0], and how many entries flushrs has written.
     var rbsBase: UInt64 = 0
     var flushed = 0
-    /// ALAT: advanced-load address per target register (ld.a / chk.a / ld.c).
-    var alat: [UInt8: (address: UInt64, size: Int)] = [:]
+    /// ALAT: the advanced loads (ld.a / chk.a / ld.c) still valid, by target register.
+    var alat = ALAT()
     /// r15 at the last `break 0x100000`, for restarting a system call.
     var syscallIP: (ip: UInt64, slot: Int) = (0, 0)
 
@@ -99,7 +101,7 @@ final class IA64State {
         stackedNaT.initialize(repeating: 0, count: IA64State.stackedCapacity)
         fr[1] = .one
     }
-    deinit { stacked.deallocate(); stackedNaT.deallocate(); gr.deallocate(); fr.deallocate(); br.deallocate() }
+    deinit { stacked.deallocate(); stackedNaT.deallocate(); gr.deallocate(); fr.deallocate(); br.deallocate(); alat.free() }
 
     func copy() -> IA64State {
         let c = IA64State()
@@ -155,5 +157,44 @@ final class IA64State {
         if cfm.sor > 0 { cfm.rrbGR = (cfm.rrbGR + cfm.sor - 1) % cfm.sor }
         cfm.rrbFR = (cfm.rrbFR + 95) % 96
         cfm.rrbPR = (cfm.rrbPR + 47) % 48
+    }
+}
+
+/// The advanced load address table: a few entries, searched linearly; stores invalidate the
+/// entries they overlap. Plain values, so the store path does no reference counting.
+struct ALAT {
+    static let capacity = 32
+    // Plain memory owned by the state for its lifetime (see IA64State.deinit).
+    private let registers = UnsafeMutablePointer<UInt8>.allocate(capacity: ALAT.capacity)
+    private let addresses = UnsafeMutablePointer<UInt64>.allocate(capacity: ALAT.capacity)
+    private let sizes = UnsafeMutablePointer<UInt8>.allocate(capacity: ALAT.capacity)
+    private(set) var count = 0
+
+    func free() { registers.deallocate(); addresses.deallocate(); sizes.deallocate() }
+
+    var isEmpty: Bool { count == 0 }
+    func contains(_ r: UInt8) -> Bool { (0..<count).contains { registers[$0] == r } }
+    mutating func insert(_ r: UInt8, address: UInt64, size: Int) {
+        remove(r)
+        if count == ALAT.capacity { remove(registers[0]) }  // the oldest entry goes
+        registers[count] = r; addresses[count] = address; sizes[count] = UInt8(size)
+        count += 1
+    }
+    mutating func remove(_ r: UInt8) {
+        var k = 0
+        while k < count {
+            if registers[k] == r { removeAt(k) } else { k += 1 }
+        }
+    }
+    mutating func invalidate(_ address: UInt64, _ size: Int) {
+        var k = 0
+        while k < count {
+            if addresses[k] < address + UInt64(size) && address < addresses[k] + UInt64(sizes[k]) { removeAt(k) } else { k += 1 }
+        }
+    }
+    mutating func removeAll() { count = 0 }
+    private mutating func removeAt(_ k: Int) {
+        count -= 1
+        registers[k] = registers[count]; addresses[k] = addresses[count]; sizes[k] = sizes[count]
     }
 }

@@ -9,7 +9,8 @@
 //   pipe_wtop 3-stage while loop with br.wtop: copy 5*w[i] of a zero-terminated list
 //             (the compare in the loop writes p16; ar.ec = 2 drains the last stage)
 //   cloop     plain counted loop with br.cloop
-// p16-p63 and ar.lc are preserved across calls (saved with mov r = pr / mov pr = r, -1).
+// p16-p63 and ar.lc are preserved across calls (saved with mov r = pr, restored with
+// clrrrb.pr + mov pr = r, -1).
         .include "lib.inc"
         .set N, 1000
         .set NW, 500
@@ -59,6 +60,8 @@ pipe_gr:
         br.ctop.sptk.few .Lgr_loop
         ;;
         mov ar.lc = r3
+        clrrrb.pr                       // mov pr writes *logical* predicates: undo the
+        ;;                              // rotation first (br.ret restores the caller's rrb)
         mov pr = r9, -1
         ;;
         br.ret.sptk.many b0
@@ -88,6 +91,8 @@ pipe_dot:
         br.ctop.sptk.few .Ldot_loop
         ;;
         mov ar.lc = r3
+        clrrrb.pr                       // mov pr writes *logical* predicates: undo the
+        ;;                              // rotation first (br.ret restores the caller's rrb)
         mov pr = r9, -1
         ;;
         br.ret.sptk.many b0
@@ -118,6 +123,8 @@ pipe_dbl:
         br.ctop.sptk.few .Ldbl_loop
         ;;
         mov ar.lc = r3
+        clrrrb.pr                       // mov pr writes *logical* predicates: undo the
+        ;;                              // rotation first (br.ret restores the caller's rrb)
         mov pr = r9, -1
         ;;
         br.ret.sptk.many b0
@@ -147,6 +154,8 @@ pipe_wtop:
 (p16)   br.wtop.sptk.few .Lw_loop
         ;;
         mov ar.lc = r3
+        clrrrb.pr                       // mov pr writes *logical* predicates: undo the
+        ;;                              // rotation first (br.ret restores the caller's rrb)
         mov pr = r9, -1
         ;;
         br.ret.sptk.many b0
@@ -189,9 +198,9 @@ _start:
         mov r16 = loc3
         mov r17 = 3
         mov r18 = 0
-        adds r19 = 8, r20
+        adds r19 = 7, r20
         ;;
-        mov ar.lc = r19                 // N + 8 entries (the sentinels after N)
+        mov ar.lc = r19                 // N + 8 entries (the sentinels after N): lc = N + 7
         ;;
 .Linit:
         st8 [r14] = r17, 8
@@ -224,7 +233,9 @@ _start:
         ;;
         sub out1 = r8, r14              // minus the sentinel
 (p6)    movl out0 = .Lgr1
+        ;;
 (p7)    movl out0 = .Lgr2
+        ;;
 (p8)    movl out0 = .Lgr3
         ;;
         CALL print_kv
@@ -358,6 +369,7 @@ _start:
         mov r14 = 0
         ;;
 (p20)   adds r14 = 1, r14
+        ;;
 (p40)   adds r14 = 2, r14
         ;;
         mov out1 = r14

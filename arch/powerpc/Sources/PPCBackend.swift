@@ -17,7 +17,9 @@ public final class PPCBackend: Backend {
     let disassembler = Disassembler(.ppc32BigEndian)
     lazy var words = PPCWordDecoder(capstone: Disassembler(.ppc32BigEndian))
     /// The address space whose translations the TLB holds.
-    weak var active: SoftMemory?
+    /// The address space whose translations the TLB holds (an identity, not a reference:
+    /// a weak reference would move the memory object's reference counts to a slow side table).
+    var active: ObjectIdentifier?
     var retired: UInt64 = 0
     var cacheHits: UInt64 = 0, cacheMisses: UInt64 = 0
 
@@ -70,9 +72,9 @@ final class PPCContext: ExecutionContext {
     var addressSpace: any AddressSpace { memory }
 
     func run(sliceNanoseconds: Int64) -> Trap {
-        if backend.active !== memory {
+        if backend.active != ObjectIdentifier(memory) {
             memory.activate()  // SKAS: a switch of address space flushes the TLB
-            backend.active = memory
+            backend.active = ObjectIdentifier(memory)
             backend.tlbFlushes &+= 1
         }
         let cache = memory.codeCache as! PPCCodeCache
