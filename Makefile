@@ -45,6 +45,7 @@ bench: release
 	UMLAB=$(CURDIR)/.build/release/umlab Benchmarks/x86_64/run.sh
 	Benchmarks/ffi/run.sh
 	UMLAB=$(CURDIR)/.build/release/umlab Benchmarks/powerpc/run.sh
+	UMLAB=$(CURDIR)/.build/release/umlab Benchmarks/ia64/run.sh
 
 clean:
 	rm -rf .build Tests/programs/build Benchmarks/x86_64/build

@@ -211,6 +211,7 @@ final class IA64Interpreter {
     }
 
     /// Executes one instruction of the bundle at `bundle`. Returns a stop, or nil to go on.
+    @inline(__always)
     func step(_ i: Instruction, bundle ip: UInt64) throws(Failure) -> IA64Stop? {
         let qp = s.predicate(i.qp)
         // Instructions whose qp is not a plain predicate.
