@@ -102,7 +102,11 @@ enum PPCFloatMath {
         if let n = propagate([a, c]) { return n }
         if (a.isInfinite && c == 0) || (a == 0 && c.isInfinite) { return FPOutcome(value: FPSCR.defaultNaN, raised: FPSCR.VXIMZ) }
         let p = a * c
-        let e = p.isFinite ? (-p).addingProduct(a, c) : 0
+        var e = p.isFinite ? (-p).addingProduct(a, c) : 0
+        if abs(p) < Double.leastNormalMagnitude && a != 0 && c != 0 && a.isFinite && c.isFinite {
+            // The residual underflows too: measure the error 2^200 times larger instead.
+            e = tinyError(scaled: a * 0x1p200, c, result: p)
+        }
         return finish(p, error: e, mode: mode, operandsFinite: a.isFinite && c.isFinite)
     }
 
@@ -117,8 +121,23 @@ enum PPCFloatMath {
         let q = a / b
         // a - q*b exactly; the exact quotient is above q when that remainder has b's sign.
         let rem = q.isFinite ? a.addingProduct(-q, b) : 0
-        let err = b > 0 ? rem : -rem
+        var err = b > 0 ? rem : -rem
+        if abs(q) < Double.leastNormalMagnitude && a != 0 && a.isFinite && b.isFinite {
+            // A tiny quotient: compare against the quotient computed 2^200 times larger.
+            let big = (a * 0x1p200) / b
+            let bigRem = (a * 0x1p200).addingProduct(-big, b)
+            let scaledError = (big - q * 0x1p200) + (b > 0 ? bigRem : -bigRem) / abs(b)
+            err = scaledError
+        }
         return finish(q, error: err, mode: mode, operandsFinite: a.isFinite)
+    }
+
+    /// The error of a product that underflows, from the same product scaled up by 2^200:
+    /// (exact − result) · 2^200, whose sign and zeroness are what rounding needs.
+    static func tinyError(scaled a: Double, _ c: Double, result: Double) -> Double {
+        let big = a * c
+        let bigError = (-big).addingProduct(a, c)
+        return (big - result * 0x1p200) + bigError
     }
 
     static func sqrt(_ x: Double, mode: UInt32) -> FPOutcome {

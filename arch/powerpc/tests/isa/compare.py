@@ -65,7 +65,7 @@ def ignore_masks(spec):
     return m
 
 
-FPSCR_FR, FPSCR_FX, FPSCR_C = 1 << 18, 1 << 31, 1 << 15
+FPSCR_FR, FPSCR_FX, FPSCR_C = 1 << 18, 1 << 31, 1 << 16   # IBM bits 13, 0, 15
 
 
 def qemu_deviation_masks(insns):
@@ -77,10 +77,17 @@ def qemu_deviation_masks(insns):
         m['cr'] = 0x08000000                      # CR1[FX copy] of later record forms
     if 'fcmpo' in ops:                            # D3: fcmpo NaN sets FPRF[C]
         m['fpscr'] |= FPSCR_C
+    if 'fcmpu' in ops or 'fcmpo' in ops:          # D10: compares clear FI (the ISA leaves it)
+        m['fpscr'] |= 1 << 17
+    for i in insns.split(' ; '):
+        if i.startswith('mffs'):                  # D1 again: FR as copied into an FPR
+            f = i.split()[1]
+            m[f] = m.get(f, 0) | FPSCR_FR
     for i in insns.split(' ; '):                  # D4: fnmadd/fnmsub directed rounding
         if i.startswith(('fnmadd', 'fnmsub')):
             m[i.split()[1].split(',')[0]] = 0xffffffffffffffff
-            m['fpscr'] |= 0x1e07f000              # OX UX XX FR FI FPRF
+            m['fpscr'] |= 0x1e07f000 | FPSCR_FX   # OX UX XX FR FI FPRF, and FX with them
+            m['cr'] = m.get('cr', 0) | 0x0f000000  # CR1 copies of those bits
     return m
 
 
