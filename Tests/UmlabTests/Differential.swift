@@ -318,3 +318,23 @@ extension Disassembly {
         #expect(text.contains("10 passed, 0 failed"), "\(text)")
     }
 }
+
+/// The PowerPC instruction-level differential corpus against qemu-ppc's dumps
+/// (arch/powerpc/tests/isa): no more differing cases than the known ones
+/// (arch/powerpc/README.md lists them).
+@Suite struct PowerPCInstructions {
+    static let knownDifferences = 23
+
+    @Test func corpusMatchesQemu() throws {
+        let isa = Harness.root.appendingPathComponent("arch/powerpc/tests/isa")
+        let (out, err) = try Harness.run(["/bin/sh", isa.appendingPathComponent("run_umlab.sh").path,
+                                          isa.appendingPathComponent("corpus").path, Harness.umlab])
+        let last = out.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        let numbers = last.split(separator: " ").compactMap { Int($0) }
+        #expect(numbers.count == 2, "unexpected summary: \(last) \(err)")
+        if numbers.count == 2 {
+            #expect(numbers[0] + numbers[1] == 3072)
+            #expect(numbers[1] <= PowerPCInstructions.knownDifferences, "\(last)")
+        }
+    }
+}
