@@ -168,6 +168,18 @@ final class IA64Interpreter {
         s.branched = true
     }
 
+    /// br.call / brl.call: link to the next bundle, save CFM and EC in ar.pfs, and give the
+    /// callee a frame made of the caller's outputs (the register stack renames them r32…).
+    @inline(__always) func call(_ target: UInt64, link: UInt8, from ip: UInt64) {
+        s.br[Int(link)] = ip &+ 16
+        s.pfs = s.cfm.raw | (s.ec & 0x3f) << 52 | 3 << 62
+        s.bof += s.cfm.sol
+        let sof = s.cfm.sof - s.cfm.sol
+        s.cfm = CFM()
+        s.cfm.sof = sof
+        branch(target)
+    }
+
     static func compare(_ rel: CmpRel, _ a: UInt64, _ b: UInt64, word: Bool) -> Bool {
         let sa = word ? Int64(Int32(truncatingIfNeeded: a)) : Int64(bitPattern: a)
         let sb = word ? Int64(Int32(truncatingIfNeeded: b)) : Int64(bitPattern: b)
@@ -448,14 +460,7 @@ final class IA64Interpreter {
         case .brCondRel: branch(ip &+ UInt64(bitPattern: i.imm))
         case .brCond, .brIa: branch(s.br[Int(i.r2)])
         case .brCallRel, .brCall:
-            let target = i.op == .brCallRel ? ip &+ UInt64(bitPattern: i.imm) : s.br[Int(i.r2)]
-            s.br[Int(i.r1)] = ip &+ 16
-            s.pfs = s.cfm.raw | (s.ec & 0x3f) << 52 | 3 << 62
-            s.bof += s.cfm.sol
-            let sof = s.cfm.sof - s.cfm.sol
-            s.cfm = CFM()
-            s.cfm.sof = sof
-            branch(target)
+            call(i.op == .brCallRel ? ip &+ UInt64(bitPattern: i.imm) : s.br[Int(i.r2)], link: i.r1, from: ip)
         case .brRet:
             let target = s.br[Int(i.r2)]
             let restored = CFM(raw: s.pfs & ((1 << 38) - 1))
@@ -481,13 +486,7 @@ final class IA64Interpreter {
             if taken { branch(ip &+ UInt64(bitPattern: i.imm)) }
         case .brl: branch(ip &+ UInt64(bitPattern: i.imm))
         case .brlCall:
-            s.br[Int(i.r1)] = ip &+ 16
-            s.pfs = s.cfm.raw | (s.ec & 0x3f) << 52 | 3 << 62
-            s.bof += s.cfm.sol
-            let sof = s.cfm.sof - s.cfm.sol
-            s.cfm = CFM()
-            s.cfm.sof = sof
-            branch(ip &+ UInt64(bitPattern: i.imm))
+            call(ip &+ UInt64(bitPattern: i.imm), link: i.r1, from: ip)
         case .breakM, .breakI, .breakB, .breakF, .breakX:
             if i.imm == 0x100000 {
                 s.syscallIP = (ip, s.slot)
