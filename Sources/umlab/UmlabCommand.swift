@@ -170,7 +170,9 @@ struct Demo: ParsableCommand {
         echo "== the root is read-only"; touch /umlab-demo 2>&1 || true
         """
     func run() throws {
-        let r = try Run.parse(["--hostname", "umlab-demo", "--", "/bin/busybox", "sh", "-c", Demo.script])
+        // The script goes into the guest's /tmp first, so ps shows "sh /tmp/demo.sh".
+        let launcher = "printf '%s\\n' \"$1\" > /tmp/demo.sh; exec sh /tmp/demo.sh"
+        let r = try Run.parse(["--hostname", "umlab-demo", "--", "/bin/busybox", "sh", "-c", launcher, "umlab-demo", Demo.script])
         try r.run()
     }
 }
