@@ -164,7 +164,7 @@ public final class ProcFS: SyntheticFS {
             var name = v.name
             if name.isEmpty && v.start <= mm.brk && v.start >= mm.brkStart && mm.brk > mm.brkStart { name = "[heap]" }
             let ino = (try? v.file?.stat().inode) ?? 0
-            let line = "\(String(hex: v.start))-\(String(hex: v.end)) \(perms) \(String(hex8: v.offset)) 00:00 \(ino)"
+            let line = "\(String(hex: v.start))-\(String(hex: v.end)) \(perms) \(String(hex: v.offset)) 00:00 \(ino)"
             s += name.isEmpty ? line + "\n" : line + String(repeating: " ", count: max(1, 73 - line.count)) + name + "\n"
         }
         return s
@@ -179,7 +179,6 @@ extension String {
         return String(repeating: "0", count: pad > 0 ? pad : 0) + digits
     }
     init(hex v: UInt64) { self = String.padded(v, radix: 16, width: 8) }
-    init(hex8 v: UInt64) { self = String.padded(v, radix: 16, width: 8) }
     init(hex16 v: UInt64) { self = String.padded(v, radix: 16, width: 16) }
     init(format8 v: UInt32) { self = String.padded(UInt64(v), radix: 8, width: 4) }
 }

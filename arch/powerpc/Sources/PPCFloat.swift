@@ -65,14 +65,14 @@ extension PPCInterpreter {
         case .fdiv: apply(op, PPCFloatMath.div(fval(op.a), fval(op.b), mode: rn))
         case .fsqrt: apply(op, PPCFloatMath.sqrt(fval(op.b), mode: rn))
         case .fmadd, .fnmadd:
-            apply(op, PPCFloatMath.fma(fval(op.a), fval(op.c), fval(op.b), mode: negatedMode(op.kind == .fnmadd)), negate: op.kind == .fnmadd)
+            apply(op, PPCFloatMath.fma(fval(op.a), fval(op.c), fval(op.b), mode: rn), negate: op.kind == .fnmadd)
         case .fmsub, .fnmsub:
             let a = fval(op.a), b = fval(op.b), c = fval(op.c)
             let o = PPCFloatMath.propagate([a, b, c]).map { n -> FPOutcome in
                 var n = n
                 if (a.isInfinite && c == 0) || (a == 0 && c.isInfinite) { n.raised |= FPSCR.VXIMZ }
                 return n
-            } ?? PPCFloatMath.fma(a, c, -b, mode: negatedMode(op.kind == .fnmsub))
+            } ?? PPCFloatMath.fma(a, c, -b, mode: rn)
             apply(op, o, negate: op.kind == .fnmsub)
         case .fres:
             // An estimate (this computes it exactly): status as for a single-precision divide.
@@ -207,8 +207,6 @@ extension PPCInterpreter {
 
     /// The rounding mode (FPSCR[RN]).
     var rn: UInt32 { r.pointee.fpscr & 3 }
-    /// fnmadd/fnmsub negate the rounded result: +inf/-inf rounding swap for the inner operation.
-    func negatedMode(_ negate: Bool) -> UInt32 { rn }
 
     /// Writes an arithmetic result with its status: exception bits, FR/FI, FPRF, CR1.
     @inline(__always) func apply(_ op: PPCOp, _ outcome: FPOutcome, negate: Bool = false) {

@@ -196,8 +196,10 @@ struct PPCInterpreter {
                 }
                 ops = p
                 pageBase = pc & ~0xfff
+                // Only an entry into the loop can be misaligned (a start, sigreturn or
+                // restart); every branch target within it is a multiple of 4.
+                if pc & 3 != 0 { return .fault(.SIGBUS, code: SignalCode.BUS_ADRALN, address: UInt64(pc)) }
             }
-            if pc & 3 != 0 { return .fault(.SIGBUS, code: SignalCode.BUS_ADRALN, address: UInt64(pc)) }
             let op = ops[Int((pc & 0xfff) >> 2)]
             remaining -= 1
             retired &+= 1
