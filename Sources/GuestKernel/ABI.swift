@@ -23,6 +23,8 @@ public struct GuestABI {
     public var openFlagsToGuest: (OpenFlags) -> UInt32 = { $0.rawValue }
     /// Translates the ISA's terminal ioctl numbers into the generic ones (identity by default).
     public var ioctlFromGuest: (UInt32) -> UInt32 = { $0 }
+    /// The guest's `struct termios` for TCGETS/TCSETS* (after `ioctlFromGuest`).
+    public var termios: TermiosCodec = .generic
     /// Bytes to keep free below the stack pointer before a signal frame (x86-64's red zone).
     public var signalRedZone: UInt64 = 0
     /// Auxiliary vector entries the ISA adds before the common ones (PowerPC's cache geometry).
@@ -91,6 +93,7 @@ public struct GuestDecoder {
     public let bigEndian: Bool
     public init(_ bytes: [UInt8], _ abi: GuestABI) { self.bytes = bytes; wordSize = abi.wordSize; bigEndian = abi.bigEndian }
 
+    public mutating func u8() -> UInt8 { UInt8(truncatingIfNeeded: take(1)) }
     public mutating func u16() -> UInt16 { UInt16(truncatingIfNeeded: take(2)) }
     public mutating func u32() -> UInt32 { UInt32(truncatingIfNeeded: take(4)) }
     public mutating func i32() -> Int32 { Int32(bitPattern: u32()) }

@@ -143,6 +143,18 @@ enum Harness {
     }
 }
 
+/// Terminal ioctls need a terminal: script(1) runs each side on its own pseudo-terminal.
+@Suite(.serialized) struct Terminal {
+    @Test(arguments: ["gcc", "powerpc-linux-gnu-gcc"])
+    func termiosSameAsNative(_ compiler: String) throws {
+        let native = try Harness.native(["/usr/bin/script", "-qec", try Harness.program("termios"), "/dev/null"])
+        #expect(native.stdout.contains("icanon 1 echo 1") && native.stdout.contains("termios: done"), "\(native.stdout)")
+        let exe = try Harness.program("termios", compiler: compiler)
+        let guest = try Harness.native(["/usr/bin/script", "-qec", "\(Harness.umlab) run -- \(exe)", "/dev/null"])
+        #expect(guest == native)
+    }
+}
+
 /// What a researcher reads off umlab besides the guest's output.
 @Suite(.serialized) struct Observability {
     @Test func traceLinesAreStraceLike() throws {

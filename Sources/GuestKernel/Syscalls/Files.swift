@@ -311,15 +311,19 @@ extension Kernel {
         let mm = task.mm
         switch request {
         case 0x5401, 0x5402, 0x5403, 0x5404:  // TCGETS, TCSETS, TCSETSW, TCSETSF
+            // The host driver takes the generic layout; the ABI's codec lays it out for the guest.
             guard Host.isTerminal(host.raw) else { throw .ENOTTY }
-            var termios = [UInt8](repeating: 0, count: 60)
+            var raw = [UInt8](repeating: 0, count: 64)
+            _ = try typedErrno { try raw.withUnsafeMutableBytes { p in try Host.ioctl(host.raw, 0x5401, p.baseAddress) } }
             if request == 0x5401 {
-                _ = try typedErrno { try termios.withUnsafeMutableBytes { p in try Host.ioctl(host.raw, UInt(request), p.baseAddress) } }
-                try mm.write(arg, Array(termios[0..<36]))
+                var e = GuestEncoder(abi)
+                abi.termios.encode(Termios(hostBytes: raw), &e)
+                try mm.write(arg, e.bytes)
             } else {
-                let bytes = try mm.read(arg, count: 36)
-                termios.replaceSubrange(0..<36, with: bytes)
-                _ = try typedErrno { try termios.withUnsafeMutableBytes { p in try Host.ioctl(host.raw, UInt(request), p.baseAddress) } }
+                var d = GuestDecoder(try mm.read(arg, count: abi.termios.size), abi)
+                let t = abi.termios.decode(&d)
+                raw.replaceSubrange(0..<36, with: t.hostBytes)
+                _ = try typedErrno { try raw.withUnsafeMutableBytes { p in try Host.ioctl(host.raw, UInt(request), p.baseAddress) } }
             }
             return 0
         case 0x5413:  // TIOCGWINSZ

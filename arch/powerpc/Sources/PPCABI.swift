@@ -12,6 +12,7 @@ enum PPCABI {
         abi.openFlagsFromGuest = { fromGuest($0) }
         abi.openFlagsToGuest = { toGuest($0) }
         abi.ioctlFromGuest = { ioctls[$0] ?? $0 }
+        abi.termios = termios
         // Cache geometry the PowerPC auxv carries (AT_DCACHEBSIZE, AT_ICACHEBSIZE, AT_UCACHEBSIZE).
         abi.extraAuxv = [(19, 32), (20, 32), (21, 0)]
         return abi
@@ -46,14 +47,72 @@ enum PPCABI {
         return out
     }
 
-    /// PowerPC terminal ioctls → generic numbers (TCGETS/TCSETS use a different termios
-    /// layout and are left unmapped: the guest sees ENOTTY, as with a non-terminal).
+    /// PowerPC terminal ioctls → generic numbers.
     static let ioctls: [UInt32: UInt32] = [
+        0x402c_7413: 0x5401, 0x802c_7414: 0x5402,  // TCGETS, TCSETS (44-byte termios, see below)
+        0x802c_7415: 0x5403, 0x802c_7416: 0x5404,  // TCSETSW, TCSETSF
+        0x2000_741d: 0x5409, 0x2000_741e: 0x540A, 0x2000_741f: 0x540B,  // TCSBRK, TCXONC, TCFLSH
         0x4008_7468: 0x5413, 0x8008_7467: 0x5414,  // TIOCGWINSZ, TIOCSWINSZ
         0x4004_7477: 0x540F, 0x8004_7476: 0x5410,  // TIOCGPGRP, TIOCSPGRP
         0x4004_667f: 0x541B, 0x8004_667e: 0x5421,  // FIONREAD, FIONBIO
         0x2000_6601: 0x5451, 0x2000_6602: 0x5450,  // FIOCLEX, FIONCLEX
     ]
+
+    /// PowerPC's `struct termios`: four flag words, c_cc[19] *before* c_line, then the input and
+    /// output speeds in baud (44 bytes); and its own flag bits and c_cc order (asm/termbits.h).
+    static let termios = TermiosCodec(size: 44, encode: { t, e in
+        e.u32(iflag.toGuest(t.iflag)); e.u32(oflag.toGuest(t.oflag))
+        e.u32(cflag.toGuest(t.cflag)); e.u32(lflag.toGuest(t.lflag))
+        for g in ccGeneric { e.u8(g < 0 ? 0 : t.cc[g]) }
+        e.u8(t.line)
+        let out = baud(t.cflag & 0x100f), inp = baud(t.cflag >> 16 & 0x100f)
+        e.u32(inp == 0 ? out : inp); e.u32(out)
+    }, decode: { d in
+        var t = Termios()
+        t.iflag = iflag.toGeneric(d.u32()); t.oflag = oflag.toGeneric(d.u32())
+        t.cflag = cflag.toGeneric(d.u32()); t.lflag = lflag.toGeneric(d.u32())
+        for g in ccGeneric { let c = d.u8(); if g >= 0 { t.cc[g] = c } }
+        t.line = d.u8()
+        return t
+    })
+
+    /// The generic index of each PowerPC c_cc slot (VINTR VQUIT VERASE VKILL VEOF VMIN VEOL
+    /// VTIME VEOL2 VSWTC VWERASE VREPRINT VSUSP VSTART VSTOP VLNEXT VDISCARD, two spare).
+    static let ccGeneric: [Int] = [0, 1, 2, 3, 4, 6, 11, 5, 16, 7, 14, 12, 10, 8, 9, 15, 13, -1, -1]
+
+    static func same(_ bits: UInt32...) -> [(guest: UInt32, generic: UInt32)] { bits.map { ($0, $0) } }
+    static let iflag = FlagTranslation(bits: same(0x1, 0x2, 0x4, 0x8, 0x10, 0x20, 0x40, 0x80, 0x100, 0x800, 0x2000, 0x4000)
+        + [(0x200, 0x400) /* IXON */, (0x400, 0x1000) /* IXOFF */, (0x1000, 0x200) /* IUCLC */])
+    static let oflag = FlagTranslation(
+        bits: same(0x1, 0x8, 0x10, 0x20, 0x40, 0x80) + [(0x2, 0x4) /* ONLCR */, (0x4, 0x2) /* OLCUC */,
+              (0x4000, 0x8000) /* FFDLY */, (0x8000, 0x2000) /* BSDLY */, (0x10000, 0x4000) /* VTDLY */],
+        fields: [(0x300, 0x100, [(0x100, 0x100)]),  // NLDLY: NL1 (NL2, NL3 have no generic value)
+                 (0xc00, 0x1800, [(0x400, 0x800), (0x800, 0x1000), (0xc00, 0x1800)]),  // TABDLY
+                 (0x3000, 0x600, [(0x1000, 0x200), (0x2000, 0x400), (0x3000, 0x600)])])  // CRDLY
+    /// Baud codes: B0…B38400 are 0…15 in both; B57600…B4000000 are 16…30 on PowerPC and
+    /// CBAUDEX|1…15 generically; BOTHER is 31 against CBAUDEX alone.
+    static let baudCodes: [(guest: UInt32, generic: UInt32)] =
+        (0..<16).map { (UInt32($0), UInt32($0)) } + (1..<16).map { (UInt32(15 + $0), 0x1000 | UInt32($0)) } + [(0x1f, 0x1000)]
+    static let cflag = FlagTranslation(
+        bits: same(0x4000_0000, 0x8000_0000) + [(0x400, 0x40) /* CSTOPB */, (0x800, 0x80) /* CREAD */,
+              (0x1000, 0x100) /* PARENB */, (0x2000, 0x200) /* PARODD */, (0x4000, 0x400) /* HUPCL */, (0x8000, 0x800) /* CLOCAL */],
+        fields: [(0xff, 0x100f, baudCodes), (0xff_0000, 0x100f_0000, baudCodes.map { ($0.guest << 16, $0.generic << 16) }),
+                 (0x300, 0x30, [(0x100, 0x10), (0x200, 0x20), (0x300, 0x30)])])  // CSIZE
+    static let lflag = FlagTranslation(bits: same(0x8) + [
+        (0x80, 0x1) /* ISIG */, (0x100, 0x2) /* ICANON */, (0x4000, 0x4) /* XCASE */, (0x2, 0x10) /* ECHOE */,
+        (0x4, 0x20) /* ECHOK */, (0x10, 0x40) /* ECHONL */, (0x8000_0000, 0x80) /* NOFLSH */, (0x40_0000, 0x100) /* TOSTOP */,
+        (0x40, 0x200) /* ECHOCTL */, (0x20, 0x400) /* ECHOPRT */, (0x1, 0x800) /* ECHOKE */, (0x80_0000, 0x1000) /* FLUSHO */,
+        (0x2000_0000, 0x4000) /* PENDIN */, (0x400, 0x8000) /* IEXTEN */, (0x1000_0000, 0x10000) /* EXTPROC */])
+
+    /// The rate in baud of a generic baud code.
+    static func baud(_ code: UInt32) -> UInt32 {
+        let low: [UInt32] = [0, 50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600, 19200, 38400]
+        let high: [UInt32] = [57600, 115200, 230400, 460800, 500000, 576000, 921600, 1000000, 1152000,
+                              1500000, 2000000, 2500000, 3000000, 3500000, 4000000]
+        if code & 0x1000 == 0 { return low[Int(code & 0xf)] }
+        let i = Int(code & 0xf)
+        return i >= 1 ? high[i - 1] : 0
+    }
 
     /// A 64-bit argument passed in the register pair starting at `i` (high word first).
     static func pair(_ c: SyscallCall, _ i: Int) -> Int64 {
