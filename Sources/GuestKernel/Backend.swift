@@ -65,6 +65,13 @@ public protocol AddressSpace: AnyObject {
     func read(_ address: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno)
     /// Copies `buffer` into guest memory at `address`. EFAULT if any byte is not writable.
     func write(_ address: UInt64, from buffer: UnsafeRawBufferPointer) throws(LinuxErrno)
+    /// Some file got shorter (ftruncate, truncate, O_TRUNC): shared mappings of files must
+    /// fault from the new end on. Address spaces the host kernel manages need nothing.
+    func filesShrank()
+}
+
+extension AddressSpace {
+    public func filesShrank() {}
 }
 
 /// Where a freshly loaded program starts.

@@ -260,3 +260,13 @@ enum SharedAnonymousMemory {
         return HostFileRef(fd: fd.raw, writable: true)
     }
 }
+
+extension Kernel {
+    /// Tells every address space that a file may have got shorter (see `AddressSpace.filesShrank`).
+    func filesShrank() {
+        var seen = Set<ObjectIdentifier>()
+        for t in tasks.values where seen.insert(ObjectIdentifier(t.mm.space)).inserted {
+            t.mm.space.filesShrank()
+        }
+    }
+}

@@ -53,13 +53,20 @@ public final class SoftMemory: AddressSpace {
         init(host: UnsafeMutableRawPointer, length: Int, shared: Bool) { self.host = host; self.length = length; self.shared = shared }
         deinit { HostMemory.unmap(host, length) }
     }
+    /// A mapped file, held open by its mappings (the guest may close its descriptor).
+    final class MappedFile {
+        let fd: HostFD
+        init(_ fd: Int32) throws(LinuxErrno) { self.fd = try HostFD(fd).duplicate() }
+        deinit { fd.close() }
+        var size: UInt64 { UInt64(max(0, (try? fd.stat().size) ?? 0)) }
+    }
     struct Span {
         var start: UInt64, end: UInt64
         var region: Region
         var offset: Int
-        /// For private file mappings: the file and the file offset of `start`, so that
-        /// MADV_DONTNEED can read the file's data back.
-        var file: (fd: Int32, offset: UInt64)?
+        /// For file mappings: the file and the file offset of `start`. A private mapping
+        /// rereads it for MADV_DONTNEED; a shared one checks its size (pages past the end fault).
+        var file: (file: MappedFile, offset: UInt64)?
     }
     var spans: [Span] = []
 
@@ -95,8 +102,12 @@ public final class SoftMemory: AddressSpace {
     func translateSlow(_ address: UInt64, perm: UInt) -> UnsafeMutableRawPointer? {
         counters.tlbMisses += 1
         let page = address >> SoftMemory.pageShift
-        let e = pte(page)
-        guard e & perm == perm, e != 0, e & SoftMemory.permBeyondEOF == 0 else { return nil }
+        var e = pte(page)
+        if e & SoftMemory.permBeyondEOF != 0 {
+            guard fileGrew(page) else { return nil }
+            e = pte(page)
+        }
+        guard e & perm == perm, e != 0 else { return nil }
         if perm == SoftMemory.permWrite && e & SoftMemory.permCode != 0 {
             // A store into decoded code: drop the decoded form; the page stays code-free until
             // it is decoded again.
@@ -134,6 +145,7 @@ public final class SoftMemory: AddressSpace {
     /// The guest signal for a faulting access: SIGBUS beyond a mapped file's end, else SIGSEGV.
     public func fault(at address: UInt64) -> (Signal, Int32) {
         let e = pte(address >> SoftMemory.pageShift)
+        // (translateSlow has already given a grown file its pages back.)
         if e & SoftMemory.permBeyondEOF != 0 { return (.SIGBUS, 2 /* BUS_ADRERR */) }
         return (.SIGSEGV, e == 0 ? SignalCode.SEGV_MAPERR : SignalCode.SEGV_ACCERR)
     }
@@ -168,25 +180,27 @@ public final class SoftMemory: AddressSpace {
     /// Maps memory. A private file mapping is a copy of the file's bytes (Linux's semantics for
     /// a private mapping, minus later writes to the file showing through); a shared one is a
     /// host view of the file. Pages wholly past the end of the file fault with a guest SIGBUS.
-    /// (A shared file truncated after it was mapped is not protected yet.)
+    /// The end is rechecked when the file shrinks (`filesShrank`) and, lazily, when an access
+    /// past it faults (the file may have grown).
     public func map(_ address: UInt64, length: UInt64, protection: Protection, shared: Bool, backing: MapBacking) throws(LinuxErrno) {
         try unmap(address, length: length)
         let host: UnsafeMutableRawPointer
         var validBytes = length
-        var file: (Int32, UInt64)? = nil
+        var file: (MappedFile, UInt64)? = nil
         switch backing {
         case .anonymous:
             host = try HostMemory.anonymous(Int(length))
         case .file(let ref, let offset):
-            let size = UInt64(max(0, try HostFD(ref.fd).stat().size))
+            let f = try MappedFile(ref.fd)
+            let size = f.size
             validBytes = size > offset ? min(length, size - offset) : 0
             if shared {
                 host = try HostMemory.file(ref.fd, offset: offset, length: Int(length), shared: true, writable: ref.writable)
             } else {
                 host = try HostMemory.anonymous(Int(length))
                 try fill(host, from: ref.fd, offset: offset, count: Int(validBytes))
-                file = (ref.fd, offset)
             }
+            file = (f, offset)
         }
         let region = Region(host: host, length: Int(length), shared: shared)
         insert(Span(start: address, end: address + length, region: region, offset: 0, file: file))
@@ -196,6 +210,34 @@ public final class SoftMemory: AddressSpace {
             let at = page << SoftMemory.pageShift
             e = at < validEnd ? UInt(bitPattern: host + Int(at - address)) | perm : SoftMemory.permBeyondEOF | perm
         }
+    }
+
+    /// Re-derives which pages of a shared file mapping lie within the file: those past its end
+    /// fault with SIGBUS instead of touching host pages past the end of the host file.
+    private func revalidate(_ s: Span) {
+        guard s.region.shared, let (f, offset) = s.file else { return }
+        let size = f.size
+        let validBytes = size > offset ? size - offset : 0
+        let validEnd = s.start &+ ((validBytes + SoftMemory.pageMask) & ~SoftMemory.pageMask)
+        setPages(s.start, s.end) { page, e in
+            guard e != 0 else { return }
+            let at = page << SoftMemory.pageShift
+            let perm = e & (SoftMemory.permRead | SoftMemory.permWrite | SoftMemory.permExec)
+            e = at < validEnd && at >= s.start ? UInt(bitPattern: s.region.host + s.offset + Int(at - s.start)) | perm
+                                                 : SoftMemory.permBeyondEOF | perm
+        }
+    }
+
+    public func filesShrank() {
+        for s in spans where s.region.shared && s.file != nil { revalidate(s) }
+    }
+
+    /// An access past a shared file's end: if the file has grown since, the page is valid now.
+    private func fileGrew(_ page: UInt64) -> Bool {
+        let at = page << SoftMemory.pageShift
+        guard let s = spans.first(where: { $0.start <= at && at < $0.end }), s.region.shared, s.file != nil else { return false }
+        revalidate(s)
+        return pte(page) & SoftMemory.permBeyondEOF == 0
     }
 
     private func fill(_ host: UnsafeMutableRawPointer, from fd: Int32, offset: UInt64, count: Int) throws(LinuxErrno) {
@@ -216,7 +258,7 @@ public final class SoftMemory: AddressSpace {
             if s.start < address { out.append(Span(start: s.start, end: address, region: s.region, offset: s.offset, file: s.file)) }
             if s.end > end {
                 out.append(Span(start: end, end: s.end, region: s.region, offset: s.offset + Int(end - s.start),
-                                file: s.file.map { ($0.fd, $0.offset + (end - s.start)) }))
+                                file: s.file.map { ($0.file, $0.offset + (end - s.start)) }))
             }
         }
         spans = out  // regions no span refers to any more are freed by ARC
@@ -237,8 +279,8 @@ public final class SoftMemory: AddressSpace {
             if let p = writePointerIgnoringProtection(a) {
                 p.initializeMemory(as: UInt8.self, repeating: 0, count: Int(SoftMemory.pageSize))
                 // A private file page reads back as the file's data.
-                if let s = spans.first(where: { $0.start <= a && a < $0.end }), let f = s.file {
-                    try? fill(p, from: f.fd, offset: f.offset + (a - s.start), count: Int(SoftMemory.pageSize))
+                if let s = spans.first(where: { $0.start <= a && a < $0.end }), !s.region.shared, let f = s.file {
+                    try? fill(p, from: f.file.fd.raw, offset: f.offset + (a - s.start), count: Int(SoftMemory.pageSize))
                 }
             }
             a += SoftMemory.pageSize

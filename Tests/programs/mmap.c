@@ -286,6 +286,44 @@ static void test_file_maps(void)
     }
     CHECK_SYS(munmap(m, (size_t)pg * 2));
     close(fd);
+
+    /* The file changes size under a shared mapping: shrinking makes the tail fault, growing
+     * (ftruncate or a write past the end) brings pages back; a forked child sees the same. */
+    {
+        char path[512];
+        snprintf(path, sizeof path, "%s/resize.bin", t_tmpdir);
+        fd = make_file("resize.bin", (size_t)pg * 3);
+        m = xmap((size_t)pg * 3, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        strcpy(m + 2 * pg, "third page");
+        close(fd);  /* the mapping keeps the file */
+        fd = open(path, O_RDWR);
+        CHECK_SYS(fd);
+        CHECK_SYS(ftruncate(fd, (off_t)pg + 10));
+        printf("after ftruncate to 1 page + 10: page 1 readable: %s, ", yesno(touch(m + pg + 5, 0) == 0));
+        printf("page 2: %s\n", sig_desc(touch(m + 2 * pg, 0)));
+        pid = t_fork();
+        if (pid == 0)
+            _exit(touch(m + 2 * pg, 1) == SIGBUS ? 0 : 1);
+        st = t_wait(pid);
+        printf("child's store to the truncated page: SIGBUS: %s\n", yesno(WIFEXITED(st) && WEXITSTATUS(st) == 0));
+        CHECK_SYS(ftruncate(fd, (off_t)pg * 3));
+        printf("grown back: page 2 reads zero: %s\n", yesno(touch(m + 2 * pg, 0) == 0 && m[2 * pg] == 0));
+        CHECK_SYS(ftruncate(fd, 0));
+        printf("truncated to 0: page 0: %s\n", sig_desc(touch(m, 0)));
+        CHECK(pwrite(fd, "x", 1, (off_t)pg * 2 + 7) == 1, "pwrite past end");
+        printf("grown by pwrite to 3 pages: page 2 byte 7 '%c', ", m[2 * pg + 7]);
+        printf("page 0 writable: %s\n", yesno(touch(m, 1) == 0));
+        CHECK_SYS(munmap(m, (size_t)pg * 3));
+        close(fd);
+        fd = open(path, O_RDWR | O_TRUNC);
+        CHECK_SYS(fd);
+        m = xmap((size_t)pg, PROT_READ, MAP_SHARED, fd, 0);
+        printf("mapping of an empty file: %s\n", sig_desc(touch(m, 0)));
+        CHECK(write(fd, "grown", 5) == 5, "write");
+        printf("after write(): \"%.5s\"\n", touch(m, 0) == 0 ? m : "fault");
+        CHECK_SYS(munmap(m, (size_t)pg));
+        close(fd);
+    }
 }
 
 static void test_mremap_fixed(void)

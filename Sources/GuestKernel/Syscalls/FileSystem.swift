@@ -70,6 +70,7 @@ extension CoreSyscalls {
         if flags.contains(.truncate) && flags.canWrite && loc.inode.kind == .regular && !(loc.inode is TmpFile) {
             try loc.inode.truncate(0)
         }
+        if flags.contains(.truncate) && flags.canWrite && loc.inode.kind == .regular { k.filesShrank() }
         let fd: Int32
         do {
             fd = try c.task.files.install(file, closeOnExec: flags.contains(.closeOnExec), limit: c.task.process.limits.openFiles)
@@ -359,6 +360,7 @@ extension CoreSyscalls {
         guard f.flags.canWrite else { throw .EINVAL }
         if length < 0 { throw .EINVAL }
         try f.truncate(length)
+        c.kernel.filesShrank()
         return .zero
     }
     static func truncatePath(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
@@ -369,6 +371,7 @@ extension CoreSyscalls {
         if loc.inode.kind == .directory { throw .EISDIR }
         if length < 0 { throw .EINVAL }
         try loc.inode.truncate(length)
+        c.kernel.filesShrank()
         return .zero
     }
     static func fsync(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
