@@ -73,8 +73,10 @@ public final class Kernel {
     public internal(set) var lastExecFailure: ExecFailure?
     /// The console's foreground process group (tcsetpgrp).
     var foregroundGroup: Int32?
-    /// Bounce buffer for the syscall path, reused to avoid an allocation per call.
-    var scratch = [UInt8](repeating: 0, count: 65536)
+    /// Bounce buffer for transfers larger than the arena's I/O buffer.
+    var scratch: [UInt8] = []
+    /// The kernel's guest-visible records (credentials, pipe buffers, the I/O buffer).
+    public let arena: KernelArena
 
     public init(config: KernelConfig, backend: any Backend) throws(LinuxErrno) {
         self.config = config
@@ -82,6 +84,7 @@ public final class Kernel {
         syscallTable = backend.abi.syscalls
         syscallCounts = Array(repeating: 0, count: backend.abi.syscalls.entries.count)
         bootTime = Host.monotonicNanoseconds()
+        arena = try KernelArena()
         let root = try HostFS(hostPath: config.rootDirectory, device: 0x801)
         vfs = VFS(root: root, source: config.rootDirectory)
         let clock: () -> (Int64, Int64) = { (try? Host.clock(0)) ?? (0, 0) }
@@ -99,14 +102,14 @@ public final class Kernel {
         let context = try backend.makeInitialContext(mode: config.mode, kernel: self)
         let mm = MemoryMap(space: context.addressSpace, userRange: backend.userAddressRange, pageSize: abi.pageSize)
         let initPID = allocatePID()
-        let initP = Process(pid: initPID, parent: nil, pgid: initPID, sid: initPID, startTime: Host.monotonicNanoseconds())
+        let initP = try Process(pid: initPID, parent: nil, pgid: initPID, sid: initPID, startTime: Host.monotonicNanoseconds(), arena: arena)
         initP.comm = "init"
         initP.commandLine = [Array("init".utf8)]
         initP.executablePath = "/sbin/init"
         processes[initPID] = initP
         initProcess = initP
         let pid = allocatePID()
-        let process = Process(pid: pid, parent: initP, pgid: pid, sid: pid, startTime: Host.monotonicNanoseconds())
+        let process = try Process(pid: pid, parent: initP, pgid: pid, sid: pid, startTime: Host.monotonicNanoseconds(), arena: arena)
         initP.children.append(process)
         let files = FileTable()
         let fs = FSContext(cwd: vfs.rootLocation, root: vfs.rootLocation)

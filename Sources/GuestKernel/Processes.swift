@@ -41,7 +41,13 @@ extension Kernel {
             process = parent.process
         } else {
             let pp = f.contains(.parent) ? (parent.process.parent ?? parent.process) : parent.process
-            process = Process(pid: tid, parent: pp, pgid: parent.process.pgid, sid: parent.process.sid, startTime: Host.monotonicNanoseconds())
+            do {
+                process = try Process(pid: tid, parent: pp, pgid: parent.process.pgid, sid: parent.process.sid,
+                                      startTime: Host.monotonicNanoseconds(), arena: arena)
+            } catch {
+                context.terminate()
+                throw error
+            }
             process.credentials = parent.process.credentials
             process.limits = parent.process.limits
             process.comm = parent.process.comm

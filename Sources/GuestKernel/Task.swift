@@ -54,7 +54,25 @@ public final class Process {
     public var threads: [Task] = []
     public var pgid: Int32
     public var sid: Int32
-    public var credentials = Credentials()
+    /// Identities, kept in the kernel arena (see `KernelArena`): the kernel reads them from
+    /// there on every check, so in TT mode a guest writing its record changes who it is.
+    public var credentials: Credentials {
+        get {
+            let a = arena, r = credentialRecord
+            return Credentials(uid: a.u32(r), euid: a.u32(r + 4), suid: a.u32(r + 8), fsuid: a.u32(r + 12),
+                               gid: a.u32(r + 16), egid: a.u32(r + 20), sgid: a.u32(r + 24), fsgid: a.u32(r + 28),
+                               groups: groups)
+        }
+        set {
+            let a = arena, r = credentialRecord
+            for (i, v) in [newValue.uid, newValue.euid, newValue.suid, newValue.fsuid,
+                           newValue.gid, newValue.egid, newValue.sgid, newValue.fsgid].enumerated() { a.setU32(r + 4 * i, v) }
+            groups = newValue.groups
+        }
+    }
+    private var groups: [UInt32] = []
+    let arena: KernelArena
+    let credentialRecord: Int
     public var pending = PendingSignals()
     public var limits = ResourceLimits()
     /// argv[0]'s last component, as /proc/<pid>/comm and ps show it (16 bytes max).
@@ -79,9 +97,12 @@ public final class Process {
     var stopReported = false
     var continueReported = true
 
-    init(pid: Int32, parent: Process?, pgid: Int32, sid: Int32, startTime: UInt64) {
+    init(pid: Int32, parent: Process?, pgid: Int32, sid: Int32, startTime: UInt64, arena: KernelArena) throws(LinuxErrno) {
+        guard let record = arena.allocate(.credentials, owner: pid, payload: 32) else { throw .EAGAIN }
         self.pid = pid; self.parent = parent; self.pgid = pgid; self.sid = sid; self.startTime = startTime
+        self.arena = arena; credentialRecord = record
     }
+    deinit { arena.release(credentialRecord) }
 
     public var mainThread: Task? { threads.first { $0.tid == pid } ?? threads.first }
 }
@@ -91,6 +112,11 @@ public struct Credentials {
     public var uid: UInt32 = 0, euid: UInt32 = 0, suid: UInt32 = 0, fsuid: UInt32 = 0
     public var gid: UInt32 = 0, egid: UInt32 = 0, sgid: UInt32 = 0, fsgid: UInt32 = 0
     public var groups: [UInt32] = []
+    public init() {}
+    public init(uid: UInt32, euid: UInt32, suid: UInt32, fsuid: UInt32, gid: UInt32, egid: UInt32, sgid: UInt32, fsgid: UInt32, groups: [UInt32]) {
+        self.uid = uid; self.euid = euid; self.suid = suid; self.fsuid = fsuid
+        self.gid = gid; self.egid = egid; self.sgid = sgid; self.fsgid = fsgid; self.groups = groups
+    }
     public var isRoot: Bool { euid == 0 }
 }
 

@@ -227,13 +227,13 @@ extension CoreSyscalls {
     static func pipe2(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let flags = c.abi.openFlagsFromGuest(c.uint(1))
         if flags.subtracting([.closeOnExec, .nonBlocking, .direct]) != [] { throw .EINVAL }
-        let (r, w) = pipeEnds(flags)
+        let (r, w) = try pipeEnds(flags, arena: c.kernel.arena)
         try installPair(c, r, w, closeOnExec: flags.contains(.closeOnExec), at: c.word(0))
         return .zero
     }
 
-    static func pipeEnds(_ flags: OpenFlags) -> (OpenFile, OpenFile) {
-        let pipe = Pipe()
+    static func pipeEnds(_ flags: OpenFlags, arena: KernelArena) throws(LinuxErrno) -> (OpenFile, OpenFile) {
+        let pipe = try Pipe(arena: arena)
         let status = flags.intersection(.nonBlocking)
         let r = PipeEnd(pipe: pipe, reading: true, writing: false, flags: status, path: "pipe:[\(pipe.number)]")
         let w = PipeEnd(pipe: pipe, reading: false, writing: true, flags: status.union(OpenFlags(rawValue: OpenFlags.writeOnly)), path: "pipe:[\(pipe.number)]")
@@ -243,7 +243,7 @@ extension CoreSyscalls {
     /// A new pipe's read and write descriptors, installed but not written anywhere (for ISAs
     /// whose pipe(2) returns them in registers).
     public static func openPipe(_ c: SyscallCall) throws(LinuxErrno) -> (Int32, Int32) {
-        let (r, w) = pipeEnds([])
+        let (r, w) = try pipeEnds([], arena: c.kernel.arena)
         let limit = c.task.process.limits.openFiles
         let fr = try c.task.files.install(r, closeOnExec: false, limit: limit)
         do { return (fr, try c.task.files.install(w, closeOnExec: false, limit: limit)) } catch {
@@ -300,6 +300,10 @@ extension CoreSyscalls {
 extension Kernel {
     /// Runs `body` over a reusable buffer of `count` bytes (the syscall path's bounce buffer).
     func withScratch<R>(_ count: Int, _ body: (UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> R) throws(LinuxErrno) -> R {
+        // Data passes through the kernel arena's I/O buffer (in TT mode, guests can see it).
+        if count <= arena.ioBuffer.count {
+            return try body(UnsafeMutableRawBufferPointer(rebasing: arena.ioBuffer[0..<count]))
+        }
         if count > scratch.count { scratch = [UInt8](repeating: 0, count: max(count, scratch.count * 2)) }
         return try typedErrno { try scratch.withUnsafeMutableBytes { p in
             try body(UnsafeMutableRawBufferPointer(rebasing: p[0..<count]))

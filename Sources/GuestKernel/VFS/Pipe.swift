@@ -2,11 +2,14 @@ import HostOS
 import LinuxABI
 
 /// A pipe's buffer: a ring of `capacity` bytes, with counts of open read and write ends.
+/// The ring lives in the kernel arena (a pipe-buffer record), the read position here.
 public final class Pipe {
     public static let capacity = 65536
     /// Writes of at most this many bytes are atomic.
     public static let atomicSize = 4096
-    private var ring = [UInt8](repeating: 0, count: Pipe.capacity)
+    private let ring: UnsafeMutableRawPointer
+    private let arena: KernelArena
+    private let record: Int
     private var head = 0
     public private(set) var count = 0
     var readers = 0
@@ -16,20 +19,25 @@ public final class Pipe {
     let number: UInt64
     static var nextNumber: UInt64 = 1
 
-    init() { number = Pipe.nextNumber; Pipe.nextNumber += 1 }
+    /// ENFILE when the arena has no room for another pipe buffer.
+    init(arena: KernelArena) throws(LinuxErrno) {
+        number = Pipe.nextNumber
+        guard let r = arena.allocate(.pipe, owner: Int32(truncatingIfNeeded: number), payload: Pipe.capacity) else { throw .ENFILE }
+        Pipe.nextNumber += 1
+        self.arena = arena; record = r; ring = arena.base + r
+    }
+    deinit { arena.release(record) }
 
     var space: Int { Pipe.capacity - count }
 
     func read(into buf: UnsafeMutableRawBufferPointer) -> Int {
         let n = min(buf.count, count)
         var done = 0
-        ring.withUnsafeBytes { r in
-            while done < n {
-                let chunk = min(n - done, Pipe.capacity - head)
-                buf.baseAddress!.advanced(by: done).copyMemory(from: r.baseAddress! + head, byteCount: chunk)
-                head = (head + chunk) % Pipe.capacity
-                done += chunk
-            }
+        while done < n {
+            let chunk = min(n - done, Pipe.capacity - head)
+            buf.baseAddress!.advanced(by: done).copyMemory(from: ring + head, byteCount: chunk)
+            head = (head + chunk) % Pipe.capacity
+            done += chunk
         }
         count -= n
         if count == 0 { head = 0 }
@@ -39,14 +47,12 @@ public final class Pipe {
     func write(_ buf: UnsafeRawBufferPointer) -> Int {
         let n = min(buf.count, space)
         var done = 0
-        ring.withUnsafeMutableBytes { r in
-            while done < n {
-                let tail = (head + count) % Pipe.capacity
-                let chunk = min(n - done, Pipe.capacity - tail)
-                (r.baseAddress! + tail).copyMemory(from: buf.baseAddress!.advanced(by: done), byteCount: chunk)
-                count += chunk
-                done += chunk
-            }
+        while done < n {
+            let tail = (head + count) % Pipe.capacity
+            let chunk = min(n - done, Pipe.capacity - tail)
+            (ring + tail).copyMemory(from: buf.baseAddress!.advanced(by: done), byteCount: chunk)
+            count += chunk
+            done += chunk
         }
         return n
     }

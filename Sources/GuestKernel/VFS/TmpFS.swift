@@ -205,10 +205,13 @@ final class TmpSymlink: TmpNode {
 
 /// A named pipe: every open of it joins the same pipe.
 final class TmpFifo: TmpNode {
-    lazy var pipe = Pipe()
+    private var buffer: Pipe?
     override var kind: FileKind { .fifo }
     override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
         if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
+        let pipe: Pipe
+        if let b = buffer { pipe = b } else { pipe = try Pipe(arena: kernel.arena) }
+        buffer = pipe
         if flags.canWrite && !flags.canRead && flags.contains(.nonBlocking) && pipe.readers == 0 { throw .ENXIO }
         return PipeEnd(pipe: pipe, reading: flags.canRead, writing: flags.canWrite, flags: flags, path: path, inode: self)
     }
