@@ -175,6 +175,9 @@ public protocol Backend: AnyObject {
     var supportedModes: [IsolationMode] { get }
     /// The lowest and one past the highest address a guest may map.
     var userAddressRange: Range<UInt64> { get }
+    /// Where TT mode maps the kernel arena into every guest (`KernelArena.size` bytes, outside
+    /// `userAddressRange`); by default just above user space.
+    var kernelRegionBase: UInt64 { get }
     /// Creates the first thread of the first process, in an empty address space.
     func makeInitialContext(mode: IsolationMode, kernel: Kernel) throws(LinuxErrno) -> any ExecutionContext
     /// Disassembles one instruction at `address` from `bytes`, for crash reports and `disasm`.
@@ -190,4 +193,8 @@ extension Backend {
     public func disassembleLines(_ bytes: [UInt8], address: UInt64) -> (lines: [(UInt64, String)], length: Int)? {
         disassemble(bytes, address: address).map { ([(address, $0.text)], $0.length) }
     }
+}
+
+extension Backend {
+    public var kernelRegionBase: UInt64 { userAddressRange.upperBound }
 }

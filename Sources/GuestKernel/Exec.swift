@@ -162,6 +162,7 @@ extension Kernel {
         task.mm.users -= 1
         if task.mm.users == 0 { task.mm.reset() }
         task.mm = MemoryMap(space: task.context.addressSpace, userRange: backend.userAddressRange, pageSize: abi.pageSize)
+        if config.mode == .tt { try task.mm.mapKernelRegion(arena, at: backend.kernelRegionBase) }
     }
 
     /// Where a position-independent main program goes (Linux's ELF_ET_DYN_BASE: 2/3 of the space).

@@ -186,6 +186,8 @@ public final class MemoryMap {
         guard address & (pageSize - 1) == 0, length > 0 else { throw .EINVAL }
         let end = pageAlign(address &+ length)
         guard end > address else { throw .EINVAL }
+        // Above user space (the x86-64 stub, TT's kernel region) nothing is the guest's to unmap.
+        guard end <= userRange.upperBound else { throw .EINVAL }
         try space.unmap(address, length: end - address)
         remove(address, end)
     }
@@ -193,7 +195,7 @@ public final class MemoryMap {
     public func protect(_ address: UInt64, length: UInt64, protection: Protection) throws(LinuxErrno) {
         guard address & (pageSize - 1) == 0 else { throw .EINVAL }
         let end = pageAlign(address &+ length)
-        guard end >= address else { throw .ENOMEM }
+        guard end >= address, end <= userRange.upperBound else { throw .ENOMEM }
         if end == address { return }
         // Every page in the range must be mapped.
         var cursor = address
@@ -268,5 +270,16 @@ extension Kernel {
         for t in tasks.values where seen.insert(ObjectIdentifier(t.mm.space)).inserted {
             t.mm.space.filesShrank()
         }
+    }
+}
+
+extension MemoryMap {
+    /// TT mode: the kernel arena, mapped read-write into this address space above user space
+    /// (listed in /proc/<pid>/maps as "[umlab-kernel]").
+    func mapKernelRegion(_ arena: KernelArena, at base: UInt64) throws(LinuxErrno) {
+        let length = UInt64(KernelArena.size)
+        try space.map(base, length: length, protection: .rw, shared: true, backing: .file(arena.mappable, offset: 0))
+        insert(VMA(start: base, end: base + length, protection: .rw, shared: true, file: nil, offset: 0,
+                   name: "[umlab-kernel]", sharedMemory: nil))
     }
 }

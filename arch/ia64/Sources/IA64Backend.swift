@@ -11,9 +11,12 @@ public final class IA64Backend: Backend {
     public let name = "ia64"
     public let elfMachine: UInt16 = 50
     public let abi = IA64ABI.make()
-    public let supportedModes: [IsolationMode] = [.skas]
-    /// Regions 0–3 of the IA-64 address space (text at 0x4000…, data at 0x6000… by default).
-    public let userAddressRange: Range<UInt64> = 0x10000..<0x8000_0000_0000_0000
+    public let supportedModes: [IsolationMode] = [.skas, .tt]
+    /// Regions 0–3 of the IA-64 address space (text at 0x4000…, data at 0x6000… by default),
+    /// less the kernel region TT mode maps at the top of region 3 (in every mode).
+    public let userAddressRange: Range<UInt64> = 0x10000..<0x7fff_ffff_fe00_0000
+    /// skas: a switch of address space flushes the TLB; tt: it does not.
+    var mode = IsolationMode.skas
     /// The address space whose translations the TLB holds (an identity, not a reference:
     /// a weak reference would move the memory object's reference counts to a slow side table).
     var active: ObjectIdentifier?
@@ -27,7 +30,8 @@ public final class IA64Backend: Backend {
     }
 
     public func makeInitialContext(mode: IsolationMode, kernel: Kernel) throws(LinuxErrno) -> any ExecutionContext {
-        guard mode == .skas else { throw .EINVAL }
+        guard supportedModes.contains(mode) else { throw .EINVAL }
+        self.mode = mode
         return IA64Context(backend: self, memory: IA64Context.newMemory(), state: IA64State())
     }
 
@@ -88,9 +92,11 @@ final class IA64Context: ExecutionContext {
 
     func run(sliceNanoseconds: Int64) -> Trap {
         if backend.active != ObjectIdentifier(memory) {
-            memory.activate()
+            if backend.mode == .skas {  // TT keeps the TLB across switches (see PPCContext.run)
+                memory.activate()
+                backend.tlbFlushes &+= 1
+            }
             backend.active = ObjectIdentifier(memory)
-            backend.tlbFlushes &+= 1
         }
         let cache = memory.codeCache as! IA64CodeCache
         let interp = IA64Interpreter(s: state, mem: memory, cache: cache)

@@ -2,6 +2,7 @@
 # Build every IA-64 workload (GNU binutils for ia64), build the C twins natively with gcc,
 # run each IA-64 binary under umlab and compare its stdout with the native C output.
 #   UMLAB=/path/to/umlab ./run.sh          (default: /work/scratch/umlab-ia64-snapshot)
+#   UMLAB_MODE=tt ./run.sh                 (isolation mode; default skas)
 #   PPC=1 ./run.sh                         also build the C twins with powerpc-linux-gnu-gcc
 #                                          -static, run them with qemu-ppc and compare
 #   ./run.sh NAME...                       only these workloads
@@ -33,7 +34,7 @@ for w in $WORKLOADS; do
     if [ $ok = 1 ]; then
         "$B/$w.native" >"$B/$w.expected" 2>"$B/$w.native.err"
         nrc=$?
-        timeout 120 "$UMLAB" run -- "$B/$w" >"$B/$w.out" 2>"$B/$w.err"
+        timeout 120 "$UMLAB" run ${UMLAB_MODE:+--mode "$UMLAB_MODE"} -- "$B/$w" >"$B/$w.out" 2>"$B/$w.err"
         rc=$?
         if [ $nrc != 0 ]; then
             echo "FAIL $w: native C exit status $nrc"; ok=0

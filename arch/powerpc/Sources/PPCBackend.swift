@@ -11,9 +11,12 @@ public final class PPCBackend: Backend {
     public let name = "ppc"
     public let elfMachine: UInt16 = 20
     public let abi = PPCABI.make()
-    public let supportedModes: [IsolationMode] = [.skas]
-    /// User space ends at 0xC0000000, like 32-bit PowerPC Linux (TASK_SIZE).
-    public let userAddressRange: Range<UInt64> = 0x10000..<0xC000_0000
+    public let supportedModes: [IsolationMode] = [.skas, .tt]
+    /// User space ends at 0xBE000000: 32-bit PowerPC Linux's TASK_SIZE is 0xC0000000, less the
+    /// kernel region TT mode maps below it (in every mode, so that layouts do not differ).
+    public let userAddressRange: Range<UInt64> = 0x10000..<0xBE00_0000
+    /// skas: a switch of address space flushes the TLB; tt: it does not.
+    var mode = IsolationMode.skas
     let disassembler = Disassembler(.ppc32BigEndian)
     lazy var words = PPCWordDecoder(capstone: Disassembler(.ppc32BigEndian))
     /// The address space whose translations the TLB holds.
@@ -33,7 +36,8 @@ public final class PPCBackend: Backend {
     var tlbMisses: UInt64 = 0, tlbFlushes: UInt64 = 0
 
     public func makeInitialContext(mode: IsolationMode, kernel: Kernel) throws(LinuxErrno) -> any ExecutionContext {
-        guard mode == .skas else { throw .EINVAL }
+        guard supportedModes.contains(mode) else { throw .EINVAL }
+        self.mode = mode
         return PPCContext(backend: self, memory: PPCContext.newMemory(words))
     }
 
@@ -73,9 +77,13 @@ final class PPCContext: ExecutionContext {
 
     func run(sliceNanoseconds: Int64) -> Trap {
         if backend.active != ObjectIdentifier(memory) {
-            memory.activate()  // SKAS: a switch of address space flushes the TLB
+            // SKAS: a switch of address space flushes the TLB. TT keeps it (the kernel region is
+            // the same in every process; user entries stay tagged by their page table).
+            if backend.mode == .skas {
+                memory.activate()
+                backend.tlbFlushes &+= 1
+            }
             backend.active = ObjectIdentifier(memory)
-            backend.tlbFlushes &+= 1
         }
         let cache = memory.codeCache as! PPCCodeCache
         // Another thread may have run since this one's lwarx: its reservation is gone.

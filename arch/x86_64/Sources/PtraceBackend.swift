@@ -3,14 +3,21 @@ import GuestKernel
 import HostOS
 import LinuxABI
 
-/// The x86-64 backend: guest processes are host processes, traced with PTRACE_SYSEMU so that
-/// every guest system call stops in the kernel and none reaches the host (SKAS mode).
+/// The x86-64 backend: guest processes are host processes under ptrace.
+///
+/// - skas: PTRACE_SYSEMU, so every guest system call stops in the kernel and none reaches the
+///   host (one stop, two host context switches per call).
+/// - tt: PTRACE_SYSCALL, as UML's traced-thread mode: at the entry stop the call is rewritten
+///   to getpid (harmless on the host), the kernel handles it at the exit stop and writes the
+///   result (two stops, four switches); the kernel arena is mapped into every guest.
 public final class X86Backend: Backend {
     public let name = "x86_64"
     public let elfMachine: UInt16 = 62
     public let abi = X86ABI.make()
-    public let supportedModes: [IsolationMode] = [.skas]
-    public let userAddressRange: Range<UInt64> = 0x10000..<StubImage.base
+    public let supportedModes: [IsolationMode] = [.skas, .tt]
+    /// User space ends 256 MiB below the stub; TT's kernel region sits at its top.
+    public let userAddressRange: Range<UInt64> = 0x10000..<(StubImage.base - 0x1000_0000)
+    var mode = IsolationMode.skas
     var stub: HostFD?
     let disassembler = Disassembler(.x86_64)
     var stats = X86Stats()
@@ -22,7 +29,8 @@ public final class X86Backend: Backend {
     }
 
     public func makeInitialContext(mode: IsolationMode, kernel: Kernel) throws(LinuxErrno) -> any ExecutionContext {
-        guard mode == .skas else { throw .EINVAL }
+        guard supportedModes.contains(mode) else { throw .EINVAL }
+        self.mode = mode
         // Tracer and tracees share one CPU: a ptrace round trip is several times cheaper so.
         try? Host.pin(toCPU: Host.currentCPU)
         let image = try StubImage.memoryFile()

@@ -16,6 +16,9 @@ final class X86Context: ExecutionContext {
     enum Dirty { case clean, rax, all }
     var dirty = Dirty.clean
     var alive = true
+    /// TT: the guest is between the entry and exit stops of a nullified system call; the
+    /// call's real number (the host sees getpid).
+    var ttNumber: UInt64?
 
     init(tracee: Tracee, space: X86AddressSpace, backend: X86Backend) {
         self.tracee = tracee
@@ -44,9 +47,10 @@ final class X86Context: ExecutionContext {
     // MARK: Running
 
     func run(sliceNanoseconds: Int64) -> Trap {
+        let tt = backend.mode == .tt
         do {
             try flush()
-            try tracee.resume(.sysemu)
+            try tracee.resume(tt ? .syscall : .sysemu)
         } catch {
             return .lost("cannot resume: \(error.message)")
         }
@@ -66,8 +70,21 @@ final class X86Context: ExecutionContext {
             }
             backend.stats.stops += 1
             switch stop {
+            case .syscall where tt && ttNumber == nil:
+                // TT entry stop: nullify the call (the host runs getpid) and let it finish.
+                do {
+                    try fetchRegisters()
+                    ttNumber = regs.orig_rax
+                    try tracee.pokeUser(offset: 120, 39)  // offsetof(user_regs_struct, orig_rax); getpid
+                    try tracee.resume(.syscall)
+                } catch { return .lost("nullifying a system call: \(error.message)") }
             case .syscall:
                 do { try fetchRegisters() } catch { return .lost("registers: \(error.message)") }
+                if let n = ttNumber {
+                    // TT exit stop: the kernel now handles the real call; rax takes its result.
+                    regs.orig_rax = n
+                    ttNumber = nil
+                }
                 return .syscall
             case .signal(let sig):
                 do { try fetchRegisters() } catch { return .lost("registers: \(error.message)") }
