@@ -327,7 +327,7 @@ extension Disassembly {
         try p.run()
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        #expect(text.contains("10 passed, 0 failed"), "\(text)")
+        #expect(text.contains("11 passed, 0 failed"), "\(text)")
     }
 }
 

@@ -85,6 +85,7 @@ final class IA64Context: ExecutionContext {
         let cache = IA64CodeCache()
         m.codeCache = cache
         m.invalidateCode = { [unowned cache] page in cache.drop(page) }
+        IA64SignalFrame.mapTrampoline(m)
         return m
     }
 
@@ -110,10 +111,13 @@ final class IA64Context: ExecutionContext {
         }
         while true {
             switch interp.execute(budget: 1 << 20) {
-            case .syscall: return .syscall
-            case .fault(let sig, let code, let addr): return .fault(sig, code: code, address: addr)
+            case .syscall: state.inSyscall = true; return .syscall
+            case .fault(let sig, let code, let addr): state.inSyscall = false; return .fault(sig, code: code, address: addr)
             case .budget:
-                if sliceNanoseconds > 0 && Int64(Host.monotonicNanoseconds() - start) >= sliceNanoseconds { return .preempted }
+                if sliceNanoseconds > 0 && Int64(Host.monotonicNanoseconds() - start) >= sliceNanoseconds {
+                    state.inSyscall = false
+                    return .preempted
+                }
             }
         }
     }
@@ -182,7 +186,7 @@ final class IA64Context: ExecutionContext {
         s.bof = 0
         s.flushed = 0
         s.rbsBase = program.registerStack
-        s.pfs = 0; s.lc = 0; s.ec = 0; s.unat = 0; s.rnat = 0; s.ccv = 0
+        s.pfs = 0; s.lc = 0; s.ec = 0; s.unat = 0; s.rnat = 0; s.ccv = 0; s.rnatBase = 0; s.inSyscall = false
         s.rsc = 0xf  // eager mode, privilege level 3
         s.fpsr = 0x0009_804c_0270_033f
         s.alat.removeAll()
@@ -193,8 +197,12 @@ final class IA64Context: ExecutionContext {
 
     func setThreadPointer(_ value: UInt64) { state.gr[13] = value }
 
-    func deliverSignal(_ delivery: SignalDelivery) throws(LinuxErrno) { throw .ENOSYS }
-    func returnFromSignal() throws(LinuxErrno) -> (mask: SignalSet, altStack: AltStack) { throw .ENOSYS }
+    func deliverSignal(_ delivery: SignalDelivery) throws(LinuxErrno) {
+        try IA64SignalFrame.deliver(delivery, context: self)
+    }
+    func returnFromSignal() throws(LinuxErrno) -> (mask: SignalSet, altStack: AltStack) {
+        try IA64SignalFrame.restore(context: self)
+    }
 
     func terminate() {}
 

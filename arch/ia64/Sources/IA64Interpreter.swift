@@ -383,7 +383,7 @@ final class IA64Interpreter {
             if sor != s.cfm.sor { s.cfm.sor = sor; s.cfm.rrbGR = 0 }
             try setGR(i.r1, old)
         case .flushrs:
-            try flushRegisterStack()
+            try s.flushRegisterStack(mem)
         case .cover:
             s.bof += s.cfm.sof
             s.cfm = CFM()
@@ -465,7 +465,8 @@ final class IA64Interpreter {
             let target = s.br[Int(i.r2)]
             let restored = CFM(raw: s.pfs & ((1 << 38) - 1))
             s.ec = (s.pfs >> 52) & 0x3f
-            if restored.sol > s.bof { throw .illegal }
+            // The caller's registers went to memory (signal return, new backing store): load them.
+            if restored.sol > s.bof { try s.fillBelow(restored.sol - s.bof, mem) }
             s.bof -= restored.sol
             s.cfm = restored
             if s.flushed > s.bof { s.flushed = s.bof }
@@ -558,14 +559,21 @@ final class IA64Interpreter {
         switch n {
         case 16: s.rsc = v & 0x3fff_001f
         case 18:
-            // A new backing store: what is below the current frame is now the memory's business.
-            try flushRegisterStack()
-            s.rbsBase = v
+            // A new backing store: what is below the current frame is now the memory's business
+            // (br.ret loads it back from the new store's addresses below, as the RSE would).
+            try s.flushRegisterStack(mem)
+            s.rbsBase = v & ~7
             let live = s.cfm.sof
             for k in 0..<live { s.stacked[k] = s.stacked[s.bof + k]; s.stackedNaT[k] = s.stackedNaT[s.bof + k] }
             s.bof = 0
             s.flushed = 0
-        case 19: s.rnat = v
+            s.rnat = 0; s.rnatBase = 0  // RNAT is undefined after a write to ar.bspstore
+        case 19:
+            s.rnat = v
+            // With bspstore at the base, RNAT holds the NaT bits of the group's registers below it.
+            if s.flushed == 0 {
+                s.rnatBase = IA64State.isCollection(s.rbsBase) ? v : v & ((1 << UInt64(IA64State.slotIndex(s.rbsBase))) - 1)
+            }
         case 32: s.ccv = v
         case 36: s.unat = v
         case 40: s.fpsr = v
@@ -574,24 +582,5 @@ final class IA64Interpreter {
         case 66: s.ec = v & 0x3f
         default: throw .illegal
         }
-    }
-
-    /// flushrs: writes the stacked registers of the frames below the current one to the
-    /// backing store (with their NaT collections), as the RSE would.
-    func flushRegisterStack() throws(Failure) {
-        var k = s.flushed
-        var collection: UInt64 = 0
-        while k < s.bof {
-            let a = s.backingAddress(k)
-            try store(a, s.stacked[k], 8)
-            if s.stackedNaT[k] != 0 { collection |= 1 << ((a >> 3) & 63) }
-            if (a >> 3) & 63 == 62 {  // the next doubleword is a NaT collection slot
-                try store(a + 8, collection, 8)
-                collection = 0
-            }
-            k += 1
-        }
-        s.rnat = collection
-        s.flushed = s.bof
     }
 }

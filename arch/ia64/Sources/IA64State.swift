@@ -86,6 +86,11 @@ final class IA64State {
     /// Backing store: base address of stacked[0], and how many entries flushrs has written.
     var rbsBase: UInt64 = 0
     var flushed = 0
+    /// NaT bits (at their collection positions) of the registers in memory below `rbsBase` in
+    /// the 64-doubleword group `rbsBase` lies in (see IA64RegisterStack.swift).
+    var rnatBase: UInt64 = 0
+    /// The thread last stopped at a system call (a signal then interrupts the call: sc_flags).
+    var inSyscall = false
     /// ALAT: the advanced loads (ld.a / chk.a / ld.c) still valid, by target register.
     var alat = ALAT()
     /// r15 at the last `break 0x100000`, for restarting a system call.
@@ -109,6 +114,7 @@ final class IA64State {
         c.grNaT = grNaT; c.bof = bof; c.cfm = cfm; c.pr = pr
         c.ip = ip; c.slot = slot; c.pfs = pfs; c.lc = lc; c.ec = ec; c.unat = unat; c.rsc = rsc
         c.rnat = rnat; c.fpsr = fpsr; c.ccv = ccv; c.kr = kr; c.rbsBase = rbsBase; c.flushed = flushed
+        c.rnatBase = rnatBase; c.inSyscall = inSyscall
         let live = bof + cfm.sof
         c.stacked.update(from: stacked, count: live)
         c.stackedNaT.update(from: stackedNaT, count: live)
