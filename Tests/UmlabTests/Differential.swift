@@ -34,6 +34,9 @@ enum Harness {
     }
 
     static func native(_ argv: [String]) throws -> Outcome { try run(argv).0 }
+    /// Isolation modes each backend implements.
+    static let x86Modes = ["skas", "tt"]
+    static let interpreterModes = ["skas", "tt"]
     static func guest(_ argv: [String], options: [String] = []) throws -> (Outcome, String) {
         try run([umlab, "run"] + options + ["--"] + argv)
     }
@@ -133,12 +136,13 @@ enum Harness {
 
 /// The project's own C programs (Tests/programs), built static, natively vs under umlab.
 @Suite(.serialized) struct CPrograms {
-    @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "files", "efault", "misc", "mmap", "robust"])
-    func sameAsNative(_ name: String) throws {
+    /// In every isolation mode: well-behaved programs cannot tell them apart.
+    @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "files", "efault", "misc", "mmap", "robust"], Harness.x86Modes)
+    func sameAsNative(_ name: String, mode: String) throws {
         let exe = try Harness.program(name)
         let native = try Harness.native([exe])
         #expect(native.status == 0, "native \(name) failed:\n\(native.stdout)")
-        let (guest, err) = try Harness.guest([exe])
+        let (guest, err) = try Harness.guest([exe], options: ["--mode", mode])
         #expect(guest == native, "stderr: \(err)")
     }
 }
@@ -236,10 +240,10 @@ enum Harness {
 /// The same C programs cross-compiled for 32-bit PowerPC, under `--backend ppc` (chosen from
 /// the ELF), against the x86-64 native output.
 @Suite(.serialized) struct PowerPCPrograms {
-    @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "files", "efault", "misc", "mmap", "robust"])
-    func sameAsNative(_ name: String) throws {
+    @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "files", "efault", "misc", "mmap", "robust"], Harness.interpreterModes)
+    func sameAsNative(_ name: String, mode: String) throws {
         let native = try Harness.native([try Harness.program(name)])
-        let (guest, err) = try Harness.guest([try Harness.program(name, compiler: "powerpc-linux-gnu-gcc")])
+        let (guest, err) = try Harness.guest([try Harness.program(name, compiler: "powerpc-linux-gnu-gcc")], options: ["--mode", mode])
         #expect(guest == native, "stderr: \(err)")
     }
 }
@@ -314,13 +318,14 @@ extension Disassembly {
 
 /// The IA-64 workloads (arch/ia64/workloads, in assembly) print what their C versions print
 /// natively on x86-64.
-@Suite struct IA64Workloads {
-    @Test func sameAsCVersions() throws {
+@Suite(.serialized) struct IA64Workloads {  // run.sh builds into one directory
+    @Test(arguments: Harness.interpreterModes)
+    func sameAsCVersions(mode: String) throws {
         let script = Harness.root.appendingPathComponent("arch/ia64/workloads/run.sh").path
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         p.arguments = [script]
-        p.environment = ["UMLAB": Harness.umlab, "PATH": "/usr/bin:/bin"]
+        p.environment = ["UMLAB": Harness.umlab, "UMLAB_MODE": mode, "PATH": "/usr/bin:/bin"]
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out
