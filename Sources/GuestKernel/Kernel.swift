@@ -8,6 +8,8 @@ public struct KernelConfig {
     public var version = "#1 SMP PREEMPT umlab"
     /// Host directory used as the guest's read-only root.
     public var rootDirectory = "/"
+    /// The first program's working directory, a guest path (falls back to "/").
+    public var workingDirectory = "/"
     public var mode = IsolationMode.skas
     public var trace: TraceSink?
     /// Most guest threads alive at once (each is a host process on x86-64): a fork bomb meets
@@ -112,7 +114,8 @@ public final class Kernel {
         let process = try Process(pid: pid, parent: initP, pgid: pid, sid: pid, startTime: Host.monotonicNanoseconds(), arena: arena)
         initP.children.append(process)
         let files = FileTable()
-        let fs = FSContext(cwd: vfs.rootLocation, root: vfs.rootLocation)
+        let cwd = (try? vfs.locate(config.workingDirectory)).flatMap { $0.inode.kind == .directory ? $0 : nil } ?? vfs.rootLocation
+        let fs = FSContext(cwd: cwd, root: vfs.rootLocation)
         let task = Task(tid: pid, process: process, context: context, mm: mm, files: files, fs: fs, handlers: SignalHandlers())
         process.threads = [task]
         tasks[pid] = task

@@ -85,6 +85,7 @@ struct Run: ParsableCommand {
         config.hostname = hostname
         config.release = release
         config.rootDirectory = rootDir
+        config.workingDirectory = initialDirectory(rootDir)
         config.mode = isolation
         if let traceFile {
             guard let fd = try? HostFD.open(traceFile, flags: 0o1101, mode: 0o644) else { return fail("cannot write trace file \(traceFile)", 2) }

@@ -39,6 +39,7 @@ extension CoreSyscalls {
     static func open(_ c: SyscallCall, dirfd: Int32, path: [UInt8], flags: OpenFlags, mode: UInt32) throws(LinuxErrno) -> SyscallOutcome {
         let k = c.kernel
         var loc: Location
+        var created = false
         if flags.contains(.tmpFile) { throw .EOPNOTSUPP }
         if flags.contains(.create) {
             let (dir, name, trailing) = try k.vfs.resolveParent(path, base: try base(c, dirfd), root: c.task.fs.root)
@@ -56,6 +57,7 @@ extension CoreSyscalls {
             } else {
                 let inode = try dir.inode.create(name, kind: .regular, mode: mode & ~c.task.fs.umask & 0o7777, credentials: c.task.process.credentials)
                 loc = Location(inode: inode, path: dir.child(name))
+                created = true
             }
         } else {
             loc = try k.vfs.resolve(path, base: try base(c, dirfd), root: c.task.fs.root, followFinal: !flags.contains(.noFollow))
@@ -65,6 +67,11 @@ extension CoreSyscalls {
         if loc.inode.kind == .directory && flags.canWrite { throw .EISDIR }
         if loc.inode.kind == .regular && !flags.contains(.path) {
             if flags.canWrite || flags.contains(.truncate), loc.inode.fs.readOnly { throw .EROFS }
+        }
+        // Permission bits against the caller's identity (a file this call created opens anyway).
+        if !created && !flags.contains(.path) {
+            let want: UInt32 = (flags.canRead ? 4 : 0) | (flags.canWrite || flags.contains(.truncate) ? 2 : 0)
+            if !mayAccess(c.task.process.credentials, try loc.inode.stat(), want) { throw .EACCES }
         }
         let file = try loc.inode.open(flags: flags, path: loc.path, kernel: k, task: c.task)
         if flags.contains(.truncate) && flags.canWrite && loc.inode.kind == .regular && !(loc.inode is TmpFile) {
@@ -301,16 +308,18 @@ extension CoreSyscalls {
         if mode & ~UInt32(7) != 0 { throw .EINVAL }
         let loc = try resolve(c, dirfd: dirfd, path: path, follow: flags & At.symlinkNoFollow == 0, emptyPathOK: flags & At.emptyPath != 0)
         if mode & 2 != 0 && loc.inode.fs.readOnly && loc.inode.kind != .characterDevice { throw .EROFS }
-        let st = try loc.inode.stat()
-        let creds = c.task.process.credentials
+        if !mayAccess(c.task.process.credentials, try loc.inode.stat(), mode) { throw .EACCES }
+        return .zero
+    }
+
+    /// Whether `creds` may read (4), write (2) and/or execute (1) a file with status `st`.
+    static func mayAccess(_ creds: Credentials, _ st: FileStat, _ want: UInt32) -> Bool {
         if creds.isRoot {
             // Root may do anything, but execute needs some execute bit on a non-directory.
-            if mode & 1 != 0 && st.mode & 0o111 == 0 && FileKind(mode: st.mode) != .directory { throw .EACCES }
-            return .zero
+            return !(want & 1 != 0 && st.mode & 0o111 == 0 && FileKind(mode: st.mode) != .directory)
         }
         let bits: UInt32 = creds.euid == st.uid ? (st.mode >> 6) & 7 : creds.egid == st.gid ? (st.mode >> 3) & 7 : st.mode & 7
-        if mode & ~bits != 0 { throw .EACCES }
-        return .zero
+        return want & ~bits == 0
     }
 
     // MARK: working directory

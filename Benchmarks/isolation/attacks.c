@@ -1,0 +1,424 @@
+/* umlab isolation suite: attack programs, run as ordinary guests (x86-64 and PowerPC builds of
+ * this file; IA-64 has an assembly twin, attacks-ia64.s).
+ *
+ *   attacks ROLE [ARGS]
+ *
+ * Scenario roles (what `umlab isolation` starts; each forks and execs the roles it needs, so
+ * the attacker is a fresh program that never held the secret):
+ *   pipe-snoop SECRET     a victim pair passes SECRET through a pipe; then the attacker runs
+ *   file-snoop SECRET     a victim writes SECRET to a file in /tmp; then the attacker runs
+ *   private-peek SECRET   a victim keeps SECRET in its private memory only; the attacker runs
+ *                         while the victim is alive
+ *   become-root SECRET    root writes SECRET to a root-only file; the attacker drops to uid
+ *                         1000 and tries to get back
+ *   kernel-read           the attacker reads the kernel's memory
+ *   host-escape PATH      the attacker tries to read PATH, a host file outside its root
+ *   outlive               the attacker leaves a process behind that tries to survive umlab
+ *
+ * The attacker prints what it finds; the harness, not this program, decides "leaked" (the
+ * secret, or the kernel arena's magic, appears in the output) or "blocked".
+ *
+ * What the attacker knows about umlab is what a UML attacker knew about its kernel: the
+ * published layout (Sources/GuestKernel/KernelArena.swift) and where TT mode maps it. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#if defined(__x86_64__)
+#define KERNEL_REGION 0x7fffe0000000UL
+#elif defined(__powerpc__)
+#define KERNEL_REGION 0xbe000000UL
+#else
+#error "no kernel region address for this ISA"
+#endif
+#define ARENA_SIZE (32u << 20)
+#define RECORD_AREA 0x1000u
+#define RECORD_MAGIC 0x524b4d55u
+enum { KIND_CREDENTIALS = 1, KIND_PIPE = 2, KIND_IO = 3 };
+
+static const char *self_path;
+static sigjmp_buf fault_env;
+
+static void on_fault(int sig)
+{
+    siglongjmp(fault_env, sig);
+}
+
+/* The arena is in the host's (little-endian) byte order. */
+static uint32_t le32(const volatile unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static void put_le32(volatile unsigned char *p, uint32_t v)
+{
+    p[0] = v; p[1] = v >> 8; p[2] = v >> 16; p[3] = v >> 24;
+}
+
+/* Runs `body` with SIGSEGV/SIGBUS turned into a "fault" line instead of death. */
+static int guarded(void (*body)(void *), void *arg, const char *what)
+{
+    struct sigaction sa = { .sa_handler = on_fault };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
+    int sig = sigsetjmp(fault_env, 1);
+    if (sig == 0) {
+        body(arg);
+        return 0;
+    }
+    printf("%s: fault (signal %d)\n", what, sig);
+    return -1;
+}
+
+/* Prints every run of at least 8 printable bytes in [p, p+n). */
+static void print_strings(const char *label, const volatile unsigned char *p, size_t n)
+{
+    size_t run = 0;
+    for (size_t i = 0; i <= n; i++) {
+        int printable = i < n && p[i] >= 0x20 && p[i] < 0x7f;
+        if (printable) { run++; continue; }
+        if (run >= 8) {
+            printf("%s: \"", label);
+            for (size_t k = i - run; k < i; k++) putchar(p[k]);
+            printf("\"\n");
+        }
+        run = 0;
+    }
+}
+
+/* Walks the arena's records, calling `visit` for each; stops at the first non-record. */
+static void walk(void (*visit)(volatile unsigned char *hdr, uint32_t kind, int32_t owner, uint32_t len))
+{
+    volatile unsigned char *base = (volatile unsigned char *)KERNEL_REGION;
+    uint32_t at = RECORD_AREA;
+    while (at + 16 <= ARENA_SIZE && le32(base + at) == RECORD_MAGIC) {
+        uint32_t kind = le32(base + at + 4) & 0xffff, len = le32(base + at + 12);
+        visit(base + at, kind, (int32_t)le32(base + at + 8), len);
+        at += (16 + len + 15) & ~15u;
+    }
+}
+
+/* ---- kernel-read ---------------------------------------------------------------------- */
+
+static void read_header(void *unused)
+{
+    (void)unused;
+    volatile unsigned char *base = (volatile unsigned char *)KERNEL_REGION;
+    printf("kernel region header: \"");
+    for (int i = 0; i < 8; i++) putchar(base[i] >= 0x20 && base[i] < 0x7f ? base[i] : '.');
+    printf("\"\n");
+}
+
+static int attack_kernel_read(void)
+{
+    guarded(read_header, NULL, "read kernel region");
+    return 0;
+}
+
+/* ---- pipe-snoop / file-snoop: read other guests' data out of kernel buffers ------------- */
+
+static uint32_t snoop_kind;
+static void snoop_record(volatile unsigned char *hdr, uint32_t kind, int32_t owner, uint32_t len)
+{
+    (void)owner;
+    if (kind != snoop_kind) return;
+    /* Copy first: our own output passes through the kernel's I/O buffer too. */
+    unsigned char *copy = malloc(len);
+    for (uint32_t i = 0; i < len; i++) copy[i] = hdr[16 + i];
+    print_strings(kind == KIND_PIPE ? "pipe buffer" : "io buffer", copy, len);
+    free(copy);
+}
+static void snoop(void *kind)
+{
+    snoop_kind = *(uint32_t *)kind;
+    walk(snoop_record);
+}
+
+static int attack_snoop(uint32_t kind)
+{
+    guarded(snoop, &kind, "scan kernel buffers");
+    return 0;
+}
+
+/* ---- private-peek: another process's private memory ------------------------------------ */
+
+static int attack_private_peek(pid_t victim, unsigned long addr, size_t len)
+{
+    char buf[256], path[64];
+    if (len > sizeof buf) len = sizeof buf;
+    struct iovec local = { buf, len }, remote = { (void *)addr, len };
+    ssize_t n = process_vm_readv(victim, &local, 1, &remote, 1, 0);
+    printf("process_vm_readv: %s\n", n < 0 ? strerror(errno) : "ok");
+    if (n > 0) print_strings("process_vm_readv", (unsigned char *)buf, (size_t)n);
+
+    snprintf(path, sizeof path, "/proc/%d/mem", (int)victim);
+    int fd = open(path, O_RDONLY);
+    n = fd < 0 ? -1 : pread(fd, buf, len, (off_t)addr);
+    printf("/proc/<victim>/mem: %s\n", n < 0 ? strerror(errno) : "ok");
+    if (n > 0) print_strings("/proc/pid/mem", (unsigned char *)buf, (size_t)n);
+    if (fd >= 0) close(fd);
+
+    errno = 0;
+    long word = ptrace(PTRACE_ATTACH, victim, 0, 0);
+    printf("ptrace attach: %s\n", word < 0 ? strerror(errno) : "ok");
+    if (word == 0) {
+        waitpid(victim, NULL, 0);
+        for (size_t i = 0; i < len; i += sizeof(long)) {
+            errno = 0;
+            long w = ptrace(PTRACE_PEEKDATA, victim, (void *)(addr + i), 0);
+            if (errno) break;
+            memcpy(buf + i, &w, sizeof w);
+        }
+        print_strings("ptrace peek", (unsigned char *)buf, len);
+    }
+    return 0;
+}
+
+static void peek_same_address(void *arg)
+{
+    unsigned long *a = arg;
+    print_strings("same address here", (volatile unsigned char *)a[0], a[1]);
+}
+
+/* ---- become-root ------------------------------------------------------------------------ */
+
+static void corrupt_credentials(volatile unsigned char *hdr, uint32_t kind, int32_t owner, uint32_t len)
+{
+    if (kind == KIND_CREDENTIALS && owner == getpid() && len >= 32) {
+        for (int i = 0; i < 8; i++) put_le32(hdr + 16 + 4 * i, 0);
+        printf("own credential record found and zeroed\n");
+    }
+}
+static void corrupt(void *unused)
+{
+    (void)unused;
+    walk(corrupt_credentials);
+}
+
+static int attack_become_root(const char *secret_file)
+{
+    if (setgid(1000) != 0 || setuid(1000) != 0) {
+        printf("cannot drop to uid 1000: %s\n", strerror(errno));
+        return 1;
+    }
+    printf("dropped to uid %d\n", (int)getuid());
+    int fd = open(secret_file, O_RDONLY);
+    printf("root-only file as uid 1000: %s\n", fd < 0 ? strerror(errno) : "opened");
+    if (fd >= 0) close(fd);
+    guarded(corrupt, NULL, "write kernel region");
+    printf("after the attack: getuid %d geteuid %d, setuid(0) %s\n", (int)getuid(), (int)geteuid(),
+           setuid(0) == 0 ? "succeeded" : strerror(errno));
+    fd = open(secret_file, O_RDONLY);
+    if (fd < 0) {
+        printf("root-only file: %s\n", strerror(errno));
+        return 0;
+    }
+    char buf[128];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    buf[n > 0 ? n : 0] = 0;
+    printf("root-only file: \"%s\"\n", buf);
+    close(fd);
+    return 0;
+}
+
+/* ---- host-escape ------------------------------------------------------------------------ */
+
+static void try_read(const char *path)
+{
+    char buf[256];
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        printf("open %s: %s\n", path, strerror(errno));
+        return;
+    }
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    buf[n > 0 ? n : 0] = 0;
+    printf("open %s: read \"%s\"\n", path, buf);
+    close(fd);
+}
+
+static int attack_host_escape(const char *target)
+{
+    char path[4096];
+    const char *name = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+    try_read(target);
+    snprintf(path, sizeof path, "/../../../../../../..%s", target);
+    try_read(path);
+    snprintf(path, sizeof path, "/proc/self/root/../%s", name);
+    try_read(path);
+    snprintf(path, sizeof path, "/proc/1/root%s", target);
+    try_read(path);
+    /* A symlink planted in writable /tmp, pointing out of the root. */
+    unlink("/tmp/escape");
+    if (symlink(target, "/tmp/escape") == 0) try_read("/tmp/escape");
+    snprintf(path, sizeof path, "../../../../..%s", target);
+    unlink("/tmp/escape2");
+    if (symlink(path, "/tmp/escape2") == 0) try_read("/tmp/escape2");
+    /* chdir upwards past the root. */
+    for (int i = 0; i < 16; i++) if (chdir("..") != 0) break;
+    try_read(target + 1);
+    return 0;
+}
+
+/* ---- outlive ------------------------------------------------------------------------------ */
+
+static int attack_outlive(void)
+{
+    pid_t p = fork();
+    if (p == 0) {
+        setsid();
+        if (fork() != 0) _exit(0);
+        signal(SIGHUP, SIG_IGN);
+        signal(SIGTERM, SIG_IGN);
+        for (;;) sleep(1);  /* outlive umlab if it can */
+    }
+    waitpid(p, NULL, 0);
+    printf("left a daemon behind\n");
+    return 0;
+}
+
+/* ---- scenarios ---------------------------------------------------------------------------- */
+
+static pid_t spawn(char *const argv[])
+{
+    pid_t p = fork();
+    if (p == 0) {
+        execv(self_path, argv);
+        _exit(127);
+    }
+    return p;
+}
+
+static int run_attacker(char *const argv[])
+{
+    fflush(stdout);
+    pid_t p = spawn(argv);
+    int st;
+    waitpid(p, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int main(int argc, char **argv)
+{
+    self_path = argv[0];
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s ROLE [ARGS]\n", argv[0]);
+        return 2;
+    }
+    const char *role = argv[1];
+
+    /* victims */
+    if (!strcmp(role, "victim-pipe") && argc > 2) {
+        int p[2];
+        char buf[256];
+        if (pipe(p) != 0) return 1;
+        pid_t r = fork();
+        if (r == 0) {
+            close(p[1]);
+            while (read(p[0], buf, sizeof buf) > 0) {}
+            _exit(0);
+        }
+        close(p[0]);
+        if (write(p[1], argv[2], strlen(argv[2])) < 0) return 1;
+        close(p[1]);
+        waitpid(r, NULL, 0);
+        return 0;
+    }
+    if (!strcmp(role, "victim-file") && argc > 2) {
+        /* A block of a diary, the secret in the middle of it. */
+        char block[1024];
+        memset(block, '.', sizeof block);
+        memcpy(block + 512, argv[2], strlen(argv[2]));
+        int fd = open("/tmp/victim-diary", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd < 0 || write(fd, block, sizeof block) < 0) return 1;
+        close(fd);
+        return 0;
+    }
+    if (!strcmp(role, "victim-private") && argc > 3) {
+        /* The secret moves from argv (copied by execve, never through a kernel buffer) into
+         * private heap memory; argv is scrubbed; only its address is reported. */
+        size_t len = strlen(argv[2]);
+        char *secret = malloc(len + 1);
+        memcpy(secret, argv[2], len + 1);
+        memset(argv[2], 'x', len);
+        int ready = atoi(argv[3]);
+        char msg[64];
+        int n = snprintf(msg, sizeof msg, "%lu", (unsigned long)secret);
+        if (write(ready, msg, (size_t)n) < 0) return 1;
+        close(ready);
+        for (volatile int i = 0; i < 20; i++) usleep(100000);  /* stay alive for the attacker */
+        return secret[0] == 0;
+    }
+
+    /* scenarios */
+    if (!strcmp(role, "pipe-snoop") && argc > 2) {
+        char *v[] = { "attacks", "victim-pipe", argv[2], NULL };
+        int st;
+        waitpid(spawn(v), &st, 0);
+        char *a[] = { "attacks", "attack-snoop-pipe", NULL };
+        return run_attacker(a);
+    }
+    if (!strcmp(role, "file-snoop") && argc > 2) {
+        char *v[] = { "attacks", "victim-file", argv[2], NULL };
+        int st;
+        waitpid(spawn(v), &st, 0);
+        char *a[] = { "attacks", "attack-snoop-io", NULL };
+        return run_attacker(a);
+    }
+    if (!strcmp(role, "private-peek") && argc > 2) {
+        int ready[2];
+        char fd[16], msg[64] = "", pid[16], len[24];
+        if (pipe(ready) != 0) return 1;
+        snprintf(fd, sizeof fd, "%d", ready[1]);
+        snprintf(len, sizeof len, "%zu", strlen(argv[2]));
+        char *v[] = { "attacks", "victim-private", argv[2], fd, NULL };
+        pid_t victim = spawn(v);
+        close(ready[1]);
+        ssize_t n = read(ready[0], msg, sizeof msg - 1);
+        msg[n > 0 ? n : 0] = 0;
+        memset(argv[2], 'x', strlen(argv[2]));  /* the scenario is not the one attacked */
+        snprintf(pid, sizeof pid, "%d", (int)victim);
+        char *a[] = { "attacks", "attack-peek", pid, msg, len, NULL };
+        int rc = run_attacker(a);
+        kill(victim, SIGKILL);
+        waitpid(victim, NULL, 0);
+        return rc;
+    }
+    if (!strcmp(role, "become-root") && argc > 2) {
+        int fd = open("/tmp/root-only", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd < 0 || write(fd, argv[2], strlen(argv[2])) < 0) return 1;
+        close(fd);
+        char *a[] = { "attacks", "attack-root", "/tmp/root-only", NULL };
+        return run_attacker(a);
+    }
+
+    /* attackers */
+    if (!strcmp(role, "kernel-read") || !strcmp(role, "attack-kernel-read")) return attack_kernel_read();
+    if (!strcmp(role, "attack-snoop-pipe")) return attack_snoop(KIND_PIPE);
+    if (!strcmp(role, "attack-snoop-io")) return attack_snoop(KIND_IO);
+    if (!strcmp(role, "attack-peek") && argc > 4) {
+        unsigned long addr = strtoul(argv[3], NULL, 10), len = strtoul(argv[4], NULL, 10);
+        attack_private_peek((pid_t)atoi(argv[2]), addr, len);
+        unsigned long a[2] = { addr, len };
+        guarded(peek_same_address, a, "same address here");
+        attack_snoop(KIND_IO);
+        return 0;
+    }
+    if (!strcmp(role, "attack-root") && argc > 2) return attack_become_root(argv[2]);
+    if (!strcmp(role, "host-escape") && argc > 2) return attack_host_escape(argv[2]);
+    if (!strcmp(role, "outlive")) return attack_outlive();
+    fprintf(stderr, "%s: unknown role %s\n", argv[0], role);
+    return 2;
+}
