@@ -1,0 +1,72 @@
+import CHost
+import Glibc
+import LinuxABI
+
+/// Host programs umlab runs for itself (compilers for the isolation suite, umlab runs it
+/// measures): posix_spawn with the output captured, and a deadline.
+public enum Subprocess {
+    public struct Outcome: Sendable {
+        /// Exit status, or 128 + signal; 124 when the deadline killed it (as timeout(1) says).
+        public var status: Int32
+        /// Standard output and standard error, interleaved as written.
+        public var output: [UInt8]
+        public var text: String { String(decoding: output, as: UTF8.self) }
+    }
+
+    /// Runs `argv` (argv[0] a path, or a name looked up in PATH) with stdin from /dev/null.
+    public static func run(_ argv: [String], timeoutSeconds: Int = 600) throws(LinuxErrno) -> Outcome {
+        var fds: [Int32] = [0, 0]
+        _ = try Host.check { pipe2(&fds, O_CLOEXEC) }
+        defer { close(fds[0]) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for p in cargs { free(p) } }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, argv[0], &actions, nil, &cargs, environ)
+        close(fds[1])
+        if rc != 0 { throw LinuxErrno(rc) }
+
+        // Read until the child has exited (not until EOF: something it left behind may hold
+        // the pipe open), or until the deadline.
+        _ = fcntlNonBlocking(fds[0])
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let deadline = Host.monotonicNanoseconds() + UInt64(timeoutSeconds) * 1_000_000_000
+        var timedOut = false
+        var status: Int32 = 0
+        func drain() {
+            while true {
+                let n = chunk.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return }
+                output += chunk[0..<n]
+            }
+        }
+        while true {
+            _ = Host.poll([(fds[0], Int16(POLLIN))], timeoutMS: 100)
+            drain()
+            var st: Int32 = 0
+            if waitpid(pid, &st, WNOHANG) == pid { status = st; break }
+            if Host.monotonicNanoseconds() >= deadline {
+                timedOut = true
+                kill(pid, SIGKILL)
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                break
+            }
+        }
+        drain()
+        if timedOut { return Outcome(status: 124, output: output) }
+        let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Outcome(status: code, output: output)
+    }
+}
+
+private func fcntlNonBlocking(_ fd: Int32) -> Int32 {
+    let flags = ch_fcntl_int(fd, F_GETFL, 0)
+    return ch_fcntl_int(fd, F_SETFL, flags | O_NONBLOCK)
+}
