@@ -131,6 +131,28 @@ public struct HostFD: Hashable, Sendable {
 }
 
 /// Host open(2) flags the VFS uses, re-exported so the kernel need not import Glibc.
+extension HostFD {
+    /// mkdir(2) of a host path umlab itself uses (build and result directories).
+    public static func makeDirectory(_ path: String, mode: UInt32 = 0o755) throws(LinuxErrno) {
+        _ = try Host.check { mkdir(path, mode_t(mode)) }
+    }
+    /// Creates or replaces a host file umlab itself writes (results, planted test files).
+    public static func writeFile(_ path: String, _ bytes: [UInt8], mode: UInt32 = 0o644) throws(LinuxErrno) {
+        let fd = try HostFD.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: mode)
+        defer { fd.close() }
+        var b = bytes
+        try fd.writeAll(&b)
+    }
+    /// readlink(2) of a host path.
+    public static func readLink(_ path: String) throws(LinuxErrno) -> String {
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let n = try typedErrno { try buf.withUnsafeMutableBytes { p in
+            try Host.check { readlink(path, p.baseAddress!.assumingMemoryBound(to: CChar.self), p.count) }
+        } }
+        return String(decoding: buf[0..<n], as: UTF8.self)
+    }
+}
+
 public enum HostOpen {
     public static let readOnly = O_RDONLY, readWrite = O_RDWR, writeOnly = O_WRONLY
     public static let path = Int32(CH_O_PATH), noFollow = O_NOFOLLOW, directory = O_DIRECTORY

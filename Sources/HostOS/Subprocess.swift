@@ -13,10 +13,14 @@ public enum Subprocess {
         public var text: String { String(decoding: output, as: UTF8.self) }
     }
 
+    public static func sleep(milliseconds: Int) { usleep(useconds_t(milliseconds * 1000)) }
+    public static func kill(_ pid: Int32) { _ = Glibc.kill(pid, SIGKILL) }
+
     /// Runs `argv` (argv[0] a path, or a name looked up in PATH) with stdin from /dev/null.
     public static func run(_ argv: [String], timeoutSeconds: Int = 600) throws(LinuxErrno) -> Outcome {
         var fds: [Int32] = [0, 0]
-        _ = try Host.check { pipe2(&fds, O_CLOEXEC) }
+        _ = try Host.check { pipe(&fds) }
+        for fd in fds { _ = ch_fcntl_int(fd, F_SETFD, FD_CLOEXEC) }
         defer { close(fds[0]) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -54,7 +58,7 @@ public enum Subprocess {
             if waitpid(pid, &st, WNOHANG) == pid { status = st; break }
             if Host.monotonicNanoseconds() >= deadline {
                 timedOut = true
-                kill(pid, SIGKILL)
+                _ = Glibc.kill(pid, SIGKILL)
                 while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
                 break
             }

@@ -159,6 +159,30 @@ enum Harness {
     }
 }
 
+/// `umlab isolation --json`: real attack programs on each backend in each mode. SKAS blocks
+/// everything; TT reproduces the historical leaks (kernel memory, other guests' pipe and file
+/// data, guest root by corrupting kernel records); nothing reaches the host in any mode.
+@Suite(.serialized) struct IsolationSuite {
+    @Test func matrix() throws {
+        let (out, err) = try Harness.run([Harness.umlab, "isolation", "--json", "--backend", "x86_64", "--backend", "ppc"])
+        #expect(out.status == 0, "\(err)")
+        let ttLeaks = ["kernel-read", "pipe-snoop", "file-snoop", "become-root"]
+        for backend in ["x86_64", "ppc"] {
+            guard let start = out.stdout.range(of: "\"\(backend)\": {") else { Issue.record("no \(backend) in \(out.stdout)"); continue }
+            let rest = out.stdout[start.upperBound...]
+            for mode in ["skas", "tt"] {
+                guard let line = rest.split(separator: "\n").first(where: { $0.contains("\"\(mode)\":") }) else {
+                    Issue.record("no \(backend)/\(mode)"); continue
+                }
+                for attack in ["kernel-read", "pipe-snoop", "file-snoop", "private-peek", "become-root", "host-escape", "outlive"] {
+                    let expected = mode == "tt" && ttLeaks.contains(attack) ? "leaked" : "blocked"
+                    #expect(line.contains("\"\(attack)\": \"\(expected)\""), "\(backend)/\(mode) \(attack): \(line)")
+                }
+            }
+        }
+    }
+}
+
 /// What a researcher reads off umlab besides the guest's output.
 @Suite(.serialized) struct Observability {
     @Test func traceLinesAreStraceLike() throws {
