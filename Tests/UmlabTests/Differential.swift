@@ -362,20 +362,25 @@ extension Disassembly {
 
 /// The PowerPC instruction-level differential corpus against qemu-ppc's dumps
 /// (arch/powerpc/tests/isa): no more differing cases than the known ones
-/// (arch/powerpc/README.md lists them).
+/// (arch/powerpc/README.md lists them). Cases whose result is implementation-specific beyond
+/// the 750 umlab models (e500mc's 64-byte dcbz line) are skipped by compare.py.
 @Suite struct PowerPCInstructions {
-    static let knownDifferences = 23
+    static let knownDifferences = 0
+    static let implementationSpecific = 4
 
     @Test func corpusMatchesQemu() throws {
         let isa = Harness.root.appendingPathComponent("arch/powerpc/tests/isa")
         let (out, err) = try Harness.run(["/bin/sh", isa.appendingPathComponent("run_umlab.sh").path,
                                           isa.appendingPathComponent("corpus").path, Harness.umlab])
         let last = out.stdout.split(separator: "\n").last.map(String.init) ?? ""
-        let numbers = last.split(separator: " ").compactMap { Int($0) }
-        #expect(numbers.count == 2, "unexpected summary: \(last) \(err)")
-        if numbers.count == 2 {
-            #expect(numbers[0] + numbers[1] == 3072)
+        // "N passed, M failed" or "N passed, M failed, K skipped"
+        let numbers = last.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .punctuationCharacters)) }
+        #expect(numbers.count == 2 || numbers.count == 3, "unexpected summary: \(last) \(err)")
+        if numbers.count >= 2 {
+            let skipped = numbers.count == 3 ? numbers[2] : 0
+            #expect(numbers[0] + numbers[1] + skipped == 3072)
             #expect(numbers[1] <= PowerPCInstructions.knownDifferences, "\(last)")
+            #expect(skipped == PowerPCInstructions.implementationSpecific, "\(last)")
         }
     }
 }

@@ -1,9 +1,8 @@
 import LinuxABI
 
-// The floating-point unit: IEEE double arithmetic on the host, PowerPC's FPSCR result class
-// (FPRF), compare bits and CR1 for the record forms. Rounding modes other than
-// round-to-nearest and the sticky exception bits are refined against qemu-ppc by the
-// instruction-level differential suite (arch/powerpc/tests/isa).
+// The floating-point unit: loads and stores, arithmetic (rounded in PPCFloatArith.swift), PowerPC's
+// FPSCR result class (FPRF), compare bits, conversions, FPSCR moves and CR1 for the record forms.
+// Checked instruction by instruction against qemu-ppc and the Power ISA by arch/powerpc/tests/isa.
 
 extension PPCInterpreter {
     /// FPSCR bit for IBM bit number n (0 = most significant).
@@ -60,31 +59,31 @@ extension PPCInterpreter {
         case .fadd: apply(op, PPCFloatMath.add(fval(op.a), fval(op.b), mode: rn))
         case .fsub:
             let a = fval(op.a), b = fval(op.b)
-            apply(op, PPCFloatMath.propagate([a, b]) ?? PPCFloatMath.add(a, -b, mode: rn))
-        case .fmul: apply(op, PPCFloatMath.mul(fval(op.a), fval(op.c), mode: rn))
-        case .fdiv: apply(op, PPCFloatMath.div(fval(op.a), fval(op.b), mode: rn))
-        case .fsqrt: apply(op, PPCFloatMath.sqrt(fval(op.b), mode: rn))
+            apply(op, PPCFloatMath.propagate(a, b) ?? PPCFloatMath.add(a, -b, mode: rn))
+        case .fmul: apply(op, PPCFloatMath.mul(fval(op.a), fval(op.c)))
+        case .fdiv: apply(op, PPCFloatMath.div(fval(op.a), fval(op.b)))
+        case .fsqrt: apply(op, PPCFloatMath.sqrt(fval(op.b)))
         case .fmadd, .fnmadd:
             apply(op, PPCFloatMath.fma(fval(op.a), fval(op.c), fval(op.b), mode: rn), negate: op.kind == .fnmadd)
         case .fmsub, .fnmsub:
             let a = fval(op.a), b = fval(op.b), c = fval(op.c)
-            let o = PPCFloatMath.propagate([a, b, c]).map { n -> FPOutcome in
-                var n = n
+            if var n = PPCFloatMath.propagate(a, b, c) {  // before negating b: a NaN keeps its sign
                 if (a.isInfinite && c == 0) || (a == 0 && c.isInfinite) { n.raised |= FPSCR.VXIMZ }
-                return n
-            } ?? PPCFloatMath.fma(a, c, -b, mode: rn)
-            apply(op, o, negate: op.kind == .fnmsub)
+                apply(op, n, negate: op.kind == .fnmsub)
+            } else {
+                apply(op, PPCFloatMath.fma(a, c, -b, mode: rn), negate: op.kind == .fnmsub)
+            }
         case .fres:
             // An estimate (this computes it exactly): status as for a single-precision divide.
             var single = op
             single.flags |= 8
-            apply(single, PPCFloatMath.div(1, fval(op.b), mode: rn))
+            apply(single, PPCFloatMath.div(1, fval(op.b)))
         case .frsqrte:
             let b = fval(op.b)
-            if let n = PPCFloatMath.propagate([b]) { apply(op, n) }
-            else if b < 0 { apply(op, FPOutcome(value: FPSCR.defaultNaN, raised: FPSCR.VXSQRT)) }
-            else if b == 0 { apply(op, FPOutcome(value: b.sign == .minus ? -.infinity : .infinity, raised: FPSCR.ZX)) }
-            else { apply(op, FPOutcome(value: 1 / b.squareRoot())) }
+            if let n = PPCFloatMath.propagate(b) { apply(op, n) }
+            else if b < 0 { apply(op, PPCFloatMath.invalid(FPSCR.VXSQRT)) }
+            else if b == 0 { apply(op, FPExact(r: b.sign == .minus ? -.infinity : .infinity, raised: FPSCR.ZX)) }
+            else { apply(op, FPExact(r: 1 / b.squareRoot())) }
         case .fsel:
             let a = fval(op.a)
             setFPR(op.d, a >= 0 ? fpr(op.c) : fpr(op.b))
@@ -97,7 +96,7 @@ extension PPCInterpreter {
             let b = fval(op.b)
             var single = op
             single.flags |= 8
-            apply(single, PPCFloatMath.propagate([b]) ?? FPOutcome(value: b))
+            apply(single, PPCFloatMath.propagate(b) ?? FPExact(r: b))
         case .fctiw, .fctiwz:
             let v = fval(op.b)
             let rounded = op.kind == .fctiwz ? v.rounded(.towardZero) : roundCurrent(v)
@@ -208,9 +207,11 @@ extension PPCInterpreter {
     /// The rounding mode (FPSCR[RN]).
     var rn: UInt32 { r.pointee.fpscr & 3 }
 
-    /// Writes an arithmetic result with its status: exception bits, FR/FI, FPRF, CR1.
-    @inline(__always) func apply(_ op: PPCOp, _ outcome: FPOutcome, negate: Bool = false) {
-        var o = op.single ? PPCFloatMath.toSingle(outcome, mode: rn) : outcome
+    /// Rounds an arithmetic result to the instruction's precision in FPSCR[RN]'s mode and writes
+    /// it with its status: exception bits, FR/FI, FPRF, CR1 (fnmadd/fnmsub negate after rounding).
+    @inline(__always) func apply(_ op: PPCOp, _ x: FPExact, negate: Bool = false) {
+        let ue = r.pointee.fpscr & FPSCR.UE != 0
+        var o = op.single ? PPCFloatMath.toSingle(x, mode: rn, ue: ue) : PPCFloatMath.toDouble(x, mode: rn, ue: ue)
         if negate && !o.value.isNaN { o.value = -o.value }
         r.pointee.fpscr = (r.pointee.fpscr & ~(FPSCR.FR | FPSCR.FI)) | (o.inexact ? FPSCR.FI : 0) | (o.roundedUp ? FPSCR.FR : 0)
         raise(o.raised)
