@@ -145,7 +145,18 @@ struct Isolation: ParsableCommand {
     typealias Matrix = [(backend: String, modes: [(mode: String, cells: [(attack: String, verdict: String)])])]
 
     static func json(_ m: Matrix) -> String {
-        func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "'") + "\"" }
+        func q(_ s: String) -> String {
+            var out = "\""
+            for ch in s.unicodeScalars {
+                switch ch {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case _ where ch.value < 0x20: out += "\\u00" + (ch.value < 16 ? "0" : "") + String(ch.value, radix: 16)
+                default: out.unicodeScalars.append(ch)
+                }
+            }
+            return out + "\""
+        }
         let backends = m.map { b in
             let modes = b.modes.map { md in
                 "    \(q(md.mode)): {" + md.cells.map { "\(q($0.attack)): \(q($0.verdict))" }.joined(separator: ", ") + "}"
@@ -173,11 +184,5 @@ struct Isolation: ParsableCommand {
         out += "data, or got uid 0), or left a host process behind. Expected: every skas/seccomp cell blocked;\n"
         out += "in tt, the historical leaks (kernel memory, other guests' pipe and file data, guest root).\n"
         return out
-    }
-}
-
-extension String {
-    func replacingOccurrences(of a: String, with b: String) -> String {
-        split(separator: Character(a), omittingEmptySubsequences: false).joined(separator: b)
     }
 }
