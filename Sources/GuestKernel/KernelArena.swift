@@ -83,10 +83,6 @@ public final class KernelArena {
         free[(KernelArena.headerSize + payload + 15) & ~15, default: []].append(at)
     }
 
-    public func setOwner(_ payloadOffset: Int, _ owner: Int32) {
-        base.storeBytes(of: owner.littleEndian, toByteOffset: payloadOffset - KernelArena.headerSize + 8, as: Int32.self)
-    }
-
     @inline(__always) public func u32(_ offset: Int) -> UInt32 { UInt32(littleEndian: base.load(fromByteOffset: offset, as: UInt32.self)) }
     @inline(__always) public func setU32(_ offset: Int, _ v: UInt32) { base.storeBytes(of: v.littleEndian, toByteOffset: offset, as: UInt32.self) }
 

@@ -37,7 +37,7 @@ public enum Subprocess {
 
         // Read until the child has exited (not until EOF: something it left behind may hold
         // the pipe open), or until the deadline.
-        _ = fcntlNonBlocking(fds[0])
+        try HostFD(fds[0]).setFlags(try HostFD(fds[0]).getFlags() | O_NONBLOCK)
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         let deadline = Host.monotonicNanoseconds() + UInt64(timeoutSeconds) * 1_000_000_000
@@ -68,9 +68,4 @@ public enum Subprocess {
         let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return Outcome(status: code, output: output)
     }
-}
-
-private func fcntlNonBlocking(_ fd: Int32) -> Int32 {
-    let flags = ch_fcntl_int(fd, F_GETFL, 0)
-    return ch_fcntl_int(fd, F_SETFL, flags | O_NONBLOCK)
 }

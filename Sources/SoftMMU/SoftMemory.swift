@@ -223,7 +223,7 @@ public final class SoftMemory: AddressSpace {
             guard e != 0 else { return }
             let at = page << SoftMemory.pageShift
             let perm = e & (SoftMemory.permRead | SoftMemory.permWrite | SoftMemory.permExec)
-            e = at < validEnd && at >= s.start ? UInt(bitPattern: s.region.host + s.offset + Int(at - s.start)) | perm
+            e = at < validEnd ? UInt(bitPattern: s.region.host + s.offset + Int(at - s.start)) | perm
                                                  : SoftMemory.permBeyondEOF | perm
         }
     }

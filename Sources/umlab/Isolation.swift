@@ -129,7 +129,10 @@ struct Isolation: ParsableCommand {
             guard let slash = dir.lastIndex(of: "/") else { break }
             dir = String(dir[..<slash])
             let candidate = dir + "/Benchmarks/isolation"
-            if (try? HostFD.open(candidate + "/attacks.c", flags: HostOpen.readOnly))?.close() != nil { return candidate }
+            if let f = try? HostFD.open(candidate + "/attacks.c", flags: HostOpen.readOnly) {
+                f.close()
+                return candidate
+            }
         }
         return nil
     }
@@ -139,7 +142,7 @@ struct Isolation: ParsableCommand {
     static func randomToken() -> String {
         var bytes = [UInt8](repeating: 0, count: 8)
         _ = try? typedErrno { try bytes.withUnsafeMutableBytes { try Host.random(into: $0) } }
-        return bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        return bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
     typealias Matrix = [(backend: String, modes: [(mode: String, cells: [(attack: String, verdict: String)])])]
