@@ -12,7 +12,8 @@
  *   become-root SECRET    root writes SECRET to a root-only file; the attacker drops to uid
  *                         1000 and tries to get back
  *   kernel-read           the attacker reads the kernel's memory
- *   host-escape PATH      the attacker tries to read PATH, a host file outside its root
+ *   host-escape PATH      the attacker tries to read PATH, a host file outside its root (also,
+ *                         on x86-64, through the syscall instruction of umlab's stub page)
  *   outlive               the attacker leaves a process behind that tries to survive umlab
  *
  * The attacker prints what it finds; the harness, not this program, decides "leaked" (the
@@ -33,6 +34,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #if defined(__x86_64__)
@@ -248,6 +250,57 @@ static void try_read(const char *path)
     close(fd);
 }
 
+#if defined(__x86_64__)
+/* umlab's x86-64 stub: every guest host process has a `syscall; int3` at this published
+ * address, which umlab uses to run host calls in the guest's process. An attacker jumps there
+ * and hopes the call reaches the host (under a filter that trusted the stub's address, it
+ * would: the host process's root is the host's). The int3 that follows returns control. */
+#define STUB_SYSCALL_SITE 0x7ffff0000100UL
+static sigjmp_buf door_env;
+static volatile long door_result;
+
+static void on_door_trap(int sig, siginfo_t *info, void *ucv)
+{
+    (void)sig;
+    (void)info;
+    door_result = ((ucontext_t *)ucv)->uc_mcontext.gregs[REG_RAX];
+    siglongjmp(door_env, 1);
+}
+
+static long stub_door(long nr, long a, long b, long c)
+{
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_door_trap;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGTRAP, &sa, &old);
+    door_result = -1;
+    if (sigsetjmp(door_env, 1) == 0) {
+        register long rax __asm__("rax") = nr;
+        register long rdi __asm__("rdi") = a;
+        register long rsi __asm__("rsi") = b;
+        register long rdx __asm__("rdx") = c;
+        /* Below the red zone; never returns here (the handler long-jumps). */
+        __asm__ volatile("lea -256(%%rsp), %%rsp\n\tcall *%[site]"
+                         : : [site] "r"(STUB_SYSCALL_SITE), "r"(rax), "r"(rdi), "r"(rsi), "r"(rdx)
+                         : "rcx", "r11", "memory");
+    }
+    sigaction(SIGTRAP, &old, NULL);
+    return door_result;
+}
+
+static void try_stub_door(const char *path)
+{
+    long fd = stub_door(257 /* openat */, AT_FDCWD, (long)path, O_RDONLY);
+    printf("stub openat %s = %ld\n", path, fd);
+    if (fd < 0) return;
+    static char buf[256];
+    long n = stub_door(0 /* read */, fd, (long)buf, sizeof buf - 1);
+    buf[n > 0 ? n : 0] = 0;
+    printf("stub read: \"%s\"\n", buf);
+}
+#endif
+
 static int attack_host_escape(const char *target)
 {
     char path[4096];
@@ -268,6 +321,9 @@ static int attack_host_escape(const char *target)
     /* chdir upwards past the root. */
     for (int i = 0; i < 16; i++) if (chdir("..") != 0) break;
     try_read(target + 1);
+#if defined(__x86_64__)
+    try_stub_door(target);
+#endif
     return 0;
 }
 

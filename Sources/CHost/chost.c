@@ -3,7 +3,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <poll.h>
 #include <sched.h>
 #include <pthread.h>
 #include <signal.h>
@@ -13,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/user.h>
@@ -24,6 +28,7 @@ _Static_assert(CH_O_PATH == O_PATH, "O_PATH");
 _Static_assert(CH_SYS_getdents64 == SYS_getdents64, "getdents64");
 _Static_assert(CH_SYS_getrandom == SYS_getrandom, "getrandom");
 _Static_assert(sizeof(ch_x86_regs) == sizeof(struct user_regs_struct), "user_regs_struct layout");
+_Static_assert(sizeof(ch_bpf_insn) == sizeof(struct sock_filter), "sock_filter layout");
 _Static_assert(sizeof(ch_x86_fpregs) == sizeof(struct user_fpregs_struct), "user_fpregs_struct layout");
 
 long ch_ptrace(long request, pid_t pid, uint64_t addr, uint64_t data) {
@@ -46,7 +51,7 @@ long ch_ptrace_getsiginfo(pid_t pid, int *signo, int *code, uint64_t *addr) {
     return 0;
 }
 
-pid_t ch_spawn_traced(int exec_fd, long options) {
+static pid_t spawn(int exec_fd, long options, const ch_bpf_insn *filter, unsigned short length, int *listener) {
     int go[2];
     if (pipe2(go, O_CLOEXEC) < 0) return -1;
     pid_t pid = fork();
@@ -70,24 +75,107 @@ pid_t ch_spawn_traced(int exec_fd, long options) {
         if (n != 1) _exit(127);
         // No host descriptor survives into the guest's host process.
         syscall(SYS_close_range, 0, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+        long fd = -1;
+        if (filter) {
+            struct sock_fprog prog = {.len = length, .filter = (struct sock_filter *)filter};
+            if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(127);
+            fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+            if (fd < 0) _exit(127);
+        }
         char *const argv[] = {"umlab-guest", NULL};
         char *const envp[] = {NULL};
-        syscall(SYS_execveat, exec_fd, "", argv, envp, AT_EMPTY_PATH);
+        syscall(SYS_execveat, exec_fd, "", argv, envp, AT_EMPTY_PATH, fd);
         _exit(127);
     }
     close(go[0]);
-    if (ptrace(PTRACE_SEIZE, pid, 0, (void *)options) < 0) {
-        int e = errno;
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, __WALL);
-        close(go[1]);
-        errno = e;
-        return -1;
-    }
+    if (ptrace(PTRACE_SEIZE, pid, 0, (void *)options) < 0) goto fail;
     ssize_t n;
     do { n = write(go[1], "g", 1); } while (n < 0 && errno == EINTR);
     close(go[1]);
+    go[1] = -1;
+    if (filter) {
+        // The execveat's seccomp stop: fetch the listener, then let the exec proceed.
+        int status;
+        while (waitpid(pid, &status, __WALL) < 0)
+            if (errno != EINTR) goto fail;
+        if (!WIFSTOPPED(status) || (status >> 16) != PTRACE_EVENT_SECCOMP) { errno = ECHILD; goto fail; }
+        struct user_regs_struct regs;
+        if (ptrace(PTRACE_GETREGS, pid, 0, &regs) < 0) goto fail;
+        int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (pidfd < 0) goto fail;
+        int fd = (int)syscall(SYS_pidfd_getfd, pidfd, (int)regs.r9, 0);
+        int e = errno;
+        close(pidfd);
+        if (fd < 0) { errno = e; goto fail; }
+        *listener = fd;
+        if (ptrace(PTRACE_CONT, pid, 0, 0) < 0) { close(fd); goto fail; }
+    }
     return pid;
+fail: {
+        int e = errno;
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, __WALL);
+        if (go[1] >= 0) close(go[1]);
+        errno = e;
+        return -1;
+    }
+}
+
+pid_t ch_spawn_traced(int exec_fd, long options) { return spawn(exec_fd, options, NULL, 0, NULL); }
+
+pid_t ch_spawn_traced_filtered(int exec_fd, long options, const ch_bpf_insn *filter, unsigned short length,
+                               int *listener) {
+    if (!filter || !listener) { errno = EINVAL; return -1; }
+    return spawn(exec_fd, options, filter, length, listener);
+}
+
+int ch_seccomp_receive(int listener, ch_seccomp_notice *notice) {
+    struct seccomp_notif req;
+    memset(&req, 0, sizeof req);
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) return -1;
+    notice->id = req.id;
+    notice->pid = req.pid;
+    notice->nr = req.data.nr;
+    notice->arch = req.data.arch;
+    notice->instruction_pointer = req.data.instruction_pointer;
+    memcpy(notice->args, req.data.args, sizeof notice->args);
+    return 0;
+}
+
+int ch_seccomp_answer(int listener, uint64_t id, int64_t value, int32_t error) {
+    struct seccomp_notif_resp resp = {.id = id, .val = error ? 0 : value, .error = error, .flags = 0};
+    return ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+}
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP 1
+#endif
+
+int ch_seccomp_sync_wakeups(int listener) {
+    return ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (uint64_t)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+}
+
+int ch_child_signal_fd(void) {
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    if (pthread_sigmask(SIG_BLOCK, &chld, NULL) != 0) return -1;
+    return signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+void ch_drain_signal_fd(int fd) {
+    struct signalfd_siginfo info[8];
+    while (read(fd, info, sizeof info) > 0) {}
+}
+
+int ch_wait_listener_or_child(int listener, int child_signals, int timeout_ms) {
+    struct pollfd p[2] = {{.fd = listener, .events = POLLIN}, {.fd = child_signals, .events = POLLIN}};
+    int n = poll(p, 2, timeout_ms);
+    if (n <= 0) return n;
+    return ((p[0].revents & (POLLIN | POLLERR | POLLHUP)) ? 1 : 0) | ((p[1].revents & POLLIN) ? 2 : 0);
 }
 
 pid_t ch_wait(pid_t pid, int *status, int extra_flags) {

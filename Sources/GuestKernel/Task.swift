@@ -49,7 +49,10 @@ public final class Task {
 /// A thread group: what ps shows as a process.
 public final class Process {
     public let pid: Int32
-    public weak var parent: Process?
+    /// Unowned, not weak: a weak reference would give every Process a side table and put each
+    /// retain/release of it on the runtime's slow path, on every system call. A parent outlives
+    /// its children's pointers: exiting processes hand their children to init first.
+    public unowned(safe) var parent: Process?
     public var children: [Process] = []
     public var threads: [Task] = []
     public var pgid: Int32

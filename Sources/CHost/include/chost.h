@@ -42,6 +42,49 @@ long ch_ptrace_getsiginfo(pid_t pid, int *signo, int *code, uint64_t *addr);
 /// before letting it go, so the exec is reported as PTRACE_EVENT_EXEC. Returns the child's pid.
 pid_t ch_spawn_traced(int exec_fd, long options);
 
+/// One classic-BPF instruction (`struct sock_filter`).
+typedef struct {
+    uint16_t code;
+    uint8_t jt, jf;
+    uint32_t k;
+} ch_bpf_insn;
+
+/// ch_spawn_traced for seccomp mode: after the tracer has seized it, the child installs `filter`
+/// (PR_SET_NO_NEW_PRIVS, SECCOMP_FILTER_FLAG_NEW_LISTENER) just before its execveat. The filter
+/// must answer that execveat with SECCOMP_RET_TRACE (and `options` include
+/// PTRACE_O_TRACESECCOMP): at that stop the parent copies the listener descriptor out of the
+/// child (pidfd_getfd, the child passes its number in the unused sixth argument) into
+/// `*listener`, close-on-exec, and lets the exec go on. Returns the child's pid.
+pid_t ch_spawn_traced_filtered(int exec_fd, long options, const ch_bpf_insn *filter, unsigned short length,
+                               int *listener);
+
+/// A seccomp user notification (`struct seccomp_notif`, flattened).
+typedef struct {
+    uint64_t id;
+    uint32_t pid;
+    int32_t nr;
+    uint32_t arch;
+    uint64_t instruction_pointer;
+    uint64_t args[6];
+} ch_seccomp_notice;
+
+/// SECCOMP_IOCTL_NOTIF_RECV. Fails with ENOENT when the caller was interrupted meanwhile.
+int ch_seccomp_receive(int listener, ch_seccomp_notice *notice);
+/// SECCOMP_IOCTL_NOTIF_SEND: completes call `id` with `error` (a negative errno) or `value`.
+int ch_seccomp_answer(int listener, uint64_t id, int64_t value, int32_t error);
+/// SECCOMP_IOCTL_NOTIF_SET_FLAGS(SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP): answers switch straight
+/// to the woken caller when it shares the CPU (Linux 6.6+).
+int ch_seccomp_sync_wakeups(int listener);
+
+/// Blocks SIGCHLD in the calling thread and returns a non-blocking signalfd for it: how a
+/// tracer waits for "a tracee stopped" and "a descriptor is readable" in one poll.
+int ch_child_signal_fd(void);
+/// Empties the signalfd of `ch_child_signal_fd`.
+void ch_drain_signal_fd(int fd);
+/// poll() for both: bit 0 set if `listener` is readable, bit 1 if `child_signals` is.
+/// 0 on timeout; -1 with EINTR when the scheduler tick interrupted the wait.
+int ch_wait_listener_or_child(int listener, int child_signals, int timeout_ms);
+
 /// waitpid(pid, status, __WALL | extra). Not retried on EINTR (the tick uses EINTR to preempt).
 pid_t ch_wait(pid_t pid, int *status, int extra_flags);
 

@@ -10,22 +10,33 @@ import LinuxABI
 /// - tt: PTRACE_SYSCALL, as UML's traced-thread mode: at the entry stop the call is rewritten
 ///   to getpid (harmless on the host), the kernel handles it at the exit stop and writes the
 ///   result (two stops, four switches); the kernel arena is mapped into every guest.
+/// - seccomp: a seccomp filter hands most calls to umlab as user notifications (no ptrace
+///   stop, two switches); see SeccompMode.swift.
 public final class X86Backend: Backend {
     public let name = "x86_64"
     public let elfMachine: UInt16 = 62
     public let abi = X86ABI.make()
-    public let supportedModes: [IsolationMode] = [.skas, .tt]
+    public let supportedModes: [IsolationMode] = [.skas, .tt, .seccomp]
     /// User space ends 256 MiB below the stub; TT's kernel region sits at its top.
     public let userAddressRange: Range<UInt64> = 0x10000..<(StubImage.base - 0x1000_0000)
     var mode = IsolationMode.skas
     var stub: HostFD?
+    /// seccomp mode: the filter's notification descriptor, shared by every guest host process.
+    var listener: SeccompListener?
     let disassembler = Disassembler(.x86_64)
     var stats = X86Stats()
 
     public init() {}
 
     public var counters: [String: UInt64] {
-        ["host_ptrace_stops": stats.stops, "injected_syscalls": stats.injected, "host_processes": stats.hostProcesses]
+        var c = ["host_ptrace_stops": stats.stops, "injected_syscalls": stats.injected, "host_processes": stats.hostProcesses]
+        if mode == .seccomp {
+            c["seccomp_notifications"] = stats.notices
+            c["seccomp_materialized"] = stats.materialized
+            c["seccomp_poll_timeouts"] = stats.pollTimeouts
+            c["seccomp_stray_notifications"] = stats.strayNotices
+        }
+        return c
     }
 
     public func makeInitialContext(mode: IsolationMode, kernel: Kernel) throws(LinuxErrno) -> any ExecutionContext {
@@ -35,7 +46,15 @@ public final class X86Backend: Backend {
         try? Host.pin(toCPU: Host.currentCPU)
         let image = try StubImage.memoryFile()
         stub = image
-        let tracee = try Tracee.spawn(image: image, options: X86Context.traceOptions)
+        let tracee: Tracee
+        if mode == .seccomp {
+            let (t, l) = try SeccompListener.spawn(image: image, options: X86Context.traceOptions | Tracee.Options.traceSeccomp,
+                                                   filter: SeccompPolicy.filter())
+            tracee = t
+            listener = l
+        } else {
+            tracee = try Tracee.spawn(image: image, options: X86Context.traceOptions)
+        }
         stats.hostProcesses += 1
         guard case .event(Tracee.Event.exec, _) = try tracee.waitUninterrupted() else {
             tracee.killAndReap()
@@ -60,6 +79,12 @@ struct X86Stats {
     var stops: UInt64 = 0
     var injected: UInt64 = 0
     var hostProcesses: UInt64 = 0
+    /// seccomp: calls taken as notifications; notifications turned into ptrace stops; poll
+    /// timeouts (a lost SIGCHLD would show here); notifications from a thread not running.
+    var notices: UInt64 = 0
+    var materialized: UInt64 = 0
+    var pollTimeouts: UInt64 = 0
+    var strayNotices: UInt64 = 0
 }
 
 /// One guest address space = one host mm, shared by the contexts (host processes) in it.

@@ -19,6 +19,13 @@ final class X86Context: ExecutionContext {
     /// TT: the guest is between the entry and exit stops of a nullified system call; the
     /// call's real number (the host sees getpid).
     var ttNumber: UInt64?
+    /// seccomp: the guest sleeps in the host kernel on this notification until the kernel
+    /// answers it. Only orig_rax (the number), the argument registers and rip are valid in
+    /// `regs` then; `materialize()` turns it into a ptrace stop with all registers.
+    var notice: UInt64?
+    /// seccomp: the guest is stopped inside a host system call that the host must neither run
+    /// nor restart: the next register write-back sets orig_rax to -1.
+    var skipHostCall = false
 
     init(tracee: Tracee, space: X86AddressSpace, backend: X86Backend) {
         self.tracee = tracee
@@ -35,7 +42,15 @@ final class X86Context: ExecutionContext {
     }
 
     @inline(__always)
-    private func flush() throws(LinuxErrno) {
+    func flush() throws(LinuxErrno) {
+        if skipHostCall {
+            var r = regs
+            r.orig_rax = UInt64.max
+            try tracee.setRegisters(&r)
+            skipHostCall = false
+            dirty = .clean
+            return
+        }
         switch dirty {
         case .clean: break
         case .rax: try tracee.pokeUser(offset: 80, regs.rax)  // offsetof(user_regs_struct, rax)
@@ -47,6 +62,7 @@ final class X86Context: ExecutionContext {
     // MARK: Running
 
     func run(sliceNanoseconds: Int64) -> Trap {
+        if backend.mode == .seccomp { return runSeccomp(sliceNanoseconds: sliceNanoseconds) }
         let tt = backend.mode == .tt
         do {
             try flush()
@@ -104,7 +120,7 @@ final class X86Context: ExecutionContext {
     }
 
     /// Turns a host signal raised by the guest's own instructions into a guest fault.
-    private func fault(_ sig: Int32) -> Trap? {
+    func fault(_ sig: Int32) -> Trap? {
         guard [4, 5, 7, 8, 11].contains(sig) else { return nil }  // SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV
         let info = (try? tracee.signalInfo()) ?? (signo: sig, code: 0, address: 0)
         // si_code > 0 means the kernel raised it for an instruction; <= 0 came from kill().
@@ -126,15 +142,21 @@ final class X86Context: ExecutionContext {
     }
 
     func restartSyscall() {
+        if notice != nil { materializeOrLose() }
         regs.rip &-= 2
         regs.rax = regs.orig_rax
         dirty = .all
     }
 
     var instructionPointer: UInt64 { regs.rip }
-    var stackPointer: UInt64 { regs.rsp }
+    var stackPointer: UInt64 {
+        if notice != nil { materializeOrLose() }
+        return regs.rsp
+    }
 
     func start(_ program: ProgramStart) {
+        if notice != nil { materializeOrLose() }
+        skipHostCall = false
         let cs = regs.cs, ss = regs.ss, ds = regs.ds, es = regs.es
         regs = X86Registers()
         regs.cs = cs; regs.ss = ss; regs.ds = ds; regs.es = es
@@ -154,6 +176,7 @@ final class X86Context: ExecutionContext {
     }
 
     func setThreadPointer(_ value: UInt64) {
+        if notice != nil { materializeOrLose() }
         regs.fs_base = value
         dirty = .all
     }
@@ -165,7 +188,9 @@ final class X86Context: ExecutionContext {
     @discardableResult
     func inject(_ nr: UInt64, _ a0: UInt64, _ a1: UInt64, _ a2: UInt64, _ a3: UInt64, _ a4: UInt64, _ a5: UInt64,
                 newChild: UnsafeMutablePointer<Int32>? = nil) throws(LinuxErrno) -> UInt64 {
-        try flush()
+        try materialize()
+        // `regs` stays the guest's authoritative copy: it is written back (`dirty = .all`)
+        // before the guest runs again, not after every injected call.
         let saved = regs
         var r = regs
         r.rip = StubImage.syscallSite
@@ -200,8 +225,7 @@ final class X86Context: ExecutionContext {
         var out = X86Registers()
         try tracee.registers(into: &out)
         regs = saved
-        try tracee.setRegisters(&regs)
-        dirty = .clean
+        dirty = .all
         let result = Int64(bitPattern: out.rax)
         if result < 0 && result > -4096 { throw LinuxErrno(Int32(-result)) }
         return out.rax
@@ -271,6 +295,7 @@ final class X86Context: ExecutionContext {
 
     func replaceAddressSpace() throws(LinuxErrno) {
         guard let stub = backend.stub else { throw .ENOEXEC }
+        try materialize()
         // Re-exec the stub in place: the host gives this process a fresh mm, while other
         // processes that shared the old one (vfork parent, threads) keep theirs.
         let path = backend.procPath(stub.raw)
@@ -282,7 +307,6 @@ final class X86Context: ExecutionContext {
         let argvAt = StubImage.dataPage + UInt64(e.bytes.count)
         e.u64(nameAt); e.u64(0)
         try writeStubData(e.bytes)
-        try flush()
         var r = regs
         r.rip = StubImage.syscallSite
         r.rax = 59  // execve
@@ -299,7 +323,7 @@ final class X86Context: ExecutionContext {
                 // The int3 after a failed execve.
                 var out = X86Registers()
                 try tracee.registers(into: &out)
-                try tracee.setRegisters(&regs)
+                dirty = .all
                 throw LinuxErrno(Int32(-Int64(bitPattern: out.rax)))
             }
             if case .exited = stop { alive = false; throw .ESRCH }
@@ -309,6 +333,7 @@ final class X86Context: ExecutionContext {
         space.members.removeAll { $0 === self }
         space = X86AddressSpace(backend: backend)
         space.members.append(self)
+        skipHostCall = false
         try settleAfterExec()
         try scrubHostMappings()
     }
@@ -323,16 +348,19 @@ final class X86Context: ExecutionContext {
     // MARK: Signals
 
     func deliverSignal(_ d: SignalDelivery) throws(LinuxErrno) {
+        try materialize()
         try X86SignalFrame.deliver(d, context: self)
     }
 
     func returnFromSignal() throws(LinuxErrno) -> (mask: SignalSet, altStack: AltStack) {
-        try X86SignalFrame.restore(context: self)
+        try materialize()
+        return try X86SignalFrame.restore(context: self)
     }
 
     // MARK: Diagnostics
 
     func crashReport() -> String {
+        if notice != nil { materializeOrLose() }
         var bytes = [UInt8](repeating: 0, count: 16)
         let ok = (try? typedErrno { try bytes.withUnsafeMutableBytes { p in try tracee.read(regs.rip, into: p) } }) != nil
         let insn = ok ? backend.disassemble(bytes, address: regs.rip).map { $0.text } ?? "(undecodable)" : "(unreadable)"
