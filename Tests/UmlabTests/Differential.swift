@@ -70,9 +70,9 @@ enum Harness {
         "i=0; while [ $i -lt 20 ]; do i=$((i+1)); done; echo $i; exit 7",
     ]
 
-    @Test(arguments: scripts) func script(_ s: String) throws {
+    @Test(arguments: scripts, Harness.x86Modes) func script(_ s: String, mode: String) throws {
         let native = try Harness.native(["/bin/busybox", "sh", "-c", s])
-        let (guest, err) = try Harness.guest(["/bin/busybox", "sh", "-c", s])
+        let (guest, err) = try Harness.guest(["/bin/busybox", "sh", "-c", s], options: ["--mode", mode])
         #expect(guest == native, "stderr: \(err)")
     }
 
@@ -89,9 +89,9 @@ enum Harness {
 }
 
 @Suite(.serialized) struct DynamicPrograms {
-    @Test(arguments: [["/usr/bin/sort", "/etc/passwd"], ["/bin/ls", "/"], ["/usr/bin/env"]])
-    func runs(_ argv: [String]) throws {
-        let (g, err) = try Harness.guest(argv)
+    @Test(arguments: [["/usr/bin/sort", "/etc/passwd"], ["/bin/ls", "/"], ["/usr/bin/env"]], Harness.x86Modes)
+    func runs(_ argv: [String], mode: String) throws {
+        let (g, err) = try Harness.guest(argv, options: ["--mode", mode])
         #expect(g.status == 0, "stderr: \(err)")
         if argv[0] != "/usr/bin/env" { #expect(g == (try Harness.native(argv))) }
         else { #expect(g.stdout.contains("PATH=")) }
