@@ -132,12 +132,8 @@ extension X86Context {
                 rewindInterruptedCall()
                 if let trap = fault(sig) { return trap }
                 return .preempted
-            case .exited(let code):
-                alive = false
-                return .lost("host process exited with status \(code)")
-            case .killed(let sig):
-                alive = false
-                return .lost("host process killed by signal \(sig)")
+            case .exited, .killed:
+                return ended(stop)
             }
         }
     }

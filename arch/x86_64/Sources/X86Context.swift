@@ -109,13 +109,19 @@ final class X86Context: ExecutionContext {
             case .event:
                 do { try fetchRegisters() } catch { return .lost("registers: \(error.message)") }
                 return .preempted
-            case .exited(let code):
-                alive = false
-                return .lost("host process exited with status \(code)")
-            case .killed(let sig):
-                alive = false
-                return .lost("host process killed by signal \(sig)")
+            case .exited, .killed:
+                return ended(stop)
             }
+        }
+    }
+
+    /// The trap for a stop that ended the host process.
+    func ended(_ stop: TraceStop) -> Trap {
+        alive = false
+        switch stop {
+        case .exited(let code): return .lost("host process exited with status \(code)")
+        case .killed(let sig): return .lost("host process killed by signal \(sig)")
+        default: return .lost("host process gone")
         }
     }
 
