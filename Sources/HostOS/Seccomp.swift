@@ -57,6 +57,8 @@ public struct SeccompListener {
     /// returns it with the filter's listener. SIGCHLD is blocked in the calling thread from now
     /// on (it is read from a signalfd); the tracer must have no other thread that takes it.
     public static func spawn(image: HostFD, options: Int, filter: SeccompFilter) throws(LinuxErrno) -> (Tracee, SeccompListener) {
+        let chld = UInt64(1) << UInt64(SIGCHLD - 1)
+        if HostSignals.inherited().blocked & chld == 0 { HostSignals.blockedByUmlab |= chld }
         let signals = HostFD(try Host.check { ch_child_signal_fd() })
         var listener: Int32 = -1
         let pid: Int32

@@ -2,6 +2,10 @@ import Glibc
 
 /// umlab's own signal state, which the first guest program inherits as it would across execve.
 public enum HostSignals {
+    /// Signals umlab blocked for its own use (SIGCHLD, read from a signalfd in seccomp mode);
+    /// not part of what the guest inherits.
+    nonisolated(unsafe) static var blockedByUmlab: UInt64 = 0
+
     public static func inherited() -> (blocked: UInt64, ignored: [Int32]) {
         var set = sigset_t()
         sigemptyset(&set)
@@ -13,6 +17,6 @@ public enum HostSignals {
             var sa = sigaction()
             if sigaction(sig, nil, &sa) == 0, unsafeBitCast(sa.__sigaction_handler.sa_handler, to: Int.self) == 1 { ignored.append(sig) }
         }
-        return (blocked, ignored)
+        return (blocked & ~blockedByUmlab, ignored)
     }
 }
