@@ -211,7 +211,7 @@ struct Bench: ParsableCommand {
         }
 
         let results = Bench.resultsJSON(cells: cells, workloads: workloads, size: size, selected: selected, tree: tree,
-                                        reps: reps, quick: quick, startDate: startDate,
+                                        reps: reps, quick: quick, startDate: startDate, outDir: outDir,
                                         seconds: Double(Host.monotonicNanoseconds() - started) / 1e9,
                                         extras: [("native_pinned_cpu0", .bool(taskset != nil)),
                                                  ("bare_seccomp", .string(bareSeccomp != nil ? "built" : bareSeccompWhy)),
@@ -334,7 +334,7 @@ struct Bench: ParsableCommand {
     }
 
     static func resultsJSON(cells: [Cell], workloads: [Workload], size: (Workload) -> Int, selected: [any Backend], tree: String,
-                            reps: Int, quick: Bool, startDate: String, seconds: Double, extras: [(String, JSON)]) -> JSON {
+                            reps: Int, quick: Bool, startDate: String, outDir: String, seconds: Double, extras: [(String, JSON)]) -> JSON {
         var cellJSON: [JSON] = []
         for c in cells {
             let passing = c.runs.filter { $0["check_ok"]?.bool == true }
@@ -368,7 +368,7 @@ struct Bench: ParsableCommand {
         return .object([
             ("schema", .string("umlab-bench-1")),
             ("command", .string((["umlab"] + CommandLine.arguments.dropFirst()).joined(separator: " "))),
-            ("machine", machineJSON(tree: tree, date: startDate)),
+            ("machine", machineJSON(tree: tree, date: startDate, outDir: outDir)),
             ("study", .object([("reps", .number(Double(reps))), ("quick", .bool(quick)), ("wall_seconds", .num(seconds)),
                                ("order", .string("repetition-major: every cell once per repetition, workload by workload"))] + extras)),
             ("workloads", .array(workloadJSON)),
@@ -379,7 +379,7 @@ struct Bench: ParsableCommand {
 
     // MARK: the machine
 
-    static func machineJSON(tree: String, date: String) -> JSON {
+    static func machineJSON(tree: String, date: String, outDir: String) -> JSON {
         let cpuinfo = (try? readText("/proc/cpuinfo")) ?? ""
         let lines = cpuinfo.split(separator: "\n")
         func field(_ name: String) -> String? {
@@ -394,7 +394,9 @@ struct Bench: ParsableCommand {
             return r.text.split(separator: "\n").first.map { String($0).trimmedSpace() }
         }
         var commit = firstLine(["git", "-C", tree, "rev-parse", "--short", "HEAD"]) ?? "unknown"
-        if let st = try? Subprocess.run(["git", "-C", tree, "status", "--porcelain", "--untracked-files=no"], timeoutSeconds: 20),
+        // Changes to the tree count, except the output of an earlier study (the paper itself).
+        let keep = outDir.hasPrefix(tree + "/") ? [":(exclude)" + String(outDir.dropFirst(tree.count + 1))] : []
+        if let st = try? Subprocess.run(["git", "-C", tree, "status", "--porcelain", "--untracked-files=no", "--", "."] + keep, timeoutSeconds: 20),
            st.status == 0, !st.text.trimmedSpace().isEmpty {
             commit += " (with uncommitted changes)"
         }

@@ -261,7 +261,9 @@ enum BenchReport {
 
         line("# TT versus SKAS, measured")
         line()
-        line("This directory is written by `make paper` (that is, `umlab bench` with its defaults); every figure below")
+        let command = s.root["command"]?.string ?? "umlab bench"
+        line("This directory is written by " + (command == "umlab bench" ? "`make paper` (that is, `umlab bench` with its defaults)" : "`\(command)`")
+             + "; every figure below")
         line("is read from [results.json](results.json) of the same run (per-cell summaries also in [results.csv](results.csv)).")
         line("Run on \(m["date"]?.string ?? "?") at umlab commit \(m["umlab_commit"]?.string ?? "?"); the whole study took")
         line("\(Bench.duration(s.root["study"]?["wall_seconds"]?.double ?? 0)) of wall time\(s.root["study"]?["quick"]?.bool == true ? " (**quick sizes**: a smoke test, not a measurement)" : "").")
@@ -276,7 +278,7 @@ enum BenchReport {
             var parts: [String] = []
             for md in modes where md != "skas" {
                 guard let o = s.stat(b, md, "syscall", "loop_ns_per_iter") else { continue }
-                var t = "\(md.uppercased()) \(time(o.median)) (\(times(o.median / sk.median)) SKAS)"
+                var t = "\(md == "tt" ? "TT" : md) \(time(o.median)) (\(times(o.median / sk.median)) SKAS)"
                 if b == "x86_64", let c = s.stat(b, md, "syscall", "host_cs_per_syscall"), let st = s.stat(b, md, "syscall", "ptrace_stops_per_syscall") {
                     t += " with \(count(st.median)) ptrace stops and \(count(c.median)) host context switches"
                 }
