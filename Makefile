@@ -3,7 +3,7 @@ SWIFT ?= swift
 DEBS := libcapstone-dev libffi-dev busybox-static gcc make pkg-config strace procps \
         gcc-powerpc-linux-gnu libc6-dev-powerpc-cross qemu-user binutils-ia64-linux-gnu
 
-.PHONY: all deps lua-src build release demo test bench clean
+.PHONY: all deps lua-src build release demo test bench paper clean
 
 all: build
 
@@ -46,6 +46,10 @@ bench: release
 	Benchmarks/ffi/run.sh
 	UMLAB=$(CURDIR)/.build/release/umlab Benchmarks/powerpc/run.sh
 	UMLAB=$(CURDIR)/.build/release/umlab Benchmarks/ia64/run.sh
+
+# The TT-vs-SKAS study: rewrites papers/tt-vs-skas/ (results, charts, the paper) from scratch.
+paper: release
+	.build/release/umlab bench
 
 clean:
 	rm -rf .build Tests/programs/build Benchmarks/x86_64/build

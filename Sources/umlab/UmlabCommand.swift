@@ -11,7 +11,7 @@ struct Umlab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "umlab",
         abstract: "A guest Linux kernel in user space that runs unmodified Linux programs (after User-mode Linux).",
-        subcommands: [Run.self, Disasm.self, Demo.self, Isolation.self])
+        subcommands: [Run.self, Disasm.self, Demo.self, Isolation.self, Bench.self])
 }
 
 /// The backends this build knows, by name. Adding an ISA adds one line here.

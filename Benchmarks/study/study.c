@@ -1,0 +1,226 @@
+/*
+ * study.c -- the workloads of the TT-vs-SKAS study (`umlab bench`), one static program for
+ * x86-64 (gcc -static -O2) and 32-bit PowerPC (powerpc-linux-gnu-gcc -static -O2).
+ * study-ia64.s is its IA-64 twin and prints the same lines.
+ *
+ *   study WORKLOAD ITERS
+ *       syscall   ITERS x getppid
+ *       pipe      ITERS one-byte round trips with a forked child over two pipes
+ *       forkexec  ITERS x (fork; the child execs this program with "exit"; wait4)
+ *       file      ITERS x (open /tmp file O_TRUNC; write 4 KiB; lseek 0; read 4 KiB; close)
+ *       mmap      ITERS x (mmap 64 KiB anonymous; write and read one byte; munmap)
+ *       fault     ITERS x (mmap 1 MiB; write and read one byte in each of its 256 pages; munmap)
+ *       compute   ITERS passes of table CRC-32 over a 4 KiB buffer (no system calls)
+ *   study exit    exits with status 42 at once (what forkexec's children run)
+ *
+ * Output, two lines:
+ *   check WORKLOAD ITERS VALUE     VALUE is deterministic: the number of iterations that
+ *                                  behaved (pages for fault; the CRC for compute)
+ *   loop_ns NS                     CLOCK_MONOTONIC time of the measured loop only
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_STATUS 42
+#define FILE_BYTES 4096
+#define MMAP_BYTES (64 * 1024)
+#define FAULT_PAGES 256
+#define PAGE 4096
+#define CRC_BYTES 4096
+
+extern char **environ;
+
+static unsigned long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+    perror(what);
+    exit(1);
+}
+
+static unsigned long w_syscall(unsigned long n)
+{
+    unsigned long ok = 0;
+    for (unsigned long i = 0; i < n; i++)
+        ok += syscall(SYS_getppid) > 0;
+    return ok;
+}
+
+static unsigned long w_pipe(unsigned long n)
+{
+    int down[2], up[2];
+    if (pipe(down) != 0 || pipe(up) != 0)
+        die("pipe");
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork");
+    unsigned char b;
+    if (pid == 0) {
+        close(down[1]);
+        close(up[0]);
+        while (read(down[0], &b, 1) == 1) {
+            b++;
+            if (write(up[1], &b, 1) != 1)
+                _exit(1);
+        }
+        _exit(0);
+    }
+    close(down[0]);
+    close(up[1]);
+    unsigned long ok = 0;
+    for (unsigned long i = 0; i < n; i++) {
+        b = (unsigned char)i;
+        if (write(down[1], &b, 1) != 1 || read(up[0], &b, 1) != 1)
+            break;
+        ok += b == (unsigned char)(i + 1);
+    }
+    close(down[1]);
+    int status;
+    if (waitpid(pid, &status, 0) != pid || status != 0)
+        die("child");
+    return ok;
+}
+
+static unsigned long w_forkexec(unsigned long n, char *self)
+{
+    char *args[] = {self, "exit", NULL};
+    unsigned long ok = 0;
+    for (unsigned long i = 0; i < n; i++) {
+        pid_t pid = fork();
+        if (pid < 0)
+            die("fork");
+        if (pid == 0) {
+            execve(self, args, environ);
+            _exit(1);
+        }
+        int status;
+        if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == EXIT_STATUS)
+            ok++;
+    }
+    return ok;
+}
+
+static unsigned long w_file(unsigned long n)
+{
+    static unsigned char wbuf[FILE_BYTES], rbuf[FILE_BYTES];
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/umlab-study-%d.dat", (int)getpid());
+    for (int k = 0; k < FILE_BYTES; k++)
+        wbuf[k] = (unsigned char)(k * 31 + 7);
+    unsigned long ok = 0;
+    for (unsigned long i = 0; i < n; i++) {
+        int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        if (fd < 0)
+            die("open");
+        uint64_t stamp = i;
+        memcpy(wbuf, &stamp, sizeof stamp);
+        if (write(fd, wbuf, FILE_BYTES) != FILE_BYTES || lseek(fd, 0, SEEK_SET) != 0)
+            die("write");
+        ssize_t got = read(fd, rbuf, FILE_BYTES);
+        memcpy(&stamp, rbuf, sizeof stamp);
+        ok += got == FILE_BYTES && stamp == i;
+        close(fd);
+    }
+    unlink(path);
+    return ok;
+}
+
+static unsigned long w_mmap(unsigned long n)
+{
+    unsigned long ok = 0;
+    for (unsigned long i = 0; i < n; i++) {
+        volatile unsigned char *p = mmap(NULL, MMAP_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            die("mmap");
+        p[0] = (unsigned char)(i | 1);
+        ok += p[0] == (unsigned char)(i | 1);
+        if (munmap((void *)p, MMAP_BYTES) != 0)
+            die("munmap");
+    }
+    return ok;
+}
+
+static unsigned long w_fault(unsigned long n)
+{
+    unsigned long sum = 0;
+    for (unsigned long i = 0; i < n; i++) {
+        volatile unsigned char *p = mmap(NULL, FAULT_PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            die("mmap");
+        for (int k = 0; k < FAULT_PAGES; k++) {
+            p[k * PAGE] = 1;
+            sum += p[k * PAGE];
+        }
+        if (munmap((void *)p, FAULT_PAGES * PAGE) != 0)
+            die("munmap");
+    }
+    return sum;
+}
+
+static uint32_t crc_table[256];
+static unsigned char crc_buf[CRC_BYTES];
+
+static void w_compute_setup(void)
+{
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[n] = c;
+    }
+    for (int k = 0; k < CRC_BYTES; k++)
+        crc_buf[k] = (unsigned char)((k * 31 + 7) ^ (k >> 8));
+}
+
+static unsigned long w_compute(unsigned long n)
+{
+    uint32_t crc = 0xFFFFFFFFu;
+    for (unsigned long i = 0; i < n; i++)
+        for (int k = 0; k < CRC_BYTES; k++)
+            crc = crc_table[(crc ^ crc_buf[k]) & 0xff] ^ (crc >> 8);
+    return crc ^ 0xFFFFFFFFu;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "exit") == 0)
+        return EXIT_STATUS;
+    if (argc != 3) {
+        fprintf(stderr, "usage: study syscall|pipe|forkexec|file|mmap|fault|compute ITERS | study exit\n");
+        return 2;
+    }
+    const char *w = argv[1];
+    unsigned long n = strtoul(argv[2], NULL, 10);
+    if (strcmp(w, "compute") == 0)
+        w_compute_setup();
+    unsigned long long t0 = now_ns();
+    unsigned long value;
+    if (strcmp(w, "syscall") == 0) value = w_syscall(n);
+    else if (strcmp(w, "pipe") == 0) value = w_pipe(n);
+    else if (strcmp(w, "forkexec") == 0) value = w_forkexec(n, argv[0]);
+    else if (strcmp(w, "file") == 0) value = w_file(n);
+    else if (strcmp(w, "mmap") == 0) value = w_mmap(n);
+    else if (strcmp(w, "fault") == 0) value = w_fault(n);
+    else if (strcmp(w, "compute") == 0) value = w_compute(n);
+    else {
+        fprintf(stderr, "study: unknown workload %s\n", w);
+        return 2;
+    }
+    unsigned long long t1 = now_ns();
+    printf("check %s %lu %lu\nloop_ns %llu\n", w, n, value, t1 - t0);
+    return 0;
+}
