@@ -229,7 +229,14 @@ public final class SoftMemory: AddressSpace {
     }
 
     public func filesShrank() {
-        for s in spans where s.region.shared && s.file != nil { revalidate(s) }
+        for s in spans where s.region.shared {
+            guard let (f, offset) = s.file else { continue }
+            // Only a file now shorter than the span can have pages past its end; the rest (the
+            // TT kernel region among them, on every O_TRUNC) need no walk over their pages.
+            let size = f.size
+            if size > offset && size - offset >= s.end - s.start { continue }
+            revalidate(s)
+        }
     }
 
     /// An access past a shared file's end: if the file has grown since, the page is valid now.
