@@ -105,6 +105,8 @@ enum BenchReport {
     static let noticeable = 1.10
     /// Measured context-switch counts agree with a historical count within this fraction.
     static let countTolerance = 0.10
+    /// A per-switch price fitted from TT and SKAS agrees with the bare tracer's within this fraction.
+    static let modelTolerance = 0.25
 
     enum Verdict { case slower, faster, same, unknown }
     /// How `a` compares with `b` (e.g. TT with SKAS): slower means a took noticeably longer.
@@ -345,7 +347,8 @@ enum BenchReport {
         line()
         line("**Judging.** Two medians differ *noticeably* when one is at least \(times(noticeable)) the other and their")
         line("interquartile ranges do not overlap. A measured context-switch count *agrees* with a historical one when it is within")
-        line("\(percent(countTolerance)) of it.")
+        line("\(percent(countTolerance)) of it. A price per context switch fitted from two modes agrees with the bare tracer's when")
+        line("it is within \(percent(modelTolerance)) of it.")
         line()
 
         // ---- machine
@@ -405,8 +408,14 @@ enum BenchReport {
                 line("| \(w) | \(per) | " + (cs + st).joined(separator: " | ") + " |")
             }
             line()
-            line("Workloads whose calls change the address space (mmap, munmap, fork, execve) cost SKAS extra stops: umlab carries")
-            line("those changes out by running the call in the guest's host process from a stub page, one injected call per stop.")
+            line("Calls that change a guest's address space (mmap, munmap, fork, execve) cost extra stops in both modes: umlab")
+            line("carries those changes out by running the call in the guest's host process from a stub page, one injected call")
+            line("per stop.")
+            let quiet = s.workloads.filter { w in (s.stat("x86_64", x86[0], w, "syscalls_per_iter")?.median ?? 1) < 0.1 }
+            if !quiet.isEmpty {
+                line("\(quiet.joined(separator: ", ")) makes fewer than 0.1 guest system calls per iteration, so its per-call figures describe")
+                line("the program's start-up and exit rather than its loop.")
+            }
             line()
             chart("context-switches.svg")
             chart("ptrace-stops.svg")
@@ -604,7 +613,7 @@ enum BenchReport {
                 let kb = bare.median / bcs.median
                 let rel = abs(k - kb) / kb
                 e += " For comparison, the bare SYSEMU tracer, which does nothing but the round trip, takes \(time(bare.median)) per call with"
-                e += " \(f(bcs.median, 2)) switches, \(time(kb)) per switch; the price fitted above is \(rel <= 0.25 ? "within \(percent(rel)) of that, so the switch counts explain the ratio" : "\(percent(rel)) \(k > kb ? "above" : "below") it, so TT's extra stop costs \(k > kb ? "more" : "less") than a bare switch pair and the switch counts alone do not explain the whole ratio")."
+                e += " \(f(bcs.median, 2)) switches, \(time(kb)) per switch; the price fitted above is \(rel <= modelTolerance ? "within \(percent(rel)) of that, so the switch counts explain the ratio" : "\(percent(rel)) \(k > kb ? "above" : "below") it, so TT's extra stop costs \(k > kb ? "more" : "less") than a bare switch pair and the switch counts alone do not explain the whole ratio")."
             }
             paras.append(e)
         }
