@@ -348,7 +348,7 @@ enum BenchReport {
         line("**Judging.** Two medians differ *noticeably* when one is at least \(times(noticeable)) the other and their")
         line("interquartile ranges do not overlap. A measured context-switch count *agrees* with a historical one when it is within")
         line("\(percent(countTolerance)) of it. A price per context switch fitted from two modes agrees with the bare tracer's when")
-        line("it is within \(percent(modelTolerance)) of it.")
+        line("it exceeds the bare tracer's time per switch (an upper bound) by no more than \(percent(modelTolerance)).")
         line()
 
         // ---- machine
@@ -535,6 +535,11 @@ enum BenchReport {
         line("## Limits of this measurement")
         line()
         line("- One machine, one run of the study\(m["hypervisor"]?.bool == true ? ", inside a virtual machine, where a host context switch may cost more (or less) than on bare metal and neighbours add noise" : "").")
+        if let before = s.root["study"]?["load_average_before"]?.double, let after = s.root["study"]?["load_average_after"]?.double {
+            let cpus = Double(m["logical_cpus"]?.int ?? 1)
+            let busy = Swift.max(before, after) > cpus / 2
+            line("- The host's one-minute load average was \(f(before, 2)) when the study started and \(f(after, 2)) when it ended, on \(Int(cpus)) logical CPUs\(busy ? ": other work shared the machine during the study, which widens the spread" : "").")
+        }
         let spreads = s.cells.filter { $0["kind"]?.string == "umlab" }.compactMap { c -> (String, Double)? in
             s.stat(c, "loop_ns_per_iter").map { ("\(c["label"]?.string ?? "") \(c["workload"]?.string ?? "")", $0.spread) }
         }
@@ -610,10 +615,15 @@ enum BenchReport {
                 e += " that price would exceed SKAS's whole per-call time, so this simple model does not fit the data: TT's extra stop costs more than SKAS's switches do."
             }
             if let bare = s.stat("bare-sysemu", "", "syscall", "loop_ns_per_iter"), let bcs = s.stat("bare-sysemu", "", "syscall", "host_cs_per_iter"), bcs.median > 0 {
+                // The bare tracer does little besides its round trip, so its time per switch bounds the price of a switch from above.
                 let kb = bare.median / bcs.median
-                let rel = abs(k - kb) / kb
-                e += " For comparison, the bare SYSEMU tracer, which does nothing but the round trip, takes \(time(bare.median)) per call with"
-                e += " \(f(bcs.median, 2)) switches, \(time(kb)) per switch; the price fitted above is \(rel <= modelTolerance ? "within \(percent(rel)) of that, so the switch counts explain the ratio" : "\(percent(rel)) \(k > kb ? "above" : "below") it, so TT's extra stop costs \(k > kb ? "more" : "less") than a bare switch pair and the switch counts alone do not explain the whole ratio")."
+                let consistent = c0 >= 0 && k <= kb * (1 + modelTolerance)
+                e += " The bare SYSEMU tracer, which does nothing but the round trip, takes \(time(bare.median)) per call with"
+                e += " \(f(bcs.median, 2)) switches: at most \(time(kb)) per switch, since everything it does is counted. The fitted price is"
+                e += " \(percent(k / kb)) of that bound, "
+                e += consistent ? "so the model is consistent: the context-switch counts explain the ratio, diluted by the per-call work."
+                    + (c0 >= 0 && bare.median > bcs.median * k ? " At the fitted price, the bare tracer's own work per call (its register reads and writes and its waits) comes to \(time(bare.median - bcs.median * k)), against umlab's \(time(c0))." : "")
+                    : "more than \(percent(modelTolerance)) above it, so the model is not consistent with the bare tracer: the switch counts alone do not explain the ratio."
             }
             paras.append(e)
         }
