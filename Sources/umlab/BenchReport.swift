@@ -537,8 +537,9 @@ enum BenchReport {
         line("- One machine, one run of the study\(m["hypervisor"]?.bool == true ? ", inside a virtual machine, where a host context switch may cost more (or less) than on bare metal and neighbours add noise" : "").")
         if let before = s.root["study"]?["load_average_before"]?.double, let after = s.root["study"]?["load_average_after"]?.double {
             let cpus = Double(m["logical_cpus"]?.int ?? 1)
-            let busy = Swift.max(before, after) > cpus / 2
-            line("- The host's one-minute load average was \(f(before, 2)) when the study started and \(f(after, 2)) when it ended, on \(Int(cpus)) logical CPUs\(busy ? ": other work shared the machine during the study, which widens the spread" : "").")
+            let busy = before > cpus / 2
+            line("- The host's one-minute load average was \(f(before, 2)) when the study started (\(f(after, 2)) at its end, the study's own runs")
+            line("  included), on \(Int(cpus)) logical CPUs\(busy ? ": other work was running when the study started, which widens the spread" : "").")
         }
         let spreads = s.cells.filter { $0["kind"]?.string == "umlab" }.compactMap { c -> (String, Double)? in
             s.stat(c, "loop_ns_per_iter").map { ("\(c["label"]?.string ?? "") \(c["workload"]?.string ?? "")", $0.spread) }
