@@ -87,8 +87,10 @@ struct Bench: ParsableCommand {
     func run() throws {
         if let render {
             let text = try Bench.readText(render)
-            let dir = out.map(Bench.absolute) ?? Bench.directory(of: Bench.absolute(render))
-            try BenchReport.writeAll(JSON.parse(text), to: dir, writeResults: false)
+            let source = Bench.directory(of: Bench.absolute(render))
+            let dir = out.map(Bench.absolute) ?? source
+            // Elsewhere, the paper's results.json link needs the file next to it.
+            try BenchReport.writeAll(JSON.parse(text), to: dir, writeResults: dir != source, resultsText: text)
             Host.diagnostic("umlab bench: redrew \(dir) from \(render)")
             return
         }
@@ -107,6 +109,7 @@ struct Bench: ParsableCommand {
         let outDir = Bench.absolute(out ?? tree + "/papers/tt-vs-skas")
         let started = Host.monotonicNanoseconds()
         let startDate = Bench.utcNow()
+        let loadBefore = Bench.loadAverage()
         let build = outDir + "/build", jail = build + "/jail"
         for d in [outDir, build, jail, jail + "/tmp", jail + "/proc", jail + "/dev"] { Bench.makeDirectories(d) }
 
@@ -213,7 +216,8 @@ struct Bench: ParsableCommand {
         let results = Bench.resultsJSON(cells: cells, workloads: workloads, size: size, selected: selected, tree: tree,
                                         reps: reps, quick: quick, startDate: startDate, outDir: outDir,
                                         seconds: Double(Host.monotonicNanoseconds() - started) / 1e9,
-                                        extras: [("native_pinned_cpu0", .bool(taskset != nil)),
+                                        extras: [("load_average_before", .num(loadBefore)), ("load_average_after", .num(Bench.loadAverage())),
+                                                 ("native_pinned_cpu0", .bool(taskset != nil)),
                                                  ("bare_seccomp", .string(bareSeccomp != nil ? "built" : bareSeccompWhy)),
                                                  ("qemu_ppc", .string(qemu ?? "not installed or ppc not selected"))])
         let text = results.pretty() + "\n"
@@ -480,6 +484,11 @@ struct Bench: ParsableCommand {
             prefix += "/" + part
             _ = try? HostFD.makeDirectory(prefix)
         }
+    }
+
+    /// The host's one-minute load average.
+    static func loadAverage() -> Double? {
+        ((try? readText("/proc/loadavg")) ?? "").split(separator: " ").first.flatMap { Double($0) }
     }
 
     static func duration(_ s: Double) -> String {

@@ -105,6 +105,8 @@ enum BenchReport {
     static let noticeable = 1.10
     /// Measured context-switch counts agree with a historical count within this fraction.
     static let countTolerance = 0.10
+    /// A per-switch price fitted from TT and SKAS agrees with the bare tracer's within this fraction.
+    static let modelTolerance = 0.25
 
     enum Verdict { case slower, faster, same, unknown }
     /// How `a` compares with `b` (e.g. TT with SKAS): slower means a took noticeably longer.
@@ -345,7 +347,8 @@ enum BenchReport {
         line()
         line("**Judging.** Two medians differ *noticeably* when one is at least \(times(noticeable)) the other and their")
         line("interquartile ranges do not overlap. A measured context-switch count *agrees* with a historical one when it is within")
-        line("\(percent(countTolerance)) of it.")
+        line("\(percent(countTolerance)) of it. A price per context switch fitted from two modes agrees with the bare tracer's when")
+        line("it exceeds the bare tracer's time per switch (an upper bound) by no more than \(percent(modelTolerance)).")
         line()
 
         // ---- machine
@@ -405,8 +408,14 @@ enum BenchReport {
                 line("| \(w) | \(per) | " + (cs + st).joined(separator: " | ") + " |")
             }
             line()
-            line("Workloads whose calls change the address space (mmap, munmap, fork, execve) cost SKAS extra stops: umlab carries")
-            line("those changes out by running the call in the guest's host process from a stub page, one injected call per stop.")
+            line("Calls that change a guest's address space (mmap, munmap, fork, execve) cost extra stops in both modes: umlab")
+            line("carries those changes out by running the call in the guest's host process from a stub page, one injected call")
+            line("per stop.")
+            let quiet = s.workloads.filter { w in (s.stat("x86_64", x86[0], w, "syscalls_per_iter")?.median ?? 1) < 0.1 }
+            if !quiet.isEmpty {
+                line("\(quiet.joined(separator: ", ")) makes fewer than 0.1 guest system calls per iteration, so its per-call figures describe")
+                line("the program's start-up and exit rather than its loop.")
+            }
             line()
             chart("context-switches.svg")
             chart("ptrace-stops.svg")
@@ -526,6 +535,12 @@ enum BenchReport {
         line("## Limits of this measurement")
         line()
         line("- One machine, one run of the study\(m["hypervisor"]?.bool == true ? ", inside a virtual machine, where a host context switch may cost more (or less) than on bare metal and neighbours add noise" : "").")
+        if let before = s.root["study"]?["load_average_before"]?.double, let after = s.root["study"]?["load_average_after"]?.double {
+            let cpus = Double(m["logical_cpus"]?.int ?? 1)
+            let busy = before > cpus / 2
+            line("- The host's one-minute load average was \(f(before, 2)) when the study started (\(f(after, 2)) at its end, the study's own runs")
+            line("  included), on \(Int(cpus)) logical CPUs\(busy ? ": other work was running when the study started, which widens the spread" : "").")
+        }
         let spreads = s.cells.filter { $0["kind"]?.string == "umlab" }.compactMap { c -> (String, Double)? in
             s.stat(c, "loop_ns_per_iter").map { ("\(c["label"]?.string ?? "") \(c["workload"]?.string ?? "")", $0.spread) }
         }
@@ -601,10 +616,15 @@ enum BenchReport {
                 e += " that price would exceed SKAS's whole per-call time, so this simple model does not fit the data: TT's extra stop costs more than SKAS's switches do."
             }
             if let bare = s.stat("bare-sysemu", "", "syscall", "loop_ns_per_iter"), let bcs = s.stat("bare-sysemu", "", "syscall", "host_cs_per_iter"), bcs.median > 0 {
+                // The bare tracer does little besides its round trip, so its time per switch bounds the price of a switch from above.
                 let kb = bare.median / bcs.median
-                let rel = abs(k - kb) / kb
-                e += " For comparison, the bare SYSEMU tracer, which does nothing but the round trip, takes \(time(bare.median)) per call with"
-                e += " \(f(bcs.median, 2)) switches, \(time(kb)) per switch; the price fitted above is \(rel <= 0.25 ? "within \(percent(rel)) of that, so the switch counts explain the ratio" : "\(percent(rel)) \(k > kb ? "above" : "below") it, so TT's extra stop costs \(k > kb ? "more" : "less") than a bare switch pair and the switch counts alone do not explain the whole ratio")."
+                let consistent = c0 >= 0 && k <= kb * (1 + modelTolerance)
+                e += " The bare SYSEMU tracer, which does nothing but the round trip, takes \(time(bare.median)) per call with"
+                e += " \(f(bcs.median, 2)) switches: at most \(time(kb)) per switch, since everything it does is counted. The fitted price is"
+                e += " \(percent(k / kb)) of that bound, "
+                e += consistent ? "so the model is consistent: the context-switch counts explain the ratio, diluted by the per-call work."
+                    + (c0 >= 0 && bare.median > bcs.median * k ? " At the fitted price, the bare tracer's own work per call (its register reads and writes and its waits) comes to \(time(bare.median - bcs.median * k)), against umlab's \(time(c0))." : "")
+                    : "more than \(percent(modelTolerance)) above it, so the model is not consistent with the bare tracer: the switch counts alone do not explain the ratio."
             }
             paras.append(e)
         }

@@ -107,8 +107,8 @@ struct BarChart {
         var rowWidth = 0.0
         let legendNames = series + (reference.map { [$0.label] } ?? [])
         for s in legendNames {
-            let w = 26.0 + Double(s.count) * 6.6 + 18
-            if rowWidth + w > width - 40, !legendRows[legendRows.count - 1].isEmpty { legendRows.append([]); rowWidth = 0 }
+            let w = 26.0 + Double(s.count) * 7.0 + 18
+            if rowWidth + w > width - left - 8, !legendRows[legendRows.count - 1].isEmpty { legendRows.append([]); rowWidth = 0 }
             legendRows[legendRows.count - 1].append(s)
             rowWidth += w
         }
@@ -197,7 +197,7 @@ struct BarChart {
                     s += "<rect x=\"\(f(lx))\" y=\"\(f(ly - 10))\" width=\"14\" height=\"12\" fill=\"\(color(name))\"/>\n"
                 }
                 s += "<text x=\"\(f(lx + 20))\" y=\"\(f(ly))\">\(BarChart.escape(name))</text>\n"
-                lx += 26 + Double(name.count) * 6.6 + 18
+                lx += 26 + Double(name.count) * 7.0 + 18
             }
         }
         if let note {
