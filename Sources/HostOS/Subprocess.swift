@@ -16,6 +16,17 @@ public enum Subprocess {
     public static func sleep(milliseconds: Int) { usleep(useconds_t(milliseconds * 1000)) }
     public static func kill(_ pid: Int32) { _ = Glibc.kill(pid, SIGKILL) }
 
+    /// Makes this process the reaper of its descendants' orphans (PR_SET_CHILD_SUBREAPER), so a
+    /// process that a child leaves behind becomes this process's child instead of init's.
+    public static func adoptOrphans() { _ = ch_syscall6(157, 36, 1, 0, 0, 0, 0) }  // prctl
+
+    /// SIGKILL, then reap: for a child of this process (an adopted orphan among them).
+    public static func killAndReap(_ pid: Int32) {
+        _ = Glibc.kill(pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    }
+
     /// Runs `argv` (argv[0] a path, or a name looked up in PATH) with stdin from /dev/null.
     public static func run(_ argv: [String], timeoutSeconds: Int = 600) throws(LinuxErrno) -> Outcome {
         var fds: [Int32] = [0, 0]

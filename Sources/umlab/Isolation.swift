@@ -20,6 +20,9 @@ struct Isolation: ParsableCommand {
     static let attacks = ["kernel-read", "pipe-snoop", "file-snoop", "private-peek", "become-root", "host-escape", "outlive"]
 
     func run() throws {
+        // What an attack leaves behind becomes ours (and only that: other umlab runs on the host
+        // are not counted, nor killed).
+        Subprocess.adoptOrphans()
         guard let dir = sources ?? Isolation.findSources() else {
             Host.diagnostic("umlab isolation: cannot find Benchmarks/isolation/attacks.c; pass --sources DIR")
             throw ExitCode(2)
@@ -84,22 +87,31 @@ struct Isolation: ParsableCommand {
             // were not there before umlab ran (and do not let them live).
             Subprocess.sleep(milliseconds: 300)
             let left = guestHostProcesses().subtracting(before)
-            for pid in left { Subprocess.kill(pid) }
+            for pid in left { Subprocess.killAndReap(pid) }
             return left.isEmpty ? "blocked" : "leaked"
         default: return text.contains(token) ? "leaked" : "blocked"
         }
     }
 
     /// Host processes that are umlab guests (x86-64 names them "umlab-guest").
+    /// Guest host processes that are this process's children: with `Subprocess.adoptOrphans`,
+    /// whatever an attack's umlab left behind, and nothing of other umlab runs on the machine.
     static func guestHostProcesses() -> Set<Int32> {
         guard let proc = try? HostFD.open("/proc", flags: HostOpen.directory) else { return [] }
         defer { proc.close() }
+        let me = Host.pid
         var out: Set<Int32> = []
         for e in (try? proc.directoryEntries()) ?? [] {
-            guard let pid = Int32(e.name), let f = try? HostFD.open("/proc/\(pid)/comm", flags: HostOpen.readOnly) else { continue }
-            let comm = String(decoding: (try? f.readAll(limit: 64)) ?? [], as: UTF8.self)
+            guard let pid = Int32(e.name), let f = try? HostFD.open("/proc/\(pid)/stat", flags: HostOpen.readOnly) else { continue }
+            let stat = String(decoding: (try? f.readAll(limit: 512)) ?? [], as: UTF8.self)
             f.close()
-            if comm.hasPrefix("umlab-guest") { out.insert(pid) }
+            // "pid (comm) state ppid ...": comm may hold spaces, so split after its ')'.
+            guard let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { continue }
+            let comm = stat[stat.index(after: open)..<close]
+            let rest = stat[stat.index(after: close)...].split(separator: " ")
+            guard comm.hasPrefix("umlab-guest"), rest.count > 1, Int32(rest[1]) == me else { continue }
+            // A zombie was killed with its umlab (PTRACE_O_EXITKILL); it only waits to be reaped.
+            if rest[0] == "Z" { Subprocess.killAndReap(pid) } else { out.insert(pid) }
         }
         return out
     }
