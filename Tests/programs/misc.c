@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -424,9 +425,25 @@ static void test_int64(void)
     }
 }
 
+/* The signal mask and ignored signals a program starts with are its parent's (execve keeps
+ * them); under umlab the first guest inherits umlab's, minus what umlab blocks for itself. */
+static void test_inherited_signals(void)
+{
+    sigset_t blocked;
+    sigprocmask(SIG_SETMASK, NULL, &blocked);
+    unsigned long mask = 0, ignored = 0;
+    for (int sig = 1; sig < 32; sig++) {
+        if (sigismember(&blocked, sig) == 1) mask |= 1UL << (sig - 1);
+        struct sigaction sa;
+        if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN) ignored |= 1UL << (sig - 1);
+    }
+    printf("initial blocked signals 0x%lx, ignored 0x%lx\n", mask, ignored);
+}
+
 int main(void)
 {
     t_init("misc");
+    test_inherited_signals();
     test_system();
     test_rlimit();
     test_clocks();
