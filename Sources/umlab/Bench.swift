@@ -445,12 +445,14 @@ struct Bench: ParsableCommand {
 
     // MARK: small host helpers
 
-    static func findSourceTree() -> String? {
+    /// The package directory, found from the umlab binary (.build/<triple>/release/umlab) by
+    /// walking up until `relative` exists below it.
+    static func findSourceTree(containing relative: String = "Benchmarks/study/study.c") -> String? {
         var dir = Isolation.selfPath()
         for _ in 0..<7 {
             guard let slash = dir.lastIndex(of: "/") else { break }
             dir = String(dir[..<slash])
-            if fileExists(dir + "/Benchmarks/study/study.c") { return dir }
+            if fileExists(dir + "/" + relative) { return dir }
         }
         return nil
     }

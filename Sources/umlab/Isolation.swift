@@ -119,34 +119,19 @@ struct Isolation: ParsableCommand {
     /// Builds the attack program for `isa` into `output`; nil when built, else why not.
     static func build(_ isa: String, sources: String, output: String) -> String? {
         let c = sources + "/attacks.c"
-        let command: [[String]]
         switch isa {
-        case "x86_64": command = [["gcc", "-static", "-O2", "-o", output, c]]
-        case "ppc": command = [["powerpc-linux-gnu-gcc", "-static", "-O2", "-o", output, c]]
+        case "x86_64": return Bench.compile(["gcc", "-static", "-O2", "-o", output, c])
+        case "ppc": return Bench.compile(["powerpc-linux-gnu-gcc", "-static", "-O2", "-o", output, c])
         case "ia64":
             let obj = output + ".o"
-            command = [["ia64-linux-gnu-as", "-o", obj, sources + "/attacks-ia64.s"], ["ia64-linux-gnu-ld", "-o", output, obj]]
+            return Bench.compile(["ia64-linux-gnu-as", "-o", obj, sources + "/attacks-ia64.s"])
+                ?? Bench.compile(["ia64-linux-gnu-ld", "-o", output, obj])
         default: return "no attack program for \(isa)"
         }
-        for argv in command {
-            guard let r = try? Subprocess.run(argv), r.status == 0 else { return "\(argv[0]) failed" }
-        }
-        return nil
     }
 
     static func findSources() -> String? {
-        // From the binary (.build/<triple>/release/umlab) up to the package, then down.
-        var dir = selfPath()
-        for _ in 0..<6 {
-            guard let slash = dir.lastIndex(of: "/") else { break }
-            dir = String(dir[..<slash])
-            let candidate = dir + "/Benchmarks/isolation"
-            if let f = try? HostFD.open(candidate + "/attacks.c", flags: HostOpen.readOnly) {
-                f.close()
-                return candidate
-            }
-        }
-        return nil
+        Bench.findSourceTree(containing: "Benchmarks/isolation/attacks.c").map { $0 + "/Benchmarks/isolation" }
     }
 
     static func selfPath() -> String { (try? HostFD.readLink("/proc/self/exe")) ?? "umlab" }
@@ -160,18 +145,7 @@ struct Isolation: ParsableCommand {
     typealias Matrix = [(backend: String, modes: [(mode: String, cells: [(attack: String, verdict: String)])])]
 
     static func json(_ m: Matrix) -> String {
-        func q(_ s: String) -> String {
-            var out = "\""
-            for ch in s.unicodeScalars {
-                switch ch {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case _ where ch.value < 0x20: out += "\\u00" + (ch.value < 16 ? "0" : "") + String(ch.value, radix: 16)
-                default: out.unicodeScalars.append(ch)
-                }
-            }
-            return out + "\""
-        }
+        let q = JSON.quote
         let backends = m.map { b in
             let modes = b.modes.map { md in
                 "    \(q(md.mode)): {" + md.cells.map { "\(q($0.attack)): \(q($0.verdict))" }.joined(separator: ", ") + "}"
