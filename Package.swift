@@ -54,6 +54,10 @@ let package = Package(
             name: "IA64DecoderTests", dependencies: ["IA64Decoder"], path: "Tests/IA64DecoderTests",
             resources: [.copy("Corpus")]),
         .testTarget(
+            name: "KernelTests",
+            dependencies: ["GuestKernel", "LinuxABI", "HostOS", "SoftMMU", "ArchX86_64", "ArchPowerPC", "ArchIA64"],
+            swiftSettings: v5),
+        .testTarget(
             name: "UmlabTests", dependencies: ["GuestKernel", "LinuxABI", "HostOS"],
             swiftSettings: v5),
     ]
