@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/epoll.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -158,26 +159,6 @@ int ch_seccomp_sync_wakeups(int listener) {
     return ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (uint64_t)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 }
 
-int ch_child_signal_fd(void) {
-    sigset_t chld;
-    sigemptyset(&chld);
-    sigaddset(&chld, SIGCHLD);
-    if (pthread_sigmask(SIG_BLOCK, &chld, NULL) != 0) return -1;
-    return signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
-}
-
-void ch_drain_signal_fd(int fd) {
-    struct signalfd_siginfo info[8];
-    while (read(fd, info, sizeof info) > 0) {}
-}
-
-int ch_wait_listener_or_child(int listener, int child_signals, int timeout_ms) {
-    struct pollfd p[2] = {{.fd = listener, .events = POLLIN}, {.fd = child_signals, .events = POLLIN}};
-    int n = poll(p, 2, timeout_ms);
-    if (n <= 0) return n;
-    return ((p[0].revents & (POLLIN | POLLERR | POLLHUP)) ? 1 : 0) | ((p[1].revents & POLLIN) ? 2 : 0);
-}
-
 pid_t ch_wait(pid_t pid, int *status, int extra_flags) {
     return waitpid(pid, status, __WALL | extra_flags);
 }
@@ -229,10 +210,12 @@ int ch_current_cpu(void) { return sched_getcpu(); }
 
 int ch_fcntl_int(int fd, int cmd, int arg) { return fcntl(fd, cmd, arg); }
 
-static timer_t tick_timer;
+// The tick's handler does nothing: the signal exists to interrupt the blocking call in progress
+// (waitpid, epoll_pwait2) with EINTR. Installing it is idempotent, so any number of event loops
+// (guests) in one process share it; each has its own timer aimed at its own thread.
 static void tick_handler(int signo) { (void)signo; }
 
-int ch_tick_init(int signo) {
+int ch_tick_create(int signo, void **timer) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = tick_handler;  // no SA_RESTART: the point is to interrupt waitpid/poll
@@ -248,17 +231,69 @@ int ch_tick_init(int signo) {
     ev.sigev_notify = SIGEV_THREAD_ID;
     ev.sigev_signo = signo;
     ev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
-    return timer_create(CLOCK_MONOTONIC, &ev, &tick_timer);
+    timer_t t;
+    if (timer_create(CLOCK_MONOTONIC, &ev, &t) < 0) return -1;
+    *timer = (void *)t;
+    return 0;
 }
 
-int ch_tick_arm(int64_t ns) {
+int ch_tick_arm(void *timer, uint64_t deadline_ns) {
     struct itimerspec it;
     memset(&it, 0, sizeof it);
-    if (ns > 0) {
-        it.it_value.tv_sec = ns / 1000000000;
-        it.it_value.tv_nsec = ns % 1000000000;
+    if (deadline_ns > 0) {
+        it.it_value.tv_sec = (time_t)(deadline_ns / 1000000000u);
+        it.it_value.tv_nsec = (long)(deadline_ns % 1000000000u);
     }
-    return timer_settime(tick_timer, 0, &it, NULL);
+    return timer_settime((timer_t)timer, TIMER_ABSTIME, &it, NULL);
+}
+
+int ch_tick_delete(void *timer) { return timer_delete((timer_t)timer); }
+
+int ch_signal_fd(uint64_t mask) {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int s = 1; s <= 64; s++)
+        if (mask & (1ull << (s - 1))) sigaddset(&set, s);
+    if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) return -1;
+    return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+int ch_read_signal(int fd, int *signo, int *code, int *pid) {
+    struct signalfd_siginfo info;
+    ssize_t n = read(fd, &info, sizeof info);
+    if (n < 0) return errno == EAGAIN ? 0 : -1;
+    if (n != (ssize_t)sizeof info) return 0;
+    *signo = (int)info.ssi_signo;
+    *code = info.ssi_code;
+    *pid = (int)info.ssi_pid;
+    return 1;
+}
+
+int ch_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+int ch_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t token) {
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = events;
+    ev.data.u64 = token;
+    return epoll_ctl(epfd, op, fd, op == EPOLL_CTL_DEL ? NULL : &ev);
+}
+
+int ch_epoll_wait(int epfd, ch_epoll_ready *ready, int max, int64_t timeout_ns) {
+    struct epoll_event evs[64];
+    if (max > 64) max = 64;
+    struct timespec ts, *tp = NULL;
+    if (timeout_ns >= 0) {
+        ts.tv_sec = (time_t)(timeout_ns / 1000000000);
+        ts.tv_nsec = (long)(timeout_ns % 1000000000);
+        tp = &ts;
+    }
+    int n = (int)syscall(SYS_epoll_pwait2, epfd, evs, max, tp, NULL, 0);
+    for (int i = 0; i < n; i++) {
+        ready[i].token = evs[i].data.u64;
+        ready[i].events = evs[i].events;
+    }
+    return n;
 }
 
 long ch_raise_nofile(void) {

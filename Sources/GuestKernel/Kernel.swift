@@ -17,6 +17,15 @@ public struct KernelConfig {
     public var maxTasks = 1024
     /// Time slice before a running guest is preempted when others are runnable.
     public var sliceNanoseconds: Int64 = 10_000_000
+    /// Keep the machine running until its last process ends (proot, `strace -f`), rather than
+    /// halting when the first program ends (a container's rule, the default).
+    public var waitForAll = false
+    /// umlab's own signal mask and ignored signals when it started: the first program inherits
+    /// them, as across execve (read before the event loop blocks the signals it reads).
+    public var initialSignals: (blocked: UInt64, ignored: [Int32]) = (0, [])
+    /// The guest owns umlab's terminal: the terminal's Ctrl-C, Ctrl-\ and Ctrl-Z go to the
+    /// guest's foreground process group instead of umlab.
+    public var ownsTerminal = false
     public init() {}
 }
 
@@ -30,6 +39,18 @@ public struct KernelStats {
     public var preemptions: UInt64 = 0
     public var forks: UInt64 = 0
     public var execs: UInt64 = 0
+    /// Tasks woken by a wait-queue notification, a deadline or a signal.
+    public var wakeups: UInt64 = 0
+}
+
+/// How a guest run ended, besides the first program's exit status.
+public enum Halt: Equatable, Sendable {
+    /// The first program ended (or, with `waitForAll`, the last process did).
+    case finished
+    /// Every task was blocked with nothing that could wake it.
+    case deadlock
+    /// umlab was told to stop by a signal from outside (the status is 128 + signal).
+    case signalled(Int32)
 }
 
 /// The guest kernel: processes, scheduler, signals and the syscall dispatcher.
@@ -59,30 +80,49 @@ public final class Kernel {
     public internal(set) var tasks: [Int32: Task] = [:]
     public internal(set) var processes: [Int32: Process] = [:]
     var nextPID: Int32 = 1
+    /// Runnable tasks in round-robin order; the running one is among them.
     var runQueue: [Task] = []
-    var blocked: [Task] = []
     var current: Task?
+    /// Deadlines of sleeping tasks and ITIMER_REAL timers.
+    var timers = TimerQueue()
     /// pid 1: a kernel-owned init with no threads of its own. It adopts orphans and reaps them
     /// at once (like `docker run --init`), so the program umlab runs has a parent, as it would
     /// natively, and gets no pid-1 special treatment.
     public private(set) var initProcess: Process?
-    /// The program umlab was asked to run (pid 2); when it exits, the guest system is over.
+    /// The program umlab was asked to run (pid 2).
     public private(set) var mainProcess: Process?
-    var futexWaiters: [FutexKey: [Task]] = [:]
-    /// Exit status umlab returns (the init process's, encoded as the shell does).
+    /// Futex wait queues by key; a queue leaves the table when its last waiter does.
+    var futexQueues: [FutexKey: FutexQueue] = [:]
+    /// Exit status umlab returns (the first program's, encoded as the shell does).
     public internal(set) var exitCode: Int32 = 0
+    /// Why the run ended.
+    public internal(set) var halt: Halt = .finished
     /// Why the last exec failed, in words for the user (the CLI prints it for the first program).
     public internal(set) var lastExecFailure: ExecFailure?
     /// The console's foreground process group (tcsetpgrp).
     var foregroundGroup: Int32?
     /// Bounce buffer for transfers larger than the arena's I/O buffer.
     var scratch: [UInt8] = []
-    /// The kernel's guest-visible records (credentials, pipe buffers, the I/O buffer).
+    /// The kernel's guest-visible records (credentials, the I/O buffer; pipe buffers in TT).
     public let arena: KernelArena
+    /// Where the machine waits for the host.
+    public let loop: EventLoop
+    /// Queues fed by host descriptors, by their event-loop token (the descriptor).
+    var hostQueues: [Int32: HostWaitQueue] = [:]
+    /// When host events were last collected while guests ran (see `nextInterruption`).
+    var lastHostPoll: UInt64 = 0
+    /// How often host events are collected while a guest runs, when some descriptor is
+    /// watched or the terminal can send signals.
+    let hostPollPeriod: UInt64 = 10_000_000
+    /// Pipe numbers for fstat's st_ino, per machine.
+    var nextPipeNumber: UInt64 = 1
+    /// Host queues nobody waits on yet.
+    var idleHostQueues: [Int32: HostWaitQueue] = [:]
 
-    public init(config: KernelConfig, backend: any Backend) throws(LinuxErrno) {
+    public init(config: KernelConfig, backend: any Backend, loop: EventLoop) throws(LinuxErrno) {
         self.config = config
         self.backend = backend
+        self.loop = loop
         syscallTable = backend.abi.syscalls
         syscallCounts = Array(repeating: 0, count: backend.abi.syscalls.entries.count)
         bootTime = Host.monotonicNanoseconds()
@@ -116,13 +156,13 @@ public final class Kernel {
         let files = FileTable()
         let cwd = (try? vfs.locate(config.workingDirectory)).flatMap { $0.inode.kind == .directory ? $0 : nil } ?? vfs.rootLocation
         let fs = FSContext(cwd: cwd, root: vfs.rootLocation)
-        let task = Task(tid: pid, process: process, context: context, mm: mm, files: files, fs: fs, handlers: SignalHandlers())
+        let task = Task(kernel: self, tid: pid, process: process, context: context, mm: mm, files: files, fs: fs, handlers: SignalHandlers())
         process.threads = [task]
         tasks[pid] = task
         processes[pid] = process
         mainProcess = process
         // The first program inherits umlab's signal mask and ignored signals, as across execve.
-        let inherited = HostSignals.inherited()
+        let inherited = config.initialSignals
         task.signalMask = SignalSet(rawValue: inherited.blocked & SignalSet.blockable.rawValue)
         for sig in inherited.ignored where sig > 0 && sig <= Signal.max && !Signal(sig).isUncatchable {
             task.handlers.actions[Int(sig)].handler = SignalHandlers.Action.ignoreHandler
@@ -131,7 +171,7 @@ public final class Kernel {
         let devConsole = try? vfs.locate("/dev/console").inode
         for (fd, flags) in [(Int32(0), OpenFlags.readOnly), (1, OpenFlags.writeOnly), (2, OpenFlags.writeOnly)] {
             let host = fd == 0 ? HostFD.standardInput : fd == 1 ? HostFD.standardOutput : HostFD.standardError
-            let f = ConsoleFile(input: .standardInput, output: host, flags: OpenFlags(rawValue: flags), path: "/dev/console", inode: devConsole)
+            let f = ConsoleFile(input: .standardInput, output: host, flags: OpenFlags(rawValue: flags), path: "/dev/console", inode: devConsole, kernel: self)
             try files.place(f, at: fd, closeOnExec: false)
         }
         try execute(task, path: Array(path.utf8), argv: argv.map { Array($0.utf8) }, envp: envp.map { Array($0.utf8) })
@@ -146,111 +186,180 @@ public final class Kernel {
 
     // MARK: The main loop
 
-    /// Runs the guest system until the init process exits; returns umlab's exit status.
+    /// Runs the guest system until the first program ends (or, with `waitForAll`, the last
+    /// process); returns umlab's exit status. `halt` tells why it ended.
     public func run() -> Int32 {
-        try? Tick.install()
-        while let mainProcess, mainProcess.exitStatus == nil {
-            guard let task = pickNext() else {
+        while !finished {
+            let now = Host.monotonicNanoseconds()
+            if now >= lastHostPoll &+ hostPollPeriod { serviceHost(polling: true, now: now) }
+            expireTimers(now)
+            guard let task = pickNext(now) else {
                 if !idle() { break }
                 continue
             }
-            if task.state != .runnable { continue }
-            current = task
             if task.retryCall {
                 // A blocked call whose wait ended: run it again before any guest code.
                 task.retryCall = false
                 dispatchSyscall(task)
                 continue
             }
-            if !prepareToRun(task) { continue }
-            // A slice only matters when something else could want the CPU: another task, a
-            // sleeper's deadline or an interval timer. A lone busy task runs untimed.
-            let others = runQueue.count > 1 || !blocked.isEmpty || armedTimers > 0
-            let slice: Int64 = others ? sliceFor(task) : 0
-            let trap = task.context.run(sliceNanoseconds: slice)
+            deliverSignals(task)
+            guard task.state == .runnable else { continue }
+            let until = nextInterruption(for: task, now: now)
+            if until != 0 && until <= now {
+                // Its share is used up, or a deadline is due: back to the scheduler first.
+                task.sliceEnd = min(task.sliceEnd, now)
+                continue
+            }
+            loop.armTick(at: until)
+            let trap = task.context.run(sliceNanoseconds: until == 0 ? 0 : Int64(until - now))
             handle(trap, of: task)
         }
+        loop.armTick(at: 0)
         shutdown()
         return exitCode
     }
 
-    /// How long `task` may run before the kernel looks at the others (sleepers' deadlines included).
-    func sliceFor(_ task: Task) -> Int64 {
-        var slice = config.sliceNanoseconds
-        let now = Host.monotonicNanoseconds()
-        for t in blocked {
-            if let d = t.wait?.deadline { slice = min(slice, Int64(d > now ? d - now : 1)) }
-            if t.wait?.hostFD != nil { slice = min(slice, 2_000_000) }
-        }
-        for p in timedProcesses { if let d = p.realTimer.deadline { slice = min(slice, Int64(d > now ? d - now : 1)) } }
-        return max(slice, 50_000)
+    /// The machine halts when its first program ends, or with `waitForAll` when no task is left.
+    var finished: Bool {
+        if halt != .finished { return true }
+        if config.waitForAll { return tasks.isEmpty && mainProcess != nil }
+        return mainProcess?.exitStatus != nil
     }
 
-    /// The task to run next: the current one while it stays runnable, else the next in line.
-    func pickNext() -> Task? {
-        wakeReady()
-        if let c = current, c.state == .runnable, !needsReschedule { return c }
-        needsReschedule = false
-        if let c = current, c.state == .runnable, let i = runQueue.firstIndex(where: { $0 === c }) {
-            runQueue.remove(at: i)
-            runQueue.append(c)
-        }
-        guard let next = runQueue.first(where: { $0.state == .runnable }) else { return nil }
-        if next !== current { counters.contextSwitches += 1 }
-        return next
-    }
-    var needsReschedule = false
-    /// Processes with an ITIMER_REAL armed (kept by `setRealTimer`, so the loop never scans all).
-    var timedProcesses: [Process] = []
-    var armedTimers: Int { timedProcesses.count }
-
-    func setRealTimer(_ p: Process, _ timer: IntervalTimer) {
-        p.realTimer = timer
-        timedProcesses.removeAll { $0 === p }
-        if timer.deadline != nil { timedProcesses.append(p) }
-    }
-
-    /// Moves blocked tasks whose condition now holds back to the run queue.
-    func wakeReady() {
-        if blocked.isEmpty && timedProcesses.isEmpty { return }
-        let now = Host.monotonicNanoseconds()
-        fireTimers(now: now)
-        var still: [Task] = []
-        for t in blocked {
-            guard t.state == .blocked, let w = t.wait else { continue }
-            if w.ready() || (w.deadline.map { $0 <= now } ?? false) || hasDeliverableSignal(t) {
-                t.state = .runnable
-                t.wait = nil
-                t.retryCall = true
-                runQueue.append(t)
-                needsReschedule = true
-            } else {
-                still.append(t)
+    /// Round robin: the running task keeps the CPU until its slice ends (checked at every
+    /// system call and at the tick), then goes to the back of the queue.
+    func pickNext(_ now: UInt64) -> Task? {
+        if let c = current, c.state == .runnable {
+            if runQueue.count <= 1 || now < c.sliceEnd { return c }
+            if let i = runQueue.firstIndex(where: { $0 === c }) {
+                runQueue.remove(at: i)
+                runQueue.append(c)
             }
         }
-        blocked = still
+        guard let next = runQueue.first else { return nil }
+        next.sliceEnd = now &+ UInt64(config.sliceNanoseconds)
+        if next !== current { counters.contextSwitches += 1 }
+        current = next
+        return next
     }
 
-    /// Nothing is runnable: sleep until a deadline passes or console input arrives.
-    /// Returns false when nothing could ever wake (a deadlock), which ends the run.
-    func idle() -> Bool {
-        var deadline: UInt64? = nil
-        var fds: [(fd: Int32, events: Int16)] = []
-        for t in blocked {
-            if let d = t.wait?.deadline { deadline = min(deadline ?? d, d) }
-            if let fd = t.wait?.hostFD, !fds.contains(where: { $0.fd == fd }) { fds.append((fd, 1)) }
+    /// When the kernel needs control back from `task` (monotonic ns), or 0 for "when it traps by
+    /// itself": the end of its slice if others are runnable, the next timer, and the next
+    /// collection of host events if the host can wake anyone. A lone task that nothing can
+    /// preempt runs untimed, so idle waiters cost the running task nothing.
+    func nextInterruption(for task: Task, now: UInt64) -> UInt64 {
+        var until: UInt64 = 0
+        func consider(_ t: UInt64) { until = until == 0 ? t : min(until, t) }
+        if runQueue.count > 1 { consider(task.sliceEnd) }
+        if let t = nextTimerDeadline() { consider(t) }
+        if loop.watchesDescriptors || config.ownsTerminal { consider(lastHostPoll &+ hostPollPeriod) }
+        return until
+    }
+
+    func nextTimerDeadline() -> UInt64? {
+        timers.first(isCurrent: isCurrent)?.deadline
+    }
+
+    private func isCurrent(_ e: TimerQueue.Entry) -> Bool {
+        switch e.owner {
+        case .task(let t): return t.state == .blocked && t.timerGeneration == e.generation
+        case .realTimer(let p): return p.realTimerGeneration == e.generation && !p.zombie
         }
-        for p in timedProcesses { if let d = p.realTimer.deadline { deadline = min(deadline ?? d, d) } }
-        if deadline == nil && fds.isEmpty {
-            // Every task waits on another guest task that can never run: a guest deadlock.
-            if blocked.isEmpty { return false }
-            Host.diagnostic("umlab: all guest processes are blocked; nothing can wake them")
+    }
+
+    /// Wakes sleepers whose deadline passed and fires interval timers.
+    func expireTimers(_ now: UInt64) {
+        while let e = timers.first(isCurrent: isCurrent), e.deadline <= now {
+            timers.removeFirst()
+            switch e.owner {
+            case .task(let t): wake(t)
+            case .realTimer(let p): fireRealTimer(p, now: now)
+            }
+        }
+    }
+
+    /// Nothing is runnable: wait for the host (a deadline, a watched descriptor, a signal).
+    /// Returns false when nothing could ever wake a task: a guest deadlock, which ends the run.
+    func idle() -> Bool {
+        let deadline = nextTimerDeadline()
+        if deadline == nil && !loop.watchesDescriptors && !config.ownsTerminal {
+            if tasks.values.contains(where: { $0.state == .blocked }) {
+                Host.diagnostic("umlab: deadlock: every guest task is blocked and nothing can wake them")
+                halt = .deadlock
+            }
             return false
         }
-        let now = Host.monotonicNanoseconds()
-        let timeout: Int32 = deadline.map { $0 <= now ? 0 : Int32(min((($0 - now) + 999_999) / 1_000_000, 1000)) } ?? 1000
-        _ = Host.poll(fds, timeoutMS: timeout)
+        stopIfGuestStopped()
+        _ = try? loop.wait(until: deadline)
+        serviceHost(polling: false, now: Host.monotonicNanoseconds())
         return true
+    }
+
+    /// Hands host events to the kernel objects waiting for them (after collecting them, when
+    /// `polling`; after a wait that already did, otherwise).
+    func serviceHost(polling: Bool, now: UInt64) {
+        lastHostPoll = now
+        if polling { _ = loop.poll() }
+        for r in loop.takeReady() {
+            guard let q = hostQueues[Int32(truncatingIfNeeded: r.token)] else { continue }
+            var ev: PollEvents = []
+            if r.events & EventLoop.Events.input != 0 { ev.insert([.input, .readNormal]) }
+            if r.events & EventLoop.Events.hangUp != 0 { ev.insert(.hangUp) }
+            if r.events & EventLoop.Events.error != 0 { ev.insert(.error) }
+            q.notify(ev)
+        }
+        while let s = loop.takeSignal() { hostSignal(s) }
+    }
+
+    /// A signal umlab received: the terminal's go to the guest's foreground process group (the
+    /// host terminal's line discipline applies the guest's ISIG setting, since the guest's
+    /// termios is the host terminal's); the same signals sent to umlab by a process act on umlab.
+    func hostSignal(_ s: EventLoop.SignalReport) {
+        let sig = Signal(s.signal)
+        if s.fromTerminal {
+            var info = SignalInfo(signal: sig, code: SignalCode.SI_KERNEL)
+            info.senderPID = 0
+            let group = foregroundGroup ?? mainProcess?.pgid ?? 0
+            for p in processes.values where p.pgid == group && !p.zombie { send(info, to: p) }
+            return
+        }
+        if sig == .SIGTSTP {
+            HostSignals.stopSelf()
+            return
+        }
+        halt = .signalled(s.signal)
+        exitCode = 128 + s.signal
+    }
+
+    /// Job control across the boundary: when the terminal stopped the guest's foreground job and
+    /// no guest process can continue it (its parent is the kernel's init), umlab stops too, so
+    /// the shell that started it gets the terminal back; `fg` there continues the guest job.
+    func stopIfGuestStopped() {
+        guard config.ownsTerminal, let main = mainProcess, main.stopped, main.parent === initProcess,
+              runQueue.isEmpty else { return }
+        HostSignals.stopSelf()
+        var info = SignalInfo(signal: .SIGCONT, code: SignalCode.SI_KERNEL)
+        info.senderPID = 0
+        for p in processes.values where p.pgid == main.pgid && !p.zombie { send(info, to: p) }
+    }
+
+    func watchHost(_ q: HostWaitQueue) {
+        hostQueues[q.fd] = q
+        try? loop.watch(q.fd, events: EventLoop.Events.input, token: UInt64(UInt32(bitPattern: q.fd)))
+    }
+    func unwatchHost(_ q: HostWaitQueue) {
+        hostQueues[q.fd] = nil
+        loop.unwatch(q.fd)
+    }
+
+    /// The wait queue of host descriptor `fd` (one per descriptor, shared by its open files).
+    func hostQueue(_ fd: Int32) -> HostWaitQueue {
+        if let q = hostQueues[fd] { return q }
+        if let q = idleHostQueues[fd] { return q }
+        let q = HostWaitQueue(fd: fd)
+        idleHostQueues[fd] = q
+        return q
     }
 
     // MARK: Traps
@@ -266,33 +375,44 @@ public final class Kernel {
             forceSignal(info, to: task)
         case .preempted:
             counters.preemptions += 1
-            needsReschedule = true
+            serviceHost(polling: true, now: Host.monotonicNanoseconds())
         case .lost(let why):
             Host.diagnostic("umlab: guest process \(task.tid) lost: \(why)")
             exitTask(task, status: (Int32(Signal.SIGKILL.rawValue)), groupExit: true, bySignal: true)
         }
     }
 
-    /// Delivers pending signals and runs deferred work before a task runs; false if it can't run.
-    func prepareToRun(_ task: Task) -> Bool {
-        deliverSignals(task)
-        return task.state == .runnable
-    }
-
     // MARK: Blocking
 
-    func block(_ task: Task, on condition: WaitCondition) {
+    /// Puts `task` to sleep on the wait's queues and deadline.
+    func block(_ task: Task, on wait: Wait) {
         task.state = .blocked
-        task.wait = condition
+        task.wait = wait
         if let i = runQueue.firstIndex(where: { $0 === task }) { runQueue.remove(at: i) }
-        blocked.append(task)
+        for (q, events) in wait.queues {
+            q.add(task, events)
+            task.waitingOn.append(q)
+        }
+        if let d = wait.deadline {
+            task.timerGeneration &+= 1
+            timers.insert(.init(deadline: d, generation: task.timerGeneration, owner: .task(task)))
+        }
     }
 
-    func makeRunnable(_ task: Task) {
-        guard task.state == .blocked || task.state == .stopped else { return }
-        if let i = blocked.firstIndex(where: { $0 === task }) { blocked.remove(at: i) }
-        task.state = .runnable
+    /// Takes `task` off every queue and timer it waits on.
+    func unblock(_ task: Task) {
+        for q in task.waitingOn { q.remove(task) }
+        task.waitingOn.removeAll(keepingCapacity: true)
+        task.timerGeneration &+= 1
         task.wait = nil
+    }
+
+    /// Ends `task`'s wait: its call runs again before any guest code.
+    func wake(_ task: Task) {
+        guard task.state == .blocked else { return }
+        unblock(task)
+        counters.wakeups += 1
+        task.state = .runnable
         task.retryCall = true
         runQueue.append(task)
     }
@@ -301,13 +421,15 @@ public final class Kernel {
 
     func shutdown() {
         for t in Array(tasks.values) {
+            unblock(t)
             t.context.terminate()
         }
         tasks.removeAll()
         runQueue.removeAll()
-        blocked.removeAll()
+        timers.removeAll()
+        current = nil
     }
 
-    /// Ends the whole guest system (the CLI's signal handlers, fatal errors).
+    /// Ends the whole guest system (fatal errors).
     public func killAll() { shutdown() }
 }

@@ -59,7 +59,7 @@ extension Kernel {
             pp.children.append(process)
             processes[tid] = process
         }
-        let task = Task(tid: tid, process: process, context: context, mm: mm, files: files, fs: fs, handlers: handlers)
+        let task = Task(kernel: self, tid: tid, process: process, context: context, mm: mm, files: files, fs: fs, handlers: handlers)
         task.signalMask = parent.signalMask
         if !f.contains(.vm) || !f.contains(.thread) { task.altStack = parent.altStack }
         if f.contains(.thread) { task.altStack = AltStack() }
@@ -121,6 +121,7 @@ extension Kernel {
         guard let parent = task.vforkParent else { return }
         task.vforkParent = nil
         parent.vforkDone = true
+        wake(parent)
     }
 
     // MARK: exit
@@ -155,12 +156,11 @@ extension Kernel {
             _ = futexWake(task.mm, task.clearChildTID, count: 1)
         }
         releaseVforkParent(task)
+        unblock(task)
         task.state = .dead
         task.context.terminate()
         tasks[task.tid] = nil
         if let i = runQueue.firstIndex(where: { $0 === task }) { runQueue.remove(at: i) }
-        if let i = blocked.firstIndex(where: { $0 === task }) { blocked.remove(at: i) }
-        for (k, list) in futexWaiters { futexWaiters[k] = list.filter { $0 !== task } }
         if current === task { current = nil }
         task.mm.users -= 1
         if task.mm.users == 0 { task.mm.reset() }
@@ -191,14 +191,22 @@ extension Kernel {
         }
         if process === mainProcess {
             exitCode = Kernel.shellStatus(status)
-            // The guest system ends with its init: nothing may outlive it.
-            for p in processes.values where p !== process {
-                for t in p.threads { t.state = .dead; t.context.terminate(); tasks[t.tid] = nil }
-                p.threads = []
+            if !config.waitForAll {
+                // The machine halts with its first program, as a container with its first
+                // process: nothing may outlive it.
+                for p in processes.values where p !== process {
+                    for t in p.threads {
+                        unblock(t)
+                        t.state = .dead
+                        t.context.terminate()
+                        tasks[t.tid] = nil
+                    }
+                    p.threads = []
+                }
+                runQueue.removeAll()
+                current = nil
+                return
             }
-            runQueue.removeAll()
-            blocked.removeAll()
-            return
         }
         notifyParent(process)
     }
@@ -212,6 +220,7 @@ extension Kernel {
     private func notifyParent(_ process: Process) {
         guard let parent = process.parent else { return }
         if parent === initProcess { release(process); return }
+        parent.childEvents.notify(.input)
         let action = parent.threads.first?.handlers.actions[Int(Signal.SIGCHLD.rawValue)]
         let autoReap = action.map { $0.handler == SignalHandlers.Action.ignoreHandler || $0.flags & SigActionFlags.noChildWait != 0 } ?? false
         if let sig = process.exitSignal {
@@ -234,11 +243,6 @@ extension Kernel {
     // MARK: wait
 
     public enum WaitTarget { case any, pid(Int32), group(Int32) }
-
-    /// Whether a wait4/waitid in `task` could complete now (a child is ready, or none is left).
-    func canCompleteWait(_ task: Task, _ target: WaitTarget, options: UInt32) -> Bool {
-        do { return try findWaitable(task, target, options: options) != nil } catch { return true }
-    }
 
     /// Finds a child that has changed state as wait4/waitid asks. Returns nil when children
     /// exist but none is ready yet; throws ECHILD when there are no matching children.

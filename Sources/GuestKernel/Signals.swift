@@ -17,8 +17,10 @@ extension Kernel {
         // unblocked after the disposition changes, so Linux keeps them then).
         if any.handlers.ignores(sig) && !process.threads.allSatisfy({ $0.signalMask.contains(sig) }) { return }
         process.pending.add(info)
-        if sig == .SIGKILL { for t in process.threads { wakeForSignal(t) } ; return }
-        if let t = process.threads.first(where: { !$0.signalMask.contains(sig) }) { wakeForSignal(t) }
+        if sig == .SIGKILL { for t in process.threads { wake(t) } ; return }
+        if let t = process.threads.first(where: { !$0.signalMask.contains(sig) || $0.awaitedSignals.contains(sig) }) {
+            wakeForSignal(t, sig)
+        }
     }
 
     /// Sends a signal to one thread (tgkill(2), faults).
@@ -27,7 +29,7 @@ extension Kernel {
         if info.signal == .SIGKILL { send(info, to: task.process); return }
         if task.handlers.ignores(info.signal) && !task.signalMask.contains(info.signal) { return }
         task.pending.add(info)
-        wakeForSignal(task)
+        wakeForSignal(task, info.signal)
     }
 
     /// A synchronous fault: delivered even if blocked or ignored (Linux's force_sig): the
@@ -44,8 +46,11 @@ extension Kernel {
         }
     }
 
-    func wakeForSignal(_ task: Task) {
-        if task.state == .blocked { needsReschedule = true }
+    /// A signal for a sleeping task ends its sleep if it can take the signal now (or waits
+    /// for it in rt_sigtimedwait); the call then completes, restarts or fails with EINTR.
+    func wakeForSignal(_ task: Task, _ sig: Signal) {
+        guard task.state == .blocked else { return }
+        if !task.signalMask.contains(sig) || task.awaitedSignals.contains(sig) { wake(task) }
     }
 
     func hasDeliverableSignal(_ task: Task) -> Bool {
@@ -61,6 +66,7 @@ extension Kernel {
             t.state = .runnable
             runQueue.append(t)
         }
+        if let parent = process.parent { parent.childEvents.notify(.input) }
     }
 
     /// Takes the next deliverable signal for `task`, thread-directed ones first.
@@ -133,6 +139,7 @@ extension Kernel {
             t.state = .stopped
             if let i = runQueue.firstIndex(where: { $0 === t }) { runQueue.remove(at: i) }
         }
+        process.parent?.childEvents.notify(.input)
         if let parent = process.parent, let pt = parent.threads.first,
            pt.handlers.actions[Int(Signal.SIGCHLD.rawValue)].flags & SigActionFlags.noChildStop == 0 {
             var info = SignalInfo(signal: .SIGCHLD, code: SignalCode.CLD_STOPPED)

@@ -5,9 +5,9 @@ import LinuxABI
 public enum SyscallOutcome {
     /// The call completed with this value.
     case value(UInt64)
-    /// The call cannot complete yet; the task sleeps until the condition holds, then the call
-    /// runs again from the start.
-    case block(WaitCondition)
+    /// The call cannot complete yet; the task sleeps on the wait's queues until one of them
+    /// notifies, its deadline passes or a signal comes, then the call runs again from the start.
+    case block(Wait)
     /// The handler set the registers itself (execve, rt_sigreturn) or the task is gone (exit).
     case noReturn
 
@@ -133,32 +133,36 @@ extension Kernel {
         call.time64 = entry.time64
         let tracing = config.trace != nil
         let before = tracing ? formatCall(entry, call) : ""
-        let outcome: SyscallOutcome
+        var outcome: SyscallOutcome
         do {
             outcome = try entry.handler(&call)
+        } catch .ERESTARTSYS where task.deferredWait != nil {
+            // Code below the handler (a FIFO open) has to wait: it left the wait in the task.
+            outcome = .block(task.deferredWait!)
+            task.deferredWait = nil
         } catch {
             if error == .EPIPE, entry.name.hasPrefix("write") || entry.name.hasPrefix("pwrite") || entry.name == "sendto" {
                 var info = SignalInfo(signal: .SIGPIPE, code: SignalCode.SI_USER)
                 info.senderPID = task.process.pid
                 send(info, to: task)
             }
-            task.callDeadline = nil
+            task.callEnded()
             if tracing { config.trace?.line(pid: task.tid, "\(before) = -1 \(error.name) (\(error.message))") }
             if task.state != .dead { ctx.setSyscallResult(.failure(error)) }
             return
         }
         switch outcome {
         case .value(let v):
-            task.callDeadline = nil
+            task.callEnded()
             if tracing { config.trace?.line(pid: task.tid, "\(before) = \(formatResult(entry, v))") }
             ctx.setSyscallResult(.success(v & abi.wordMask))
         case .noReturn:
-            task.callDeadline = nil
+            task.callEnded()
             if tracing { config.trace?.line(pid: task.tid, "\(before) = ?") }
         case .block(let condition):
             if hasDeliverableSignal(task) {
                 // Interrupted: restart after the handler if SA_RESTART allows, else EINTR.
-                task.callDeadline = nil
+                task.callEnded()
                 if condition.restartable, let sig = peekSignal(task),
                    task.handlers.actions[Int(sig.rawValue)].flags & SigActionFlags.restart != 0
                     || task.handlers.actions[Int(sig.rawValue)].handler == SignalHandlers.Action.defaultHandler {

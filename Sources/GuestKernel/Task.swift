@@ -4,6 +4,8 @@ import LinuxABI
 /// context and signal handlers with other tasks according to the clone flags that made it, as
 /// Linux's task_struct does.
 public final class Task {
+    /// The kernel this task runs in (several guest machines may share a host process).
+    public unowned(unsafe) let kernel: Kernel
     public let tid: Int32
     public unowned(unsafe) var process: Process
     public var context: any ExecutionContext
@@ -24,7 +26,22 @@ public final class Task {
 
     public enum State { case runnable, blocked, stopped, dead }
     public internal(set) var state: State = .runnable
-    var wait: WaitCondition?
+    /// What the task sleeps on while `blocked`.
+    var wait: Wait?
+    /// The queues it is registered on while blocked.
+    var waitingOn: [WaitQueue] = []
+    /// Bumped whenever a sleep ends, so its entry in the kernel's timer queue goes stale.
+    var timerGeneration: UInt64 = 0
+    /// When its current time slice ends (monotonic ns).
+    var sliceEnd: UInt64 = 0
+    /// Signals it waits for although they are blocked (rt_sigtimedwait).
+    var awaitedSignals = SignalSet.empty
+    /// A wait chosen below the syscall handler (a FIFO open), taken by the dispatcher when the
+    /// handler throws ERESTARTSYS.
+    var deferredWait: Wait?
+    /// A FIFO open in progress: the side it opens and the other side's open count when it
+    /// began waiting (it proceeds once that count moves).
+    var fifoOpen: (pipe: Pipe, reading: Bool, partnerOpens: UInt64)?
     /// Deadline of the blocking call in progress, kept across its re-executions.
     var callDeadline: UInt64?
     /// Set while a vfork child runs: the parent waits for it to exec or exit.
@@ -39,8 +56,25 @@ public final class Task {
     var futexWoken = false
 
 
-    init(tid: Int32, process: Process, context: any ExecutionContext, mm: MemoryMap, files: FileTable,
+    /// A system call finished (or was interrupted): forget what its retries kept.
+    @inline(__always) func callEnded() {
+        callDeadline = nil
+        awaitedSignals = .empty
+        if fifoOpen != nil { leaveFifoOpen() }
+    }
+
+    /// Stops counting as a FIFO opener in waiting; returns the partner count it waited on.
+    @discardableResult
+    func leaveFifoOpen() -> (pipe: Pipe, reading: Bool, partnerOpens: UInt64)? {
+        guard let w = fifoOpen else { return nil }
+        fifoOpen = nil
+        if w.reading { w.pipe.waitingReaders -= 1 } else { w.pipe.waitingWriters -= 1 }
+        return w
+    }
+
+    init(kernel: Kernel, tid: Int32, process: Process, context: any ExecutionContext, mm: MemoryMap, files: FileTable,
          fs: FSContext, handlers: SignalHandlers) {
+        self.kernel = kernel
         self.tid = tid; self.process = process; self.context = context; self.mm = mm
         self.files = files; self.fs = fs; self.handlers = handlers
     }
@@ -96,6 +130,10 @@ public final class Process {
     /// Children's CPU and wait accounting, for wait4's rusage (times only).
     /// Change only through Kernel.setRealTimer.
     var realTimer = IntervalTimer()
+    /// Bumped by every setRealTimer, so earlier entries in the kernel's timer queue go stale.
+    var realTimerGeneration: UInt64 = 0
+    /// Where wait4/waitid of this process sleep: notified when a child exits, stops or continues.
+    let childEvents = WaitQueue()
     public var stopped = false
     var stopReported = false
     var continueReported = true
@@ -246,25 +284,6 @@ public struct PendingSignals {
     mutating func discard(_ sig: Signal) {
         infos.removeAll { $0.signal == sig }
         set.remove(sig)
-    }
-}
-
-/// Why a blocked task waits, and when it may run again. The kernel re-evaluates `ready` when it
-/// looks for work; a task whose condition holds, whose deadline passed or which has a signal to
-/// take re-executes its system call from the start.
-public struct WaitCondition {
-    public var ready: () -> Bool
-    /// Monotonic deadline in nanoseconds, if the call times out.
-    public var deadline: UInt64?
-    /// Whether SA_RESTART may re-run the call after a handler (read, write, wait4 ...) or it must
-    /// fail with EINTR (poll, nanosleep, pause ...).
-    public var restartable: Bool
-    /// A host descriptor whose readability should wake the kernel (console input).
-    public var hostFD: Int32?
-    /// Runs when a signal ends the call with EINTR (nanosleep reports the time left).
-    public var onInterrupt: (() -> Void)?
-    public init(restartable: Bool = true, deadline: UInt64? = nil, hostFD: Int32? = nil, ready: @escaping () -> Bool) {
-        self.ready = ready; self.deadline = deadline; self.restartable = restartable; self.hostFD = hostFD
     }
 }
 

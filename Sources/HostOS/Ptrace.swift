@@ -129,11 +129,3 @@ public struct Tracee: Hashable, Sendable {
     }
     public func sendKill() { Glibc.kill(pid, SIGKILL) }
 }
-
-/// The scheduler tick (see ch_tick_init): interrupts a blocking waitpid/poll so the kernel can
-/// preempt a guest that runs too long or wake a sleeper.
-public enum Tick {
-    public static func install() throws(LinuxErrno) { _ = try Host.check { ch_tick_init(SIGALRM) } }
-    /// Arms the one-shot timer `nanoseconds` from now; 0 disarms it.
-    public static func arm(nanoseconds: Int64) { _ = ch_tick_arm(nanoseconds) }
-}

@@ -39,52 +39,24 @@ public struct SeccompNotice {
     public var arguments: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
 }
 
-/// The supervisor's end of a seccomp filter: the notification descriptor, and the signalfd that
-/// reports tracee stops, so one poll waits for "a guest made a call" and "a guest stopped".
+/// The supervisor's end of a seccomp filter: the notification descriptor. It sits in the
+/// machine's event loop beside the SIGCHLD signalfd, so one wait sees "a guest made a call",
+/// "a guest stopped" and any host event.
 public struct SeccompListener {
     public let fd: HostFD
-    public let childSignals: HostFD
-
-    /// What woke `waitForEvent`.
-    public struct Readiness: OptionSet, Sendable {
-        public let rawValue: Int32
-        public init(rawValue: Int32) { self.rawValue = rawValue }
-        public static let notice = Readiness(rawValue: 1)
-        public static let childStopped = Readiness(rawValue: 2)
-    }
 
     /// Starts `image` as a traced process under `filter` (see ch_spawn_traced_filtered) and
-    /// returns it with the filter's listener. SIGCHLD is blocked in the calling thread from now
-    /// on (it is read from a signalfd); the tracer must have no other thread that takes it.
-    public static func spawn(image: HostFD, options: Int, filter: SeccompFilter) throws(LinuxErrno) -> (Tracee, SeccompListener) {
-        let chld = UInt64(1) << UInt64(SIGCHLD - 1)
-        if HostSignals.inherited().blocked & chld == 0 { HostSignals.blockedByUmlab |= chld }
-        let signals = HostFD(try Host.check { ch_child_signal_fd() })
+    /// returns it with the filter's listener, which it adds to `loop`.
+    public static func spawn(image: HostFD, options: Int, filter: SeccompFilter, loop: EventLoop) throws(LinuxErrno) -> (Tracee, SeccompListener) {
         var listener: Int32 = -1
-        let pid: Int32
-        do {
-            pid = try filter.code.withUnsafeBufferPointer { p throws(LinuxErrno) in
-                try Host.check { ch_spawn_traced_filtered(image.raw, options, p.baseAddress, UInt16(p.count), &listener) }
-            }
-        } catch {
-            signals.close()
-            throw error
+        let pid = try filter.code.withUnsafeBufferPointer { p throws(LinuxErrno) in
+            try Host.check { ch_spawn_traced_filtered(image.raw, options, p.baseAddress, UInt16(p.count), &listener) }
         }
         // Answers switch straight to the woken guest on a shared CPU (Linux 6.6+); optional.
         _ = ch_seccomp_sync_wakeups(listener)
-        return (Tracee(pid: pid), SeccompListener(fd: HostFD(listener), childSignals: signals))
+        try loop.watchEngine(listener)
+        return (Tracee(pid: pid), SeccompListener(fd: HostFD(listener)))
     }
-
-    /// Waits until a notice is pending or a child changed state. Throws EINTR when the scheduler
-    /// tick interrupts the wait; an empty result means `timeoutMS` passed.
-    @inline(__always)
-    public func waitForEvent(timeoutMS: Int32) throws(LinuxErrno) -> Readiness {
-        Readiness(rawValue: try Host.checkOnce { ch_wait_listener_or_child(fd.raw, childSignals.raw, timeoutMS) })
-    }
-
-    /// Forgets the SIGCHLDs read so far (call before polling the tracee with WNOHANG).
-    @inline(__always)
-    public func drainChildSignals() { ch_drain_signal_fd(childSignals.raw) }
 
     /// Takes the next pending notice; nil if the caller was interrupted before it could be read.
     @inline(__always)

@@ -2,10 +2,8 @@ import Glibc
 
 /// umlab's own signal state, which the first guest program inherits as it would across execve.
 public enum HostSignals {
-    /// Signals umlab blocked for its own use (SIGCHLD, read from a signalfd in seccomp mode);
-    /// not part of what the guest inherits.
-    nonisolated(unsafe) static var blockedByUmlab: UInt64 = 0
-
+    /// The calling thread's blocked signals (bit n-1: signal n) and the ignored ones. Read it
+    /// before creating the event loop, which blocks the signals it reads.
     public static func inherited() -> (blocked: UInt64, ignored: [Int32]) {
         var set = sigset_t()
         sigemptyset(&set)
@@ -17,6 +15,22 @@ public enum HostSignals {
             var sa = sigaction()
             if sigaction(sig, nil, &sa) == 0, unsafeBitCast(sa.__sigaction_handler.sa_handler, to: Int.self) == 1 { ignored.append(sig) }
         }
-        return (blocked & ~blockedByUmlab, ignored)
+        return (blocked, ignored)
+    }
+
+    /// Stops umlab itself (job control: the guest's foreground program was stopped from the
+    /// terminal, so the shell that started umlab gets the terminal back).
+    public static func stopSelf() { kill(getpid(), SIGSTOP) }
+
+    /// Ends umlab by `signal`'s default action (after the kernel has cleaned up): the shell then
+    /// sees umlab killed by the signal it was sent.
+    public static func dieOf(_ signal: Int32) -> Never {
+        Glibc.signal(signal, SIG_DFL)
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, signal)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        raise(signal)
+        Glibc.exit(128 + signal)
     }
 }

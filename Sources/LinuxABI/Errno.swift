@@ -10,6 +10,9 @@ public struct LinuxErrno: Error, RawRepresentable, Hashable, Sendable, CustomStr
     @inlinable public init(rawValue: Int32) { self.rawValue = rawValue }
     @inlinable public init(_ rawValue: Int32) { self.rawValue = rawValue }
 
+    /// Kernel-internal (never seen by a guest): the call must wait and run again; the wait is
+    /// left with the task (Linux's ERESTARTSYS plays the same part).
+    public static let ERESTARTSYS = LinuxErrno(512)
     /// Operation not permitted.
     public static let EPERM = LinuxErrno(1)
     /// No such file or directory.

@@ -22,7 +22,18 @@ enum Backends {
 }
 
 struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run PROGRAM as the first process of a fresh guest system.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run PROGRAM as the first process of a fresh guest system.",
+        discussion: """
+            The guest halts when PROGRAM ends (background processes it started are killed), unless \
+            --wait-all is given. umlab exits with PROGRAM's status (128+N for death by signal N); \
+            125 when every guest task is blocked and nothing can wake them (a deadlock); 126/127 when \
+            PROGRAM cannot be executed or found. At a terminal, Ctrl-C, Ctrl-\\ and Ctrl-Z go to the \
+            guest's foreground process group.
+            """)
+
+    /// umlab's exit status when the guest deadlocked.
+    static let deadlockStatus: Int32 = 125
 
     @Option(help: "Instruction set backend (default: from the program's ELF header).") var backend: String?
     @Option(help: "Isolation mode: skas, tt or seccomp.") var mode: String = "skas"
@@ -33,6 +44,8 @@ struct Run: ParsableCommand {
     @Flag(help: "Print each guest system call, strace style, to standard error.") var trace = false
     @Option(help: "Write the trace to this file instead.") var traceFile: String?
     @Option(help: "Write counters (syscalls by name, ptrace stops, faults, wall time) as JSON to this file.") var statsJson: String?
+    @Flag(help: ArgumentHelp("Keep the guest running until its last process ends.",
+                             discussion: "By default the guest machine halts when the first program ends, as a container does with its first process: background processes it left are killed. With --wait-all it runs until no process is left, as proot and strace -f do. Either way umlab exits with the first program's status.")) var waitAll = false
     @Argument(parsing: .captureForPassthrough, help: "The program and its arguments.") var command: [String] = []
 
     func run() throws {
@@ -101,21 +114,29 @@ struct Run: ParsableCommand {
             envp.append(kv)
         }
 
+        config.waitForAll = waitAll
+        config.ownsTerminal = Host.isTerminal(0)
+
         let start = Host.monotonicNanoseconds()
-        let kernel: Kernel
-        do { kernel = try Kernel(config: config, backend: chosen) } catch {
+        let guest: Guest
+        do { guest = try Guest(config: config, backend: chosen) } catch {
             return fail("cannot use \(rootDir) as the guest root: \(error.message)", 2)
         }
+        let kernel = guest.kernel
         do {
-            try kernel.boot(path: guestPath, argv: args, envp: envp)
+            try guest.boot(path: guestPath, argv: args, envp: envp)
         } catch {
             let reason = kernel.lastExecFailure?.reason ?? "\(program): \(error.message)"
             kernel.killAll()
             return fail(reason, error == .ENOENT ? 127 : 126)
         }
-        let status = kernel.run()
+        let status = guest.run()
         if let statsJson { writeStats(kernel, chosen, start: start, to: statsJson) }
-        return status
+        switch guest.halt {
+        case .finished: return status
+        case .deadlock: return Run.deadlockStatus
+        case .signalled(let sig): HostSignals.dieOf(sig)
+        }
     }
 
     func initialDirectory(_ root: String) -> String {

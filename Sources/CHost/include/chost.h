@@ -76,15 +76,6 @@ int ch_seccomp_answer(int listener, uint64_t id, int64_t value, int32_t error);
 /// to the woken caller when it shares the CPU (Linux 6.6+).
 int ch_seccomp_sync_wakeups(int listener);
 
-/// Blocks SIGCHLD in the calling thread and returns a non-blocking signalfd for it: how a
-/// tracer waits for "a tracee stopped" and "a descriptor is readable" in one poll.
-int ch_child_signal_fd(void);
-/// Empties the signalfd of `ch_child_signal_fd`.
-void ch_drain_signal_fd(int fd);
-/// poll() for both: bit 0 set if `listener` is readable, bit 1 if `child_signals` is.
-/// 0 on timeout; -1 with EINTR when the scheduler tick interrupted the wait.
-int ch_wait_listener_or_child(int listener, int child_signals, int timeout_ms);
-
 /// waitpid(pid, status, __WALL | extra). Not retried on EINTR (the tick uses EINTR to preempt).
 pid_t ch_wait(pid_t pid, int *status, int extra_flags);
 
@@ -102,10 +93,31 @@ int ch_pin_to_cpu(int cpu);
 int ch_current_cpu(void);
 int ch_fcntl_int(int fd, int cmd, int arg);
 
-/// The scheduler tick: a one-shot POSIX timer that sends a signal to the calling thread only.
-/// Its handler does nothing but interrupt the blocking call in progress (waitpid, poll) with EINTR.
-int ch_tick_init(int signo);
-int ch_tick_arm(int64_t nanoseconds);
+/// The scheduler tick: a one-shot POSIX timer that sends `signo` to the calling thread only. Its
+/// handler does nothing but interrupt the blocking call in progress (waitpid, epoll) with EINTR.
+/// Each event loop creates its own timer (`*timer`), so several guests can share a process.
+int ch_tick_create(int signo, void **timer);
+/// Arms the timer to fire at `deadline_ns` on CLOCK_MONOTONIC; 0 disarms it.
+int ch_tick_arm(void *timer, uint64_t deadline_ns);
+int ch_tick_delete(void *timer);
+
+/// Blocks the signals in `mask` (bit n-1 for signal n) in the calling thread and returns a
+/// non-blocking signalfd for them.
+int ch_signal_fd(uint64_t mask);
+/// Reads one signal from a signalfd: 1 and the fields, 0 when none is pending, -1 on error.
+int ch_read_signal(int fd, int *signo, int *code, int *pid);
+
+/// One ready descriptor of `ch_epoll_wait`: the token it was registered with and its events.
+typedef struct {
+    uint64_t token;
+    uint32_t events;
+} ch_epoll_ready;
+
+int ch_epoll_create(void);
+/// epoll_ctl with the event's data set to `token`.
+int ch_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t token);
+/// epoll_pwait2: waits at most `timeout_ns` (< 0: forever); fills up to `max` (at most 64) entries.
+int ch_epoll_wait(int epfd, ch_epoll_ready *ready, int max, int64_t timeout_ns);
 
 /// Raises the soft RLIMIT_NOFILE to the hard limit; returns the new limit.
 long ch_raise_nofile(void);

@@ -12,7 +12,8 @@ extension CoreSyscalls {
         do {
             return .int(try op())
         } catch .EAGAIN where !f.isNonBlocking {
-            return .block(WaitCondition(hostFD: f.pollHostFD) { !f.poll().intersection(want.union([.hangUp, .error])).isEmpty })
+            guard let q = f.waitQueue else { throw .EAGAIN }
+            return .block(.on(q, want.union([.hangUp, .error])))
         }
     }
 
@@ -50,9 +51,9 @@ extension CoreSyscalls {
                 let n = try step(done)
                 done += n
                 if done >= total || n == 0 || !(f is PipeEnd) { c.task.ioProgress = 0; return .int(done) }
-            } catch .EAGAIN where !f.isNonBlocking {
+            } catch .EAGAIN where !f.isNonBlocking && f.waitQueue != nil {
                 c.task.ioProgress = done
-                return .block(WaitCondition { !f.poll().intersection([.output, .error]).isEmpty })
+                return .block(.on(f.waitQueue!, [.output, .error]))
             } catch .EAGAIN where done > 0 {
                 c.task.ioProgress = 0
                 return .int(done)
@@ -227,13 +228,13 @@ extension CoreSyscalls {
     static func pipe2(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let flags = c.abi.openFlagsFromGuest(c.uint(1))
         if flags.subtracting([.closeOnExec, .nonBlocking, .direct]) != [] { throw .EINVAL }
-        let (r, w) = try pipeEnds(flags, arena: c.kernel.arena)
+        let (r, w) = pipeEnds(flags, kernel: c.kernel)
         try installPair(c, r, w, closeOnExec: flags.contains(.closeOnExec), at: c.word(0))
         return .zero
     }
 
-    static func pipeEnds(_ flags: OpenFlags, arena: KernelArena) throws(LinuxErrno) -> (OpenFile, OpenFile) {
-        let pipe = try Pipe(arena: arena)
+    static func pipeEnds(_ flags: OpenFlags, kernel: Kernel) -> (OpenFile, OpenFile) {
+        let pipe = Pipe(kernel: kernel)
         let status = flags.intersection(.nonBlocking)
         let r = PipeEnd(pipe: pipe, reading: true, writing: false, flags: status, path: "pipe:[\(pipe.number)]")
         let w = PipeEnd(pipe: pipe, reading: false, writing: true, flags: status.union(OpenFlags(rawValue: OpenFlags.writeOnly)), path: "pipe:[\(pipe.number)]")
@@ -243,7 +244,7 @@ extension CoreSyscalls {
     /// A new pipe's read and write descriptors, installed but not written anywhere (for ISAs
     /// whose pipe(2) returns them in registers).
     public static func openPipe(_ c: SyscallCall) throws(LinuxErrno) -> (Int32, Int32) {
-        let (r, w) = try pipeEnds([], arena: c.kernel.arena)
+        let (r, w) = pipeEnds([], kernel: c.kernel)
         let limit = c.task.process.limits.openFiles
         let fr = try c.task.files.install(r, closeOnExec: false, limit: limit)
         do { return (fr, try c.task.files.install(w, closeOnExec: false, limit: limit)) } catch {

@@ -90,7 +90,7 @@ extension CoreSyscalls {
         }
         let d = deadline(c, after: span)
         if Host.monotonicNanoseconds() >= d { return .zero }
-        var wait = WaitCondition(restartable: false, deadline: d) { false }
+        var wait = Wait.sleep(until: d)
         if remain != 0 && !absolute {
             let mm = c.mm
             let call = c
@@ -160,7 +160,7 @@ extension CoreSyscalls {
     }
 
     static func schedYield(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        c.kernel.needsReschedule = true
+        c.task.sliceEnd = 0  // the rest of its slice goes to the next runnable task
         return .zero
     }
     static func getcpu(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
@@ -224,8 +224,10 @@ extension CoreSyscalls {
 
     static func futex(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let addr = c.word(0), op = c.int(1) & 0x7f, val = c.uint(2)
+        let isPrivate = c.int(1) & 128 != 0
         let k = c.kernel
         guard addr & 3 == 0 else { throw .EINVAL }
+        func key(_ a: UInt64) throws(LinuxErrno) -> FutexKey { try k.futexKey(c.task.mm, a, private: isPrivate) }
         switch op {
         case 0, 9:  // FUTEX_WAIT, FUTEX_WAIT_BITSET
             let task = c.task
@@ -233,7 +235,6 @@ extension CoreSyscalls {
                 task.futexWoken = false
                 return .zero
             }
-            let key = FutexKey(mm: ObjectIdentifier(task.mm), address: addr)
             var deadline: UInt64?
             if c.word(3) != 0 {
                 let (s, ns) = try readTimespec(c, c.word(3))
@@ -246,34 +247,25 @@ extension CoreSyscalls {
                 } else {
                     deadline = CoreSyscalls.deadline(c, after: span)
                 }
-                if Host.monotonicNanoseconds() >= deadline! {
-                    k.futexWaiters[key]?.removeAll { $0 === task }
-                    throw .ETIMEDOUT
-                }
+                if Host.monotonicNanoseconds() >= deadline! { throw .ETIMEDOUT }
             }
-            if !(k.futexWaiters[key]?.contains { $0 === task } ?? false) {
-                var d = GuestDecoder(try c.mm.read(addr, count: 4), c.abi)
-                if d.u32() != val { throw .EAGAIN }
-                k.futexWaiters[key, default: []].append(task)
-            }
-            return .block(WaitCondition(restartable: true, deadline: deadline) { [unowned task] in task.futexWoken })
+            var d = GuestDecoder(try c.mm.read(addr, count: 4), c.abi)
+            if d.u32() != val { throw .EAGAIN }
+            var wait = Wait.on(k.futexQueue(try key(addr)), .input)
+            wait.deadline = deadline
+            return .block(wait)
         case 1, 10:  // FUTEX_WAKE, FUTEX_WAKE_BITSET
-            return .int(k.futexWake(c.task.mm, addr, count: Int(min(val, 1 << 30))))
+            return .int(k.futexWake(try key(addr), count: Int(min(val, 1 << 30))))
         case 3, 4:  // FUTEX_REQUEUE, FUTEX_CMP_REQUEUE
             if op == 4 {
                 var d = GuestDecoder(try c.mm.read(addr, count: 4), c.abi)
                 if d.u32() != c.uint(5) { throw .EAGAIN }
             }
-            let woken = k.futexWake(c.task.mm, addr, count: Int(val))
-            let key = FutexKey(mm: ObjectIdentifier(c.task.mm), address: addr)
-            let target = FutexKey(mm: ObjectIdentifier(c.task.mm), address: c.word(4))
-            let limit = Int(c.word(3) & 0x7fff_ffff)
+            let from = try key(addr), to = try key(c.word(4))
+            let woken = k.futexWake(from, count: Int(val))
             var moved = 0
-            while moved < limit, var list = k.futexWaiters[key], !list.isEmpty {
-                let t = list.removeFirst()
-                k.futexWaiters[key] = list
-                k.futexWaiters[target, default: []].append(t)
-                moved += 1
+            if let q = k.futexQueues[from], from != to {
+                moved = q.requeue(to: k.futexQueue(to), count: Int(c.word(3) & 0x7fff_ffff))
             }
             return .int(woken + moved)
         case 5:  // FUTEX_WAKE_OP: wake on addr, and on addr2 depending on an operation
@@ -296,7 +288,7 @@ extension CoreSyscalls {
             var e = GuestEncoder(c.abi)
             e.u32(new)
             try c.mm.write(addr2, e.bytes)
-            var n = k.futexWake(c.task.mm, addr, count: Int(val))
+            var n = k.futexWake(try key(addr), count: Int(val))
             let o = Int32(bitPattern: old), a = Int32(bitPattern: cmparg)
             let hit: Bool
             switch cmp {
@@ -307,7 +299,7 @@ extension CoreSyscalls {
             case 4: hit = o > a
             default: hit = o >= a
             }
-            if hit { n += k.futexWake(c.task.mm, addr2, count: Int(c.word(3))) }
+            if hit { n += k.futexWake(try key(addr2), count: Int(c.word(3))) }
             return .int(n)
         default:
             throw .ENOSYS
@@ -315,25 +307,54 @@ extension CoreSyscalls {
     }
 }
 
-/// A futex is identified by its address space and address (private futexes; shared ones
-/// between processes are keyed the same way, which is right for memory shared by fork).
-struct FutexKey: Hashable {
-    let mm: ObjectIdentifier
-    let address: UInt64
+/// What identifies a futex, as in Linux: a private futex (or any in private memory) by its
+/// address space and address; one in a shared mapping by the memory object and the offset in
+/// it, so processes that map the same object at different addresses meet on the same futex.
+enum FutexKey: Hashable {
+    case `private`(ObjectIdentifier, UInt64)
+    case sharedMemory(Int32, UInt64)
+    case file(device: UInt64, inode: UInt64, offset: UInt64)
+}
+
+/// A futex's waiters; leaves the kernel's table when the last one goes.
+final class FutexQueue: WaitQueue {
+    let key: FutexKey
+    init(key: FutexKey) { self.key = key }
+    override func lastWaiterLeft(kernel: Kernel) { kernel.futexQueues[key] = nil }
 }
 
 extension Kernel {
-    func futexWake(_ mm: MemoryMap, _ address: UInt64, count: Int) -> Int {
-        let key = FutexKey(mm: ObjectIdentifier(mm), address: address)
-        guard var list = futexWaiters[key], !list.isEmpty else { return 0 }
+    func futexKey(_ mm: MemoryMap, _ address: UInt64, private isPrivate: Bool) throws(LinuxErrno) -> FutexKey {
+        if !isPrivate, let v = mm.vma(containing: address), v.shared {
+            let offset = v.offset &+ (address - v.start)
+            if let shm = v.sharedMemory { return .sharedMemory(shm.fd, offset) }
+            if let f = v.file, let st = try? f.stat() { return .file(device: st.device, inode: st.inode, offset: offset) }
+        }
+        return .private(ObjectIdentifier(mm), address)
+    }
+
+    func futexQueue(_ key: FutexKey) -> FutexQueue {
+        if let q = futexQueues[key] { return q }
+        let q = FutexQueue(key: key)
+        futexQueues[key] = q
+        return q
+    }
+
+    /// Wakes up to `count` waiters of the futex; their FUTEX_WAIT returns 0.
+    func futexWake(_ key: FutexKey, count: Int) -> Int {
+        guard let q = futexQueues[key] else { return 0 }
         var n = 0
-        while n < count, !list.isEmpty {
-            let t = list.removeFirst()
+        while n < count, let t = q.firstWaiter {
             t.futexWoken = true
+            wake(t)
             n += 1
         }
-        futexWaiters[key] = list.isEmpty ? nil : list
-        if n > 0 { needsReschedule = true }
         return n
+    }
+
+    /// Wakes a waiter on a futex word of `mm` (robust lists, CLONE_CHILD_CLEARTID).
+    func futexWake(_ mm: MemoryMap, _ address: UInt64, count: Int) -> Int {
+        guard let key = try? futexKey(mm, address, private: false) else { return 0 }
+        return futexWake(key, count: count)
     }
 }

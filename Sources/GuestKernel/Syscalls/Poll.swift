@@ -65,8 +65,11 @@ extension CoreSyscalls {
             restoreMask(c)
             return .int(ready)
         }
-        let hostFD = entries.lazy.compactMap { (try? files.get($0.fd))?.pollHostFD }.first
-        return .block(WaitCondition(restartable: false, deadline: until, hostFD: hostFD) { scan().1 > 0 })
+        var wait = Wait(deadline: until, restartable: false)
+        for (fd, events) in entries where fd >= 0 {
+            if let q = (try? files.get(fd))?.waitQueue { wait.queues.append((q, events.union([.error, .hangUp]))) }
+        }
+        return .block(wait)
     }
 
     static func select(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
@@ -149,10 +152,14 @@ extension CoreSyscalls {
             restoreMask(c)
             return .int(ready)
         }
-        var hostFD: Int32?
-        for fd in 0..<n where sets[0].map({ bit($0, fd) }) ?? false {
-            if let h = (try? files.get(Int32(fd)))?.pollHostFD { hostFD = h }
+        var wait = Wait(deadline: until, restartable: false)
+        for fd in 0..<n {
+            var events: PollEvents = []
+            if sets[0].map({ bit($0, fd) }) ?? false { events.formUnion([.input, .hangUp, .error]) }
+            if sets[1].map({ bit($0, fd) }) ?? false { events.formUnion([.output, .error]) }
+            if sets[2].map({ bit($0, fd) }) ?? false { events.insert(.priority) }
+            if !events.isEmpty, let q = (try? files.get(Int32(fd)))?.waitQueue { wait.queues.append((q, events)) }
         }
-        return .block(WaitCondition(restartable: false, deadline: until, hostFD: hostFD) { scan().1 > 0 })
+        return .block(wait)
     }
 }

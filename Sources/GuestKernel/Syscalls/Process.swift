@@ -37,7 +37,7 @@ extension CoreSyscalls {
         let tid = try c.kernel.clone(task, req)
         if req.flags.contains(.vfork) {
             task.vforkChild = tid
-            return .block(WaitCondition(restartable: true) { [unowned task] in task.vforkDone })
+            return .block(Wait())  // woken by releaseVforkParent
         }
         return .int(Int(tid))
     }
@@ -92,7 +92,7 @@ extension CoreSyscalls {
         let k = c.kernel, task = c.task
         guard let (child, status, code) = try k.findWaitable(task, target, options: options) else {
             if options & WaitOptions.noHang != 0 { return .zero }
-            return .block(WaitCondition { [unowned k, unowned task] in k.canCompleteWait(task, target, options: options) })
+            return .block(.on(task.process.childEvents, .input))
         }
         // Linux reaps first: a bad status pointer still consumes the child.
         consume(k, child, code)
@@ -130,9 +130,7 @@ extension CoreSyscalls {
                 if infoAddr != 0 { try c.mm.write(infoAddr, [UInt8](repeating: 0, count: 128)) }
                 return .zero
             }
-            return .block(WaitCondition { [unowned k, unowned task] in
-                k.canCompleteWait(task, target, options: options | WaitOptions.all)
-            })
+            return .block(.on(task.process.childEvents, .input))
         }
         if infoAddr != 0 {
             var info = SignalInfo(signal: .SIGCHLD, code: code)

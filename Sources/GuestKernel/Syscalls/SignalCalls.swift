@@ -212,13 +212,12 @@ extension CoreSyscalls {
             until = deadline(c, after: UInt64(s) * 1_000_000_000 + UInt64(ns))
             if Host.monotonicNanoseconds() >= until! { throw .EAGAIN }
         }
-        return .block(WaitCondition(restartable: false, deadline: until) { [unowned task] in
-            (task.pending.set.rawValue | task.process.pending.set.rawValue) & set.rawValue != 0
-        })
+        task.awaitedSignals = set
+        return .block(.sleep(until: until))
     }
 
     static func pause(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        .block(WaitCondition(restartable: false) { false })
+        .block(.sleep(until: nil))
     }
 
     static func rtSigsuspend(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
@@ -228,7 +227,7 @@ extension CoreSyscalls {
             task.savedMaskAfterSignal = task.signalMask
             task.signalMask = SignalSet(rawValue: try readSigset(c, c.word(0)).rawValue & SignalSet.blockable.rawValue)
         }
-        return .block(WaitCondition(restartable: false) { false })
+        return .block(.sleep(until: nil))
     }
 
     // MARK: timers
@@ -285,15 +284,20 @@ extension CoreSyscalls {
 
 extension Kernel {
     /// Sends SIGALRM for every ITIMER_REAL that has expired.
-    func fireTimers(now: UInt64) {
-        for p in timedProcesses {
-            guard let d = p.realTimer.deadline, d <= now, !p.zombie else { continue }
-            let t = p.realTimer
-            setRealTimer(p, IntervalTimer(deadline: t.interval > 0 ? now + t.interval : nil, interval: t.interval))
-            var info = SignalInfo(signal: .SIGALRM, code: SignalCode.SI_KERNEL)
-            info.senderPID = 0
-            send(info, to: p)
-            needsReschedule = true
+    /// ITIMER_REAL expired: SIGALRM, and the next period if the timer repeats.
+    func fireRealTimer(_ p: Process, now: UInt64) {
+        let t = p.realTimer
+        setRealTimer(p, IntervalTimer(deadline: t.interval > 0 ? now &+ t.interval : nil, interval: t.interval))
+        var info = SignalInfo(signal: .SIGALRM, code: SignalCode.SI_KERNEL)
+        info.senderPID = 0
+        send(info, to: p)
+    }
+
+    func setRealTimer(_ p: Process, _ timer: IntervalTimer) {
+        p.realTimer = timer
+        p.realTimerGeneration &+= 1
+        if let d = timer.deadline {
+            timers.insert(.init(deadline: d, generation: p.realTimerGeneration, owner: .realTimer(p)))
         }
     }
 }

@@ -36,7 +36,7 @@ extension CoreSyscalls {
         guard domain == 1 else { throw .EAFNOSUPPORT }  // AF_UNIX
         guard type & 0xf == 1 else { throw .EOPNOTSUPP }  // SOCK_STREAM only
         let nonBlock = type & 0o4000 != 0, cloexec = type & 0o2000000 != 0
-        let a = try Pipe(arena: c.kernel.arena), b = try Pipe(arena: c.kernel.arena)
+        let a = Pipe(kernel: c.kernel), b = Pipe(kernel: c.kernel)
         let flags: OpenFlags = nonBlock ? [.nonBlocking] : []
         let e0 = SocketPairEnd(incoming: a, outgoing: b, flags: flags, name: "socket:[\(a.number)]")
         let e1 = SocketPairEnd(incoming: b, outgoing: a, flags: flags, name: "socket:[\(b.number)]")

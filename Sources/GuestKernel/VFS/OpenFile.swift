@@ -35,9 +35,10 @@ public class OpenFile {
     /// The directory entries, for getdents64 (directories only).
     public func directoryEntries() throws(LinuxErrno) -> [DirectoryEntry] { throw .ENOTDIR }
     public func ioctl(_ request: UInt32, _ argument: UInt64, task: Task, kernel: Kernel) throws(LinuxErrno) -> UInt64 { throw .ENOTTY }
-    /// Current readiness; `hostFD` is a host descriptor whose readability changes it.
+    /// Current readiness.
     public func poll() -> PollEvents { [.input, .output] }
-    public var pollHostFD: Int32? { nil }
+    /// Where a task waits for `poll()` to change; nil for files that are always ready.
+    public var waitQueue: WaitQueue? { nil }
     /// A host descriptor the backend can map (mmap of regular files).
     public func mappable(writable: Bool) throws(LinuxErrno) -> HostFileRef { throw .ENODEV }
     /// Called when the last reference goes away.

@@ -1,14 +1,20 @@
 import HostOS
 import LinuxABI
 
-/// A pipe's buffer: a ring of `capacity` bytes, with counts of open read and write ends.
-/// The ring lives in the kernel arena (a pipe-buffer record), the read position here.
+/// A pipe's buffer: a ring of `capacity` bytes, with counts of open read and write ends, and
+/// the wait queue of everything that waits on it (readers, writers, poll, FIFO opens).
+///
+/// Where the ring lives is the isolation mode's business: in TT mode it is a pipe-buffer record
+/// in the kernel arena while the arena has room (guests can snoop on it, as UML's TT allowed),
+/// otherwise ordinary kernel memory, allocated at the first write. So an idle pipe costs no
+/// buffer, and the number of pipes is bounded by RLIMIT_NOFILE, not by the arena.
 public final class Pipe {
     public static let capacity = 65536
     /// Writes of at most this many bytes are atomic.
     public static let atomicSize = 4096
-    private let ring: UnsafeMutableRawPointer
-    private let arena: KernelArena
+    private var ring: UnsafeMutableRawPointer?
+    /// The arena record holding the ring (TT), or nil when the ring is the kernel's own memory.
+    private let arena: KernelArena?
     private let record: Int
     private var head = 0
     public private(set) var count = 0
@@ -16,22 +22,36 @@ public final class Pipe {
     var writers = 0
     /// Set once a writer has existed (a FIFO opened for reading alone does not see EOF before).
     var hadWriter = false
+    /// Opens of the FIFO so far, by side: a FIFO open waits until the other side's count moves.
+    var readerOpens: UInt64 = 0
+    var writerOpens: UInt64 = 0
+    /// FIFO opens waiting for the other side.
+    var waitingReaders = 0
+    var waitingWriters = 0
     let number: UInt64
-    static var nextNumber: UInt64 = 1
+    public let queue = WaitQueue()
 
-    /// ENFILE when the arena has no room for another pipe buffer.
-    init(arena: KernelArena) throws(LinuxErrno) {
-        number = Pipe.nextNumber
-        guard let r = arena.allocate(.pipe, owner: Int32(truncatingIfNeeded: number), payload: Pipe.capacity) else { throw .ENFILE }
-        Pipe.nextNumber += 1
-        self.arena = arena; record = r; ring = arena.base + r
+    init(kernel: Kernel) {
+        number = kernel.nextPipeNumber
+        kernel.nextPipeNumber &+= 1
+        if kernel.config.mode == .tt, let r = kernel.arena.allocate(.pipe, owner: Int32(truncatingIfNeeded: number), payload: Pipe.capacity) {
+            arena = kernel.arena
+            record = r
+            ring = kernel.arena.base + r
+        } else {
+            arena = nil
+            record = 0
+        }
     }
-    deinit { arena.release(record) }
+    deinit {
+        if let arena { arena.release(record) } else { ring?.deallocate() }
+    }
 
     var space: Int { Pipe.capacity - count }
 
     func read(into buf: UnsafeMutableRawBufferPointer) -> Int {
         let n = min(buf.count, count)
+        guard n > 0, let ring else { return 0 }
         var done = 0
         while done < n {
             let chunk = min(n - done, Pipe.capacity - head)
@@ -41,11 +61,15 @@ public final class Pipe {
         }
         count -= n
         if count == 0 { head = 0 }
+        queue.notify([.output, .writeNormal])
         return n
     }
 
     func write(_ buf: UnsafeRawBufferPointer) -> Int {
         let n = min(buf.count, space)
+        guard n > 0 else { return 0 }
+        if ring == nil { ring = UnsafeMutableRawPointer.allocate(byteCount: Pipe.capacity, alignment: 16) }
+        let ring = ring!
         var done = 0
         while done < n {
             let tail = (head + count) % Pipe.capacity
@@ -54,6 +78,7 @@ public final class Pipe {
             count += chunk
             done += chunk
         }
+        queue.notify([.input, .readNormal])
         return n
     }
 }
@@ -66,9 +91,11 @@ public final class PipeEnd: OpenFile {
 
     init(pipe: Pipe, reading: Bool, writing: Bool, flags: OpenFlags, path: String, inode: Inode? = nil) {
         self.pipe = pipe; self.reading = reading; self.writing = writing
-        if reading { pipe.readers += 1 }
-        if writing { pipe.writers += 1; pipe.hadWriter = true }
+        if reading { pipe.readers += 1; pipe.readerOpens &+= 1 }
+        if writing { pipe.writers += 1; pipe.writerOpens &+= 1; pipe.hadWriter = true }
         super.init(inode: inode, flags: flags, path: path)
+        // A FIFO open waits for the other side: tell whoever waits that this side is here.
+        pipe.queue.notify([.input, .output, .priority])
     }
 
     public override func read(into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> Int {
@@ -117,9 +144,14 @@ public final class PipeEnd: OpenFile {
 
     public override var bytesReadable: Int { reading ? pipe.count : 0 }
 
+    public override var waitQueue: WaitQueue? { pipe.queue }
+
     public override func release() {
         if reading { pipe.readers -= 1 }
         if writing { pipe.writers -= 1 }
+        // The last writer gone: readers see EOF (POLLHUP); the last reader gone: writers EPIPE.
+        if reading && pipe.readers == 0 { pipe.queue.notify([.output, .error]) }
+        if writing && pipe.writers == 0 { pipe.queue.notify([.input, .hangUp]) }
     }
 
     public override func ioctl(_ request: UInt32, _ argument: UInt64, task: Task, kernel: Kernel) throws(LinuxErrno) -> UInt64 {
@@ -135,8 +167,11 @@ public final class PipeEnd: OpenFile {
 public final class ConsoleFile: OpenFile {
     let input: HostFD
     let output: HostFD
-    public init(input: HostFD, output: HostFD, flags: OpenFlags, path: String, inode: Inode?) {
+    /// Readers and pollers of the console wait for the host descriptor through the event loop.
+    let inputQueue: WaitQueue
+    init(input: HostFD, output: HostFD, flags: OpenFlags, path: String, inode: Inode?, kernel: Kernel) {
         self.input = input; self.output = output
+        inputQueue = kernel.hostQueue(input.raw)
         super.init(inode: inode, flags: flags, path: path)
     }
 
@@ -156,7 +191,7 @@ public final class ConsoleFile: OpenFile {
         if r & 0x10 != 0 { ev.insert(.hangUp) }
         return ev
     }
-    public override var pollHostFD: Int32? { input.raw }
+    public override var waitQueue: WaitQueue? { inputQueue }
     public override func stat() throws(LinuxErrno) -> FileStat {
         if let inode { return try inode.stat() }
         var s = FileStat(try output.stat())

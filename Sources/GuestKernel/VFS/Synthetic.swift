@@ -160,8 +160,8 @@ public final class DevFS: SyntheticFS {
         func simple(_ kind: SimpleDeviceFile.Kind, _ minor: UInt64) -> Inode {
             DeviceNode(fs: self, number: next(), major: 1, minor: minor) { f, p, i throws(LinuxErrno) in SimpleDeviceFile(kind, inode: i, flags: f, path: p) }
         }
-        let console: (OpenFlags, String, Inode) throws(LinuxErrno) -> OpenFile = { f, p, i throws(LinuxErrno) in
-            ConsoleFile(input: .standardInput, output: .standardOutput, flags: f, path: p, inode: i)
+        let console: (OpenFlags, String, Inode) throws(LinuxErrno) -> OpenFile = { [unowned kernel] f, p, i throws(LinuxErrno) in
+            ConsoleFile(input: .standardInput, output: .standardOutput, flags: f, path: p, inode: i, kernel: kernel)
         }
         func link(_ target: String) -> Inode { SynthSymlink(fs: self, number: next(), target: { Array(target.utf8) }) }
         let shm = SynthDirectory(fs: self, number: next(), mode: 0o1777, children: [])

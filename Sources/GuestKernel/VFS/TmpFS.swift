@@ -203,16 +203,41 @@ final class TmpSymlink: TmpNode {
     override func readLink() throws(LinuxErrno) -> [UInt8] { target }
 }
 
-/// A named pipe: every open of it joins the same pipe.
+/// A named pipe: every open of it joins the same pipe. As on Linux, opening one side waits
+/// until the other side is open (O_RDWR never waits; O_RDONLY|O_NONBLOCK does not wait;
+/// O_WRONLY|O_NONBLOCK with no reader fails with ENXIO).
 final class TmpFifo: TmpNode {
     private var buffer: Pipe?
     override var kind: FileKind { .fifo }
     override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
         if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
         let pipe: Pipe
-        if let b = buffer { pipe = b } else { pipe = try Pipe(arena: kernel.arena) }
+        if let b = buffer, b.readers + b.writers + b.waitingReaders + b.waitingWriters > 0 { pipe = b } else { pipe = Pipe(kernel: kernel) }
         buffer = pipe
-        if flags.canWrite && !flags.canRead && flags.contains(.nonBlocking) && pipe.readers == 0 { throw .ENXIO }
+        try FifoOpen.waitForPartner(pipe, flags: flags, task: task)
         return PipeEnd(pipe: pipe, reading: flags.canRead, writing: flags.canWrite, flags: flags, path: path, inode: self)
+    }
+}
+
+enum FifoOpen {
+    /// Returns when `flags`' side of `pipe` may open; otherwise leaves a wait with the task and
+    /// throws ERESTARTSYS (the open runs again when the other side opens).
+    static func waitForPartner(_ pipe: Pipe, flags: OpenFlags, task: Task) throws(LinuxErrno) {
+        let earlier = task.leaveFifoOpen()
+        if flags.canRead && flags.canWrite { return }
+        let reading = flags.canRead
+        let partners = reading ? pipe.writers + pipe.waitingWriters : pipe.readers + pipe.waitingReaders
+        if partners > 0 { return }
+        if flags.contains(.nonBlocking) {
+            if reading { return }
+            throw .ENXIO
+        }
+        let opens = reading ? pipe.writerOpens : pipe.readerOpens
+        let since = earlier.flatMap { $0.pipe === pipe && $0.reading == reading ? $0.partnerOpens : nil } ?? opens
+        if opens != since { return }  // a partner came (and perhaps went) while we waited
+        task.fifoOpen = (pipe, reading, since)
+        if reading { pipe.waitingReaders += 1 } else { pipe.waitingWriters += 1 }
+        task.deferredWait = .on(pipe.queue, [.input, .output, .priority])
+        throw .ERESTARTSYS
     }
 }

@@ -23,6 +23,9 @@ public final class X86Backend: Backend {
     var stub: HostFD?
     /// seccomp mode: the filter's notification descriptor, shared by every guest host process.
     var listener: SeccompListener?
+    /// The machine's event loop (set when the first context is made; the kernel owns it).
+    private var loopRef: EventLoop?
+    var loop: EventLoop { loopRef! }
     let disassembler = Disassembler(.x86_64)
     var stats = X86Stats()
 
@@ -33,7 +36,6 @@ public final class X86Backend: Backend {
         if mode == .seccomp {
             c["seccomp_notifications"] = stats.notices
             c["seccomp_materialized"] = stats.materialized
-            c["seccomp_poll_timeouts"] = stats.pollTimeouts
             c["seccomp_stray_notifications"] = stats.strayNotices
         }
         return c
@@ -42,6 +44,7 @@ public final class X86Backend: Backend {
     public func makeInitialContext(mode: IsolationMode, kernel: Kernel) throws(LinuxErrno) -> any ExecutionContext {
         guard supportedModes.contains(mode) else { throw .EINVAL }
         self.mode = mode
+        loopRef = kernel.loop
         // Tracer and tracees share one CPU: a ptrace round trip is several times cheaper so.
         try? Host.pin(toCPU: Host.currentCPU)
         let image = try StubImage.memoryFile()
@@ -49,7 +52,7 @@ public final class X86Backend: Backend {
         let tracee: Tracee
         if mode == .seccomp {
             let (t, l) = try SeccompListener.spawn(image: image, options: X86Context.traceOptions | Tracee.Options.traceSeccomp,
-                                                   filter: SeccompPolicy.filter())
+                                                   filter: SeccompPolicy.filter(), loop: kernel.loop)
             tracee = t
             listener = l
         } else {
@@ -83,7 +86,6 @@ struct X86Stats {
     /// timeouts (a lost SIGCHLD would show here); notifications from a thread not running.
     var notices: UInt64 = 0
     var materialized: UInt64 = 0
-    var pollTimeouts: UInt64 = 0
     var strayNotices: UInt64 = 0
 }
 

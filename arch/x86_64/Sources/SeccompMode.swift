@@ -72,8 +72,7 @@ extension X86Context {
         } catch {
             return .lost("cannot resume: \(error.message)")
         }
-        if sliceNanoseconds > 0 { Tick.arm(nanoseconds: sliceNanoseconds) }
-        defer { if sliceNanoseconds > 0 { Tick.arm(nanoseconds: 0) } }
+        // The kernel armed the tick for when it wants control back; it interrupts the wait.
         var interrupted = false
         while true {
             let stop: TraceStop
@@ -81,18 +80,17 @@ extension X86Context {
                 // PTRACE_INTERRUPT always ends in a stop (it also cancels a pending notification).
                 do { stop = try tracee.wait() } catch .EINTR { continue } catch { return .lost("waitpid: \(error.message)") }
             } else {
-                let ready: SeccompListener.Readiness
+                let ready: EventLoop.Readiness
                 do {
-                    // The timeout only guards against a lost SIGCHLD; it is counted when it fires.
-                    ready = try listener.waitForEvent(timeoutMS: 250)
+                    ready = try backend.loop.wait(until: nil)
                 } catch .EINTR {
                     tracee.interrupt()
                     interrupted = true
                     continue
                 } catch {
-                    return .lost("poll: \(error.message)")
+                    return .lost("epoll: \(error.message)")
                 }
-                if ready.contains(.notice) {
+                if ready.contains(.engine) {
                     do {
                         guard let n = try listener.receive() else { continue }
                         if n.pid == tracee.pid {
@@ -107,8 +105,14 @@ extension X86Context {
                     }
                     continue
                 }
-                if ready.isEmpty { backend.stats.pollTimeouts += 1 }
-                listener.drainChildSignals()
+                if ready.contains(.descriptors) || (ready.contains(.signals) && backend.loop.drainChildSignals()) {
+                    // A host event or a terminal signal for the kernel: stop the guest so it is
+                    // handled now.
+                    tracee.interrupt()
+                    interrupted = true
+                    continue
+                }
+                if !ready.contains(.signals) { continue }
                 do {
                     guard let s = try tracee.poll() else { continue }
                     stop = s

@@ -70,8 +70,7 @@ final class X86Context: ExecutionContext {
         } catch {
             return .lost("cannot resume: \(error.message)")
         }
-        if sliceNanoseconds > 0 { Tick.arm(nanoseconds: sliceNanoseconds) }
-        defer { if sliceNanoseconds > 0 { Tick.arm(nanoseconds: 0) } }
+        // The kernel armed the tick for when it wants control back: it interrupts waitpid.
         var interrupted = false
         while true {
             let stop: TraceStop
