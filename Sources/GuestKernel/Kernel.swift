@@ -116,6 +116,8 @@ public final class Kernel {
     let hostPollPeriod: UInt64 = 10_000_000
     /// Pipe numbers for fstat's st_ino, per machine.
     var nextPipeNumber: UInt64 = 1
+    /// Where anonymous pipes' inodes live.
+    let pipeFS = PipeFS()
     /// Host queues nobody waits on yet.
     var idleHostQueues: [Int32: HostWaitQueue] = [:]
 

@@ -235,9 +235,10 @@ extension CoreSyscalls {
 
     static func pipeEnds(_ flags: OpenFlags, kernel: Kernel) -> (OpenFile, OpenFile) {
         let pipe = Pipe(kernel: kernel)
+        let inode = PipeInode(fs: kernel.pipeFS, pipe: pipe)
         let status = flags.intersection(.nonBlocking)
-        let r = PipeEnd(pipe: pipe, reading: true, writing: false, flags: status, path: "pipe:[\(pipe.number)]")
-        let w = PipeEnd(pipe: pipe, reading: false, writing: true, flags: status.union(OpenFlags(rawValue: OpenFlags.writeOnly)), path: "pipe:[\(pipe.number)]")
+        let r = PipeEnd(pipe: pipe, reading: true, writing: false, flags: status, path: "pipe:[\(pipe.number)]", inode: inode)
+        let w = PipeEnd(pipe: pipe, reading: false, writing: true, flags: status.union(OpenFlags(rawValue: OpenFlags.writeOnly)), path: "pipe:[\(pipe.number)]", inode: inode)
         return (r, w)
     }
 

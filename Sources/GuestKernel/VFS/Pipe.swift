@@ -83,6 +83,40 @@ public final class Pipe {
     }
 }
 
+/// The inode of an anonymous pipe (Linux's pipefs): it makes `/proc/<pid>/fd/N` and
+/// `/dev/fd/N` of a pipe openable again, each open a new end of the same pipe (as bash's
+/// `<(...)` needs). Unlike a FIFO's, these opens never wait for the other side (Linux's
+/// fifo_open skips the wait for pipefs).
+final class PipeInode: Inode {
+    let pipe: Pipe
+    init(fs: FileSystem, pipe: Pipe) {
+        self.pipe = pipe
+        super.init(fs: fs)
+    }
+    override var kind: FileKind { .fifo }
+    override func stat() throws(LinuxErrno) -> FileStat {
+        var s = FileStat()
+        s.mode = FileMode.fifo | 0o600
+        s.inode = pipe.number
+        s.device = fs.device
+        s.blockSize = 4096
+        return s
+    }
+    override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
+        if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
+        return PipeEnd(pipe: pipe, reading: flags.canRead, writing: flags.canWrite, flags: flags, path: "pipe:[\(pipe.number)]", inode: self)
+    }
+    override func setMode(_ mode: UInt32) throws(LinuxErrno) {}
+    override func setTimes(access: (Int64, Int64)?, modify: (Int64, Int64)?) throws(LinuxErrno) {}
+}
+
+/// The file system anonymous pipes' inodes belong to; never mounted.
+final class PipeFS: FileSystem {
+    init() { super.init(name: "pipefs", device: 12, readOnly: false) }
+    private lazy var rootNode = Inode(fs: self)
+    override var root: Inode { rootNode }
+}
+
 /// One end of a pipe (or a FIFO opened through the file system).
 public final class PipeEnd: OpenFile {
     let pipe: Pipe
