@@ -68,6 +68,7 @@ enum Harness {
         "cd /tmp && echo one > a && echo two > b && tar c a b | tar t",
         "sleep 0.05; echo slept; sh -c 'kill -TERM $$'; echo killed $?",
         "i=0; while [ $i -lt 20 ]; do i=$((i+1)); done; echo $i; exit 7",
+        "cd /tmp && f=umlab-fifo-$$ && mknod $f p && ls -l $f | cut -c1 && test -p $f && rm $f && echo fifo made",
     ]
 
     @Test(arguments: scripts, Harness.x86Modes) func script(_ s: String, mode: String) throws {
