@@ -139,9 +139,11 @@ extension Kernel {
         let args = ctx.syscallArguments
         guard let entry = syscallTable[number], entry.support != .unsupported else {
             // Unknown numbers show as syscall_N; the ISA's unsupported ones by their name.
-            let key = syscallTable[number]?.name ?? "syscall_\(number)"
+            let known = syscallTable[number]
+            let key = known?.name ?? "syscall_\(number)"
             counters.unimplemented[key, default: 0] += 1
-            config.trace?.line(pid: task.tid, "\(key)(0x\(String(args.a0, radix: 16)), ...) = -1 ENOSYS (not implemented)")
+            let why = known.map { ": " + $0.reason } ?? ""
+            config.trace?.line(pid: task.tid, "\(key)(0x\(String(args.a0, radix: 16)), ...) = -1 ENOSYS (not implemented\(why))")
             ctx.setSyscallResult(.failure(.ENOSYS))
             return
         }

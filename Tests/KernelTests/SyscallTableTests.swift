@@ -51,6 +51,17 @@ enum ISATables {
         for n in table.entries.indices where table[n] != nil { #expect(numbers.contains(n), "\(isa): \(n) is bound but not listed") }
     }
 
+    /// The committed tables are what arch/gen-syscalls.py makes of the .tbl and bindings files.
+    @Test func generatedTablesAreCurrent() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        p.arguments = [ISATables.root.appendingPathComponent("arch/gen-syscalls.py").path, "--check"]
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "run python3 arch/gen-syscalls.py")
+    }
+
     @Test func theCallsTheIssueNamesAreBound() throws {
         let mknod = try ISATables.entry("x86_64", "mknod")
         #expect(ISATables.table("x86_64")[133]?.name == "mknod")
