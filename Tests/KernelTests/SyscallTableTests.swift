@@ -86,11 +86,11 @@ enum ISATables {
         #expect(try ISATables.entry("ia64", "rt_sigaction").arguments == SyscallEntry.rt_sigaction.arguments)
     }
 
-    @Test func stubsAndUnsupportedAreTold() throws {
-        // A stub answers without doing anything; unsupported calls never reach a handler.
+    @Test func stubsAndNumbersBeyondTheTable() throws {
+        // A stub answers without doing anything; a number beyond the table has no entry.
         #expect(try ISATables.entry("x86_64", "sync").support == .stub)
-        let nosuch = ISATables.table("x86_64")[100_000]
-        #expect(nosuch == nil)
+        #expect(ISATables.table("x86_64")[100_000] == nil)
+        #expect(ISATables.table("x86_64")[-1] == nil)
     }
 }
 
