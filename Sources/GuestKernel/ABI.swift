@@ -29,6 +29,12 @@ public struct GuestABI {
     public var signalRedZone: UInt64 = 0
     /// Auxiliary vector entries the ISA adds before the common ones (PowerPC's cache geometry).
     public var extraAuxv: [(UInt64, UInt64)] = []
+    /// `struct sigaction` has an `sa_restorer` word between the flags and the mask (x86-64,
+    /// PowerPC); IA-64's has none.
+    public var sigactionHasRestorer = true
+    /// clone(2) takes the TLS pointer before the child's TID pointer (Linux's CLONE_BACKWARDS:
+    /// PowerPC, ARM) instead of after it (x86-64, IA-64).
+    public var cloneTLSBeforeChildTID = false
     /// Initial stack size reserved for the main thread.
     public var stackSize: UInt64 = 8 << 20
     /// Size of a second, upward-growing stack some ISAs keep (IA-64's register backing store);

@@ -20,58 +20,64 @@ public enum SupportLevel: String, Sendable {
     case full, partial
     /// Returns a fixed answer (success or an errno) without doing anything.
     case stub
+    /// Not provided: the call fails with ENOSYS and is counted under its name as unimplemented.
+    /// The entry says why (`SyscallEntry.reason`).
+    case unsupported
 }
 
-/// A system call handler. Handlers are ISA-neutral: argument order quirks are fixed by the
-/// ISA's table before the handler sees the call.
+/// A system call handler. Handlers are ISA-neutral: where ISAs lay out a structure or pass an
+/// argument differently, the handler reads the difference from `GuestABI`.
 public typealias SyscallHandler = (inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome
 
 /// How the tracer prints an argument.
 public enum ArgFormat: Sendable {
     case int, hex, fd, dirfd, path, string, openFlags, octal, pointer, size, signal, clockid
+    /// A 64-bit file offset or length (a register pair on 32-bit ISAs: `SyscallCall.offset64`).
+    case offset64
 }
 
+/// One entry of an ISA's syscall table: the handler, and what --trace and --stats-json need.
 public struct SyscallEntry {
-    public var name: String
+    /// The call's Linux name on this ISA (`stat64`, `clock_gettime64`): set when the table binds it.
+    public var name = ""
     public var handler: SyscallHandler
     public var support: SupportLevel
     public var arguments: [ArgFormat]
     /// The call takes 64-bit `struct timespec`s whatever the word size (the *_time64 calls of
     /// 32-bit ISAs).
     public var time64 = false
-    public init(_ name: String, _ support: SupportLevel = .full, _ arguments: [ArgFormat] = [], _ handler: @escaping SyscallHandler) {
-        self.name = name; self.handler = handler; self.support = support; self.arguments = arguments
+    /// Why an `.unsupported` entry is not provided.
+    public var reason = ""
+    public init(_ support: SupportLevel = .full, _ arguments: [ArgFormat] = [], _ handler: @escaping SyscallHandler) {
+        self.handler = handler; self.support = support; self.arguments = arguments
     }
 }
 
-/// An ISA's syscall table: number → entry. Numbers without an entry return ENOSYS and are
-/// counted; they never reach the host.
+/// An ISA's syscall table: number → entry, a flat array. Every number the ISA's syscall.tbl
+/// lists has an entry, bound to a handler or marked `.unsupported` with a reason (see
+/// tools/gen-syscalls.py); numbers beyond it return ENOSYS and are counted as `syscall_N`.
+/// Nothing reaches the host.
 public struct SyscallTable {
     public private(set) var entries: [SyscallEntry?]
-    public init(_ list: [(Int, SyscallEntry)]) {
-        let maxNumber = list.map(\.0).max() ?? 0
-        entries = Array(repeating: nil, count: maxNumber + 1)
-        for (n, e) in list { entries[n] = e }
-    }
+    /// A table for numbers below `count`, all unbound.
+    public init(count: Int) { entries = Array(repeating: nil, count: count) }
     @inline(__always) public subscript(n: Int) -> SyscallEntry? {
         n >= 0 && n < entries.count ? entries[n] : nil
     }
-    /// Builds a table from (number, name) pairs naming the core's handlers, plus the ISA's own.
-    /// Names of 32-bit ABIs' variants (`stat64`, `fcntl64`, `clock_gettime64` …) resolve to the
-    /// core handler they are a variant of.
-    public init(numbers: [(Int, String)], overrides: [String: SyscallEntry] = [:]) {
-        var list: [(Int, SyscallEntry)] = []
-        for (n, name) in numbers {
-            let time64 = CoreSyscalls.time64Variants[name]
-            let base = time64 ?? CoreSyscalls.wideVariants[name] ?? name
-            if let e = overrides[name] ?? CoreSyscalls.catalog[base] {
-                var e = e
-                e.name = name
-                if time64 != nil { e.time64 = true }
-                list.append((n, e))
-            }
-        }
-        self.init(list)
+    /// Binds number `n`, named `name`, to `entry` (a core entry such as `.stat`, or an ISA's own).
+    /// `time64`: the 32-bit ABI's variant whose timespecs are 64-bit.
+    public mutating func bind(_ n: Int, _ name: String, _ entry: SyscallEntry, time64: Bool = false) {
+        var e = entry
+        e.name = name
+        if time64 { e.time64 = true }
+        entries[n] = e
+    }
+    /// Marks number `n` as a call umlab does not provide, and why.
+    public mutating func unsupported(_ n: Int, _ name: String, _ reason: String) {
+        var e = SyscallEntry(.unsupported, []) { (_: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome in throw .ENOSYS }
+        e.name = name
+        e.reason = reason
+        entries[n] = e
     }
 }
 
@@ -100,6 +106,17 @@ public struct SyscallCall {
     @inline(__always) public func long(_ i: Int) -> Int64 {
         kernel.abi.wordSize == 8 ? Int64(bitPattern: args[i]) : Int64(Int32(truncatingIfNeeded: args[i]))
     }
+    /// A 64-bit argument (a file offset or length) that follows `words` word-sized ones. 64-bit
+    /// ISAs pass it in one register; 32-bit ones in a register pair starting at the next
+    /// even-numbered argument, the most significant word first on big-endian ISAs (the
+    /// PowerPC, ARM EABI and MIPS o32 convention).
+    public func offset64(after words: Int) -> Int64 {
+        if kernel.abi.wordSize == 8 { return Int64(bitPattern: args[words]) }
+        let i = words + words & 1
+        guard i + 1 < 6 else { return 0 }
+        let (hi, lo) = kernel.abi.bigEndian ? (args[i], args[i + 1]) : (args[i + 1], args[i])
+        return Int64(bitPattern: (hi & 0xffff_ffff) << 32 | (lo & 0xffff_ffff))
+    }
     /// A size argument, limited to what a buffer can hold.
     public func size(_ i: Int) throws(LinuxErrno) -> Int {
         let v = word(i)
@@ -120,10 +137,13 @@ extension Kernel {
         let ctx = task.context
         let number = ctx.syscallNumber
         let args = ctx.syscallArguments
-        guard let entry = syscallTable[number] else {
-            let key = "syscall_\(number)"
+        guard let entry = syscallTable[number], entry.support != .unsupported else {
+            // Unknown numbers show as syscall_N; the ISA's unsupported ones by their name.
+            let known = syscallTable[number]
+            let key = known?.name ?? "syscall_\(number)"
             counters.unimplemented[key, default: 0] += 1
-            config.trace?.line(pid: task.tid, "\(key)(0x\(String(args.a0, radix: 16)), ...) = -1 ENOSYS (not implemented)")
+            let why = known.map { ": " + $0.reason } ?? ""
+            config.trace?.line(pid: task.tid, "\(key)(0x\(String(args.a0, radix: 16)), ...) = -1 ENOSYS (not implemented\(why))")
             ctx.setSyscallResult(.failure(.ENOSYS))
             return
         }
@@ -141,11 +161,6 @@ extension Kernel {
             outcome = .block(task.deferredWait!)
             task.deferredWait = nil
         } catch {
-            if error == .EPIPE, entry.name.hasPrefix("write") || entry.name.hasPrefix("pwrite") || entry.name == "sendto" {
-                var info = SignalInfo(signal: .SIGPIPE, code: SignalCode.SI_USER)
-                info.senderPID = task.process.pid
-                send(info, to: task)
-            }
             task.callEnded()
             if tracing { config.trace?.line(pid: task.tid, "\(before) = -1 \(error.name) (\(error.message))") }
             if task.state != .dead { ctx.setSyscallResult(.failure(error)) }

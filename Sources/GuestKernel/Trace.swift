@@ -22,6 +22,7 @@ extension Kernel {
                 if let s = try? call.mm.read(v, count: n) { parts.append(quote(s, limit: 32) + (call.args[i + 1] > 32 ? "..." : "")) }
                 else { parts.append("0x" + String(v, radix: 16)) }
             case .openFlags: parts.append(formatOpenFlags(abi.openFlagsFromGuest(UInt32(truncatingIfNeeded: v))))
+            case .offset64: parts.append(String(call.offset64(after: i)))
             }
         }
         return "\(entry.name)(\(parts.joined(separator: ", ")))"

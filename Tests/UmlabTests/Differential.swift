@@ -68,6 +68,7 @@ enum Harness {
         "cd /tmp && echo one > a && echo two > b && tar c a b | tar t",
         "sleep 0.05; echo slept; sh -c 'kill -TERM $$'; echo killed $?",
         "i=0; while [ $i -lt 20 ]; do i=$((i+1)); done; echo $i; exit 7",
+        "cd /tmp && f=umlab-fifo-$$ && mknod $f p && ls -l $f | cut -c1 && test -p $f && rm $f && echo fifo made",
     ]
 
     @Test(arguments: scripts, Harness.x86Modes) func script(_ s: String, mode: String) throws {
@@ -204,6 +205,36 @@ enum Harness {
         #expect(syscalls["exit_group"] == 1)
         #expect((json["backend_counters"] as! [String: Int])["host_ptrace_stops"]! > 0)
         #expect((json["wall_seconds"] as! Double) > 0)
+    }
+
+    /// A number the ISA lists but umlab does not provide shows by its name; one outside the
+    /// table as syscall_N.
+    @Test func unsupportedCallsAreNamed() throws {
+        let dir = Harness.root.appendingPathComponent("Tests/programs/build")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let src = dir.appendingPathComponent("unsupported.c")
+        try """
+            #include <stdio.h>
+            #include <unistd.h>
+            #include <sys/syscall.h>
+            int main(void) {
+                long a = syscall(SYS_sendto, 1, "x", 1, 0, 0, 0), b = syscall(1000);
+                printf("%ld %ld\\n", a, b);
+                return 0;
+            }
+            """.write(to: src, atomically: true, encoding: .utf8)
+        let exe = src.deletingPathExtension().path
+        _ = try Harness.run(["/usr/bin/gcc", "-static", "-O1", "-o", exe, src.path])
+        let stats = dir.appendingPathComponent("unsupported.json").path
+        let (g, err) = try Harness.guest([exe], options: ["--trace", "--stats-json", stats])
+        #expect(g.stdout == "-1 -1\n")
+        #expect(err.contains("] sendto(0x1, ...) = -1 ENOSYS"))
+        #expect(err.contains("] syscall_1000("))
+        #expect(!err.contains("syscall_44"))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stats))) as! [String: Any]
+        let unimplemented = json["unimplemented"] as! [String: Int]
+        #expect(unimplemented["sendto"] == 1)
+        #expect(unimplemented["syscall_1000"] == 1)
     }
 
     @Test func crashIsReportedWithInstruction() throws {

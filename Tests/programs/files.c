@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
 
@@ -597,6 +598,30 @@ static void test_at(void)
     close(dfd);
 }
 
+/* mknod(2) itself (glibc's mknod() makes mknodat), then the mknodat form. */
+static void test_mknod(void)
+{
+    struct stat sb;
+    char path[300];
+
+    snprintf(path, sizeof path, "%s/fifo", base);
+#ifdef SYS_mknod
+    CHECK_SYS(syscall(SYS_mknod, path, S_IFIFO | 0600, 0));
+#else
+    CHECK_SYS(mknod(path, S_IFIFO | 0600, 0));
+#endif
+    CHECK_SYS(stat(path, &sb));
+    printf("mknod S_IFIFO: S_ISFIFO %s, mode %o\n", yesno(S_ISFIFO(sb.st_mode)), (unsigned)(sb.st_mode & 0777));
+#ifdef SYS_mknod
+    CHECK_ERR(syscall(SYS_mknod, path, S_IFIFO | 0600, 0), EEXIST);
+#endif
+    CHECK_SYS(unlink(path));
+    CHECK_SYS(mknod(path, S_IFREG | 0644, 0));
+    CHECK_SYS(stat(path, &sb));
+    printf("mknod S_IFREG: regular %s, size %lld\n", yesno(S_ISREG(sb.st_mode)), (long long)sb.st_size);
+    CHECK_SYS(unlink(path));
+}
+
 int main(void)
 {
     t_init("files");
@@ -614,6 +639,7 @@ int main(void)
     test_vec();
     test_dup_fcntl();
     test_at();
+    test_mknod();
     t_done();
     return 0;
 }

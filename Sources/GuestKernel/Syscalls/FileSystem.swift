@@ -198,8 +198,14 @@ extension CoreSyscalls {
     }
 
     static func mknodat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        let (dir, name) = try parent(c, dirfd: c.int(0), path: try c.path(1))
-        let mode = c.uint(2)
+        try mknod(c, dirfd: c.int(0), path: try c.path(1), mode: c.uint(2))
+    }
+    /// mknod(path, mode, dev): mknodat relative to the working directory.
+    static func mknod(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try mknod(c, dirfd: At.fdCWD, path: try c.path(0), mode: c.uint(1))
+    }
+    static func mknod(_ c: SyscallCall, dirfd: Int32, path: [UInt8], mode: UInt32) throws(LinuxErrno) -> SyscallOutcome {
+        let (dir, name) = try parent(c, dirfd: dirfd, path: path)
         let kind = FileKind(mode: mode)
         guard kind == .fifo || kind == .regular || mode & FileMode.typeMask == 0 else { throw .EPERM }
         if (try? dir.inode.lookup(name)) != nil { throw .EEXIST }
@@ -363,8 +369,14 @@ extension CoreSyscalls {
     static func ftruncate(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         try ftruncate(c, length: c.long(1))
     }
-    /// ftruncate to a length the ISA's table has already assembled.
-    public static func ftruncate(_ c: SyscallCall, length: Int64) throws(LinuxErrno) -> SyscallOutcome {
+    /// ftruncate64/truncate64 (32-bit ISAs): the length is a 64-bit argument (a register pair).
+    static func ftruncate64(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try ftruncate(c, length: c.offset64(after: 1))
+    }
+    static func truncate64(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try truncatePath(c, length: c.offset64(after: 1))
+    }
+    static func ftruncate(_ c: SyscallCall, length: Int64) throws(LinuxErrno) -> SyscallOutcome {
         let f = try file(c, 0)
         guard f.flags.canWrite else { throw .EINVAL }
         if length < 0 { throw .EINVAL }
@@ -375,7 +387,7 @@ extension CoreSyscalls {
     static func truncatePath(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         try truncatePath(c, length: c.long(1))
     }
-    public static func truncatePath(_ c: SyscallCall, length: Int64) throws(LinuxErrno) -> SyscallOutcome {
+    static func truncatePath(_ c: SyscallCall, length: Int64) throws(LinuxErrno) -> SyscallOutcome {
         let loc = try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true)
         if loc.inode.kind == .directory { throw .EISDIR }
         if length < 0 { throw .EINVAL }

@@ -60,16 +60,16 @@ extension CoreSyscalls {
             } catch {
                 c.task.ioProgress = 0
                 if done > 0 { return .int(done) }
+                if error == .EPIPE { throw brokenPipe(c) }
                 throw error
             }
         }
     }
 
     static func pread64(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        try pread(c, offset: c.long(3))
+        try pread(c, offset: c.offset64(after: 3))
     }
-    /// pread at an offset the ISA's table has already assembled (32-bit ISAs pass it in a pair).
-    public static func pread(_ c: SyscallCall, offset: Int64) throws(LinuxErrno) -> SyscallOutcome {
+    static func pread(_ c: SyscallCall, offset: Int64) throws(LinuxErrno) -> SyscallOutcome {
         let f = try file(c, 0)
         guard f.flags.canRead else { throw .EBADF }
         if offset < 0 { throw .EINVAL }
@@ -82,9 +82,9 @@ extension CoreSyscalls {
         })
     }
     static func pwrite64(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        try pwrite(c, offset: c.long(3))
+        try pwrite(c, offset: c.offset64(after: 3))
     }
-    public static func pwrite(_ c: SyscallCall, offset: Int64) throws(LinuxErrno) -> SyscallOutcome {
+    static func pwrite(_ c: SyscallCall, offset: Int64) throws(LinuxErrno) -> SyscallOutcome {
         let f = try file(c, 0)
         guard f.flags.canWrite else { throw .EBADF }
         if offset < 0 { throw .EINVAL }
@@ -155,6 +155,16 @@ extension CoreSyscalls {
     static func lseek(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let f = try file(c, 0)
         return .value(UInt64(bitPattern: try f.seek(c.long(1), whence: c.int(2))))
+    }
+    /// _llseek(fd, offset_high, offset_low, loff_t *result, whence): 32-bit ISAs' 64-bit lseek.
+    static func llseek(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let f = try file(c, 0)
+        let offset = Int64(bitPattern: (c.args[1] & 0xffff_ffff) << 32 | (c.args[2] & 0xffff_ffff))
+        let pos = try f.seek(offset, whence: c.int(4))
+        var e = GuestEncoder(c.abi)
+        e.i64(pos)
+        try c.mm.write(c.word(3), e.bytes)
+        return .zero
     }
 
     static func close(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {

@@ -5,8 +5,11 @@ import LinuxABI
 
 extension CoreSyscalls {
     /// clone(flags, stack, parent_tid, child_tid, tls): x86-64's order; other ISAs reorder.
+    /// clone(flags, stack, parent_tid, child_tid, tls); (…, parent_tid, tls, child_tid) where
+    /// `GuestABI.cloneTLSBeforeChildTID`.
     static func clone(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        try doClone(c, CloneRequest(flags: CloneFlags(rawValue: c.word(0)), stack: c.word(1), parentTID: c.word(2), childTID: c.word(3), tls: c.word(4)))
+        let (childTID, tls) = c.abi.cloneTLSBeforeChildTID ? (c.word(4), c.word(3)) : (c.word(3), c.word(4))
+        return try doClone(c, CloneRequest(flags: CloneFlags(rawValue: c.word(0)), stack: c.word(1), parentTID: c.word(2), childTID: childTID, tls: tls))
     }
     static func fork(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         try doClone(c, CloneRequest(flags: CloneFlags(rawValue: UInt64(Signal.SIGCHLD.rawValue)), stack: 0, parentTID: 0, childTID: 0, tls: 0))

@@ -5,7 +5,8 @@ import LinuxABI
 // rt_sigsuspend, rt_sigpending, alarm/setitimer/getitimer.
 
 extension CoreSyscalls {
-    /// struct sigaction as the kernel takes it: handler, flags, restorer, mask (x86-64, PowerPC).
+    /// struct sigaction as the kernel takes it: handler, flags, restorer, mask; without the
+    /// restorer where the ISA has none (`GuestABI.sigactionHasRestorer`).
     static func rtSigaction(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let sig = Signal(c.int(0)), newAddr = c.word(1), oldAddr = c.word(2)
         guard sig.isValid, c.word(3) == 8 else { throw .EINVAL }
@@ -13,15 +14,18 @@ extension CoreSyscalls {
         var new: SignalHandlers.Action?
         if newAddr != 0 {
             if sig.isUncatchable { throw .EINVAL }
-            var d = GuestDecoder(try c.mm.read(newAddr, count: 3 * c.abi.wordSize + 8), c.abi)
+            let words = c.abi.sigactionHasRestorer ? 3 : 2
+            var d = GuestDecoder(try c.mm.read(newAddr, count: words * c.abi.wordSize + 8), c.abi)
             var a = SignalHandlers.Action()
-            a.handler = d.word(); a.flags = d.word(); a.restorer = d.word()
+            a.handler = d.word(); a.flags = d.word()
+            if c.abi.sigactionHasRestorer { a.restorer = d.word() }
             a.mask = SignalSet(rawValue: readSigset(&d, c.abi) & SignalSet.blockable.rawValue)
             new = a
         }
         if oldAddr != 0 {
             var e = GuestEncoder(c.abi)
-            e.word(old.handler); e.word(old.flags); e.word(old.restorer)
+            e.word(old.handler); e.word(old.flags)
+            if c.abi.sigactionHasRestorer { e.word(old.restorer) }
             writeSigset(&e, old.mask.rawValue)
             try c.mm.write(oldAddr, e.bytes)
         }
@@ -34,6 +38,18 @@ extension CoreSyscalls {
             }
         }
         return .zero
+    }
+
+    /// A write found no reader at the other end of a pipe or socket: SIGPIPE goes to the writing
+    /// thread, and the call fails with the EPIPE this returns. The write paths call it where the
+    /// call's flags are known (a send with MSG_NOSIGNAL passes `signal: false`).
+    static func brokenPipe(_ c: SyscallCall, signal: Bool = true) -> LinuxErrno {
+        if signal {
+            var info = SignalInfo(signal: .SIGPIPE, code: SignalCode.SI_USER)
+            info.senderPID = c.task.process.pid
+            c.kernel.send(info, to: c.task)
+        }
+        return .EPIPE
     }
 
     /// A 64-bit sigset in the guest's layout (two 32-bit words on 32-bit ISAs, in order).

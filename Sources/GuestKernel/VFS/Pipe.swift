@@ -142,7 +142,7 @@ public final class PipeEnd: OpenFile {
         return pipe.read(into: buffer)
     }
 
-    /// EPIPE when no reader is left (the syscall layer then sends SIGPIPE to the writer).
+    /// EPIPE when no reader is left (the write path then sends SIGPIPE: CoreSyscalls.brokenPipe).
     public override func write(_ buffer: UnsafeRawBufferPointer) throws(LinuxErrno) -> Int {
         guard writing else { throw .EBADF }
         if pipe.readers == 0 { throw .EPIPE }

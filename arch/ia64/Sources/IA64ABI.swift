@@ -7,9 +7,10 @@ import LinuxABI
 enum IA64ABI {
     static func make() -> GuestABI {
         var abi = GuestABI(wordSize: 8, bigEndian: false,
-                           syscalls: SyscallTable(numbers: IA64SyscallNumbers.table, overrides: overrides),
+                           syscalls: makeSyscallTable(),
                            machine: "ia64", hwcap: 0, encodeStat: encodeStat)
         abi.registerStackSize = 8 << 20
+        abi.sigactionHasRestorer = false
         return abi
     }
 
@@ -24,34 +25,11 @@ enum IA64ABI {
         return e.bytes
     }
 
-    static let overrides: [String: SyscallEntry] = [
-        // pipe(int[2]) returns the two descriptors in r8 and r9 on IA-64.
-        "pipe": SyscallEntry("pipe", .full, []) { (c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome in
-            guard let ctx = c.task.context as? IA64Context else { throw .EINVAL }
-            let pair = try CoreSyscalls.openPipe(c)
-            ctx.state.gr[9] = UInt64(pair.1)
-            return .int(Int(pair.0))
-        },
-        // struct sigaction { handler (function descriptor), flags, mask }: no sa_restorer.
-        "rt_sigaction": SyscallEntry("rt_sigaction", .full, [.signal, .pointer, .pointer, .size]) { (c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome in
-            let sig = Signal(c.int(0)), newAddr = c.word(1), oldAddr = c.word(2)
-            guard sig.isValid, c.word(3) == 8 else { throw .EINVAL }
-            let old = c.task.handlers.actions[Int(sig.rawValue)]
-            var new: SignalHandlers.Action?
-            if newAddr != 0 {
-                if sig.isUncatchable { throw .EINVAL }
-                var d = GuestDecoder(try c.mm.read(newAddr, count: 24), c.abi)
-                var a = SignalHandlers.Action()
-                a.handler = d.word(); a.flags = d.word(); a.mask = SignalSet(rawValue: d.u64() & SignalSet.blockable.rawValue)
-                new = a
-            }
-            if oldAddr != 0 {
-                var e = GuestEncoder(c.abi)
-                e.word(old.handler); e.word(old.flags); e.u64(old.mask.rawValue)
-                try c.mm.write(oldAddr, e.bytes)
-            }
-            if let new { c.task.handlers.actions[Int(sig.rawValue)] = new }
-            return .zero
-        },
-    ]
+    /// pipe(int[2]) returns the two descriptors in r8 and r9 on IA-64 (the array is not written).
+    static let pipeInRegisters = SyscallEntry(.full, []) { (c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome in
+        guard let ctx = c.task.context as? IA64Context else { throw .EINVAL }
+        let pair = try CoreSyscalls.openPipe(c)
+        ctx.state.gr[9] = UInt64(pair.1)
+        return .int(Int(pair.0))
+    }
 }

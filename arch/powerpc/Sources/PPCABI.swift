@@ -7,12 +7,13 @@ import LinuxABI
 enum PPCABI {
     static func make() -> GuestABI {
         var abi = GuestABI(wordSize: 4, bigEndian: true,
-                           syscalls: SyscallTable(numbers: PPCSyscallNumbers.table, overrides: overrides),
+                           syscalls: makeSyscallTable(),
                            machine: "ppc", hwcap: 0x8c00_0000 /* PPC_FEATURE_32 | HAS_FPU | HAS_MMU: no AltiVec */, encodeStat: encodeStat64)
         abi.openFlagsFromGuest = { fromGuest($0) }
         abi.openFlagsToGuest = { toGuest($0) }
         abi.ioctlFromGuest = { ioctls[$0] ?? $0 }
         abi.termios = termios
+        abi.cloneTLSBeforeChildTID = true
         // Cache geometry the PowerPC auxv carries (AT_DCACHEBSIZE, AT_ICACHEBSIZE, AT_UCACHEBSIZE).
         abi.extraAuxv = [(19, 32), (20, 32), (21, 0)]
         return abi
@@ -113,46 +114,4 @@ enum PPCABI {
         let i = Int(code & 0xf)
         return i >= 1 ? high[i - 1] : 0
     }
-
-    /// A 64-bit argument passed in the register pair starting at `i` (high word first).
-    static func pair(_ c: SyscallCall, _ i: Int) -> Int64 {
-        Int64(bitPattern: (c.args[i] & 0xffff_ffff) << 32 | (c.args[i + 1] & 0xffff_ffff))
-    }
-    static func with(_ c: SyscallCall, _ args: SyscallArguments) -> SyscallCall {
-        var n = SyscallCall(kernel: c.kernel, task: c.task, number: c.number, args: args)
-        n.time64 = c.time64
-        return n
-    }
-
-    static let overrides: [String: SyscallEntry] = [
-        // clone(flags, newsp, parent_tidptr, tls, child_tidptr)
-        "clone": SyscallEntry("clone", .full, [.hex, .pointer, .pointer, .pointer, .pointer]) { (c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome in
-            var x = with(c, SyscallArguments(c.args.a0, c.args.a1, c.args.a2, c.args.a4, c.args.a3, 0))
-            return try CoreSyscalls.catalog["clone"]!.handler(&x)
-        },
-        // pread64(fd, buf, count, [pad], pos_hi, pos_lo)
-        "pread64": SyscallEntry("pread64", .full, [.fd, .pointer, .size]) { (c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome in
-            try CoreSyscalls.pread(c, offset: pair(c, 4))
-        },
-        "pwrite64": SyscallEntry("pwrite64", .full, [.fd, .string, .size]) { (c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome in
-            try CoreSyscalls.pwrite(c, offset: pair(c, 4))
-        },
-        // ftruncate64(fd, [pad], len_hi, len_lo), truncate64(path, [pad], len_hi, len_lo)
-        "ftruncate64": SyscallEntry("ftruncate64", .full, [.fd]) { (c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome in
-            try CoreSyscalls.ftruncate(c, length: pair(c, 2))
-        },
-        "truncate64": SyscallEntry("truncate64", .full, [.path]) { (c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome in
-            try CoreSyscalls.truncatePath(c, length: pair(c, 2))
-        },
-        // _llseek(fd, offset_hi, offset_lo, loff_t *result, whence)
-        "_llseek": SyscallEntry("_llseek", .full, [.fd, .hex, .hex, .pointer, .int]) { (c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome in
-            let f = try c.task.files.get(c.int(0))
-            let pos = try f.seek(pair(c, 1), whence: c.int(4))
-            var e = GuestEncoder(c.abi)
-            e.i64(pos)
-            try c.mm.write(c.word(3), e.bytes)
-            return .zero
-        },
-        "fadvise64_64": SyscallEntry("fadvise64_64", .stub, [.fd]) { (_: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome in .zero },
-    ]
 }
