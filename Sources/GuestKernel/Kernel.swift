@@ -292,7 +292,7 @@ public final class Kernel {
             }
             return false
         }
-        stopIfGuestStopped()
+        if stopIfGuestStopped() { return true }
         _ = try? loop.wait(until: deadline)
         serviceHost(polling: false, now: Host.monotonicNanoseconds())
         return true
@@ -337,13 +337,14 @@ public final class Kernel {
     /// Job control across the boundary: when the terminal stopped the guest's foreground job and
     /// no guest process can continue it (its parent is the kernel's init), umlab stops too, so
     /// the shell that started it gets the terminal back; `fg` there continues the guest job.
-    func stopIfGuestStopped() {
+    func stopIfGuestStopped() -> Bool {
         guard config.ownsTerminal, let main = mainProcess, main.stopped, main.parent === initProcess,
-              runQueue.isEmpty else { return }
+              runQueue.isEmpty else { return false }
         HostSignals.stopSelf()
         var info = SignalInfo(signal: .SIGCONT, code: SignalCode.SI_KERNEL)
         info.senderPID = 0
         for p in processes.values where p.pgid == main.pgid && !p.zombie { send(info, to: p) }
+        return true
     }
 
     func watchHost(_ q: HostWaitQueue) {

@@ -96,17 +96,19 @@ enum ISATables {
 
 /// A kernel with one task and a page of guest memory, for calling handlers directly.
 final class HandlerBench {
-    let kernel: Kernel
+    let guest: Guest
+    var kernel: Kernel { guest.kernel }
     let task: Task
     let page: UInt64 = 0x1000_0000
 
     init(_ backend: any Backend) throws {
-        kernel = try Kernel(config: KernelConfig(), backend: backend)
+        guest = try Guest(config: KernelConfig(), backend: backend)
+        let kernel = guest.kernel
         let context = try backend.makeInitialContext(mode: .skas, kernel: kernel)
         let mm = MemoryMap(space: context.addressSpace, userRange: backend.userAddressRange, pageSize: kernel.abi.pageSize)
         let process = try Process(pid: 2, parent: nil, pgid: 2, sid: 2, startTime: 0, arena: kernel.arena)
         let root = kernel.vfs.rootLocation
-        task = Task(tid: 2, process: process, context: context, mm: mm, files: FileTable(),
+        task = Task(kernel: kernel, tid: 2, process: process, context: context, mm: mm, files: FileTable(),
                     fs: FSContext(cwd: root, root: root), handlers: SignalHandlers())
         process.threads = [task]
         kernel.tasks[2] = task

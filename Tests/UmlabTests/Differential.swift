@@ -138,13 +138,78 @@ enum Harness {
 /// The project's own C programs (Tests/programs), built static, natively vs under umlab.
 @Suite(.serialized) struct CPrograms {
     /// In every isolation mode: well-behaved programs cannot tell them apart.
-    @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "files", "efault", "misc", "mmap", "robust"], Harness.x86Modes)
+    @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "files", "efault", "misc", "mmap", "robust",
+                      "shared_futex", "fairness"], Harness.x86Modes)
     func sameAsNative(_ name: String, mode: String) throws {
         let exe = try Harness.program(name)
         let native = try Harness.native([exe])
         #expect(native.status == 0, "native \(name) failed:\n\(native.stdout)")
         let (guest, err) = try Harness.guest([exe], options: ["--mode", mode])
         #expect(guest == native, "stderr: \(err)")
+    }
+}
+
+/// The core's scheduling and lifetime rules, with real programs (the C ones above cover
+/// shared futexes between processes and fairness between a syscall loop and a sleeper).
+@Suite(.serialized) struct CoreSemantics {
+    /// Every task blocked and nothing that can wake them: status 125 and a message, never 0.
+    @Test(arguments: Harness.x86Modes)
+    func deadlockExitsWith125(_ mode: String) throws {
+        let (g, err) = try Harness.guest(["/bin/busybox", "sh", "-c", "mkfifo /tmp/p; cat /tmp/p; echo unreachable"], options: ["--mode", mode])
+        #expect(g.status == 125)
+        #expect(err.contains("deadlock"))
+        #expect(!g.stdout.contains("unreachable"))
+    }
+
+    /// The machine halts with the first program by default; --wait-all keeps it until the last
+    /// process ends, as natively the background job outlives its shell.
+    @Test(arguments: Harness.x86Modes)
+    func backgroundProcessesAndWaitAll(_ mode: String) throws {
+        let script = "(sleep 0.3; echo late) & echo main-done; exit 3"
+        let native = try Harness.native(["/bin/busybox", "sh", "-c", script])
+        #expect(native.stdout == "main-done\nlate\n" && native.status == 3)
+        let (all, _) = try Harness.guest(["/bin/busybox", "sh", "-c", script], options: ["--mode", mode, "--wait-all"])
+        #expect(all == native)
+        let (first, _) = try Harness.guest(["/bin/busybox", "sh", "-c", script], options: ["--mode", mode])
+        #expect(first.stdout == "main-done\n" && first.status == 3)
+    }
+
+    /// A FIFO's open waits for the other side, in either order; reopening a pipe through
+    /// /dev/fd or /proc/self/fd gives a new end of the same pipe.
+    @Test(arguments: Harness.x86Modes)
+    func fifosAndDevFd(_ mode: String) throws {
+        let script = """
+            mkfifo /tmp/p; (echo data > /tmp/p) & cat /tmp/p; wait
+            (sleep 0.1; cat /tmp/p) & echo more > /tmp/p; wait
+            echo through-dev-fd | cat /dev/fd/0; echo through-proc | cat /proc/self/fd/0
+            echo x > /tmp/t; exec 4</tmp/t; cat /proc/self/fd/4; echo end
+            """
+        let native = try Harness.native(["/bin/busybox", "sh", "-c", script.replacingOccurrences(of: "/tmp/", with: "/tmp/umlab-fifo-\(mode)-")])
+        #expect(native.stdout == "data\nmore\nthrough-dev-fd\nthrough-proc\nx\nend\n")
+        let (g, err) = try Harness.guest(["/bin/busybox", "sh", "-c", script], options: ["--mode", mode])
+        #expect(g == native, "stderr: \(err)")
+    }
+
+    /// bash's process substitution opens /dev/fd/N of pipes.
+    @Test(arguments: Harness.x86Modes)
+    func bashProcessSubstitution(_ mode: String) throws {
+        let script = "diff <(printf 'a\\nb\\n') <(printf 'a\\nc\\n'); echo status $?; cat <(echo one) <(echo two)"
+        let native = try Harness.native(["/bin/bash", "--norc", "-c", script])
+        #expect(native.stdout.contains("status 1"))
+        let (g, err) = try Harness.guest(["/bin/bash", "--norc", "-c", script], options: ["--mode", mode])
+        #expect(g == native, "stderr: \(err)")
+    }
+
+    /// Ctrl-C and Ctrl-Z typed at a real terminal (a pseudo-terminal driven by
+    /// Tests/programs/ctrl-keys.py) reach the guest's foreground process group; umlab itself is
+    /// stopped only when the guest's job is (so the host shell gets the terminal back).
+    @Test(arguments: Harness.x86Modes)
+    func terminalKeysReachTheGuest(_ mode: String) throws {
+        let script = Harness.root.appendingPathComponent("Tests/programs/ctrl-keys.py").path
+        let (r, err) = try Harness.run(["/usr/bin/python3", script, Harness.umlab, mode])
+        #expect(r.status == 0, "\(r.stdout)\n\(err)")
+        #expect(r.stdout.contains("ctrl-c: status 130"), "\(r.stdout)")
+        #expect(r.stdout.contains("ctrl-z: umlab stopped, continued, status 0"), "\(r.stdout)")
     }
 }
 
@@ -295,7 +360,8 @@ enum Harness {
 /// The same C programs cross-compiled for 32-bit PowerPC, under `--backend ppc` (chosen from
 /// the ELF), against the x86-64 native output.
 @Suite(.serialized) struct PowerPCPrograms {
-    @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "files", "efault", "misc", "mmap", "robust"], Harness.interpreterModes)
+    @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "files", "efault", "misc", "mmap", "robust",
+                      "shared_futex", "fairness"], Harness.interpreterModes)
     func sameAsNative(_ name: String, mode: String) throws {
         let native = try Harness.native([try Harness.program(name)])
         let (guest, err) = try Harness.guest([try Harness.program(name, compiler: "powerpc-linux-gnu-gcc")], options: ["--mode", mode])
