@@ -68,7 +68,13 @@ public final class Task {
     func leaveFifoOpen() -> (pipe: Pipe, reading: Bool, partnerOpens: UInt64)? {
         guard let w = fifoOpen else { return nil }
         fifoOpen = nil
-        if w.reading { w.pipe.waitingReaders -= 1 } else { w.pipe.waitingWriters -= 1 }
+        if w.reading {
+            w.pipe.readers -= 1
+            if w.pipe.readers == 0 { w.pipe.queue.notify([.output, .error]) }
+        } else {
+            w.pipe.writers -= 1
+            if w.pipe.writers == 0 { w.pipe.queue.notify([.input, .hangUp]) }
+        }
         return w
     }
 

@@ -16,6 +16,11 @@ umlab, mode = sys.argv[1], sys.argv[2]
 def spawn(args):
     pid, fd = pty.fork()
     if pid == 0:
+        # As a login shell would start it: nothing blocked or ignored (test runners block most
+        # signals in their children, and the guest inherits umlab's mask).
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())
+        for s in (signal.SIGINT, signal.SIGQUIT, signal.SIGTSTP, signal.SIGCHLD):
+            signal.signal(s, signal.SIG_DFL)
         os.execv(umlab, [umlab, "run", "--mode", mode, "--"] + args)
     return pid, fd
 

@@ -18,6 +18,8 @@ public final class Pipe {
     private let record: Int
     private var head = 0
     public private(set) var count = 0
+    /// Open ends, counting FIFO opens still waiting for their partner (as Linux does: to a
+    /// writer, a reader that is still opening is already there).
     var readers = 0
     var writers = 0
     /// Set once a writer has existed (a FIFO opened for reading alone does not see EOF before).
@@ -25,9 +27,6 @@ public final class Pipe {
     /// Opens of the FIFO so far, by side: a FIFO open waits until the other side's count moves.
     var readerOpens: UInt64 = 0
     var writerOpens: UInt64 = 0
-    /// FIFO opens waiting for the other side.
-    var waitingReaders = 0
-    var waitingWriters = 0
     let number: UInt64
     public let queue = WaitQueue()
 

@@ -212,7 +212,7 @@ final class TmpFifo: TmpNode {
     override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
         if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
         let pipe: Pipe
-        if let b = buffer, b.readers + b.writers + b.waitingReaders + b.waitingWriters > 0 { pipe = b } else { pipe = Pipe(kernel: kernel) }
+        if let b = buffer, b.readers + b.writers > 0 { pipe = b } else { pipe = Pipe(kernel: kernel) }
         buffer = pipe
         try FifoOpen.waitForPartner(pipe, flags: flags, task: task)
         return PipeEnd(pipe: pipe, reading: flags.canRead, writing: flags.canWrite, flags: flags, path: path, inode: self)
@@ -226,8 +226,7 @@ enum FifoOpen {
         let earlier = task.leaveFifoOpen()
         if flags.canRead && flags.canWrite { return }
         let reading = flags.canRead
-        let partners = reading ? pipe.writers + pipe.waitingWriters : pipe.readers + pipe.waitingReaders
-        if partners > 0 { return }
+        if (reading ? pipe.writers : pipe.readers) > 0 { return }
         if flags.contains(.nonBlocking) {
             if reading { return }
             throw .ENXIO
@@ -236,7 +235,7 @@ enum FifoOpen {
         let since = earlier.flatMap { $0.pipe === pipe && $0.reading == reading ? $0.partnerOpens : nil } ?? opens
         if opens != since { return }  // a partner came (and perhaps went) while we waited
         task.fifoOpen = (pipe, reading, since)
-        if reading { pipe.waitingReaders += 1 } else { pipe.waitingWriters += 1 }
+        if reading { pipe.readers += 1 } else { pipe.writers += 1 }
         task.deferredWait = .on(pipe.queue, [.input, .output, .priority])
         throw .ERESTARTSYS
     }
