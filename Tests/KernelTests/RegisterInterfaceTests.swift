@@ -108,7 +108,8 @@ private func codePage(_ m: SoftMemory, at address: UInt64, _ code: [UInt8]) thro
         c.state.cfm.sof = 96  // every stacked register in the frame
         for (n, r) in c.registers.enumerated() where r.writable { try c.writeRegister(n, pattern(n, r.size)) }
         // pr and p0–p63 are one state, so are psr.ri and the slot: checked on their own below.
-        let aliased: Set<Int> = Set(256..<320).union([IA64RegisterTable.pr, IA64RegisterTable.psr, IA64RegisterTable.ar0 + 66])
+        // ar.rsc and ar.ec keep only their defined bits.
+        let aliased: Set<Int> = Set(256..<320).union([IA64RegisterTable.pr, IA64RegisterTable.psr, IA64RegisterTable.ar0 + 16, IA64RegisterTable.ar0 + 66])
         for (n, r) in c.registers.enumerated() where r.writable && !aliased.contains(n) {
             var expected = pattern(n, r.size)
             if r.size == 16 { expected[10] &= 3; for k in 11..<16 { expected[k] = 0 } }  // 82 bits
@@ -124,6 +125,8 @@ private func codePage(_ m: SoftMemory, at address: UInt64, _ code: [UInt8]) thro
         #expect(c.state.slot == 2 && c.instructionPointer & 15 == 2)
         try c.writeRegister(IA64RegisterTable.ar0 + 66, RegisterBytes.encode(0x25, size: 8, bigEndian: false))
         #expect(c.state.ec == 0x25)
+        try c.writeRegister(IA64RegisterTable.ar0 + 16, RegisterBytes.encode(0xffff_ffff_ffff_ffff, size: 8, bigEndian: false))
+        #expect(c.state.rsc == 0x3fff_001f)
         #expect(throws: LinuxErrno.EPERM) { try c.writeRegister(0, [UInt8](repeating: 0, count: 8)) }
         #expect(throws: LinuxErrno.EPERM) { try c.writeRegister(IA64RegisterTable.ar0 + 17, [UInt8](repeating: 0, count: 8)) }
         #expect(throws: LinuxErrno.EINVAL) { try c.writeRegister(128 + 5, [UInt8](repeating: 0, count: 8)) }
