@@ -32,6 +32,86 @@ public enum Trap: Equatable, Sendable {
     case preempted
     /// The host side of the guest disappeared (killed from outside umlab, for instance).
     case lost(String)
+    /// A stop for a debugger: a finished single step, a breakpoint or a watchpoint. A thread
+    /// nobody debugs gets the SIGTRAP Linux would give it (`DebugStop.signalInfo`).
+    case debug(DebugStop)
+}
+
+/// Why a thread stopped for a debugger. The same on every backend, so a debugger (a GDB stub)
+/// is written once against `ExecutionContext`.
+public enum DebugStop: Equatable, Sendable {
+    /// `singleStep()` executed one instruction (one slot of an IA-64 bundle).
+    case stepped
+    /// A software breakpoint instruction at `address` (PowerPC `trap` / gdb's `twge r2,r2`,
+    /// IA-64 gdb's `break 0xccccc`, x86-64 `int3`), reported while `reportsBreakpoints` is set.
+    /// The instruction pointer is where the hardware leaves it: on the instruction for
+    /// PowerPC and IA-64, after it for x86-64 (gdb's decr_pc_after_break).
+    case breakpoint(address: UInt64)
+    /// A watched data access at `address`.
+    case watchpoint(WatchKind, address: UInt64)
+
+    /// The signal a thread that is not being debugged gets for this stop (si_code TRAP_TRACE,
+    /// TRAP_BRKPT or TRAP_HWBKPT).
+    public var signalInfo: SignalInfo {
+        var info: SignalInfo
+        switch self {
+        case .stepped: info = SignalInfo(signal: .SIGTRAP, code: 2)
+        case .breakpoint(let a): info = SignalInfo(signal: .SIGTRAP, code: 1); info.address = a
+        case .watchpoint(_, let a): info = SignalInfo(signal: .SIGTRAP, code: 4); info.address = a
+        }
+        return info
+    }
+}
+
+/// The kind of access a watchpoint catches (gdb's Z2/Z3/Z4).
+public enum WatchKind: Equatable, Sendable { case write, read, access }
+
+/// One register of an ISA's register table. A context's `registers` lists them in gdb's order
+/// (the index is gdb's register number, as in its target description or raw numbering), with
+/// gdb's sizes; values travel as bytes in the target's byte order, as gdb's `g`/`p` packets.
+public struct RegisterInfo: Equatable, Sendable {
+    public var name: String
+    /// Size in bytes.
+    public var size: Int
+    public var group: RegisterGroup
+    /// false: reads work (possibly as zero, for state the backend does not model); writes fail.
+    public var writable: Bool
+    public init(_ name: String, _ size: Int, _ group: RegisterGroup = .general, writable: Bool = true) {
+        self.name = name; self.size = size; self.group = group; self.writable = writable
+    }
+}
+
+public enum RegisterGroup: String, Equatable, Sendable { case general, float, vector, system }
+
+/// Register values to and from gdb's byte strings.
+public enum RegisterBytes {
+    /// The low `size` bytes of `value` (up to 8; zero beyond), in the target byte order.
+    public static func encode(_ value: UInt64, size: Int, bigEndian: Bool) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: size)
+        for k in 0..<min(size, 8) {
+            let byte = UInt8(truncatingIfNeeded: value >> UInt64(8 * k))
+            out[bigEndian ? size - 1 - k : k] = byte
+        }
+        return out
+    }
+    /// The value of the first (up to 8) significant bytes of `bytes`, in the target byte order.
+    public static func decode(_ bytes: [UInt8], bigEndian: Bool) -> UInt64 {
+        var v: UInt64 = 0
+        for k in 0..<min(bytes.count, 8) {
+            v |= UInt64(bigEndian ? bytes[bytes.count - 1 - k] : bytes[k]) << UInt64(8 * k)
+        }
+        return v
+    }
+    /// Checks a write of `bytes` to register `n` of `table`: EINVAL for a number outside the
+    /// table or a size that differs from the register's, EPERM for a read-only register.
+    public static func checkWrite(_ table: [RegisterInfo], _ n: Int, _ bytes: [UInt8]) throws(LinuxErrno) {
+        guard table.indices.contains(n), bytes.count == table[n].size else { throw .EINVAL }
+        guard table[n].writable else { throw .EPERM }
+    }
+    /// EINVAL for a register number outside the table.
+    public static func checkRead(_ table: [RegisterInfo], _ n: Int) throws(LinuxErrno) {
+        guard table.indices.contains(n) else { throw .EINVAL }
+    }
 }
 
 /// What a mapping is backed by.
@@ -137,6 +217,26 @@ public protocol ExecutionContext: AnyObject {
 
     var instructionPointer: UInt64 { get }
     var stackPointer: UInt64 { get }
+
+    // MARK: Debugger interface (one GDB stub for every backend)
+
+    /// The ISA's registers in gdb's order and sizes (index = gdb register number).
+    var registers: [RegisterInfo] { get }
+    /// Register `n`'s value, `registers[n].size` bytes in the target's byte order.
+    /// EINVAL for a number outside the table.
+    func readRegister(_ n: Int) throws(LinuxErrno) -> [UInt8]
+    /// Sets register `n` from `registers[n].size` bytes in the target's byte order (EINVAL for
+    /// a wrong number or size, EPERM for a register that cannot be written).
+    func writeRegister(_ n: Int, _ bytes: [UInt8]) throws(LinuxErrno)
+    /// Moves the thread to `address` (IA-64: bundle address | slot, gdb's pc form).
+    func setInstructionPointer(_ address: UInt64)
+    /// Executes one instruction (one IA-64 slot) and stops: `.debug(.stepped)`, or the trap the
+    /// instruction raised (`.syscall`: the kernel completes the call and the step is done;
+    /// `.fault`, `.debug(.breakpoint)`). Never lets a host execute a guest system call.
+    func singleStep() -> Trap
+    /// The kernel's choice: software breakpoint instructions stop as `.debug(.breakpoint)`
+    /// (a debugger is attached) instead of as a SIGTRAP fault (the default, as Linux).
+    var reportsBreakpoints: Bool { get set }
 
     /// Creates a thread in a copy of this address space (fork) or in the same one (`sharesMemory`).
     /// The child resumes where the parent made the call, with the call returning 0.

@@ -379,6 +379,9 @@ public final class Kernel {
         case .preempted:
             counters.preemptions += 1
             serviceHost(polling: true, now: Host.monotonicNanoseconds())
+        case .debug(let stop):
+            // No debugger handled the stop: the thread gets Linux's SIGTRAP.
+            forceSignal(stop.signalInfo, to: task)
         case .lost(let why):
             Host.diagnostic("umlab: guest process \(task.tid) lost: \(why)")
             exitTask(task, status: (Int32(Signal.SIGKILL.rawValue)), groupExit: true, bySignal: true)

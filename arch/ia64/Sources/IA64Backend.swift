@@ -15,23 +15,16 @@ public final class IA64Backend: Backend {
     /// Regions 0–3 of the IA-64 address space (text at 0x4000…, data at 0x6000… by default),
     /// less the kernel region TT mode maps at the top of region 3 (in every mode).
     public let userAddressRange: Range<UInt64> = 0x10000..<0x7fff_ffff_fe00_0000
-    /// skas: a switch of address space flushes the TLB; tt: it does not.
-    var mode = IsolationMode.skas
-    /// The address space whose translations the TLB holds (an identity, not a reference:
-    /// a weak reference would move the memory object's reference counts to a slow side table).
-    var active: ObjectIdentifier?
-    var retired: UInt64 = 0, cacheHits: UInt64 = 0, cacheMisses: UInt64 = 0, tlbMisses: UInt64 = 0, tlbFlushes: UInt64 = 0
+    /// The shared interpreter engine: mode, TLB switching, run loop, counters.
+    let engine = InterpreterEngine()
 
     public init() {}
 
-    public var counters: [String: UInt64] {
-        ["instructions_retired": retired, "decode_cache_hits": cacheHits, "decode_cache_misses": cacheMisses,
-         "tlb_misses": tlbMisses, "tlb_flushes": tlbFlushes]
-    }
+    public var counters: [String: UInt64] { engine.counters }
 
     public func makeInitialContext(mode: IsolationMode, kernel: Kernel) throws(LinuxErrno) -> any ExecutionContext {
         guard supportedModes.contains(mode) else { throw .EINVAL }
-        self.mode = mode
+        engine.mode = mode
         return IA64Context(backend: self, memory: IA64Context.newMemory(), state: IA64State())
     }
 
@@ -75,6 +68,7 @@ final class IA64Context: ExecutionContext {
     unowned let backend: IA64Backend
     var memory: SoftMemory
     let state: IA64State
+    var reportsBreakpoints = false
 
     init(backend: IA64Backend, memory: SoftMemory, state: IA64State) {
         self.backend = backend; self.memory = memory; self.state = state
@@ -82,44 +76,22 @@ final class IA64Context: ExecutionContext {
 
     static func newMemory() -> SoftMemory {
         let m = SoftMemory()
-        let cache = IA64CodeCache()
-        m.codeCache = cache
-        m.invalidateCode = { [unowned cache] page in cache.drop(page) }
+        IA64CodeCache.ia64().attach(to: m)
         IA64SignalFrame.mapTrampoline(m)
         return m
     }
 
     var addressSpace: any AddressSpace { memory }
 
-    func run(sliceNanoseconds: Int64) -> Trap {
-        if backend.active != ObjectIdentifier(memory) {
-            if backend.mode == .skas {  // TT keeps the TLB across switches (see PPCContext.run)
-                memory.activate()
-                backend.tlbFlushes &+= 1
-            }
-            backend.active = ObjectIdentifier(memory)
-        }
-        let cache = memory.codeCache as! IA64CodeCache
-        let interp = IA64Interpreter(s: state, mem: memory, cache: cache)
-        let start = sliceNanoseconds > 0 ? Host.monotonicNanoseconds() : 0
-        let missesBefore = memory.counters.tlbMisses, hitsBefore = cache.hits, decodesBefore = cache.misses
-        defer {
-            backend.retired &+= interp.retired
-            backend.tlbMisses &+= memory.counters.tlbMisses &- missesBefore
-            backend.cacheHits &+= cache.hits &- hitsBefore
-            backend.cacheMisses &+= cache.misses &- decodesBefore
-        }
-        while true {
-            switch interp.execute(budget: 1 << 20) {
-            case .syscall: state.inSyscall = true; return .syscall
-            case .fault(let sig, let code, let addr): state.inSyscall = false; return .fault(sig, code: code, address: addr)
-            case .budget:
-                if sliceNanoseconds > 0 && Int64(Host.monotonicNanoseconds() - start) >= sliceNanoseconds {
-                    state.inSyscall = false
-                    return .preempted
-                }
-            }
-        }
+    func run(sliceNanoseconds: Int64) -> Trap { run(sliceNanoseconds: sliceNanoseconds, step: false) }
+    func singleStep() -> Trap { run(sliceNanoseconds: 0, step: true) }
+
+    private func run(sliceNanoseconds: Int64, step: Bool) -> Trap {
+        var interp = IA64Interpreter(s: state, mem: memory, cache: memory.codeCache as! IA64CodeCache)
+        let trap = backend.engine.run(&interp, memory: memory, cache: interp.cache, sliceNanoseconds: sliceNanoseconds,
+                                      step: step, reportsBreakpoints: reportsBreakpoints)
+        state.inSyscall = trap == .syscall
+        return trap
     }
 
     // System calls: break 0x100000, r15 = 1024 + n, arguments in the output registers
@@ -158,9 +130,7 @@ final class IA64Context: ExecutionContext {
         let mem: SoftMemory
         if sharesMemory { mem = memory } else {
             mem = try memory.fork()
-            let cache = IA64CodeCache()
-            mem.codeCache = cache
-            mem.invalidateCode = { [unowned cache] page in cache.drop(page) }
+            IA64CodeCache.ia64().attach(to: mem)
         }
         let s = state.copy()
         let child = IA64Context(backend: backend, memory: mem, state: s)

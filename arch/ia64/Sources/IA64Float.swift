@@ -1,5 +1,6 @@
 import IA64Decoder
 import LinuxABI
+import SoftMMU
 
 // The floating-point unit, to the extent integer division sequences, xma multiplication and
 // double-precision arithmetic need: values are computed in IEEE double precision (the 82-bit
@@ -18,7 +19,7 @@ extension IA64Interpreter {
     func roundingMode(sf: UInt8) -> Int { Int((s.fpsr >> (6 + 13 * UInt64(sf & 3) + 4)) & 3) }
     func negated(_ r: FReg) -> FReg { r.biased == 0x1FFFF && r.sig << 1 != 0 ? r : FReg(sig: r.sig, exp: r.exp ^ 0x20000) }
 
-    func stepFloat(_ i: Instruction) throws(Failure) -> IA64Stop? {
+    func stepFloat(_ i: Instruction) throws(Failure) -> InterpreterStop? {
         switch i.op {
         case .ldf, .ldfReg, .ldfImm:
             let x6 = i.c1

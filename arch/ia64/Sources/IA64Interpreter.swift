@@ -4,32 +4,34 @@ import IA64Decoder
 import LinuxABI
 import SoftMMU
 
-/// Why execution stopped.
-enum IA64Stop {
-    case syscall
-    case fault(Signal, code: Int32, address: UInt64)
-    case budget
+/// One decoded bundle. `slots` comes first and is read as a contiguous array of three
+/// instructions.
+struct DecodedBundle {
+    var slots: (Instruction, Instruction, Instruction)
+    var stops: UInt8
+    var valid: Bool
 }
 
 /// Decoded bundles of one address space: 256 bundles (three slots each) per 4 KiB page,
 /// decoded once and kept until the page is written, unmapped or re-protected.
-final class IA64CodeCache {
-    /// `slots` comes first and is read as a contiguous array of three instructions.
-    struct Decoded {
-        var slots: (Instruction, Instruction, Instruction)
-        var stops: UInt8
-        var valid: Bool
-    }
-    var pages: [UInt64: UnsafeMutablePointer<Decoded>] = [:]
-    var hits: UInt64 = 0, misses: UInt64 = 0
-    deinit { for (_, p) in pages { p.deinitialize(count: 256); p.deallocate() } }
-    func drop(_ page: UInt64) {
-        if let p = pages.removeValue(forKey: page) { p.deinitialize(count: 256); p.deallocate() }
+typealias IA64CodeCache = CodeCache<DecodedBundle>
+
+extension CodeCache where Op == DecodedBundle {
+    static func ia64() -> IA64CodeCache {
+        IA64CodeCache(opsPerPage: 256) { code, decoded in
+            for i in 0..<256 {
+                let b = Bundle(bytes: UnsafeRawBufferPointer(start: code + i * 16, count: 16), offset: 0)
+                let valid = b.templateInfo.units != nil
+                var stops: UInt8 = 0
+                for k in 0..<3 where b.templateInfo.stop(after: k) { stops |= 1 << UInt8(k) }
+                (decoded + i).initialize(to: .init(slots: decode(bundle: b), stops: stops, valid: valid))
+            }
+        }
     }
 }
 
 /// The IA-64 interpreter: executes slot by slot from the decoded-bundle cache.
-final class IA64Interpreter {
+final class IA64Interpreter: InterpreterCore {
     let s: IA64State
     let mem: SoftMemory
     let cache: IA64CodeCache
@@ -97,35 +99,15 @@ final class IA64Interpreter {
         if !s.alat.isEmpty { s.alat.invalidate(a, size) }
     }
 
-    // MARK: Decode cache
-
-    /// The decoded bundles of the page holding `ip`, decoding it on first use.
-    func decodedPage(_ ip: UInt64) -> UnsafeMutablePointer<IA64CodeCache.Decoded>? {
-        let page = ip >> SoftMemory.pageShift
-        if let p = cache.pages[page] { cache.hits += 1; return p }
-        cache.misses += 1
-        guard let code = mem.codePage(page) else { return nil }
-        let decoded = UnsafeMutablePointer<IA64CodeCache.Decoded>.allocate(capacity: 256)
-        for i in 0..<256 {
-            let b = Bundle(bytes: UnsafeRawBufferPointer(start: code + i * 16, count: 16), offset: 0)
-            let valid = b.templateInfo.units != nil
-            var stops: UInt8 = 0
-            for k in 0..<3 where b.templateInfo.stop(after: k) { stops |= 1 << UInt8(k) }
-            (decoded + i).initialize(to: .init(slots: decode(bundle: b), stops: stops, valid: valid))
-        }
-        cache.pages[page] = decoded
-        return decoded
-    }
-
     // MARK: The loop
 
-    func execute(budget: Int) -> IA64Stop {
+    func execute(budget: Int) -> InterpreterStop {
         var remaining = budget
         var pageBase: UInt64 = 1  // never a page base: the first bundle looks its page up
-        var page = UnsafeMutablePointer<IA64CodeCache.Decoded>(bitPattern: 16)!
+        var page = UnsafeMutablePointer<DecodedBundle>(bitPattern: 16)!
         while remaining > 0 {
             if s.ip & ~SoftMemory.pageMask != pageBase {
-                guard let p = decodedPage(s.ip) else {
+                guard let p = cache.ops(at: s.ip, in: mem) else {
                     return .fault(.SIGSEGV, code: mem.faultCode(s.ip), address: s.ip)
                 }
                 page = p
@@ -138,6 +120,7 @@ final class IA64Interpreter {
             while s.slot < 3 {
                 let i = slots[s.slot]
                 if i.op == .lSlot { s.slot = 3; break }
+                if remaining == 0 { return .budget }  // a single step ends inside a bundle
                 remaining -= 1
                 retired &+= 1
                 let ip = s.ip
@@ -160,6 +143,10 @@ final class IA64Interpreter {
         }
         return .budget
     }
+
+    /// The immediate of gdb's IA-64 breakpoint slot (IA64_BREAKPOINT 0x00003333300: break,
+    /// imm20b = 0xccccc, i = 0).
+    static let gdbBreakImmediate: Int64 = 0xccccc
 
     /// Branches to `target` (a bundle address): execution continues at its slot 0.
     @inline(__always) func branch(_ target: UInt64) {
@@ -224,7 +211,7 @@ final class IA64Interpreter {
 
     /// Executes one instruction of the bundle at `bundle`. Returns a stop, or nil to go on.
     @inline(__always)
-    func step(_ i: Instruction, bundle ip: UInt64) throws(Failure) -> IA64Stop? {
+    func step(_ i: Instruction, bundle ip: UInt64) throws(Failure) -> InterpreterStop? {
         let qp = s.predicate(i.qp)
         // Instructions whose qp is not a plain predicate.
         switch i.op {
@@ -493,6 +480,8 @@ final class IA64Interpreter {
                 s.syscallIP = (ip, s.slot)
                 return .syscall
             }
+            // gdb's breakpoint: a stop for the debugger, or SIGTRAP (the engine decides).
+            if i.imm == IA64Interpreter.gdbBreakImmediate { return .breakpoint(ip | UInt64(s.slot)) }
             return .fault(.SIGTRAP, code: 1, address: ip)
         case .nopM, .nopI, .nopB, .nopF, .nopX, .hintM, .hintI, .hintB, .hintF, .hintX, .brp, .brpRet, .brpRel:
             break

@@ -15,29 +15,22 @@ public final class PPCBackend: Backend {
     /// User space ends at 0xBE000000: 32-bit PowerPC Linux's TASK_SIZE is 0xC0000000, less the
     /// kernel region TT mode maps below it (in every mode, so that layouts do not differ).
     public let userAddressRange: Range<UInt64> = 0x10000..<0xBE00_0000
-    /// skas: a switch of address space flushes the TLB; tt: it does not.
-    var mode = IsolationMode.skas
     let disassembler = Disassembler(.ppc32BigEndian)
     lazy var words = PPCWordDecoder(capstone: Disassembler(.ppc32BigEndian))
-    /// The address space whose translations the TLB holds.
-    /// The address space whose translations the TLB holds (an identity, not a reference:
-    /// a weak reference would move the memory object's reference counts to a slow side table).
-    var active: ObjectIdentifier?
-    var retired: UInt64 = 0
-    var cacheHits: UInt64 = 0, cacheMisses: UInt64 = 0
+    /// The shared interpreter engine: mode, TLB switching, run loop, counters.
+    let engine = InterpreterEngine()
 
     public init() {}
 
     public var counters: [String: UInt64] {
-        ["instructions_retired": retired, "decode_cache_hits": cacheHits, "decode_cache_misses": cacheMisses,
-         "tlb_misses": tlbMisses, "tlb_flushes": tlbFlushes, "capstone_decodes": words.capstoneCalls,
-         "capstone_unimplemented_words": words.unimplemented, "capstone_rejected_words": words.capstoneGaps]
+        engine.counters.merging(
+            ["capstone_decodes": words.capstoneCalls, "capstone_unimplemented_words": words.unimplemented,
+             "capstone_rejected_words": words.capstoneGaps]) { a, _ in a }
     }
-    var tlbMisses: UInt64 = 0, tlbFlushes: UInt64 = 0
 
     public func makeInitialContext(mode: IsolationMode, kernel: Kernel) throws(LinuxErrno) -> any ExecutionContext {
         guard supportedModes.contains(mode) else { throw .EINVAL }
-        self.mode = mode
+        engine.mode = mode
         return PPCContext(backend: self, memory: PPCContext.newMemory(words))
     }
 
@@ -51,6 +44,9 @@ final class PPCContext: ExecutionContext {
     unowned let backend: PPCBackend
     var memory: SoftMemory
     let regs: UnsafeMutablePointer<PPCRegisters>
+    var reportsBreakpoints = false
+    /// The last trap was a system call (gdb's `trap` register reads 0xc00).
+    var stoppedAtSyscall = false
 
     init(backend: PPCBackend, memory: SoftMemory) {
         self.backend = backend
@@ -68,44 +64,22 @@ final class PPCContext: ExecutionContext {
         return m
     }
     static func attachCache(_ m: SoftMemory, _ words: PPCWordDecoder) {
-        let cache = PPCCodeCache(words: words)
-        m.codeCache = cache
-        m.invalidateCode = { [unowned cache] page in cache.drop(page) }
+        PPCCodeCache.powerPC(words).attach(to: m)
     }
 
     var addressSpace: any AddressSpace { memory }
 
-    func run(sliceNanoseconds: Int64) -> Trap {
-        if backend.active != ObjectIdentifier(memory) {
-            // SKAS: a switch of address space flushes the TLB. TT keeps it (the kernel region is
-            // the same in every process; user entries stay tagged by their page table).
-            if backend.mode == .skas {
-                memory.activate()
-                backend.tlbFlushes &+= 1
-            }
-            backend.active = ObjectIdentifier(memory)
-        }
-        let cache = memory.codeCache as! PPCCodeCache
+    func run(sliceNanoseconds: Int64) -> Trap { run(sliceNanoseconds: sliceNanoseconds, step: false) }
+    func singleStep() -> Trap { run(sliceNanoseconds: 0, step: true) }
+
+    private func run(sliceNanoseconds: Int64, step: Bool) -> Trap {
         // Another thread may have run since this one's lwarx: its reservation is gone.
         regs.pointee.reservation = 0
-        var interp = PPCInterpreter(r: regs, mem: memory, cache: cache)
-        let start = sliceNanoseconds > 0 ? Host.monotonicNanoseconds() : 0
-        let missesBefore = memory.counters.tlbMisses
-        let hitsBefore = cache.hits, decodesBefore = cache.misses
-        defer {
-            backend.retired &+= interp.retired
-            backend.tlbMisses &+= memory.counters.tlbMisses &- missesBefore
-            backend.cacheHits &+= cache.hits &- hitsBefore
-            backend.cacheMisses &+= cache.misses &- decodesBefore
-        }
-        while true {
-            switch interp.execute(budget: 1 << 20) {
-            case .syscall: return .syscall
-            case .fault(let sig, let code, let addr): return .fault(sig, code: code, address: addr)
-            case .budget:
-                if sliceNanoseconds > 0 && Int64(Host.monotonicNanoseconds() - start) >= sliceNanoseconds { return .preempted }
-            }
-        }
+        var interp = PPCInterpreter(r: regs, mem: memory, cache: memory.codeCache as! PPCCodeCache)
+        let trap = backend.engine.run(&interp, memory: memory, cache: interp.cache, sliceNanoseconds: sliceNanoseconds,
+                                      step: step, reportsBreakpoints: reportsBreakpoints)
+        stoppedAtSyscall = trap == .syscall
+        return trap
     }
 
     // System calls: sc with r0 = number, r3–r8 arguments; errors as positive errno in r3 with

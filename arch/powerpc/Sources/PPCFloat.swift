@@ -1,4 +1,5 @@
 import LinuxABI
+import SoftMMU
 
 // The floating-point unit: loads and stores, arithmetic (rounded in PPCFloatArith.swift), PowerPC's
 // FPSCR result class (FPRF), compare bits, conversions, FPSCR moves and CR1 for the record forms.
@@ -33,7 +34,7 @@ extension PPCInterpreter {
         recordFP(op)
     }
 
-    mutating func stepFloat(_ op: PPCOp, pc: UInt32) -> PPCStop? {
+    mutating func stepFloat(_ op: PPCOp, pc: UInt32) -> InterpreterStop? {
         switch op.kind {
         case .lfs, .lfsx:
             let ea = (op.update ? gpr(op.a) : base(op.a)) &+ (op.kind == .lfsx ? gpr(op.b) : UInt32(bitPattern: op.imm))

@@ -28,24 +28,16 @@ struct PPCRegisters {
     var reservation: UInt32 = 0
 }
 
-/// Why `execute` stopped.
-enum PPCStop {
-    case syscall
-    case fault(Signal, code: Int32, address: UInt64)
-    case budget
-}
-
 /// The decoded-code cache of one address space: 1024 ops per 4 KiB guest page.
-final class PPCCodeCache {
-    let words: PPCWordDecoder
-    init(words: PPCWordDecoder) { self.words = words }
-    var pages: [UInt64: UnsafeMutablePointer<PPCOp>] = [:]
-    var hits: UInt64 = 0
-    var misses: UInt64 = 0
-    deinit { for (_, p) in pages { p.deallocate() } }
+typealias PPCCodeCache = CodeCache<PPCOp>
 
-    func drop(_ page: UInt64) {
-        if let p = pages.removeValue(forKey: page) { p.deallocate() }
+extension CodeCache where Op == PPCOp {
+    /// A cache that decodes through `words` (memoised bit decoder + Capstone's check).
+    static func powerPC(_ words: PPCWordDecoder) -> PPCCodeCache {
+        PPCCodeCache(opsPerPage: 1024) { code, ops in
+            let w = code.assumingMemoryBound(to: UInt32.self)
+            for i in 0..<1024 { (ops + i).initialize(to: words.decode(w[i].bigEndian)) }
+        }
     }
 }
 
@@ -103,7 +95,7 @@ extension SoftMemory {
 }
 
 /// The interpreter: runs decoded code until a syscall, a fault or the instruction budget ends.
-struct PPCInterpreter {
+struct PPCInterpreter: InterpreterCore {
     let r: UnsafeMutablePointer<PPCRegisters>
     let mem: SoftMemory
     let cache: PPCCodeCache
@@ -167,23 +159,9 @@ struct PPCInterpreter {
     }
     @inline(__always) static func rotl(_ v: UInt32, _ n: UInt32) -> UInt32 { n & 31 == 0 ? v : (v << (n & 31)) | (v >> (32 - (n & 31))) }
 
-    // MARK: Decode cache
-
-    mutating func ops(at pc: UInt32) -> UnsafeMutablePointer<PPCOp>? {
-        let page = UInt64(pc) >> SoftMemory.pageShift
-        if let p = cache.pages[page] { cache.hits += 1; return p }
-        cache.misses += 1
-        guard let code = mem.codePage(page) else { return nil }
-        let ops = UnsafeMutablePointer<PPCOp>.allocate(capacity: 1024)
-        let words = code.assumingMemoryBound(to: UInt32.self)
-        for i in 0..<1024 { ops[i] = cache.words.decode(words[i].bigEndian) }
-        cache.pages[page] = ops
-        return ops
-    }
-
     // MARK: The loop
 
-    mutating func execute(budget: Int) -> PPCStop {
+    mutating func execute(budget: Int) -> InterpreterStop {
         var remaining = budget
         var pc = r.pointee.pc
         var pageBase: UInt32 = 1  // never a page base: forces a lookup first
@@ -191,7 +169,7 @@ struct PPCInterpreter {
         defer { r.pointee.pc = pc }
         while remaining > 0 {
             if pc & ~0xfff != pageBase {
-                guard let p = self.ops(at: pc) else {
+                guard let p = cache.ops(at: UInt64(pc), in: mem) else {
                     return .fault(.SIGSEGV, code: mem.faultCode(UInt64(pc)), address: UInt64(pc))
                 }
                 ops = p
@@ -217,7 +195,7 @@ struct PPCInterpreter {
 
     /// Executes one instruction. Returns a stop, or nil to continue at `next`.
     @inline(__always)
-    mutating func step(_ op: PPCOp, pc: UInt32, next: inout UInt32) -> PPCStop? {
+    mutating func step(_ op: PPCOp, pc: UInt32, next: inout UInt32) -> InterpreterStop? {
         switch op.kind {
         // MARK: integer
         case .addi: setGPR(op.d, base(op.a) &+ UInt32(bitPattern: op.imm))
@@ -462,6 +440,9 @@ struct PPCInterpreter {
             let to = op.d
             if (to & 16 != 0 && a < b) || (to & 8 != 0 && a > b) || (to & 4 != 0 && a == b)
                 || (to & 2 != 0 && UInt32(bitPattern: a) < UInt32(bitPattern: b)) || (to & 1 != 0 && UInt32(bitPattern: a) > UInt32(bitPattern: b)) {
+                // gdb's breakpoint (twge r2,r2) and Linux's (trap) are breakpoint stops; the
+                // engine turns them into SIGTRAP unless a debugger wants them.
+                if Self.isBreakpoint(op) { return .breakpoint(UInt64(pc)) }
                 return .fault(.SIGTRAP, code: 1 /* TRAP_BRKPT */, address: UInt64(pc))
             }
         case .illegal:
@@ -472,7 +453,12 @@ struct PPCInterpreter {
         return nil
     }
 
-    @inline(__always) func fault(_ ea: UInt32) -> PPCStop {
+    /// `twge r2,r2` (0x7d821008, gdb's breakpoint) or `trap` (0x7fe00008, `tw 31,0,0`).
+    static func isBreakpoint(_ op: PPCOp) -> Bool {
+        op.kind == .tw && ((op.d == 12 && op.a == 2 && op.b == 2) || (op.d == 31 && op.a == 0 && op.b == 0))
+    }
+
+    @inline(__always) func fault(_ ea: UInt32) -> InterpreterStop {
         let (sig, code) = mem.fault(at: UInt64(ea))
         return .fault(sig, code: code, address: UInt64(ea))
     }

@@ -26,6 +26,8 @@ final class X86Context: ExecutionContext {
     /// seccomp: the guest is stopped inside a host system call that the host must neither run
     /// nor restart: the next register write-back sets orig_rax to -1.
     var skipHostCall = false
+    /// int3 stops as `.debug(.breakpoint)` (a debugger is attached) instead of a SIGTRAP fault.
+    var reportsBreakpoints = false
 
     init(tracee: Tracee, space: X86AddressSpace, backend: X86Backend) {
         self.tracee = tracee
@@ -130,6 +132,8 @@ final class X86Context: ExecutionContext {
         let info = (try? tracee.signalInfo()) ?? (signo: sig, code: 0, address: 0)
         // si_code > 0 means the kernel raised it for an instruction; <= 0 came from kill().
         if info.code <= 0 && sig != 5 { return nil }
+        // int3 (si_code SI_KERNEL): a software breakpoint, the debugger's if one is attached.
+        if sig == 5 && info.code == 0x80 && reportsBreakpoints { return .debug(.breakpoint(address: regs.rip &- 1)) }
         return .fault(Signal(sig), code: info.code, address: info.address)
     }
 

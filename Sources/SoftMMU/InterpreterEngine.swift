@@ -1,0 +1,153 @@
+import GuestKernel
+import HostOS
+import LinuxABI
+
+// The interpreter engine shared by the PowerPC and IA-64 backends: the decoded-code cache, the
+// run loop (instruction budget, time slice, TLB switching per isolation mode, trap mapping) and
+// the counters. An ISA brings only its decoded-op type, its page decoder and its `execute` loop
+// over decoded ops (plus, outside the engine, its register file, syscall convention and signal
+// frame). Everything here is generic and `@inlinable`, so it is specialized for each ISA inside
+// the ISA's module: the hot path has no existential or unspecialized generic dispatch.
+
+/// Why an ISA's `execute` loop stopped.
+public enum InterpreterStop {
+    /// A system call instruction; the ISA has saved what it needs to complete or restart it.
+    case syscall
+    /// A fault the kernel turns into a signal.
+    case fault(Signal, code: Int32, address: UInt64)
+    /// A software breakpoint instruction (gdb's) at this address; the ISA left the instruction
+    /// pointer on it. The engine makes it a debugger stop or, as Linux, a SIGTRAP.
+    case breakpoint(UInt64)
+    /// The instruction budget ran out.
+    case budget
+}
+
+/// The ISA's interpreter for one run: executes decoded ops until a stop.
+public protocol InterpreterCore {
+    /// Instructions retired by this core so far.
+    var retired: UInt64 { get }
+    /// Runs at most `budget` instructions (IA-64: slots); exactly `budget` unless it stops first.
+    mutating func execute(budget: Int) -> InterpreterStop
+}
+
+/// The decoded code of one address space: `opsPerPage` pre-decoded ops per 4 KiB guest page,
+/// decoded on first execution and dropped when the page is written, unmapped or re-protected.
+public final class CodeCache<Op> {
+    @usableFromInline var pages: [UInt64: UnsafeMutablePointer<Op>] = [:]
+    @usableFromInline let opsPerPage: Int
+    /// Decodes a guest code page (host address) into `opsPerPage` ops (initializing them).
+    @usableFromInline let decodePage: (UnsafeRawPointer, UnsafeMutablePointer<Op>) -> Void
+    public var hits: UInt64 = 0
+    public var misses: UInt64 = 0
+
+    public init(opsPerPage: Int, decode: @escaping (UnsafeRawPointer, UnsafeMutablePointer<Op>) -> Void) {
+        self.opsPerPage = opsPerPage
+        self.decodePage = decode
+    }
+    deinit { for (_, p) in pages { p.deinitialize(count: opsPerPage); p.deallocate() } }
+
+    public func drop(_ page: UInt64) {
+        if let p = pages.removeValue(forKey: page) { p.deinitialize(count: opsPerPage); p.deallocate() }
+    }
+
+    /// The decoded ops of the page holding `address`, decoding it on first use; nil if the
+    /// page is not executable.
+    @inlinable
+    public func ops(at address: UInt64, in memory: SoftMemory) -> UnsafeMutablePointer<Op>? {
+        let page = address >> SoftMemory.pageShift
+        if let p = pages[page] { hits &+= 1; return p }
+        misses &+= 1
+        guard let code = memory.codePage(page) else { return nil }
+        let ops = UnsafeMutablePointer<Op>.allocate(capacity: opsPerPage)
+        decodePage(code, ops)
+        pages[page] = ops
+        return ops
+    }
+
+    /// Makes this cache `memory`'s: stores into decoded pages drop them.
+    public func attach(to memory: SoftMemory) {
+        memory.codeCache = self
+        memory.invalidateCode = { [unowned self] page in self.drop(page) }
+    }
+}
+
+/// The engine state of one interpreting backend: the isolation mode, the address space the
+/// software TLB holds, and the counters for --stats-json.
+public final class InterpreterEngine {
+    /// Instructions per `execute` call between looks at the clock.
+    public static let budget = 1 << 20
+
+    /// skas: a switch of address space flushes the TLB; tt: it does not (the kernel region is
+    /// the same in every process; user entries stay tagged by their page table).
+    public var mode = IsolationMode.skas
+    /// The address space whose translations the TLB holds (an identity, not a reference:
+    /// a weak reference would move the memory object's reference counts to a slow side table).
+    @usableFromInline var active: ObjectIdentifier?
+    public var retired: UInt64 = 0
+    public var cacheHits: UInt64 = 0, cacheMisses: UInt64 = 0
+    public var tlbMisses: UInt64 = 0, tlbFlushes: UInt64 = 0
+
+    public init() {}
+
+    public var counters: [String: UInt64] {
+        ["instructions_retired": retired, "decode_cache_hits": cacheHits, "decode_cache_misses": cacheMisses,
+         "tlb_misses": tlbMisses, "tlb_flushes": tlbFlushes]
+    }
+
+    /// Points the TLB at `memory` (SKAS flushes it).
+    @inlinable
+    public func activate(_ memory: SoftMemory) {
+        if active != ObjectIdentifier(memory) {
+            if mode == .skas {
+                memory.activate()
+                tlbFlushes &+= 1
+            }
+            active = ObjectIdentifier(memory)
+        }
+    }
+
+    /// Runs `core` in `memory` until it traps: for `sliceNanoseconds` (0: until the guest
+    /// traps by itself), or for one instruction when `step` is set (`.debug(.stepped)`).
+    @inlinable
+    public func run<Core: InterpreterCore, Op>(
+        _ core: inout Core, memory: SoftMemory, cache: CodeCache<Op>, sliceNanoseconds: Int64,
+        step: Bool = false, reportsBreakpoints: Bool
+    ) -> Trap {
+        activate(memory)
+        let missesBefore = memory.counters.tlbMisses, hitsBefore = cache.hits, decodesBefore = cache.misses
+        let retiredBefore = core.retired
+        defer {
+            retired &+= core.retired &- retiredBefore
+            tlbMisses &+= memory.counters.tlbMisses &- missesBefore
+            cacheHits &+= cache.hits &- hitsBefore
+            cacheMisses &+= cache.misses &- decodesBefore
+        }
+        if step {
+            let stop = core.execute(budget: 1)
+            if case .budget = stop { return .debug(.stepped) }
+            return trap(stop, reportsBreakpoints: reportsBreakpoints)
+        }
+        let start = sliceNanoseconds > 0 ? Host.monotonicNanoseconds() : 0
+        while true {
+            let stop = core.execute(budget: InterpreterEngine.budget)
+            if case .budget = stop {
+                if sliceNanoseconds > 0 && Int64(Host.monotonicNanoseconds() - start) >= sliceNanoseconds { return .preempted }
+                continue
+            }
+            return trap(stop, reportsBreakpoints: reportsBreakpoints)
+        }
+    }
+
+    /// The kernel's view of a stop other than `.budget`.
+    @inlinable
+    public func trap(_ stop: InterpreterStop, reportsBreakpoints: Bool) -> Trap {
+        switch stop {
+        case .syscall: return .syscall
+        case .fault(let sig, let code, let address): return .fault(sig, code: code, address: address)
+        case .breakpoint(let address):
+            // Without a debugger the guest gets what Linux gives it: SIGTRAP, TRAP_BRKPT.
+            return reportsBreakpoints ? .debug(.breakpoint(address: address)) : .fault(.SIGTRAP, code: 1, address: address)
+        case .budget: return .preempted
+        }
+    }
+}
