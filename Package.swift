@@ -11,9 +11,10 @@
 //   SoftMMU       software page tables and TLB shared by the interpreting backends
 //   arch/<isa>    one folder per instruction set: backend, syscall table, signal frame
 //   umlab         the command line; registers the backends
+//
+// Every target builds in the Swift 6 language mode: no mutable process-wide state, so several
+// guest machines can run in one process.
 import PackageDescription
-
-let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 
 let package = Package(
     name: "umlab",
@@ -24,41 +25,38 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "LinuxABI", swiftSettings: v5),
+        .target(name: "LinuxABI"),
         .target(name: "CHost"),
-        .target(name: "HostOS", dependencies: ["CHost", "LinuxABI"], swiftSettings: v5),
-        .target(name: "GuestKernel", dependencies: ["LinuxABI", "HostOS"], swiftSettings: v5),
-        .target(name: "SoftMMU", dependencies: ["GuestKernel", "HostOS", "LinuxABI"], swiftSettings: v5),
+        .target(name: "HostOS", dependencies: ["CHost", "LinuxABI"]),
+        .target(name: "GuestKernel", dependencies: ["LinuxABI", "HostOS"]),
+        .target(name: "SoftMMU", dependencies: ["GuestKernel", "HostOS", "LinuxABI"]),
         .systemLibrary(
             name: "CCapstone", path: "Sources/CCapstone", pkgConfig: "capstone",
             providers: [.apt(["libcapstone-dev"])]),
-        .target(name: "Capstone", dependencies: ["CCapstone"], swiftSettings: v5),
+        .target(name: "Capstone", dependencies: ["CCapstone"]),
         .target(
             name: "ArchX86_64", dependencies: ["GuestKernel", "HostOS", "Capstone"],
-            path: "arch/x86_64/Sources", swiftSettings: v5),
+            path: "arch/x86_64/Sources"),
         .target(
             name: "ArchPowerPC", dependencies: ["GuestKernel", "HostOS", "SoftMMU", "Capstone"],
-            path: "arch/powerpc/Sources", swiftSettings: v5 + [.unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
+            path: "arch/powerpc/Sources", swiftSettings: [.unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         .target(name: "IA64Decoder", path: "arch/ia64/Decoder"),
         .target(
             name: "ArchIA64", dependencies: ["GuestKernel", "HostOS", "SoftMMU", "IA64Decoder"],
-            path: "arch/ia64/Sources", swiftSettings: v5 + [.unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
+            path: "arch/ia64/Sources", swiftSettings: [.unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         .executableTarget(
             name: "umlab",
             dependencies: [
                 "GuestKernel", "ArchX86_64", "ArchPowerPC", "ArchIA64", "Capstone",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: v5),
+            ]),
         .testTarget(
             name: "IA64DecoderTests", dependencies: ["IA64Decoder"], path: "Tests/IA64DecoderTests",
             resources: [.copy("Corpus")]),
         .testTarget(
             name: "KernelTests",
-            dependencies: ["GuestKernel", "LinuxABI", "HostOS", "SoftMMU", "ArchX86_64", "ArchPowerPC", "ArchIA64"],
-            swiftSettings: v5),
+            dependencies: ["GuestKernel", "LinuxABI", "HostOS", "SoftMMU", "ArchX86_64", "ArchPowerPC", "ArchIA64"]),
         .testTarget(
-            name: "UmlabTests", dependencies: ["GuestKernel", "LinuxABI", "HostOS"],
-            swiftSettings: v5),
+            name: "UmlabTests", dependencies: ["GuestKernel", "LinuxABI", "HostOS"]),
     ]
 )

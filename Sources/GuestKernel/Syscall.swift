@@ -12,7 +12,7 @@ public enum SyscallOutcome {
     case noReturn
 
     public static func int(_ v: Int) -> SyscallOutcome { .value(UInt64(bitPattern: Int64(v))) }
-    public static let zero = SyscallOutcome.value(0)
+    public static var zero: SyscallOutcome { .value(0) }
 }
 
 /// How completely an entry of an ISA's table is implemented.
@@ -27,7 +27,7 @@ public enum SupportLevel: String, Sendable {
 
 /// A system call handler. Handlers are ISA-neutral: where ISAs lay out a structure or pass an
 /// argument differently, the handler reads the difference from `GuestABI`.
-public typealias SyscallHandler = (inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome
+public typealias SyscallHandler = @Sendable (inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome
 
 /// How the tracer prints an argument.
 public enum ArgFormat: Sendable {
@@ -37,7 +37,7 @@ public enum ArgFormat: Sendable {
 }
 
 /// One entry of an ISA's syscall table: the handler, and what --trace and --stats-json need.
-public struct SyscallEntry {
+public struct SyscallEntry: Sendable {
     /// The call's Linux name on this ISA (`stat64`, `clock_gettime64`): set when the table binds it.
     public var name = ""
     public var handler: SyscallHandler
@@ -57,7 +57,7 @@ public struct SyscallEntry {
 /// lists has an entry, bound to a handler or marked `.unsupported` with a reason (see
 /// tools/gen-syscalls.py); numbers beyond it return ENOSYS and are counted as `syscall_N`.
 /// Nothing reaches the host.
-public struct SyscallTable {
+public struct SyscallTable: Sendable {
     public private(set) var entries: [SyscallEntry?]
     /// A table for numbers below `count`, all unbound.
     public init(count: Int) { entries = Array(repeating: nil, count: count) }

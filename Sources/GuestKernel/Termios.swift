@@ -30,12 +30,12 @@ public struct Termios: Equatable {
 }
 
 /// How a guest lays out `struct termios` for TCGETS/TCSETS*.
-public struct TermiosCodec {
+public struct TermiosCodec: Sendable {
     /// Bytes TCGETS writes and TCSETS* read.
     public var size: Int
-    public var encode: (Termios, inout GuestEncoder) -> Void
-    public var decode: (inout GuestDecoder) -> Termios
-    public init(size: Int, encode: @escaping (Termios, inout GuestEncoder) -> Void, decode: @escaping (inout GuestDecoder) -> Termios) {
+    public var encode: @Sendable (Termios, inout GuestEncoder) -> Void
+    public var decode: @Sendable (inout GuestDecoder) -> Termios
+    public init(size: Int, encode: @escaping @Sendable (Termios, inout GuestEncoder) -> Void, decode: @escaping @Sendable (inout GuestDecoder) -> Termios) {
         self.size = size; self.encode = encode; self.decode = decode
     }
 
@@ -55,7 +55,7 @@ public struct TermiosCodec {
 
 /// A translation between two numberings of a flag word: single bits, and multi-bit fields
 /// whose values are listed pairwise (delay fields, character size, baud rate).
-public struct FlagTranslation {
+public struct FlagTranslation: Sendable {
     public var bits: [(guest: UInt32, generic: UInt32)]
     public var fields: [(guestMask: UInt32, genericMask: UInt32, values: [(guest: UInt32, generic: UInt32)])]
     public init(bits: [(guest: UInt32, generic: UInt32)], fields: [(guestMask: UInt32, genericMask: UInt32, values: [(guest: UInt32, generic: UInt32)])] = []) {

@@ -29,14 +29,14 @@ struct Bench: ParsableCommand {
 
     // MARK: workloads
 
-    struct Workload {
+    struct Workload: Sendable {
         let name: String
         let size: Int
         let quickSize: Int
         /// What one iteration does, for the paper.
         let iteration: String
         /// The VALUE of the check line after n iterations.
-        let expected: (Int) -> UInt64
+        let expected: @Sendable (Int) -> UInt64
     }
 
     /// Default sizes: each run takes from a few hundredths of a second to about two seconds, so

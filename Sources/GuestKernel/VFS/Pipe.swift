@@ -22,7 +22,8 @@ public final class Pipe {
     /// writer, a reader that is still opening is already there).
     var readers = 0
     var writers = 0
-    /// Set once a writer has existed (a FIFO opened for reading alone does not see EOF before).
+    /// Set once a writer has existed: a FIFO opened for reading alone does not report POLLHUP
+    /// before (reads see EOF whenever no writer is there, as on Linux).
     var hadWriter = false
     /// Opens of the FIFO so far, by side: a FIFO open waits until the other side's count moves.
     var readerOpens: UInt64 = 0
@@ -135,7 +136,7 @@ public final class PipeEnd: OpenFile {
         guard reading else { throw .EBADF }
         if buffer.count == 0 { return 0 }
         if pipe.count == 0 {
-            if pipe.writers == 0 && (pipe.hadWriter || inode == nil) { return 0 }
+            if pipe.writers == 0 { return 0 }  // EOF (Linux: no writer, no data)
             throw .EAGAIN
         }
         return pipe.read(into: buffer)
