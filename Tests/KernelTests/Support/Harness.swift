@@ -24,6 +24,8 @@ final class ScriptedKernel {
     static let queue = DispatchQueue(label: "umlab.kerneltests.kernel")
     /// The scratch area every first process gets: scripts allocate their buffers from it.
     static let scratchBase: UInt64 = 0x1000_0000, scratchSize: UInt64 = 16 << 20
+    /// Where the first process's heap (brk) starts.
+    static let brkBase: UInt64 = 0x2000_0000
 
     init(root: String = Fixture.root, _ configure: (inout KernelConfig) -> Void = { _ in }) throws {
         var config = KernelConfig()
@@ -43,6 +45,8 @@ final class ScriptedKernel {
         task.handlers = SignalHandlers()
         _ = try task.mm.map(address: ScriptedKernel.scratchBase, length: ScriptedKernel.scratchSize, protection: .rw,
                             fixed: true, shared: false, file: nil, offset: 0, name: "[scratch]")
+        task.mm.brkStart = ScriptedKernel.brkBase
+        task.mm.brk = ScriptedKernel.brkBase
         let context = task.context as! ScriptedContext
         launch(main, Guest(harness: self, context: context, heap: Heap(base: ScriptedKernel.scratchBase, size: ScriptedKernel.scratchSize), isThread: false))
         backend.watchdog = Host.monotonicNanoseconds() + UInt64(seconds * 1e9)
