@@ -37,7 +37,7 @@ extension Int: SysArg { func word(_ g: Guest) -> UInt64 { UInt64(bitPattern: Int
 extension Int32: SysArg { func word(_ g: Guest) -> UInt64 { UInt64(bitPattern: Int64(self)) } }
 extension UInt32: SysArg { func word(_ g: Guest) -> UInt64 { UInt64(self) } }
 extension UInt64: SysArg { func word(_ g: Guest) -> UInt64 { self } }
-extension Signal: SysArg { func word(_ g: Guest) -> UInt64 { UInt64(rawValue) } }
+extension Signal: SysArg { func word(_ g: Guest) -> UInt64 { UInt64(bitPattern: Int64(rawValue)) } }
 /// A string argument is a path: a NUL-terminated copy in the script's scratch memory.
 extension String: SysArg { func word(_ g: Guest) throws -> UInt64 { try g.cString(self) } }
 
