@@ -28,7 +28,10 @@ enum Harness {
         guard let (built, _) = swiftBuild(["--product", "umlab"]), built.status == 0 else {
             return .failure(LocateFailure(message: "`\(swift) build -c release --product umlab` failed; run `make release` to see why"))
         }
-        guard let (bin, err) = swiftBuild(["--show-bin-path"]), bin.status == 0 else {
+        guard let (bin, err) = swiftBuild(["--show-bin-path"]) else {
+            return .failure(LocateFailure(message: "`\(swift) build -c release --show-bin-path` could not run"))
+        }
+        guard bin.status == 0 else {
             return .failure(LocateFailure(message: "`\(swift) build -c release --show-bin-path` failed: \(err)"))
         }
         let path = URL(fileURLWithPath: bin.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).appendingPathComponent("umlab").path
