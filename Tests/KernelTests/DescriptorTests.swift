@@ -153,7 +153,7 @@ import LinuxABI
     @Test func forkCopiesTheTableButSharesFiles() async throws {
         try await runGuest { t async throws in
             let fd = try await t.open("/dir/file", C.O_RDONLY).get()
-            try await t.fork { c in
+            try await t.fork { c async throws in
                 #expect(try await c.readString(fd, 2) == "fi")
                 try await c.sys("close", fd).get()
             }

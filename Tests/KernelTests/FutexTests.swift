@@ -39,7 +39,7 @@ import LinuxABI
         try await runGuest { t async throws in
             let w = try t.word(0)
             let order = Order()
-            try await t.thread { c in
+            try await t.thread { c async throws in
                 let r = try await c.sys("futex", w, C.FUTEX_WAIT | privateFlag, 0, 0)
                 order.log("woken \(r) value \(try c.u32(w))")
             }
@@ -58,7 +58,7 @@ import LinuxABI
         try await runGuest { t async throws in
             let w = try t.word(0)
             for _ in 0..<waiters {
-                try await t.thread { c in _ = try await c.sys("futex", w, C.FUTEX_WAIT | C.FUTEX_PRIVATE, 0, 0) }
+                try await t.thread { c async throws in _ = try await c.sys("futex", w, C.FUTEX_WAIT | C.FUTEX_PRIVATE, 0, 0) }
             }
             try await t.sleep(nanoseconds: 1_000_000)
             #expect(try await t.sys("futex", w, C.FUTEX_WAKE | C.FUTEX_PRIVATE, wake, 0) == .ok(woken))
@@ -70,7 +70,7 @@ import LinuxABI
     @Test func forkedPrivateWordsAreDistinct() async throws {
         try await runGuest { t async throws in
             let w = try t.word(0)
-            try await t.fork { c in
+            try await t.fork { c async throws in
                 try await c.sleep(nanoseconds: 500_000)
                 #expect(try await c.sys("futex", w, C.FUTEX_WAKE, 1, 0) == .ok(0))
             }
@@ -85,7 +85,7 @@ import LinuxABI
             try await runGuest { t async throws in
                 let page = try await t.sys("mmap", 0, 4096, C.PROT_READ | C.PROT_WRITE, C.MAP_SHARED | C.MAP_ANONYMOUS, -1, 0).get()
                 let w = UInt64(page)
-                try await t.fork { c in
+                try await t.fork { c async throws in
                     try await c.sleep(nanoseconds: 1_000_000)
                     try c.setU32(w, 1)
                     #expect(try await c.sys("futex", w, C.FUTEX_WAKE, 1, 0) == .ok(1))

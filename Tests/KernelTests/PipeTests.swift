@@ -75,7 +75,7 @@ import LinuxABI
     @Test func blockingReadWaitsForAWriterInAnotherProcess() async throws {
         try await runGuest { t async throws in
             let (r, w) = try await t.pipe()
-            try await t.fork { c in
+            try await t.fork { c async throws in
                 try await c.sys("close", r).get()
                 try await c.sleep(nanoseconds: 1_000_000)
                 try await c.write(w, "from child").get()
@@ -90,7 +90,7 @@ import LinuxABI
         try await runGuest { t async throws in
             let (r, w) = try await t.pipe()
             let big = [UInt8](repeating: 9, count: 100_000)
-            try await t.fork { c in
+            try await t.fork { c async throws in
                 try await c.sys("close", w).get()
                 var got = 0
                 while true {
@@ -124,7 +124,7 @@ import LinuxABI
 
     @Test func sigpipeKillsByDefault() async throws {
         try await runGuest { t async throws in
-            let pid = try await t.fork { c in
+            let pid = try await t.fork { c async throws in
                 let (r, w) = try await c.pipe()
                 try await c.sys("close", r).get()
                 try await c.write(w, "x")
@@ -180,7 +180,7 @@ import LinuxABI
             try await runGuest { t async throws in
                 try await FIFOs.make(t)
                 let order = Order()
-                try await t.fork { c in
+                try await t.fork { c async throws in
                     try await c.sleep(nanoseconds: 2_000_000)
                     order.log("writer opens")
                     let w = try await c.open("/tmp/fifo", C.O_WRONLY).get()
@@ -199,7 +199,7 @@ import LinuxABI
             try await runGuest { t async throws in
                 try await FIFOs.make(t)
                 let order = Order()
-                try await t.fork { c in
+                try await t.fork { c async throws in
                     try await c.sleep(nanoseconds: 2_000_000)
                     order.log("reader opens")
                     let r = try await c.open("/tmp/fifo", C.O_RDONLY).get()

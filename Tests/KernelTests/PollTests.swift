@@ -91,7 +91,7 @@ import LinuxABI
     @Test func wokenByAnotherProcess() async throws {
         try await runGuest { t async throws in
             let (r, w) = try await t.pipe()
-            try await t.fork { c in
+            try await t.fork { c async throws in
                 try await c.sleep(nanoseconds: 1_000_000)
                 try await c.write(w, "!").get()
             }

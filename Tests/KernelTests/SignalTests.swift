@@ -139,7 +139,7 @@ import LinuxABI
     @Test(arguments: [Signal.SIGTERM, .SIGKILL, .SIGINT, .SIGUSR1, .SIGALRM])
     func defaultActionTerminates(_ sig: Signal) async throws {
         try await runGuest { t async throws in
-            let pid = try await t.fork { c in
+            let pid = try await t.fork { c async throws in
                 try await c.raise(sig)
                 try await c.sys("exit_group", 0)
             }.get()
@@ -152,7 +152,7 @@ import LinuxABI
     @Test func sigchldReachesTheParent() async throws {
         try await runGuest { t async throws in
             try await t.sigaction(.SIGCHLD).get()
-            let pid = try await t.fork { c in try await c.sys("exit_group", 3) }.get()
+            let pid = try await t.fork { c async throws in try await c.sys("exit_group", 3) }.get()
             _ = try await t.wait(pid)
             #expect(t.caught == [.SIGCHLD])
             #expect(t.deliveries.first?.info.senderPID == Int32(pid))
@@ -168,7 +168,7 @@ import LinuxABI
             try await t.sigaction(.SIGUSR1, flags: restart ? C.SA_RESTART : 0).get()
             let (r, w) = try await t.pipe()
             let parent = try await t.sys("getpid").get()
-            try await t.fork { c in
+            try await t.fork { c async throws in
                 try await c.sleep(nanoseconds: 1_000_000)
                 try await c.sys("kill", parent, Signal.SIGUSR1).get()
                 try await c.sleep(nanoseconds: 1_000_000)
@@ -191,7 +191,7 @@ import LinuxABI
         try await runGuest { t async throws in
             try await t.sigaction(.SIGUSR1, flags: restart ? C.SA_RESTART : 0).get()
             let parent = try await t.sys("getpid").get()
-            try await t.fork { c in
+            try await t.fork { c async throws in
                 try await c.sleep(nanoseconds: 1_000_000)
                 try await c.sys("kill", parent, Signal.SIGUSR1).get()
             }
