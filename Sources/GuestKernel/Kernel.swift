@@ -143,6 +143,21 @@ public final class Kernel {
 
     /// Creates the init process running `path` with `argv` and `envp`.
     public func boot(path: String, argv: [String], envp: [String]) throws(LinuxErrno) {
+        let task = try makeFirstTask()
+        try execute(task, path: Array(path.utf8), argv: argv.map { Array($0.utf8) }, envp: envp.map { Array($0.utf8) })
+        runQueue.append(task)
+    }
+
+    /// Boot without a program, for in-process tests: the first process (pid 2, under init) and
+    /// its thread, runnable in the backend's initial context as it is, with no ELF loaded.
+    func bootWithoutProgram() throws(LinuxErrno) -> Task {
+        let task = try makeFirstTask()
+        runQueue.append(task)
+        return task
+    }
+
+    /// init (pid 1) and the first process's thread with its console descriptors; no program yet.
+    private func makeFirstTask() throws(LinuxErrno) -> Task {
         let context = try backend.makeInitialContext(mode: config.mode, kernel: self)
         let mm = MemoryMap(space: context.addressSpace, userRange: backend.userAddressRange, pageSize: abi.pageSize)
         let initPID = allocatePID()
@@ -176,8 +191,7 @@ public final class Kernel {
             let f = ConsoleFile(input: .standardInput, output: host, flags: OpenFlags(rawValue: flags), path: "/dev/console", inode: devConsole, kernel: self)
             try files.place(f, at: fd, closeOnExec: false)
         }
-        try execute(task, path: Array(path.utf8), argv: argv.map { Array($0.utf8) }, envp: envp.map { Array($0.utf8) })
-        runQueue.append(task)
+        return task
     }
 
     func allocatePID() -> Int32 {

@@ -5,15 +5,41 @@ import Testing
 /// They run the built `umlab` binary as a user would (`umlab run -- PROGRAM`).
 enum Harness {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    /// The release build when there is one (`make test` builds it: the interpreters are slow
-    /// unoptimised), else the debug build.
+    /// The release binary, never a stale one: `swift build -c release --product umlab` first (a
+    /// no-op right after `make test` built it; a rebuild when sources changed since, so a plain
+    /// `swift test` cannot run yesterday's binary), then `--show-bin-path` for where it is. Run
+    /// once per test process. If either step fails, every test that runs umlab fails with
+    /// that message rather than falling back to some other build.
     static var umlab: String {
-        for config in ["release", "debug"] {
-            let p = root.appendingPathComponent(".build/\(config)/umlab").path
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        switch located {
+        case .success(let path): return path
+        case .failure(let problem):
+            Issue.record(Comment(rawValue: problem.message))
+            return "/nonexistent/umlab-binary-not-built"
         }
-        return root.appendingPathComponent(".build/debug/umlab").path
     }
+
+    struct LocateFailure: Error { var message: String }
+    static let located: Result<String, LocateFailure> = {
+        let swift = ProcessInfo.processInfo.environment["SWIFT"] ?? "swift"
+        func swiftBuild(_ args: [String]) -> (Outcome, String)? {
+            try? run(["/usr/bin/env", swift, "build", "-c", "release", "--package-path", root.path] + args)
+        }
+        guard let (built, _) = swiftBuild(["--product", "umlab"]), built.status == 0 else {
+            return .failure(LocateFailure(message: "`\(swift) build -c release --product umlab` failed; run `make release` to see why"))
+        }
+        guard let (bin, err) = swiftBuild(["--show-bin-path"]) else {
+            return .failure(LocateFailure(message: "`\(swift) build -c release --show-bin-path` could not run"))
+        }
+        guard bin.status == 0 else {
+            return .failure(LocateFailure(message: "`\(swift) build -c release --show-bin-path` failed: \(err)"))
+        }
+        let path = URL(fileURLWithPath: bin.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).appendingPathComponent("umlab").path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            return .failure(LocateFailure(message: "no umlab at \(path) after a release build: \(err)"))
+        }
+        return .success(path)
+    }()
 
     struct Outcome: Equatable { var stdout: String; var status: Int32 }
 

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+@testable import GuestKernel
+import HostOS
+import LinuxABI
+
+/// A script: what one guest thread does, as a sequence of system calls.
+typealias Script = (Guest) async throws -> Void
+
+/// Thrown out of a script whose task is gone (exit, a fatal signal, the end of the system).
+struct ScriptEnded: Error {}
+
+/// A kernel over the scripted backend, with a root directory on the host and one main script.
+///
+/// `run` boots the kernel without a program (the first process is pid 2, under the kernel's
+/// init), runs the scripts until the main process exits, and returns its exit status as the
+/// shell shows it. Kernels run one at a time, on one serial queue: the kernel has a few
+/// process-wide statics, and its loop blocks its thread while a script runs.
+final class ScriptedKernel {
+    let kernel: Kernel
+    let backend = ScriptedBackend()
+    private let lock = NSLock()
+    private var scripts: [_Concurrency.Task<Void, Never>] = []
+    static let queue = DispatchQueue(label: "umlab.kerneltests.kernel")
+    /// The scratch area every first process gets: scripts allocate their buffers from it.
+    static let scratchBase: UInt64 = 0x1000_0000, scratchSize: UInt64 = 16 << 20
+    /// Where the first process's heap (brk) starts.
+    static let brkBase: UInt64 = 0x2000_0000
+
+    init(root: String = Fixture.root, _ configure: (inout KernelConfig) -> Void = { _ in }) throws {
+        var config = KernelConfig()
+        config.rootDirectory = root
+        configure(&config)
+        kernel = try Kernel(config: config, backend: backend)
+    }
+
+    /// Runs `main` as pid 2; returns its exit status (128+N for death by signal N).
+    @discardableResult
+    func run(timeout seconds: Double = 5, _ main: @escaping Script) async throws -> Int32 {
+        let channel = ScriptChannel(), log = SignalLog()
+        backend.initial = (channel, log)
+        let task = try kernel.bootWithoutProgram()
+        // Boot hands the first program umlab's own signal state; a test starts from a clean one.
+        task.signalMask = .empty
+        task.handlers = SignalHandlers()
+        _ = try task.mm.map(address: ScriptedKernel.scratchBase, length: ScriptedKernel.scratchSize, protection: .rw,
+                            fixed: true, shared: false, file: nil, offset: 0, name: "[scratch]")
+        task.mm.brkStart = ScriptedKernel.brkBase
+        task.mm.brk = ScriptedKernel.brkBase
+        let context = task.context as! ScriptedContext
+        launch(main, Guest(harness: self, context: context, heap: Heap(base: ScriptedKernel.scratchBase, size: ScriptedKernel.scratchSize), isThread: false))
+        backend.watchdog = Host.monotonicNanoseconds() + UInt64(seconds * 1e9)
+        let kernel = self.kernel
+        let status: Int32 = await withCheckedContinuation { c in
+            ScriptedKernel.queue.async { c.resume(returning: kernel.run()) }
+        }
+        while true {
+            let pending = lock.withLock { () -> [_Concurrency.Task<Void, Never>] in
+                defer { scripts = [] }
+                return scripts
+            }
+            if pending.isEmpty { break }
+            for s in pending { await s.value }
+        }
+        if backend.watchdogExpired { Issue.record("the scripted tasks ran past \(seconds) s: killed") }
+        return status
+    }
+
+    /// Starts a script's Swift task; it waits for the kernel to run its thread. Swift tasks
+    /// inherit the test's context, so `#expect` in a script reports to the test.
+    func launch(_ script: @escaping Script, _ guest: Guest) {
+        let t = _Concurrency.Task {
+            guard case .start = await guest.context.channel.park() else { return }
+            do {
+                try await script(guest)
+                try await guest.finish(status: 0)
+            } catch is ScriptEnded {
+            } catch {
+                if !(error is ExpectationFailedError) { Issue.record(error) }
+                _ = try? await guest.finish(status: 127)
+            }
+        }
+        lock.withLock { scripts.append(t) }
+    }
+}
