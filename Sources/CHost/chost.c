@@ -243,6 +243,10 @@ int ch_tick_arm(void *timer, uint64_t deadline_ns) {
     if (deadline_ns > 0) {
         it.it_value.tv_sec = (time_t)(deadline_ns / 1000000000u);
         it.it_value.tv_nsec = (long)(deadline_ns % 1000000000u);
+        // Past the deadline the tick repeats every millisecond until it is re-armed: a signal
+        // that lands between the kernel's last look at the clock and its blocking waitpid is
+        // absorbed there, and the next one gets the kernel back.
+        it.it_interval.tv_nsec = 1000000;
     }
     return timer_settime((timer_t)timer, TIMER_ABSTIME, &it, NULL);
 }

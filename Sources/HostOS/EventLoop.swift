@@ -181,8 +181,10 @@ public final class EventLoop {
 
     // MARK: The tick
 
-    /// Makes the tick fire at `deadline` (monotonic ns); 0 disarms it. Re-arming for the same
-    /// deadline costs nothing, so the kernel may call this on every scheduling pass.
+    /// Makes the tick fire at `deadline` (monotonic ns), and every millisecond after until it is
+    /// re-armed (a tick that lands just before the kernel blocks is lost; the next is not); 0
+    /// disarms it. Re-arming for the same deadline costs nothing, so the kernel may call this on
+    /// every scheduling pass.
     public func armTick(at deadline: UInt64) {
         if deadline == tickDeadline { return }
         if tick == nil {

@@ -139,14 +139,14 @@ struct ELFBuilder {
         }
     }
 
-    static func install(_ t: Guest, _ bytes: [UInt8], at path: String) async throws {
+    static func install(_ t: ScriptThread, _ bytes: [UInt8], at path: String) async throws {
         let fd = try await t.open(path, C.O_CREAT | C.O_WRONLY | C.O_TRUNC, 0o755).get()
         if !bytes.isEmpty { try await t.write(fd, bytes).get() }
         try await t.sys("close", fd).get()
     }
 
-    static func exec(_ t: Guest, _ path: String) async throws -> SysRet {
-        let argv = try t.place(Guest.bytes(try t.cString(path), 8) + Guest.bytes(0, 8))
-        return try await t.sys("execve", path, argv, try t.place(Guest.bytes(0, 8)))
+    static func exec(_ t: ScriptThread, _ path: String) async throws -> SysRet {
+        let argv = try t.place(ScriptThread.bytes(try t.cString(path), 8) + ScriptThread.bytes(0, 8))
+        return try await t.sys("execve", path, argv, try t.place(ScriptThread.bytes(0, 8)))
     }
 }

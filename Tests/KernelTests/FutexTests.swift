@@ -81,7 +81,6 @@ import LinuxABI
     /// Two processes share a MAP_SHARED anonymous page: a non-private futex on it is one key
     /// (the backing object and offset), so the child's wake reaches the parent.
     @Test func sharedBetweenProcesses() async throws {
-        await withKnownIssue("core issue: futex keys are per address space; shared mappings need (object, offset) keys") {
             try await runGuest { t async throws in
                 let page = try await t.sys("mmap", 0, 4096, C.PROT_READ | C.PROT_WRITE, C.MAP_SHARED | C.MAP_ANONYMOUS, -1, 0).get()
                 let w = UInt64(page)
@@ -93,6 +92,5 @@ import LinuxABI
                 #expect(try await t.sys("futex", w, C.FUTEX_WAIT, 0, try t.timespec(nanoseconds: 200_000_000)) == .ok(0))
                 #expect(try t.u32(w) == 1)
             }
-        }
     }
 }

@@ -64,12 +64,12 @@ import SoftMMU
 
 /// mmap/munmap/mprotect/brk through the system calls, and the VMA list they leave.
 @Suite struct MemoryMaps {
-    static func vmas(_ t: Guest, in range: Range<UInt64>) -> [(UInt64, UInt64, Protection)] {
+    static func vmas(_ t: ScriptThread, in range: Range<UInt64>) -> [(UInt64, UInt64, Protection)] {
         t.kernel.tasks[Int32(2)]!.mm.vmas.filter { $0.start >= range.lowerBound && $0.end <= range.upperBound }.map { ($0.start, $0.end, $0.protection) }
     }
     static let fixed: UInt64 = 0x3000_0000
 
-    static func map(_ t: Guest, pages: Int = 4, prot: Int = C.PROT_READ | C.PROT_WRITE) async throws -> UInt64 {
+    static func map(_ t: ScriptThread, pages: Int = 4, prot: Int = C.PROT_READ | C.PROT_WRITE) async throws -> UInt64 {
         UInt64(try await t.sys("mmap", MemoryMaps.fixed, pages * 4096, prot, C.MAP_PRIVATE | C.MAP_ANONYMOUS | C.MAP_FIXED, -1, 0).get("mmap"))
     }
 

@@ -9,7 +9,7 @@ import LinuxABI
     }
 
     /// Opens `object` and returns the descriptor poll should look at.
-    static func make(_ o: Object, _ t: Guest) async throws -> Int {
+    static func make(_ o: Object, _ t: ScriptThread) async throws -> Int {
         switch o {
         case .emptyPipeRead: return try await t.pipe().r
         case .fullPipeRead:
@@ -114,8 +114,8 @@ import LinuxABI
     func select(_ o: Object) async throws {
         try await runGuest { t async throws in
             let fd = try await Poll.make(o, t)
-            let rset = try t.place(Guest.bytes(1 << UInt64(fd), 8) + [UInt8](repeating: 0, count: 120))
-            let wset = try t.place(Guest.bytes(1 << UInt64(fd), 8) + [UInt8](repeating: 0, count: 120))
+            let rset = try t.place(ScriptThread.bytes(1 << UInt64(fd), 8) + [UInt8](repeating: 0, count: 120))
+            let wset = try t.place(ScriptThread.bytes(1 << UInt64(fd), 8) + [UInt8](repeating: 0, count: 120))
             let tv = try t.place([UInt8](repeating: 0, count: 16))
             let r = try await t.sys("select", fd + 1, rset, wset, 0, tv).get()
             let readable = try t.u64(rset) != 0, writable = try t.u64(wset) != 0
@@ -128,7 +128,7 @@ import LinuxABI
 
     @Test func selectOnAClosedDescriptor() async throws {
         try await runGuest { t async throws in
-            let set = try t.place(Guest.bytes(1 << 40, 8))
+            let set = try t.place(ScriptThread.bytes(1 << 40, 8))
             #expect(try await t.sys("select", 41, set, 0, 0, try t.place([UInt8](repeating: 0, count: 16))) == .err(.EBADF))
             #expect(try await t.sys("select", -1, 0, 0, 0, 0) == .err(.EINVAL))
         }

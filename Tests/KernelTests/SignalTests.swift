@@ -19,7 +19,7 @@ import LinuxABI
             try await t.sigprocmask(C.SIG_BLOCK, raised)
             for s in raised { try await t.raise(s).get() }
             #expect(t.caught.isEmpty)
-            #expect(try await t.sigpending() == Guest.sigset(raised))
+            #expect(try await t.sigpending() == ScriptThread.sigset(raised))
             try await t.sigprocmask(C.SIG_UNBLOCK, raised)
             #expect(t.caught == raised.sorted { $0.rawValue < $1.rawValue })
             #expect(try await t.sigpending() == 0)
@@ -45,8 +45,8 @@ import LinuxABI
             try await t.sigprocmask(C.SIG_BLOCK, [sig])
             let pid = try await t.sys("getpid").get()
             for v in [11, 22] {
-                var info = Guest.bytes(UInt64(sig.rawValue), 4) + Guest.bytes(0, 4) + Guest.bytes(UInt64(UInt32(bitPattern: -1)), 4) + [0, 0, 0, 0]
-                info += Guest.bytes(UInt64(pid), 4) + Guest.bytes(0, 4) + Guest.bytes(UInt64(v), 8)
+                var info = ScriptThread.bytes(UInt64(sig.rawValue), 4) + ScriptThread.bytes(0, 4) + ScriptThread.bytes(UInt64(UInt32(bitPattern: -1)), 4) + [0, 0, 0, 0]
+                info += ScriptThread.bytes(UInt64(pid), 4) + ScriptThread.bytes(0, 4) + ScriptThread.bytes(UInt64(v), 8)
                 info += [UInt8](repeating: 0, count: 128 - info.count)
                 try await t.sys("rt_sigqueueinfo", pid, sig, try t.place(info)).get()
             }
@@ -59,7 +59,7 @@ import LinuxABI
         try await runGuest { t async throws in
             try await t.sigprocmask(C.SIG_BLOCK, [.SIGUSR1])
             try await t.raise(.SIGUSR1).get()
-            #expect(try await t.sigpending() == Guest.sigset([.SIGUSR1]))
+            #expect(try await t.sigpending() == ScriptThread.sigset([.SIGUSR1]))
             try await t.sigaction(.SIGUSR1, C.SIG_IGN).get()
             #expect(try await t.sigpending() == 0)
             try await t.sigaction(.SIGUSR1).get()
@@ -76,20 +76,20 @@ import LinuxABI
             #expect(try await t.sigpending() == 0)
             try await t.sigprocmask(C.SIG_BLOCK, [.SIGWINCH])
             try await t.raise(.SIGWINCH).get()
-            #expect(try await t.sigpending() == Guest.sigset([.SIGWINCH]))
+            #expect(try await t.sigpending() == ScriptThread.sigset([.SIGWINCH]))
         }
     }
 
     @Test func sigprocmaskHows() async throws {
         try await runGuest { t async throws in
             #expect(try await t.sigprocmask(C.SIG_BLOCK, [.SIGUSR1, .SIGUSR2]) == 0)
-            #expect(try await t.sigprocmask(C.SIG_UNBLOCK, [.SIGUSR1]) == Guest.sigset([.SIGUSR1, .SIGUSR2]))
-            #expect(try await t.sigprocmask(C.SIG_SETMASK, [.SIGTERM]) == Guest.sigset([.SIGUSR2]))
-            #expect(try await t.sigprocmask(C.SIG_BLOCK, nil) == Guest.sigset([.SIGTERM]))
+            #expect(try await t.sigprocmask(C.SIG_UNBLOCK, [.SIGUSR1]) == ScriptThread.sigset([.SIGUSR1, .SIGUSR2]))
+            #expect(try await t.sigprocmask(C.SIG_SETMASK, [.SIGTERM]) == ScriptThread.sigset([.SIGUSR2]))
+            #expect(try await t.sigprocmask(C.SIG_BLOCK, nil) == ScriptThread.sigset([.SIGTERM]))
             // SIGKILL and SIGSTOP cannot be blocked: silently left out.
             try await t.sigprocmask(C.SIG_SETMASK, [.SIGKILL, .SIGSTOP, .SIGINT])
-            #expect(try await t.sigprocmask(C.SIG_BLOCK, nil) == Guest.sigset([.SIGINT]))
-            let set = try t.place(Guest.bytes(0, 8))
+            #expect(try await t.sigprocmask(C.SIG_BLOCK, nil) == ScriptThread.sigset([.SIGINT]))
+            let set = try t.place(ScriptThread.bytes(0, 8))
             #expect(try await t.sys("rt_sigprocmask", 7, set, 0, 8) == .err(.EINVAL))
             #expect(try await t.sys("rt_sigprocmask", C.SIG_BLOCK, set, 0, 4) == .err(.EINVAL))
         }
@@ -202,7 +202,7 @@ import LinuxABI
     @Test func sigtimedwait() async throws {
         try await runGuest { t async throws in
             try await t.sigprocmask(C.SIG_BLOCK, [.SIGUSR2, .SIGHUP])
-            let set = try t.place(Guest.bytes(Guest.sigset([.SIGUSR2, .SIGHUP]), 8))
+            let set = try t.place(ScriptThread.bytes(ScriptThread.sigset([.SIGUSR2, .SIGHUP]), 8))
             let info = try t.alloc(128)
             let timeout = try t.timespec(nanoseconds: 1_000_000)
             #expect(try await t.sys("rt_sigtimedwait", set, info, timeout, 8) == .err(.EAGAIN))
@@ -219,7 +219,7 @@ import LinuxABI
         try await runGuest { t async throws in
             try await t.sigaction(.SIGALRM).get()
             try await t.sys("alarm", 0).get()
-            let itv = try t.place(Guest.bytes(0, 16) + Guest.bytes(0, 8) + Guest.bytes(1000, 8))  // 1 ms
+            let itv = try t.place(ScriptThread.bytes(0, 16) + ScriptThread.bytes(0, 8) + ScriptThread.bytes(1000, 8))  // 1 ms
             try await t.sys("setitimer", 0, itv, 0).get()
             #expect(try await t.sys("pause") == .err(.EINTR))
             #expect(t.caught == [.SIGALRM])

@@ -13,7 +13,7 @@ import LinuxABI
         "exit", "exit_group", "wait4", "kill", "getpid", "getppid", "gettid", "futex", "set_tid_address", "clock_gettime",
         "nanosleep", "uname", "getdents64", "newfstatat", "ppoll", "pselect6", "getrandom", "prlimit64", "tgkill",
     ]
-    static let isas: [String: GuestABI] = ["x86_64": X86ABI.make(), "ppc": PPCABI.make(), "ia64": IA64ABI.make()]
+    static var isas: [String: GuestABI] { ["x86_64": X86ABI.make(), "ppc": PPCABI.make(), "ia64": IA64ABI.make()] }
 
     @Test(arguments: ["x86_64", "ppc", "ia64"], essential)
     func present(_ isa: String, _ name: String) {

@@ -97,7 +97,8 @@ int ch_fcntl_int(int fd, int cmd, int arg);
 /// handler does nothing but interrupt the blocking call in progress (waitpid, epoll) with EINTR.
 /// Each event loop creates its own timer (`*timer`), so several guests can share a process.
 int ch_tick_create(int signo, void **timer);
-/// Arms the timer to fire at `deadline_ns` on CLOCK_MONOTONIC; 0 disarms it.
+/// Arms the timer to fire at `deadline_ns` on CLOCK_MONOTONIC, and every millisecond after
+/// until it is re-armed; 0 disarms it.
 int ch_tick_arm(void *timer, uint64_t deadline_ns);
 int ch_tick_delete(void *timer);
 

@@ -2,7 +2,7 @@ import Testing
 @testable import GuestKernel
 import LinuxABI
 
-/// Guest-side constants a test writes as a C program would (x86-64 values).
+/// ScriptThread-side constants a test writes as a C program would (x86-64 values).
 enum C {
     static let AT_FDCWD = -100
     static let O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2
@@ -27,7 +27,7 @@ enum C {
     static let SIGRTMIN: Int32 = 34
 }
 
-extension Guest {
+extension ScriptThread {
     func open(_ path: String, _ flags: Int, _ mode: Int = 0o644) async throws -> SysRet {
         try await sys("openat", C.AT_FDCWD, path, flags, mode)
     }
@@ -90,7 +90,7 @@ extension Guest {
     /// poll(2) on (fd, events) pairs: the result and each revents.
     func poll(_ fds: [(Int, Int)], timeout: Int) async throws -> (SysRet, [Int]) {
         var bytes: [UInt8] = []
-        for (fd, ev) in fds { bytes += Guest.bytes(UInt64(UInt32(bitPattern: Int32(fd))), 4) + Guest.bytes(UInt64(ev), 2) + [0, 0] }
+        for (fd, ev) in fds { bytes += ScriptThread.bytes(UInt64(UInt32(bitPattern: Int32(fd))), 4) + ScriptThread.bytes(UInt64(ev), 2) + [0, 0] }
         let a = try place(bytes.isEmpty ? [0] : bytes)
         let r = try await sys("poll", a, fds.count, timeout)
         var revents: [Int] = []
@@ -104,8 +104,8 @@ extension Guest {
     /// rt_sigaction with a handler token (or SIG_DFL/SIG_IGN), flags and a mask.
     @discardableResult
     func sigaction(_ sig: Signal, _ handler: UInt64 = C.handler, flags: UInt64 = 0, mask: [Signal] = []) async throws -> SysRet {
-        var b = Guest.bytes(handler, 8) + Guest.bytes(flags | 0x0400_0000, 8) + Guest.bytes(0x5100, 8)  // SA_RESTORER
-        b += Guest.bytes(Guest.sigset(mask), 8)
+        var b = ScriptThread.bytes(handler, 8) + ScriptThread.bytes(flags | 0x0400_0000, 8) + ScriptThread.bytes(0x5100, 8)  // SA_RESTORER
+        b += ScriptThread.bytes(ScriptThread.sigset(mask), 8)
         return try await sys("rt_sigaction", sig, try place(b), 0, 8)
     }
 
@@ -115,7 +115,7 @@ extension Guest {
     @discardableResult
     func sigprocmask(_ how: Int, _ set: [Signal]?) async throws -> UInt64 {
         let old = try alloc(8)
-        let new: UInt64 = try set.map { try place(Guest.bytes(Guest.sigset($0), 8)) } ?? 0
+        let new: UInt64 = try set.map { try place(ScriptThread.bytes(ScriptThread.sigset($0), 8)) } ?? 0
         try await sys("rt_sigprocmask", how, new, old, 8).get("rt_sigprocmask")
         return try u64(old)
     }
@@ -133,7 +133,7 @@ extension Guest {
     }
 
     func timespec(nanoseconds ns: Int) throws -> UInt64 {
-        try place(Guest.bytes(UInt64(ns / 1_000_000_000), 8) + Guest.bytes(UInt64(ns % 1_000_000_000), 8))
+        try place(ScriptThread.bytes(UInt64(ns / 1_000_000_000), 8) + ScriptThread.bytes(UInt64(ns % 1_000_000_000), 8))
     }
 
     @discardableResult
@@ -173,6 +173,7 @@ enum WaitStatus {
 
 /// Runs `main` in a fresh scripted kernel over the fixture root; returns its exit status.
 @discardableResult
-func runGuest(timeout: Double = 5, _ main: @escaping Script) async throws -> Int32 {
-    try await ScriptedKernel().run(timeout: timeout, main)
+func runGuest(timeout: Double = 5, configure: (inout KernelConfig) -> Void = { _ in },
+              _ main: @escaping Script) async throws -> Int32 {
+    try await ScriptedKernel(configure).run(timeout: timeout, main)
 }

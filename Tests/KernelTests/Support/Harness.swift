@@ -5,7 +5,10 @@ import HostOS
 import LinuxABI
 
 /// A script: what one guest thread does, as a sequence of system calls.
-typealias Script = (Guest) async throws -> Void
+typealias Script = (ScriptThread) async throws -> Void
+
+/// Hands the kernel to the queue that runs it: one thread at a time uses it (the test waits).
+struct UncheckedKernel: @unchecked Sendable { let kernel: Kernel }
 
 /// Thrown out of a script whose task is gone (exit, a fatal signal, the end of the system).
 struct ScriptEnded: Error {}
@@ -14,10 +17,11 @@ struct ScriptEnded: Error {}
 ///
 /// `run` boots the kernel without a program (the first process is pid 2, under the kernel's
 /// init), runs the scripts until the main process exits, and returns its exit status as the
-/// shell shows it. Kernels run one at a time, on one serial queue: the kernel has a few
-/// process-wide statics, and its loop blocks its thread while a script runs.
+/// shell shows it. Kernels run one at a time, on one serial queue: a kernel's loop blocks its
+/// thread while a script runs, and the tests stay within the machine's two cores.
 final class ScriptedKernel {
-    let kernel: Kernel
+    let machine: GuestKernel.Guest
+    var kernel: Kernel { machine.kernel }
     let backend = ScriptedBackend()
     private let lock = NSLock()
     private var scripts: [_Concurrency.Task<Void, Never>] = []
@@ -30,8 +34,12 @@ final class ScriptedKernel {
     init(root: String = Fixture.root, _ configure: (inout KernelConfig) -> Void = { _ in }) throws {
         var config = KernelConfig()
         config.rootDirectory = root
+        // Scripts run far slower than guest code: with the usual 10 ms slice a parent's slice
+        // could end between two of its calls, where tests expect it to go on (as after fork on
+        // Linux). Scheduling tests set their own.
+        config.sliceNanoseconds = 200_000_000
         configure(&config)
-        kernel = try Kernel(config: config, backend: backend)
+        machine = try GuestKernel.Guest(config: config, backend: backend)
     }
 
     /// Runs `main` as pid 2; returns its exit status (128+N for death by signal N).
@@ -48,11 +56,11 @@ final class ScriptedKernel {
         task.mm.brkStart = ScriptedKernel.brkBase
         task.mm.brk = ScriptedKernel.brkBase
         let context = task.context as! ScriptedContext
-        launch(main, Guest(harness: self, context: context, heap: Heap(base: ScriptedKernel.scratchBase, size: ScriptedKernel.scratchSize), isThread: false))
+        launch(main, ScriptThread(harness: self, context: context, heap: Heap(base: ScriptedKernel.scratchBase, size: ScriptedKernel.scratchSize), isThread: false))
         backend.watchdog = Host.monotonicNanoseconds() + UInt64(seconds * 1e9)
-        let kernel = self.kernel
+        let kernel = UncheckedKernel(kernel: self.kernel)
         let status: Int32 = await withCheckedContinuation { c in
-            ScriptedKernel.queue.async { c.resume(returning: kernel.run()) }
+            ScriptedKernel.queue.async { c.resume(returning: kernel.kernel.run()) }
         }
         while true {
             let pending = lock.withLock { () -> [_Concurrency.Task<Void, Never>] in
@@ -68,7 +76,7 @@ final class ScriptedKernel {
 
     /// Starts a script's Swift task; it waits for the kernel to run its thread. Swift tasks
     /// inherit the test's context, so `#expect` in a script reports to the test.
-    func launch(_ script: @escaping Script, _ guest: Guest) {
+    func launch(_ script: @escaping Script, _ guest: ScriptThread) {
         let t = _Concurrency.Task {
             guard case .start = await guest.context.channel.park() else { return }
             do {

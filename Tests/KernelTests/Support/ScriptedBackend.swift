@@ -5,7 +5,7 @@ import HostOS
 import LinuxABI
 import SoftMMU
 
-/// A backend whose guests are Swift scripts (see `ScriptedContext`). Guest memory is SoftMMU's;
+/// A backend whose guests are Swift scripts (see `ScriptedContext`). ScriptThread memory is SoftMMU's;
 /// the ABI, syscall numbers included, is x86-64's, so `struct stat` and friends have the layout
 /// a real x86-64 program sees and an execve of an x86-64 ELF file loads it.
 final class ScriptedBackend: Backend {

@@ -34,7 +34,7 @@ final class ScriptedContext: ExecutionContext {
     var programStart: ProgramStart?
     var threadPointer: UInt64 = 0
     /// Set by a script just before it calls clone/fork: the child's channel and signal log.
-    var pendingChild: (ScriptChannel, SignalLog)?
+    var pendingChild: (ScriptChannel, SignalLog, launch: (ScriptedContext) -> Void)?
 
     init(backend: ScriptedBackend, memory: SoftMemory, channel: ScriptChannel, log: SignalLog) {
         self.backend = backend; self.memory = memory; self.channel = channel; self.log = log
@@ -65,13 +65,22 @@ final class ScriptedContext: ExecutionContext {
     func restartSyscall() { restart = true }
 
     var instructionPointer: UInt64 { 0 }
+
+    // A script has no register file: the debugger interface is empty.
+    var registers: [RegisterInfo] { [] }
+    func readRegister(_ n: Int) throws(LinuxErrno) -> [UInt8] { throw .EINVAL }
+    func writeRegister(_ n: Int, _ bytes: [UInt8]) throws(LinuxErrno) { throw .EINVAL }
+    func setInstructionPointer(_ address: UInt64) {}
+    func singleStep() -> Trap { run(sliceNanoseconds: 0) }
+    var reportsBreakpoints = false
     var stackPointer: UInt64 { ScriptedBackend.stackPointer }
 
     func clone(sharesMemory: Bool, stack: UInt64?, threadPointer: UInt64?) throws(LinuxErrno) -> any ExecutionContext {
-        guard let (channel, log) = pendingChild else { throw .ENOSYS }  // a clone the script did not ask for
+        guard let (channel, log, launch) = pendingChild else { throw .ENOSYS }  // a clone the script did not ask for
         pendingChild = nil
         let child = ScriptedContext(backend: backend, memory: sharesMemory ? memory : try memory.fork(), channel: channel, log: log)
         child.threadPointer = threadPointer ?? self.threadPointer
+        launch(child)
         return child
     }
 

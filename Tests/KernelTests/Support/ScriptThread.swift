@@ -32,14 +32,14 @@ struct CallFailed: Error, CustomStringConvertible {
 }
 
 /// A system call argument: a number, or something the script places in guest memory first.
-protocol SysArg { func word(_ g: Guest) throws -> UInt64 }
-extension Int: SysArg { func word(_ g: Guest) -> UInt64 { UInt64(bitPattern: Int64(self)) } }
-extension Int32: SysArg { func word(_ g: Guest) -> UInt64 { UInt64(bitPattern: Int64(self)) } }
-extension UInt32: SysArg { func word(_ g: Guest) -> UInt64 { UInt64(self) } }
-extension UInt64: SysArg { func word(_ g: Guest) -> UInt64 { self } }
-extension Signal: SysArg { func word(_ g: Guest) -> UInt64 { UInt64(bitPattern: Int64(rawValue)) } }
+protocol SysArg { func word(_ g: ScriptThread) throws -> UInt64 }
+extension Int: SysArg { func word(_ g: ScriptThread) -> UInt64 { UInt64(bitPattern: Int64(self)) } }
+extension Int32: SysArg { func word(_ g: ScriptThread) -> UInt64 { UInt64(bitPattern: Int64(self)) } }
+extension UInt32: SysArg { func word(_ g: ScriptThread) -> UInt64 { UInt64(self) } }
+extension UInt64: SysArg { func word(_ g: ScriptThread) -> UInt64 { self } }
+extension Signal: SysArg { func word(_ g: ScriptThread) -> UInt64 { UInt64(bitPattern: Int64(rawValue)) } }
 /// A string argument is a path: a NUL-terminated copy in the script's scratch memory.
-extension String: SysArg { func word(_ g: Guest) throws -> UInt64 { try g.cString(self) } }
+extension String: SysArg { func word(_ g: ScriptThread) throws -> UInt64 { try g.cString(self) } }
 
 /// A bump allocator over the scratch area; fork copies it, threads share it.
 final class Heap {
@@ -58,7 +58,7 @@ struct ScratchExhausted: Error {}
 
 /// One scripted guest thread, as its script sees it: system calls by name (the x86-64 ABI's
 /// numbering) and its memory.
-final class Guest {
+final class ScriptThread {
     unowned let harness: ScriptedKernel
     let context: ScriptedContext
     let heap: Heap
@@ -125,12 +125,14 @@ final class Guest {
     private func spawn(_ child: @escaping Script, sharesMemory: Bool, thread: Bool = false,
                        _ issue: () async throws -> SysRet) async throws -> SysRet {
         let channel = ScriptChannel(), log = SignalLog()
-        context.pendingChild = (channel, log)
+        // The child's script starts when the kernel makes the child (it may run the child
+        // before the parent sees fork's result).
+        let harness = self.harness, heap = self.heap
+        context.pendingChild = (channel, log, { ctx in
+            harness.launch(child, ScriptThread(harness: harness, context: ctx, heap: sharesMemory ? heap : Heap(copying: heap), isThread: thread))
+        })
         let r = try await issue()
         context.pendingChild = nil
-        guard case .ok(let tid) = r, tid > 0, let task = kernel.tasks[Int32(tid)],
-              let ctx = task.context as? ScriptedContext else { return r }
-        harness.launch(child, Guest(harness: harness, context: ctx, heap: sharesMemory ? heap : Heap(copying: heap), isThread: thread))
         return r
     }
 
@@ -169,8 +171,8 @@ final class Guest {
     func i32(_ address: UInt64) throws -> Int32 { Int32(bitPattern: try u32(address)) }
     func u64(_ address: UInt64) throws -> UInt64 { le(try peek(address, 8)) }
     func i64(_ address: UInt64) throws -> Int64 { Int64(bitPattern: try u64(address)) }
-    func setU32(_ address: UInt64, _ v: UInt32) throws { try poke(address, Guest.bytes(UInt64(v), 4)) }
-    func setU64(_ address: UInt64, _ v: UInt64) throws { try poke(address, Guest.bytes(v, 8)) }
+    func setU32(_ address: UInt64, _ v: UInt32) throws { try poke(address, ScriptThread.bytes(UInt64(v), 4)) }
+    func setU64(_ address: UInt64, _ v: UInt64) throws { try poke(address, ScriptThread.bytes(v, 8)) }
 
     private func le(_ b: [UInt8]) -> UInt64 { b.enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) } }
     static func bytes(_ v: UInt64, _ n: Int) -> [UInt8] { (0..<n).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
