@@ -5,11 +5,12 @@ import Testing
 /// They run the built `umlab` binary as a user would (`umlab run -- PROGRAM`).
 enum Harness {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    /// The release binary, never a stale one: `swift build -c release --product umlab` first (a
-    /// no-op right after `make test` built it; a rebuild when sources changed since, so a plain
-    /// `swift test` cannot run yesterday's binary), then `--show-bin-path` for where it is. Run
-    /// once per test process. If either step fails, every test that runs umlab fails with
-    /// that message rather than falling back to some other build.
+    /// The umlab binary the tests run: `$UMLAB_BIN`, which `make test` sets from
+    /// `swift build -c release --show-bin-path` right after building it, or else the release
+    /// build's own path. (The harness cannot ask SwiftPM itself: `swift test` holds the build
+    /// directory's lock while tests run.) A binary older than any source file is refused with a
+    /// message, so a plain `swift test` never runs a stale umlab; every test that runs umlab
+    /// then fails rather than falling back to some other build.
     static var umlab: String {
         switch located {
         case .success(let path): return path
@@ -21,22 +22,24 @@ enum Harness {
 
     struct LocateFailure: Error { var message: String }
     static let located: Result<String, LocateFailure> = {
-        let swift = ProcessInfo.processInfo.environment["SWIFT"] ?? "swift"
-        func swiftBuild(_ args: [String]) -> (Outcome, String)? {
-            try? run(["/usr/bin/env", swift, "build", "-c", "release", "--package-path", root.path] + args)
+        let env = ProcessInfo.processInfo.environment
+        let path = env["UMLAB_BIN"] ?? root.appendingPathComponent(".build/release/umlab").path
+        let fm = FileManager.default
+        guard fm.isExecutableFile(atPath: path),
+              let built = (try? fm.attributesOfItem(atPath: path))?[.modificationDate] as? Date else {
+            return .failure(LocateFailure(message: "no umlab binary at \(path): run `make test` (or `swift build -c release` before `swift test`)"))
         }
-        guard let (built, _) = swiftBuild(["--product", "umlab"]), built.status == 0 else {
-            return .failure(LocateFailure(message: "`\(swift) build -c release --product umlab` failed; run `make release` to see why"))
-        }
-        guard let (bin, err) = swiftBuild(["--show-bin-path"]) else {
-            return .failure(LocateFailure(message: "`\(swift) build -c release --show-bin-path` could not run"))
-        }
-        guard bin.status == 0 else {
-            return .failure(LocateFailure(message: "`\(swift) build -c release --show-bin-path` failed: \(err)"))
-        }
-        let path = URL(fileURLWithPath: bin.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).appendingPathComponent("umlab").path
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            return .failure(LocateFailure(message: "no umlab at \(path) after a release build: \(err)"))
+        // Anything newer than the binary that goes into it makes it stale.
+        for dir in ["Sources", "arch", "Package.swift"] {
+            let top = root.appendingPathComponent(dir)
+            let files = (fm.enumerator(at: top, includingPropertiesForKeys: [.contentModificationDateKey])?.compactMap { $0 as? URL }) ?? [top]
+            // What the build compiles: Swift and C under Sources/ (and the IA-64 decoder).
+            for f in files where ["swift", "c", "h"].contains(f.pathExtension)
+                && (f.path.contains("/Sources/") || f.path.contains("/Decoder/") || f.lastPathComponent == "Package.swift") {
+                if let m = try? f.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate, m > built {
+                    return .failure(LocateFailure(message: "\(path) is older than \(f.path): run `make test` (or `swift build -c release`) first"))
+                }
+            }
         }
         return .success(path)
     }()

@@ -9,6 +9,7 @@ typealias Script = (ScriptThread) async throws -> Void
 
 /// Hands the kernel to the queue that runs it: one thread at a time uses it (the test waits).
 struct UncheckedKernel: @unchecked Sendable { let kernel: Kernel }
+struct UncheckedBackend: @unchecked Sendable { let backend: ScriptedBackend }
 
 /// Thrown out of a script whose task is gone (exit, a fatal signal, the end of the system).
 struct ScriptEnded: Error {}
@@ -44,7 +45,7 @@ final class ScriptedKernel {
 
     /// Runs `main` as pid 2; returns its exit status (128+N for death by signal N).
     @discardableResult
-    func run(timeout seconds: Double = 5, _ main: @escaping Script) async throws -> Int32 {
+    func run(timeout seconds: Double = 5, on queue: DispatchQueue = ScriptedKernel.queue, _ main: @escaping Script) async throws -> Int32 {
         let channel = ScriptChannel(), log = SignalLog()
         backend.initial = (channel, log)
         let task = try kernel.bootWithoutProgram()
@@ -57,10 +58,14 @@ final class ScriptedKernel {
         task.mm.brk = ScriptedKernel.brkBase
         let context = task.context as! ScriptedContext
         launch(main, ScriptThread(harness: self, context: context, heap: Heap(base: ScriptedKernel.scratchBase, size: ScriptedKernel.scratchSize), isThread: false))
-        backend.watchdog = Host.monotonicNanoseconds() + UInt64(seconds * 1e9)
-        let kernel = UncheckedKernel(kernel: self.kernel)
+        let kernel = UncheckedKernel(kernel: self.kernel), backend = UncheckedBackend(backend: self.backend)
         let status: Int32 = await withCheckedContinuation { c in
-            ScriptedKernel.queue.async { c.resume(returning: kernel.kernel.run()) }
+            queue.async {
+                // The watchdog counts from when this kernel gets the queue, not from when it
+                // joined the line behind other tests' kernels.
+                backend.backend.watchdog = Host.monotonicNanoseconds() + UInt64(seconds * 1e9)
+                c.resume(returning: kernel.kernel.run())
+            }
         }
         while true {
             let pending = lock.withLock { () -> [_Concurrency.Task<Void, Never>] in
@@ -70,7 +75,7 @@ final class ScriptedKernel {
             if pending.isEmpty { break }
             for s in pending { await s.value }
         }
-        if backend.watchdogExpired { Issue.record("the scripted tasks ran past \(seconds) s: killed") }
+        if self.backend.watchdogExpired { Issue.record("the scripted tasks ran past \(seconds) s: killed") }
         return status
     }
 
