@@ -255,6 +255,11 @@ public protocol ExecutionContext: AnyObject {
     /// the signal mask saved with them (and the saved alternate stack).
     func returnFromSignal() throws(LinuxErrno) -> (mask: SignalSet, altStack: AltStack)
 
+    /// The kernel is about to put the thread to sleep in a blocking call (it may sleep long).
+    /// An engine whose sleeping threads cost something per call of the others can park the
+    /// thread somewhere cheaper (seccomp mode: out of the listener's list of pending calls).
+    func willSleep()
+
     /// Frees the host resources of this thread (kills its host process, for ptrace).
     func terminate()
 
@@ -278,6 +283,10 @@ public protocol Backend: AnyObject {
     /// Where TT mode maps the kernel arena into every guest (`KernelArena.size` bytes, outside
     /// `userAddressRange`); by default just above user space.
     var kernelRegionBase: UInt64 { get }
+    /// Guest code runs in host processes that the kernel waits for (ptrace, seccomp): the
+    /// scheduler tick is how the kernel gets the CPU back from them. Interpreters return to the
+    /// kernel when their slice's instruction budget runs out and need no tick.
+    var runsInHostProcesses: Bool { get }
     /// Creates the first thread of the first process, in an empty address space.
     func makeInitialContext(mode: IsolationMode, kernel: Kernel) throws(LinuxErrno) -> any ExecutionContext
     /// Disassembles one instruction at `address` from `bytes`, for crash reports and `disasm`.
@@ -297,4 +306,9 @@ extension Backend {
 
 extension Backend {
     public var kernelRegionBase: UInt64 { userAddressRange.upperBound }
+    public var runsInHostProcesses: Bool { false }
+}
+
+extension ExecutionContext {
+    public func willSleep() {}
 }

@@ -61,7 +61,9 @@ public enum Halt: Equatable, Sendable {
 public final class Kernel {
     public internal(set) var config: KernelConfig
     public let backend: any Backend
-    public var abi: GuestABI { backend.abi }
+    /// The ISA's ABI, kept here (a backend's `abi` is reached through an existential and would
+    /// be copied, closures and all, by every `c.word(i)` on the syscall path).
+    public let abi: GuestABI
     public let vfs: VFS
     var counters = KernelStats()
     /// Counters for --stats-json, syscalls by name included.
@@ -114,6 +116,8 @@ public final class Kernel {
     /// How often host events are collected while a guest runs, when some descriptor is
     /// watched or the terminal can send signals.
     let hostPollPeriod: UInt64 = 10_000_000
+    /// Whether the scheduler needs the tick to get the CPU back (see Backend.runsInHostProcesses).
+    let usesTick: Bool
     /// Pipe numbers for fstat's st_ino, per machine.
     var nextPipeNumber: UInt64 = 1
     /// Where anonymous pipes' inodes live.
@@ -125,6 +129,8 @@ public final class Kernel {
         self.config = config
         self.backend = backend
         self.loop = loop
+        usesTick = backend.runsInHostProcesses
+        abi = backend.abi
         syscallTable = backend.abi.syscalls
         syscallCounts = Array(repeating: 0, count: backend.abi.syscalls.entries.count)
         bootTime = Host.monotonicNanoseconds()
@@ -227,7 +233,7 @@ public final class Kernel {
                 task.sliceEnd = min(task.sliceEnd, now)
                 continue
             }
-            loop.armTick(at: until)
+            if usesTick { loop.armTick(at: until) }
             let trap = task.context.run(sliceNanoseconds: until == 0 ? 0 : Int64(until - now))
             handle(trap, of: task)
         }
@@ -406,6 +412,7 @@ public final class Kernel {
 
     /// Puts `task` to sleep on the wait's queues and deadline.
     func block(_ task: Task, on wait: Wait) {
+        task.context.willSleep()
         task.state = .blocked
         task.wait = wait
         if let i = runQueue.firstIndex(where: { $0 === task }) { runQueue.remove(at: i) }

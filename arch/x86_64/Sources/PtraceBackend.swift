@@ -17,12 +17,17 @@ public final class X86Backend: Backend {
     public let elfMachine: UInt16 = 62
     public let abi = X86ABI.make()
     public let supportedModes: [IsolationMode] = [.skas, .tt, .seccomp]
+    public var runsInHostProcesses: Bool { true }
     /// User space ends 256 MiB below the stub; TT's kernel region sits at its top.
     public let userAddressRange: Range<UInt64> = 0x10000..<(StubImage.base - 0x1000_0000)
     var mode = IsolationMode.skas
     var stub: HostFD?
     /// seccomp mode: the filter's notification descriptor, shared by every guest host process.
     var listener: SeccompListener?
+    /// seccomp: threads asleep in the guest kernel whose notification is still pending, and how
+    /// many may be (see X86Context.willSleep).
+    var sleepingOnNotices = 0
+    static let maxSleepersOnNotices = 4
     /// The machine's event loop (set when the first context is made; the kernel owns it).
     private var loopRef: EventLoop?
     var loop: EventLoop { loopRef! }

@@ -63,6 +63,7 @@ extension X86Context {
         do {
             if let id = notice {
                 notice = nil
+                if sleepsOnNotice { sleepsOnNotice = false; backend.sleepingOnNotices -= 1 }
                 dirty = .clean
                 try listener.answer(id, rawResult: regs.rax)
             } else {
@@ -170,6 +171,7 @@ extension X86Context {
     func materialize() throws(LinuxErrno) {
         guard notice != nil else { return }
         notice = nil
+        if sleepsOnNotice { sleepsOnNotice = false; backend.sleepingOnNotices -= 1 }
         let result = regs.rax, number = regs.orig_rax
         tracee.interrupt()
         loop: while true {
@@ -197,6 +199,19 @@ extension X86Context {
     }
 
     /// For the non-throwing accessors: a thread that cannot be stopped is gone.
+    /// A thread about to sleep in the guest kernel keeps its notification pending while few do:
+    /// answering it later is the cheapest way back. The host walks the listener's list of pending
+    /// notifications on every receive, answer and poll, so past a few sleepers the others'
+    /// calls would pay for them; those are parked in a ptrace stop instead.
+    func willSleep() {
+        guard notice != nil else { return }
+        if backend.sleepingOnNotices < X86Backend.maxSleepersOnNotices {
+            if !sleepsOnNotice { sleepsOnNotice = true; backend.sleepingOnNotices += 1 }
+            return
+        }
+        materializeOrLose()
+    }
+
     func materializeOrLose() {
         do { try materialize() } catch { alive = false }
     }

@@ -26,6 +26,9 @@ final class X86Context: ExecutionContext {
     /// seccomp: the guest is stopped inside a host system call that the host must neither run
     /// nor restart: the next register write-back sets orig_rax to -1.
     var skipHostCall = false
+    /// seccomp: sleeping in the guest kernel with its notification still pending (counted in
+    /// `X86Backend.sleepingOnNotices`).
+    var sleepsOnNotice = false
     /// int3 stops as `.debug(.breakpoint)` (a debugger is attached) instead of a SIGTRAP fault.
     var reportsBreakpoints = false
 
@@ -348,6 +351,7 @@ final class X86Context: ExecutionContext {
     }
 
     func terminate() {
+        if sleepsOnNotice { sleepsOnNotice = false; backend.sleepingOnNotices -= 1 }
         guard alive else { space.members.removeAll { $0 === self }; return }
         alive = false
         space.members.removeAll { $0 === self }
