@@ -50,6 +50,9 @@ struct Run: ParsableCommand {
 
     func run() throws {
         var args = command
+        // Before a `--`, -h/--help is umlab's, not a guest program's (the program's arguments
+        // are captured as they come).
+        if let first = args.first, first == "-h" || first == "--help" { throw CleanExit.helpRequest(self) }
         if args.first == "--" { args.removeFirst() }
         guard let program = args.first else { throw ValidationError("no program given: umlab run [OPTIONS] -- PROGRAM [ARGS...]") }
         Umlab.exit(withError: ExitCode(launch(program: program, args: args)))

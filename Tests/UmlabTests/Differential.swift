@@ -190,6 +190,13 @@ enum Harness {
         #expect(!g.stdout.contains("unreachable"))
     }
 
+    /// `umlab run --help` is umlab's help (not a guest program named --help) and states the rule.
+    @Test func helpStatesTheLifetimeRule() throws {
+        let (r, _) = try Harness.run([Harness.umlab, "run", "--help"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("--wait-all") && r.stdout.contains("125") && r.stdout.contains("halts when PROGRAM ends"))
+    }
+
     /// The machine halts with the first program by default; --wait-all keeps it until the last
     /// process ends, as natively the background job outlives its shell.
     @Test(arguments: Harness.x86Modes)
