@@ -90,6 +90,8 @@ public struct ELFImage {
             let bytes: [UInt8]
             do { bytes = try read(s.offset, Int(s.fileSize)) } catch { throw .truncated }
             guard bytes.count == Int(s.fileSize) else { throw .truncated }
+            // Linux's load_elf_binary: the path must end with its NUL (ENOEXEC otherwise).
+            guard bytes.last == 0 else { throw .badHeader("interpreter path not terminated") }
             interp = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
         }
         return ELFImage(is64: id.is64, bigEndian: id.bigEndian, machine: id.machine, type: type, entry: entry,

@@ -66,7 +66,6 @@ import LinuxABI
     /// On 64-bit Linux open(2) adds O_LARGEFILE, and F_GETFL shows it; F_SETFL changes only
     /// O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT and O_NOATIME.
     @Test func getflAsLinuxShowsIt() async throws {
-        await withKnownIssue("core: F_GETFL keeps O_CREAT (Linux clears O_CREAT|O_EXCL|O_NOCTTY|O_TRUNC at open) and lacks O_LARGEFILE") {
         try await runGuest { t async throws in
             let fd = try await t.open("/tmp/f", C.O_CREAT | C.O_WRONLY).get()
             let large = 0o100000
@@ -79,7 +78,6 @@ import LinuxABI
             let cleared = try await t.sys("fcntl", fd, C.F_GETFL)
             #expect(cleared == .ok(C.O_WRONLY | large))
             try await t.sys("fcntl", fd, C.F_SETFD, C.FD_CLOEXEC).get()
-        }
         }
     }
 
@@ -135,11 +133,9 @@ import LinuxABI
 
     /// Flags other than CLOSE_RANGE_UNSHARE (2) and CLOSE_RANGE_CLOEXEC (4) are EINVAL.
     @Test func closeRangeUnknownFlags() async throws {
-        await withKnownIssue("core: close_range accepts unknown flags (Linux: EINVAL)") {
             try await runGuest { t async throws in
                 #expect(try await t.sys("close_range", 3, 4, 0x80) == .err(.EINVAL))
             }
-        }
     }
 
     @Test func closeTwice() async throws {

@@ -78,6 +78,10 @@ extension CoreSyscalls {
             try loc.inode.truncate(0)
         }
         if flags.contains(.truncate) && flags.canWrite && loc.inode.kind == .regular { k.filesShrank() }
+        // What the open file description keeps, as F_GETFL shows it: not the creation flags,
+        // and O_LARGEFILE, which 64-bit kernels force on every open(2).
+        file.flags.subtract([.create, .exclusive, .noControllingTTY, .truncate, .closeOnExec])
+        if c.abi.wordSize == 8 { file.flags.insert(.largeFile) }
         let fd: Int32
         do {
             fd = try c.task.files.install(file, closeOnExec: flags.contains(.closeOnExec), limit: c.task.process.limits.openFiles)

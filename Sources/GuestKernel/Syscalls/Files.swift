@@ -174,7 +174,8 @@ extension CoreSyscalls {
 
     static func closeRange(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let first = c.uint(0), last = c.uint(1), flags = c.uint(2)
-        guard first <= last else { throw .EINVAL }
+        // CLOSE_RANGE_UNSHARE (2), CLOSE_RANGE_CLOEXEC (4); anything else is EINVAL.
+        guard first <= last, flags & ~6 == 0 else { throw .EINVAL }
         for fd in c.task.files.openDescriptors where UInt32(fd) >= first && UInt32(fd) <= last {
             if flags & 4 != 0 { try c.task.files.setCloseOnExec(fd, true) } else { try c.task.files.close(fd) }
         }
