@@ -1,6 +1,6 @@
 # umlab: `make demo` and `make test` work on a fresh Debian machine (run as root).
 SWIFT ?= swift
-DEBS := libcapstone-dev libffi-dev busybox-static gcc make pkg-config strace procps \
+DEBS := libcapstone-dev libffi-dev busybox-static gcc make pkg-config strace procps python3 bash bsdutils \
         gcc-powerpc-linux-gnu libc6-dev-powerpc-cross qemu-user binutils-ia64-linux-gnu
 
 .PHONY: all deps lua-src build release demo test bench paper clean

@@ -190,6 +190,16 @@ enum Harness {
         #expect(!g.stdout.contains("unreachable"))
     }
 
+    /// Debian's python3 with multiprocessing.Pool(4): workers meet on futexes in shared memory.
+    @Test(arguments: Harness.x86Modes)
+    func pythonMultiprocessingPool(_ mode: String) throws {
+        let script = Harness.root.appendingPathComponent("Tests/programs/mp_pool.py").path
+        let native = try Harness.native(["/usr/bin/python3", script])
+        #expect(native.status == 0 && native.stdout.hasPrefix("41541750\n"))
+        let (g, err) = try Harness.guest(["/usr/bin/python3", script], options: ["--mode", mode])
+        #expect(g == native, "stderr: \(err)")
+    }
+
     /// `umlab run --help` is umlab's help (not a guest program named --help) and states the rule.
     @Test func helpStatesTheLifetimeRule() throws {
         let (r, _) = try Harness.run([Harness.umlab, "run", "--help"])
