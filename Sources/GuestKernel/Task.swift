@@ -89,10 +89,11 @@ public final class Task {
 /// A thread group: what ps shows as a process.
 public final class Process {
     public let pid: Int32
-    /// Unowned, not weak: a weak reference would give every Process a side table and put each
-    /// retain/release of it on the runtime's slow path, on every system call. A parent outlives
-    /// its children's pointers: exiting processes hand their children to init first.
-    public unowned(safe) var parent: Process?
+    /// Neither weak nor unowned(safe): both put the retain/release of every access (getppid,
+    /// wait, signals) on the runtime's slow path. Safe by the kernel's invariant: a parent
+    /// outlives its children's pointers, because an exiting process hands its children to init
+    /// (which never exits) before it can be released.
+    public unowned(unsafe) var parent: Process?
     public var children: [Process] = []
     public var threads: [Task] = []
     public var pgid: Int32
