@@ -109,7 +109,8 @@ public final class Kernel {
     public let arena: KernelArena
     /// Where the machine waits for the host.
     public let loop: EventLoop
-    /// Queues fed by host descriptors, by their event-loop token (the descriptor).
+    /// Queues fed by host descriptors, by descriptor (the event-loop token); a descriptor is in
+    /// the loop only while its queue has waiters.
     var hostQueues: [Int32: HostWaitQueue] = [:]
     /// When host events were last collected while guests ran (see `nextInterruption`).
     var lastHostPoll: UInt64 = 0
@@ -122,8 +123,6 @@ public final class Kernel {
     var nextPipeNumber: UInt64 = 1
     /// Where anonymous pipes' inodes live.
     let pipeFS = PipeFS()
-    /// Host queues nobody waits on yet.
-    var idleHostQueues: [Int32: HostWaitQueue] = [:]
 
     public init(config: KernelConfig, backend: any Backend, loop: EventLoop) throws(LinuxErrno) {
         self.config = config
@@ -368,20 +367,17 @@ public final class Kernel {
     }
 
     func watchHost(_ q: HostWaitQueue) {
-        hostQueues[q.fd] = q
         try? loop.watch(q.fd, events: EventLoop.Events.input, token: UInt64(UInt32(bitPattern: q.fd)))
     }
     func unwatchHost(_ q: HostWaitQueue) {
-        hostQueues[q.fd] = nil
         loop.unwatch(q.fd)
     }
 
     /// The wait queue of host descriptor `fd` (one per descriptor, shared by its open files).
     func hostQueue(_ fd: Int32) -> HostWaitQueue {
         if let q = hostQueues[fd] { return q }
-        if let q = idleHostQueues[fd] { return q }
         let q = HostWaitQueue(fd: fd)
-        idleHostQueues[fd] = q
+        hostQueues[fd] = q
         return q
     }
 

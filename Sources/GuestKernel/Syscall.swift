@@ -55,7 +55,7 @@ public struct SyscallEntry: Sendable {
 
 /// An ISA's syscall table: number → entry, a flat array. Every number the ISA's syscall.tbl
 /// lists has an entry, bound to a handler or marked `.unsupported` with a reason (see
-/// tools/gen-syscalls.py); numbers beyond it return ENOSYS and are counted as `syscall_N`.
+/// arch/gen-syscalls.py); numbers beyond it return ENOSYS and are counted as `syscall_N`.
 /// Nothing reaches the host.
 public struct SyscallTable: Sendable {
     public private(set) var entries: [SyscallEntry?]

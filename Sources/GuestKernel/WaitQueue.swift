@@ -55,17 +55,6 @@ public class WaitQueue {
         }
     }
 
-    /// Wakes up to `count` waiters in the order they came (futex wake); returns how many.
-    @discardableResult
-    public func wake(count: Int) -> Int {
-        var n = 0
-        while n < count, let e = entries.first {
-            e.task.kernel.wake(e.task)
-            n += 1
-        }
-        return n
-    }
-
     /// The task waiting longest.
     var firstWaiter: Task? { entries.first?.task }
 

@@ -38,8 +38,6 @@ public final class EventLoop {
 
     private let epoll: HostFD
     private let signalFD: HostFD
-    /// Signals the signalfd takes (blocked in the loop's thread), as a mask (bit n-1: signal n).
-    public let signalMask: UInt64
     private var tick: UnsafeMutableRawPointer?
     private var tickDeadline: UInt64 = 0
     private var watched: Set<Int32> = []
@@ -62,7 +60,6 @@ public final class EventLoop {
             epoll.close()
             throw error
         }
-        signalMask = signals
         _ = try? Host.check { ch_epoll_ctl(epoll.raw, 1 /* EPOLL_CTL_ADD */, signalFD.raw, Events.input, EventLoop.signalToken) }
     }
 
@@ -196,7 +193,4 @@ public final class EventLoop {
         tickDeadline = deadline
         _ = ch_tick_arm(tick, deadline)
     }
-
-    /// The deadline the tick is armed for (0: disarmed). A deadline in the past has fired.
-    public var tickArmedFor: UInt64 { tickDeadline }
 }

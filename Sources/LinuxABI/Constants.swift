@@ -89,8 +89,6 @@ public struct CloneFlags: OptionSet, Sendable, Hashable {
     public static let detached = CloneFlags(rawValue: 0x400000)
     public static let untraced = CloneFlags(rawValue: 0x800000)
     public static let childSetTID = CloneFlags(rawValue: 0x1000000)
-    /// The exit signal in the low byte (clone(2) passes it with the flags).
-    public var exitSignal: Int32 { Int32(rawValue & CloneFlags.signalMask) }
 }
 
 /// mmap(2) protection and flags (generic numbering).
