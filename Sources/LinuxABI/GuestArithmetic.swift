@@ -1,0 +1,112 @@
+/// Arithmetic on values a guest controls: addresses, lengths, offsets, counts and times.
+///
+/// Every number that comes from a guest register, a guest structure or a guest file (an ELF
+/// header) is hostile until proven otherwise: it may be -1, 2^64 - 1, or chosen so that a sum
+/// wraps. Swift traps on overflow, which would kill umlab and every guest with it; `&+` would
+/// wrap silently and steer umlab's own memory. These helpers are the one place such values are
+/// combined: each returns nil (or throws the errno Linux gives) where the exact answer does
+/// not exist, and times saturate instead of overflowing, as Linux's timespec64_to_ns does.
+///
+/// Use them for every computation on a guest value; plain operators are for values umlab
+/// produced itself.
+public enum GuestMath {
+    // MARK: ranges
+
+    /// The end of [start, start + length), or nil if it passes 2^64.
+    @inline(__always)
+    public static func end(_ start: UInt64, _ length: UInt64) -> UInt64? {
+        let (e, o) = start.addingReportingOverflow(length)
+        return o ? nil : e
+    }
+
+    /// [start, start + length) when it lies inside `bounds`, else `error`.
+    @inline(__always)
+    public static func range(_ start: UInt64, length: UInt64, within bounds: Range<UInt64>,
+                             else error: LinuxErrno) throws(LinuxErrno) -> Range<UInt64> {
+        guard let e = end(start, length), start >= bounds.lowerBound, e <= bounds.upperBound else { throw error }
+        return start..<e
+    }
+
+    // MARK: alignment (alignments are powers of two)
+
+    /// `v` rounded up to a multiple of `alignment`, or nil if that passes 2^64 - 1.
+    @inline(__always)
+    public static func roundUp(_ v: UInt64, to alignment: UInt64) -> UInt64? {
+        let mask = alignment &- 1
+        guard let t = end(v, mask) else { return nil }
+        return t & ~mask
+    }
+
+    /// `v` rounded down to a multiple of `alignment`.
+    @inline(__always)
+    public static func roundDown(_ v: UInt64, to alignment: UInt64) -> UInt64 { v & ~(alignment &- 1) }
+
+    /// The pages covering [start, start + length): start rounded down, end rounded up; nil when
+    /// the end passes 2^64 (Linux's mm calls give ENOMEM or EINVAL there: the caller picks).
+    @inline(__always)
+    public static func pageSpan(_ start: UInt64, _ length: UInt64, pageSize: UInt64) -> Range<UInt64>? {
+        guard let e = end(start, length), let top = roundUp(e, to: pageSize) else { return nil }
+        return roundDown(start, to: pageSize)..<top
+    }
+
+    // MARK: counts and sizes
+
+    /// A guest count or length as an Int no larger than `limit`, else `error`.
+    @inline(__always)
+    public static func count(_ v: UInt64, limit: Int, else error: LinuxErrno) throws(LinuxErrno) -> Int {
+        guard v <= UInt64(limit) else { throw error }
+        return Int(v)
+    }
+
+    /// `a * b` for a guest count and an element size, or nil past `limit`.
+    @inline(__always)
+    public static func product(_ a: UInt64, _ b: UInt64, limit: UInt64 = .max) -> UInt64? {
+        let (p, o) = a.multipliedReportingOverflow(by: b)
+        return o || p > limit ? nil : p
+    }
+
+    /// A guest file offset and a length, for pread/pwrite and friends: EINVAL for a negative
+    /// offset or when the end passes 2^63 - 1, as Linux's rw_verify_area gives.
+    @inline(__always)
+    public static func fileRange(offset: Int64, length: Int) throws(LinuxErrno) -> (start: Int64, end: Int64) {
+        guard offset >= 0, length >= 0 else { throw .EINVAL }
+        let (e, o) = offset.addingReportingOverflow(Int64(length))
+        guard !o else { throw .EINVAL }
+        return (offset, e)
+    }
+
+    // MARK: time
+
+    public static let nanosecondsPerSecond: Int64 = 1_000_000_000
+
+    /// A guest timespec as nanoseconds: EINVAL unless 0 <= nanoseconds < 10^9 and seconds >= 0
+    /// (the rules of nanosleep, ppoll, futex and timer_settime); huge values saturate at
+    /// UInt64.max, which callers treat as "never".
+    @inline(__always)
+    public static func nanoseconds(seconds: Int64, nanoseconds ns: Int64) throws(LinuxErrno) -> UInt64 {
+        guard seconds >= 0, ns >= 0, ns < nanosecondsPerSecond else { throw .EINVAL }
+        return saturating(UInt64(seconds), times: UInt64(nanosecondsPerSecond), plus: UInt64(ns))
+    }
+
+    /// A guest timeval (microseconds) as nanoseconds, with the same rules.
+    @inline(__always)
+    public static func nanoseconds(seconds: Int64, microseconds us: Int64) throws(LinuxErrno) -> UInt64 {
+        guard seconds >= 0, us >= 0, us < 1_000_000 else { throw .EINVAL }
+        return saturating(UInt64(seconds), times: UInt64(nanosecondsPerSecond), plus: UInt64(us) * 1000)
+    }
+
+    /// `a * b + c`, saturating at UInt64.max.
+    @inline(__always)
+    public static func saturating(_ a: UInt64, times b: UInt64, plus c: UInt64 = 0) -> UInt64 {
+        let (p, o1) = a.multipliedReportingOverflow(by: b)
+        let (s, o2) = p.addingReportingOverflow(c)
+        return o1 || o2 ? .max : s
+    }
+
+    /// `now + interval`, saturating at UInt64.max (a deadline that never comes).
+    @inline(__always)
+    public static func deadline(_ now: UInt64, after interval: UInt64) -> UInt64 {
+        let (s, o) = now.addingReportingOverflow(interval)
+        return o ? .max : s
+    }
+}
