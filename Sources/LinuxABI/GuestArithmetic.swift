@@ -19,6 +19,14 @@ public enum GuestMath {
         return o ? nil : e
     }
 
+    /// The start of the `length` bytes that end at `end` (a stack growing down), or nil if that
+    /// passes below 0.
+    @inline(__always)
+    public static func start(below end: UInt64, length: UInt64) -> UInt64? {
+        let (s, o) = end.subtractingReportingOverflow(length)
+        return o ? nil : s
+    }
+
     /// [start, start + length) when it lies inside `bounds`, else `error`.
     @inline(__always)
     public static func range(_ start: UInt64, length: UInt64, within bounds: Range<UInt64>,
@@ -73,6 +81,15 @@ public enum GuestMath {
         let (e, o) = offset.addingReportingOverflow(Int64(length))
         guard !o else { throw .EINVAL }
         return (offset, e)
+    }
+
+    /// A file position `base + offset` (lseek's SEEK_CUR and SEEK_END): EINVAL when it is
+    /// negative or passes 2^63 - 1, as Linux's vfs_setpos gives.
+    @inline(__always)
+    public static func filePosition(_ base: Int64, plus offset: Int64) throws(LinuxErrno) -> Int64 {
+        let (p, o) = base.addingReportingOverflow(offset)
+        guard !o, p >= 0 else { throw .EINVAL }
+        return p
     }
 
     // MARK: time
