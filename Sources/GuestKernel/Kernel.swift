@@ -166,7 +166,7 @@ public final class Kernel {
     /// init (pid 1) and the first process's thread with its console descriptors; no program yet.
     private func makeFirstTask() throws(LinuxErrno) -> Task {
         let context = try backend.makeInitialContext(mode: config.mode, kernel: self)
-        let mm = MemoryMap(space: context.addressSpace, userRange: backend.userAddressRange, pageSize: abi.pageSize)
+        let mm = MemoryMap(space: context.addressSpace, userRange: backend.userAddressRange, pageSize: abi.pageSize, wordMask: abi.wordMask)
         let initPID = allocatePID()
         let initP = try Process(pid: initPID, parent: nil, pgid: initPID, sid: initPID, startTime: Host.monotonicNanoseconds(), arena: arena)
         initP.comm = "init"

@@ -30,6 +30,9 @@ public final class MemoryMap {
     public private(set) var vmas: [VMA] = []
     public let pageSize: UInt64
     let userRange: Range<UInt64>
+    /// The highest address the guest's word holds (GuestABI.wordMask): lengths that round past
+    /// it wrap on a 32-bit guest, as lengths past 2^64 do on a 64-bit one.
+    let wordMask: UInt64
     /// Top of the area mmap hands out addresses from, downwards.
     var mmapBase: UInt64
     public var brkStart: UInt64 = 0
@@ -40,14 +43,14 @@ public final class MemoryMap {
     var users = 1
     var argStart: UInt64 = 0, argEnd: UInt64 = 0, envStart: UInt64 = 0, envEnd: UInt64 = 0
 
-    public init(space: any AddressSpace, userRange: Range<UInt64>, pageSize: UInt64) {
-        self.space = space; self.userRange = userRange; self.pageSize = pageSize
+    public init(space: any AddressSpace, userRange: Range<UInt64>, pageSize: UInt64, wordMask: UInt64 = .max) {
+        self.space = space; self.userRange = userRange; self.pageSize = pageSize; self.wordMask = wordMask
         mmapBase = userRange.upperBound
     }
 
     /// A copy for a forked child whose backend address space is `space`.
     func fork(into space: any AddressSpace) -> MemoryMap {
-        let m = MemoryMap(space: space, userRange: userRange, pageSize: pageSize)
+        let m = MemoryMap(space: space, userRange: userRange, pageSize: pageSize, wordMask: wordMask)
         m.vmas = vmas; m.mmapBase = mmapBase; m.brkStart = brkStart; m.brk = brk; m.stackTop = stackTop
         m.argStart = argStart; m.argEnd = argEnd; m.envStart = envStart; m.envEnd = envEnd
         return m
@@ -55,6 +58,13 @@ public final class MemoryMap {
 
     /// Whether `v` is a multiple of the page size.
     @inline(__always) func isPageAligned(_ v: UInt64) -> Bool { v & (pageSize - 1) == 0 }
+    /// `v` rounded up to a page, or nil where that wraps on the guest (Linux's PAGE_ALIGN then
+    /// gives 0).
+    @inline(__always) func pageRoundUp(_ v: UInt64) -> UInt64? { GuestMath.roundUp(v, to: pageSize, top: wordMask) }
+    /// The pages covering [start, start + length), or nil where the end wraps on the guest.
+    @inline(__always) func pageSpan(_ start: UInt64, _ length: UInt64) -> Range<UInt64>? {
+        GuestMath.pageSpan(start, length, pageSize: pageSize, top: wordMask)
+    }
 
     public func vma(containing address: UInt64) -> VMA? {
         var lo = 0, hi = vmas.count
@@ -169,7 +179,7 @@ public final class MemoryMap {
         // Linux's do_mmap: a zero length is EINVAL; one that rounds past 2^64 or does not fit in
         // the user address space is ENOMEM.
         guard length > 0 else { throw .EINVAL }
-        guard let len = GuestMath.roundUp(length, to: pageSize), len <= userRange.upperBound - userRange.lowerBound else { throw .ENOMEM }
+        guard let len = pageRoundUp(length), len <= userRange.upperBound - userRange.lowerBound else { throw .ENOMEM }
         var addr: UInt64
         let hinted = GuestMath.roundDown(hint, to: pageSize)
         if fixed {
@@ -203,7 +213,7 @@ public final class MemoryMap {
     public func unmap(_ address: UInt64, length: UInt64) throws(LinuxErrno) {
         // Linux's munmap: EINVAL for a misaligned start, a zero length, or a range that passes
         // the top of user space (the x86-64 stub and TT's kernel region are not the guest's).
-        guard isPageAligned(address), length > 0, let span = GuestMath.pageSpan(address, length, pageSize: pageSize),
+        guard isPageAligned(address), length > 0, let span = pageSpan(address, length),
               span.upperBound <= userRange.upperBound else { throw .EINVAL }
         let end = span.upperBound
         try space.unmap(address, length: end - address)
@@ -214,7 +224,7 @@ public final class MemoryMap {
         guard isPageAligned(address) else { throw .EINVAL }
         if length == 0 { return }
         // Linux's mprotect: a range that wraps or leaves user space has unmapped pages (ENOMEM).
-        guard let span = GuestMath.pageSpan(address, length, pageSize: pageSize), span.upperBound <= userRange.upperBound else { throw .ENOMEM }
+        guard let span = pageSpan(address, length), span.upperBound <= userRange.upperBound else { throw .ENOMEM }
         let end = span.upperBound
         // Every page in the range must be mapped.
         var cursor = address

@@ -9,8 +9,8 @@ extension CoreSyscalls {
         if want == 0 || want < mm.brkStart { return .value(mm.brk) }
         // A break that cannot be had (one whose page rounds past 2^64, as brk(-1), one that
         // runs into other mappings, or over the memory limit) leaves the break where it is.
-        guard let newEnd = GuestMath.roundUp(want, to: mm.pageSize),
-              let oldEnd = GuestMath.roundUp(mm.brk, to: mm.pageSize) else { return .value(mm.brk) }
+        guard let newEnd = mm.pageRoundUp(want),
+              let oldEnd = mm.pageRoundUp(mm.brk) else { return .value(mm.brk) }
         if newEnd > oldEnd {
             guard newEnd <= mm.mmapBase, mm.isFree(oldEnd, newEnd - oldEnd) else { return .value(mm.brk) }
             do {
@@ -55,10 +55,11 @@ extension CoreSyscalls {
                 file = f
             }
         }
-        // Linux's do_mmap: a length that rounds past 2^64 is ENOMEM; a file range that ends
-        // past it, EOVERFLOW. Then the memory limit, before anything is mapped.
-        guard let len = GuestMath.roundUp(length, to: c.mm.pageSize) else { throw .ENOMEM }
-        if file != nil, GuestMath.end(offset, len) == nil { throw .EOVERFLOW }
+        // Linux's do_mmap: a length that rounds past the top of the guest's word is ENOMEM; a
+        // file range that ends past the largest file size (2^63 - 1), EOVERFLOW. Then the
+        // memory limit, before anything is mapped.
+        guard let len = c.mm.pageRoundUp(length) else { throw .ENOMEM }
+        if file != nil, (GuestMath.end(offset, len).map { $0 > UInt64(Int64.max) } ?? true) { throw .EOVERFLOW }
         try c.kernel.checkMemoryLimit(adding: len, accountable: !shared && prot.contains(.write), for: c.task)
         let fixed = flags.contains(.fixed) || flags.contains(.fixedNoReplace)
         let r = try c.mm.map(address: addr, length: length, protection: prot, fixed: fixed, noReplace: flags.contains(.fixedNoReplace),
@@ -86,8 +87,8 @@ extension CoreSyscalls {
         guard flags & ~UInt32(7) == 0, mayMove || !fixed, mm.isPageAligned(old) else { throw .EINVAL }
         // Lengths are page rounded as Linux's PAGE_ALIGN does: an old length that rounds past
         // 2^64 becomes 0; a new one that does, or is 0, is EINVAL.
-        let oldLen = GuestMath.roundUp(c.word(1), to: mm.pageSize) ?? 0
-        guard let newLen = GuestMath.roundUp(c.word(2), to: mm.pageSize), newLen > 0 else { throw .EINVAL }
+        let oldLen = mm.pageRoundUp(c.word(1)) ?? 0
+        guard let newLen = mm.pageRoundUp(c.word(2)), newLen > 0 else { throw .EINVAL }
         if fixed || dontUnmap { throw .EINVAL }  // MREMAP_FIXED and MREMAP_DONTUNMAP are not supported
         guard let oldEnd = GuestMath.end(old, oldLen), let vma = mm.vma(containing: old), mm.isMapped(old, oldEnd) else { throw .EFAULT }
         if newLen <= oldLen {
@@ -139,7 +140,7 @@ extension CoreSyscalls {
         guard madviseAdvice.contains(advice), mm.isPageAligned(addr) else { throw .EINVAL }
         // Linux: a length that rounds past 2^64 (madvise(0, -1, 0)) is EINVAL; an empty range
         // does nothing.
-        guard let span = GuestMath.pageSpan(addr, c.word(1), pageSize: mm.pageSize) else { throw .EINVAL }
+        guard let span = mm.pageSpan(addr, c.word(1)) else { throw .EINVAL }
         if span.isEmpty { return .zero }
         // The advice applies to the mapped parts of the range (user space only); a hole in it
         // is ENOMEM, once the rest is done.

@@ -115,9 +115,9 @@ extension CoreSyscalls {
     }
 
     static func kill(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        // Linux's order: the targets first (ESRCH when there are none; -INT_MIN does not
+        // exist), then the signal number (EINVAL).
         let pid = c.int(0), sig = c.int(1)
-        guard sig >= 0, sig <= Signal.max else { throw .EINVAL }
-        // -INT_MIN does not exist: Linux answers ESRCH.
         if pid == Int32.min { throw .ESRCH }
         let k = c.kernel
         var info = SignalInfo(signal: Signal(sig), code: SignalCode.SI_USER)
@@ -126,7 +126,10 @@ extension CoreSyscalls {
         let targets: [Process]
         if pid > 0 {
             guard let p = k.processes[pid], !p.reaped, p !== k.initProcess else { throw .ESRCH }
-            if p.zombie { return .zero }  // a zombie can still be signalled (nothing happens)
+            if p.zombie {  // a zombie can still be signalled (nothing happens)
+                guard sig >= 0, sig <= Signal.max else { throw .EINVAL }
+                return .zero
+            }
             targets = [p]
         } else if pid == 0 || pid < -1 {
             let g = pid == 0 ? c.task.process.pgid : -pid
@@ -135,6 +138,7 @@ extension CoreSyscalls {
             targets = k.processes.values.filter { $0 !== k.initProcess && $0 !== c.task.process && !$0.zombie }
         }
         if targets.isEmpty { throw .ESRCH }
+        guard sig >= 0, sig <= Signal.max else { throw .EINVAL }
         if sig == 0 { return .zero }
         for p in targets.sorted(by: { $0.pid < $1.pid }) { k.send(info, to: p) }
         return .zero
@@ -168,12 +172,12 @@ extension CoreSyscalls {
     static func rtTgsigqueueinfo(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         try queueInfo(c, tgid: c.int(0), tid: c.int(1), sig: c.int(2), infoAddr: c.word(3))
     }
-    /// Linux's order: EINVAL for a tid or tgid <= 0 (rt_tgsigqueueinfo), EFAULT for the
-    /// siginfo, EPERM for a code only the kernel may send, ESRCH, then EINVAL for a bad signal
-    /// number; signal 0 only checks that the target exists.
+    /// Linux's order: EFAULT for the siginfo, EINVAL for a tid or tgid <= 0
+    /// (rt_tgsigqueueinfo), EPERM for a code only the kernel may send, ESRCH, then EINVAL for a
+    /// bad signal number; signal 0 only checks that the target exists.
     static func queueInfo(_ c: SyscallCall, tgid: Int32, tid: Int32?, sig: Int32, infoAddr: UInt64) throws(LinuxErrno) -> SyscallOutcome {
-        if let tid, tid <= 0 || tgid <= 0 { throw .EINVAL }
         var d = GuestDecoder(try c.mm.read(infoAddr, count: 128), c.abi)
+        if let tid, tid <= 0 || tgid <= 0 { throw .EINVAL }
         _ = d.i32(); _ = d.i32()
         let code = d.i32()
         // Only the kernel may claim kernel codes, and a process may not pose as kill/tgkill of another.
@@ -221,9 +225,16 @@ extension CoreSyscalls {
     }
 
     /// rt_sigtimedwait: takes a pending signal from `set` without running its handler.
+    /// rt_sigtimedwait: takes a pending signal from `set` without running its handler. As in
+    /// Linux's do_sigtimedwait, the timeout is checked (EINVAL) before anything is taken.
     static func rtSigtimedwait(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         guard c.word(3) == 8 else { throw .EINVAL }
         let set = SignalSet(rawValue: try readSigset(c, c.word(0)).rawValue & SignalSet.blockable.rawValue)
+        var timeout: UInt64?
+        if c.word(2) != 0 {
+            let (s, ns) = try readTimespec(c, c.word(2))
+            timeout = try GuestMath.nanoseconds(seconds: s, nanoseconds: ns)
+        }
         let task = c.task
         let notWanted = SignalSet(rawValue: ~set.rawValue)
         if let info = task.pending.take(notIn: notWanted) ?? task.process.pending.take(notIn: notWanted) {
@@ -231,9 +242,8 @@ extension CoreSyscalls {
             return .int(Int(info.signal.rawValue))
         }
         var until: UInt64?
-        if c.word(2) != 0 {
-            let (s, ns) = try readTimespec(c, c.word(2))
-            let d = deadline(c, after: try GuestMath.nanoseconds(seconds: s, nanoseconds: ns))
+        if let timeout {
+            let d = deadline(c, after: timeout)
             if Host.monotonicNanoseconds() >= d { throw .EAGAIN }
             until = d
         }
