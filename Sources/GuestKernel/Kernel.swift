@@ -107,6 +107,8 @@ public final class Kernel {
     var scratch: [UInt8] = []
     /// The kernel's guest-visible records (credentials, the I/O buffer; pipe buffers in TT).
     public let arena: KernelArena
+    /// Queued signal records of every task and process (bounded; see `PendingSignals`).
+    public let signalQueue = SignalQueueAccount()
     /// Where the machine waits for the host.
     public let loop: EventLoop
     /// Queues fed by host descriptors, by descriptor (the event-loop token); a descriptor is in
@@ -168,14 +170,14 @@ public final class Kernel {
         let context = try backend.makeInitialContext(mode: config.mode, kernel: self)
         let mm = MemoryMap(space: context.addressSpace, userRange: backend.userAddressRange, pageSize: abi.pageSize, wordMask: abi.wordMask)
         let initPID = allocatePID()
-        let initP = try Process(pid: initPID, parent: nil, pgid: initPID, sid: initPID, startTime: Host.monotonicNanoseconds(), arena: arena)
+        let initP = try Process(pid: initPID, parent: nil, pgid: initPID, sid: initPID, startTime: Host.monotonicNanoseconds(), arena: arena, signalAccount: signalQueue)
         initP.comm = "init"
         initP.commandLine = [Array("init".utf8)]
         initP.executablePath = "/sbin/init"
         processes[initPID] = initP
         initProcess = initP
         let pid = allocatePID()
-        let process = try Process(pid: pid, parent: initP, pgid: pid, sid: pid, startTime: Host.monotonicNanoseconds(), arena: arena)
+        let process = try Process(pid: pid, parent: initP, pgid: pid, sid: pid, startTime: Host.monotonicNanoseconds(), arena: arena, signalAccount: signalQueue)
         initP.children.append(process)
         let files = FileTable()
         let cwd = (try? vfs.locate(config.workingDirectory)).flatMap { $0.inode.kind == .directory ? $0 : nil } ?? vfs.rootLocation

@@ -43,7 +43,7 @@ extension Kernel {
             let pp = f.contains(.parent) ? (parent.process.parent ?? parent.process) : parent.process
             do {
                 process = try Process(pid: tid, parent: pp, pgid: parent.process.pgid, sid: parent.process.sid,
-                                      startTime: Host.monotonicNanoseconds(), arena: arena)
+                                      startTime: Host.monotonicNanoseconds(), arena: arena, signalAccount: signalQueue)
             } catch {
                 context.terminate()
                 throw error

@@ -268,6 +268,18 @@ static void file_calls(void)
     SHOW(pread(fd, buf, 4, 0));
     struct iovec iov = { buf, 4 };
     SHOW(preadv(fd, &iov, 1, -1));
+    /* Past 4 GiB: a 32-bit ISA passes preadv's and pwritev's position in two registers, low
+       word first and unaligned (unlike pread64's pair). */
+    struct iovec far = { buf, 3 };
+    memcpy(buf, "far", 3);
+    SHOW(pwritev(fd, &far, 1, 0x100000001LL));
+    memset(buf, 0, 8);
+    SHOW(pread(fd, buf, 3, 0x100000001LL));
+    printf("pwritev then pread past 4 GiB: %.3s\n", buf);
+    memset(buf, 0, 8);
+    SHOW(preadv(fd, &far, 1, 0x100000001LL));
+    printf("preadv past 4 GiB: %.3s\n", buf);
+    CHECK_SYS(ftruncate(fd, 4));
 
     int r = readable_pipe();
     struct iovec negative = { buf, (size_t)-1 };

@@ -130,7 +130,7 @@ extension CoreSyscalls {
         try readv(c, offset: nil)
     }
     static func preadv(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        try readv(c, offset: c.long(3))
+        try readv(c, offset: c.lowHighOffset(3))
     }
     static func readv(_ c: SyscallCall, offset: Int64?) throws(LinuxErrno) -> SyscallOutcome {
         let f = try file(c, 0)
@@ -154,7 +154,7 @@ extension CoreSyscalls {
     }
 
     static func writev(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome { try writev(c, offset: nil) }
-    static func pwritev(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome { try writev(c, offset: c.long(3)) }
+    static func pwritev(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome { try writev(c, offset: c.lowHighOffset(3)) }
     static func writev(_ c: SyscallCall, offset: Int64?) throws(LinuxErrno) -> SyscallOutcome {
         let f = try file(c, 0)
         guard f.flags.canWrite else { throw .EBADF }
@@ -328,13 +328,19 @@ extension CoreSyscalls {
 }
 
 extension Kernel {
+    /// The largest bounce buffer kept between calls.
+    static let keptScratch = 1 << 20
+
     /// Runs `body` over a reusable buffer of `count` bytes (the syscall path's bounce buffer).
     func withScratch<R>(_ count: Int, _ body: (UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> R) throws(LinuxErrno) -> R {
         // Data passes through the kernel arena's I/O buffer (in TT mode, guests can see it).
         if count <= arena.ioBuffer.count {
             return try body(UnsafeMutableRawBufferPointer(rebasing: arena.ioBuffer[0..<count]))
         }
-        if count > scratch.count { scratch = [UInt8](repeating: 0, count: max(count, scratch.count * 2)) }
+        // Larger transfers (up to MAX_RW_COUNT, 2 GiB) borrow a buffer that is kept only while
+        // it stays small: a guest's one huge read must not pin its size in umlab for good.
+        if count > scratch.count { scratch = [UInt8](repeating: 0, count: max(count, min(scratch.count * 2, Kernel.keptScratch))) }
+        defer { if scratch.count > Kernel.keptScratch { scratch = [] } }
         return try typedErrno { try scratch.withUnsafeMutableBytes { p in
             try body(UnsafeMutableRawBufferPointer(rebasing: p[0..<count]))
         } }

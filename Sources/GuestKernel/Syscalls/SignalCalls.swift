@@ -190,12 +190,18 @@ extension CoreSyscalls {
         if let tid {
             guard let t = c.kernel.tasks[tid], t.state != .dead, t.process.pid == tgid else { throw .ESRCH }
             guard sig >= 0, sig <= Signal.max else { throw .EINVAL }
-            if sig != 0 { c.kernel.send(info, to: t) }
+            if sig != 0 {
+                guard code == SignalCode.SI_USER || c.kernel.canQueue(sig, to: t.process) else { throw .EAGAIN }
+                c.kernel.send(info, to: t)
+            }
         } else {
             // kill_proc_info: a pid <= 0 names no process here (ESRCH).
             guard let p = c.kernel.processes[tgid], !p.reaped, p !== c.kernel.initProcess else { throw .ESRCH }
             guard sig >= 0, sig <= Signal.max else { throw .EINVAL }
-            if sig != 0 && !p.zombie { c.kernel.send(info, to: p) }
+            if sig != 0 && !p.zombie {
+                guard code == SignalCode.SI_USER || c.kernel.canQueue(sig, to: p) else { throw .EAGAIN }
+                c.kernel.send(info, to: p)
+            }
         }
         return .zero
     }
