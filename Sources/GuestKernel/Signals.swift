@@ -109,6 +109,8 @@ extension Kernel {
                                           restorer: action.restorer, savedMask: restoreMask, alternateStack: alt,
                                           savedAltStack: task.altStack)
             do {
+                // An alternate stack whose end passes 2^64 has no room for a frame.
+                if let alt, GuestMath.end(alt.0, alt.1) == nil { throw LinuxErrno.EFAULT }
                 try task.context.deliverSignal(delivery)
             } catch {
                 // No room for the frame (bad stack): the process dies of SIGSEGV, as on Linux.

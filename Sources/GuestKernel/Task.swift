@@ -198,6 +198,17 @@ public struct AltStack {
     public init() {}
     public init(base: UInt64, size: UInt64, flags: Int32) { self.base = base; self.size = size; self.flags = flags }
     public func contains(_ sp: UInt64) -> Bool { flags & AltStack.disable == 0 && sp > base && sp - base <= size }
+
+    /// The alternate stack sigaltstack(2) sets for these settings, with Linux's checks
+    /// (do_sigaltstack): EINVAL for a mode other than 0, SS_ONSTACK or SS_DISABLE (besides the
+    /// SS_AUTODISARM bit), ENOMEM for a stack smaller than MINSIGSTKSZ (2048 bytes).
+    public static func requested(base: UInt64, size: UInt64, flags: Int32) throws(LinuxErrno) -> AltStack {
+        let mode = flags & ~autoDisarm
+        guard mode == 0 || mode == onStack || mode == disable else { throw .EINVAL }
+        if mode == disable { return AltStack() }
+        guard size >= 2048 else { throw .ENOMEM }
+        return AltStack(base: base, size: size, flags: flags & autoDisarm)
+    }
 }
 
 /// rt_sigaction state, shared between tasks cloned with CLONE_SIGHAND.
