@@ -27,8 +27,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 FUZZ = os.path.join(REPO, "Tests", "fuzz")
 
 # The driver's address-space ceiling: an input that makes umlab grow without bound (a huge
-# bss on an interpreter) ends as a crash within seconds instead of swapping the machine.
-MEMORY_CEILING = 3 << 30
+# bss on an interpreter) ends as a crash within seconds instead of swapping the machine (1.5 GiB).
+MEMORY_CEILING = 3 << 29
 
 
 def limit_memory():
@@ -138,6 +138,7 @@ class Findings:
         self.dir = os.path.join(out, "crashers")
         self.crashes = []       # (kind, isa, signature, file)
         self.hangs = []
+        self.lost = []          # the syscall fuzzer's own process killed: not umlab's fault
         self.per_signature = {}
 
     def keep(self, kind, isa, name, data_path, signature, stderr):
@@ -146,13 +147,13 @@ class Findings:
         self.per_signature[signature] = n + 1
         saved = None
         if n < 3 and data_path and os.path.exists(data_path):
-            d = os.path.join(self.dir, isa)
+            d = os.path.join(self.dir if kind != "fuzzer-lost" else os.path.join(os.path.dirname(self.dir), "lost"), isa)
             os.makedirs(d, exist_ok=True)
             saved = os.path.join(d, name)
             shutil.copy(data_path, saved)
             with open(saved + ".txt", "w") as f:
                 f.write("%s\n\n%s\n" % (signature, stderr[-6000:]))
-        (self.hangs if kind == "hang" else self.crashes).append((kind, isa, signature, saved))
+        {"hang": self.hangs, "crash": self.crashes}.get(kind, self.lost).append((kind, isa, signature, saved))
         print("  %s [%s] %s -> %s" % (kind.upper(), isa, signature, saved), flush=True)
         return saved
 
@@ -267,6 +268,47 @@ def insn_campaign(args, findings):
 
 
 SUMMARY = re.compile(r"sysfuzz: calls (\d+) batches (\d+) child-signals (\d+) watchdog (\d+) fork-failures (\d+)")
+BATCH = re.compile(r"sysfuzz: batch (\d+) (\d+)")
+
+
+def sysfuzz_run(args, root, cwd, mode, backend, start, count, per=1000):
+    """One `umlab run -- sysfuzz`: (returncode or None for a hang, stdout, stderr)."""
+    limit = max(60, count / 1000)
+    cmd = [args.umlab, "run", "--root", root, "--mode", mode, "--time-limit", str(limit),
+           "--", "/sysfuzz." + backend, str(args.seed), str(start), str(count), str(per)]
+    err_path = os.path.join(args.out, "sys-stderr")
+    with open(err_path, "w") as err:
+        try:
+            p = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err,
+                               preexec_fn=limit_memory, timeout=limit + 60)
+            rc, out = p.returncode, p.stdout.decode(errors="replace")
+        except subprocess.TimeoutExpired as e:
+            rc, out = None, (e.stdout or b"").decode(errors="replace")
+    with open(err_path, errors="replace") as f:
+        text = f.read()[-200_000:]
+    return rc, out, text
+
+
+def minimise_sys(args, root, cwd, mode, backend, start, end, outcome):
+    """The shortest prefix [start, start+n) of a batch that still ends the same way (`outcome`:
+    the crash signature, or the exit status), and whether its last call does it on its own:
+    (first, count)."""
+    def crashes(a, n):
+        rc, _, text = sysfuzz_run(args, root, cwd, mode, backend, a, n, per=n)
+        if rc is None:
+            return False
+        return (crash_signature(rc, text) or rc) == outcome
+    if not crashes(start, end - start):
+        return start, end - start          # not reproducible as one batch: keep it whole
+    lo, hi = 1, end - start
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if crashes(start, mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    last = start + lo - 1
+    return (last, 1) if crashes(last, 1) else (start, lo)
 
 
 def sys_campaign(args, findings):
@@ -276,42 +318,33 @@ def sys_campaign(args, findings):
     results = {}
     for backend, modes in [("x86_64", ["skas", "tt", "seccomp"]), ("ppc", ["skas", "tt"])]:
         for mode in modes:
-            before = snapshot(root)
-            before_cwd = snapshot(cwd)
+            before, before_cwd = snapshot(root), snapshot(cwd)
             calls = batches = signals = watchdog = 0
             t0 = time.monotonic()
             start = 0
-            chunk = min(args.syscalls, args.sys_chunk)
             while start < args.syscalls:
-                n = min(chunk, args.syscalls - start)
-                cmd = [args.umlab, "run", "--root", root, "--mode", mode, "--time-limit", str(max(60, n / 1000)),
-                       "--", "/sysfuzz." + backend, str(args.seed), str(start), str(n)]
-                with open(os.path.join(args.out, "sys-stderr"), "w") as err:
-                    try:
-                        p = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err,
-                                           preexec_fn=limit_memory, timeout=max(60, n / 1000) + 60)
-                        rc, out = p.returncode, p.stdout.decode(errors="replace")
-                    except subprocess.TimeoutExpired as e:
-                        rc, out = None, (e.stdout or b"").decode(errors="replace")
-                with open(os.path.join(args.out, "sys-stderr"), errors="replace") as f:
-                    text = f.read()[-200_000:]
+                n = min(args.sys_chunk, args.syscalls - start)
+                rc, out, text = sysfuzz_run(args, root, cwd, mode, backend, start, n)
                 sig = None if rc is None else crash_signature(rc, text)
                 m = SUMMARY.findall(out)
                 if rc == 0 and sig is None and m:
                     c, b, s, w, _ = map(int, m[-1])
                     calls, batches, signals, watchdog = calls + c, batches + b, signals + s, watchdog + w
-                elif rc == 124 and sig is None:
-                    findings.keep("hang", backend, "sys-%s-%d-%d" % (mode, args.seed, start), None,
-                                  "sysfuzz %d..%d did not finish within umlab's --time-limit" % (start, start + n), text)
-                else:
-                    kind = "hang" if rc is None else "crash"
-                    note = os.path.join(args.out, "sys-repro")
-                    with open(note, "w") as f:
-                        f.write("umlab run --root ROOT --mode %s -- /sysfuzz.%s %d %d %d\n" % (mode, backend, args.seed, start, n))
-                    findings.keep(kind, backend, "sys-%s-%d-%d.repro" % (mode, args.seed, start), note,
-                                  sig or "umlab did not exit (status %s)" % rc, text)
-                    calls += n   # the chunk's calls ran up to the crash; counted as tried
-                start += n
+                    start += n
+                    continue
+                # A crash or a hang: the batch it happened in, minimised, kept; go on after it.
+                seen = BATCH.findall(out)
+                a, b = (int(seen[-1][0]), int(seen[-1][1])) if seen else (start, start + n)
+                calls += a - start      # the batches before completed
+                # Not umlab's crash: the fuzzer's own process ended (some hostile call reached it).
+                kind = ("hang" if rc is None or (rc == 124 and sig is None) else "crash" if sig else "fuzzer-lost")
+                first, count = (a, b - a) if kind == "hang" else minimise_sys(args, root, cwd, mode, backend, a, b, sig or rc)
+                note = os.path.join(args.out, "sys-repro")
+                with open(note, "w") as f:
+                    f.write("mode %s\nsysfuzz %d %d %d %d\n" % (mode, args.seed, first, count, count))
+                findings.keep(kind, backend, "sys-%s-%d-%d-%d" % (mode, args.seed, first, count), note,
+                              sig or ("umlab did not exit" if rc is None else "sysfuzz's parent ended, status %s" % rc), text)
+                start = b
             after, after_cwd = snapshot(root), snapshot(cwd)
             changed = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
             changed += sorted(p for p in set(before_cwd) | set(after_cwd) if before_cwd.get(p) != after_cwd.get(p))
@@ -332,7 +365,7 @@ def main():
     ap.add_argument("--insn-words", type=int, default=10_000_000, help="random words per interpreter")
     ap.add_argument("--only", default="elf,sys,insn")
     ap.add_argument("--out", default="/var/tmp/umlab-fuzz", help="work directory (not under /tmp: guests see their own)")
-    ap.add_argument("--batch", type=int, default=2000, help="ELF mutants per driver process")
+    ap.add_argument("--batch", type=int, default=150, help="ELF mutants per driver process")
     ap.add_argument("--sys-chunk", type=int, default=250_000, help="hostile calls per umlab run")
     ap.add_argument("--time-limit-ms", type=int, default=300)
     ap.add_argument("--hang", type=int, default=60, help="seconds without progress that make a hang")
@@ -360,6 +393,7 @@ def main():
         figures["insn"] = insn_campaign(args, findings)
     figures["crashes"] = [{"isa": i, "signature": s, "kept": f} for _, i, s, f in findings.crashes]
     figures["hangs"] = [{"isa": i, "signature": s, "kept": f} for _, i, s, f in findings.hangs]
+    figures["fuzzer_lost"] = [{"isa": i, "what": s, "kept": f} for _, i, s, f in findings.lost]
     figures["distinct_crash_signatures"] = sorted({s for _, _, s, _ in findings.crashes})
     figures["wall_seconds"] = round(time.monotonic() - t0, 1)
     text = json.dumps(figures, indent=1)

@@ -17,7 +17,8 @@
  * kill, tkill, tgkill and the sigqueue calls are made the caller, init, an unused pid or
  * INT_MIN); execve of a real program (execve's path is never a valid executable).
  *
- * The last line on standard output is the summary the campaign (Tests/fuzz/fuzz.py) reads:
+ * Before each batch it prints "sysfuzz: batch FROM TO" (so a crash of umlab names its batch);
+ * the last line on standard output is the summary the campaign (Tests/fuzz/fuzz.py) reads:
  *   sysfuzz: calls N batches B child-signals S watchdog W fork-failures F
  * Built statically for x86-64 (gcc) and PowerPC (powerpc-linux-gnu-gcc).
  */
@@ -275,6 +276,9 @@ int main(int argc, char **argv) {
     long k = start, end = start + count;
     while (k < end) {
         long to = k + per < end ? k + per : end;
+        /* Where a crash of umlab happened, for the campaign: the batch it was in. */
+        printf("sysfuzz: batch %ld %ld\n", k, to);
+        fflush(stdout);
         sh->next = k;
         pid_t child = fork();
         if (child < 0) {
