@@ -3,7 +3,7 @@ SWIFT ?= swift
 DEBS := libcapstone-dev libffi-dev busybox-static gcc make pkg-config strace procps python3 bash bsdutils \
         gcc-powerpc-linux-gnu libc6-dev-powerpc-cross qemu-user binutils-ia64-linux-gnu
 
-.PHONY: all deps lua-src build release demo test bench paper clean
+.PHONY: all deps lua-src build release demo test fuzz bench paper clean
 
 all: build
 
@@ -46,6 +46,19 @@ test: release lua-src
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter KernelTests
 	UMLAB_BIN=$$($(SWIFT) build -c release --show-bin-path)/umlab $(SWIFT) test --skip-build --skip KernelTests
+
+# The fuzz campaign (Tests/fuzz/README.md): ELF mutants for three ISAs, hostile system calls in
+# every x86-64 and PowerPC mode, random instruction streams for both interpreters. Sizes and seed
+# are variables: make fuzz FUZZ_ELF=5000 FUZZ_SEED=7. `make test` runs a short one (UmlabTests
+# Fuzzing). Crashers land in $(FUZZ_OUT)/crashers; the figures in $(FUZZ_OUT)/figures.json.
+FUZZ_SEED ?= 1
+FUZZ_ELF ?= 50000
+FUZZ_SYSCALLS ?= 1000000
+FUZZ_WORDS ?= 10000000
+FUZZ_OUT ?= /var/tmp/umlab-fuzz
+fuzz: release
+	python3 Tests/fuzz/fuzz.py --umlab $$($(SWIFT) build -c release --show-bin-path)/umlab --seed $(FUZZ_SEED) \
+	  --elf $(FUZZ_ELF) --syscalls $(FUZZ_SYSCALLS) --insn-words $(FUZZ_WORDS) --out $(FUZZ_OUT) --json $(FUZZ_OUT)/figures.json
 
 bench: release
 	UMLAB=$(CURDIR)/.build/release/umlab Benchmarks/x86_64/run.sh

@@ -26,6 +26,10 @@ public struct KernelConfig {
     /// The guest owns umlab's terminal: the terminal's Ctrl-C, Ctrl-\ and Ctrl-Z go to the
     /// guest's foreground process group instead of umlab.
     public var ownsTerminal = false
+    /// Wall-clock time the machine may run, from the start of `run()` (0: no limit). When it
+    /// is up the machine halts with `Halt.timeLimit` and every guest process is killed:
+    /// `umlab run --time-limit`, and how the fuzzers bound a mutant's run in-process.
+    public var timeLimitNanoseconds: UInt64 = 0
     public init() {}
 }
 
@@ -51,6 +55,8 @@ public enum Halt: Equatable, Sendable {
     case deadlock
     /// umlab was told to stop by a signal from outside (the status is 128 + signal).
     case signalled(Int32)
+    /// `KernelConfig.timeLimitNanoseconds` passed before the machine halted by itself.
+    case timeLimit
 }
 
 /// The guest kernel: processes, scheduler, signals and the syscall dispatcher.
@@ -125,6 +131,8 @@ public final class Kernel {
     var nextPipeNumber: UInt64 = 1
     /// Where anonymous pipes' inodes live.
     let pipeFS = PipeFS()
+    /// When the time limit halts the machine (monotonic ns; 0: never), set by `run()`.
+    var runDeadline: UInt64 = 0
     /// The host's RAM and swap, read once: the default memory policy (`checkMemoryLimit`).
     let hostMemoryAndSwap = Host.memoryAndSwap()
 
@@ -214,8 +222,15 @@ public final class Kernel {
     /// Runs the guest system until the first program ends (or, with `waitForAll`, the last
     /// process); returns umlab's exit status. `halt` tells why it ended.
     public func run() -> Int32 {
+        if config.timeLimitNanoseconds != 0 {
+            runDeadline = Host.monotonicNanoseconds() + min(config.timeLimitNanoseconds, UInt64(Int64.max) / 2)
+        }
         while !finished {
             let now = Host.monotonicNanoseconds()
+            if runDeadline != 0 && now >= runDeadline {
+                halt = .timeLimit
+                break
+            }
             if now >= lastHostPoll &+ hostPollPeriod { serviceHost(polling: true, now: now) }
             expireTimers(now)
             guard let task = pickNext(now) else {
@@ -279,6 +294,7 @@ public final class Kernel {
         func consider(_ t: UInt64) { until = until == 0 ? t : min(until, t) }
         if runQueue.count > 1 { consider(task.sliceEnd) }
         if let t = nextTimerDeadline() { consider(t) }
+        if runDeadline != 0 { consider(runDeadline) }
         if loop.watchesDescriptors || config.ownsTerminal { consider(lastHostPoll &+ hostPollPeriod) }
         return until
     }
@@ -317,7 +333,9 @@ public final class Kernel {
             return false
         }
         if stopIfGuestStopped() { return true }
-        _ = try? loop.wait(until: deadline)
+        // The time limit ends a wait too (it is no reason to keep a deadlocked guest, above).
+        let until = runDeadline == 0 ? deadline : min(deadline ?? runDeadline, runDeadline)
+        _ = try? loop.wait(until: until)
         serviceHost(polling: false, now: Host.monotonicNanoseconds())
         return true
     }

@@ -53,6 +53,13 @@ public final class KernelArena {
         ioBuffer = UnsafeMutableRawBufferPointer(start: base + io, count: 1 << 20)
     }
 
+    /// The arena goes with its machine (several machines may live and die in one process:
+    /// the fuzz drivers start thousands).
+    deinit {
+        HostMemory.unmap(base, KernelArena.size)
+        file.close()
+    }
+
     /// A record's payload offset in the arena, or nil when the arena is full.
     public func allocate(_ kind: Kind, owner: Int32, payload: Int) -> Int? {
         let total = (KernelArena.headerSize + payload + 15) & ~15

@@ -11,7 +11,7 @@ struct Umlab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "umlab",
         abstract: "A guest Linux kernel in user space that runs unmodified Linux programs (after User-mode Linux).",
-        subcommands: [Run.self, Disasm.self, Demo.self, Isolation.self, Bench.self])
+        subcommands: [Run.self, Disasm.self, Demo.self, Isolation.self, Bench.self, Fuzz.self])
 }
 
 /// The backends this build knows, by name. Adding an ISA adds one line here.
@@ -27,13 +27,15 @@ struct Run: ParsableCommand {
         discussion: """
             The guest halts when PROGRAM ends (background processes it started are killed), unless \
             --wait-all is given. umlab exits with PROGRAM's status (128+N for death by signal N); \
-            125 when every guest task is blocked and nothing can wake them (a deadlock); 126/127 when \
-            PROGRAM cannot be executed or found. At a terminal, Ctrl-C, Ctrl-\\ and Ctrl-Z go to the \
+            125 when every guest task is blocked and nothing can wake them (a deadlock); 124 when \
+            --time-limit ended the run; 126/127 when PROGRAM cannot be executed or found. At a terminal, Ctrl-C, Ctrl-\\ and Ctrl-Z go to the \
             guest's foreground process group.
             """)
 
     /// umlab's exit status when the guest deadlocked.
     static let deadlockStatus: Int32 = 125
+    /// umlab's exit status when --time-limit ended the run (timeout(1)'s).
+    static let timeLimitStatus: Int32 = 124
 
     @Option(help: "Instruction set backend (default: from the program's ELF header).") var backend: String?
     @Option(help: "Isolation mode: skas, tt or seccomp.") var mode: String = "skas"
@@ -44,6 +46,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Print each guest system call, strace style, to standard error.") var trace = false
     @Option(help: "Write the trace to this file instead.") var traceFile: String?
     @Option(help: "Write counters (syscalls by name, ptrace stops, faults, wall time) as JSON to this file.") var statsJson: String?
+    @Option(help: "Halt the guest machine after this many seconds of wall time (exit status 124).") var timeLimit: Double?
     @Flag(help: ArgumentHelp("Keep the guest running until its last process ends.",
                              discussion: "By default the guest machine halts when the first program ends, as a container does with its first process: background processes it left are killed. With --wait-all it runs until no process is left, as proot and strace -f do. Either way umlab exits with the first program's status.")) var waitAll = false
     @Argument(parsing: .captureForPassthrough, help: "The program and its arguments.") var command: [String] = []
@@ -118,6 +121,10 @@ struct Run: ParsableCommand {
         }
 
         config.waitForAll = waitAll
+        if let timeLimit {
+            guard timeLimit > 0, timeLimit < 1e9 else { return fail("--time-limit expects seconds, more than 0", 2) }
+            config.timeLimitNanoseconds = UInt64(timeLimit * 1e9)
+        }
         config.ownsTerminal = Host.isTerminal(0)
 
         let start = Host.monotonicNanoseconds()
@@ -138,6 +145,7 @@ struct Run: ParsableCommand {
         switch guest.halt {
         case .finished: return status
         case .deadlock: return Run.deadlockStatus
+        case .timeLimit: return Run.timeLimitStatus
         case .signalled(let sig): HostSignals.dieOf(sig)
         }
     }

@@ -43,6 +43,9 @@ extension CoreSyscalls {
         guard f.flags.canWrite else { throw .EBADF }
         let count = try c.size(2), buf = c.word(1)
         if !f.flags.contains(.append) { try checkPosition(f, count) }
+        // Before the bounce buffer is sized by the guest's length: write(fd, bad, 2^31) made
+        // umlab allocate 2 GiB only to answer EFAULT (Tests/fuzz/crashers).
+        try c.mm.checkAccess(buf, count, .read)
         return try writeProgress(c, f, total: count) { (done) throws(LinuxErrno) -> Int in
             guard let from = GuestMath.end(buf, UInt64(done)) else { throw .EFAULT }
             return try c.kernel.withScratch(count - done) { (p) throws(LinuxErrno) -> Int in
