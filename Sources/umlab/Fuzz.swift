@@ -138,12 +138,14 @@ struct FuzzELF: ParsableCommand {
             let file = dir.save("mutant", mutator.bytes, mode: 0o755)
             tally.add("mutants")
             // `umlab disasm` itself, its listing on standard output (the campaign discards it).
+            let t0 = Host.monotonicNanoseconds()
             do {
                 try Disasm.parse([file]).run()
                 tally.add("disasm_listed")
             } catch {
                 tally.add("disasm_refused")
             }
+            tally.add("ms_disasm", (Host.monotonicNanoseconds() - t0) / 1_000_000)
             runMutant(file, modes: modes, tally: &tally)
         }
         // Machines that ended must leave nothing behind: thousands run in this process.
@@ -166,30 +168,45 @@ struct FuzzELF: ParsableCommand {
         }
         for m in (modes.isEmpty ? probe.supportedModes : modes) where probe.supportedModes.contains(m) {
             guard let backend = Backends.forMachine(id.machine) else { return }
-            var config = KernelConfig()
-            config.mode = m
-            config.timeLimitNanoseconds = timeLimitMs * 1_000_000
-            let guest: Guest
-            do { guest = try Guest(config: config, backend: backend) } catch {
-                tally.add("guest_failed_\(error)")
-                continue
-            }
-            tally.add("runs_\(backend.name)_\(m)")
-            do {
-                try guest.boot(path: path, argv: ["mutant"], envp: ["PATH=/bin"])
-            } catch {
-                guest.kernel.killAll()
-                tally.add("refused_\(backend.name)")
-                continue
-            }
-            _ = guest.run()
-            switch guest.halt {
-            case .finished: tally.add("ran_\(backend.name)")
-            case .deadlock: tally.add("deadlock_\(backend.name)")
-            case .timeLimit: tally.add("time_limit_\(backend.name)")
-            case .signalled: tally.add("signalled")
-            }
+            let t0 = Host.monotonicNanoseconds()
+            let kernel = runOnce(path, backend: backend, mode: m, tally: &tally)
+            tally.add("ms_\(backend.name)_\(m)", (Host.monotonicNanoseconds() - t0) / 1_000_000)
+            // The machine is gone with its Guest; a kernel still alive here would be a leak
+            // (objects that point at each other), and with it the arena and host descriptors.
+            if kernel.object != nil { tally.add("machines_not_freed") }
         }
+    }
+
+    struct WeakKernel { weak var object: Kernel? }
+
+    /// One machine: boot the mutant in `mode` and run it to its end; returns a weak reference
+    /// to the machine's kernel, for the leak check.
+    func runOnce(_ path: String, backend: any Backend, mode m: IsolationMode, tally: inout FuzzTally) -> WeakKernel {
+        var config = KernelConfig()
+        config.mode = m
+        config.timeLimitNanoseconds = timeLimitMs * 1_000_000
+        let guest: Guest
+        do { guest = try Guest(config: config, backend: backend) } catch {
+            tally.add("guest_failed_\(error)")
+            return WeakKernel(object: nil)
+        }
+        tally.add("runs_\(backend.name)_\(m)")
+        let kernel = WeakKernel(object: guest.kernel)
+        do {
+            try guest.boot(path: path, argv: ["mutant"], envp: ["PATH=/bin"])
+        } catch {
+            guest.kernel.killAll()
+            tally.add("refused_\(backend.name)")
+            return kernel
+        }
+        _ = guest.run()
+        switch guest.halt {
+        case .finished: tally.add("ran_\(backend.name)")
+        case .deadlock: tally.add("deadlock_\(backend.name)")
+        case .timeLimit: tally.add("time_limit_\(backend.name)")
+        case .signalled: tally.add("signalled")
+        }
+        return kernel
     }
 }
 

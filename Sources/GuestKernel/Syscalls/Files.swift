@@ -30,9 +30,9 @@ extension CoreSyscalls {
         try checkPosition(f, count)
         try c.mm.checkAccess(buf, count, .write)
         return try io(c, f, want: .input) { () throws(LinuxErrno) -> Int in
-            try c.kernel.withScratch(count) { (p) throws(LinuxErrno) -> Int in
+            try c.kernel.inPieces(count) { (done, p) throws(LinuxErrno) -> Int in
                 let n = try f.read(into: p)
-                try c.mm.space.write(buf, from: UnsafeRawBufferPointer(rebasing: p[0..<n]))
+                try c.mm.space.write(buf + UInt64(done), from: UnsafeRawBufferPointer(rebasing: p[0..<n]))
                 return n
             }
         }
@@ -46,23 +46,25 @@ extension CoreSyscalls {
         // Before the bounce buffer is sized by the guest's length: write(fd, bad, 2^31) made
         // umlab allocate 2 GiB only to answer EFAULT (Tests/fuzz/crashers).
         try c.mm.checkAccess(buf, count, .read)
-        return try writeProgress(c, f, total: count) { (done) throws(LinuxErrno) -> Int in
-            guard let from = GuestMath.end(buf, UInt64(done)) else { throw .EFAULT }
-            return try c.kernel.withScratch(count - done) { (p) throws(LinuxErrno) -> Int in
-                try c.mm.space.read(from, into: p)
-                return try f.write(UnsafeRawBufferPointer(p))
-            }
+        return try writeProgress(c, f, total: count) { (done, p) throws(LinuxErrno) -> Int in
+            // checkAccess above: buf + count does not wrap.
+            try c.mm.space.read(buf + UInt64(done), into: p)
+            return try f.write(UnsafeRawBufferPointer(p))
         }
     }
 
-    /// A blocking write completes in full (pipes, terminals): progress is kept across waits.
-    static func writeProgress(_ c: SyscallCall, _ f: OpenFile, total: Int, _ step: (Int) throws(LinuxErrno) -> Int) throws(LinuxErrno) -> SyscallOutcome {
+    /// A write in pieces through the bounce buffer (`step(done, piece)` fills the piece with the
+    /// guest's bytes from `done` on and writes it). A blocking write to a pipe completes in full:
+    /// progress is kept across waits; anything else ends at its first short piece.
+    static func writeProgress(_ c: SyscallCall, _ f: OpenFile, total: Int,
+                              _ step: (Int, UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> Int) throws(LinuxErrno) -> SyscallOutcome {
         var done = c.task.ioProgress
         while true {
             do {
-                let n = try step(done)
+                let want = min(total - done, Kernel.pieceSize)
+                let n = try c.kernel.withScratch(want) { (p) throws(LinuxErrno) -> Int in try step(done, p) }
                 done += n
-                if done >= total || n == 0 || !(f is PipeEnd) { c.task.ioProgress = 0; return .int(done) }
+                if done >= total || n == 0 || (n < want && !(f is PipeEnd)) { c.task.ioProgress = 0; return .int(done) }
             } catch .EAGAIN where !f.isNonBlocking && f.waitQueue != nil {
                 c.task.ioProgress = done
                 return .block(.on(f.waitQueue!, [.output, .error]))
@@ -87,9 +89,9 @@ extension CoreSyscalls {
         let count = try c.size(2), buf = c.word(1)
         _ = try GuestMath.fileRange(offset: offset, length: count)
         try c.mm.checkAccess(buf, count, .write)
-        return .int(try c.kernel.withScratch(count) { (p) throws(LinuxErrno) -> Int in
-            let n = try f.read(into: p, at: offset)
-            try c.mm.space.write(buf, from: UnsafeRawBufferPointer(rebasing: p[0..<n]))
+        return .int(try c.kernel.inPieces(count) { (done, p) throws(LinuxErrno) -> Int in
+            let n = try f.read(into: p, at: offset + Int64(done))
+            try c.mm.space.write(buf + UInt64(done), from: UnsafeRawBufferPointer(rebasing: p[0..<n]))
             return n
         })
     }
@@ -101,9 +103,10 @@ extension CoreSyscalls {
         guard f.flags.canWrite else { throw .EBADF }
         let count = try c.size(2), buf = c.word(1)
         _ = try GuestMath.fileRange(offset: offset, length: count)
-        return .int(try c.kernel.withScratch(count) { (p) throws(LinuxErrno) -> Int in
-            try c.mm.space.read(buf, into: p)
-            return try f.write(UnsafeRawBufferPointer(p), at: offset)
+        try c.mm.checkAccess(buf, count, .read)
+        return .int(try c.kernel.inPieces(count) { (done, p) throws(LinuxErrno) -> Int in
+            try c.mm.space.read(buf + UInt64(done), into: p)
+            return try f.write(UnsafeRawBufferPointer(p), at: offset + Int64(done))
         })
     }
 
@@ -143,17 +146,33 @@ extension CoreSyscalls {
         _ = try GuestMath.fileRange(offset: offset ?? f.offset, length: total)
         for (base, len) in vecs { try c.mm.checkAccess(base, len, .write) }
         return try io(c, f, want: .input) { () throws(LinuxErrno) -> Int in
-            try c.kernel.withScratch(total) { (p) throws(LinuxErrno) -> Int in
-                let n = try offset == nil ? f.read(into: p) : f.read(into: p, at: offset!)
-                var done = 0
-                for (base, len) in vecs where done < n {
-                    let k = min(len, n - done)
-                    try c.mm.space.write(base, from: UnsafeRawBufferPointer(rebasing: p[done..<(done + k)]))
-                    done += k
+            try c.kernel.inPieces(total) { (done, p) throws(LinuxErrno) -> Int in
+                let n: Int
+                if let offset { n = try f.read(into: p, at: offset + Int64(done)) } else { n = try f.read(into: p) }
+                var moved = 0
+                for (address, k) in segments(vecs, from: done, count: n) {
+                    try c.mm.space.write(address, from: UnsafeRawBufferPointer(rebasing: p[moved..<(moved + k)]))
+                    moved += k
                 }
                 return n
             }
         }
+    }
+
+    /// The pieces of guest memory that bytes [from, from + count) of an iovec array's
+    /// concatenation occupy, as (address, length); the entries were checked (iovecs(), then
+    /// checkAccess), so no address wraps.
+    static func segments(_ vecs: [(UInt64, Int)], from: Int, count: Int) -> [(UInt64, Int)] {
+        var out: [(UInt64, Int)] = []
+        var skip = from, left = count
+        for (base, len) in vecs where left > 0 {
+            if skip >= len { skip -= len; continue }
+            let k = min(len - skip, left)
+            out.append((base + UInt64(skip), k))
+            skip = 0
+            left -= k
+        }
+        return out
     }
 
     static func writev(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome { try writev(c, offset: nil) }
@@ -164,11 +183,24 @@ extension CoreSyscalls {
         let vecs = try iovecs(c, c.word(1), c.int(2))
         let total = vecs.reduce(0) { $0 + $1.1 }
         if offset != nil || !f.flags.contains(.append) { _ = try GuestMath.fileRange(offset: offset ?? f.offset, length: total) }
-        var data: [UInt8] = []
-        for (base, len) in vecs { data += try c.mm.read(base, count: len) }
-        if let offset { return .int(try typedErrno { try data.withUnsafeBytes { p in try f.write(p, at: offset) } }) }
-        return try writeProgress(c, f, total: data.count) { (done) throws(LinuxErrno) -> Int in
-            try typedErrno { try data.withUnsafeBytes { p in try f.write(UnsafeRawBufferPointer(rebasing: p[done...])) } }
+        // Every source is checked before anything is written, as Linux's import_iovec does.
+        for (base, len) in vecs { try c.mm.checkAccess(base, len, .read) }
+        func gather(_ done: Int, _ p: UnsafeMutableRawBufferPointer) throws(LinuxErrno) {
+            var moved = 0
+            for (address, k) in segments(vecs, from: done, count: p.count) {
+                try c.mm.space.read(address, into: UnsafeMutableRawBufferPointer(rebasing: p[moved..<(moved + k)]))
+                moved += k
+            }
+        }
+        if let offset {
+            return .int(try c.kernel.inPieces(total) { (done, p) throws(LinuxErrno) -> Int in
+                try gather(done, p)
+                return try f.write(UnsafeRawBufferPointer(p), at: offset + Int64(done))
+            })
+        }
+        return try writeProgress(c, f, total: total) { (done, p) throws(LinuxErrno) -> Int in
+            try gather(done, p)
+            return try f.write(UnsafeRawBufferPointer(p))
         }
     }
 
@@ -331,22 +363,44 @@ extension CoreSyscalls {
 }
 
 extension Kernel {
-    /// The largest bounce buffer kept between calls.
-    static let keptScratch = 1 << 20
+    /// The most data one step of a read or write moves through the bounce buffer (1 MiB). A
+    /// guest may ask for up to MAX_RW_COUNT (2 GiB) in one call: umlab's memory must not grow
+    /// with that (a 2 GiB buffer was allocated for it once), so longer transfers go in pieces.
+    static let pieceSize = 1 << 20
 
-    /// Runs `body` over a reusable buffer of `count` bytes (the syscall path's bounce buffer).
+    /// Runs `body` over a reusable buffer of `count` (at most `pieceSize`) bytes: the syscall
+    /// path's bounce buffer.
     func withScratch<R>(_ count: Int, _ body: (UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> R) throws(LinuxErrno) -> R {
+        precondition(count >= 0 && count <= Kernel.pieceSize, "the bounce buffer is taken in pieces")
         // Data passes through the kernel arena's I/O buffer (in TT mode, guests can see it).
         if count <= arena.ioBuffer.count {
             return try body(UnsafeMutableRawBufferPointer(rebasing: arena.ioBuffer[0..<count]))
         }
-        // Larger transfers (up to MAX_RW_COUNT, 2 GiB) borrow a buffer that is kept only while
-        // it stays small: a guest's one huge read must not pin its size in umlab for good.
-        if count > scratch.count { scratch = [UInt8](repeating: 0, count: max(count, min(scratch.count * 2, Kernel.keptScratch))) }
-        defer { if scratch.count > Kernel.keptScratch { scratch = [] } }
+        if count > scratch.count { scratch = [UInt8](repeating: 0, count: Kernel.pieceSize) }
         return try typedErrno { try scratch.withUnsafeMutableBytes { p in
             try body(UnsafeMutableRawBufferPointer(rebasing: p[0..<count]))
         } }
+    }
+
+    /// Moves `count` bytes in pieces of at most `pieceSize` through the bounce buffer:
+    /// `step(done, piece)` moves the piece that starts `done` bytes into the transfer and returns
+    /// how much it moved. The transfer ends at the first short piece; an error after some
+    /// progress ends it with the bytes moved, as Linux's partial reads and writes do.
+    func inPieces(_ count: Int, _ step: (Int, UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> Int) throws(LinuxErrno) -> Int {
+        var done = 0
+        repeat {
+            let want = min(count - done, Kernel.pieceSize)
+            let n: Int
+            do {
+                n = try withScratch(want) { (p) throws(LinuxErrno) -> Int in try step(done, p) }
+            } catch {
+                if done > 0 { return done }
+                throw error
+            }
+            done += n
+            if n < want { break }
+        } while done < count
+        return done
     }
 
     /// Terminal ioctls on the console, answered by the host terminal when there is one.

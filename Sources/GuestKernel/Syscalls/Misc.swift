@@ -143,10 +143,11 @@ extension CoreSyscalls {
     static func getrandom(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let n = min(try c.size(1), 1 << 25)
         if c.uint(2) & ~UInt32(7) != 0 { throw .EINVAL }
-        return .int(try c.kernel.withScratch(n) { (p) throws(LinuxErrno) -> Int in
+        try c.mm.checkAccess(c.word(0), n, .write)
+        return .int(try c.kernel.inPieces(n) { (done, p) throws(LinuxErrno) -> Int in
             try Host.random(into: p)
-            try c.mm.space.write(c.word(0), from: UnsafeRawBufferPointer(p))
-            return n
+            try c.mm.space.write(c.word(0) + UInt64(done), from: UnsafeRawBufferPointer(p))
+            return p.count
         })
     }
 

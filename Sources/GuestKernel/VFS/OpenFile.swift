@@ -50,11 +50,15 @@ public class OpenFile {
 /// A regular file backed by a host descriptor (hostfs files, tmpfs memory files).
 public class HostBackedFile: OpenFile {
     public let host: HostFD
-    let ownsHost: Bool
+    /// Whether the descriptor is this file's to close, and not closed yet.
+    private var ownsOpenHost: Bool
     public init(inode: Inode?, flags: OpenFlags, path: String, host: HostFD, ownsHost: Bool) {
-        self.host = host; self.ownsHost = ownsHost
+        self.host = host; ownsOpenHost = ownsHost
         super.init(inode: inode, flags: flags, path: path)
     }
+    /// A file that goes without its last reference being dropped (its machine ended) still
+    /// closes its descriptor.
+    deinit { release() }
     public override func read(into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> Int {
         let n = try host.read(into: buffer, at: offset)
         offset += Int64(n)
@@ -101,7 +105,11 @@ public class HostBackedFile: OpenFile {
     public override func mappable(writable: Bool) throws(LinuxErrno) -> HostFileRef {
         HostFileRef(fd: host.raw, writable: writable)
     }
-    public override func release() { if ownsHost { host.close() } }
+    public override func release() {
+        guard ownsOpenHost else { return }
+        ownsOpenHost = false
+        host.close()
+    }
     public override var bytesReadable: Int { Int(max(0, ((try? host.stat().size) ?? 0) - offset)) }
     /// Hook for tmpfs to update times.
     func didModify() throws(LinuxErrno) { (inode as? TmpNode)?.touchModify() }
