@@ -98,6 +98,7 @@ extension Kernel {
             }
         }
         defer { if let interpFile { FileTable.drop(interpFile) } }
+        try checkImageSize([image] + (interpImage.map { [$0] } ?? []), name: name)
 
         // Point of no return: from here a failure kills the process.
         do {
@@ -153,6 +154,27 @@ extension Kernel {
         releaseVforkParent(task)
     }
 
+    /// The loader's limit check, before anything is allocated: the program's segments (bss
+    /// included) and its stack must fit in the machine's memory limit, as Linux's overcommit
+    /// check refuses an image larger than memory. ENOMEM otherwise, on every backend.
+    private func checkImageSize(_ images: [ELFImage], name: String) throws(ExecFailure) {
+        var total = abi.stackSize
+        for image in images {
+            for s in image.loads {
+                guard let span = GuestMath.pageSpan(s.vaddr, s.memSize, pageSize: abi.pageSize),
+                      let sum = GuestMath.end(total, span.upperBound - span.lowerBound) else {
+                    memory.noteENOMEM()
+                    throw ExecFailure(errno: .ENOMEM, reason: "\(name): a segment runs past the end of the address space")
+                }
+                total = sum
+            }
+        }
+        if total > memory.limit {
+            memory.noteENOMEM()
+            throw ExecFailure(errno: .ENOMEM, reason: "\(name): the program needs \(total) bytes, more than the machine's memory limit (\(memory.limit) bytes)")
+        }
+    }
+
     /// Gives the task a fresh address space and makes it the only thread of its process.
     private func replaceImage(_ task: Task) throws(LinuxErrno) {
         for t in task.process.threads where t !== task {
@@ -161,7 +183,8 @@ extension Kernel {
         try task.context.replaceAddressSpace()
         task.mm.users -= 1
         if task.mm.users == 0 { task.mm.reset() }
-        task.mm = MemoryMap(space: task.context.addressSpace, userRange: backend.userAddressRange, pageSize: abi.pageSize)
+        task.mm = MemoryMap(space: task.context.addressSpace, userRange: backend.userAddressRange, pageSize: abi.pageSize,
+                            memory: memory, descriptors: hostDescriptors)
         if config.mode == .tt { try task.mm.mapKernelRegion(arena, at: backend.kernelRegionBase) }
     }
 

@@ -12,9 +12,9 @@ public struct KernelConfig {
     public var workingDirectory = "/"
     public var mode = IsolationMode.skas
     public var trace: TraceSink?
-    /// Most guest threads alive at once (each is a host process on x86-64): a fork bomb meets
-    /// EAGAIN here rather than exhausting the host.
-    public var maxTasks = 1024
+    /// The machine's limits (memory, tasks, descriptors): a fork bomb meets EAGAIN at
+    /// `limits.pids` rather than exhausting the host; see `MachineLimits`.
+    public var limits = MachineLimits()
     /// Time slice before a running guest is preempted when others are runnable.
     public var sliceNanoseconds: Int64 = 10_000_000
     /// Keep the machine running until its last process ends (proot, `strace -f`), rather than
@@ -123,24 +123,38 @@ public final class Kernel {
     var nextPipeNumber: UInt64 = 1
     /// Where anonymous pipes' inodes live.
     let pipeFS = PipeFS()
+    /// The machine's memory account against `config.limits.memory`.
+    public let memory: MemoryController
+    /// The host descriptors the machine holds for guest objects, within `config.limits.hostDescriptors`.
+    public let hostDescriptors: HostDescriptors
+    /// The backend's guests are host processes whose memory is sampled (`Backend.samplesMemory`).
+    let samplesMemory: Bool
+    /// When the running task's memory is sampled next (monotonic ns), for such backends.
+    var nextMemorySample: UInt64 = 0
+    /// How often: a guest touching memory as fast as the host lets it passes the limit by at
+    /// most what it can touch in this time before the OOM policy sees it.
+    let memorySamplePeriod: UInt64 = 5_000_000
 
     public init(config: KernelConfig, backend: any Backend, loop: EventLoop) throws(LinuxErrno) {
         self.config = config
         self.backend = backend
         self.loop = loop
         usesTick = backend.runsInHostProcesses
+        memory = MemoryController(limit: config.limits.memory)
+        hostDescriptors = HostDescriptors(budget: config.limits.hostDescriptors)
+        samplesMemory = backend.samplesMemory
         abi = backend.abi
         syscallTable = backend.abi.syscalls
         syscallCounts = Array(repeating: 0, count: backend.abi.syscalls.entries.count)
         bootTime = Host.monotonicNanoseconds()
         arena = try KernelArena()
-        let root = try HostFS(hostPath: config.rootDirectory, device: 0x801)
+        let root = try HostFS(hostPath: config.rootDirectory, device: 0x801, descriptors: hostDescriptors)
         vfs = VFS(root: root, source: config.rootDirectory)
         let clock: () -> (Int64, Int64) = { (try? Host.clock(0)) ?? (0, 0) }
         vfs.mount(DevFS(device: 0x5, kernel: self), at: "/dev", source: "devtmpfs")
         vfs.mount(ProcFS(device: 0x4, kernel: self), at: "/proc", source: "proc")
-        vfs.mount(TmpFS(device: 0x1a, clock: clock), at: "/tmp", source: "tmpfs")
-        vfs.mount(TmpFS(device: 0x1b, clock: clock), at: "/dev/shm", source: "tmpfs")
+        vfs.mount(TmpFS(device: 0x1a, clock: clock, account: memory, descriptors: hostDescriptors), at: "/tmp", source: "tmpfs")
+        vfs.mount(TmpFS(device: 0x1b, clock: clock, account: memory, descriptors: hostDescriptors), at: "/dev/shm", source: "tmpfs")
         Host.raiseFileLimit()
     }
 
@@ -164,7 +178,8 @@ public final class Kernel {
     /// init (pid 1) and the first process's thread with its console descriptors; no program yet.
     private func makeFirstTask() throws(LinuxErrno) -> Task {
         let context = try backend.makeInitialContext(mode: config.mode, kernel: self)
-        let mm = MemoryMap(space: context.addressSpace, userRange: backend.userAddressRange, pageSize: abi.pageSize)
+        let mm = MemoryMap(space: context.addressSpace, userRange: backend.userAddressRange, pageSize: abi.pageSize,
+                           memory: memory, descriptors: hostDescriptors)
         let initPID = allocatePID()
         let initP = try Process(pid: initPID, parent: nil, pgid: initPID, sid: initPID, startTime: Host.monotonicNanoseconds(), arena: arena)
         initP.comm = "init"
@@ -235,6 +250,11 @@ public final class Kernel {
             if usesTick { loop.armTick(at: until) }
             let trap = task.context.run(sliceNanoseconds: until == 0 ? 0 : Int64(until - now))
             handle(trap, of: task)
+            if samplesMemory, task.state != .dead, Host.monotonicNanoseconds() >= nextMemorySample {
+                task.mm.space.sampleCharge()
+                nextMemorySample = Host.monotonicNanoseconds() &+ memorySamplePeriod
+            }
+            if memory.oomRequested { _ = runOOMPolicy() }
         }
         loop.armTick(at: 0)
         shutdown()
@@ -275,6 +295,7 @@ public final class Kernel {
         if runQueue.count > 1 { consider(task.sliceEnd) }
         if let t = nextTimerDeadline() { consider(t) }
         if loop.watchesDescriptors || config.ownsTerminal { consider(lastHostPoll &+ hostPollPeriod) }
+        if samplesMemory { consider(nextMemorySample > now ? nextMemorySample : now &+ memorySamplePeriod) }
         return until
     }
 
@@ -388,6 +409,12 @@ public final class Kernel {
         case .syscall:
             dispatchSyscall(task)
         case .fault(let sig, let code, let address):
+            if memory.oomRequested {
+                // The page could not be charged: the OOM policy frees memory (or kills this
+                // process), and the instruction runs again.
+                if runOOMPolicy() == nil { exitTask(task, status: Signal.SIGKILL.rawValue, groupExit: true, bySignal: true) }
+                return
+            }
             counters.guestFaults += 1
             var info = SignalInfo(signal: sig, code: code)
             info.address = address

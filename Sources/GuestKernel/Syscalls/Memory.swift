@@ -10,6 +10,8 @@ extension CoreSyscalls {
         let oldEnd = mm.pageAlign(mm.brk), newEnd = mm.pageAlign(want)
         if newEnd > oldEnd {
             guard mm.isFree(oldEnd, newEnd - oldEnd), newEnd <= mm.mmapBase else { return .value(mm.brk) }
+            // A heap larger than the machine's memory limit is refused (the overcommit check).
+            if let memory = mm.memory, newEnd - mm.pageAlign(mm.brkStart) > memory.limit { memory.noteENOMEM(); return .value(mm.brk) }
             do {
                 _ = try mm.map(address: oldEnd, length: newEnd - oldEnd, protection: .rw, fixed: true, shared: false,
                                file: nil, offset: 0, name: "[heap]")
@@ -54,7 +56,7 @@ extension CoreSyscalls {
         let fixed = flags.contains(.fixed) || flags.contains(.fixedNoReplace)
         let r = try c.mm.map(address: addr, length: length, protection: prot, fixed: fixed, noReplace: flags.contains(.fixedNoReplace),
                              shared: shared, file: file, offset: file == nil ? 0 : offset,
-                             name: flags.contains(.stack) ? "[stack]" : nil)
+                             name: flags.contains(.stack) ? "[stack]" : nil, noReserve: flags.contains(.noReserve))
         return .value(r)
     }
 
