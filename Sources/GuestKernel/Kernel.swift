@@ -189,6 +189,9 @@ public final class Kernel {
         initProcess = initP
         let pid = allocatePID()
         let process = try Process(pid: pid, parent: initP, pgid: pid, sid: pid, startTime: Host.monotonicNanoseconds(), arena: arena)
+        // RLIMIT_NOFILE: soft 1024, hard the machine's ceiling (both at most `--nofile`).
+        let nofile = config.limits.nofile
+        process.limits.values[7] = (min(1024, nofile), nofile)
         initP.children.append(process)
         let files = FileTable()
         let cwd = (try? vfs.locate(config.workingDirectory)).flatMap { $0.inode.kind == .directory ? $0 : nil } ?? vfs.rootLocation

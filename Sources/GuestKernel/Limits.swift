@@ -38,6 +38,8 @@ public struct LimitStats: Sendable {
     public var oomLog: [String] = []
     /// clone/fork/vfork refused at the task limit (or RLIMIT_NPROC).
     public var eagain: UInt64 = 0
+    /// Most tasks (processes and threads) alive at once.
+    public var tasksPeak: Int = 0
     /// Descriptor allocations refused at RLIMIT_NOFILE.
     public var emfile: UInt64 = 0
     /// Most host descriptors the kernel held for guest objects at once.
@@ -119,6 +121,7 @@ public final class MemoryController {
         if stats.oomLog.count < 64 { stats.oomLog.append(line) }
     }
     func noteEAGAIN() { stats.eagain += 1 }
+    func noteTasks(_ n: Int) { stats.tasksPeak = max(stats.tasksPeak, n) }
     func noteEMFILE() { stats.emfile += 1 }
     func noteENOMEM() { stats.enomem += 1 }
 }

@@ -67,6 +67,7 @@ extension Kernel {
         if f.contains(.thread) { task.altStack = AltStack() }
         process.threads.append(task)
         tasks[tid] = task
+        memory.noteTasks(tasks.count)
         counters.forks += 1
 
         // The TID words, written in the memory each side sees.

@@ -292,7 +292,7 @@ extension CoreSyscalls {
             let soft = d.u64(), hard = d.u64()
             guard soft <= hard else { throw .EINVAL }
             if hard > old.hard && !p.credentials.isRoot { throw .EPERM }
-            if resource == 7 && hard > 1 << 20 { throw .EPERM }
+            try checkNofileCeiling(c, resource, hard)
             p.limits.values[resource] = (soft, hard)
         }
         if oldAddr != 0 {
@@ -320,7 +320,15 @@ extension CoreSyscalls {
         if soft == c.abi.wordMask { soft = .max }
         if hard == c.abi.wordMask { hard = .max }
         guard soft <= hard else { throw .EINVAL }
+        if hard > c.task.process.limits.values[resource].hard && !c.task.process.credentials.isRoot { throw .EPERM }
+        try checkNofileCeiling(c, resource, hard)
         c.task.process.limits.values[resource] = (soft, hard)
         return .zero
+    }
+
+    /// RLIMIT_NOFILE cannot pass the machine's ceiling (`--nofile`), even for root: EPERM, as
+    /// Linux gives past fs.nr_open.
+    private static func checkNofileCeiling(_ c: SyscallCall, _ resource: Int, _ hard: UInt64) throws(LinuxErrno) {
+        if resource == 7 && hard > c.kernel.config.limits.nofile { throw .EPERM }
     }
 }
