@@ -7,8 +7,8 @@
 # Usage: Benchmarks/limits/memory.sh [UMLAB] [OTHER_UMLAB_TO_COMPARE]
 set -eu
 here=$(cd "$(dirname "$0")/../.." && pwd)
-umlab=${1:-$here/.build/release/umlab}
-other=${2:-}
+umlab=$(realpath "${1:-$here/.build/release/umlab}")
+other=${2:+$(realpath "$2")}
 work=/var/tmp/umlab-limits-bench
 mkdir -p "$work"
 gcc -static -O2 -o "$work/limits" "$here/Tests/programs/limits.c"

@@ -31,7 +31,7 @@ static int touch(long mib) {
     if (child == 0) {
         const long chunk = 16L << 20;
         long page = sysconf(_SC_PAGESIZE);
-        for (long done = 0; done < mib << 20; done += chunk) {
+        for (long long done = 0; done < (long long)mib << 20; done += chunk) {  /* long is 32-bit on PowerPC */
             char *p = malloc(chunk);
             if (!p) _exit(2);  /* an allocation refused (not what the test expects) */
             for (long i = 0; i < chunk; i += page) p[i] = 1;
