@@ -43,11 +43,11 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("env"), help: "Set a guest environment variable (repeatable).") var env: [String] = []
     @Flag(help: "Print each guest system call, strace style, to standard error.") var trace = false
     @Option(help: "Write the trace to this file instead.") var traceFile: String?
-    @Option(help: "Write counters (syscalls by name, ptrace stops, faults, wall time) as JSON to this file.") var statsJson: String?
+    @Option(help: "Write counters (syscalls by name, ptrace stops, faults, wall time, limits) as JSON to this file.") var statsJson: String?
     @Option(help: ArgumentHelp("Memory the guest may use (512M, 2G, bytes; default: a quarter of the host's).",
                                discussion: "Private memory in use, tmpfs and shared memory, pipe buffers and the interpreters' page tables count together. An allocation past it fails with ENOMEM; a page touched past it makes the OOM policy kill the process using the most memory with SIGKILL.")) var memory: String?
-    @Option(help: "Most processes and threads alive at once (default 1024); fork/clone beyond it gets EAGAIN.") var pids: Int = 1024
-    @Option(help: "Ceiling on RLIMIT_NOFILE (default 4096); raising the limit past it gets EPERM.") var nofile: Int = 4096
+    @Option(help: "Most processes and threads alive at once; fork/clone beyond it gets EAGAIN.") var pids: Int = 1024
+    @Option(help: "Ceiling on RLIMIT_NOFILE; raising the limit past it gets EPERM.") var nofile: Int = 4096
     @Flag(help: ArgumentHelp("Keep the guest running until its last process ends.",
                              discussion: "By default the guest machine halts when the first program ends, as a container does with its first process: background processes it left are killed. With --wait-all it runs until no process is left, as proot and strace -f do. Either way umlab exits with the first program's status.")) var waitAll = false
     @Argument(parsing: .captureForPassthrough, help: "The program and its arguments.") var command: [String] = []

@@ -32,13 +32,13 @@ public final class HostDescriptors {
     }
 
     /// A read-only descriptor of hostfs file `relative` under `root`, from the pool or opened
-    /// now (closing the least recently used one when the pool is full). Valid until the next
-    /// call: use it and forget it.
-    func pooled(_ relative: String, under root: HostFD) throws(LinuxErrno) -> HostFD {
+    /// now (`fresh`; closing the least recently used one when the pool is full). Valid until
+    /// the next call: use it and forget it.
+    func pooled(_ relative: String, under root: HostFD) throws(LinuxErrno) -> (fd: HostFD, fresh: Bool) {
         useClock &+= 1
         if let p = pool[relative] {
             pool[relative]!.lastUse = useClock
-            return p.fd
+            return (p.fd, false)
         }
         if pool.count >= poolCapacity, let victim = pool.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
             pool.removeValue(forKey: victim)?.fd.close()
@@ -46,7 +46,7 @@ public final class HostDescriptors {
         let fd = try HostFD.open(beneath: root, relative, flags: HostOpen.readOnly)
         pool[relative] = Pooled(fd: fd, lastUse: useClock)
         peak = max(peak, inUse)
-        return fd
+        return (fd, true)
     }
 
     /// Drops `relative` from the pool (its descriptor named another file than expected).

@@ -111,17 +111,20 @@ final class HostFileContents: FileContents, MappedFileSource {
 
     init(_ fs: HostFS, _ relativePath: String) throws(LinuxErrno) {
         self.fs = fs; self.relativePath = relativePath
-        let st = try fs.descriptors.pooled(relativePath, under: fs.rootFD).stat()
+        let st = try fs.descriptors.pooled(relativePath, under: fs.rootFD).fd.stat()
         identity = (st.device, st.inode)
     }
 
-    /// The file's descriptor from the pool, valid until the next pool operation.
+    /// The file's descriptor from the pool, valid until the next pool operation. A descriptor
+    /// opened now is checked to name the file first opened.
     private func descriptor() throws(LinuxErrno) -> HostFD {
-        let fd = try fs.descriptors.pooled(relativePath, under: fs.rootFD)
-        let st = try fd.stat()
-        guard st.device == identity.device, st.inode == identity.inode else {
-            fs.descriptors.forget(relativePath)
-            throw .ESTALE
+        let (fd, fresh) = try fs.descriptors.pooled(relativePath, under: fs.rootFD)
+        if fresh {
+            let st = try fd.stat()
+            guard st.device == identity.device, st.inode == identity.inode else {
+                fs.descriptors.forget(relativePath)
+                throw .ESTALE
+            }
         }
         return fd
     }
