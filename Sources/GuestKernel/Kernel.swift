@@ -131,8 +131,9 @@ public final class Kernel {
     let samplesMemory: Bool
     /// When the running task's memory is sampled next (monotonic ns), for such backends.
     var nextMemorySample: UInt64 = 0
-    /// How often: a guest touching memory as fast as the host lets it passes the limit by at
-    /// most what it can touch in this time before the OOM policy sees it.
+    /// How often: at the first trap after this long, or by the tick after twice this long for a
+    /// guest that does not trap; a guest touching memory as fast as the host lets it passes the
+    /// limit by at most what it can touch in that time before the OOM policy sees it.
     let memorySamplePeriod: UInt64 = 5_000_000
 
     public init(config: KernelConfig, backend: any Backend, loop: EventLoop) throws(LinuxErrno) {
@@ -298,7 +299,9 @@ public final class Kernel {
         if runQueue.count > 1 { consider(task.sliceEnd) }
         if let t = nextTimerDeadline() { consider(t) }
         if loop.watchesDescriptors || config.ownsTerminal { consider(lastHostPoll &+ hostPollPeriod) }
-        if samplesMemory { consider(nextMemorySample > now ? nextMemorySample : now &+ memorySamplePeriod) }
+        // A task that traps is sampled at a trap once the period is up, with no preemption; the
+        // tick comes one period later for one that does not trap.
+        if samplesMemory { consider((nextMemorySample > now ? nextMemorySample : now) &+ memorySamplePeriod) }
         return until
     }
 
