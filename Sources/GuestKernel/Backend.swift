@@ -173,11 +173,15 @@ public protocol AddressSpace: AnyObject {
     /// processes: their resident anonymous memory). Interpreters charge each page as it is
     /// touched and need nothing.
     func sampleCharge()
+    /// The last task using this space has left (exit, execve): free its memory now, charge and
+    /// all, rather than whenever the last reference to the object goes.
+    func release()
 }
 
 extension AddressSpace {
     public func filesShrank() {}
     public func sampleCharge() {}
+    public func release() {}
 }
 
 /// Where a freshly loaded program starts.

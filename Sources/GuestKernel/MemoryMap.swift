@@ -229,10 +229,11 @@ public final class MemoryMap {
         for part in changed { insert(part) }
     }
 
-    /// Forgets every mapping (execve into a fresh address space).
+    /// Forgets every mapping (the last user exited, or execve gave it a fresh address space).
     func reset() {
         for v in vmas { if let f = v.file { FileTable.drop(f) } }
         vmas = []
+        space.release()
         mmapBase = userRange.upperBound
     }
 

@@ -365,6 +365,11 @@ public final class SoftMemory: AddressSpace {
         spans = out  // regions no span refers to any more are freed by ARC
     }
 
+    /// Frees every mapping (and returns its charge) when the last task leaves the space.
+    public func release() {
+        for s in spans { try? unmap(s.start, length: s.end - s.start) }
+    }
+
     public func protect(_ address: UInt64, length: UInt64, protection: Protection) throws(LinuxErrno) {
         let perm = SoftMemory.bits(protection)
         setPages(address, address + length) { _, e in
