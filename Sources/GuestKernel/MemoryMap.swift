@@ -30,6 +30,9 @@ public final class MemoryMap {
     public private(set) var vmas: [VMA] = []
     public let pageSize: UInt64
     let userRange: Range<UInt64>
+    /// The highest address the guest's word holds (GuestABI.wordMask): lengths that round past
+    /// it wrap on a 32-bit guest, as lengths past 2^64 do on a 64-bit one.
+    let wordMask: UInt64
     /// Top of the area mmap hands out addresses from, downwards.
     var mmapBase: UInt64
     public var brkStart: UInt64 = 0
@@ -45,24 +48,31 @@ public final class MemoryMap {
     /// The machine's descriptor budget, which shared anonymous memory files count against.
     let descriptors: HostDescriptors
 
-    public init(space: any AddressSpace, userRange: Range<UInt64>, pageSize: UInt64, memory: MemoryController? = nil,
-                descriptors: HostDescriptors = HostDescriptors(budget: 1024)) {
-        self.space = space; self.userRange = userRange; self.pageSize = pageSize; self.memory = memory
-        self.descriptors = descriptors
+    public init(space: any AddressSpace, userRange: Range<UInt64>, pageSize: UInt64, wordMask: UInt64 = .max,
+                memory: MemoryController? = nil, descriptors: HostDescriptors = HostDescriptors(budget: 1024)) {
+        self.space = space; self.userRange = userRange; self.pageSize = pageSize; self.wordMask = wordMask
+        self.memory = memory; self.descriptors = descriptors
         mmapBase = userRange.upperBound
         if let memory, space.memoryAccount == nil { space.memoryAccount = memory }
     }
 
     /// A copy for a forked child whose backend address space is `space`.
     func fork(into space: any AddressSpace) -> MemoryMap {
-        let m = MemoryMap(space: space, userRange: userRange, pageSize: pageSize, memory: memory, descriptors: descriptors)
+        let m = MemoryMap(space: space, userRange: userRange, pageSize: pageSize, wordMask: wordMask, memory: memory, descriptors: descriptors)
         m.vmas = vmas; m.mmapBase = mmapBase; m.brkStart = brkStart; m.brk = brk; m.stackTop = stackTop
         m.argStart = argStart; m.argEnd = argEnd; m.envStart = envStart; m.envEnd = envEnd
         return m
     }
 
-    @inline(__always) func pageAlign(_ v: UInt64) -> UInt64 { (v + pageSize - 1) & ~(pageSize - 1) }
-    @inline(__always) func pageTruncate(_ v: UInt64) -> UInt64 { v & ~(pageSize - 1) }
+    /// Whether `v` is a multiple of the page size.
+    @inline(__always) func isPageAligned(_ v: UInt64) -> Bool { v & (pageSize - 1) == 0 }
+    /// `v` rounded up to a page, or nil where that wraps on the guest (Linux's PAGE_ALIGN then
+    /// gives 0).
+    @inline(__always) func pageRoundUp(_ v: UInt64) -> UInt64? { GuestMath.roundUp(v, to: pageSize, top: wordMask) }
+    /// The pages covering [start, start + length), or nil where the end wraps on the guest.
+    @inline(__always) func pageSpan(_ start: UInt64, _ length: UInt64) -> Range<UInt64>? {
+        GuestMath.pageSpan(start, length, pageSize: pageSize, top: wordMask)
+    }
 
     public func vma(containing address: UInt64) -> VMA? {
         var lo = 0, hi = vmas.count
@@ -86,7 +96,8 @@ public final class MemoryMap {
     }
 
     func isFree(_ start: UInt64, _ length: UInt64) -> Bool {
-        !vmas.contains { $0.start < start + length && start < $0.end }
+        let end = GuestMath.end(start, length) ?? .max
+        return !vmas.contains { $0.start < end && start < $0.end }
     }
 
     /// Records `vma` in the list, replacing what overlapped it, and merges it with neighbours
@@ -143,6 +154,20 @@ public final class MemoryMap {
         return true
     }
 
+    /// The mapped parts of [start, end), in order, and whether they cover all of it.
+    func mappedParts(_ start: UInt64, _ end: UInt64) -> (parts: [Range<UInt64>], complete: Bool) {
+        var parts: [Range<UInt64>] = []
+        var cursor = start
+        var complete = true
+        for v in vmas where v.end > start && v.start < end {
+            if v.start > cursor { complete = false }
+            parts.append(max(v.start, start)..<min(v.end, end))
+            cursor = v.end
+        }
+        if cursor < end { complete = false }
+        return (parts, complete)
+    }
+
     /// Drops [start, end) from the list, splitting areas that straddle it.
     func remove(_ start: UInt64, _ end: UInt64) {
         var out: [VMA] = []
@@ -157,20 +182,22 @@ public final class MemoryMap {
 
     /// mmap(2) after the arguments have been checked: chooses the address, maps it in the
     /// backend and records it.
-    /// `noReserve` (MAP_NORESERVE) exempts a private writable mapping from the overcommit check.
     public func map(address hint: UInt64, length: UInt64, protection: Protection, fixed: Bool, noReplace: Bool = false,
-                    shared: Bool, file: OpenFile?, offset: UInt64, name: String? = nil, noReserve: Bool = false) throws(LinuxErrno) -> UInt64 {
-        let len = pageAlign(length)
-        guard len > 0, len >= length else { throw .EINVAL }
+                    shared: Bool, file: OpenFile?, offset: UInt64, name: String? = nil) throws(LinuxErrno) -> UInt64 {
+        // Linux's do_mmap: a zero length is EINVAL; one that rounds past 2^64 or does not fit in
+        // the user address space is ENOMEM.
+        guard length > 0 else { throw .EINVAL }
+        guard let len = pageRoundUp(length), len <= userRange.upperBound - userRange.lowerBound else { throw .ENOMEM }
         var addr: UInt64
+        let hinted = GuestMath.roundDown(hint, to: pageSize)
         if fixed {
             addr = hint
-            guard addr & (pageSize - 1) == 0 else { throw .EINVAL }
+            guard isPageAligned(addr) else { throw .EINVAL }
             guard addr >= userRange.lowerBound, addr <= userRange.upperBound, len <= userRange.upperBound - addr else { throw .ENOMEM }
             if noReplace && !isFree(addr, len) { throw .EEXIST }
-        } else if hint != 0, pageTruncate(hint) >= userRange.lowerBound, pageTruncate(hint) <= userRange.upperBound - len,
-                  isFree(pageTruncate(hint), len) {
-            addr = pageTruncate(hint)
+        } else if hint != 0, hinted >= userRange.lowerBound, hinted <= userRange.upperBound, len <= userRange.upperBound - hinted,
+                  isFree(hinted, len) {
+            addr = hinted
         } else {
             guard let a = findFree(len) else { throw .ENOMEM }
             addr = a
@@ -183,11 +210,6 @@ public final class MemoryMap {
             let mem = try SharedMemoryObject(length: len, account: memory, descriptors: descriptors)
             sharedMemory = mem
             backing = .file(mem.ref, offset: 0)
-        } else if let memory, protection.contains(.write), !noReserve, len > memory.limit {
-            // Linux's heuristic overcommit: private writable memory larger than the machine may
-            // ever hold is refused at once; smaller requests are charged as they are touched.
-            memory.noteENOMEM()
-            throw .ENOMEM
         }
         try space.map(addr, length: len, protection: protection, shared: shared, backing: backing)
         if let file { file.references += 1 }
@@ -197,20 +219,21 @@ public final class MemoryMap {
     }
 
     public func unmap(_ address: UInt64, length: UInt64) throws(LinuxErrno) {
-        guard address & (pageSize - 1) == 0, length > 0 else { throw .EINVAL }
-        let end = pageAlign(address &+ length)
-        guard end > address else { throw .EINVAL }
-        // Above user space (the x86-64 stub, TT's kernel region) nothing is the guest's to unmap.
-        guard end <= userRange.upperBound else { throw .EINVAL }
+        // Linux's munmap: EINVAL for a misaligned start, a zero length, or a range that passes
+        // the top of user space (the x86-64 stub and TT's kernel region are not the guest's).
+        guard isPageAligned(address), length > 0, let span = pageSpan(address, length),
+              span.upperBound <= userRange.upperBound else { throw .EINVAL }
+        let end = span.upperBound
         try space.unmap(address, length: end - address)
         remove(address, end)
     }
 
     public func protect(_ address: UInt64, length: UInt64, protection: Protection) throws(LinuxErrno) {
-        guard address & (pageSize - 1) == 0 else { throw .EINVAL }
-        let end = pageAlign(address &+ length)
-        guard end >= address, end <= userRange.upperBound else { throw .ENOMEM }
-        if end == address { return }
+        guard isPageAligned(address) else { throw .EINVAL }
+        if length == 0 { return }
+        // Linux's mprotect: a range that wraps or leaves user space has unmapped pages (ENOMEM).
+        guard let span = pageSpan(address, length), span.upperBound <= userRange.upperBound else { throw .ENOMEM }
+        let end = span.upperBound
         // Every page in the range must be mapped.
         var cursor = address
         for v in vmas where v.end > address && v.start < end {
@@ -262,7 +285,8 @@ public final class MemoryMap {
             let bytes = try read(addr, count: chunk)
             if let z = bytes.firstIndex(of: 0) { return out + bytes[..<z] }
             out += bytes
-            addr += UInt64(chunk)
+            guard let next = GuestMath.end(addr, UInt64(chunk)) else { throw .EFAULT }
+            addr = next
         }
         throw .ENAMETOOLONG
     }

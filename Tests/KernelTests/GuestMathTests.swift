@@ -45,4 +45,19 @@ import LinuxABI
         #expect(GuestMath.saturating(.max, times: 2) == .max)
         #expect(GuestMath.saturating(3, times: 4, plus: .max) == .max)
     }
+
+    /// Stacks grow down; file positions stay in [0, 2^63); a 32-bit guest's sums wrap at 2^32.
+    @Test func stacksPositionsAndWordTops() throws {
+        #expect(GuestMath.start(below: 0x1000, length: 0x1000) == 0)
+        #expect(GuestMath.start(below: 0x1000, length: 0x1001) == nil)
+        #expect(try GuestMath.filePosition(100, plus: -100) == 0)
+        #expect(throws: LinuxErrno.EINVAL) { try GuestMath.filePosition(100, plus: .max) }
+        #expect(throws: LinuxErrno.EINVAL) { try GuestMath.filePosition(0, plus: -1) }
+        let top: UInt64 = 0xffff_ffff
+        #expect(GuestMath.end(0xffff_f000, 0xfff, top: top) == top)
+        #expect(GuestMath.end(0xffff_f000, 0x1000, top: top) == nil)
+        #expect(GuestMath.roundUp(0xffff_ffff, to: 0x1000, top: top) == nil)
+        #expect(GuestMath.pageSpan(0, 0xffff_ffff, pageSize: 0x1000, top: top) == nil)
+        #expect(GuestMath.pageSpan(0x1000, 0x1000, pageSize: 0x1000, top: top) == 0x1000..<0x2000)
+    }
 }
