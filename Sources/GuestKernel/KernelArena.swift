@@ -94,5 +94,13 @@ public final class KernelArena {
     @inline(__always) public func setU32(_ offset: Int, _ v: UInt32) { base.storeBytes(of: v.littleEndian, toByteOffset: offset, as: UInt32.self) }
 
     /// How guests see the arena's file (for TT-mode mappings).
-    public var mappable: HostFileRef { HostFileRef(fd: file.raw, writable: true) }
+    public var mappable: HostFileRef { HostFileRef(fd: file.raw, writable: true, source: self) }
+}
+
+extension KernelArena: MappedFileSource {
+    public var mappedSize: UInt64 { UInt64(KernelArena.size) }
+    public func readMapped(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(LinuxErrno) -> Int {
+        guard offset <= UInt64(Int64.max) else { return 0 }
+        return try file.read(into: buffer, at: Int64(offset))
+    }
 }

@@ -13,7 +13,7 @@ public struct VMA {
     /// "[heap]", "[stack]", or the file's path.
     public var name: String
     /// A shared anonymous mapping keeps its memory file here so fork and mremap see the same pages.
-    var sharedMemory: HostFileRef?
+    var sharedMemory: SharedMemoryObject?
 
     func slice(from s: UInt64, to e: UInt64) -> VMA {
         var v = self
@@ -43,14 +43,22 @@ public final class MemoryMap {
     var users = 1
     var argStart: UInt64 = 0, argEnd: UInt64 = 0, envStart: UInt64 = 0, envEnd: UInt64 = 0
 
-    public init(space: any AddressSpace, userRange: Range<UInt64>, pageSize: UInt64, wordMask: UInt64 = .max) {
+    /// The machine's memory account; the space charges it (attached here when not yet).
+    public let memory: MemoryController?
+    /// The machine's descriptor budget, which shared anonymous memory files count against.
+    let descriptors: HostDescriptors
+
+    public init(space: any AddressSpace, userRange: Range<UInt64>, pageSize: UInt64, wordMask: UInt64 = .max,
+                memory: MemoryController? = nil, descriptors: HostDescriptors = HostDescriptors(budget: 1024)) {
         self.space = space; self.userRange = userRange; self.pageSize = pageSize; self.wordMask = wordMask
+        self.memory = memory; self.descriptors = descriptors
         mmapBase = userRange.upperBound
+        if let memory, space.memoryAccount == nil { space.memoryAccount = memory }
     }
 
     /// A copy for a forked child whose backend address space is `space`.
     func fork(into space: any AddressSpace) -> MemoryMap {
-        let m = MemoryMap(space: space, userRange: userRange, pageSize: pageSize, wordMask: wordMask)
+        let m = MemoryMap(space: space, userRange: userRange, pageSize: pageSize, wordMask: wordMask, memory: memory, descriptors: descriptors)
         m.vmas = vmas; m.mmapBase = mmapBase; m.brkStart = brkStart; m.brk = brk; m.stackTop = stackTop
         m.argStart = argStart; m.argEnd = argEnd; m.envStart = envStart; m.envEnd = envEnd
         return m
@@ -195,13 +203,13 @@ public final class MemoryMap {
             addr = a
         }
         var backing = MapBacking.anonymous
-        var sharedMemory: HostFileRef?
+        var sharedMemory: SharedMemoryObject?
         if let file {
             backing = .file(try file.mappable(writable: shared && protection.contains(.write)), offset: offset)
         } else if shared {
-            let mem = try SharedAnonymousMemory.make(length: len)
+            let mem = try SharedMemoryObject(length: len, account: memory, descriptors: descriptors)
             sharedMemory = mem
-            backing = .file(mem, offset: 0)
+            backing = .file(mem.ref, offset: 0)
         }
         try space.map(addr, length: len, protection: protection, shared: shared, backing: backing)
         if let file { file.references += 1 }
@@ -244,10 +252,11 @@ public final class MemoryMap {
         for part in changed { insert(part) }
     }
 
-    /// Forgets every mapping (execve into a fresh address space).
+    /// Forgets every mapping (the last user exited, or execve gave it a fresh address space).
     func reset() {
         for v in vmas { if let f = v.file { FileTable.drop(f) } }
         vmas = []
+        space.release()
         mmapBase = userRange.upperBound
     }
 
@@ -283,14 +292,29 @@ public final class MemoryMap {
     }
 }
 
-/// Memory files behind MAP_SHARED|MAP_ANONYMOUS mappings, kept open for as long as umlab runs
-/// (a simplification: they are small and few in practice).
-enum SharedAnonymousMemory {
-    static func make(length: UInt64) throws(LinuxErrno) -> HostFileRef {
-        let fd = try HostFD.memory(name: "umlab-shmem")
-        try fd.truncate(Int64(length))
-        return HostFileRef(fd: fd.raw, writable: true)
+/// The memory file behind a MAP_SHARED|MAP_ANONYMOUS mapping, shared by the VMAs that map it
+/// (fork, mremap, partial unmaps): closed, and its charge returned, when the last one goes.
+/// Charged at its full size when made (ENOMEM past the limit), as shared memory is committed;
+/// it counts against the machine's descriptor budget (ENFILE when that is spent).
+public final class SharedMemoryObject {
+    let file: HeldMemoryFile
+    let length: UInt64
+    let account: MemoryController?
+    var fd: Int32 { file.host.raw }
+    var ref: HostFileRef { HostFileRef(fd: file.host.raw, writable: true, source: file) }
+
+    public init(length: UInt64, account: MemoryController?, descriptors: HostDescriptors) throws(LinuxErrno) {
+        guard length <= UInt64(Int64.max) else { throw .ENOMEM }
+        if let account, !account.tryCharge(length, .shmem) { throw .ENOMEM }
+        do {
+            file = try HeldMemoryFile(name: "umlab-shmem", length: Int64(length), descriptors: descriptors)
+        } catch {
+            account?.uncharge(length, .shmem)
+            throw error
+        }
+        self.length = length; self.account = account
     }
+    deinit { account?.uncharge(length, .shmem) }
 }
 
 extension Kernel {

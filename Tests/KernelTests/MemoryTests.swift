@@ -49,8 +49,8 @@ import SoftMMU
     @Test func forkCopiesPrivateAndSharesShared() throws {
         let m = SoftMemory()
         try m.map(SoftMMUEdges.base, length: 0x1000, protection: .rw, shared: false, backing: .anonymous)
-        let mem = try SharedAnonymousMemory.make(length: 0x1000)
-        try m.map(SoftMMUEdges.base + 0x1000, length: 0x1000, protection: .rw, shared: true, backing: .file(mem, offset: 0))
+        let mem = try SharedMemoryObject(length: 0x1000, account: nil, descriptors: HostDescriptors(budget: 64))
+        try m.map(SoftMMUEdges.base + 0x1000, length: 0x1000, protection: .rw, shared: true, backing: .file(mem.ref, offset: 0))
         let child = try m.fork()
         try [UInt8(9)].withUnsafeBytes { p in try child.write(SoftMMUEdges.base, from: p) }
         try [UInt8(7)].withUnsafeBytes { p in try child.write(SoftMMUEdges.base + 0x1000, from: p) }

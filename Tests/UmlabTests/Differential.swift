@@ -536,3 +536,110 @@ extension Disassembly {
         }
     }
 }
+
+/// The machine's limits (`--memory`, `--pids`, `--nofile`) against real guest programs
+/// (Tests/programs/limits.c) on x86-64 in every mode and on PowerPC.
+@Suite(.serialized) struct Limits {
+    /// Every backend × mode the limits are shown on, with the program built for it.
+    static let targets: [(compiler: String, mode: String)] =
+        Harness.x86Modes.map { ("gcc", $0) } + Harness.interpreterModes.map { ("powerpc-linux-gnu-gcc", $0) }
+    static let labels = targets.indices.map { $0 }
+
+    static func statsFile() -> String { "/var/tmp/umlab-limits-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).json" }
+    static func read(_ path: String) -> String {
+        defer { unlink(path) }
+        return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    }
+
+    /// `--memory 512M`: a child touching 2 GiB is killed by the OOM policy; its parent sees
+    /// SIGKILL; the kill is in --stats-json.
+    @Test(arguments: labels)
+    func touchingPastTheMemoryLimitIsOOMKilled(_ i: Int) throws {
+        let (compiler, mode) = Limits.targets[i]
+        let stats = Limits.statsFile()
+        let (r, err) = try Harness.guest([try Harness.program("limits", compiler: compiler), "touch", "2048"],
+                                         options: ["--mode", mode, "--memory", "512M", "--stats-json", stats])
+        let json = Limits.read(stats)
+        #expect(r == Harness.Outcome(stdout: "child killed by SIGKILL\n", status: 0), "\(compiler) \(mode): \(err)")
+        #expect(json.contains("\"oom_kills\": 1"), "\(json)")
+        #expect(err.contains("out of memory"), "\(err)")
+    }
+
+    /// `--pids 100`: a fork bomb (every process forks until it cannot) meets EAGAIN; umlab
+    /// survives and no guest host process outlives it (checked by session on x86-64).
+    @Test(arguments: labels)
+    func forkBombIsCappedWithEAGAIN(_ i: Int) throws {
+        let (compiler, mode) = Limits.targets[i]
+        let stats = Limits.statsFile()
+        let exe = try Harness.program("limits", compiler: compiler)
+        // A new session whose id is the shell's pid, which exec makes umlab's.
+        let (r, err) = try Harness.run(["/usr/bin/setsid", "--wait", "/bin/sh", "-c", "echo session $$; exec \"$@\"", "sh",
+                                        Harness.umlab, "run", "--mode", mode, "--pids", "100", "--stats-json", stats, "--", exe, "forkbomb"])
+        let json = Limits.read(stats)
+        let lines = r.stdout.split(separator: "\n")
+        #expect(r.status == 0, "\(err)")
+        #expect(lines.dropFirst() == ["first process forked some children, then fork failed with EAGAIN", "all children reaped"], "\(r.stdout) \(err)")
+        #expect(json.contains("\"pids\": {\"limit\": 100, \"peak\": 100"), "\(json)")
+        guard let sid = lines.first.flatMap({ Int($0.split(separator: " ").last ?? "") }) else { Issue.record("no session in \(r.stdout)"); return }
+        #expect(Limits.processes(inSession: sid).isEmpty, "guest host processes left in session \(sid)")
+    }
+
+    /// Processes of a host session, from /proc/PID/stat (field 6).
+    static func processes(inSession sid: Int) -> [Int] {
+        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int($0) }
+        return pids.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 4 && Int(fields[3]) == sid
+        }
+    }
+
+    /// A guest holding 100,000 descriptors (hostfs files and 2,000 tmpfs files) keeps working,
+    /// and umlab's own descriptors stay within the machine's budget (256 for guest objects)
+    /// plus the few it always holds.
+    @Test(arguments: [0, 3])  // x86-64 skas, PowerPC skas
+    func hundredThousandFilesStayWithinTheDescriptorBudget(_ i: Int) throws {
+        let (compiler, mode) = Limits.targets[i]
+        let stats = Limits.statsFile()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Harness.umlab)
+        p.arguments = ["run", "--mode", mode, "--nofile", "200000", "--stats-json", stats, "--",
+                       try Harness.program("limits", compiler: compiler), "files", "100000", "2000"]
+        let out = Pipe(), input = Pipe()
+        p.standardOutput = out
+        p.standardInput = input
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Wait for "holding", then count umlab's descriptors while the guest holds its files.
+        var text = ""
+        while !text.contains("\n") {
+            let d = out.fileHandleForReading.availableData
+            if d.isEmpty { break }
+            text += String(decoding: d, as: UTF8.self)
+        }
+        let held = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(p.processIdentifier)/fd").count) ?? -1
+        try input.fileHandleForWriting.write(contentsOf: Data("go\n".utf8))
+        try input.fileHandleForWriting.close()
+        text += String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        let json = Limits.read(stats)
+        #expect(text == "holding 100000\nclosed 100000\n", "\(compiler) \(mode)")
+        #expect(held > 0 && held < 256 + 32, "umlab held \(held) descriptors")
+        #expect(json.contains("\"host_descriptors\": {\"budget\": 256"), "\(json)")
+    }
+
+    /// `--nofile`: RLIMIT_NOFILE up to the ceiling; past it EPERM, for setrlimit and prlimit.
+    @Test(arguments: ["gcc", "powerpc-linux-gnu-gcc"])
+    func rlimitNofilePastTheCeilingIsEPERM(_ compiler: String) throws {
+        let (r, err) = try Harness.guest([try Harness.program("limits", compiler: compiler), "nofile", "5000"], options: ["--nofile", "5000"])
+        #expect(r.stdout == """
+            setrlimit hard=ceiling: ok
+            setrlimit hard=ceiling+1: EPERM
+            setrlimit soft=64 hard=ceiling+1: EPERM
+            prlimit hard=ceiling+1: EPERM
+            limit now: ceiling
+
+            """, "\(err)")
+    }
+}

@@ -60,7 +60,8 @@ extension CoreSyscalls {
         // memory limit, before anything is mapped.
         guard let len = c.mm.pageRoundUp(length) else { throw .ENOMEM }
         if file != nil, (GuestMath.end(offset, len).map { $0 > UInt64(Int64.max) } ?? true) { throw .EOVERFLOW }
-        try c.kernel.checkMemoryLimit(adding: len, accountable: !shared && prot.contains(.write), for: c.task)
+        // (MAP_NORESERVE asks not to be charged, as Linux's heuristic overcommit honours.)
+        try c.kernel.checkMemoryLimit(adding: len, accountable: !shared && prot.contains(.write) && !flags.contains(.noReserve), for: c.task)
         let fixed = flags.contains(.fixed) || flags.contains(.fixedNoReplace)
         let r = try c.mm.map(address: addr, length: length, protection: prot, fixed: fixed, noReplace: flags.contains(.fixedNoReplace),
                              shared: shared, file: file, offset: file == nil ? 0 : offset,
