@@ -278,19 +278,38 @@ public final class SoftMemory: AddressSpace {
         }
     }
 
-    public func discard(_ address: UInt64, length: UInt64) throws(LinuxErrno) {
-        // Private anonymous pages read back as zero; file-backed private pages would reread the
-        // file on Linux; zero-filling is what programs rely on (MADV_DONTNEED on heap memory).
-        var a = address
-        while a < address + length {
-            if let p = writePointerIgnoringProtection(a) {
-                p.initializeMemory(as: UInt8.self, repeating: 0, count: Int(SoftMemory.pageSize))
-                // A private file page reads back as the file's data.
-                if let s = spans.first(where: { $0.start <= a && a < $0.end }), !s.region.shared, let f = s.file {
-                    try? fill(p, from: f.file.fd.raw, offset: f.offset + (a - s.start), count: Int(SoftMemory.pageSize))
-                }
+    /// MADV_DONTNEED / MADV_FREE, as Linux. Only private memory has pages of its own: those
+    /// of an anonymous mapping go back to the host (zeros from now on, or for `.lazily`
+    /// whenever the host wants them); those of a private file mapping are then refilled from
+    /// the file's current data. A shared mapping's pages are the file's (a tmpfs file, shared
+    /// anonymous memory, a read-only host file, TT's kernel arena): its view already shows the
+    /// file's current contents, so there is nothing to drop — and nothing is written into it,
+    /// which may be a read-only host mapping.
+    public func discard(_ address: UInt64, length: UInt64, _ how: HostMemory.Discard) throws(LinuxErrno) {
+        let end = address + length
+        for s in spans where s.end > address && s.start < end && !s.region.shared {
+            let from = max(s.start, address), to = min(s.end, end)
+            dropDecodedCode(from, to)
+            let host = s.region.host + s.offset + Int(from - s.start)
+            let count = Int(to - from)
+            try HostMemory.discard(host, count, how)
+            if how == .now, let f = s.file {
+                // A private file page reads back as the file's data (none past its end).
+                try fill(host, from: f.file.fd.raw, offset: f.offset + (from - s.start), count: count)
             }
-            a += SoftMemory.pageSize
+        }
+    }
+
+    /// Forgets decoded code on the pages of [from, to), whose contents are about to change
+    /// under the code cache without a store through the TLB.
+    private func dropDecodedCode(_ from: UInt64, _ to: UInt64) {
+        var page = from >> SoftMemory.pageShift
+        while page < to >> SoftMemory.pageShift {
+            if let slot = pteSlot(page, create: false), slot.pointee & SoftMemory.permCode != 0 {
+                invalidateCode?(page)
+                slot.pointee &= ~SoftMemory.permCode
+            }
+            page += 1
         }
     }
 

@@ -107,14 +107,20 @@ extension CoreSyscalls {
         return .value(new)
     }
 
+    /// madvise(2), after Linux's mm/madvise.c: EINVAL for an unaligned start, a length whose
+    /// page rounding or end wraps the guest's word, or an unknown advice; then the advice is
+    /// applied to each mapping in the range in turn (the first refusal ends the walk, with
+    /// what came before it done), and ENOMEM if the range had unmapped pages.
     static func madvise(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        let addr = c.word(0), len = c.mm.pageAlign(c.word(1)), advice = c.int(2)
-        guard addr & (c.mm.pageSize - 1) == 0 else { throw .EINVAL }
-        switch advice {
-        case 4, 8, 9:  // MADV_DONTNEED, MADV_FREE, MADV_REMOVE
-            if len > 0 { try c.mm.space.discard(addr, length: len) }
-        default: break
-        }
+        let mm = c.mm
+        let start = c.word(0), lengthIn = c.word(1)
+        guard start & (mm.pageSize - 1) == 0 else { throw .EINVAL }
+        let limit = c.kernel.abi.wordMask
+        guard let length = GuestMath.roundUp(lengthIn, to: mm.pageSize), length <= limit,
+              let end = GuestMath.end(start, length), end <= limit else { throw .EINVAL }
+        guard let advice = MemoryAdvice(c.int(2)) else { throw .EINVAL }
+        if length == 0 { return .zero }
+        try mm.advise(start, end, advice)
         return .zero
     }
 

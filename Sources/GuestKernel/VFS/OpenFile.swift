@@ -41,6 +41,10 @@ public class OpenFile {
     public var waitQueue: WaitQueue? { nil }
     /// A host descriptor the backend can map (mmap of regular files).
     public func mappable(writable: Bool) throws(LinuxErrno) -> HostFileRef { throw .ENODEV }
+    /// Frees the file's data in [offset, offset + length), which then reads as zeros, the size
+    /// unchanged (fallocate's PUNCH_HOLE | KEEP_SIZE; what MADV_REMOVE does to a shared
+    /// mapping's file). EOPNOTSUPP where the file system cannot, as on Linux.
+    public func punchHole(offset: UInt64, length: UInt64) throws(LinuxErrno) { throw .EOPNOTSUPP }
     /// Called when the last reference goes away.
     public func release() {}
     /// Bytes ready to read (FIONREAD).
@@ -101,6 +105,11 @@ public class HostBackedFile: OpenFile {
     public override func sync() throws(LinuxErrno) {}
     public override func mappable(writable: Bool) throws(LinuxErrno) -> HostFileRef {
         HostFileRef(fd: host.raw, writable: writable)
+    }
+    public override func punchHole(offset: UInt64, length: UInt64) throws(LinuxErrno) {
+        guard let start = Int64(exactly: offset), let count = Int64(exactly: length) else { throw .EINVAL }
+        try host.punchHole(offset: start, length: count)
+        try didModify()
     }
     public override func release() { if ownsHost { host.close() } }
     public override var bytesReadable: Int { Int(max(0, ((try? host.stat().size) ?? 0) - offset)) }
