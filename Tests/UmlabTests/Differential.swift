@@ -408,6 +408,30 @@ enum Harness {
     }
 }
 
+/// TT's kernel arena is guest-writable: a guest that forges its records' lengths, kinds and
+/// owners, fakes records and fills it with random bytes (Tests/programs/arena-scribble.c)
+/// may change what TT leaks, never umlab's own memory. Among its attacks is the one that
+/// made umlab place a pipe ring across the arena's end (a credential record at the very end,
+/// freed with a forged pipe length). The workload's output is the native one in every mode.
+@Suite(.serialized) struct HostileArena {
+    static let cases: [(String, String)] = Harness.x86Modes.map { ("gcc", $0) } + Harness.interpreterModes.map { ("powerpc-linux-gnu-gcc", $0) }
+    @Test(arguments: HostileArena.cases)
+    func scribbledArena(_ c: (compiler: String, mode: String)) throws {
+        let native = try Harness.native([try Harness.program("arena-scribble")])
+        #expect(native.status == 0 && native.stdout.hasSuffix("arena-scribble: done\n"), "\(native.stdout)")
+        let (guest, err) = try Harness.guest([try Harness.program("arena-scribble", compiler: c.compiler)], options: ["--mode", c.mode])
+        #expect(guest == native, "stderr: \(err)")
+        if c.mode == "tt" {
+            // The attack ran: the arena was found and the end-of-arena record forged and freed.
+            #expect(err.contains("arena: credential record at the end, forged and freed: yes"), "\(err)")
+            #expect(err.contains("arena: round 7 forged"), "\(err)")
+            #expect(err.contains("arena: DONTNEED 0, header kept yes"), "\(err)")
+        } else {
+            #expect(!err.contains("arena: found"), "\(err)")
+        }
+    }
+}
+
 /// The same C programs cross-compiled for 32-bit PowerPC, under `--backend ppc` (chosen from
 /// the ELF), against the x86-64 native output.
 @Suite(.serialized) struct PowerPCPrograms {
