@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -310,4 +311,11 @@ long ch_raise_nofile(void) {
     rl.rlim_cur = rl.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &rl) < 0) return -1;
     return (long)rl.rlim_cur;
+}
+
+uint64_t ch_memory_and_swap(void) {
+    struct sysinfo info;
+    if (sysinfo(&info) < 0) return UINT64_MAX;
+    unsigned __int128 total = ((unsigned __int128)info.totalram + info.totalswap) * (info.mem_unit ? info.mem_unit : 1);
+    return total > UINT64_MAX ? UINT64_MAX : (uint64_t)total;
 }

@@ -195,6 +195,7 @@ public struct SignalDelivery {
     /// The mask to restore when the handler returns (saved in the frame).
     public var savedMask: SignalSet
     /// The alternate stack to run on, if the handler asked for one and it is not already in use.
+    /// Its end, base + size, does not pass 2^64 (the kernel checks before it delivers).
     public var alternateStack: (base: UInt64, size: UInt64)?
     /// The sigaltstack settings saved into the frame's uc_stack.
     public var savedAltStack: AltStack

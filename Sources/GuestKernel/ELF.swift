@@ -79,7 +79,7 @@ public struct ELFImage {
             }
             if s.type == PT_LOAD {
                 guard s.fileSize <= s.memSize else { throw .badHeader("segment file size exceeds memory size") }
-                guard s.vaddr &+ s.memSize >= s.vaddr, s.offset &+ s.fileSize >= s.offset else { throw .badHeader("segment wraps") }
+                guard GuestMath.end(s.vaddr, s.memSize) != nil, GuestMath.end(s.offset, s.fileSize) != nil else { throw .badHeader("segment wraps") }
             }
             segments.append(s)
         }
@@ -106,15 +106,20 @@ public struct ELFImage {
     }
 
     /// The executable sections of a whole ELF file, in file order (empty if it has none).
+    /// Every number comes from the file: a section table or a section outside the file, or one
+    /// whose addresses pass 2^64, is left out.
     public static func codeSections(_ file: [UInt8]) -> [CodeSection] {
-        guard let id = identify(file), file.count >= 64 else { return [] }
+        guard let id = identify(file), file.count >= (id.is64 ? 64 : 52) else { return [] }
+        let fileSize = UInt64(file.count)
         var h = Reader(bytes: file, big: id.bigEndian)
         h.offset = id.is64 ? 0x28 : 0x20
         let shoff = id.is64 ? h.u64() : UInt64(h.u32())
         h.offset = id.is64 ? 0x3a : 0x2e
         let shentsize = Int(h.u16()), shnum = Int(h.u16()), shstrndx = Int(h.u16())
         guard shoff > 0, shentsize >= (id.is64 ? 64 : 40), shnum > 0, shstrndx < shnum,
-              Int(shoff) + shnum * shentsize <= file.count else { return [] }
+              let tableSize = GuestMath.product(UInt64(shnum), UInt64(shentsize)),
+              let tableEnd = GuestMath.end(shoff, tableSize), tableEnd <= fileSize else { return [] }
+        // The table lies inside the file, so its offsets are small enough for Int.
         func header(_ i: Int) -> (name: UInt32, type: UInt32, flags: UInt64, addr: UInt64, offset: UInt64, size: UInt64) {
             var r = Reader(bytes: file, big: id.bigEndian)
             r.offset = Int(shoff) + i * shentsize
@@ -124,23 +129,17 @@ public struct ELFImage {
         }
         let strtab = header(shstrndx)
         func name(_ off: UInt32) -> String {
-            let start = Int(strtab.offset) + Int(off)
-            guard start < file.count else { return "" }
-            return String(decoding: file[start...].prefix { $0 != 0 }, as: UTF8.self)
+            guard let start = GuestMath.end(strtab.offset, UInt64(off)), start < fileSize else { return "" }
+            return String(decoding: file[Int(start)...].prefix { $0 != 0 }, as: UTF8.self)
         }
         var out: [CodeSection] = []
         for i in 0..<shnum {
             let sh = header(i)
-            guard sh.type == 1 /* PROGBITS */, sh.flags & 4 != 0, sh.size > 0, sh.offset + sh.size <= UInt64(file.count) else { continue }
+            guard sh.type == 1 /* PROGBITS */, sh.flags & 4 != 0, sh.size > 0,
+                  let end = GuestMath.end(sh.offset, sh.size), end <= fileSize, GuestMath.end(sh.addr, sh.size) != nil else { continue }
             out.append(CodeSection(name: name(sh.name), address: sh.addr, offset: sh.offset, size: sh.size))
         }
         return out
-    }
-    /// Span of the loadable segments, page aligned.
-    func span(pageSize: UInt64) -> (low: UInt64, high: UInt64) {
-        let low = loads.map(\.vaddr).min()! & ~(pageSize - 1)
-        let high = loads.map { $0.vaddr + $0.memSize }.max()!
-        return (low, (high + pageSize - 1) & ~(pageSize - 1))
     }
 
     struct Reader {

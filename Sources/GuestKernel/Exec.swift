@@ -41,6 +41,8 @@ extension Kernel {
     }
 
     private func readFile(_ file: OpenFile, _ offset: UInt64, _ count: Int) throws(LinuxErrno) -> [UInt8] {
+        // An offset past the largest file position (an ELF's e_phoff of 2^63) reads nothing.
+        guard offset <= UInt64(Int64.max) else { return [] }
         var buf = [UInt8](repeating: 0, count: count)
         let n = try typedErrno { try buf.withUnsafeMutableBytes { p in try file.read(into: p, at: Int64(offset)) } }
         return Array(buf[0..<n])
@@ -86,18 +88,32 @@ extension Kernel {
             return
         }
         let image = try parse(file, name: name)
+        let plan = try layout(image, name: name)
         var interpFile: OpenFile?
-        var interpImage: ELFImage?
+        var interp: (image: ELFImage, plan: LoadPlan)?
         if let ip = image.interpreter {
             let (f, _) = try openExecutable(task, Array(ip.utf8))
             f.references += 1
             interpFile = f
-            interpImage = try parse(f, name: ip)
-            guard interpImage!.type == .shared || interpImage!.type == .executable else {
+            let interpImage = try parse(f, name: ip)
+            guard interpImage.type == .shared || interpImage.type == .executable else {
                 throw ExecFailure(errno: .ELIBBAD, reason: "\(ip): bad interpreter")
             }
+            interp = (interpImage, try layout(interpImage, name: ip))
         }
         defer { if let interpFile { FileTable.drop(interpFile) } }
+        // Where the main program goes, and the memory both images need, before anything of the
+        // old program is given up: a failure here is an execve error the caller sees.
+        let bias = image.type == .shared ? etDynBase(plan) : 0
+        let user = backend.userAddressRange
+        guard plan.span.lowerBound &+ bias >= user.lowerBound, let top = GuestMath.end(plan.span.lowerBound &+ bias, plan.size),
+              top <= user.upperBound else {
+            throw ExecFailure(errno: .ENOMEM, reason: "\(name): its segments (0x\(String(plan.span.lowerBound, radix: 16))-0x\(String(plan.span.upperBound, radix: 16))) lie outside the user address space (0x\(String(user.lowerBound, radix: 16))-0x\(String(user.upperBound, radix: 16)))")
+        }
+        let total = GuestMath.end(plan.bytes, interp?.plan.bytes ?? 0) ?? .max
+        do { try checkMemoryLimit(adding: total, accountable: true, for: task) } catch {
+            throw ExecFailure(errno: error, reason: "\(name): its segments need \(formatBytes(total)) of memory, more than the guest may have (\(error.name))")
+        }
 
         // Point of no return: from here a failure kills the process.
         do {
@@ -113,18 +129,23 @@ extension Kernel {
                                shared: false, file: nil, offset: 0, name: "[rbs]")
                 mm.mmapBase = registerStack - (1 << 20)
             }
-            let bias = image.type == .shared ? etDynBase(image) : 0
-            let mainEnd = try mapImage(image, file: file, bias: bias, mm: mm, name: loc.path)
+            let mainEnd = try mapImage(plan, file: file, bias: bias, mm: mm, name: loc.path)
             mm.brkStart = mainEnd
             mm.brk = mainEnd
             var interpBase: UInt64 = 0
             var entry = image.entry &+ bias
-            if let interpImage, let interpFile {
-                let span = interpImage.span(pageSize: mm.pageSize)
-                let size = span.high - span.low
-                guard let base = mm.findFree(size) else { throw LinuxErrno.ENOMEM }
-                let ibias = interpImage.type == .shared ? base &- span.low : 0
-                _ = try mapImage(interpImage, file: interpFile, bias: ibias, mm: mm, name: interpFile.path)
+            if let (interpImage, interpPlan) = interp, let interpFile {
+                // A shared interpreter goes where mmap would put it; an executable one where it
+                // says, which must be inside user space.
+                let ibias: UInt64
+                if interpImage.type == .shared {
+                    guard let base = mm.findFree(interpPlan.size) else { throw LinuxErrno.ENOMEM }
+                    ibias = base &- interpPlan.span.lowerBound
+                } else {
+                    guard interpPlan.span.lowerBound >= user.lowerBound, interpPlan.span.upperBound <= user.upperBound else { throw LinuxErrno.ENOMEM }
+                    ibias = 0
+                }
+                _ = try mapImage(interpPlan, file: interpFile, bias: ibias, mm: mm, name: interpFile.path)
                 interpBase = ibias
                 entry = interpImage.entry &+ ibias
             }
@@ -161,47 +182,91 @@ extension Kernel {
         try task.context.replaceAddressSpace()
         task.mm.users -= 1
         if task.mm.users == 0 { task.mm.reset() }
-        task.mm = MemoryMap(space: task.context.addressSpace, userRange: backend.userAddressRange, pageSize: abi.pageSize)
+        task.mm = MemoryMap(space: task.context.addressSpace, userRange: backend.userAddressRange, pageSize: abi.pageSize, wordMask: abi.wordMask)
         if config.mode == .tt { try task.mm.mapKernelRegion(arena, at: backend.kernelRegionBase) }
     }
 
-    /// Where a position-independent main program goes (Linux's ELF_ET_DYN_BASE: 2/3 of the space).
-    private func etDynBase(_ image: ELFImage) -> UInt64 {
-        let range = backend.userAddressRange
-        let base = (range.upperBound / 3 * 2) & ~UInt64(0xffff)
-        return base &- image.span(pageSize: abi.pageSize).low
+    /// An image's PT_LOAD segments as the loader maps them, checked once: page-aligned
+    /// ranges whose arithmetic cannot pass 2^64, in the addresses the file gives (before the
+    /// bias a position-independent image is loaded at).
+    struct LoadPlan {
+        struct Segment {
+            /// vaddr rounded down to a page; the file offset that goes there.
+            var start: UInt64, fileOffset: UInt64
+            /// Where the file's bytes end (vaddr + filesz) and the memory does (vaddr + memsz).
+            var fileEnd: UInt64, memEnd: UInt64
+            /// fileEnd and memEnd rounded up to a page.
+            var mapEnd: UInt64, anonEnd: UInt64
+            var hasFileBytes: Bool
+            var protection: Protection
+        }
+        var segments: [Segment]
+        /// From the lowest segment's page to the end of the highest one.
+        var span: Range<UInt64>
+        var size: UInt64 { span.upperBound - span.lowerBound }
+        /// The pages all segments take (what the memory limit is asked for).
+        var bytes: UInt64
     }
 
-    /// Maps the PT_LOAD segments of `image` at `bias`; returns the page-aligned end (brk start).
-    private func mapImage(_ image: ELFImage, file: OpenFile, bias: UInt64, mm: MemoryMap, name: String) throws(LinuxErrno) -> UInt64 {
-        let page = mm.pageSize
-        var end: UInt64 = 0
-        for s in image.loads {
+    /// Checks an image's segments before anything is allocated: each one's file offset agrees
+    /// with its address modulo the page size (ENOEXEC otherwise: the file is malformed), and
+    /// each ends, page rounded, below 2^64 (ENOMEM: it does not fit in any address space).
+    func layout(_ image: ELFImage, name: String) throws(ExecFailure) -> LoadPlan {
+        let page = abi.pageSize
+        var segments: [LoadPlan.Segment] = []
+        var low = UInt64.max, high: UInt64 = 0, bytes: UInt64 = 0
+        for (i, s) in image.loads.enumerated() {
+            let start = GuestMath.roundDown(s.vaddr, to: page)
+            let delta = s.vaddr - start
+            guard s.offset >= delta, GuestMath.roundDown(s.offset - delta, to: page) == s.offset - delta else {
+                throw ExecFailure(errno: .ENOEXEC, reason: "\(name): malformed ELF: segment \(i) has a file offset that disagrees with its address modulo the page size")
+            }
+            // The parser checked vaddr + memsz (and so vaddr + filesz) against 2^64; page
+            // rounding can still pass it.
+            guard let fileEnd = GuestMath.end(s.vaddr, s.fileSize), let memEnd = GuestMath.end(s.vaddr, s.memSize),
+                  let mapEnd = GuestMath.roundUp(fileEnd, to: page), let anonEnd = GuestMath.roundUp(memEnd, to: page) else {
+                throw ExecFailure(errno: .ENOMEM, reason: "\(name): segment \(i) ends past the top of the address space")
+            }
             var prot: Protection = []
             if s.flags & 4 != 0 { prot.insert(.read) }
             if s.flags & 2 != 0 { prot.insert(.write) }
             if s.flags & 1 != 0 { prot.insert(.execute) }
-            let vaddr = s.vaddr &+ bias
-            let start = vaddr & ~(page - 1)
-            let fileEnd = vaddr + s.fileSize
-            let memEnd = vaddr + s.memSize
-            let delta = vaddr - start
-            guard s.offset >= delta, (s.offset - delta) & (page - 1) == 0 else { throw .EINVAL }
-            if s.fileSize > 0 {
-                let mapEnd = mm.pageAlign(fileEnd)
-                let zeroTail = memEnd > fileEnd && fileEnd & (page - 1) != 0
-                let mapProt = zeroTail ? prot.union(.write) : prot
+            segments.append(.init(start: start, fileOffset: s.offset - delta, fileEnd: fileEnd, memEnd: memEnd, mapEnd: mapEnd,
+                                  anonEnd: anonEnd, hasFileBytes: s.fileSize > 0, protection: prot))
+            low = min(low, start)
+            high = max(high, anonEnd)
+            bytes = GuestMath.end(bytes, anonEnd - start) ?? .max
+        }
+        return LoadPlan(segments: segments, span: low..<high, bytes: bytes)
+    }
+
+    /// Where a position-independent main program goes (Linux's ELF_ET_DYN_BASE: 2/3 of the space).
+    private func etDynBase(_ plan: LoadPlan) -> UInt64 {
+        let range = backend.userAddressRange
+        let base = (range.upperBound / 3 * 2) & ~UInt64(0xffff)
+        return base &- plan.span.lowerBound
+    }
+
+    /// Maps the segments of a checked plan at `bias`; returns the page-aligned end (brk start).
+    /// The caller made sure the biased span lies in user space, so these sums cannot wrap.
+    private func mapImage(_ plan: LoadPlan, file: OpenFile, bias: UInt64, mm: MemoryMap, name: String) throws(LinuxErrno) -> UInt64 {
+        let page = mm.pageSize
+        var end: UInt64 = 0
+        for s in plan.segments {
+            let start = s.start + bias, fileEnd = s.fileEnd + bias, mapEnd = s.mapEnd + bias, anonEnd = s.anonEnd + bias
+            if s.hasFileBytes {
+                let zeroTail = s.memEnd > s.fileEnd && fileEnd & (page - 1) != 0
+                let mapProt = zeroTail ? s.protection.union(.write) : s.protection
                 _ = try mm.map(address: start, length: mapEnd - start, protection: mapProt, fixed: true, shared: false,
-                               file: file, offset: s.offset - delta, name: name)
+                               file: file, offset: s.fileOffset, name: name)
                 if zeroTail {
                     try mm.write(fileEnd, [UInt8](repeating: 0, count: Int(mapEnd - fileEnd)))
-                    if mapProt != prot { try mm.protect(start, length: mapEnd - start, protection: prot) }
+                    if mapProt != s.protection { try mm.protect(start, length: mapEnd - start, protection: s.protection) }
                 }
             }
-            let anonStart = s.fileSize > 0 ? mm.pageAlign(fileEnd) : start
-            let anonEnd = mm.pageAlign(memEnd)
+            let anonStart = s.hasFileBytes ? mapEnd : start
             if anonEnd > anonStart {
-                _ = try mm.map(address: anonStart, length: anonEnd - anonStart, protection: prot, fixed: true, shared: false,
+                _ = try mm.map(address: anonStart, length: anonEnd - anonStart, protection: s.protection, fixed: true, shared: false,
                                file: nil, offset: 0, name: "")
             }
             end = max(end, anonEnd)
@@ -272,4 +337,14 @@ extension Kernel {
         try mm.write(sp, e.bytes)
         return sp
     }
+}
+
+/// A size for a message: "16 TiB", "12 KiB", "100 bytes".
+func formatBytes(_ n: UInt64) -> String {
+    for (shift, unit) in [(60, "EiB"), (50, "PiB"), (40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")] where n >= 1 << UInt64(shift) {
+        let whole = n >> UInt64(shift)
+        let tenths = (n - whole << UInt64(shift)) * 10 >> UInt64(shift)
+        return tenths == 0 ? "\(whole) \(unit)" : "\(whole).\(tenths) \(unit)"
+    }
+    return "\(n) bytes"
 }

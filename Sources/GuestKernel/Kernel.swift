@@ -107,6 +107,8 @@ public final class Kernel {
     var scratch: [UInt8] = []
     /// The kernel's guest-visible records (credentials, the I/O buffer; pipe buffers in TT).
     public let arena: KernelArena
+    /// Queued signal records of every task and process (bounded; see `PendingSignals`).
+    public let signalQueue = SignalQueueAccount()
     /// Where the machine waits for the host.
     public let loop: EventLoop
     /// Queues fed by host descriptors, by descriptor (the event-loop token); a descriptor is in
@@ -123,6 +125,8 @@ public final class Kernel {
     var nextPipeNumber: UInt64 = 1
     /// Where anonymous pipes' inodes live.
     let pipeFS = PipeFS()
+    /// The host's RAM and swap, read once: the default memory policy (`checkMemoryLimit`).
+    let hostMemoryAndSwap = Host.memoryAndSwap()
 
     public init(config: KernelConfig, backend: any Backend, loop: EventLoop) throws(LinuxErrno) {
         self.config = config
@@ -164,16 +168,16 @@ public final class Kernel {
     /// init (pid 1) and the first process's thread with its console descriptors; no program yet.
     private func makeFirstTask() throws(LinuxErrno) -> Task {
         let context = try backend.makeInitialContext(mode: config.mode, kernel: self)
-        let mm = MemoryMap(space: context.addressSpace, userRange: backend.userAddressRange, pageSize: abi.pageSize)
+        let mm = MemoryMap(space: context.addressSpace, userRange: backend.userAddressRange, pageSize: abi.pageSize, wordMask: abi.wordMask)
         let initPID = allocatePID()
-        let initP = try Process(pid: initPID, parent: nil, pgid: initPID, sid: initPID, startTime: Host.monotonicNanoseconds(), arena: arena)
+        let initP = try Process(pid: initPID, parent: nil, pgid: initPID, sid: initPID, startTime: Host.monotonicNanoseconds(), arena: arena, signalAccount: signalQueue)
         initP.comm = "init"
         initP.commandLine = [Array("init".utf8)]
         initP.executablePath = "/sbin/init"
         processes[initPID] = initP
         initProcess = initP
         let pid = allocatePID()
-        let process = try Process(pid: pid, parent: initP, pgid: pid, sid: pid, startTime: Host.monotonicNanoseconds(), arena: arena)
+        let process = try Process(pid: pid, parent: initP, pgid: pid, sid: pid, startTime: Host.monotonicNanoseconds(), arena: arena, signalAccount: signalQueue)
         initP.children.append(process)
         let files = FileTable()
         let cwd = (try? vfs.locate(config.workingDirectory)).flatMap { $0.inode.kind == .directory ? $0 : nil } ?? vfs.rootLocation
@@ -233,7 +237,8 @@ public final class Kernel {
                 continue
             }
             if usesTick { loop.armTick(at: until) }
-            let trap = task.context.run(sliceNanoseconds: until == 0 ? 0 : Int64(until - now))
+            // A far deadline (a sleep of 10^10 s beside a runnable task) is a slice that never ends.
+            let trap = task.context.run(sliceNanoseconds: until == 0 ? 0 : Int64(clamping: until - now))
             handle(trap, of: task)
         }
         loop.armTick(at: 0)
@@ -379,6 +384,24 @@ public final class Kernel {
         let q = HostWaitQueue(fd: fd)
         hostQueues[fd] = q
         return q
+    }
+
+    // MARK: Memory limit
+
+    /// The one check every guest memory request passes before anything is allocated: mmap,
+    /// brk, mremap growing an area, and an executable's segments at exec. `bytes` is the
+    /// request's size in whole pages; `accountable` says the memory is private and writable,
+    /// what Linux charges against its commit limit (shared, file-backed read-only and PROT_NONE
+    /// mappings are not charged).
+    ///
+    /// The policy today is Linux's heuristic overcommit for one request: more than the host's
+    /// RAM and swap together is ENOMEM. The x86-64 backend's host kernel would answer that
+    /// anyway; checking it here makes the interpreters, whose page tables and host mappings
+    /// would otherwise grow with any request, give the same answer before they allocate.
+    /// A per-machine limit (`--memory`, issue #10 item 4) belongs here too.
+    func checkMemoryLimit(adding bytes: UInt64, accountable: Bool, for task: Task) throws(LinuxErrno) {
+        guard accountable else { return }
+        if bytes > hostMemoryAndSwap { throw .ENOMEM }
     }
 
     // MARK: Traps

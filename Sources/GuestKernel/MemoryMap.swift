@@ -30,6 +30,9 @@ public final class MemoryMap {
     public private(set) var vmas: [VMA] = []
     public let pageSize: UInt64
     let userRange: Range<UInt64>
+    /// The highest address the guest's word holds (GuestABI.wordMask): lengths that round past
+    /// it wrap on a 32-bit guest, as lengths past 2^64 do on a 64-bit one.
+    let wordMask: UInt64
     /// Top of the area mmap hands out addresses from, downwards.
     var mmapBase: UInt64
     public var brkStart: UInt64 = 0
@@ -40,21 +43,28 @@ public final class MemoryMap {
     var users = 1
     var argStart: UInt64 = 0, argEnd: UInt64 = 0, envStart: UInt64 = 0, envEnd: UInt64 = 0
 
-    public init(space: any AddressSpace, userRange: Range<UInt64>, pageSize: UInt64) {
-        self.space = space; self.userRange = userRange; self.pageSize = pageSize
+    public init(space: any AddressSpace, userRange: Range<UInt64>, pageSize: UInt64, wordMask: UInt64 = .max) {
+        self.space = space; self.userRange = userRange; self.pageSize = pageSize; self.wordMask = wordMask
         mmapBase = userRange.upperBound
     }
 
     /// A copy for a forked child whose backend address space is `space`.
     func fork(into space: any AddressSpace) -> MemoryMap {
-        let m = MemoryMap(space: space, userRange: userRange, pageSize: pageSize)
+        let m = MemoryMap(space: space, userRange: userRange, pageSize: pageSize, wordMask: wordMask)
         m.vmas = vmas; m.mmapBase = mmapBase; m.brkStart = brkStart; m.brk = brk; m.stackTop = stackTop
         m.argStart = argStart; m.argEnd = argEnd; m.envStart = envStart; m.envEnd = envEnd
         return m
     }
 
-    @inline(__always) func pageAlign(_ v: UInt64) -> UInt64 { (v + pageSize - 1) & ~(pageSize - 1) }
-    @inline(__always) func pageTruncate(_ v: UInt64) -> UInt64 { v & ~(pageSize - 1) }
+    /// Whether `v` is a multiple of the page size.
+    @inline(__always) func isPageAligned(_ v: UInt64) -> Bool { v & (pageSize - 1) == 0 }
+    /// `v` rounded up to a page, or nil where that wraps on the guest (Linux's PAGE_ALIGN then
+    /// gives 0).
+    @inline(__always) func pageRoundUp(_ v: UInt64) -> UInt64? { GuestMath.roundUp(v, to: pageSize, top: wordMask) }
+    /// The pages covering [start, start + length), or nil where the end wraps on the guest.
+    @inline(__always) func pageSpan(_ start: UInt64, _ length: UInt64) -> Range<UInt64>? {
+        GuestMath.pageSpan(start, length, pageSize: pageSize, top: wordMask)
+    }
 
     public func vma(containing address: UInt64) -> VMA? {
         var lo = 0, hi = vmas.count
@@ -78,7 +88,8 @@ public final class MemoryMap {
     }
 
     func isFree(_ start: UInt64, _ length: UInt64) -> Bool {
-        !vmas.contains { $0.start < start + length && start < $0.end }
+        let end = GuestMath.end(start, length) ?? .max
+        return !vmas.contains { $0.start < end && start < $0.end }
     }
 
     /// Records `vma` in the list, replacing what overlapped it, and merges it with neighbours
@@ -151,17 +162,20 @@ public final class MemoryMap {
     /// backend and records it.
     public func map(address hint: UInt64, length: UInt64, protection: Protection, fixed: Bool, noReplace: Bool = false,
                     shared: Bool, file: OpenFile?, offset: UInt64, name: String? = nil) throws(LinuxErrno) -> UInt64 {
-        let len = pageAlign(length)
-        guard len > 0, len >= length else { throw .EINVAL }
+        // Linux's do_mmap: a zero length is EINVAL; one that rounds past 2^64 or does not fit in
+        // the user address space is ENOMEM.
+        guard length > 0 else { throw .EINVAL }
+        guard let len = pageRoundUp(length), len <= userRange.upperBound - userRange.lowerBound else { throw .ENOMEM }
         var addr: UInt64
+        let hinted = GuestMath.roundDown(hint, to: pageSize)
         if fixed {
             addr = hint
-            guard addr & (pageSize - 1) == 0 else { throw .EINVAL }
+            guard isPageAligned(addr) else { throw .EINVAL }
             guard addr >= userRange.lowerBound, addr <= userRange.upperBound, len <= userRange.upperBound - addr else { throw .ENOMEM }
             if noReplace && !isFree(addr, len) { throw .EEXIST }
-        } else if hint != 0, pageTruncate(hint) >= userRange.lowerBound, pageTruncate(hint) <= userRange.upperBound - len,
-                  isFree(pageTruncate(hint), len) {
-            addr = pageTruncate(hint)
+        } else if hint != 0, hinted >= userRange.lowerBound, hinted <= userRange.upperBound, len <= userRange.upperBound - hinted,
+                  isFree(hinted, len) {
+            addr = hinted
         } else {
             guard let a = findFree(len) else { throw .ENOMEM }
             addr = a
@@ -183,20 +197,21 @@ public final class MemoryMap {
     }
 
     public func unmap(_ address: UInt64, length: UInt64) throws(LinuxErrno) {
-        guard address & (pageSize - 1) == 0, length > 0 else { throw .EINVAL }
-        let end = pageAlign(address &+ length)
-        guard end > address else { throw .EINVAL }
-        // Above user space (the x86-64 stub, TT's kernel region) nothing is the guest's to unmap.
-        guard end <= userRange.upperBound else { throw .EINVAL }
+        // Linux's munmap: EINVAL for a misaligned start, a zero length, or a range that passes
+        // the top of user space (the x86-64 stub and TT's kernel region are not the guest's).
+        guard isPageAligned(address), length > 0, let span = pageSpan(address, length),
+              span.upperBound <= userRange.upperBound else { throw .EINVAL }
+        let end = span.upperBound
         try space.unmap(address, length: end - address)
         remove(address, end)
     }
 
     public func protect(_ address: UInt64, length: UInt64, protection: Protection) throws(LinuxErrno) {
-        guard address & (pageSize - 1) == 0 else { throw .EINVAL }
-        let end = pageAlign(address &+ length)
-        guard end >= address, end <= userRange.upperBound else { throw .ENOMEM }
-        if end == address { return }
+        guard isPageAligned(address) else { throw .EINVAL }
+        if length == 0 { return }
+        // Linux's mprotect: a range that wraps or leaves user space has unmapped pages (ENOMEM).
+        guard let span = pageSpan(address, length), span.upperBound <= userRange.upperBound else { throw .ENOMEM }
+        let end = span.upperBound
         // Every page in the range must be mapped.
         var cursor = address
         for v in vmas where v.end > address && v.start < end {
@@ -286,7 +301,8 @@ public final class MemoryMap {
             let bytes = try read(addr, count: chunk)
             if let z = bytes.firstIndex(of: 0) { return out + bytes[..<z] }
             out += bytes
-            addr += UInt64(chunk)
+            guard let next = GuestMath.end(addr, UInt64(chunk)) else { throw .EFAULT }
+            addr = next
         }
         throw .ENAMETOOLONG
     }
@@ -302,20 +318,20 @@ enum MemoryAdvice {
     case remove
     /// Advice that changes nothing a program can observe here: access-pattern and page-cache
     /// hints (NORMAL, RANDOM, SEQUENTIAL, WILLNEED, COLD, PAGEOUT, POPULATE_*), KSM and huge
-    /// page settings, core-dump marks, and the fork ones (DONTFORK, DOFORK, WIPEONFORK,
+    /// page settings (COLLAPSE among them), core-dump marks, and the fork ones (DONTFORK, DOFORK, WIPEONFORK,
     /// KEEPONFORK, accepted but not honoured: a forked child gets these pages as usual).
     case hint
 
     /// The advice numbered `value` (asm-generic numbering, which x86-64, PowerPC and IA-64
     /// share), or nil where Linux says EINVAL: unknown numbers, and those that need a kernel
-    /// feature umlab does not model (MADV_HWPOISON, MADV_SOFT_OFFLINE, MADV_COLLAPSE,
-    /// MADV_GUARD_*), as a kernel built without it answers.
+    /// feature umlab does not model (MADV_HWPOISON, MADV_SOFT_OFFLINE, MADV_GUARD_*), as a
+    /// kernel built without it answers.
     init?(_ value: Int32) {
         switch value {
         case 4, 24: self = .dontNeed
         case 8: self = .free
         case 9: self = .remove
-        case 0, 1, 2, 3, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23: self = .hint
+        case 0, 1, 2, 3, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 25: self = .hint
         default: return nil
         }
     }

@@ -43,7 +43,7 @@ extension Kernel {
             let pp = f.contains(.parent) ? (parent.process.parent ?? parent.process) : parent.process
             do {
                 process = try Process(pid: tid, parent: pp, pgid: parent.process.pgid, sid: parent.process.sid,
-                                      startTime: Host.monotonicNanoseconds(), arena: arena)
+                                      startTime: Host.monotonicNanoseconds(), arena: arena, signalAccount: signalQueue)
             } catch {
                 context.terminate()
                 throw error
@@ -54,6 +54,7 @@ extension Kernel {
             process.commandLine = parent.process.commandLine
             process.environment = parent.process.environment
             process.executablePath = parent.process.executablePath
+            // Any value up to 255, as Linux's clone takes it (only valid ones are ever sent).
             let sig = Int32(f.rawValue & CloneFlags.signalMask)
             process.exitSignal = sig == 0 ? nil : Signal(sig)
             pp.children.append(process)
@@ -223,7 +224,9 @@ extension Kernel {
         parent.childEvents.notify(.input)
         let action = parent.threads.first?.handlers.actions[Int(Signal.SIGCHLD.rawValue)]
         let autoReap = action.map { $0.handler == SignalHandlers.Action.ignoreHandler || $0.flags & SigActionFlags.noChildWait != 0 } ?? false
-        if let sig = process.exitSignal {
+        // clone(2) takes any exit signal up to 255; as Linux's do_notify_parent, one that is not
+        // a valid signal number wakes the parent's wait but sends nothing.
+        if let sig = process.exitSignal, sig.isValid {
             let st = process.exitStatus ?? 0
             var info = SignalInfo(signal: sig, code: st & 0x7f == 0 ? SignalCode.CLD_EXITED : (st & 0x80 != 0 ? SignalCode.CLD_DUMPED : SignalCode.CLD_KILLED))
             info.senderPID = process.pid

@@ -16,7 +16,7 @@ extension Kernel {
         // Ignored signals are dropped at once, unless blocked by every thread (they may be
         // unblocked after the disposition changes, so Linux keeps them then).
         if any.handlers.ignores(sig) && !process.threads.allSatisfy({ $0.signalMask.contains(sig) }) { return }
-        process.pending.add(info)
+        process.pending.add(info, limit: process.limits.queuedSignals)
         if sig == .SIGKILL { for t in process.threads { wake(t) } ; return }
         if let t = process.threads.first(where: { !$0.signalMask.contains(sig) || $0.awaitedSignals.contains(sig) }) {
             wakeForSignal(t, sig)
@@ -28,8 +28,15 @@ extension Kernel {
         if task.state == .dead { return }
         if info.signal == .SIGKILL { send(info, to: task.process); return }
         if task.handlers.ignores(info.signal) && !task.signalMask.contains(info.signal) { return }
-        task.pending.add(info)
+        task.pending.add(info, limit: task.process.limits.queuedSignals)
         wakeForSignal(task, info.signal)
+    }
+
+    /// Whether a sigqueue(3) of `signal` to `process` finds room for its record: a real-time
+    /// signal that cannot be queued fails with EAGAIN, as Linux's __send_signal_locked gives.
+    func canQueue(_ signal: Int32, to process: Process) -> Bool {
+        guard signal >= 32 else { return true }
+        return signalQueue.queued < signalQueue.ceiling && UInt64(signalQueue.queued) < process.limits.queuedSignals
     }
 
     /// A synchronous fault: delivered even if blocked or ignored (Linux's force_sig): the
@@ -109,6 +116,8 @@ extension Kernel {
                                           restorer: action.restorer, savedMask: restoreMask, alternateStack: alt,
                                           savedAltStack: task.altStack)
             do {
+                // An alternate stack whose end passes 2^64 has no room for a frame.
+                if let alt, GuestMath.end(alt.0, alt.1) == nil { throw LinuxErrno.EFAULT }
                 try task.context.deliverSignal(delivery)
             } catch {
                 // No room for the frame (bad stack): the process dies of SIGSEGV, as on Linux.

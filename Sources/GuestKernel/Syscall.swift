@@ -117,6 +117,13 @@ public struct SyscallCall {
         let (hi, lo) = kernel.abi.bigEndian ? (args[i], args[i + 1]) : (args[i + 1], args[i])
         return Int64(bitPattern: (hi & 0xffff_ffff) << 32 | (lo & 0xffff_ffff))
     }
+    /// The file position of preadv/pwritev, passed as (pos_l, pos_h) starting at argument `i`
+    /// whatever the byte order, with no register-pair alignment; 64-bit ISAs pass it whole in
+    /// pos_l (Linux's pos_from_hilo).
+    public func lowHighOffset(_ i: Int) -> Int64 {
+        if kernel.abi.wordSize == 8 { return Int64(bitPattern: args[i]) }
+        return Int64(bitPattern: (args[i + 1] & 0xffff_ffff) << 32 | (args[i] & 0xffff_ffff))
+    }
     /// A size argument, limited to what a buffer can hold.
     public func size(_ i: Int) throws(LinuxErrno) -> Int {
         let v = word(i)

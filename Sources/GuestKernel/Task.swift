@@ -16,7 +16,7 @@ public final class Task {
 
     public var signalMask = SignalSet.empty
     /// Signals sent to this thread (tgkill, faults); process-wide ones live in `Process`.
-    public var pending = PendingSignals()
+    public let pending: PendingSignals
     public var altStack = AltStack()
     /// The mask to restore after the handler that rt_sigsuspend / ppoll wait for has run.
     var savedMaskAfterSignal: SignalSet?
@@ -81,6 +81,7 @@ public final class Task {
     init(kernel: Kernel, tid: Int32, process: Process, context: any ExecutionContext, mm: MemoryMap, files: FileTable,
          fs: FSContext, handlers: SignalHandlers) {
         self.kernel = kernel
+        pending = PendingSignals(account: kernel.signalQueue)
         self.tid = tid; self.process = process; self.context = context; self.mm = mm
         self.files = files; self.fs = fs; self.handlers = handlers
     }
@@ -117,7 +118,7 @@ public final class Process {
     private var groups: [UInt32] = []
     let arena: KernelArena
     let credentialRecord: Int
-    public var pending = PendingSignals()
+    public let pending: PendingSignals
     public var limits = ResourceLimits()
     /// argv[0]'s last component, as /proc/<pid>/comm and ps show it (16 bytes max).
     public var comm = ""
@@ -145,7 +146,9 @@ public final class Process {
     var stopReported = false
     var continueReported = true
 
-    init(pid: Int32, parent: Process?, pgid: Int32, sid: Int32, startTime: UInt64, arena: KernelArena) throws(LinuxErrno) {
+    init(pid: Int32, parent: Process?, pgid: Int32, sid: Int32, startTime: UInt64, arena: KernelArena,
+         signalAccount: SignalQueueAccount) throws(LinuxErrno) {
+        pending = PendingSignals(account: signalAccount)
         guard let record = arena.allocate(.credentials, owner: pid, payload: 32) else { throw .EAGAIN }
         self.pid = pid; self.parent = parent; self.pgid = pgid; self.sid = sid; self.startTime = startTime
         self.arena = arena; credentialRecord = record
@@ -179,7 +182,11 @@ public struct ResourceLimits {
         values[4] = (0, ResourceLimits.infinity)  // RLIMIT_CORE
         values[8] = (8 << 20, 8 << 20)  // RLIMIT_MEMLOCK
         values[14] = (0, 0)  // RLIMIT_RTPRIO
+        // RLIMIT_SIGPENDING: Linux derives it from memory; umlab also bounds the machine's
+        // total (SignalQueueAccount.ceiling).
+        values[11] = (UInt64(1 << 14), UInt64(1 << 14))
     }
+    public var queuedSignals: UInt64 { values[11].soft }
     public var openFiles: Int { Int(min(values[7].soft, 1 << 20)) }
 }
 
@@ -198,6 +205,17 @@ public struct AltStack {
     public init() {}
     public init(base: UInt64, size: UInt64, flags: Int32) { self.base = base; self.size = size; self.flags = flags }
     public func contains(_ sp: UInt64) -> Bool { flags & AltStack.disable == 0 && sp > base && sp - base <= size }
+
+    /// The alternate stack sigaltstack(2) sets for these settings, with Linux's checks
+    /// (do_sigaltstack): EINVAL for a mode other than 0, SS_ONSTACK or SS_DISABLE (besides the
+    /// SS_AUTODISARM bit), ENOMEM for a stack smaller than MINSIGSTKSZ (2048 bytes).
+    public static func requested(base: UInt64, size: UInt64, flags: Int32) throws(LinuxErrno) -> AltStack {
+        let mode = flags & ~autoDisarm
+        guard mode == 0 || mode == onStack || mode == disable else { throw .EINVAL }
+        if mode == disable { return AltStack() }
+        guard size >= 2048 else { throw .ENOMEM }
+        return AltStack(base: base, size: size, flags: flags & autoDisarm)
+    }
 }
 
 /// rt_sigaction state, shared between tasks cloned with CLONE_SIGHAND.
@@ -265,31 +283,63 @@ public struct SignalInfo {
     }
 }
 
-/// Signals waiting for delivery: one slot per standard signal (they do not queue), a queue for
-/// real-time ones.
-public struct PendingSignals {
-    public private(set) var set = SignalSet.empty
-    var infos: [SignalInfo] = []
+/// The machine's queued signal records, as Linux's per-user RLIMIT_SIGPENDING count: every
+/// record is umlab memory, so a guest that queues real-time signals it keeps blocked is bounded
+/// by the limit of its target and by `ceiling`, whatever limit a root guest sets.
+public final class SignalQueueAccount {
+    /// The most records the machine holds at once, whatever the guests' limits say.
+    public let ceiling: Int
+    public internal(set) var queued = 0
+    public init(ceiling: Int = 1 << 16) { self.ceiling = ceiling }
+}
 
-    mutating func add(_ info: SignalInfo) {
-        if info.signal.rawValue < 32 && set.contains(info.signal) { return }
+/// Signals waiting for delivery: one slot per standard signal (they do not queue), a queue for
+/// real-time ones. Each record is charged to the machine's `SignalQueueAccount` until it is
+/// taken, discarded or dropped with its task or process.
+public final class PendingSignals {
+    public private(set) var set = SignalSet.empty
+    private(set) var infos: [SignalInfo] = []
+    let account: SignalQueueAccount
+
+    init(account: SignalQueueAccount) { self.account = account }
+    deinit { account.queued -= infos.count }
+
+    /// Marks `info`'s signal pending and queues its record if `limit` (the target's
+    /// RLIMIT_SIGPENDING) and the machine's ceiling leave room. A standard signal already
+    /// pending is merged. Without room the signal is still pending but its information is lost
+    /// (delivered as from SI_USER, pid 0), as Linux does for kill(2); returns false then, so a
+    /// sigqueue(3) caller can fail with EAGAIN instead (`Kernel.canQueue`).
+    @discardableResult
+    func add(_ info: SignalInfo, limit: UInt64 = ResourceLimits.infinity) -> Bool {
+        if info.signal.rawValue < 32 && set.contains(info.signal) { return true }
         set.insert(info.signal)
+        guard account.queued < account.ceiling, UInt64(account.queued) < limit else { return false }
         infos.append(info)
+        account.queued += 1
+        return true
     }
     /// Removes and returns the lowest-numbered pending signal not in `blocked`.
-    mutating func take(notIn blocked: SignalSet) -> SignalInfo? {
+    func take(notIn blocked: SignalSet) -> SignalInfo? {
         let deliverable = SignalSet(rawValue: set.rawValue & ~blocked.rawValue)
         guard let sig = deliverable.lowest else { return nil }
         return take(sig)
     }
-    mutating func take(_ sig: Signal) -> SignalInfo? {
-        guard let i = infos.firstIndex(where: { $0.signal == sig }) else { return nil }
+    func take(_ sig: Signal) -> SignalInfo? {
+        guard set.contains(sig) else { return nil }
+        guard let i = infos.firstIndex(where: { $0.signal == sig }) else {
+            // Pending without a record (the queue was full when it was sent).
+            set.remove(sig)
+            return SignalInfo(signal: sig, code: SignalCode.SI_USER)
+        }
         let info = infos.remove(at: i)
+        account.queued -= 1
         if !infos.contains(where: { $0.signal == sig }) { set.remove(sig) }
         return info
     }
-    mutating func discard(_ sig: Signal) {
+    func discard(_ sig: Signal) {
+        let before = infos.count
         infos.removeAll { $0.signal == sig }
+        account.queued -= before - infos.count
         set.remove(sig)
     }
 }

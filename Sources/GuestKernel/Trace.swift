@@ -14,7 +14,9 @@ extension Kernel {
             case .hex, .pointer: parts.append(v == 0 && f == .pointer ? "NULL" : "0x" + String(v, radix: 16))
             case .octal: parts.append("0" + String(v, radix: 8))
             case .signal: parts.append(Signal(call.int(i)).description)
-            case .clockid: parts.append(["CLOCK_REALTIME", "CLOCK_MONOTONIC", "CLOCK_PROCESS_CPUTIME_ID", "CLOCK_THREAD_CPUTIME_ID"].indices.contains(Int(v)) ? ["CLOCK_REALTIME", "CLOCK_MONOTONIC", "CLOCK_PROCESS_CPUTIME_ID", "CLOCK_THREAD_CPUTIME_ID"][Int(v)] : String(v))
+            case .clockid:
+                let names = ["CLOCK_REALTIME", "CLOCK_MONOTONIC", "CLOCK_PROCESS_CPUTIME_ID", "CLOCK_THREAD_CPUTIME_ID"]
+                parts.append(v < UInt64(names.count) ? names[Int(v)] : String(call.int(i)))
             case .path:
                 if let s = try? call.mm.readCString(v, limit: 4096) { parts.append(quote(s, limit: 4096)) } else { parts.append("0x" + String(v, radix: 16)) }
             case .string:

@@ -71,6 +71,10 @@ public enum Host {
                 Int(ru.ru_nvcsw), Int(ru.ru_nivcsw))
     }
 
+    /// The host's RAM and swap together, in bytes (sysinfo(2)): the most one request may commit
+    /// under Linux's heuristic overcommit (vm.overcommit_memory = 0).
+    public static func memoryAndSwap() -> UInt64 { ch_memory_and_swap() }
+
     public static func random(into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) {
         var done = 0
         while done < buffer.count {

@@ -9,14 +9,26 @@
 ///
 /// Use them for every computation on a guest value; plain operators are for values umlab
 /// produced itself.
+///
+/// `top`, where a helper takes it, is the highest value the guest's word holds: 2^32 - 1 for
+/// a 32-bit ISA, where a sum past it wraps on Linux as one past 2^64 does on a 64-bit ISA
+/// (`GuestABI.wordMask`). Such a result is nil too.
 public enum GuestMath {
     // MARK: ranges
 
-    /// The end of [start, start + length), or nil if it passes 2^64.
+    /// The end of [start, start + length), or nil if it passes 2^64 (or `top`).
     @inline(__always)
-    public static func end(_ start: UInt64, _ length: UInt64) -> UInt64? {
+    public static func end(_ start: UInt64, _ length: UInt64, top: UInt64 = .max) -> UInt64? {
         let (e, o) = start.addingReportingOverflow(length)
-        return o ? nil : e
+        return o || e > top ? nil : e
+    }
+
+    /// The start of the `length` bytes that end at `end` (a stack growing down), or nil if that
+    /// passes below 0.
+    @inline(__always)
+    public static func start(below end: UInt64, length: UInt64) -> UInt64? {
+        let (s, o) = end.subtractingReportingOverflow(length)
+        return o ? nil : s
     }
 
     /// [start, start + length) when it lies inside `bounds`, else `error`.
@@ -29,12 +41,13 @@ public enum GuestMath {
 
     // MARK: alignment (alignments are powers of two)
 
-    /// `v` rounded up to a multiple of `alignment`, or nil if that passes 2^64 - 1.
+    /// `v` rounded up to a multiple of `alignment`, or nil if that passes 2^64 - 1 (or `top`).
     @inline(__always)
-    public static func roundUp(_ v: UInt64, to alignment: UInt64) -> UInt64? {
+    public static func roundUp(_ v: UInt64, to alignment: UInt64, top: UInt64 = .max) -> UInt64? {
         let mask = alignment &- 1
         guard let t = end(v, mask) else { return nil }
-        return t & ~mask
+        let r = t & ~mask
+        return r > top ? nil : r
     }
 
     /// `v` rounded down to a multiple of `alignment`.
@@ -42,11 +55,12 @@ public enum GuestMath {
     public static func roundDown(_ v: UInt64, to alignment: UInt64) -> UInt64 { v & ~(alignment &- 1) }
 
     /// The pages covering [start, start + length): start rounded down, end rounded up; nil when
-    /// the end passes 2^64 (Linux's mm calls give ENOMEM or EINVAL there: the caller picks).
+    /// the end passes 2^64, or `top` (Linux's mm calls give ENOMEM or EINVAL there: the caller
+    /// picks). An end of exactly `top` + 1 (2^32 on a 32-bit ISA) wraps to 0 on Linux: nil.
     @inline(__always)
-    public static func pageSpan(_ start: UInt64, _ length: UInt64, pageSize: UInt64) -> Range<UInt64>? {
-        guard let e = end(start, length), let top = roundUp(e, to: pageSize) else { return nil }
-        return roundDown(start, to: pageSize)..<top
+    public static func pageSpan(_ start: UInt64, _ length: UInt64, pageSize: UInt64, top: UInt64 = .max) -> Range<UInt64>? {
+        guard let e = end(start, length), let last = roundUp(e, to: pageSize), last <= top else { return nil }
+        return roundDown(start, to: pageSize)..<last
     }
 
     // MARK: counts and sizes
@@ -73,6 +87,15 @@ public enum GuestMath {
         let (e, o) = offset.addingReportingOverflow(Int64(length))
         guard !o else { throw .EINVAL }
         return (offset, e)
+    }
+
+    /// A file position `base + offset` (lseek's SEEK_CUR and SEEK_END): EINVAL when it is
+    /// negative or passes 2^63 - 1, as Linux's vfs_setpos gives.
+    @inline(__always)
+    public static func filePosition(_ base: Int64, plus offset: Int64) throws(LinuxErrno) -> Int64 {
+        let (p, o) = base.addingReportingOverflow(offset)
+        guard !o, p >= 0 else { throw .EINVAL }
+        return p
     }
 
     // MARK: time

@@ -53,9 +53,13 @@ public struct SignalSet: RawRepresentable, Hashable, Sendable {
     /// Everything a mask may hold: all but SIGKILL and SIGSTOP.
     public static let blockable = SignalSet(rawValue: ~((1 << 8) | (1 << 18)))
 
-    @inlinable public func contains(_ s: Signal) -> Bool { rawValue & (1 << UInt64(s.rawValue - 1)) != 0 }
-    @inlinable public mutating func insert(_ s: Signal) { rawValue |= 1 << UInt64(s.rawValue - 1) }
-    @inlinable public mutating func remove(_ s: Signal) { rawValue &= ~(1 << UInt64(s.rawValue - 1)) }
+    // A number outside 1...64 is in no set and cannot be added (a guest may pass any number;
+    // handlers reject invalid ones, and this keeps a missed check from trapping on the shift).
+    @inlinable public func contains(_ s: Signal) -> Bool { s.isValid && rawValue & SignalSet.bit(s) != 0 }
+    @inlinable public mutating func insert(_ s: Signal) { if s.isValid { rawValue |= SignalSet.bit(s) } }
+    @inlinable public mutating func remove(_ s: Signal) { if s.isValid { rawValue &= ~SignalSet.bit(s) } }
+    /// The bit of a valid signal.
+    @inlinable static func bit(_ s: Signal) -> UInt64 { 1 << UInt64(s.rawValue - 1) }
     public var isEmpty: Bool { rawValue == 0 }
     /// The lowest-numbered member, which is delivered first (as Linux does for standard signals).
     public var lowest: Signal? { rawValue == 0 ? nil : Signal(Int32(rawValue.trailingZeroBitCount + 1)) }

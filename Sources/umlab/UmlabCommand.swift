@@ -229,15 +229,24 @@ struct Disasm: ParsableCommand {
             throw ExitCode(126)
         }
         var out = ""
-        // Executable sections, as objdump -d shows them; the executable segments if there are none.
+        // Executable sections, as objdump -d shows them; the executable segments if there are
+        // none. Both come from the file: only what lies inside it, at addresses below 2^64, is
+        // decoded.
+        let fileSize = UInt64(bytes.count)
         var ranges = ELFImage.codeSections(bytes).map { (address: $0.address, offset: $0.offset, size: $0.size) }
         if ranges.isEmpty {
-            ranges = image.segments.filter { $0.type == ELFImage.PT_LOAD && $0.flags & 1 != 0 }.map { ($0.vaddr, $0.offset, $0.fileSize) }
+            ranges = image.segments.compactMap { s in
+                guard s.type == ELFImage.PT_LOAD, s.flags & 1 != 0, s.offset < fileSize else { return nil }
+                let size = min(s.fileSize, fileSize - s.offset)
+                guard GuestMath.end(s.vaddr, size) != nil else { return nil }
+                return (s.vaddr, s.offset, size)
+            }
         }
+        let unit = backend.elfMachine == 62 ? 1 : backend.elfMachine == 50 ? 16 : 4
         for range in ranges {
-            let start = Int(range.offset), end = min(bytes.count, Int(range.offset + range.size))
+            // Checked above: offset + size <= the file's size, address + size < 2^64.
+            let start = Int(range.offset), end = start + Int(range.size)
             var at = start
-            let unit = backend.elfMachine == 62 ? 1 : backend.elfMachine == 50 ? 16 : 4
             while at < end {
                 let address = range.address + UInt64(at - start)
                 let window = Array(bytes[at..<min(end, at + 16)])

@@ -148,3 +148,93 @@ struct ELFBuilder {
         return try await t.sys("execve", path, argv, try t.place(ScriptThread.bytes(0, 8)))
     }
 }
+
+/// ELF files whose numbers reach 2^63 and 2^64: every one gets an errno (ENOEXEC for a
+/// malformed file, ENOMEM for one that cannot fit), none traps.
+@Suite struct ELFAtTheEdges {
+    enum Case: String, CaseIterable, Sendable {
+        /// e_phoff >= 2^63 (it used to trap converting to a file offset).
+        case phoffPastInt64
+        /// A PT_LOAD that ends within a page of 2^64 (it used to trap page-aligning).
+        case loadEndsNearTop
+        /// A bss of 16 TiB: more than the host's memory, refused before anything is allocated.
+        case bss16TiB
+        /// A segment above the user address space.
+        case aboveUserSpace
+        /// A file offset that disagrees with the address modulo the page size.
+        case misalignedOffset
+    }
+
+    static func forge(_ c: Case) -> [UInt8] {
+        var e = ELFBuilder()
+        switch c {
+        case .phoffPastInt64: e.set64(32, 1 << 63)
+        case .loadEndsNearTop: e.setPhdr(0, type: 1, flags: 5, offset: 0, vaddr: 0xffff_ffff_ffff_f000, filesz: 0x80, memsz: 0x800)
+        case .bss16TiB: e.setPhdr(0, type: 1, flags: 7, offset: 0, vaddr: 0x400000, filesz: 0x80, memsz: 16 << 40)
+        case .aboveUserSpace: e.setPhdr(0, type: 1, flags: 5, offset: 0, vaddr: 0x7fff_ffff_0000_0000, filesz: 0x80, memsz: 0x1000)
+        case .misalignedOffset: e.setPhdr(0, type: 1, flags: 5, offset: 1, vaddr: 0x400000, filesz: 0x7f, memsz: 0x1000)
+        }
+        return e.bytes
+    }
+
+    static func expected(_ c: Case) -> (LinuxErrno, String) {
+        switch c {
+        case .phoffPastInt64: (.ENOEXEC, "truncated ELF")
+        case .loadEndsNearTop: (.ENOMEM, "ends past the top of the address space")
+        case .bss16TiB: (.ENOMEM, "need 16 TiB of memory")
+        case .aboveUserSpace: (.ENOMEM, "outside the user address space")
+        case .misalignedOffset: (.ENOEXEC, "disagrees with its address")
+        }
+    }
+
+    /// execve fails with the errno and a sentence; the caller goes on (the checks come before
+    /// the point of no return).
+    @Test(arguments: Case.allCases)
+    func execveFailsCleanly(_ c: Case) async throws {
+        try await runGuest { t async throws in
+            try await ELF.install(t, ELFAtTheEdges.forge(c), at: "/tmp/forged")
+            let (errno, words) = ELFAtTheEdges.expected(c)
+            #expect(try await ELF.exec(t, "/tmp/forged") == .err(errno))
+            let reason = t.kernel.lastExecFailure?.reason ?? ""
+            #expect(reason.contains(words), "\(reason)")
+            #expect(try await t.sys("getpid") == .ok(2))
+        }
+    }
+
+    /// A section table (at the end of the base image) with `count` entries; section 1 is the
+    /// code section described by the arguments.
+    static func withSections(shoff: UInt64? = nil, count: UInt16 = 2, address: UInt64 = 0x400078, offset: UInt64 = 0x78,
+                             size: UInt64 = 8, nameOffset: UInt32 = 0) -> [UInt8] {
+        var e = ELFBuilder()
+        let table = UInt64(e.bytes.count)
+        e.bytes += [UInt8](repeating: 0, count: 64 * 2)
+        let o = Int(table) + 64
+        e.set32(o, nameOffset); e.set32(o + 4, 1)  // PROGBITS
+        e.set64(o + 8, 6)  // SHF_ALLOC | SHF_EXECINSTR
+        e.set64(o + 16, address); e.set64(o + 24, offset); e.set64(o + 32, size)
+        e.set64(40, shoff ?? table)
+        e.set16(58, 64); e.set16(60, count); e.set16(62, 0)
+        return e.bytes
+    }
+
+    @Test func codeSectionsOfAGoodTable() {
+        let s = ELFImage.codeSections(ELFAtTheEdges.withSections())
+        #expect(s.count == 1)
+        #expect(s.first?.address == 0x400078 && s.first?.size == 8)
+    }
+
+    /// Section tables and sections whose numbers pass the file or 2^64 are left out.
+    @Test(arguments: [
+        withSections(shoff: 1 << 63), withSections(shoff: UInt64.max - 10), withSections(count: 0xffff),
+        withSections(offset: 1 << 63), withSections(offset: UInt64.max, size: 2), withSections(size: UInt64.max),
+        withSections(address: UInt64.max - 3),
+    ])
+    func codeSectionsOfForgedTables(_ bytes: [UInt8]) {
+        #expect(ELFImage.codeSections(bytes).isEmpty)
+    }
+
+    /// A section name offset past the file (or 2^64) gives an empty name, not a trap.
+    @Test func sectionNameOutsideTheFile() {
+        #expect(ELFImage.codeSections(ELFAtTheEdges.withSections(nameOffset: UInt32.max)).first?.name == "")
+    }
+}

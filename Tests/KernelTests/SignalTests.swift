@@ -226,3 +226,37 @@ import LinuxABI
         }
     }
 }
+
+/// Queued real-time signals are bounded by RLIMIT_SIGPENDING (and the machine's ceiling): every
+/// record is umlab memory, and a guest that queues signals it keeps blocked must not grow umlab.
+@Suite struct SignalQueueLimit {
+    @Test func sigqueueStopsAtTheLimit() async throws {
+        try await runGuest { t async throws in
+            let rtmin = 34
+            let limit = 100
+            #expect(try await t.sys("setrlimit", 11, try t.place(ScriptThread.bytes(UInt64(limit), 8) + ScriptThread.bytes(UInt64(limit), 8))) == .ok(0))
+            let mask = try t.place(ScriptThread.bytes(UInt64(1) << UInt64(rtmin - 1), 8))
+            #expect(try await t.sys("rt_sigprocmask", C.SIG_BLOCK, mask, 0, 8) == .ok(0))
+            guard case .ok(let pid) = try await t.sys("getpid") else { Issue.record("getpid"); return }
+            // siginfo: si_signo, si_errno, si_code = SI_QUEUE (-1).
+            let info = try t.place(ScriptThread.bytes(UInt64(rtmin), 4) + ScriptThread.bytes(0, 4)
+                                   + ScriptThread.bytes(UInt64(UInt32.max), 4) + [UInt8](repeating: 0, count: 116))
+            for _ in 0..<limit {
+                #expect(try await t.sys("rt_sigqueueinfo", pid, rtmin, info) == .ok(0))
+            }
+            #expect(try await t.sys("rt_sigqueueinfo", pid, rtmin, info) == .err(.EAGAIN))
+            // kill(2) is not refused: the signal stays pending (it already is).
+            #expect(try await t.sys("kill", pid, rtmin) == .ok(0))
+            // Each queued record is taken once, then nothing is left.
+            let zero = try t.place(ScriptThread.bytes(0, 16))
+            for _ in 0..<limit {
+                #expect(try await t.sys("rt_sigtimedwait", mask, 0, zero, 8) == .ok(rtmin))
+            }
+            #expect(try await t.sys("rt_sigtimedwait", mask, 0, zero, 8) == .err(.EAGAIN))
+            // The records were given back: the queue takes `limit` more.
+            for _ in 0..<limit {
+                #expect(try await t.sys("rt_sigqueueinfo", pid, rtmin, info) == .ok(0))
+            }
+        }
+    }
+}

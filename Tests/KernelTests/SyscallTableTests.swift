@@ -106,7 +106,7 @@ final class HandlerBench {
         let kernel = guest.kernel
         let context = try backend.makeInitialContext(mode: .skas, kernel: kernel)
         let mm = MemoryMap(space: context.addressSpace, userRange: backend.userAddressRange, pageSize: kernel.abi.pageSize)
-        let process = try Process(pid: 2, parent: nil, pgid: 2, sid: 2, startTime: 0, arena: kernel.arena)
+        let process = try Process(pid: 2, parent: nil, pgid: 2, sid: 2, startTime: 0, arena: kernel.arena, signalAccount: kernel.signalQueue)
         let root = kernel.vfs.rootLocation
         task = Task(kernel: kernel, tid: 2, process: process, context: context, mm: mm, files: FileTable(),
                     fs: FSContext(cwd: root, root: root), handlers: SignalHandlers())

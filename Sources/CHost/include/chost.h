@@ -125,4 +125,7 @@ int ch_epoll_wait(int epfd, ch_epoll_ready *ready, int max, int64_t timeout_ns);
 /// Raises the soft RLIMIT_NOFILE to the hard limit; returns the new limit.
 long ch_raise_nofile(void);
 
+/* RAM + swap in bytes (sysinfo), UINT64_MAX if unknown. */
+uint64_t ch_memory_and_swap(void);
+
 #endif

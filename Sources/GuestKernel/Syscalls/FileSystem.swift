@@ -45,10 +45,9 @@ extension CoreSyscalls {
             let (dir, name, trailing) = try k.vfs.resolveParent(path, base: try base(c, dirfd), root: c.task.fs.root)
             if trailing { throw .EISDIR }
             if name.isEmpty { throw .EISDIR }
-            if let existing = try? dir.inode.lookup(name) {
+            if let existing = try? k.vfs.lookup(name, in: dir) {
                 if flags.contains(.exclusive) { throw .EEXIST }
-                let childPath = dir.child(name)
-                loc = Location(inode: k.vfs.enter(existing, at: childPath), path: childPath)
+                loc = Location(inode: existing, path: dir.child(name))
                 if existing.kind == .symlink {
                     if flags.contains(.noFollow) { throw .ELOOP }
                     loc = try k.vfs.resolve(path, base: try base(c, dirfd), root: c.task.fs.root, followFinal: true)
@@ -164,10 +163,13 @@ extension CoreSyscalls {
 
     static func getdents64(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let f = try file(c, 0)
-        let entries = try f.directoryEntries()
-        let limit = try c.size(2)
+        var entries = try f.directoryEntries()
+        entries += c.kernel.vfs.mountPoints(in: f.path, besides: entries)
+        // The count is an unsigned int; the position, an index into the listing (lseek keeps
+        // it >= 0; one past the end reads nothing).
+        let limit = Int(c.uint(2))
         var e = GuestEncoder(c.abi)
-        var index = Int(f.offset)
+        var index = Int(clamping: max(0, f.offset))
         while index < entries.count {
             let d = entries[index]
             let name = Array(d.name.utf8)
@@ -196,7 +198,7 @@ extension CoreSyscalls {
     }
     static func mkdir(_ c: SyscallCall, dirfd: Int32, path: [UInt8], mode: UInt32) throws(LinuxErrno) -> SyscallOutcome {
         let (dir, name) = try parent(c, dirfd: dirfd, path: path)
-        if (try? dir.inode.lookup(name)) != nil { throw .EEXIST }
+        if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
         _ = try dir.inode.create(name, kind: .directory, mode: mode & ~c.task.fs.umask & 0o7777, credentials: c.task.process.credentials)
         return .zero
     }
@@ -212,7 +214,7 @@ extension CoreSyscalls {
         let (dir, name) = try parent(c, dirfd: dirfd, path: path)
         let kind = FileKind(mode: mode)
         guard kind == .fifo || kind == .regular || mode & FileMode.typeMask == 0 else { throw .EPERM }
-        if (try? dir.inode.lookup(name)) != nil { throw .EEXIST }
+        if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
         _ = try dir.inode.create(name, kind: kind, mode: mode & ~c.task.fs.umask & 0o7777, credentials: c.task.process.credentials)
         return .zero
     }
@@ -230,7 +232,7 @@ extension CoreSyscalls {
         let (dir, name, _) = try c.kernel.vfs.resolveParent(path, base: try base(c, dirfd), root: c.task.fs.root)
         if name == "." { throw .EINVAL }
         if name == ".." || name.isEmpty { throw .ENOTEMPTY }
-        let child = try dir.inode.lookup(name)
+        let child = try c.kernel.vfs.lookup(name, in: dir)
         if c.kernel.vfs.mounts[dir.child(name)] != nil { throw .EBUSY }
         if directory && child.kind != .directory { throw .ENOTDIR }
         try dir.inode.unlink(name, directory: directory)
@@ -250,7 +252,7 @@ extension CoreSyscalls {
         if flags & ~UInt32(3) != 0 || flags == 3 { throw .EINVAL }
         let (od, on) = try parent(c, dirfd: oldDirFD, path: old)
         let (nd, nn) = try parent(c, dirfd: newDirFD, path: new)
-        _ = try od.inode.lookup(on)
+        _ = try c.kernel.vfs.lookup(on, in: od)
         if od.inode.fs !== nd.inode.fs { throw .EXDEV }
         if c.kernel.vfs.mounts[od.child(on)] != nil || c.kernel.vfs.mounts[nd.child(nn)] != nil { throw .EBUSY }
         try od.inode.rename(on, to: nd.inode, nn, flags: flags)
@@ -260,14 +262,14 @@ extension CoreSyscalls {
     static func symlinkat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let target = try c.path(0)
         let (dir, name) = try parent(c, dirfd: c.int(1), path: try c.path(2))
-        if (try? dir.inode.lookup(name)) != nil { throw .EEXIST }
+        if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
         try dir.inode.symlink(name, target: target)
         return .zero
     }
     static func symlinkLegacy(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let target = try c.path(0)
         let (dir, name) = try parent(c, dirfd: At.fdCWD, path: try c.path(1))
-        if (try? dir.inode.lookup(name)) != nil { throw .EEXIST }
+        if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
         try dir.inode.symlink(name, target: target)
         return .zero
     }
@@ -290,12 +292,13 @@ extension CoreSyscalls {
     }
 
     static func readlinkat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        try readlink(c, dirfd: c.int(0), path: try c.path(1), buf: c.word(2), size: c.long(3))
+        try readlink(c, dirfd: c.int(0), path: try c.path(1), buf: c.word(2), size: c.int(3))
     }
     static func readlinkLegacy(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        try readlink(c, dirfd: At.fdCWD, path: try c.path(0), buf: c.word(1), size: c.long(2))
+        try readlink(c, dirfd: At.fdCWD, path: try c.path(0), buf: c.word(1), size: c.int(2))
     }
-    static func readlink(_ c: SyscallCall, dirfd: Int32, path: [UInt8], buf: UInt64, size: Int64) throws(LinuxErrno) -> SyscallOutcome {
+    /// The buffer size is a C int, as in Linux's readlinkat: <= 0 is EINVAL.
+    static func readlink(_ c: SyscallCall, dirfd: Int32, path: [UInt8], buf: UInt64, size: Int32) throws(LinuxErrno) -> SyscallOutcome {
         guard size > 0 else { throw .EINVAL }
         let loc = try resolve(c, dirfd: dirfd, path: path, follow: false, emptyPathOK: true)
         guard loc.inode.kind == .symlink else { throw .EINVAL }
@@ -358,7 +361,7 @@ extension CoreSyscalls {
         var path = c.task.fs.cwd.path
         if root != "/" { path = path.hasPrefix(root) ? String(path.dropFirst(root.count)) : path; if path.isEmpty { path = "/" } }
         let bytes = Array(path.utf8) + [0]
-        guard bytes.count <= Int(c.word(1)) else { throw .ERANGE }
+        guard UInt64(bytes.count) <= c.word(1) else { throw .ERANGE }
         try c.mm.write(c.word(0), bytes)
         return .int(bytes.count)
     }
@@ -458,10 +461,12 @@ extension CoreSyscalls {
             // struct timespec[2] (64-bit fields for utimensat_time64).
             let size = c.time64 ? 16 : 2 * c.abi.wordSize
             for i in 0..<2 {
-                let (s, ns) = try readTimespec(c, c.word(2) + UInt64(i * size))
+                guard let at = GuestMath.end(c.word(2), UInt64(i * size)) else { throw .EFAULT }
+                let (s, ns) = try readTimespec(c, at)
                 if ns == (1 << 30) - 1 { times[i] = now }  // UTIME_NOW
                 else if ns == (1 << 30) - 2 { times[i] = nil }  // UTIME_OMIT
-                else { times[i] = (s, ns) }
+                else if ns >= 0 && ns < GuestMath.nanosecondsPerSecond { times[i] = (s, ns) }
+                else { throw .EINVAL }
             }
         }
         try loc.inode.setTimes(access: times[0], modify: times[1])

@@ -17,10 +17,17 @@ extension CoreSyscalls {
         }
     }
 
+    /// Linux's rw_verify_area for the file position a read or write starts at: the end of the
+    /// transfer may not pass 2^63 - 1 (EINVAL). Files without a position keep theirs at 0.
+    static func checkPosition(_ f: OpenFile, _ count: Int) throws(LinuxErrno) {
+        _ = try GuestMath.fileRange(offset: f.offset, length: count)
+    }
+
     static func read(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let f = try file(c, 0)
         guard f.flags.canRead || f is DirectoryFile else { throw .EBADF }
         let count = try c.size(2), buf = c.word(1)
+        try checkPosition(f, count)
         try c.mm.checkAccess(buf, count, .write)
         return try io(c, f, want: .input) { () throws(LinuxErrno) -> Int in
             try c.kernel.withScratch(count) { (p) throws(LinuxErrno) -> Int in
@@ -35,9 +42,11 @@ extension CoreSyscalls {
         let f = try file(c, 0)
         guard f.flags.canWrite else { throw .EBADF }
         let count = try c.size(2), buf = c.word(1)
+        if !f.flags.contains(.append) { try checkPosition(f, count) }
         return try writeProgress(c, f, total: count) { (done) throws(LinuxErrno) -> Int in
-            try c.kernel.withScratch(count - done) { (p) throws(LinuxErrno) -> Int in
-                try c.mm.space.read(buf + UInt64(done), into: p)
+            guard let from = GuestMath.end(buf, UInt64(done)) else { throw .EFAULT }
+            return try c.kernel.withScratch(count - done) { (p) throws(LinuxErrno) -> Int in
+                try c.mm.space.read(from, into: p)
                 return try f.write(UnsafeRawBufferPointer(p))
             }
         }
@@ -72,8 +81,8 @@ extension CoreSyscalls {
     static func pread(_ c: SyscallCall, offset: Int64) throws(LinuxErrno) -> SyscallOutcome {
         let f = try file(c, 0)
         guard f.flags.canRead else { throw .EBADF }
-        if offset < 0 { throw .EINVAL }
         let count = try c.size(2), buf = c.word(1)
+        _ = try GuestMath.fileRange(offset: offset, length: count)
         try c.mm.checkAccess(buf, count, .write)
         return .int(try c.kernel.withScratch(count) { (p) throws(LinuxErrno) -> Int in
             let n = try f.read(into: p, at: offset)
@@ -87,15 +96,20 @@ extension CoreSyscalls {
     static func pwrite(_ c: SyscallCall, offset: Int64) throws(LinuxErrno) -> SyscallOutcome {
         let f = try file(c, 0)
         guard f.flags.canWrite else { throw .EBADF }
-        if offset < 0 { throw .EINVAL }
         let count = try c.size(2), buf = c.word(1)
+        _ = try GuestMath.fileRange(offset: offset, length: count)
         return .int(try c.kernel.withScratch(count) { (p) throws(LinuxErrno) -> Int in
             try c.mm.space.read(buf, into: p)
             return try f.write(UnsafeRawBufferPointer(p), at: offset)
         })
     }
 
-    /// Reads a guest iovec array.
+    /// The most one read or write moves (Linux's MAX_RW_COUNT).
+    static let maxTransfer = 0x7fff_f000
+
+    /// Reads a guest iovec array as Linux's import_iovec does: at most UIO_MAXIOV (1024)
+    /// entries, EINVAL for a negative length; lengths past MAX_RW_COUNT in total are cut down
+    /// to it (the call then moves less), never summed past it.
     static func iovecs(_ c: SyscallCall, _ addr: UInt64, _ count: Int32) throws(LinuxErrno) -> [(UInt64, Int)] {
         guard count >= 0, count <= 1024 else { throw .EINVAL }
         let w = c.abi.wordSize
@@ -105,9 +119,9 @@ extension CoreSyscalls {
         for _ in 0..<count {
             let base = d.word(), len = d.sword()
             if len < 0 { throw .EINVAL }
-            total += Int(len)
-            if total > 0x7fff_f000 { throw .EINVAL }
-            out.append((base, Int(len)))
+            let kept = Int(min(len, Int64(maxTransfer - total)))
+            total += kept
+            out.append((base, kept))
         }
         return out
     }
@@ -116,14 +130,15 @@ extension CoreSyscalls {
         try readv(c, offset: nil)
     }
     static func preadv(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        try readv(c, offset: c.long(3))
+        try readv(c, offset: c.lowHighOffset(3))
     }
     static func readv(_ c: SyscallCall, offset: Int64?) throws(LinuxErrno) -> SyscallOutcome {
         let f = try file(c, 0)
         guard f.flags.canRead else { throw .EBADF }
         let vecs = try iovecs(c, c.word(1), c.int(2))
-        for (base, len) in vecs { try c.mm.checkAccess(base, len, .write) }
         let total = vecs.reduce(0) { $0 + $1.1 }
+        _ = try GuestMath.fileRange(offset: offset ?? f.offset, length: total)
+        for (base, len) in vecs { try c.mm.checkAccess(base, len, .write) }
         return try io(c, f, want: .input) { () throws(LinuxErrno) -> Int in
             try c.kernel.withScratch(total) { (p) throws(LinuxErrno) -> Int in
                 let n = try offset == nil ? f.read(into: p) : f.read(into: p, at: offset!)
@@ -139,11 +154,13 @@ extension CoreSyscalls {
     }
 
     static func writev(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome { try writev(c, offset: nil) }
-    static func pwritev(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome { try writev(c, offset: c.long(3)) }
+    static func pwritev(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome { try writev(c, offset: c.lowHighOffset(3)) }
     static func writev(_ c: SyscallCall, offset: Int64?) throws(LinuxErrno) -> SyscallOutcome {
         let f = try file(c, 0)
         guard f.flags.canWrite else { throw .EBADF }
         let vecs = try iovecs(c, c.word(1), c.int(2))
+        let total = vecs.reduce(0) { $0 + $1.1 }
+        if offset != nil || !f.flags.contains(.append) { _ = try GuestMath.fileRange(offset: offset ?? f.offset, length: total) }
         var data: [UInt8] = []
         for (base, len) in vecs { data += try c.mm.read(base, count: len) }
         if let offset { return .int(try typedErrno { try data.withUnsafeBytes { p in try f.write(p, at: offset) } }) }
@@ -311,13 +328,19 @@ extension CoreSyscalls {
 }
 
 extension Kernel {
+    /// The largest bounce buffer kept between calls.
+    static let keptScratch = 1 << 20
+
     /// Runs `body` over a reusable buffer of `count` bytes (the syscall path's bounce buffer).
     func withScratch<R>(_ count: Int, _ body: (UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> R) throws(LinuxErrno) -> R {
         // Data passes through the kernel arena's I/O buffer (in TT mode, guests can see it).
         if count <= arena.ioBuffer.count {
             return try body(UnsafeMutableRawBufferPointer(rebasing: arena.ioBuffer[0..<count]))
         }
-        if count > scratch.count { scratch = [UInt8](repeating: 0, count: max(count, scratch.count * 2)) }
+        // Larger transfers (up to MAX_RW_COUNT, 2 GiB) borrow a buffer that is kept only while
+        // it stays small: a guest's one huge read must not pin its size in umlab for good.
+        if count > scratch.count { scratch = [UInt8](repeating: 0, count: max(count, min(scratch.count * 2, Kernel.keptScratch))) }
+        defer { if scratch.count > Kernel.keptScratch { scratch = [] } }
         return try typedErrno { try scratch.withUnsafeMutableBytes { p in
             try body(UnsafeMutableRawBufferPointer(rebasing: p[0..<count]))
         } }

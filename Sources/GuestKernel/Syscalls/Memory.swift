@@ -7,10 +7,14 @@ extension CoreSyscalls {
         let mm = c.mm
         let want = c.word(0)
         if want == 0 || want < mm.brkStart { return .value(mm.brk) }
-        let oldEnd = mm.pageAlign(mm.brk), newEnd = mm.pageAlign(want)
+        // A break that cannot be had (one whose page rounds past 2^64, as brk(-1), one that
+        // runs into other mappings, or over the memory limit) leaves the break where it is.
+        guard let newEnd = mm.pageRoundUp(want),
+              let oldEnd = mm.pageRoundUp(mm.brk) else { return .value(mm.brk) }
         if newEnd > oldEnd {
-            guard mm.isFree(oldEnd, newEnd - oldEnd), newEnd <= mm.mmapBase else { return .value(mm.brk) }
+            guard newEnd <= mm.mmapBase, mm.isFree(oldEnd, newEnd - oldEnd) else { return .value(mm.brk) }
             do {
+                try c.kernel.checkMemoryLimit(adding: newEnd - oldEnd, accountable: true, for: c.task)
                 _ = try mm.map(address: oldEnd, length: newEnd - oldEnd, protection: .rw, fixed: true, shared: false,
                                file: nil, offset: 0, name: "[heap]")
             } catch { return .value(mm.brk) }
@@ -51,6 +55,12 @@ extension CoreSyscalls {
                 file = f
             }
         }
+        // Linux's do_mmap: a length that rounds past the top of the guest's word is ENOMEM; a
+        // file range that ends past the largest file size (2^63 - 1), EOVERFLOW. Then the
+        // memory limit, before anything is mapped.
+        guard let len = c.mm.pageRoundUp(length) else { throw .ENOMEM }
+        if file != nil, (GuestMath.end(offset, len).map { $0 > UInt64(Int64.max) } ?? true) { throw .EOVERFLOW }
+        try c.kernel.checkMemoryLimit(adding: len, accountable: !shared && prot.contains(.write), for: c.task)
         let fixed = flags.contains(.fixed) || flags.contains(.fixedNoReplace)
         let r = try c.mm.map(address: addr, length: length, protection: prot, fixed: fixed, noReplace: flags.contains(.fixedNoReplace),
                              shared: shared, file: file, offset: file == nil ? 0 : offset,
@@ -72,27 +82,40 @@ extension CoreSyscalls {
 
     static func mremap(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let mm = c.mm
-        let old = c.word(0), oldLen = mm.pageAlign(c.word(1)), newLen = mm.pageAlign(c.word(2)), flags = c.uint(3)
-        let mayMove = flags & 1 != 0, fixed = flags & 2 != 0
-        guard old & (mm.pageSize - 1) == 0, newLen > 0 else { throw .EINVAL }
-        if fixed { throw .EINVAL }  // MREMAP_FIXED is not supported
-        guard let vma = mm.vma(containing: old), mm.isMapped(old, old + oldLen) else { throw .EFAULT }
+        let old = c.word(0), flags = c.uint(3)
+        let mayMove = flags & 1 != 0, fixed = flags & 2 != 0, dontUnmap = flags & 4 != 0
+        guard flags & ~UInt32(7) == 0, mayMove || !fixed, mm.isPageAligned(old) else { throw .EINVAL }
+        // Lengths are page rounded as Linux's PAGE_ALIGN does: an old length that rounds past
+        // 2^64 becomes 0; a new one that does, or is 0, is EINVAL.
+        let oldLen = mm.pageRoundUp(c.word(1)) ?? 0
+        guard let newLen = mm.pageRoundUp(c.word(2)), newLen > 0 else { throw .EINVAL }
+        if fixed || dontUnmap { throw .EINVAL }  // MREMAP_FIXED and MREMAP_DONTUNMAP are not supported
+        guard let oldEnd = GuestMath.end(old, oldLen), let vma = mm.vma(containing: old), mm.isMapped(old, oldEnd) else { throw .EFAULT }
         if newLen <= oldLen {
             if newLen < oldLen { try mm.unmap(old + newLen, length: oldLen - newLen) }
             return .value(old)
         }
+        let growth = newLen - oldLen
+        let accountable = !vma.shared && vma.protection.contains(.write)
+        /// The file offset of `address` in the area's file (0 for anonymous memory).
+        func fileOffset(_ address: UInt64) throws(LinuxErrno) -> UInt64 {
+            guard vma.file != nil else { return 0 }
+            guard let o = GuestMath.end(vma.offset, address - vma.start), GuestMath.end(o, newLen) != nil else { throw .EOVERFLOW }
+            return o
+        }
         // Grow in place when the pages after it are free.
-        if mm.isFree(old + oldLen, newLen - oldLen) && old + newLen <= mm.userRange.upperBound {
-            _ = try mm.map(address: old + oldLen, length: newLen - oldLen, protection: vma.protection, fixed: true,
-                           shared: vma.shared, file: vma.file, offset: vma.file == nil ? 0 : vma.offset + (old + oldLen - vma.start),
-                           name: vma.name)
+        if let newEnd = GuestMath.end(old, newLen), newEnd <= mm.userRange.upperBound, mm.isFree(oldEnd, growth) {
+            try c.kernel.checkMemoryLimit(adding: growth, accountable: accountable, for: c.task)
+            _ = try mm.map(address: oldEnd, length: growth, protection: vma.protection, fixed: true,
+                           shared: vma.shared, file: vma.file, offset: try fileOffset(oldEnd), name: vma.name)
             return .value(old)
         }
         guard mayMove else { throw .ENOMEM }
         if vma.shared && vma.file == nil { throw .ENOMEM }
+        try c.kernel.checkMemoryLimit(adding: newLen, accountable: accountable, for: c.task)
         // Move: map anew, copy the contents, unmap the old range.
         let new = try mm.map(address: 0, length: newLen, protection: vma.protection.union(.write), fixed: false,
-                             shared: vma.shared, file: vma.file, offset: vma.file == nil ? 0 : vma.offset + (old - vma.start), name: vma.name)
+                             shared: vma.shared, file: vma.file, offset: try fileOffset(old), name: vma.name)
         if vma.file == nil || !vma.shared {
             var done: UInt64 = 0
             while done < oldLen {
@@ -107,20 +130,19 @@ extension CoreSyscalls {
         return .value(new)
     }
 
-    /// madvise(2), after Linux's mm/madvise.c: EINVAL for an unaligned start, a length whose
-    /// page rounding or end wraps the guest's word, or an unknown advice; then the advice is
-    /// applied to each mapping in the range in turn (the first refusal ends the walk, with
-    /// what came before it done), and ENOMEM if the range had unmapped pages.
+    /// madvise(2), after Linux's mm/madvise.c: EINVAL for an unknown advice, an unaligned
+    /// start or a length whose page rounding or end wraps the guest's word; then the advice is
+    /// applied to each mapping in the range in turn (the first refusal ends the walk, with what
+    /// came before it done), and ENOMEM if the range had unmapped pages.
     static func madvise(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let mm = c.mm
-        let start = c.word(0), lengthIn = c.word(1)
-        guard start & (mm.pageSize - 1) == 0 else { throw .EINVAL }
-        let limit = c.kernel.abi.wordMask
-        guard let length = GuestMath.roundUp(lengthIn, to: mm.pageSize), length <= limit,
-              let end = GuestMath.end(start, length), end <= limit else { throw .EINVAL }
-        guard let advice = MemoryAdvice(c.int(2)) else { throw .EINVAL }
-        if length == 0 { return .zero }
-        try mm.advise(start, end, advice)
+        let addr = c.word(0)
+        guard let advice = MemoryAdvice(c.int(2)), mm.isPageAligned(addr) else { throw .EINVAL }
+        // Linux: a length that rounds past the top (madvise(0, -1, 0)) is EINVAL; an empty
+        // range does nothing.
+        guard let span = mm.pageSpan(addr, c.word(1)) else { throw .EINVAL }
+        if span.isEmpty { return .zero }
+        try mm.advise(span.lowerBound, span.upperBound, advice)
         return .zero
     }
 

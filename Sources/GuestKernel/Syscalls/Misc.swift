@@ -6,10 +6,11 @@ import LinuxABI
 extension CoreSyscalls {
     // MARK: time
 
-    /// Deadline of a sleeping call, fixed at its first run and kept across re-runs.
+    /// Deadline of a sleeping call, fixed at its first run and kept across re-runs. A timeout
+    /// too far to represent saturates at UInt64.max: a deadline that never comes.
     static func deadline(_ c: SyscallCall, after ns: UInt64) -> UInt64 {
         if let d = c.task.callDeadline { return d }
-        let d = Host.monotonicNanoseconds() &+ ns
+        let d = GuestMath.deadline(Host.monotonicNanoseconds(), after: ns)
         c.task.callDeadline = d
         return d
     }
@@ -81,8 +82,7 @@ extension CoreSyscalls {
     }
     static func sleep(_ c: SyscallCall, request: UInt64, remain: UInt64, absolute: Bool, clock: Int32) throws(LinuxErrno) -> SyscallOutcome {
         let (s, ns) = try readTimespec(c, request)
-        guard s >= 0, ns >= 0, ns < 1_000_000_000 else { throw .EINVAL }
-        var span = UInt64(s) &* 1_000_000_000 &+ UInt64(ns)
+        var span = try GuestMath.nanoseconds(seconds: s, nanoseconds: ns)
         if absolute {
             let now = try Host.clock(clock == 7 ? 1 : clock)
             let nowNS = UInt64(max(0, now.0)) * 1_000_000_000 + UInt64(now.1)
@@ -238,8 +238,7 @@ extension CoreSyscalls {
             var deadline: UInt64?
             if c.word(3) != 0 {
                 let (s, ns) = try readTimespec(c, c.word(3))
-                guard s >= 0, ns >= 0, ns < 1_000_000_000 else { throw .EINVAL }
-                let span = UInt64(s) * 1_000_000_000 + UInt64(ns)
+                let span = try GuestMath.nanoseconds(seconds: s, nanoseconds: ns)
                 if op == 9 {
                     let now = try Host.clock(c.int(1) & 256 != 0 ? 0 : 1)
                     let nowNS = UInt64(max(0, now.0)) * 1_000_000_000 + UInt64(now.1)
@@ -257,6 +256,9 @@ extension CoreSyscalls {
         case 1, 10:  // FUTEX_WAKE, FUTEX_WAKE_BITSET
             return .int(k.futexWake(try key(addr), count: Int(min(val, 1 << 30))))
         case 3, 4:  // FUTEX_REQUEUE, FUTEX_CMP_REQUEUE
+            // Both counts are C ints: negative ones are EINVAL (Linux's futex_requeue).
+            let requeueCount = Int32(truncatingIfNeeded: c.word(3))
+            guard Int32(bitPattern: val) >= 0, requeueCount >= 0 else { throw .EINVAL }
             if op == 4 {
                 var d = GuestDecoder(try c.mm.read(addr, count: 4), c.abi)
                 if d.u32() != c.uint(5) { throw .EAGAIN }
@@ -265,20 +267,23 @@ extension CoreSyscalls {
             let woken = k.futexWake(from, count: Int(val))
             var moved = 0
             if let q = k.futexQueues[from], from != to {
-                moved = q.requeue(to: k.futexQueue(to), count: Int(c.word(3) & 0x7fff_ffff))
+                moved = q.requeue(to: k.futexQueue(to), count: Int(requeueCount))
             }
             return .int(woken + moved)
         case 5:  // FUTEX_WAKE_OP: wake on addr, and on addr2 depending on an operation
+            // val3 = op:4 cmp:4 oparg:12 cmparg:12 (oparg and cmparg sign-extended); op's bit 8
+            // (FUTEX_OP_OPARG_SHIFT) makes oparg a shift count, taken modulo 32 as Linux does.
             let addr2 = c.word(4), encoded = c.uint(5)
+            let opField = encoded >> 28, cmp = (encoded >> 24) & 15
+            guard opField & 7 <= 4, cmp <= 5 else { throw .ENOSYS }
             var d = GuestDecoder(try c.mm.read(addr2, count: 4), c.abi)
             let old = d.u32()
-            let opType = (encoded >> 28) & 7, cmp = (encoded >> 24) & 15
             var oparg = (encoded >> 12) & 0xfff, cmparg = encoded & 0xfff
-            if opType & 8 != 0 { oparg = 1 << oparg }
             if oparg & 0x800 != 0 { oparg |= 0xffff_f000 }
             if cmparg & 0x800 != 0 { cmparg |= 0xffff_f000 }
+            if opField & 8 != 0 { oparg = 1 << (oparg & 31) }
             let new: UInt32
-            switch opType & 7 {
+            switch opField & 7 {
             case 0: new = oparg
             case 1: new = old &+ oparg
             case 2: new = old | oparg
@@ -288,7 +293,7 @@ extension CoreSyscalls {
             var e = GuestEncoder(c.abi)
             e.u32(new)
             try c.mm.write(addr2, e.bytes)
-            var n = k.futexWake(try key(addr), count: Int(val))
+            var n = k.futexWake(try key(addr), count: Int(Int32(bitPattern: val)))
             let o = Int32(bitPattern: old), a = Int32(bitPattern: cmparg)
             let hit: Bool
             switch cmp {
@@ -299,7 +304,9 @@ extension CoreSyscalls {
             case 4: hit = o > a
             default: hit = o >= a
             }
-            if hit { n += k.futexWake(try key(addr2), count: Int(c.word(3))) }
+            // The second count is the low 32 bits of the timeout argument, a C int.
+            let count2 = Int(Int32(truncatingIfNeeded: c.word(3)))
+            if hit && count2 > 0 { n += k.futexWake(try key(addr2), count: count2) }
             return .int(n)
         default:
             throw .ENOSYS

@@ -12,8 +12,7 @@ extension CoreSyscalls {
         var timeout: UInt64?
         if c.word(2) != 0 {
             let (s, ns) = try readTimespec(c, c.word(2))
-            guard s >= 0, ns >= 0, ns < 1_000_000_000 else { throw .EINVAL }
-            timeout = UInt64(s) * 1_000_000_000 + UInt64(ns)
+            timeout = try GuestMath.nanoseconds(seconds: s, nanoseconds: ns)
         }
         try swapMask(c, c.word(3))
         return try doPoll(c, fdsAddr: c.word(0), count: c.uint(1), timeoutNS: timeout)
@@ -34,7 +33,8 @@ extension CoreSyscalls {
     }
 
     static func doPoll(_ c: SyscallCall, fdsAddr: UInt64, count: UInt32, timeoutNS: UInt64?) throws(LinuxErrno) -> SyscallOutcome {
-        guard count <= 65536 else { throw .EINVAL }
+        // Linux: more entries than RLIMIT_NOFILE allows descriptors is EINVAL.
+        guard count <= 65536, Int(count) <= c.task.process.limits.openFiles else { throw .EINVAL }
         let raw = try c.mm.read(fdsAddr, count: Int(count) * 8)
         var d = GuestDecoder(raw, c.abi)
         var entries: [(fd: Int32, events: PollEvents)] = []
@@ -77,8 +77,11 @@ extension CoreSyscalls {
         if c.word(4) != 0 {
             var d = GuestDecoder(try c.mm.read(c.word(4), count: 2 * c.abi.wordSize), c.abi)
             let s = d.sword(), us = d.sword()
-            guard s >= 0, us >= 0 else { throw .EINVAL }
-            timeout = UInt64(s) * 1_000_000_000 + UInt64(us) * 1000
+            // Linux's kern_select carries whole seconds out of tv_usec first; a sum that
+            // overflows, or a negative part, is EINVAL. Huge timeouts saturate (never).
+            let (carried, overflow) = s.addingReportingOverflow(us / 1_000_000)
+            guard !overflow else { throw .EINVAL }
+            timeout = try GuestMath.nanoseconds(seconds: carried, microseconds: us % 1_000_000)
         }
         return try doSelect(c, timeoutNS: timeout, timespec: false)
     }
@@ -86,8 +89,7 @@ extension CoreSyscalls {
         var timeout: UInt64?
         if c.word(4) != 0 {
             let (s, ns) = try readTimespec(c, c.word(4))
-            guard s >= 0, ns >= 0, ns < 1_000_000_000 else { throw .EINVAL }
-            timeout = UInt64(s) * 1_000_000_000 + UInt64(ns)
+            timeout = try GuestMath.nanoseconds(seconds: s, nanoseconds: ns)
         }
         if c.word(5) != 0 {
             // struct { const sigset_t *ss; size_t ss_len; }
@@ -100,10 +102,14 @@ extension CoreSyscalls {
 
     /// select and pselect6 write the time left back into their timeout argument, as Linux does.
     static func doSelect(_ c: SyscallCall, timeoutNS: UInt64?, timespec: Bool) throws(LinuxErrno) -> SyscallOutcome {
-        let n = Int(c.int(0))
-        guard n >= 0, n <= 65536 else { throw .EINVAL }
-        let bytes = ((n + 63) / 64) * 8
+        // Linux: n < 0 is EINVAL; n past the descriptor table is cut to its size (fds beyond
+        // it are never open), so a huge n reads no more of the sets than the table covers.
+        guard c.int(0) >= 0 else { throw .EINVAL }
         let w = c.abi.wordSize
+        let tableSize = (c.task.files.slots.count + w * 8 - 1) / (w * 8) * (w * 8)
+        let n = min(Int(c.int(0)), max(tableSize, w * 8))
+        // fd_set is an array of longs: whole guest words.
+        let bytes = (n + w * 8 - 1) / (w * 8) * w
         var sets: [[UInt8]?] = []
         for i in 1...3 { sets.append(c.word(i) == 0 ? nil : try c.mm.read(c.word(i), count: bytes)) }
         /// Bit `fd` of a guest fd_set (an array of longs in guest byte order).

@@ -17,15 +17,27 @@ extension CoreSyscalls {
     static func vfork(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         try doClone(c, CloneRequest(flags: CloneFlags(rawValue: UInt64(Signal.SIGCHLD.rawValue)).union([.vm, .vfork]), stack: 0, parentTID: 0, childTID: 0, tls: 0))
     }
+    /// clone3 with Linux's checks (copy_clone_args_from_user, clone3_args_valid): the size
+    /// between CLONE_ARGS_SIZE_VER0 and a page (E2BIG past it), a valid exit signal, and a stack
+    /// given with its size, whose end does not pass the top of the address space.
     static func clone3(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let size = c.word(1)
+        guard size <= c.mm.pageSize else { throw .E2BIG }
         guard size >= 64 else { throw .EINVAL }
         var d = GuestDecoder(try c.mm.read(c.word(0), count: 64), c.abi)
         let flags = d.u64(), _ = d.u64() /* pidfd */, childTID = d.u64(), parentTID = d.u64(), exitSignal = d.u64()
         let stack = d.u64(), stackSize = d.u64(), tls = d.u64()
-        if flags & CloneFlags.pidfd.rawValue != 0 { throw .EINVAL }
-        return try doClone(c, CloneRequest(flags: CloneFlags(rawValue: flags | (exitSignal & 0xff)),
-                                           stack: stack == 0 ? 0 : stack + stackSize, parentTID: parentTID, childTID: childTID, tls: tls))
+        guard exitSignal <= UInt64(Signal.max) else { throw .EINVAL }
+        if flags & CloneFlags.pidfd.rawValue != 0 || flags & CloneFlags.signalMask != 0 { throw .EINVAL }
+        var top: UInt64 = 0
+        if stack == 0 {
+            guard stackSize == 0 else { throw .EINVAL }
+        } else {
+            guard stackSize != 0, let end = GuestMath.end(stack, stackSize) else { throw .EINVAL }
+            top = end
+        }
+        return try doClone(c, CloneRequest(flags: CloneFlags(rawValue: flags | exitSignal), stack: top,
+                                           parentTID: parentTID, childTID: childTID, tls: tls))
     }
 
     static func doClone(_ c: SyscallCall, _ req: CloneRequest) throws(LinuxErrno) -> SyscallOutcome {
@@ -57,7 +69,8 @@ extension CoreSyscalls {
         var total = 0
         let w = UInt64(c.abi.wordSize)
         while true {
-            var d = GuestDecoder(try c.mm.read(addr + UInt64(out.count) * w, count: Int(w)), c.abi)
+            guard let at = GuestMath.end(addr, UInt64(out.count) * w) else { throw .EFAULT }
+            var d = GuestDecoder(try c.mm.read(at, count: Int(w)), c.abi)
             let p = d.word()
             if p == 0 { break }
             let s = try c.mm.readCString(p, limit: 131072)
@@ -91,6 +104,8 @@ extension CoreSyscalls {
     static func wait4(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let pid = c.int(0), statusAddr = c.word(1), options = c.uint(2), rusage = c.word(3)
         if options & ~(WaitOptions.noHang | WaitOptions.untraced | WaitOptions.continued | WaitOptions.noThread | WaitOptions.all | WaitOptions.clone) != 0 { throw .EINVAL }
+        // -INT_MIN does not exist: Linux's kernel_wait4 answers ESRCH.
+        if pid == Int32.min { throw .ESRCH }
         let target: Kernel.WaitTarget = pid == -1 ? .any : pid > 0 ? .pid(pid) : pid == 0 ? .group(c.task.process.pgid) : .group(-pid)
         let k = c.kernel, task = c.task
         guard let (child, status, code) = try k.findWaitable(task, target, options: options) else {
@@ -122,8 +137,12 @@ extension CoreSyscalls {
         let target: Kernel.WaitTarget
         switch idtype {
         case 0: target = .any  // P_ALL
-        case 1: target = .pid(id)  // P_PID
-        case 2: target = .group(id == 0 ? c.task.process.pgid : id)  // P_PGID
+        case 1:  // P_PID
+            guard id > 0 else { throw .EINVAL }
+            target = .pid(id)
+        case 2:  // P_PGID
+            guard id >= 0 else { throw .EINVAL }
+            target = .group(id == 0 ? c.task.process.pgid : id)
         default: throw .EINVAL
         }
         if options & (WaitOptions.exited | WaitOptions.untraced | WaitOptions.continued) == 0 { throw .EINVAL }
@@ -320,6 +339,10 @@ extension CoreSyscalls {
         if soft == c.abi.wordMask { soft = .max }
         if hard == c.abi.wordMask { hard = .max }
         guard soft <= hard else { throw .EINVAL }
+        let old = c.task.process.limits.values[resource]
+        if hard > old.hard && !c.task.process.credentials.isRoot { throw .EPERM }
+        // RLIMIT_NOFILE past fs.nr_open (2^20) is EPERM, as for prlimit64.
+        if resource == 7 && hard > 1 << 20 { throw .EPERM }
         c.task.process.limits.values[resource] = (soft, hard)
         return .zero
     }

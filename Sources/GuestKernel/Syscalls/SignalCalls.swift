@@ -101,8 +101,11 @@ extension CoreSyscalls {
         do {
             let (mask, alt) = try c.task.context.returnFromSignal()
             c.task.signalMask = SignalSet(rawValue: mask.rawValue & SignalSet.blockable.rawValue)
-            if alt.flags & AltStack.disable == 0 || c.task.altStack.flags & AltStack.disable == 0 {
-                if !c.task.altStack.contains(c.task.context.stackPointer) { c.task.altStack = AltStack(base: alt.base, size: alt.size, flags: alt.flags & ~AltStack.onStack) }
+            // The frame's uc_stack goes through sigaltstack's checks; settings it refuses leave
+            // the alternate stack as it is (Linux's restore_altstack ignores the error).
+            if !c.task.altStack.contains(c.task.context.stackPointer),
+               let restored = try? AltStack.requested(base: alt.base, size: alt.size, flags: alt.flags) {
+                c.task.altStack = restored
             }
         } catch {
             // A corrupt frame: the process dies of SIGSEGV, as on Linux.
@@ -112,8 +115,10 @@ extension CoreSyscalls {
     }
 
     static func kill(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        // Linux's order: the targets first (ESRCH when there are none; -INT_MIN does not
+        // exist), then the signal number (EINVAL).
         let pid = c.int(0), sig = c.int(1)
-        guard sig >= 0, sig <= Signal.max else { throw .EINVAL }
+        if pid == Int32.min { throw .ESRCH }
         let k = c.kernel
         var info = SignalInfo(signal: Signal(sig), code: SignalCode.SI_USER)
         info.senderPID = c.task.process.pid
@@ -121,7 +126,10 @@ extension CoreSyscalls {
         let targets: [Process]
         if pid > 0 {
             guard let p = k.processes[pid], !p.reaped, p !== k.initProcess else { throw .ESRCH }
-            if p.zombie { return .zero }  // a zombie can still be signalled (nothing happens)
+            if p.zombie {  // a zombie can still be signalled (nothing happens)
+                guard sig >= 0, sig <= Signal.max else { throw .EINVAL }
+                return .zero
+            }
             targets = [p]
         } else if pid == 0 || pid < -1 {
             let g = pid == 0 ? c.task.process.pgid : -pid
@@ -130,20 +138,25 @@ extension CoreSyscalls {
             targets = k.processes.values.filter { $0 !== k.initProcess && $0 !== c.task.process && !$0.zombie }
         }
         if targets.isEmpty { throw .ESRCH }
+        guard sig >= 0, sig <= Signal.max else { throw .EINVAL }
         if sig == 0 { return .zero }
         for p in targets.sorted(by: { $0.pid < $1.pid }) { k.send(info, to: p) }
         return .zero
     }
 
     static func tgkill(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        try threadKill(c, tgid: c.int(0), tid: c.int(1), sig: c.int(2))
+        guard c.int(0) > 0 else { throw .EINVAL }
+        return try threadKill(c, tgid: c.int(0), tid: c.int(1), sig: c.int(2))
     }
     static func tkill(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        try threadKill(c, tgid: -1, tid: c.int(0), sig: c.int(1))
+        try threadKill(c, tgid: nil, tid: c.int(0), sig: c.int(1))
     }
-    static func threadKill(_ c: SyscallCall, tgid: Int32, tid: Int32, sig: Int32) throws(LinuxErrno) -> SyscallOutcome {
-        guard tid > 0, sig >= 0, sig <= Signal.max else { throw .EINVAL }
-        guard let t = c.kernel.tasks[tid], t.state != .dead, tgid == -1 || t.process.pid == tgid else { throw .ESRCH }
+    /// tgkill/tkill, in Linux's order of checks: EINVAL for a tid (or tgid) <= 0, ESRCH for no
+    /// such thread (in that group), then EINVAL for a bad signal number.
+    static func threadKill(_ c: SyscallCall, tgid: Int32?, tid: Int32, sig: Int32) throws(LinuxErrno) -> SyscallOutcome {
+        guard tid > 0 else { throw .EINVAL }
+        guard let t = c.kernel.tasks[tid], t.state != .dead, tgid == nil || t.process.pid == tgid else { throw .ESRCH }
+        guard sig >= 0, sig <= Signal.max else { throw .EINVAL }
         if sig == 0 { return .zero }
         var info = SignalInfo(signal: Signal(sig), code: SignalCode.SI_TKILL)
         info.senderPID = c.task.process.pid
@@ -159,9 +172,12 @@ extension CoreSyscalls {
     static func rtTgsigqueueinfo(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         try queueInfo(c, tgid: c.int(0), tid: c.int(1), sig: c.int(2), infoAddr: c.word(3))
     }
+    /// Linux's order: EFAULT for the siginfo, EINVAL for a tid or tgid <= 0
+    /// (rt_tgsigqueueinfo), EPERM for a code only the kernel may send, ESRCH, then EINVAL for a
+    /// bad signal number; signal 0 only checks that the target exists.
     static func queueInfo(_ c: SyscallCall, tgid: Int32, tid: Int32?, sig: Int32, infoAddr: UInt64) throws(LinuxErrno) -> SyscallOutcome {
-        guard sig > 0, sig <= Signal.max else { throw .EINVAL }
         var d = GuestDecoder(try c.mm.read(infoAddr, count: 128), c.abi)
+        if let tid, tid <= 0 || tgid <= 0 { throw .EINVAL }
         _ = d.i32(); _ = d.i32()
         let code = d.i32()
         // Only the kernel may claim kernel codes, and a process may not pose as kill/tgkill of another.
@@ -172,11 +188,20 @@ extension CoreSyscalls {
         info.senderUID = d.u32()
         info.value = d.word()
         if let tid {
-            guard let t = c.kernel.tasks[tid], t.process.pid == tgid else { throw .ESRCH }
-            c.kernel.send(info, to: t)
+            guard let t = c.kernel.tasks[tid], t.state != .dead, t.process.pid == tgid else { throw .ESRCH }
+            guard sig >= 0, sig <= Signal.max else { throw .EINVAL }
+            if sig != 0 {
+                guard code == SignalCode.SI_USER || c.kernel.canQueue(sig, to: t.process) else { throw .EAGAIN }
+                c.kernel.send(info, to: t)
+            }
         } else {
+            // kill_proc_info: a pid <= 0 names no process here (ESRCH).
             guard let p = c.kernel.processes[tgid], !p.reaped, p !== c.kernel.initProcess else { throw .ESRCH }
-            if !p.zombie { c.kernel.send(info, to: p) }
+            guard sig >= 0, sig <= Signal.max else { throw .EINVAL }
+            if sig != 0 && !p.zombie {
+                guard code == SignalCode.SI_USER || c.kernel.canQueue(sig, to: p) else { throw .EAGAIN }
+                c.kernel.send(info, to: p)
+            }
         }
         return .zero
     }
@@ -188,7 +213,7 @@ extension CoreSyscalls {
         if oldAddr != 0 {
             var e = GuestEncoder(c.abi)
             e.word(t.altStack.base)
-            e.i32(onStack ? AltStack.onStack : (t.altStack.flags & AltStack.disable))
+            e.i32((onStack ? AltStack.onStack : (t.altStack.flags & AltStack.disable)) | (t.altStack.flags & AltStack.autoDisarm))
             e.align(c.abi.wordSize)
             e.word(t.altStack.size)
             try c.mm.write(oldAddr, e.bytes)
@@ -200,21 +225,22 @@ extension CoreSyscalls {
             let flags = d.i32()
             if c.abi.wordSize == 8 { d.skip(4) }
             let size = d.word()
-            if flags & AltStack.disable != 0 {
-                t.altStack = AltStack()
-            } else {
-                guard flags & ~AltStack.autoDisarm == 0 else { throw .EINVAL }
-                guard size >= 2048 else { throw .ENOMEM }
-                t.altStack = AltStack(base: base, size: size, flags: flags)
-            }
+            t.altStack = try AltStack.requested(base: base, size: size, flags: flags)
         }
         return .zero
     }
 
     /// rt_sigtimedwait: takes a pending signal from `set` without running its handler.
+    /// rt_sigtimedwait: takes a pending signal from `set` without running its handler. As in
+    /// Linux's do_sigtimedwait, the timeout is checked (EINVAL) before anything is taken.
     static func rtSigtimedwait(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         guard c.word(3) == 8 else { throw .EINVAL }
         let set = SignalSet(rawValue: try readSigset(c, c.word(0)).rawValue & SignalSet.blockable.rawValue)
+        var timeout: UInt64?
+        if c.word(2) != 0 {
+            let (s, ns) = try readTimespec(c, c.word(2))
+            timeout = try GuestMath.nanoseconds(seconds: s, nanoseconds: ns)
+        }
         let task = c.task
         let notWanted = SignalSet(rawValue: ~set.rawValue)
         if let info = task.pending.take(notIn: notWanted) ?? task.process.pending.take(notIn: notWanted) {
@@ -222,11 +248,10 @@ extension CoreSyscalls {
             return .int(Int(info.signal.rawValue))
         }
         var until: UInt64?
-        if c.word(2) != 0 {
-            let (s, ns) = try readTimespec(c, c.word(2))
-            guard s >= 0, ns >= 0, ns < 1_000_000_000 else { throw .EINVAL }
-            until = deadline(c, after: UInt64(s) * 1_000_000_000 + UInt64(ns))
-            if Host.monotonicNanoseconds() >= until! { throw .EAGAIN }
+        if let timeout {
+            let d = deadline(c, after: timeout)
+            if Host.monotonicNanoseconds() >= d { throw .EAGAIN }
+            until = d
         }
         task.awaitedSignals = set
         return .block(.sleep(until: until))
@@ -253,34 +278,44 @@ extension CoreSyscalls {
         let now = Host.monotonicNanoseconds()
         let remaining = p.realTimer.deadline.map { $0 > now ? ($0 - now + 999_999_999) / 1_000_000_000 : 1 } ?? 0
         let secs = UInt64(c.uint(0))
-        c.kernel.setRealTimer(p, IntervalTimer(deadline: secs == 0 ? nil : now + secs * 1_000_000_000, interval: 0))
+        let deadline = GuestMath.deadline(now, after: GuestMath.saturating(secs, times: UInt64(GuestMath.nanosecondsPerSecond)))
+        c.kernel.setRealTimer(p, IntervalTimer(deadline: secs == 0 ? nil : deadline, interval: 0))
         return .value(remaining)
     }
 
-    static func readTimeval(_ d: inout GuestDecoder) -> UInt64 {
+    /// A guest `struct timeval` as nanoseconds: EINVAL unless seconds >= 0 and 0 <= us < 10^6
+    /// (Linux's timeval_valid, as setitimer checks it); huge values saturate.
+    static func readTimeval(_ d: inout GuestDecoder) throws(LinuxErrno) -> UInt64 {
         let s = d.sword(), us = d.sword()
-        return UInt64(max(0, s)) * 1_000_000_000 + UInt64(max(0, us)) * 1000
+        return try GuestMath.nanoseconds(seconds: s, microseconds: us)
     }
     static func writeTimeval(_ e: inout GuestEncoder, _ ns: UInt64) {
         e.sword(Int64(ns / 1_000_000_000)); e.sword(Int64(ns % 1_000_000_000 / 1000))
     }
 
+    /// setitimer in Linux's order: the new value is read and checked first (EFAULT, EINVAL),
+    /// then `which`; the old value is written last. No new value disarms the timer.
+    /// ITIMER_VIRTUAL and ITIMER_PROF are accepted and never fire.
     static func setitimer(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let which = c.int(0), newAddr = c.word(1), oldAddr = c.word(2)
+        var interval: UInt64 = 0, value: UInt64 = 0
+        if newAddr != 0 {
+            var d = GuestDecoder(try c.mm.read(newAddr, count: 4 * c.abi.wordSize), c.abi)
+            interval = try readTimeval(&d)
+            value = try readTimeval(&d)
+        }
         guard which >= 0, which <= 2 else { throw .EINVAL }
         let p = c.task.process
         let now = Host.monotonicNanoseconds()
+        let old = which == 0 ? p.realTimer : IntervalTimer()
+        if which == 0 {
+            c.kernel.setRealTimer(p, IntervalTimer(deadline: value == 0 ? nil : GuestMath.deadline(now, after: value), interval: interval))
+        }
         if oldAddr != 0 {
             var e = GuestEncoder(c.abi)
-            let t = which == 0 ? p.realTimer : IntervalTimer()
-            writeTimeval(&e, t.interval)
-            writeTimeval(&e, t.deadline.map { $0 > now ? $0 - now : 1000 } ?? 0)
+            writeTimeval(&e, old.interval)
+            writeTimeval(&e, old.deadline.map { $0 > now ? $0 - now : 1000 } ?? 0)
             try c.mm.write(oldAddr, e.bytes)
-        }
-        if newAddr != 0 && which == 0 {
-            var d = GuestDecoder(try c.mm.read(newAddr, count: 4 * c.abi.wordSize), c.abi)
-            let interval = readTimeval(&d), value = readTimeval(&d)
-            c.kernel.setRealTimer(p, IntervalTimer(deadline: value == 0 ? nil : now + value, interval: interval))
         }
         return .zero
     }
@@ -303,7 +338,7 @@ extension Kernel {
     /// ITIMER_REAL expired: SIGALRM, and the next period if the timer repeats.
     func fireRealTimer(_ p: Process, now: UInt64) {
         let t = p.realTimer
-        setRealTimer(p, IntervalTimer(deadline: t.interval > 0 ? now &+ t.interval : nil, interval: t.interval))
+        setRealTimer(p, IntervalTimer(deadline: t.interval > 0 ? GuestMath.deadline(now, after: t.interval) : nil, interval: t.interval))
         var info = SignalInfo(signal: .SIGALRM, code: SignalCode.SI_KERNEL)
         info.senderPID = 0
         send(info, to: p)

@@ -87,16 +87,15 @@ public class HostBackedFile: OpenFile {
         case 1: base = offset
         case 2: base = try host.stat().size
         case 3, 4:  // SEEK_DATA, SEEK_HOLE: the whole file is data
+            // Linux compares the offset with the size unsigned: a negative one is ENXIO too.
             let size = try host.stat().size
-            if off >= size { throw .ENXIO }
+            if off < 0 || off >= size { throw .ENXIO }
             offset = whence == 3 ? off : size
             return offset
         default: throw .EINVAL
         }
-        let (n, overflow) = base.addingReportingOverflow(off)
-        if overflow || n < 0 { throw .EINVAL }
-        offset = n
-        return n
+        offset = try GuestMath.filePosition(base, plus: off)
+        return offset
     }
     public override func truncate(_ length: Int64) throws(LinuxErrno) {
         try host.truncate(length)
@@ -168,8 +167,8 @@ public final class SnapshotFile: OpenFile {
     public override func write(_ buffer: UnsafeRawBufferPointer) throws(LinuxErrno) -> Int { throw .EACCES }
     public override func seek(_ off: Int64, whence: Int32) throws(LinuxErrno) -> Int64 {
         let base: Int64 = whence == 0 ? 0 : whence == 1 ? offset : whence == 2 ? Int64(content.count) : -1
-        guard base >= 0, base + off >= 0 else { throw .EINVAL }
-        offset = base + off
+        guard base >= 0 else { throw .EINVAL }
+        offset = try GuestMath.filePosition(base, plus: off)
         return offset
     }
     public override var bytesReadable: Int { max(0, content.count - Int(offset)) }

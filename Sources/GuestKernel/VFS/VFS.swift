@@ -145,10 +145,26 @@ public final class VFS {
         if !mountOrder.contains(path) { mountOrder.append(path) }
     }
 
-    /// The object at `path` once mounts are applied.
-    @inline(__always) func enter(_ inode: Inode, at path: String) -> Inode {
-        if let m = mounts[path] { return m.fs.root }
-        return inode
+    /// `name` in the directory `dir`, once mounts are applied: a mount point is there whatever
+    /// the directory holds, so /tmp, /proc and /dev exist even under a `--root` without them.
+    public func lookup(_ name: String, in dir: Location) throws(LinuxErrno) -> Inode {
+        if let m = mounts[dir.child(name)] { return m.fs.root }
+        return try dir.inode.lookup(name)
+    }
+
+    /// The entries a listing of the directory at the canonical `path` shows besides its own:
+    /// the mount points in it that the directory itself lacks (after `own`, in mount order).
+    public func mountPoints(in path: String, besides own: [DirectoryEntry]) -> [DirectoryEntry] {
+        var extra: [DirectoryEntry] = []
+        for mountPath in mountOrder where mountPath != "/" {
+            guard let slash = mountPath.lastIndex(of: "/"), let m = mounts[mountPath] else { continue }
+            let parent = slash == mountPath.startIndex ? "/" : String(mountPath[..<slash])
+            let name = String(mountPath[mountPath.index(after: slash)...])
+            if parent != path || own.contains(where: { $0.name == name }) { continue }
+            let inode = (try? m.fs.root.stat().inode) ?? 0
+            extra.append(DirectoryEntry(name: name, inode: inode, kind: .directory))
+        }
+        return extra
     }
 
     static let maxSymlinks = 40
@@ -199,7 +215,7 @@ public final class VFS {
             }
             let name = String(decoding: comp, as: UTF8.self)
             let childPath = cur.child(name)
-            let child = enter(try cur.inode.lookup(name), at: childPath)
+            let child = try lookup(name, in: cur)
             if child.kind == .symlink && (!isLast || followFinal || mustBeDirectory) {
                 budget -= 1
                 if budget < 0 { throw .ELOOP }
@@ -220,11 +236,10 @@ public final class VFS {
     /// Walks a canonical absolute path (no symlinks expected) from the global root.
     public func locate(_ canonical: String) throws(LinuxErrno) -> Location {
         var cur = rootLocation
-        cur.inode = enter(cur.inode, at: "/")
+        if let m = mounts["/"] { cur.inode = m.fs.root }
         for comp in canonical.split(separator: "/") {
             let name = String(comp)
-            let p = cur.child(name)
-            cur = Location(inode: enter(try cur.inode.lookup(name), at: p), path: p)
+            cur = Location(inode: try lookup(name, in: cur), path: cur.child(name))
         }
         return cur
     }

@@ -96,7 +96,8 @@ final class IA64Context: ExecutionContext {
 
     // System calls: break 0x100000, r15 = 1024 + n, arguments in the output registers
     // r(32 + CFM.sol) onward; result in r8 with r10 = 0, or errno in r8 with r10 = -1.
-    var syscallNumber: Int { Int(state.gr[15]) }
+    /// r15 as a signed number: one at or above 2^63 is negative, so no table has it (ENOSYS).
+    var syscallNumber: Int { Int(truncatingIfNeeded: state.gr[15]) }
     var syscallArguments: SyscallArguments {
         var a = [UInt64](repeating: 0, count: 6)
         for k in 0..<6 where state.cfm.sol + k < state.cfm.sof {

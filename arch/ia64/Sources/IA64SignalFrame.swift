@@ -86,10 +86,14 @@ enum IA64SignalFrame {
     static func deliver(_ d: SignalDelivery, context c: IA64Context) throws(LinuxErrno) {
         let s = c.state, mem = c.memory
         let oldSP = s.gr[12]
+        // The kernel checked that the alternate stack's end does not pass 2^64; the stack
+        // pointer may be anything, and a frame that does not fit in user space is EFAULT (the
+        // kernel kills the thread with SIGSEGV).
         let top = d.alternateStack.map { $0.base + $0.size } ?? oldSP
-        let frame = (top &- frameSize) & ~15
-        let sc = frame + sigcontextOffset
+        guard let below = GuestMath.start(below: top, length: frameSize) else { throw .EFAULT }
+        let frame = below & ~15
         guard c.backend.userAddressRange.contains(frame), c.backend.userAddressRange.contains(frame + frameSize - 1) else { throw .EFAULT }
+        let sc = frame + sigcontextOffset
 
         // Make the interrupted frame durable: cover, then flush the dirty partition.
         let interrupted = s.cfm
@@ -98,7 +102,10 @@ enum IA64SignalFrame {
         do { try s.flushRegisterStack(mem) } catch { throw .EFAULT }
         let bsp = s.bsp
         var newRBS: UInt64 = 0
-        if let alt = d.alternateStack, !(s.bspstore &- alt.base < alt.size) { newRBS = (alt.base + 7) & ~7 }
+        if let alt = d.alternateStack, !(s.bspstore &- alt.base < alt.size) {
+            guard let base = GuestMath.roundUp(alt.base, to: 8) else { throw .EFAULT }
+            newRBS = base
+        }
 
         var flags: UInt64 = 0
         if d.savedAltStack.contains(sc) { flags |= flagOnStack }

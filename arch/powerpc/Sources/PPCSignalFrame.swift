@@ -34,7 +34,10 @@ enum PPCSignalFrame {
         let r = c.regs
         var sp = UInt32(truncatingIfNeeded: d.alternateStack.map { $0.base + $0.size } ?? UInt64(r.pointee.gpr.1))
         let total = 128 + ucontextSize + mcontextSize + 224
-        sp = (sp &- total) & ~15
+        // A stack pointer too low for the frame and the handler's back chain below it: no room
+        // (EFAULT: the kernel kills the thread with SIGSEGV, as Linux does).
+        guard sp >= total + frameSize + 15 else { throw .EFAULT }
+        sp = (sp - total) & ~15
         let infoAddr = sp, ucAddr = sp + 128, mcAddr = ucAddr + ucontextSize
         var e = GuestEncoder(wordSize: 4, bigEndian: true)
         e.raw(d.info.encode(wordSize: 4, bigEndian: true))
@@ -60,7 +63,7 @@ enum PPCSignalFrame {
         e.pad(to: Int(128 + ucontextSize + mcontextSize + 224))
         try typedErrno { try e.bytes.withUnsafeBytes { p in try c.memory.write(UInt64(sp), from: p) } }
         // The handler's own frame: a back chain to the interrupted stack.
-        let newSP = sp &- frameSize
+        let newSP = sp - frameSize
         var chain = GuestEncoder(wordSize: 4, bigEndian: true)
         chain.u32(r.pointee.gpr.1)
         try typedErrno { try chain.bytes.withUnsafeBytes { p in try c.memory.write(UInt64(newSP), from: p) } }
@@ -79,10 +82,11 @@ enum PPCSignalFrame {
 
     static func restore(context c: PPCContext) throws(LinuxErrno) -> (mask: SignalSet, altStack: AltStack) {
         let r = c.regs
-        let sp = r.pointee.gpr.1 &+ frameSize
-        let ucAddr = sp + 128
+        // In 64-bit arithmetic: a frame the guest placed at the top of the 32-bit space is simply
+        // unreadable past it (EFAULT), never a wrapped address.
+        let ucAddr = UInt64(r.pointee.gpr.1) + UInt64(frameSize) + 128
         var bytes = [UInt8](repeating: 0, count: Int(ucontextSize))
-        try typedErrno { try bytes.withUnsafeMutableBytes { p in try c.memory.read(UInt64(ucAddr), into: p) } }
+        try typedErrno { try bytes.withUnsafeMutableBytes { p in try c.memory.read(ucAddr, into: p) } }
         func u32(_ b: [UInt8], _ o: Int) -> UInt32 { UInt32(b[o]) << 24 | UInt32(b[o + 1]) << 16 | UInt32(b[o + 2]) << 8 | UInt32(b[o + 3]) }
         let mcAddr = u32(bytes, 48)
         let mask = UInt64(u32(bytes, 52)) | UInt64(u32(bytes, 56)) << 32

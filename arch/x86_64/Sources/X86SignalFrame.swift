@@ -15,14 +15,21 @@ enum X86SignalFrame {
     static let sigmaskOffset = 296
 
     static func deliver(_ d: SignalDelivery, context c: X86Context) throws(LinuxErrno) {
-        var sp = c.regs.rsp
-        if let alt = d.alternateStack { sp = alt.base + alt.size } else { sp -= 128 }  // red zone
-        sp = (sp - 512) & ~63
+        // The guest's stack pointer may be anything: a frame that would pass below 0 cannot be
+        // written (EFAULT: the kernel kills the thread with SIGSEGV, as Linux does).
+        func below(_ a: UInt64, _ n: UInt64) throws(LinuxErrno) -> UInt64 {
+            guard let r = GuestMath.start(below: a, length: n) else { throw .EFAULT }
+            return r
+        }
+        // The kernel checked that the alternate stack's end does not pass 2^64.
+        var sp: UInt64
+        if let alt = d.alternateStack { sp = alt.base + alt.size } else { sp = try below(c.regs.rsp, 128) }  // red zone
+        sp = try below(sp, 512) & ~63
         let fpAddr = sp
         var fp = X86FPRegisters()
         try c.tracee.fpRegisters(into: &fp)
         let frameSize: UInt64 = 8 + UInt64(ucontextSize) + 128
-        sp = ((sp - frameSize) & ~15) - 8
+        sp = try below(try below(sp, frameSize) & ~15, 8)
         let ucAddr = sp + 8, infoAddr = ucAddr + UInt64(ucontextSize)
 
         var e = GuestEncoder(wordSize: 8, bigEndian: false)
