@@ -4,6 +4,7 @@
 # br.cloop loop (Benchmarks/ia64/run.sh's programs).
 #
 #   Benchmarks/interpreters-ab.sh UMLAB_A UMLAB_B [ROUNDS]     (ROUNDS default 7)
+#   AB_WORKLOADS="ia64-loop" Benchmarks/interpreters-ab.sh ...  (only these workloads)
 #
 # The machine this project runs on is shared and noisy, so the two builds are interleaved: each
 # round runs every workload under A and under B back to back (the order alternating between
@@ -28,6 +29,11 @@ done
 ia64-linux-gnu-as -o "$OUT/loop.o" "$HERE/ia64/loop.s" 2>/dev/null && ia64-linux-gnu-ld -o "$OUT/ia64-loop" "$OUT/loop.o"
 
 workloads=("ppc-compute 20" "ia64-crc32" "ia64-sieve" "ia64-loop")
+if [ -n "${AB_WORKLOADS:-}" ]; then
+    chosen=()
+    for w in "${workloads[@]}"; do case " $AB_WORKLOADS " in *" ${w%% *} "*) chosen+=("$w");; esac; done
+    workloads=("${chosen[@]}")
+fi
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # One run: prints umlab's CPU seconds; the output must equal the reference.
 run() {
