@@ -1,3 +1,4 @@
+import HostOS
 import LinuxABI
 
 // The backend protocol: what the architecture-neutral kernel asks of an instruction set.
@@ -151,8 +152,13 @@ public protocol AddressSpace: AnyObject {
     func unmap(_ address: UInt64, length: UInt64) throws(LinuxErrno)
     /// Changes the protection of mapped pages in the range.
     func protect(_ address: UInt64, length: UInt64, protection: Protection) throws(LinuxErrno)
-    /// Discards the contents of private pages (MADV_DONTNEED): they read back as zero or file data.
-    func discard(_ address: UInt64, length: UInt64) throws(LinuxErrno)
+    /// Lets go of the pages of [address, address + length), which lies within one mapping
+    /// (the kernel checked it, as madvise does). `.now` (MADV_DONTNEED): private pages read
+    /// back as zeros (anonymous) or the file's current data (file mappings); a shared
+    /// mapping's pages are the file's own, so only the view is dropped and the next access
+    /// sees the file again: its data is never changed. `.lazily` (MADV_FREE, private
+    /// anonymous memory only): the host may take the pages until they are written again.
+    func discard(_ address: UInt64, length: UInt64, _ how: HostMemory.Discard) throws(LinuxErrno)
     /// Copies guest memory at `address` into `buffer`. EFAULT if any byte is not readable.
     func read(_ address: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno)
     /// Copies `buffer` into guest memory at `address`. EFAULT if any byte is not writable.

@@ -154,20 +154,6 @@ public final class MemoryMap {
         return true
     }
 
-    /// The mapped parts of [start, end), in order, and whether they cover all of it.
-    func mappedParts(_ start: UInt64, _ end: UInt64) -> (parts: [Range<UInt64>], complete: Bool) {
-        var parts: [Range<UInt64>] = []
-        var cursor = start
-        var complete = true
-        for v in vmas where v.end > start && v.start < end {
-            if v.start > cursor { complete = false }
-            parts.append(max(v.start, start)..<min(v.end, end))
-            cursor = v.end
-        }
-        if cursor < end { complete = false }
-        return (parts, complete)
-    }
-
     /// Drops [start, end) from the list, splitting areas that straddle it.
     func remove(_ start: UInt64, _ end: UInt64) {
         var out: [VMA] = []
@@ -252,6 +238,45 @@ public final class MemoryMap {
         for part in changed { insert(part) }
     }
 
+    /// Applies madvise's `advice` to [start, end) (page aligned, checked by the caller), mapping
+    /// by mapping as Linux's madvise_walk_vmas: a mapping that refuses the advice ends the walk
+    /// with its errno, and a range with unmapped pages gives ENOMEM after the mapped ones got it.
+    /// Only the guest's mappings are reached: a range over anything else (the x86-64 stub
+    /// above user space) is unmapped to the guest.
+    func advise(_ start: UInt64, _ end: UInt64, _ advice: MemoryAdvice) throws(LinuxErrno) {
+        var cursor = start
+        var hole = false
+        for v in vmas where v.end > start && v.start < end {
+            if v.start > cursor { hole = true }
+            let from = max(v.start, start), to = min(v.end, end)
+            switch advice {
+            case .dontNeed:
+                try space.discard(from, length: to - from, .now)
+            case .free:
+                // Linux: anonymous private memory only (vma_is_anonymous).
+                guard !v.shared, v.file == nil, v.sharedMemory == nil else { throw .EINVAL }
+                try space.discard(from, length: to - from, .lazily)
+            case .remove:
+                // Linux's madvise_remove: a mapping of a file (shared anonymous memory is a
+                // shmem file), shared and writable through its descriptor; the file's blocks
+                // are freed, so every mapping of it reads zeros there.
+                let offset = v.offset + (from - v.start)
+                if let memory = v.sharedMemory {
+                    try HostFD(memory.fd).punchHole(offset: Int64(offset), length: Int64(to - from))
+                } else if let file = v.file {
+                    guard v.shared, file.flags.canWrite else { throw .EACCES }
+                    try file.punchHole(offset: offset, length: to - from)
+                } else {
+                    throw .EINVAL
+                }
+            case .hint:
+                break
+            }
+            cursor = to
+        }
+        if cursor < end || hole { throw .ENOMEM }
+    }
+
     /// Forgets every mapping (the last user exited, or execve gave it a fresh address space).
     func reset() {
         for v in vmas { if let f = v.file { FileTable.drop(f) } }
@@ -289,6 +314,35 @@ public final class MemoryMap {
             addr = next
         }
         throw .ENAMETOOLONG
+    }
+}
+
+/// What madvise(2) is asked to do with a range.
+enum MemoryAdvice {
+    /// MADV_DONTNEED, MADV_DONTNEED_LOCKED: drop the pages (see `AddressSpace.discard`).
+    case dontNeed
+    /// MADV_FREE: the host may reclaim the private anonymous pages until they are written.
+    case free
+    /// MADV_REMOVE: free the backing file's blocks under a shared writable mapping.
+    case remove
+    /// Advice that changes nothing a program can observe here: access-pattern and page-cache
+    /// hints (NORMAL, RANDOM, SEQUENTIAL, WILLNEED, COLD, PAGEOUT, POPULATE_*), KSM and huge
+    /// page settings (COLLAPSE among them), core-dump marks, and the fork ones (DONTFORK, DOFORK, WIPEONFORK,
+    /// KEEPONFORK, accepted but not honoured: a forked child gets these pages as usual).
+    case hint
+
+    /// The advice numbered `value` (asm-generic numbering, which x86-64, PowerPC and IA-64
+    /// share), or nil where Linux says EINVAL: unknown numbers, and those that need a kernel
+    /// feature umlab does not model (MADV_HWPOISON, MADV_SOFT_OFFLINE, MADV_GUARD_*), as a
+    /// kernel built without it answers.
+    init?(_ value: Int32) {
+        switch value {
+        case 4, 24: self = .dontNeed
+        case 8: self = .free
+        case 9: self = .remove
+        case 0, 1, 2, 3, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 25: self = .hint
+        default: return nil
+        }
     }
 }
 

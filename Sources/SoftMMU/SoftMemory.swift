@@ -116,7 +116,6 @@ public final class SoftMemory: AddressSpace {
         init(host: UnsafeMutableRawPointer, length: Int, shared: Bool) { self.host = host; self.length = length; self.shared = shared }
         deinit { HostMemory.unmap(host, length) }
     }
-    /// A mapped file, held open by its mappings (the guest may close its descriptor).
     /// A mapped file, kept by its mappings (the guest may close its descriptor) through the
     /// kernel's source object: no host descriptor is held for it here.
     final class MappedFile {
@@ -377,19 +376,34 @@ public final class SoftMemory: AddressSpace {
         }
     }
 
-    public func discard(_ address: UInt64, length: UInt64) throws(LinuxErrno) {
-        // Private anonymous pages read back as zero; file-backed private pages would reread the
-        // file on Linux; zero-filling is what programs rely on (MADV_DONTNEED on heap memory).
-        var a = address
-        while a < address + length {
-            if let p = writePointerIgnoringProtection(a) {
-                p.initializeMemory(as: UInt8.self, repeating: 0, count: Int(SoftMemory.pageSize))
-                // A private file page reads back as the file's data.
-                if let s = spans.first(where: { $0.start <= a && a < $0.end }), !s.region.shared, let f = s.file {
-                    try? fill(p, from: f.file, offset: f.offset + (a - s.start), count: Int(SoftMemory.pageSize))
-                }
+    /// MADV_DONTNEED / MADV_FREE, as Linux. Only private memory has pages of its own: those
+    /// of an anonymous mapping go back to the host (zeros from now on, or for `.lazily`
+    /// whenever the host wants them) and, dropped now, give back their charge (the next write
+    /// charges again); those of a private file mapping are then refilled from the file's
+    /// current data and stay charged. A shared mapping's pages are the file's (a tmpfs file,
+    /// shared anonymous memory, a read-only host file, TT's kernel arena): its view already
+    /// shows the file's current contents, so there is nothing to drop — and nothing is written
+    /// into it, which may be a read-only host mapping.
+    public func discard(_ address: UInt64, length: UInt64, _ how: HostMemory.Discard) throws(LinuxErrno) {
+        let end = address + length  // the kernel checked the range (MemoryMap.advise)
+        for s in spans where s.end > address && s.start < end && !s.region.shared {
+            let from = max(s.start, address), to = min(s.end, end)
+            // The pages change under the TLB and the code cache: setPages flushes the one and
+            // drops decoded code from the other.
+            var released: UInt64 = 0
+            let uncharge = how == .now && s.file == nil
+            setPages(from, to) { _, e in
+                e &= ~SoftMemory.permCode
+                if uncharge && e & SoftMemory.pageCharged != 0 { released += 1; e &= ~SoftMemory.pageCharged }
             }
-            a += SoftMemory.pageSize
+            unchargePages(released)
+            let host = s.region.host + s.offset + Int(from - s.start)
+            let count = Int(to - from)
+            try HostMemory.discard(host, count, how)
+            if how == .now, let f = s.file {
+                // A private file page reads back as the file's data (none past its end).
+                try fill(host, from: f.file, offset: f.offset + (from - s.start), count: count)
+            }
         }
     }
 

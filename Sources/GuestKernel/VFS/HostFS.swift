@@ -135,6 +135,7 @@ final class HostFileContents: FileContents, MappedFileSource {
     func write(_ buffer: UnsafeRawBufferPointer, at offset: Int64) throws(LinuxErrno) -> Int { throw .EBADF }
     func size() throws(LinuxErrno) -> Int64 { try descriptor().stat().size }
     func truncate(_ length: Int64) throws(LinuxErrno) { throw .EROFS }
+    func punchHole(offset: Int64, length: Int64) throws(LinuxErrno) { throw .EROFS }
     func mappable(writable: Bool) throws(LinuxErrno) -> HostFileRef {
         if writable { throw .EACCES }
         return HostFileRef(fd: try descriptor().raw, writable: false, source: self)

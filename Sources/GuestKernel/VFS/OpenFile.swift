@@ -41,6 +41,10 @@ public class OpenFile {
     public var waitQueue: WaitQueue? { nil }
     /// A host descriptor the backend can map (mmap of regular files).
     public func mappable(writable: Bool) throws(LinuxErrno) -> HostFileRef { throw .ENODEV }
+    /// Frees the file's data in [offset, offset + length), which then reads as zeros, the size
+    /// unchanged (fallocate's PUNCH_HOLE | KEEP_SIZE; what MADV_REMOVE does to a shared
+    /// mapping's file). EOPNOTSUPP where the file system cannot, as on Linux.
+    public func punchHole(offset: UInt64, length: UInt64) throws(LinuxErrno) { throw .EOPNOTSUPP }
     /// Called when the last reference goes away.
     public func release() {}
     /// Bytes ready to read (FIONREAD).
@@ -54,6 +58,9 @@ public protocol FileContents: AnyObject {
     func write(_ buffer: UnsafeRawBufferPointer, at offset: Int64) throws(LinuxErrno) -> Int
     func size() throws(LinuxErrno) -> Int64
     func truncate(_ length: Int64) throws(LinuxErrno)
+    /// Frees the data of [offset, offset + length) (it reads as zeros), keeping the size:
+    /// fallocate's PUNCH_HOLE, madvise's MADV_REMOVE. The range is valid (no wrap past 2^63).
+    func punchHole(offset: Int64, length: Int64) throws(LinuxErrno)
     /// A host descriptor a backend can map, with the source the mapping keeps.
     func mappable(writable: Bool) throws(LinuxErrno) -> HostFileRef
 }
@@ -111,6 +118,12 @@ public final class RegularFile: OpenFile {
     public override func sync() throws(LinuxErrno) {}
     public override func mappable(writable: Bool) throws(LinuxErrno) -> HostFileRef {
         try contents.mappable(writable: writable)
+    }
+    public override func punchHole(offset: UInt64, length: UInt64) throws(LinuxErrno) {
+        guard let start = Int64(exactly: offset), let count = Int64(exactly: length),
+              (try? GuestMath.fileRange(offset: start, length: Int(count))) != nil else { throw .EINVAL }
+        try contents.punchHole(offset: start, length: count)
+        didModify()
     }
     public override var bytesReadable: Int { Int(max(0, ((try? contents.size()) ?? 0) - offset)) }
     /// tmpfs keeps modification times.

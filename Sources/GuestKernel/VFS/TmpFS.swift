@@ -329,6 +329,24 @@ final class TmpFileData: FileContents, MappedFileSource {
         length = newLength
     }
 
+    func punchHole(offset: Int64, length: Int64) throws(LinuxErrno) {
+        if let memoryFile { try memoryFile.host.punchHole(offset: offset, length: length); return }
+        let page = Int64(TmpFileData.pageSize)
+        let end = min(offset + length, self.length)
+        var at = offset
+        while at < end {
+            let index = at / page, within = Int(at % page)
+            let n = Int(min(page - Int64(within), end - at))
+            if n == TmpFileData.pageSize, let p = pages.removeValue(forKey: index) {
+                p.deallocate()
+                uncharge(UInt64(TmpFileData.pageSize))
+            } else if let p = pages[index] {
+                (p + within).initializeMemory(as: UInt8.self, repeating: 0, count: n)
+            }
+            at += Int64(n)
+        }
+    }
+
     func mappable(writable: Bool) throws(LinuxErrno) -> HostFileRef {
         let file = try materialize()
         return HostFileRef(fd: file.host.raw, writable: writable, source: file)

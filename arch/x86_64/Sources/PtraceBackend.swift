@@ -172,8 +172,9 @@ final class X86AddressSpace: AddressSpace {
         _ = try agent.inject(10, address, length, UInt64(protection.rawValue), 0, 0, 0)
     }
 
-    func discard(_ address: UInt64, length: UInt64) throws(LinuxErrno) {
-        _ = try agent.inject(28, address, length, 4, 0, 0, 0)  // MADV_DONTNEED
+    /// The host kernel applies Linux's own semantics to the guest's host mappings.
+    func discard(_ address: UInt64, length: UInt64, _ how: HostMemory.Discard) throws(LinuxErrno) {
+        _ = try agent.inject(28, address, length, how == .now ? 4 : 8, 0, 0, 0)  // MADV_DONTNEED, MADV_FREE
     }
 
     @inline(__always)
