@@ -30,11 +30,7 @@ extension CoreSyscalls {
         try checkPosition(f, count)
         try c.mm.checkAccess(buf, count, .write)
         return try io(c, f, want: .input) { () throws(LinuxErrno) -> Int in
-            try c.kernel.inPieces(count) { (done, p) throws(LinuxErrno) -> Int in
-                let n = try f.read(into: p)
-                try c.mm.space.write(buf + UInt64(done), from: UnsafeRawBufferPointer(rebasing: p[0..<n]))
-                return n
-            }
+            try readSteps(c, f, GuestBuffers([(buf, count)]), at: nil)
         }
     }
 
@@ -46,25 +42,57 @@ extension CoreSyscalls {
         // Before the bounce buffer is sized by the guest's length: write(fd, bad, 2^31) made
         // umlab allocate 2 GiB only to answer EFAULT (Tests/fuzz/crashers).
         try c.mm.checkAccess(buf, count, .read)
-        return try writeProgress(c, f, total: count) { (done, p) throws(LinuxErrno) -> Int in
-            // checkAccess above: buf + count does not wrap.
-            try c.mm.space.read(buf + UInt64(done), into: p)
-            return try f.write(UnsafeRawBufferPointer(p))
+        return try writeSteps(c, f, GuestBuffers([(buf, count)]))
+    }
+
+    /// A write in steps of at most `Kernel.ioChunk` bytes, gathered from `buffers`. A blocking
+    /// write to a pipe completes in full (progress is kept across waits); to anything else it
+    /// goes on while each step is taken whole.
+    static func writeSteps(_ c: SyscallCall, _ f: OpenFile, _ buffers: GuestBuffers) throws(LinuxErrno) -> SyscallOutcome {
+        try writeProgress(c, f, total: buffers.total) { (done) throws(LinuxErrno) -> (Int, Int) in
+            let want = min(buffers.total - done, Kernel.ioChunk)
+            let n = try c.kernel.withScratch(want) { (p) throws(LinuxErrno) -> Int in
+                try buffers.load(into: p, from: done, c.mm)
+                return try f.write(UnsafeRawBufferPointer(p))
+            }
+            return (n, want)
         }
     }
 
-    /// A write in pieces through the bounce buffer (`step(done, piece)` fills the piece with the
-    /// guest's bytes from `done` on and writes it). A blocking write to a pipe completes in full:
-    /// progress is kept across waits; anything else ends at its first short piece.
-    static func writeProgress(_ c: SyscallCall, _ f: OpenFile, total: Int,
-                              _ step: (Int, UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> Int) throws(LinuxErrno) -> SyscallOutcome {
+    /// A read in steps of at most `Kernel.ioChunk` bytes, scattered into `buffers`, so umlab
+    /// never holds more than one step of a transfer (Linux allows 2 GiB per call). A short
+    /// step ends the transfer (the end of a file, what a pipe or terminal had); an error after
+    /// some progress ends it with that progress, as Linux returns a partial count.
+    /// `position`: pread's file position; nil reads at (and advances) the file's own.
+    static func readSteps(_ c: SyscallCall, _ f: OpenFile, _ buffers: GuestBuffers, at position: Int64?) throws(LinuxErrno) -> Int {
+        var done = 0
+        while true {
+            let want = min(buffers.total - done, Kernel.ioChunk)
+            do {
+                let n = try c.kernel.withScratch(want) { (p) throws(LinuxErrno) -> Int in
+                    // position + done stays below the end rw_verify_area accepted.
+                    let n = try position == nil ? f.read(into: p) : f.read(into: p, at: position! + Int64(done))
+                    try buffers.store(UnsafeRawBufferPointer(rebasing: p[0..<n]), from: done, c.mm)
+                    return n
+                }
+                done += n
+                if n < want || done == buffers.total { return done }
+            } catch {
+                if done > 0 { return done }
+                throw error
+            }
+        }
+    }
+
+    /// A blocking write completes in full (pipes, terminals): progress is kept across waits.
+    /// `step(done)` writes the next part and says how much it wrote of how much it tried.
+    static func writeProgress(_ c: SyscallCall, _ f: OpenFile, total: Int, _ step: (Int) throws(LinuxErrno) -> (written: Int, tried: Int)) throws(LinuxErrno) -> SyscallOutcome {
         var done = c.task.ioProgress
         while true {
             do {
-                let want = min(total - done, Kernel.pieceSize)
-                let n = try c.kernel.withScratch(want) { (p) throws(LinuxErrno) -> Int in try step(done, p) }
+                let (n, tried) = try step(done)
                 done += n
-                if done >= total || n == 0 || (n < want && !(f is PipeEnd)) { c.task.ioProgress = 0; return .int(done) }
+                if done >= total || n == 0 || (!(f is PipeEnd) && n < tried) { c.task.ioProgress = 0; return .int(done) }
             } catch .EAGAIN where !f.isNonBlocking && f.waitQueue != nil {
                 c.task.ioProgress = done
                 return .block(.on(f.waitQueue!, [.output, .error]))
@@ -89,11 +117,7 @@ extension CoreSyscalls {
         let count = try c.size(2), buf = c.word(1)
         _ = try GuestMath.fileRange(offset: offset, length: count)
         try c.mm.checkAccess(buf, count, .write)
-        return .int(try c.kernel.inPieces(count) { (done, p) throws(LinuxErrno) -> Int in
-            let n = try f.read(into: p, at: offset + Int64(done))
-            try c.mm.space.write(buf + UInt64(done), from: UnsafeRawBufferPointer(rebasing: p[0..<n]))
-            return n
-        })
+        return .int(try readSteps(c, f, GuestBuffers([(buf, count)]), at: offset))
     }
     static func pwrite64(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         try pwrite(c, offset: c.offset64(after: 3))
@@ -104,10 +128,27 @@ extension CoreSyscalls {
         let count = try c.size(2), buf = c.word(1)
         _ = try GuestMath.fileRange(offset: offset, length: count)
         try c.mm.checkAccess(buf, count, .read)
-        return .int(try c.kernel.inPieces(count) { (done, p) throws(LinuxErrno) -> Int in
-            try c.mm.space.read(buf + UInt64(done), into: p)
-            return try f.write(UnsafeRawBufferPointer(p), at: offset + Int64(done))
-        })
+        return .int(try pwriteSteps(c, f, GuestBuffers([(buf, count)]), at: offset))
+    }
+
+    /// A positional write in steps of at most `Kernel.ioChunk` bytes; a short step or an error
+    /// after some progress ends it with that progress.
+    static func pwriteSteps(_ c: SyscallCall, _ f: OpenFile, _ buffers: GuestBuffers, at position: Int64) throws(LinuxErrno) -> Int {
+        var done = 0
+        while true {
+            let want = min(buffers.total - done, Kernel.ioChunk)
+            do {
+                let n = try c.kernel.withScratch(want) { (p) throws(LinuxErrno) -> Int in
+                    try buffers.load(into: p, from: done, c.mm)
+                    return try f.write(UnsafeRawBufferPointer(p), at: position + Int64(done))
+                }
+                done += n
+                if n < want || done == buffers.total { return done }
+            } catch {
+                if done > 0 { return done }
+                throw error
+            }
+        }
     }
 
     /// The most one read or write moves (Linux's MAX_RW_COUNT).
@@ -146,33 +187,8 @@ extension CoreSyscalls {
         _ = try GuestMath.fileRange(offset: offset ?? f.offset, length: total)
         for (base, len) in vecs { try c.mm.checkAccess(base, len, .write) }
         return try io(c, f, want: .input) { () throws(LinuxErrno) -> Int in
-            try c.kernel.inPieces(total) { (done, p) throws(LinuxErrno) -> Int in
-                let n: Int
-                if let offset { n = try f.read(into: p, at: offset + Int64(done)) } else { n = try f.read(into: p) }
-                var moved = 0
-                for (address, k) in segments(vecs, from: done, count: n) {
-                    try c.mm.space.write(address, from: UnsafeRawBufferPointer(rebasing: p[moved..<(moved + k)]))
-                    moved += k
-                }
-                return n
-            }
+            try readSteps(c, f, GuestBuffers(vecs), at: offset)
         }
-    }
-
-    /// The pieces of guest memory that bytes [from, from + count) of an iovec array's
-    /// concatenation occupy, as (address, length); the entries were checked (iovecs(), then
-    /// checkAccess), so no address wraps.
-    static func segments(_ vecs: [(UInt64, Int)], from: Int, count: Int) -> [(UInt64, Int)] {
-        var out: [(UInt64, Int)] = []
-        var skip = from, left = count
-        for (base, len) in vecs where left > 0 {
-            if skip >= len { skip -= len; continue }
-            let k = min(len - skip, left)
-            out.append((base + UInt64(skip), k))
-            skip = 0
-            left -= k
-        }
-        return out
     }
 
     static func writev(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome { try writev(c, offset: nil) }
@@ -183,25 +199,9 @@ extension CoreSyscalls {
         let vecs = try iovecs(c, c.word(1), c.int(2))
         let total = vecs.reduce(0) { $0 + $1.1 }
         if offset != nil || !f.flags.contains(.append) { _ = try GuestMath.fileRange(offset: offset ?? f.offset, length: total) }
-        // Every source is checked before anything is written, as Linux's import_iovec does.
         for (base, len) in vecs { try c.mm.checkAccess(base, len, .read) }
-        func gather(_ done: Int, _ p: UnsafeMutableRawBufferPointer) throws(LinuxErrno) {
-            var moved = 0
-            for (address, k) in segments(vecs, from: done, count: p.count) {
-                try c.mm.space.read(address, into: UnsafeMutableRawBufferPointer(rebasing: p[moved..<(moved + k)]))
-                moved += k
-            }
-        }
-        if let offset {
-            return .int(try c.kernel.inPieces(total) { (done, p) throws(LinuxErrno) -> Int in
-                try gather(done, p)
-                return try f.write(UnsafeRawBufferPointer(p), at: offset + Int64(done))
-            })
-        }
-        return try writeProgress(c, f, total: total) { (done, p) throws(LinuxErrno) -> Int in
-            try gather(done, p)
-            return try f.write(UnsafeRawBufferPointer(p))
-        }
+        if let offset { return .int(try pwriteSteps(c, f, GuestBuffers(vecs), at: offset)) }
+        return try writeSteps(c, f, GuestBuffers(vecs))
     }
 
     static func lseek(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
@@ -362,45 +362,54 @@ extension CoreSyscalls {
     }
 }
 
-extension Kernel {
-    /// The most data one step of a read or write moves through the bounce buffer (1 MiB). A
-    /// guest may ask for up to MAX_RW_COUNT (2 GiB) in one call: umlab's memory must not grow
-    /// with that (a 2 GiB buffer was allocated for it once), so longer transfers go in pieces.
-    static let pieceSize = 1 << 20
+/// The guest memory a read or write moves: one buffer, or an iovec array's.
+struct GuestBuffers {
+    let parts: [(base: UInt64, length: Int)]
+    let total: Int
+    init(_ parts: [(UInt64, Int)]) {
+        self.parts = parts.map { (base: $0.0, length: $0.1) }
+        total = parts.reduce(0) { $0 + $1.1 }  // bounded by MAX_RW_COUNT (iovecs) or one size
+    }
+    /// Copies `bytes` into the buffers, starting `skip` bytes into them.
+    func store(_ bytes: UnsafeRawBufferPointer, from skip: Int, _ mm: MemoryMap) throws(LinuxErrno) {
+        try walk(bytes.count, from: skip) { (address, range) throws(LinuxErrno) in
+            try mm.space.write(address, from: UnsafeRawBufferPointer(rebasing: bytes[range]))
+        }
+    }
+    /// Fills `buffer` from the buffers, starting `skip` bytes into them.
+    func load(into buffer: UnsafeMutableRawBufferPointer, from skip: Int, _ mm: MemoryMap) throws(LinuxErrno) {
+        try walk(buffer.count, from: skip) { (address, range) throws(LinuxErrno) in
+            try mm.space.read(address, into: UnsafeMutableRawBufferPointer(rebasing: buffer[range]))
+        }
+    }
+    /// Calls `body` with each guest address and the range of a `count`-byte step it covers.
+    private func walk(_ count: Int, from skip: Int, _ body: (UInt64, Range<Int>) throws(LinuxErrno) -> Void) throws(LinuxErrno) {
+        var skip = skip, done = 0
+        for part in parts where done < count {
+            if skip >= part.length { skip -= part.length; continue }
+            let k = min(part.length - skip, count - done)
+            // base + skip lies inside a part checkAccess accepted, so it does not wrap.
+            try body(part.base + UInt64(skip), done..<(done + k))
+            done += k
+            skip = 0
+        }
+    }
+}
 
-    /// Runs `body` over a reusable buffer of `count` (at most `pieceSize`) bytes: the syscall
-    /// path's bounce buffer.
+extension Kernel {
+    /// The most bytes one step of a read or write holds in umlab; larger transfers go in steps.
+    static let ioChunk = 1 << 20
+    /// Runs `body` over the syscall path's bounce buffer, `count` bytes (at most `ioChunk`).
     func withScratch<R>(_ count: Int, _ body: (UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> R) throws(LinuxErrno) -> R {
-        precondition(count >= 0 && count <= Kernel.pieceSize, "the bounce buffer is taken in pieces")
+        assert(count <= Kernel.ioChunk, "I/O goes through the bounce buffer in steps of ioChunk")
         // Data passes through the kernel arena's I/O buffer (in TT mode, guests can see it).
         if count <= arena.ioBuffer.count {
             return try body(UnsafeMutableRawBufferPointer(rebasing: arena.ioBuffer[0..<count]))
         }
-        if count > scratch.count { scratch = [UInt8](repeating: 0, count: Kernel.pieceSize) }
+        if count > scratch.count { scratch = [UInt8](repeating: 0, count: Kernel.ioChunk) }
         return try typedErrno { try scratch.withUnsafeMutableBytes { p in
             try body(UnsafeMutableRawBufferPointer(rebasing: p[0..<count]))
         } }
-    }
-
-    /// Moves `count` bytes in pieces of at most `pieceSize` through the bounce buffer:
-    /// `step(done, piece)` moves the piece that starts `done` bytes into the transfer and returns
-    /// how much it moved. The transfer ends at the first short piece; an error after some
-    /// progress ends it with the bytes moved, as Linux's partial reads and writes do.
-    func inPieces(_ count: Int, _ step: (Int, UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> Int) throws(LinuxErrno) -> Int {
-        var done = 0
-        repeat {
-            let want = min(count - done, Kernel.pieceSize)
-            let n: Int
-            do {
-                n = try withScratch(want) { (p) throws(LinuxErrno) -> Int in try step(done, p) }
-            } catch {
-                if done > 0 { return done }
-                throw error
-            }
-            done += n
-            if n < want { break }
-        } while done < count
-        return done
     }
 
     /// Terminal ioctls on the console, answered by the host terminal when there is one.

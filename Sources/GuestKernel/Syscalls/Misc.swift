@@ -143,12 +143,18 @@ extension CoreSyscalls {
     static func getrandom(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let n = min(try c.size(1), 1 << 25)
         if c.uint(2) & ~UInt32(7) != 0 { throw .EINVAL }
+        let buffers = GuestBuffers([(c.word(0), n)])
         try c.mm.checkAccess(c.word(0), n, .write)
-        return .int(try c.kernel.inPieces(n) { (done, p) throws(LinuxErrno) -> Int in
-            try Host.random(into: p)
-            try c.mm.space.write(c.word(0) + UInt64(done), from: UnsafeRawBufferPointer(p))
-            return p.count
-        })
+        var done = 0
+        repeat {
+            let step = min(n - done, Kernel.ioChunk)
+            try c.kernel.withScratch(step) { (p) throws(LinuxErrno) in
+                try Host.random(into: p)
+                try buffers.store(UnsafeRawBufferPointer(p), from: done, c.mm)
+            }
+            done += step
+        } while done < n
+        return .int(n)
     }
 
     static func getrusage(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
