@@ -336,6 +336,7 @@ struct ELFMutator {
         if rng.chance(10) {
             // e_ident: class, byte order, version, OS ABI.
             let i = 4 + rng.below(4)
+            guard i < bytes.count else { return }   // an earlier round truncated the file
             bytes[i] = rng.chance(50) ? UInt8(rng.below(4)) : UInt8(truncatingIfNeeded: rng.next())
             return
         }
@@ -428,6 +429,7 @@ struct ELFMutator {
     }
 
     mutating func truncate(_ rng: inout FuzzRandom) {
+        guard !bytes.isEmpty else { return }
         let cuts = [rng.below(64), 64 + rng.below(max(1, min(bytes.count, 4096) - 64)), rng.below(bytes.count)]
         bytes.removeLast(bytes.count - min(bytes.count, rng.pick(cuts)))
     }
