@@ -200,6 +200,10 @@ int ch_memfd(const char *name, int executable) {
     return memfd_create(name, flags);
 }
 
+int ch_punch_hole(int fd, long long offset, long long length) {
+    return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)offset, (off_t)length);
+}
+
 int ch_pin_to_cpu(int cpu) {
     cpu_set_t set;
     CPU_ZERO(&set);

@@ -1,3 +1,4 @@
+import HostOS
 import LinuxABI
 
 // The backend protocol: what the architecture-neutral kernel asks of an instruction set.
@@ -122,12 +123,24 @@ public enum MapBacking {
     case file(HostFileRef, offset: UInt64)
 }
 
-/// A host descriptor the kernel keeps open, with a description for diagnostics. The backend
-/// may map it into a guest (x86-64: through /proc/<umlab>/fd/<n>) but never hands it to one.
+/// A host descriptor to map, valid for the duration of the `AddressSpace.map` call. The backend
+/// may map it into a guest (x86-64: through /proc/<umlab>/fd/<n>) but never hands it to one, and
+/// must not keep the number: the kernel may close it (hostfs descriptors are pooled). What the
+/// mapping needs later (the file's size, its bytes) it asks of `source`, which it may retain.
 public struct HostFileRef {
     public let fd: Int32
     public let writable: Bool
-    public init(fd: Int32, writable: Bool) { self.fd = fd; self.writable = writable }
+    public let source: any MappedFileSource
+    public init(fd: Int32, writable: Bool, source: any MappedFileSource) {
+        self.fd = fd; self.writable = writable; self.source = source
+    }
+}
+
+/// A mapped file as a mapping sees it after the map call: its current size (pages past the end
+/// fault with SIGBUS) and its bytes (a private page read back after MADV_DONTNEED).
+public protocol MappedFileSource: AnyObject {
+    var mappedSize: UInt64 { get }
+    func readMapped(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(LinuxErrno) -> Int
 }
 
 /// A guest address space: page mappings plus copy in/out. The kernel's `MemoryMap` keeps the
@@ -139,8 +152,13 @@ public protocol AddressSpace: AnyObject {
     func unmap(_ address: UInt64, length: UInt64) throws(LinuxErrno)
     /// Changes the protection of mapped pages in the range.
     func protect(_ address: UInt64, length: UInt64, protection: Protection) throws(LinuxErrno)
-    /// Discards the contents of private pages (MADV_DONTNEED): they read back as zero or file data.
-    func discard(_ address: UInt64, length: UInt64) throws(LinuxErrno)
+    /// Lets go of the pages of [address, address + length), which lies within one mapping
+    /// (the kernel checked it, as madvise does). `.now` (MADV_DONTNEED): private pages read
+    /// back as zeros (anonymous) or the file's current data (file mappings); a shared
+    /// mapping's pages are the file's own, so only the view is dropped and the next access
+    /// sees the file again: its data is never changed. `.lazily` (MADV_FREE, private
+    /// anonymous memory only): the host may take the pages until they are written again.
+    func discard(_ address: UInt64, length: UInt64, _ how: HostMemory.Discard) throws(LinuxErrno)
     /// Copies guest memory at `address` into `buffer`. EFAULT if any byte is not readable.
     func read(_ address: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno)
     /// Copies `buffer` into guest memory at `address`. EFAULT if any byte is not writable.
@@ -148,10 +166,28 @@ public protocol AddressSpace: AnyObject {
     /// Some file got shorter (ftruncate, truncate, O_TRUNC): shared mappings of files must
     /// fault from the new end on. Address spaces the host kernel manages need nothing.
     func filesShrank()
+
+    // MARK: Memory accounting (see MemoryController)
+
+    /// The machine's memory account, which this space charges for the memory it commits
+    /// (private pages in use, its page tables). Set by the kernel when it attaches the space to
+    /// a `MemoryMap`; a fork's copy inherits it.
+    var memoryAccount: MemoryController? { get set }
+    /// Bytes this space has charged: what the OOM policy compares between processes.
+    var chargedBytes: UInt64 { get }
+    /// Brings the charge up to date where the backend can only measure it (guests that are host
+    /// processes: their resident anonymous memory). Interpreters charge each page as it is
+    /// touched and need nothing.
+    func sampleCharge()
+    /// The last task using this space has left (exit, execve): free its memory now, charge and
+    /// all, rather than whenever the last reference to the object goes.
+    func release()
 }
 
 extension AddressSpace {
     public func filesShrank() {}
+    public func sampleCharge() {}
+    public func release() {}
 }
 
 /// Where a freshly loaded program starts.
@@ -292,6 +328,9 @@ public protocol Backend: AnyObject {
     func makeInitialContext(mode: IsolationMode, kernel: Kernel) throws(LinuxErrno) -> any ExecutionContext
     /// Disassembles one instruction at `address` from `bytes`, for crash reports and `disasm`.
     func disassemble(_ bytes: [UInt8], address: UInt64) -> (text: String, length: Int)?
+    /// The kernel cannot see its guests' page faults (they are host processes): it samples
+    /// their memory (`AddressSpace.sampleCharge`) at a period while a memory limit applies.
+    var samplesMemory: Bool { get }
     /// Counters the backend keeps (host ptrace stops, injected syscalls ...), for --stats-json.
     var counters: [String: UInt64] { get }
     /// The decoding unit at `address` as listing lines (address, text): one per instruction, so
@@ -308,6 +347,7 @@ extension Backend {
 extension Backend {
     public var kernelRegionBase: UInt64 { userAddressRange.upperBound }
     public var runsInHostProcesses: Bool { false }
+    public var samplesMemory: Bool { runsInHostProcesses }
 }
 
 extension ExecutionContext {

@@ -182,7 +182,8 @@ extension Kernel {
         try task.context.replaceAddressSpace()
         task.mm.users -= 1
         if task.mm.users == 0 { task.mm.reset() }
-        task.mm = MemoryMap(space: task.context.addressSpace, userRange: backend.userAddressRange, pageSize: abi.pageSize, wordMask: abi.wordMask)
+        task.mm = MemoryMap(space: task.context.addressSpace, userRange: backend.userAddressRange, pageSize: abi.pageSize, wordMask: abi.wordMask,
+                            memory: memory, descriptors: hostDescriptors)
         if config.mode == .tt { try task.mm.mapKernelRegion(arena, at: backend.kernelRegionBase) }
     }
 

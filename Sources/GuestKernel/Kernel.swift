@@ -12,9 +12,9 @@ public struct KernelConfig {
     public var workingDirectory = "/"
     public var mode = IsolationMode.skas
     public var trace: TraceSink?
-    /// Most guest threads alive at once (each is a host process on x86-64): a fork bomb meets
-    /// EAGAIN here rather than exhausting the host.
-    public var maxTasks = 1024
+    /// The machine's limits (memory, tasks, descriptors): a fork bomb meets EAGAIN at
+    /// `limits.pids` rather than exhausting the host; see `MachineLimits`.
+    public var limits = MachineLimits()
     /// Time slice before a running guest is preempted when others are runnable.
     public var sliceNanoseconds: Int64 = 10_000_000
     /// Keep the machine running until its last process ends (proot, `strace -f`), rather than
@@ -133,6 +133,18 @@ public final class Kernel {
     let pipeFS = PipeFS()
     /// When the time limit halts the machine (monotonic ns; 0: never), set by `run()`.
     var runDeadline: UInt64 = 0
+    /// The machine's memory account against `config.limits.memory`.
+    public let memory: MemoryController
+    /// The host descriptors the machine holds for guest objects, within `config.limits.hostDescriptors`.
+    public let hostDescriptors: HostDescriptors
+    /// The backend's guests are host processes whose memory is sampled (`Backend.samplesMemory`).
+    let samplesMemory: Bool
+    /// When the running task's memory is sampled next (monotonic ns), for such backends.
+    var nextMemorySample: UInt64 = 0
+    /// How often: at the first trap after this long, or by the tick after twice this long for a
+    /// guest that does not trap; a guest touching memory as fast as the host lets it passes the
+    /// limit by at most what it can touch in that time before the OOM policy sees it.
+    let memorySamplePeriod: UInt64 = 5_000_000
     /// The host's RAM and swap, read once: the default memory policy (`checkMemoryLimit`).
     let hostMemoryAndSwap = Host.memoryAndSwap()
 
@@ -141,18 +153,21 @@ public final class Kernel {
         self.backend = backend
         self.loop = loop
         usesTick = backend.runsInHostProcesses
+        memory = MemoryController(limit: config.limits.memory)
+        hostDescriptors = HostDescriptors(budget: config.limits.hostDescriptors)
+        samplesMemory = backend.samplesMemory
         abi = backend.abi
         syscallTable = backend.abi.syscalls
         syscallCounts = Array(repeating: 0, count: backend.abi.syscalls.entries.count)
         bootTime = Host.monotonicNanoseconds()
         arena = try KernelArena()
-        let root = try HostFS(hostPath: config.rootDirectory, device: 0x801)
+        let root = try HostFS(hostPath: config.rootDirectory, device: 0x801, descriptors: hostDescriptors)
         vfs = VFS(root: root, source: config.rootDirectory)
         let clock: () -> (Int64, Int64) = { (try? Host.clock(0)) ?? (0, 0) }
         vfs.mount(DevFS(device: 0x5, kernel: self), at: "/dev", source: "devtmpfs")
         vfs.mount(ProcFS(device: 0x4, kernel: self), at: "/proc", source: "proc")
-        vfs.mount(TmpFS(device: 0x1a, clock: clock), at: "/tmp", source: "tmpfs")
-        vfs.mount(TmpFS(device: 0x1b, clock: clock), at: "/dev/shm", source: "tmpfs")
+        vfs.mount(TmpFS(device: 0x1a, clock: clock, account: memory, descriptors: hostDescriptors), at: "/tmp", source: "tmpfs")
+        vfs.mount(TmpFS(device: 0x1b, clock: clock, account: memory, descriptors: hostDescriptors), at: "/dev/shm", source: "tmpfs")
         Host.raiseFileLimit()
     }
 
@@ -176,7 +191,8 @@ public final class Kernel {
     /// init (pid 1) and the first process's thread with its console descriptors; no program yet.
     private func makeFirstTask() throws(LinuxErrno) -> Task {
         let context = try backend.makeInitialContext(mode: config.mode, kernel: self)
-        let mm = MemoryMap(space: context.addressSpace, userRange: backend.userAddressRange, pageSize: abi.pageSize, wordMask: abi.wordMask)
+        let mm = MemoryMap(space: context.addressSpace, userRange: backend.userAddressRange, pageSize: abi.pageSize, wordMask: abi.wordMask,
+                           memory: memory, descriptors: hostDescriptors)
         let initPID = allocatePID()
         let initP = try Process(pid: initPID, parent: nil, pgid: initPID, sid: initPID, startTime: Host.monotonicNanoseconds(), arena: arena, signalAccount: signalQueue)
         initP.comm = "init"
@@ -186,6 +202,9 @@ public final class Kernel {
         initProcess = initP
         let pid = allocatePID()
         let process = try Process(pid: pid, parent: initP, pgid: pid, sid: pid, startTime: Host.monotonicNanoseconds(), arena: arena, signalAccount: signalQueue)
+        // RLIMIT_NOFILE: soft 1024, hard the machine's ceiling (both at most `--nofile`).
+        let nofile = config.limits.nofile
+        process.limits.values[7] = (min(1024, nofile), nofile)
         initP.children.append(process)
         let files = FileTable()
         let cwd = (try? vfs.locate(config.workingDirectory)).flatMap { $0.inode.kind == .directory ? $0 : nil } ?? vfs.rootLocation
@@ -255,6 +274,11 @@ public final class Kernel {
             // A far deadline (a sleep of 10^10 s beside a runnable task) is a slice that never ends.
             let trap = task.context.run(sliceNanoseconds: until == 0 ? 0 : Int64(clamping: until - now))
             handle(trap, of: task)
+            if samplesMemory, task.state != .dead, Host.monotonicNanoseconds() >= nextMemorySample {
+                task.mm.space.sampleCharge()
+                nextMemorySample = Host.monotonicNanoseconds() &+ memorySamplePeriod
+            }
+            if memory.oomRequested { _ = runOOMPolicy() }
         }
         loop.armTick(at: 0)
         shutdown()
@@ -296,6 +320,9 @@ public final class Kernel {
         if let t = nextTimerDeadline() { consider(t) }
         if runDeadline != 0 { consider(runDeadline) }
         if loop.watchesDescriptors || config.ownsTerminal { consider(lastHostPoll &+ hostPollPeriod) }
+        // A task that traps is sampled at a trap once the period is up, with no preemption; the
+        // tick comes one period later for one that does not trap.
+        if samplesMemory { consider((nextMemorySample > now ? nextMemorySample : now) &+ memorySamplePeriod) }
         return until
     }
 
@@ -416,10 +443,15 @@ public final class Kernel {
     /// RAM and swap together is ENOMEM. The x86-64 backend's host kernel would answer that
     /// anyway; checking it here makes the interpreters, whose page tables and host mappings
     /// would otherwise grow with any request, give the same answer before they allocate.
-    /// A per-machine limit (`--memory`, issue #10 item 4) belongs here too.
+    /// The machine's limit (`--memory`) applies the same rule: one request larger than the
+    /// whole limit can never be satisfied and is refused at once; smaller ones are charged as
+    /// their pages are touched (`MemoryController`).
     func checkMemoryLimit(adding bytes: UInt64, accountable: Bool, for task: Task) throws(LinuxErrno) {
         guard accountable else { return }
-        if bytes > hostMemoryAndSwap { throw .ENOMEM }
+        if bytes > hostMemoryAndSwap || bytes > memory.limit {
+            memory.noteENOMEM()
+            throw .ENOMEM
+        }
     }
 
     // MARK: Traps
@@ -429,6 +461,12 @@ public final class Kernel {
         case .syscall:
             dispatchSyscall(task)
         case .fault(let sig, let code, let address):
+            if memory.oomRequested {
+                // The page could not be charged: the OOM policy frees memory (or kills this
+                // process), and the instruction runs again.
+                if runOOMPolicy() == nil { exitTask(task, status: Signal.SIGKILL.rawValue, groupExit: true, bySignal: true) }
+                return
+            }
             counters.guestFaults += 1
             var info = SignalInfo(signal: sig, code: code)
             info.address = address

@@ -13,7 +13,7 @@ public struct VMA {
     /// "[heap]", "[stack]", or the file's path.
     public var name: String
     /// A shared anonymous mapping keeps its memory file here so fork and mremap see the same pages.
-    var sharedMemory: HostFileRef?
+    var sharedMemory: SharedMemoryObject?
 
     func slice(from s: UInt64, to e: UInt64) -> VMA {
         var v = self
@@ -43,14 +43,22 @@ public final class MemoryMap {
     var users = 1
     var argStart: UInt64 = 0, argEnd: UInt64 = 0, envStart: UInt64 = 0, envEnd: UInt64 = 0
 
-    public init(space: any AddressSpace, userRange: Range<UInt64>, pageSize: UInt64, wordMask: UInt64 = .max) {
+    /// The machine's memory account; the space charges it (attached here when not yet).
+    public let memory: MemoryController?
+    /// The machine's descriptor budget, which shared anonymous memory files count against.
+    let descriptors: HostDescriptors
+
+    public init(space: any AddressSpace, userRange: Range<UInt64>, pageSize: UInt64, wordMask: UInt64 = .max,
+                memory: MemoryController? = nil, descriptors: HostDescriptors = HostDescriptors(budget: 1024)) {
         self.space = space; self.userRange = userRange; self.pageSize = pageSize; self.wordMask = wordMask
+        self.memory = memory; self.descriptors = descriptors
         mmapBase = userRange.upperBound
+        if let memory, space.memoryAccount == nil { space.memoryAccount = memory }
     }
 
     /// A copy for a forked child whose backend address space is `space`.
     func fork(into space: any AddressSpace) -> MemoryMap {
-        let m = MemoryMap(space: space, userRange: userRange, pageSize: pageSize, wordMask: wordMask)
+        let m = MemoryMap(space: space, userRange: userRange, pageSize: pageSize, wordMask: wordMask, memory: memory, descriptors: descriptors)
         m.vmas = vmas; m.mmapBase = mmapBase; m.brkStart = brkStart; m.brk = brk; m.stackTop = stackTop
         m.argStart = argStart; m.argEnd = argEnd; m.envStart = envStart; m.envEnd = envEnd
         return m
@@ -146,20 +154,6 @@ public final class MemoryMap {
         return true
     }
 
-    /// The mapped parts of [start, end), in order, and whether they cover all of it.
-    func mappedParts(_ start: UInt64, _ end: UInt64) -> (parts: [Range<UInt64>], complete: Bool) {
-        var parts: [Range<UInt64>] = []
-        var cursor = start
-        var complete = true
-        for v in vmas where v.end > start && v.start < end {
-            if v.start > cursor { complete = false }
-            parts.append(max(v.start, start)..<min(v.end, end))
-            cursor = v.end
-        }
-        if cursor < end { complete = false }
-        return (parts, complete)
-    }
-
     /// Drops [start, end) from the list, splitting areas that straddle it.
     func remove(_ start: UInt64, _ end: UInt64) {
         var out: [VMA] = []
@@ -195,13 +189,13 @@ public final class MemoryMap {
             addr = a
         }
         var backing = MapBacking.anonymous
-        var sharedMemory: HostFileRef?
+        var sharedMemory: SharedMemoryObject?
         if let file {
             backing = .file(try file.mappable(writable: shared && protection.contains(.write)), offset: offset)
         } else if shared {
-            let mem = try SharedAnonymousMemory.make(length: len)
+            let mem = try SharedMemoryObject(length: len, account: memory, descriptors: descriptors)
             sharedMemory = mem
-            backing = .file(mem, offset: 0)
+            backing = .file(mem.ref, offset: 0)
         }
         try space.map(addr, length: len, protection: protection, shared: shared, backing: backing)
         if let file { file.references += 1 }
@@ -244,10 +238,50 @@ public final class MemoryMap {
         for part in changed { insert(part) }
     }
 
-    /// Forgets every mapping (execve into a fresh address space).
+    /// Applies madvise's `advice` to [start, end) (page aligned, checked by the caller), mapping
+    /// by mapping as Linux's madvise_walk_vmas: a mapping that refuses the advice ends the walk
+    /// with its errno, and a range with unmapped pages gives ENOMEM after the mapped ones got it.
+    /// Only the guest's mappings are reached: a range over anything else (the x86-64 stub
+    /// above user space) is unmapped to the guest.
+    func advise(_ start: UInt64, _ end: UInt64, _ advice: MemoryAdvice) throws(LinuxErrno) {
+        var cursor = start
+        var hole = false
+        for v in vmas where v.end > start && v.start < end {
+            if v.start > cursor { hole = true }
+            let from = max(v.start, start), to = min(v.end, end)
+            switch advice {
+            case .dontNeed:
+                try space.discard(from, length: to - from, .now)
+            case .free:
+                // Linux: anonymous private memory only (vma_is_anonymous).
+                guard !v.shared, v.file == nil, v.sharedMemory == nil else { throw .EINVAL }
+                try space.discard(from, length: to - from, .lazily)
+            case .remove:
+                // Linux's madvise_remove: a mapping of a file (shared anonymous memory is a
+                // shmem file), shared and writable through its descriptor; the file's blocks
+                // are freed, so every mapping of it reads zeros there.
+                let offset = v.offset + (from - v.start)
+                if let memory = v.sharedMemory {
+                    try HostFD(memory.fd).punchHole(offset: Int64(offset), length: Int64(to - from))
+                } else if let file = v.file {
+                    guard v.shared, file.flags.canWrite else { throw .EACCES }
+                    try file.punchHole(offset: offset, length: to - from)
+                } else {
+                    throw .EINVAL
+                }
+            case .hint:
+                break
+            }
+            cursor = to
+        }
+        if cursor < end || hole { throw .ENOMEM }
+    }
+
+    /// Forgets every mapping (the last user exited, or execve gave it a fresh address space).
     func reset() {
         for v in vmas { if let f = v.file { FileTable.drop(f) } }
         vmas = []
+        space.release()
         mmapBase = userRange.upperBound
     }
 
@@ -283,14 +317,58 @@ public final class MemoryMap {
     }
 }
 
-/// Memory files behind MAP_SHARED|MAP_ANONYMOUS mappings, kept open for as long as umlab runs
-/// (a simplification: they are small and few in practice).
-enum SharedAnonymousMemory {
-    static func make(length: UInt64) throws(LinuxErrno) -> HostFileRef {
-        let fd = try HostFD.memory(name: "umlab-shmem")
-        try fd.truncate(Int64(length))
-        return HostFileRef(fd: fd.raw, writable: true)
+/// What madvise(2) is asked to do with a range.
+enum MemoryAdvice {
+    /// MADV_DONTNEED, MADV_DONTNEED_LOCKED: drop the pages (see `AddressSpace.discard`).
+    case dontNeed
+    /// MADV_FREE: the host may reclaim the private anonymous pages until they are written.
+    case free
+    /// MADV_REMOVE: free the backing file's blocks under a shared writable mapping.
+    case remove
+    /// Advice that changes nothing a program can observe here: access-pattern and page-cache
+    /// hints (NORMAL, RANDOM, SEQUENTIAL, WILLNEED, COLD, PAGEOUT, POPULATE_*), KSM and huge
+    /// page settings (COLLAPSE among them), core-dump marks, and the fork ones (DONTFORK, DOFORK, WIPEONFORK,
+    /// KEEPONFORK, accepted but not honoured: a forked child gets these pages as usual).
+    case hint
+
+    /// The advice numbered `value` (asm-generic numbering, which x86-64, PowerPC and IA-64
+    /// share), or nil where Linux says EINVAL: unknown numbers, and those that need a kernel
+    /// feature umlab does not model (MADV_HWPOISON, MADV_SOFT_OFFLINE, MADV_GUARD_*), as a
+    /// kernel built without it answers.
+    init?(_ value: Int32) {
+        switch value {
+        case 4, 24: self = .dontNeed
+        case 8: self = .free
+        case 9: self = .remove
+        case 0, 1, 2, 3, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 25: self = .hint
+        default: return nil
+        }
     }
+}
+
+/// The memory file behind a MAP_SHARED|MAP_ANONYMOUS mapping, shared by the VMAs that map it
+/// (fork, mremap, partial unmaps): closed, and its charge returned, when the last one goes.
+/// Charged at its full size when made (ENOMEM past the limit), as shared memory is committed;
+/// it counts against the machine's descriptor budget (ENFILE when that is spent).
+public final class SharedMemoryObject {
+    let file: HeldMemoryFile
+    let length: UInt64
+    let account: MemoryController?
+    var fd: Int32 { file.host.raw }
+    var ref: HostFileRef { HostFileRef(fd: file.host.raw, writable: true, source: file) }
+
+    public init(length: UInt64, account: MemoryController?, descriptors: HostDescriptors) throws(LinuxErrno) {
+        guard length <= UInt64(Int64.max) else { throw .ENOMEM }
+        if let account, !account.tryCharge(length, .shmem) { throw .ENOMEM }
+        do {
+            file = try HeldMemoryFile(name: "umlab-shmem", length: Int64(length), descriptors: descriptors)
+        } catch {
+            account?.uncharge(length, .shmem)
+            throw error
+        }
+        self.length = length; self.account = account
+    }
+    deinit { account?.uncharge(length, .shmem) }
 }
 
 extension Kernel {

@@ -23,8 +23,10 @@ extension Kernel {
         if f.contains(.sighand) && !f.contains(.vm) { throw .EINVAL }
         if f.contains(.fs) && f.contains(.newNamespace) { throw .EINVAL }
         let live = processes.values.filter { !$0.zombie }.count
-        if !f.contains(.thread) && UInt64(live) >= parent.process.limits.values[6].soft { throw .EAGAIN }
-        if tasks.count >= config.maxTasks { throw .EAGAIN }
+        if (!f.contains(.thread) && UInt64(live) >= parent.process.limits.values[6].soft) || tasks.count >= config.limits.pids {
+            memory.noteEAGAIN()
+            throw .EAGAIN
+        }
 
         let shares = f.contains(.vm)
         let context = try parent.context.clone(sharesMemory: shares, stack: req.stack == 0 ? nil : req.stack,
@@ -66,6 +68,7 @@ extension Kernel {
         if f.contains(.thread) { task.altStack = AltStack() }
         process.threads.append(task)
         tasks[tid] = task
+        memory.noteTasks(tasks.count)
         counters.forks += 1
 
         // The TID words, written in the memory each side sees.

@@ -169,6 +169,7 @@ extension Kernel {
             task.deferredWait = nil
         } catch {
             task.callEnded()
+            if error == .EMFILE { memory.noteEMFILE() }  // only RLIMIT_NOFILE gives EMFILE
             if tracing { config.trace?.line(pid: task.tid, "\(before) = -1 \(error.name) (\(error.message))") }
             if task.state != .dead { ctx.setSyscallResult(.failure(error)) }
             return

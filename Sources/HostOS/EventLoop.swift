@@ -38,7 +38,10 @@ public final class EventLoop {
 
     private let epoll: HostFD
     private let signalFD: HostFD
+    /// The tick's POSIX timer once created (`timer_t` is the kernel's timer id, and the first
+    /// timer of a process is id 0: a null pointer, so creation is kept apart in `hasTick`).
     private var tick: UnsafeMutableRawPointer?
+    private var hasTick = false
     private var tickDeadline: UInt64 = 0
     private var watched: Set<Int32> = []
     private var ready = [ch_epoll_ready](repeating: ch_epoll_ready(), count: 64)
@@ -64,7 +67,7 @@ public final class EventLoop {
     }
 
     deinit {
-        if let tick { _ = ch_tick_delete(tick) }
+        if hasTick { _ = ch_tick_delete(tick) }
         epoll.close()
         signalFD.close()
     }
@@ -184,11 +187,12 @@ public final class EventLoop {
     /// every scheduling pass.
     public func armTick(at deadline: UInt64) {
         if deadline == tickDeadline { return }
-        if tick == nil {
+        if !hasTick {
             if deadline == 0 { return }
             var t: UnsafeMutableRawPointer?
             guard ch_tick_create(SIGALRM, &t) == 0 else { return }
             tick = t
+            hasTick = true
         }
         tickDeadline = deadline
         _ = ch_tick_arm(tick, deadline)

@@ -39,6 +39,27 @@ public enum Host {
     /// Raises the soft open-file limit to the hard one (tmpfs files and mapped files hold host fds).
     @discardableResult public static func raiseFileLimit() -> Int { ch_raise_nofile() }
 
+    /// The host's physical memory in bytes (0 if unknown): the default memory limit is a share of it.
+    public static var physicalMemory: UInt64 {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+        return pages > 0 && size > 0 ? UInt64(pages) * UInt64(size) : 0
+    }
+
+    /// Private anonymous memory a host process has in use (RssAnon: resident minus file and
+    /// shared memory pages, from /proc/PID/statm), or nil if the process is gone. How the kernel
+    /// measures guests that are host processes, whose page faults it does not see.
+    public static func residentAnonymousBytes(of pid: Int32) -> UInt64? {
+        guard let fd = try? HostFD.open("/proc/\(pid)/statm", flags: HostOpen.readOnly) else { return nil }
+        defer { fd.close() }
+        var buf = [UInt8](repeating: 0, count: 128)
+        guard let n = try? typedErrno({ try buf.withUnsafeMutableBytes { p in try fd.read(into: p, at: 0) } }), n > 0 else { return nil }
+        // size resident shared text lib data dt, in pages
+        let fields = buf[0..<n].split(separator: UInt8(ascii: " ")).prefix(3).map { UInt64(String(decoding: $0, as: UTF8.self)) ?? 0 }
+        guard fields.count == 3 else { return nil }
+        let size = sysconf(Int32(_SC_PAGESIZE))
+        return (fields[1] > fields[2] ? fields[1] - fields[2] : 0) * UInt64(max(size, 4096))
+    }
+
     public static func monotonicNanoseconds() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)

@@ -86,6 +86,12 @@ public struct HostFD: Hashable, Sendable {
         _ = try Host.check { ftruncate(raw, off_t(length)) }
     }
     public func sync() throws(LinuxErrno) { _ = try Host.check { fsync(raw) } }
+    /// Deallocates [offset, offset + length) of the file, which then reads as zeros; the size
+    /// stays (fallocate's FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE; EOPNOTSUPP where the
+    /// host file system cannot).
+    public func punchHole(offset: Int64, length: Int64) throws(LinuxErrno) {
+        _ = try Host.check { ch_punch_hole(raw, offset, length) }
+    }
     public func seek(_ offset: Int64, whence: Int32) throws(LinuxErrno) -> Int64 {
         Int64(try Host.check { lseek(raw, off_t(offset), whence) })
     }

@@ -18,6 +18,36 @@ public enum HostMemory {
     }
     public static func unmap(_ p: UnsafeMutableRawPointer, _ length: Int) { munmap(p, length) }
 
+    /// A shared, writable view of the first `length` bytes of a host file, followed by
+    /// `guardBytes` of inaccessible address space: a store that runs past the view's end is a
+    /// host SIGSEGV at once, never a silent write into whatever umlab mapped next. Release
+    /// with `unmap(p, length + guardBytes)`.
+    public static func guardedFile(_ fd: Int32, length: Int, guardBytes: Int) throws(LinuxErrno) -> UnsafeMutableRawPointer {
+        let total = length + guardBytes
+        let reserved = mmap(nil, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+        guard let reserved, reserved != MAP_FAILED else { throw LinuxErrno(errno) }
+        let p = mmap(reserved, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0)
+        guard let p, p != MAP_FAILED else {
+            let e = errno
+            munmap(reserved, total)
+            throw LinuxErrno(e)
+        }
+        return p
+    }
+
+    /// How `discard` lets go of anonymous pages (host madvise advice).
+    public enum Discard {
+        /// The pages read back as zero from now on (MADV_DONTNEED).
+        case now
+        /// The host may take the pages when it needs memory; until it does, or once they are
+        /// written again, they keep their contents (MADV_FREE).
+        case lazily
+    }
+    /// Gives private anonymous host pages back to the host (page-aligned range).
+    public static func discard(_ p: UnsafeMutableRawPointer, _ length: Int, _ how: Discard) throws(LinuxErrno) {
+        guard madvise(p, length, how == .now ? MADV_DONTNEED : MADV_FREE) == 0 else { throw LinuxErrno(errno) }
+    }
+
     /// A zeroed table that costs nothing until touched (page tables).
     public static func zeroedTable<T>(count: Int) -> UnsafeMutablePointer<T> {
         let bytes = count * MemoryLayout<T>.stride

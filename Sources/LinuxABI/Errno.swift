@@ -145,6 +145,8 @@ public struct LinuxErrno: Error, RawRepresentable, Hashable, Sendable, CustomStr
     public static let EALREADY = LinuxErrno(114)
     /// Operation now in progress.
     public static let EINPROGRESS = LinuxErrno(115)
+    /// Stale file handle.
+    public static let ESTALE = LinuxErrno(116)
     /// Quota exceeded.
     public static let EDQUOT = LinuxErrno(122)
     /// Operation Canceled.
@@ -231,6 +233,7 @@ public struct LinuxErrno: Error, RawRepresentable, Hashable, Sendable, CustomStr
         111: ("ECONNREFUSED", "Connection refused"),
         114: ("EALREADY", "Operation already in progress"),
         115: ("EINPROGRESS", "Operation now in progress"),
+        116: ("ESTALE", "Stale file handle"),
         122: ("EDQUOT", "Quota exceeded"),
         125: ("ECANCELED", "Operation Canceled"),
         130: ("EOWNERDEAD", "Owner died"),

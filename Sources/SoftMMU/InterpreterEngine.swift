@@ -39,6 +39,10 @@ public final class CodeCache<Op> {
     @usableFromInline let decodePage: (UnsafeRawPointer, UnsafeMutablePointer<Op>) -> Void
     public var hits: UInt64 = 0
     public var misses: UInt64 = 0
+    /// Charges (positive) or returns (negative) host bytes of decoded pages to the address
+    /// space's memory account (set by `attach`).
+    @usableFromInline var chargeBytes: ((Int) -> Void)?
+    @usableFromInline var bytesPerPage: Int { opsPerPage * MemoryLayout<Op>.stride }
 
     public init(opsPerPage: Int, decode: @escaping (UnsafeRawPointer, UnsafeMutablePointer<Op>) -> Void) {
         self.opsPerPage = opsPerPage
@@ -47,7 +51,10 @@ public final class CodeCache<Op> {
     deinit { for (_, p) in pages { p.deinitialize(count: opsPerPage); p.deallocate() } }
 
     public func drop(_ page: UInt64) {
-        if let p = pages.removeValue(forKey: page) { p.deinitialize(count: opsPerPage); p.deallocate() }
+        if let p = pages.removeValue(forKey: page) {
+            p.deinitialize(count: opsPerPage); p.deallocate()
+            chargeBytes?(-bytesPerPage)
+        }
     }
 
     /// The decoded ops of the page holding `address`, decoding it on first use; nil if the
@@ -61,6 +68,7 @@ public final class CodeCache<Op> {
         let ops = UnsafeMutablePointer<Op>.allocate(capacity: opsPerPage)
         decodePage(code, ops)
         pages[page] = ops
+        chargeBytes?(bytesPerPage)
         return ops
     }
 
@@ -68,6 +76,10 @@ public final class CodeCache<Op> {
     public func attach(to memory: SoftMemory) {
         memory.codeCache = self
         memory.invalidateCode = { [unowned self] page in self.drop(page) }
+        // The memory owns the cache; when it goes, it returns its whole kernel charge itself.
+        chargeBytes = { [unowned memory] n in
+            if n >= 0 { memory.chargeKernelMemory(n) } else { memory.unchargeKernelMemory(-n) }
+        }
     }
 }
 

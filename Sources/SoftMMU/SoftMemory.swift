@@ -23,6 +23,14 @@ public final class SoftMemory: AddressSpace {
     public static let permCode: UInt = 8
     /// A file page beyond the end of the file: any access is a guest SIGBUS (never a host one).
     public static let permBeyondEOF: UInt = 16
+    /// A private page that holds data (written, or filled from a file) and is charged to the
+    /// machine's memory account; a private page without it has never been written and reads as
+    /// zero from a host page the host has not allocated yet.
+    public static let pageCharged: UInt = 32
+    /// A page of a shared mapping (a memory file's page: charged to the file, not to the space).
+    public static let pageShared: UInt = 64
+    /// The bits that describe the page rather than the access it allows.
+    static let stateBits: UInt = permBeyondEOF | pageCharged | pageShared
 
     /// 2^20 page entries per 4 GiB chunk, allocated zeroed on first use.
     static let chunkPages = 1 << 20
@@ -39,6 +47,61 @@ public final class SoftMemory: AddressSpace {
     /// Called with a guest page number when decoded code on it must be dropped.
     public var invalidateCode: ((UInt64) -> Void)?
 
+    // Memory accounting. A private page is charged the first time it is written (the TLB's
+    // write miss is where that is seen), or when it is filled from a file; its page-table block
+    // (4 KiB of entries) when first used; decoded code as it is decoded. So `chargedBytes` is
+    // what this space makes umlab's resident memory grow by, and fork copies only charged pages.
+
+    /// Bytes of private pages charged.
+    public private(set) var anonymousBytes: UInt64 = 0
+    /// Bytes of page-table blocks, the TLB and decoded code.
+    public private(set) var kernelBytes: UInt64 = UInt64(SoftTLB.bytes)
+    /// Page-table blocks in use, by block number (guest page >> 9).
+    private var tableBlocks = Set<UInt64>()
+    public var memoryAccount: MemoryController? {
+        didSet {
+            guard memoryAccount !== oldValue else { return }
+            oldValue?.uncharge(anonymousBytes, .anonymous)
+            oldValue?.uncharge(kernelBytes, .kernel)
+            memoryAccount?.account(anonymousBytes, .anonymous)
+            memoryAccount?.account(kernelBytes, .kernel)
+        }
+    }
+    public var chargedBytes: UInt64 { anonymousBytes + kernelBytes }
+
+    /// Charges a private page the guest is about to write; false (the access faults and the
+    /// kernel runs its OOM policy) when the machine is at its memory limit.
+    @usableFromInline
+    func chargeTouchedPage(_ slot: UnsafeMutablePointer<PTE>) -> Bool {
+        if let a = memoryAccount, !a.chargeFault(SoftMemory.pageSize, .anonymous) { return false }
+        anonymousBytes += SoftMemory.pageSize
+        slot.pointee |= SoftMemory.pageCharged
+        return true
+    }
+
+    /// Memory for umlab's own structures of this space (page tables, decoded code): charged,
+    /// never refused (the OOM policy runs if it takes the machine past its limit).
+    public func chargeKernelMemory(_ bytes: Int) {
+        kernelBytes += UInt64(bytes)
+        memoryAccount?.account(UInt64(bytes), .kernel)
+    }
+    public func unchargeKernelMemory(_ bytes: Int) {
+        let n = min(UInt64(bytes), kernelBytes)
+        kernelBytes -= n
+        memoryAccount?.uncharge(n, .kernel)
+    }
+
+    private func unchargePages(_ count: UInt64) {
+        let bytes = min(count * SoftMemory.pageSize, anonymousBytes)
+        anonymousBytes -= bytes
+        memoryAccount?.uncharge(bytes, .anonymous)
+    }
+
+    /// Notes that the page-table block holding `page` is in use.
+    private func noteTableBlock(_ page: UInt64) {
+        if tableBlocks.insert(page >> 9).inserted { chargeKernelMemory(4096) }
+    }
+
     public struct Counters {
         public var tlbMisses: UInt64 = 0
         public var tlbFlushes: UInt64 = 0
@@ -53,12 +116,12 @@ public final class SoftMemory: AddressSpace {
         init(host: UnsafeMutableRawPointer, length: Int, shared: Bool) { self.host = host; self.length = length; self.shared = shared }
         deinit { HostMemory.unmap(host, length) }
     }
-    /// A mapped file, held open by its mappings (the guest may close its descriptor).
+    /// A mapped file, kept by its mappings (the guest may close its descriptor) through the
+    /// kernel's source object: no host descriptor is held for it here.
     final class MappedFile {
-        let fd: HostFD
-        init(_ fd: Int32) throws(LinuxErrno) { self.fd = try HostFD(fd).duplicate() }
-        deinit { fd.close() }
-        var size: UInt64 { UInt64(max(0, (try? fd.stat().size) ?? 0)) }
+        let source: any MappedFileSource
+        init(_ source: any MappedFileSource) { self.source = source }
+        var size: UInt64 { source.mappedSize }
     }
     struct Span {
         var start: UInt64, end: UInt64
@@ -79,6 +142,8 @@ public final class SoftMemory: AddressSpace {
     deinit {
         for (_, c) in chunks { HostMemory.freeTable(c, count: SoftMemory.chunkPages) }
         tlb.free()
+        memoryAccount?.uncharge(anonymousBytes, .anonymous)
+        memoryAccount?.uncharge(kernelBytes, .kernel)
     }
 
     // MARK: Page table
@@ -108,6 +173,10 @@ public final class SoftMemory: AddressSpace {
             e = pte(page)
         }
         guard e & perm == perm, e != 0 else { return nil }
+        if perm == SoftMemory.permWrite && e & (SoftMemory.pageCharged | SoftMemory.pageShared) == 0 {
+            guard chargeTouchedPage(pteSlot(page, create: false)!) else { return nil }
+            e = pte(page)
+        }
         if perm == SoftMemory.permWrite && e & SoftMemory.permCode != 0 {
             // A store into decoded code: drop the decoded form; the page stays code-free until
             // it is decoded again.
@@ -156,12 +225,19 @@ public final class SoftMemory: AddressSpace {
         counters.tlbFlushes += 1
     }
 
-    private func setPages(_ start: UInt64, _ end: UInt64, _ body: (UInt64, inout PTE) -> Void) {
+    /// Runs `body` on the entry of every page in [start, end): every page when `create` (a new
+    /// mapping: tables are made as needed), else only the pages that are mapped.
+    private func setPages(_ start: UInt64, _ end: UInt64, create: Bool = false, _ body: (UInt64, inout PTE) -> Void) {
         var page = start >> SoftMemory.pageShift
         let last = end >> SoftMemory.pageShift
         while page < last {
-            let slot = pteSlot(page, create: true)!
+            guard let slot = pteSlot(page, create: create) else {
+                page = (page | UInt64(SoftMemory.chunkPages - 1)) + 1  // no table for these 4 GiB: nothing mapped
+                continue
+            }
             var e = slot.pointee
+            if e == 0 && !create { page += 1; continue }
+            if create && (page == start >> SoftMemory.pageShift || page & 511 == 0) { noteTableBlock(page) }
             let hadCode = e & SoftMemory.permCode != 0
             body(page, &e)
             slot.pointee = e
@@ -187,18 +263,28 @@ public final class SoftMemory: AddressSpace {
         let host: UnsafeMutableRawPointer
         var validBytes = length
         var file: (MappedFile, UInt64)? = nil
+        // A private copy of a file is resident from the start: charged now (ENOMEM past the limit).
+        var filled: UInt64 = 0
         switch backing {
         case .anonymous:
             host = try HostMemory.anonymous(Int(length))
         case .file(let ref, let offset):
-            let f = try MappedFile(ref.fd)
+            let f = MappedFile(ref.source)
             let size = f.size
             validBytes = size > offset ? min(length, size - offset) : 0
             if shared {
                 host = try HostMemory.file(ref.fd, offset: offset, length: Int(length), shared: true, writable: ref.writable)
             } else {
-                host = try HostMemory.anonymous(Int(length))
-                try fill(host, from: ref.fd, offset: offset, count: Int(validBytes))
+                filled = (validBytes + SoftMemory.pageMask) & ~SoftMemory.pageMask
+                if let a = memoryAccount, !a.tryCharge(filled, .anonymous) { throw .ENOMEM }
+                anonymousBytes += filled
+                do {
+                    host = try HostMemory.anonymous(Int(length))
+                    try fill(host, from: f, offset: offset, count: Int(validBytes))
+                } catch {
+                    unchargePages(filled >> SoftMemory.pageShift)
+                    throw error
+                }
             }
             file = (f, offset)
         }
@@ -206,9 +292,11 @@ public final class SoftMemory: AddressSpace {
         insert(Span(start: address, end: address + length, region: region, offset: 0, file: file))
         let perm = SoftMemory.bits(protection)
         let validEnd = address + ((validBytes + SoftMemory.pageMask) & ~SoftMemory.pageMask)
-        setPages(address, address + length) { page, e in
+        let state = shared ? SoftMemory.pageShared : filled > 0 ? SoftMemory.pageCharged : 0
+        setPages(address, address + length, create: true) { page, e in
             let at = page << SoftMemory.pageShift
-            e = at < validEnd ? UInt(bitPattern: host + Int(at - address)) | perm : SoftMemory.permBeyondEOF | perm
+            e = at < validEnd ? UInt(bitPattern: host + Int(at - address)) | perm | state
+                              : SoftMemory.permBeyondEOF | perm | (shared ? SoftMemory.pageShared : 0)
         }
     }
 
@@ -222,7 +310,7 @@ public final class SoftMemory: AddressSpace {
         setPages(s.start, s.end) { page, e in
             guard e != 0 else { return }
             let at = page << SoftMemory.pageShift
-            let perm = e & (SoftMemory.permRead | SoftMemory.permWrite | SoftMemory.permExec)
+            let perm = e & (SoftMemory.permRead | SoftMemory.permWrite | SoftMemory.permExec) | SoftMemory.pageShared
             e = at < validEnd ? UInt(bitPattern: s.region.host + s.offset + Int(at - s.start)) | perm
                                                  : SoftMemory.permBeyondEOF | perm
         }
@@ -247,10 +335,10 @@ public final class SoftMemory: AddressSpace {
         return pte(page) & SoftMemory.permBeyondEOF == 0
     }
 
-    private func fill(_ host: UnsafeMutableRawPointer, from fd: Int32, offset: UInt64, count: Int) throws(LinuxErrno) {
+    private func fill(_ host: UnsafeMutableRawPointer, from file: MappedFile, offset: UInt64, count: Int) throws(LinuxErrno) {
         var done = 0
         while done < count {
-            let n = try HostFD(fd).read(into: UnsafeMutableRawBufferPointer(start: host + done, count: count - done), at: Int64(offset) + Int64(done))
+            let n = try file.source.readMapped(into: UnsafeMutableRawBufferPointer(start: host + done, count: count - done), at: offset + UInt64(done))
             if n == 0 { break }
             done += n
         }
@@ -258,7 +346,12 @@ public final class SoftMemory: AddressSpace {
 
     public func unmap(_ address: UInt64, length: UInt64) throws(LinuxErrno) {
         let end = address + length
-        setPages(address, end) { _, e in e = 0 }
+        var released: UInt64 = 0
+        setPages(address, end) { _, e in
+            if e & SoftMemory.pageCharged != 0 { released += 1 }
+            e = 0
+        }
+        unchargePages(released)
         var out: [Span] = []
         for s in spans {
             if s.end <= address || s.start >= end { out.append(s); continue }
@@ -271,26 +364,46 @@ public final class SoftMemory: AddressSpace {
         spans = out  // regions no span refers to any more are freed by ARC
     }
 
+    /// Frees every mapping (and returns its charge) when the last task leaves the space.
+    public func release() {
+        for s in spans { try? unmap(s.start, length: s.end - s.start) }
+    }
+
     public func protect(_ address: UInt64, length: UInt64, protection: Protection) throws(LinuxErrno) {
         let perm = SoftMemory.bits(protection)
         setPages(address, address + length) { _, e in
-            if e != 0 { e = (e & ~UInt(SoftMemory.pageMask)) | perm | (e & SoftMemory.permBeyondEOF) }
+            e = (e & ~UInt(SoftMemory.pageMask)) | perm | (e & SoftMemory.stateBits)
         }
     }
 
-    public func discard(_ address: UInt64, length: UInt64) throws(LinuxErrno) {
-        // Private anonymous pages read back as zero; file-backed private pages would reread the
-        // file on Linux; zero-filling is what programs rely on (MADV_DONTNEED on heap memory).
-        var a = address
-        while a < address + length {
-            if let p = writePointerIgnoringProtection(a) {
-                p.initializeMemory(as: UInt8.self, repeating: 0, count: Int(SoftMemory.pageSize))
-                // A private file page reads back as the file's data.
-                if let s = spans.first(where: { $0.start <= a && a < $0.end }), !s.region.shared, let f = s.file {
-                    try? fill(p, from: f.file.fd.raw, offset: f.offset + (a - s.start), count: Int(SoftMemory.pageSize))
-                }
+    /// MADV_DONTNEED / MADV_FREE, as Linux. Only private memory has pages of its own: those
+    /// of an anonymous mapping go back to the host (zeros from now on, or for `.lazily`
+    /// whenever the host wants them) and, dropped now, give back their charge (the next write
+    /// charges again); those of a private file mapping are then refilled from the file's
+    /// current data and stay charged. A shared mapping's pages are the file's (a tmpfs file,
+    /// shared anonymous memory, a read-only host file, TT's kernel arena): its view already
+    /// shows the file's current contents, so there is nothing to drop — and nothing is written
+    /// into it, which may be a read-only host mapping.
+    public func discard(_ address: UInt64, length: UInt64, _ how: HostMemory.Discard) throws(LinuxErrno) {
+        let end = address + length  // the kernel checked the range (MemoryMap.advise)
+        for s in spans where s.end > address && s.start < end && !s.region.shared {
+            let from = max(s.start, address), to = min(s.end, end)
+            // The pages change under the TLB and the code cache: setPages flushes the one and
+            // drops decoded code from the other.
+            var released: UInt64 = 0
+            let uncharge = how == .now && s.file == nil
+            setPages(from, to) { _, e in
+                e &= ~SoftMemory.permCode
+                if uncharge && e & SoftMemory.pageCharged != 0 { released += 1; e &= ~SoftMemory.pageCharged }
             }
-            a += SoftMemory.pageSize
+            unchargePages(released)
+            let host = s.region.host + s.offset + Int(from - s.start)
+            let count = Int(to - from)
+            try HostMemory.discard(host, count, how)
+            if how == .now, let f = s.file {
+                // A private file page reads back as the file's data (none past its end).
+                try fill(host, from: f.file, offset: f.offset + (from - s.start), count: count)
+            }
         }
     }
 
@@ -301,8 +414,15 @@ public final class SoftMemory: AddressSpace {
     }
 
     func writePointerIgnoringProtection(_ address: UInt64) -> UnsafeMutableRawPointer? {
-        let e = pte(address >> SoftMemory.pageShift)
+        let page = address >> SoftMemory.pageShift
+        let e = pte(page)
         guard e != 0, e & SoftMemory.permBeyondEOF == 0 else { return nil }
+        if e & (SoftMemory.pageCharged | SoftMemory.pageShared) == 0 {
+            // The kernel writes a page it owns (a signal trampoline): charged, never refused.
+            memoryAccount?.account(SoftMemory.pageSize, .anonymous)
+            anonymousBytes += SoftMemory.pageSize
+            pteSlot(page, create: false)!.pointee |= SoftMemory.pageCharged
+        }
         return UnsafeMutableRawPointer(bitPattern: e & ~UInt(SoftMemory.pageMask))! + Int(address & SoftMemory.pageMask)
     }
 
@@ -333,10 +453,15 @@ public final class SoftMemory: AddressSpace {
         spans.insert(s, at: i)
     }
 
-    /// A copy for fork: private memory is copied, shared memory is shared.
+    /// A copy for fork: private memory is copied, shared memory is shared. Only charged pages
+    /// hold data, so only they are copied (and charged again to the child, up front: ENOMEM
+    /// past the limit); the rest of a private mapping stays unallocated in the child too.
     public func fork() throws(LinuxErrno) -> SoftMemory {
         let child = SoftMemory()
         child.invalidateCode = nil
+        if let a = memoryAccount, !a.tryCharge(anonymousBytes, .anonymous) { throw .ENOMEM }
+        child.memoryAccount = memoryAccount
+        child.anonymousBytes = anonymousBytes
         for s in spans {
             let length = Int(s.end - s.start)
             let region: Region
@@ -345,7 +470,6 @@ public final class SoftMemory: AddressSpace {
                 region = s.region
             } else {
                 let host = try HostMemory.anonymous(length)
-                host.copyMemory(from: s.region.host + s.offset, byteCount: length)
                 region = Region(host: host, length: length, shared: false)
                 offset = 0
             }
@@ -353,8 +477,13 @@ public final class SoftMemory: AddressSpace {
             var page = s.start >> SoftMemory.pageShift
             while page < s.end >> SoftMemory.pageShift {
                 let e = pte(page)
-                let perm = e & (SoftMemory.permRead | SoftMemory.permWrite | SoftMemory.permExec | SoftMemory.permBeyondEOF)
-                let host = region.host + offset + Int((page << SoftMemory.pageShift) - s.start)
+                let perm = e & (SoftMemory.permRead | SoftMemory.permWrite | SoftMemory.permExec | SoftMemory.stateBits)
+                let at = Int((page << SoftMemory.pageShift) - s.start)
+                let host = region.host + offset + at
+                if !s.region.shared && e & SoftMemory.pageCharged != 0 {
+                    host.copyMemory(from: s.region.host + s.offset + at, byteCount: Int(SoftMemory.pageSize))
+                }
+                if page == s.start >> SoftMemory.pageShift || page & 511 == 0 { child.noteTableBlock(page) }
                 child.pteSlot(page, create: true)!.pointee = e & SoftMemory.permBeyondEOF != 0 ? perm : UInt(bitPattern: host) | perm
                 page += 1
             }
@@ -366,6 +495,8 @@ public final class SoftMemory: AddressSpace {
 /// A direct-mapped software TLB: guest page → host page, separately for reads and writes.
 public final class SoftTLB {
     public static let entries = 512
+    /// Host bytes of one TLB (four arrays of `entries` words).
+    public static let bytes = 4 * entries * 8
     @usableFromInline let readTags: UnsafeMutablePointer<UInt64>
     @usableFromInline let readBases: UnsafeMutablePointer<UInt>
     @usableFromInline let writeTags: UnsafeMutablePointer<UInt64>

@@ -45,8 +45,12 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("env"), help: "Set a guest environment variable (repeatable).") var env: [String] = []
     @Flag(help: "Print each guest system call, strace style, to standard error.") var trace = false
     @Option(help: "Write the trace to this file instead.") var traceFile: String?
-    @Option(help: "Write counters (syscalls by name, ptrace stops, faults, wall time) as JSON to this file.") var statsJson: String?
+    @Option(help: "Write counters (syscalls by name, ptrace stops, faults, wall time, limits) as JSON to this file.") var statsJson: String?
     @Option(help: "Halt the guest machine after this many seconds of wall time (exit status 124).") var timeLimit: Double?
+    @Option(help: ArgumentHelp("Memory the guest may use (512M, 2G, bytes; default: a quarter of the host's).",
+                               discussion: "Private memory in use, tmpfs and shared memory, pipe buffers and the interpreters' page tables count together. An allocation past it fails with ENOMEM; a page touched past it makes the OOM policy kill the process using the most memory with SIGKILL.")) var memory: String?
+    @Option(help: "Most processes and threads alive at once; fork/clone beyond it gets EAGAIN.") var pids: Int = 1024
+    @Option(help: "Ceiling on RLIMIT_NOFILE; raising the limit past it gets EPERM.") var nofile: Int = 4096
     @Flag(help: ArgumentHelp("Keep the guest running until its last process ends.",
                              discussion: "By default the guest machine halts when the first program ends, as a container does with its first process: background processes it left are killed. With --wait-all it runs until no process is left, as proot and strace -f do. Either way umlab exits with the first program's status.")) var waitAll = false
     @Argument(parsing: .captureForPassthrough, help: "The program and its arguments.") var command: [String] = []
@@ -120,6 +124,14 @@ struct Run: ParsableCommand {
             envp.append(kv)
         }
 
+        if let memory {
+            guard let bytes = parseSize(memory), bytes >= 1 << 20 else { return fail("--memory expects a size of at least 1M, such as 512M or 2G, got '\(memory)'", 2) }
+            config.limits.memory = bytes
+        }
+        guard pids >= 2 else { return fail("--pids must be at least 2 (init and the program)", 2) }
+        guard nofile >= 3 else { return fail("--nofile must be at least 3 (standard input, output and error)", 2) }
+        config.limits.pids = pids
+        config.limits.nofile = UInt64(nofile)
         config.waitForAll = waitAll
         if let timeLimit {
             guard timeLimit > 0, timeLimit < 1e9 else { return fail("--time-limit expects seconds, more than 0", 2) }
@@ -181,6 +193,7 @@ struct Run: ParsableCommand {
         json += "  \"guest_faults\": \(s.guestFaults),\n  \"signals_delivered\": \(s.signalsDelivered),\n"
         json += "  \"context_switches\": \(s.contextSwitches),\n  \"preemptions\": \(s.preemptions),\n"
         json += "  \"forks\": \(s.forks),\n  \"execs\": \(s.execs),\n"
+        json += "  \"limits\": \(limitsJSON(k)),\n"
         json += "  \"backend_counters\": \(obj(b.counters))\n}\n"
         guard let fd = try? HostFD.open(path, flags: 0o1101, mode: 0o644) else { Host.diagnostic("umlab: cannot write \(path)"); return }
         var bytes = Array(json.utf8)
@@ -190,6 +203,36 @@ struct Run: ParsableCommand {
 }
 
 func hostEnv(_ name: String) -> String? { HostEnvironment.value(name) }
+
+/// A size as the command line takes it: bytes, or a number with K, M, G or T (powers of 1024;
+/// "512M", "2G", "1.5G", "64KiB").
+func parseSize(_ text: String) -> UInt64? {
+    var s = text.uppercased()
+    if s.hasSuffix("IB") { s.removeLast(2) } else if s.hasSuffix("B") { s.removeLast() }
+    var unit: Double = 1
+    if let last = s.last, let k = ["K": 10.0, "M": 20.0, "G": 30.0, "T": 40.0][String(last)] {
+        unit = Double(sign: .plus, exponent: Int(k), significand: 1)
+        s.removeLast()
+    }
+    guard let n = Double(s), n.isFinite, n >= 0 else { return nil }
+    let bytes = n * unit
+    guard bytes < 0x1p63 else { return nil }
+    return UInt64(bytes)
+}
+
+/// The limits' counters for --stats-json.
+func limitsJSON(_ k: Kernel) -> String {
+    let m = k.memory, st = m.stats, l = k.config.limits, d = k.hostDescriptors
+    let kinds = MemoryController.Kind.allCases.map { "\"\($0.name)\": \(m.byKind[$0.rawValue])" }.joined(separator: ", ")
+    let log = st.oomLog.map { JSON.quote($0) }.joined(separator: ", ")
+    return """
+        {"memory": {"limit": \(m.limit), "usage": \(m.usage), "peak": \(m.peak), "by_kind": {\(kinds)}, \
+        "enomem": \(st.enomem), "oom_kills": \(st.oomKills), "oom_log": [\(log)]}, \
+        "pids": {"limit": \(l.pids), "peak": \(st.tasksPeak), "eagain": \(st.eagain)}, \
+        "nofile": {"limit": \(l.nofile), "emfile": \(st.emfile)}, \
+        "host_descriptors": {"budget": \(d.budget), "pool": \(d.poolCapacity), "peak": \(d.peak), "in_use": \(d.inUse)}}
+        """
+}
 
 /// `umlab demo`: Debian's busybox-static as the guest shell, showing the guest's own view.
 struct Demo: ParsableCommand {

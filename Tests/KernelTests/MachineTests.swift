@@ -52,10 +52,10 @@ import LinuxABI
         #expect(a.kernel.nextPipeNumber == 2 && b.kernel.nextPipeNumber == 2)  // each numbered only its own pipe
     }
 
-    /// 10,000 open pipes (20,000 descriptors) once RLIMIT_NOFILE allows them: pipe buffers are
-    /// not a fixed pool; beyond the limit the guest gets EMFILE.
+    /// 10,000 open pipes (20,000 descriptors) once RLIMIT_NOFILE allows them (and the machine's
+    /// ceiling, `--nofile`): pipe buffers are not a fixed pool; beyond the limit the guest gets EMFILE.
     @Test func tenThousandPipes() async throws {
-        try await runGuest(timeout: 20) { t async throws in
+        try await runGuest(timeout: 20, configure: { $0.limits.nofile = 20_100 }) { t async throws in
             let lim = try t.alloc(16)
             try t.poke(lim, Self.le64(20_100) + Self.le64(20_100))
             try await t.sys("prlimit64", 0, 7 /* RLIMIT_NOFILE */, lim, 0).get("prlimit64")

@@ -49,8 +49,8 @@ import SoftMMU
     @Test func forkCopiesPrivateAndSharesShared() throws {
         let m = SoftMemory()
         try m.map(SoftMMUEdges.base, length: 0x1000, protection: .rw, shared: false, backing: .anonymous)
-        let mem = try SharedAnonymousMemory.make(length: 0x1000)
-        try m.map(SoftMMUEdges.base + 0x1000, length: 0x1000, protection: .rw, shared: true, backing: .file(mem, offset: 0))
+        let mem = try SharedMemoryObject(length: 0x1000, account: nil, descriptors: HostDescriptors(budget: 64))
+        try m.map(SoftMMUEdges.base + 0x1000, length: 0x1000, protection: .rw, shared: true, backing: .file(mem.ref, offset: 0))
         let child = try m.fork()
         try [UInt8(9)].withUnsafeBytes { p in try child.write(SoftMMUEdges.base, from: p) }
         try [UInt8(7)].withUnsafeBytes { p in try child.write(SoftMMUEdges.base + 0x1000, from: p) }
@@ -59,6 +59,37 @@ import SoftMMU
         #expect(b == [0])
         try b.withUnsafeMutableBytes { p in try m.read(SoftMMUEdges.base + 0x1000, into: p) }
         #expect(b == [7])
+    }
+
+    /// MADV_DONTNEED as Linux, on SoftMMU (PowerPC and IA-64 alike): private anonymous pages
+    /// read back as zeros, private file pages as the file, and a shared mapping's pages, the
+    /// file's own, keep their data — also under a read-only view, which umlab must not write
+    /// (it used to, and died of a host SIGSEGV).
+    @Test func discardKeepsSharedData() throws {
+        let m = SoftMemory()
+        let mem = try SharedMemoryObject(length: 0x1000, account: nil, descriptors: HostDescriptors(budget: 64))
+        let file = mem.ref
+        let shared = SoftMMUEdges.base, readOnly = SoftMMUEdges.base + 0x1000
+        let privateFile = SoftMMUEdges.base + 0x2000, anonymous = SoftMMUEdges.base + 0x3000
+        try m.map(shared, length: 0x1000, protection: .rw, shared: true, backing: .file(file, offset: 0))
+        try [UInt8](repeating: 0x5a, count: 16).withUnsafeBytes { p in try m.write(shared, from: p) }
+        try m.map(readOnly, length: 0x1000, protection: .read, shared: true,
+                  backing: .file(HostFileRef(fd: file.fd, writable: false, source: file.source), offset: 0))
+        try m.map(privateFile, length: 0x1000, protection: .rw, shared: false, backing: .file(file, offset: 0))
+        try m.map(anonymous, length: 0x1000, protection: .rw, shared: false, backing: .anonymous)
+        for a in [privateFile, anonymous] {
+            try [UInt8](repeating: 0x77, count: 16).withUnsafeBytes { p in try m.write(a, from: p) }
+        }
+        try m.discard(SoftMMUEdges.base, length: 0x4000, .now)
+        func byte(_ a: UInt64) throws -> UInt8 {
+            var b: [UInt8] = [0]
+            try b.withUnsafeMutableBytes { p in try m.read(a, into: p) }
+            return b[0]
+        }
+        #expect(try byte(shared) == 0x5a)
+        #expect(try byte(readOnly) == 0x5a)
+        #expect(try byte(privateFile) == 0x5a)
+        #expect(try byte(anonymous) == 0)
     }
 }
 

@@ -168,7 +168,7 @@ enum Harness {
 @Suite(.serialized) struct CPrograms {
     /// In every isolation mode: well-behaved programs cannot tell them apart.
     @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "files", "efault", "misc", "mmap", "robust",
-                      "shared_futex", "fairness"], Harness.x86Modes)
+                      "shared_futex", "fairness", "madvise"], Harness.x86Modes)
     func sameAsNative(_ name: String, mode: String) throws {
         let exe = try Harness.program(name)
         let native = try Harness.native([exe])
@@ -384,15 +384,26 @@ enum Harness {
     }
 
     @Test func noGuestOutlivesUmlab() throws {
-        // Every guest host process is named umlab-guest and is a child of its umlab. A live one
-        // whose parent is no longer an umlab outlived it (other suites may run umlab
-        // meanwhile). Zombies are dead: they appear when an umlab is SIGKILLed (a fuzz run's
-        // time limit) and the guests it took with it go to a PID 1 that does not reap, as in
-        // this container.
+        // Every guest host process is named umlab-guest and descends from its umlab (in seccomp
+        // mode a guest's fork is the guest's own host child). A live one with no umlab among
+        // its ancestors outlived it (other suites may run umlab meanwhile). Zombies are dead:
+        // they appear when an umlab is SIGKILLed (a fuzz run's time limit) and the guests it
+        // took with it go to a PID 1 that does not reap, as in this container.
         func orphans() throws -> [String] {
-            let rows = try Harness.native(["/bin/ps", "-eo", "pid=,ppid=,stat=,comm="]).stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
-            let comm = Dictionary(rows.filter { $0.count == 4 }.map { ($0[0], $0[3]) }, uniquingKeysWith: { a, _ in a })
-            return rows.filter { $0.count == 4 && $0[3] == "umlab-guest" && !$0[2].hasPrefix("Z") && comm[$0[1]] != "umlab" }
+            let rows = try Harness.native(["/bin/ps", "-eo", "pid=,ppid=,stat=,comm="]).stdout.split(separator: "\n")
+                .map { $0.split(separator: " ").map(String.init) }.filter { $0.count == 4 }
+            let parent = Dictionary(rows.map { ($0[0], $0[1]) }, uniquingKeysWith: { a, _ in a })
+            let comm = Dictionary(rows.map { ($0[0], $0[3]) }, uniquingKeysWith: { a, _ in a })
+            func underUmlab(_ pid: String) -> Bool {
+                var p = pid
+                for _ in 0..<64 {
+                    guard let up = parent[p], up != "0" else { return false }
+                    if comm[up] == "umlab" { return true }
+                    p = up
+                }
+                return false
+            }
+            return rows.filter { $0[3] == "umlab-guest" && !$0[2].hasPrefix("Z") && !underUmlab($0[0]) }
                 .map { $0.joined(separator: " ") }
         }
         let (g, _) = try Harness.guest(["/bin/busybox", "sh", "-c", "sleep 30 & sleep 30 & echo started"])
@@ -412,11 +423,35 @@ enum Harness {
     }
 }
 
+/// TT's kernel arena is guest-writable: a guest that forges its records' lengths, kinds and
+/// owners, fakes records and fills it with random bytes (Tests/programs/arena-scribble.c)
+/// may change what TT leaks, never umlab's own memory. Among its attacks is the one that
+/// made umlab place a pipe ring across the arena's end (a credential record at the very end,
+/// freed with a forged pipe length). The workload's output is the native one in every mode.
+@Suite(.serialized) struct HostileArena {
+    static let cases: [(String, String)] = Harness.x86Modes.map { ("gcc", $0) } + Harness.interpreterModes.map { ("powerpc-linux-gnu-gcc", $0) }
+    @Test(arguments: HostileArena.cases)
+    func scribbledArena(_ c: (compiler: String, mode: String)) throws {
+        let native = try Harness.native([try Harness.program("arena-scribble")])
+        #expect(native.status == 0 && native.stdout.hasSuffix("arena-scribble: done\n"), "\(native.stdout)")
+        let (guest, err) = try Harness.guest([try Harness.program("arena-scribble", compiler: c.compiler)], options: ["--mode", c.mode])
+        #expect(guest == native, "stderr: \(err)")
+        if c.mode == "tt" {
+            // The attack ran: the arena was found and the end-of-arena record forged and freed.
+            #expect(err.contains("arena: credential record at the end, forged and freed: yes"), "\(err)")
+            #expect(err.contains("arena: round 7 forged"), "\(err)")
+            #expect(err.contains("arena: DONTNEED 0, header kept yes"), "\(err)")
+        } else {
+            #expect(!err.contains("arena: found"), "\(err)")
+        }
+    }
+}
+
 /// The same C programs cross-compiled for 32-bit PowerPC, under `--backend ppc` (chosen from
 /// the ELF), against the x86-64 native output.
 @Suite(.serialized) struct PowerPCPrograms {
     @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "files", "efault", "misc", "mmap", "robust",
-                      "shared_futex", "fairness"], Harness.interpreterModes)
+                      "shared_futex", "fairness", "madvise"], Harness.interpreterModes)
     func sameAsNative(_ name: String, mode: String) throws {
         let native = try Harness.native([try Harness.program(name)])
         let (guest, err) = try Harness.guest([try Harness.program(name, compiler: "powerpc-linux-gnu-gcc")], options: ["--mode", mode])
@@ -509,6 +544,9 @@ extension Disassembly {
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         #expect(text.contains("12 passed, 0 failed"), "\(text)")
+        // A frame marker written to ar.pfs that br.ret must refuse (it made umlab write past
+        // its register array): the guest gets SIGILL.
+        #expect(text.contains("bug  pfs_frame: fixed"), "\(text)")
     }
 }
 
@@ -534,5 +572,112 @@ extension Disassembly {
             #expect(numbers[1] <= PowerPCInstructions.knownDifferences, "\(last)")
             #expect(skipped == PowerPCInstructions.implementationSpecific, "\(last)")
         }
+    }
+}
+
+/// The machine's limits (`--memory`, `--pids`, `--nofile`) against real guest programs
+/// (Tests/programs/limits.c) on x86-64 in every mode and on PowerPC.
+@Suite(.serialized) struct Limits {
+    /// Every backend × mode the limits are shown on, with the program built for it.
+    static let targets: [(compiler: String, mode: String)] =
+        Harness.x86Modes.map { ("gcc", $0) } + Harness.interpreterModes.map { ("powerpc-linux-gnu-gcc", $0) }
+    static let labels = targets.indices.map { $0 }
+
+    static func statsFile() -> String { "/var/tmp/umlab-limits-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).json" }
+    static func read(_ path: String) -> String {
+        defer { unlink(path) }
+        return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    }
+
+    /// `--memory 512M`: a child touching 2 GiB is killed by the OOM policy; its parent sees
+    /// SIGKILL; the kill is in --stats-json.
+    @Test(arguments: labels)
+    func touchingPastTheMemoryLimitIsOOMKilled(_ i: Int) throws {
+        let (compiler, mode) = Limits.targets[i]
+        let stats = Limits.statsFile()
+        let (r, err) = try Harness.guest([try Harness.program("limits", compiler: compiler), "touch", "2048"],
+                                         options: ["--mode", mode, "--memory", "512M", "--stats-json", stats])
+        let json = Limits.read(stats)
+        #expect(r == Harness.Outcome(stdout: "child killed by SIGKILL\n", status: 0), "\(compiler) \(mode): \(err)")
+        #expect(json.contains("\"oom_kills\": 1"), "\(json)")
+        #expect(err.contains("out of memory"), "\(err)")
+    }
+
+    /// `--pids 100`: a fork bomb (every process forks until it cannot) meets EAGAIN; umlab
+    /// survives and no guest host process outlives it (checked by session on x86-64).
+    @Test(arguments: labels)
+    func forkBombIsCappedWithEAGAIN(_ i: Int) throws {
+        let (compiler, mode) = Limits.targets[i]
+        let stats = Limits.statsFile()
+        let exe = try Harness.program("limits", compiler: compiler)
+        // A new session whose id is the shell's pid, which exec makes umlab's.
+        let (r, err) = try Harness.run(["/usr/bin/setsid", "--wait", "/bin/sh", "-c", "echo session $$; exec \"$@\"", "sh",
+                                        Harness.umlab, "run", "--mode", mode, "--pids", "100", "--stats-json", stats, "--", exe, "forkbomb"])
+        let json = Limits.read(stats)
+        let lines = r.stdout.split(separator: "\n")
+        #expect(r.status == 0, "\(err)")
+        #expect(lines.dropFirst() == ["first process forked some children, then fork failed with EAGAIN", "all children reaped"], "\(r.stdout) \(err)")
+        #expect(json.contains("\"pids\": {\"limit\": 100, \"peak\": 100"), "\(json)")
+        guard let sid = lines.first.flatMap({ Int($0.split(separator: " ").last ?? "") }) else { Issue.record("no session in \(r.stdout)"); return }
+        #expect(Limits.processes(inSession: sid).isEmpty, "guest host processes left in session \(sid)")
+    }
+
+    /// Processes of a host session, from /proc/PID/stat (field 6).
+    static func processes(inSession sid: Int) -> [Int] {
+        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int($0) }
+        return pids.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 4 && Int(fields[3]) == sid
+        }
+    }
+
+    /// A guest holding 100,000 descriptors (hostfs files and 2,000 tmpfs files) keeps working,
+    /// and umlab's own descriptors stay within the machine's budget (256 for guest objects)
+    /// plus the few it always holds.
+    @Test(arguments: [0, 3])  // x86-64 skas, PowerPC skas
+    func hundredThousandFilesStayWithinTheDescriptorBudget(_ i: Int) throws {
+        let (compiler, mode) = Limits.targets[i]
+        let stats = Limits.statsFile()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Harness.umlab)
+        p.arguments = ["run", "--mode", mode, "--nofile", "200000", "--stats-json", stats, "--",
+                       try Harness.program("limits", compiler: compiler), "files", "100000", "2000"]
+        let out = Pipe(), input = Pipe()
+        p.standardOutput = out
+        p.standardInput = input
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Wait for "holding", then count umlab's descriptors while the guest holds its files.
+        var text = ""
+        while !text.contains("\n") {
+            let d = out.fileHandleForReading.availableData
+            if d.isEmpty { break }
+            text += String(decoding: d, as: UTF8.self)
+        }
+        let held = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(p.processIdentifier)/fd").count) ?? -1
+        try input.fileHandleForWriting.write(contentsOf: Data("go\n".utf8))
+        try input.fileHandleForWriting.close()
+        text += String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        let json = Limits.read(stats)
+        #expect(text == "holding 100000\nclosed 100000\n", "\(compiler) \(mode)")
+        #expect(held > 0 && held < 256 + 32, "umlab held \(held) descriptors")
+        #expect(json.contains("\"host_descriptors\": {\"budget\": 256"), "\(json)")
+    }
+
+    /// `--nofile`: RLIMIT_NOFILE up to the ceiling; past it EPERM, for setrlimit and prlimit.
+    @Test(arguments: ["gcc", "powerpc-linux-gnu-gcc"])
+    func rlimitNofilePastTheCeilingIsEPERM(_ compiler: String) throws {
+        let (r, err) = try Harness.guest([try Harness.program("limits", compiler: compiler), "nofile", "5000"], options: ["--nofile", "5000"])
+        #expect(r.stdout == """
+            setrlimit hard=ceiling: ok
+            setrlimit hard=ceiling+1: EPERM
+            setrlimit soft=64 hard=ceiling+1: EPERM
+            prlimit hard=ceiling+1: EPERM
+            limit now: ceiling
+
+            """, "\(err)")
     }
 }

@@ -89,6 +89,8 @@ int ch_openat(int dirfd, const char *path, int flags, unsigned mode);
 int ch_open_beneath(int dirfd, const char *path, int flags, unsigned mode);
 int ch_ioctl(int fd, unsigned long request, void *arg);
 int ch_memfd(const char *name, int executable);
+/// fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE): the range reads as zeros, size kept.
+int ch_punch_hole(int fd, long long offset, long long length);
 int ch_pin_to_cpu(int cpu);
 int ch_current_cpu(void);
 int ch_fcntl_int(int fd, int cmd, int arg);

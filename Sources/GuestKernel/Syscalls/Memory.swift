@@ -60,7 +60,8 @@ extension CoreSyscalls {
         // memory limit, before anything is mapped.
         guard let len = c.mm.pageRoundUp(length) else { throw .ENOMEM }
         if file != nil, (GuestMath.end(offset, len).map { $0 > UInt64(Int64.max) } ?? true) { throw .EOVERFLOW }
-        try c.kernel.checkMemoryLimit(adding: len, accountable: !shared && prot.contains(.write), for: c.task)
+        // (MAP_NORESERVE asks not to be charged, as Linux's heuristic overcommit honours.)
+        try c.kernel.checkMemoryLimit(adding: len, accountable: !shared && prot.contains(.write) && !flags.contains(.noReserve), for: c.task)
         let fixed = flags.contains(.fixed) || flags.contains(.fixedNoReplace)
         let r = try c.mm.map(address: addr, length: length, protection: prot, fixed: fixed, noReplace: flags.contains(.fixedNoReplace),
                              shared: shared, file: file, offset: file == nil ? 0 : offset,
@@ -130,28 +131,19 @@ extension CoreSyscalls {
         return .value(new)
     }
 
-    /// The advice values Linux 6.x knows (MADV_NORMAL ... MADV_DONTNEED, MADV_FREE ...
-    /// MADV_COLLAPSE); any other is EINVAL.
-    static let madviseAdvice: Set<Int32> = Set(Array(0...4) + Array(8...25))
-
+    /// madvise(2), after Linux's mm/madvise.c: EINVAL for an unknown advice, an unaligned
+    /// start or a length whose page rounding or end wraps the guest's word; then the advice is
+    /// applied to each mapping in the range in turn (the first refusal ends the walk, with what
+    /// came before it done), and ENOMEM if the range had unmapped pages.
     static func madvise(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let mm = c.mm
-        let addr = c.word(0), advice = c.int(2)
-        guard madviseAdvice.contains(advice), mm.isPageAligned(addr) else { throw .EINVAL }
-        // Linux: a length that rounds past 2^64 (madvise(0, -1, 0)) is EINVAL; an empty range
-        // does nothing.
+        let addr = c.word(0)
+        guard let advice = MemoryAdvice(c.int(2)), mm.isPageAligned(addr) else { throw .EINVAL }
+        // Linux: a length that rounds past the top (madvise(0, -1, 0)) is EINVAL; an empty
+        // range does nothing.
         guard let span = mm.pageSpan(addr, c.word(1)) else { throw .EINVAL }
         if span.isEmpty { return .zero }
-        // The advice applies to the mapped parts of the range (user space only); a hole in it
-        // is ENOMEM, once the rest is done.
-        let userEnd = min(span.upperBound, mm.userRange.upperBound)
-        let (parts, complete) = addr < userEnd ? mm.mappedParts(addr, userEnd) : ([], false)
-        switch advice {
-        case 4, 8, 9:  // MADV_DONTNEED, MADV_FREE, MADV_REMOVE
-            for p in parts { try mm.space.discard(p.lowerBound, length: p.upperBound - p.lowerBound) }
-        default: break
-        }
-        guard complete, userEnd == span.upperBound else { throw .ENOMEM }
+        try mm.advise(span.lowerBound, span.upperBound, advice)
         return .zero
     }
 

@@ -311,7 +311,7 @@ extension CoreSyscalls {
             let soft = d.u64(), hard = d.u64()
             guard soft <= hard else { throw .EINVAL }
             if hard > old.hard && !p.credentials.isRoot { throw .EPERM }
-            if resource == 7 && hard > 1 << 20 { throw .EPERM }
+            try checkNofileCeiling(c, resource, hard)
             p.limits.values[resource] = (soft, hard)
         }
         if oldAddr != 0 {
@@ -341,9 +341,14 @@ extension CoreSyscalls {
         guard soft <= hard else { throw .EINVAL }
         let old = c.task.process.limits.values[resource]
         if hard > old.hard && !c.task.process.credentials.isRoot { throw .EPERM }
-        // RLIMIT_NOFILE past fs.nr_open (2^20) is EPERM, as for prlimit64.
-        if resource == 7 && hard > 1 << 20 { throw .EPERM }
+        try checkNofileCeiling(c, resource, hard)
         c.task.process.limits.values[resource] = (soft, hard)
         return .zero
+    }
+
+    /// RLIMIT_NOFILE cannot pass the machine's ceiling (`--nofile`), even for root: EPERM, as
+    /// Linux gives past fs.nr_open.
+    private static func checkNofileCeiling(_ c: SyscallCall, _ resource: Int, _ hard: UInt64) throws(LinuxErrno) {
+        if resource == 7 && hard > c.kernel.config.limits.nofile { throw .EPERM }
     }
 }

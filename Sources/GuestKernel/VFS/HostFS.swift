@@ -13,10 +13,13 @@ public final class HostFS: FileSystem {
     public let hostPath: String
     private var rootInode: HostInode!
     private var cache: [String: HostInode] = [:]
+    /// The machine's descriptor budget: open files are read through its pool.
+    let descriptors: HostDescriptors
 
-    public init(hostPath: String, device: UInt64) throws(LinuxErrno) {
+    public init(hostPath: String, device: UInt64, descriptors: HostDescriptors) throws(LinuxErrno) {
         rootFD = try HostFD.open(hostPath, flags: HostOpen.path | HostOpen.directory)
         self.hostPath = hostPath
+        self.descriptors = descriptors
         super.init(name: "hostfs", device: device, readOnly: true)
         let st = try rootFD.stat()
         guard FileKind(mode: st.mode) == .directory else { throw .ENOTDIR }
@@ -89,12 +92,58 @@ final class HostInode: Inode {
             return DirectoryFile(inode: self, flags: flags, path: path)
         case .regular:
             if flags.contains(.directory) { throw .ENOTDIR }
-            let fd = try host.open(relativePath, flags: HostOpen.readOnly)
-            return HostBackedFile(inode: self, flags: flags, path: path, host: fd, ownsHost: true)
+            return RegularFile(inode: self, flags: flags, path: path, contents: try HostFileContents(host, relativePath))
         default:
             // Host devices, FIFOs and sockets stay out of the guest's reach.
             throw .EACCES
         }
+    }
+}
+
+/// A hostfs file's bytes, read through the machine's descriptor pool: the open file holds no
+/// host descriptor, so a guest opening 100,000 files costs umlab at most the pool's. Each reopen
+/// checks that the path still names the file first opened (device and inode); a file replaced
+/// on the host since reads as ESTALE, as an NFS file handle gone stale.
+final class HostFileContents: FileContents, MappedFileSource {
+    let fs: HostFS
+    let relativePath: String
+    private let identity: (device: UInt64, inode: UInt64)
+
+    init(_ fs: HostFS, _ relativePath: String) throws(LinuxErrno) {
+        self.fs = fs; self.relativePath = relativePath
+        let st = try fs.descriptors.pooled(relativePath, under: fs.rootFD).fd.stat()
+        identity = (st.device, st.inode)
+    }
+
+    /// The file's descriptor from the pool, valid until the next pool operation. A descriptor
+    /// opened now is checked to name the file first opened.
+    private func descriptor() throws(LinuxErrno) -> HostFD {
+        let (fd, fresh) = try fs.descriptors.pooled(relativePath, under: fs.rootFD)
+        if fresh {
+            let st = try fd.stat()
+            guard st.device == identity.device, st.inode == identity.inode else {
+                fs.descriptors.forget(relativePath)
+                throw .ESTALE
+            }
+        }
+        return fd
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(LinuxErrno) -> Int {
+        try descriptor().read(into: buffer, at: offset)
+    }
+    func write(_ buffer: UnsafeRawBufferPointer, at offset: Int64) throws(LinuxErrno) -> Int { throw .EBADF }
+    func size() throws(LinuxErrno) -> Int64 { try descriptor().stat().size }
+    func truncate(_ length: Int64) throws(LinuxErrno) { throw .EROFS }
+    func punchHole(offset: Int64, length: Int64) throws(LinuxErrno) { throw .EROFS }
+    func mappable(writable: Bool) throws(LinuxErrno) -> HostFileRef {
+        if writable { throw .EACCES }
+        return HostFileRef(fd: try descriptor().raw, writable: false, source: self)
+    }
+    var mappedSize: UInt64 { UInt64(max(0, (try? size()) ?? 0)) }
+    func readMapped(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(LinuxErrno) -> Int {
+        guard offset <= UInt64(Int64.max) else { return 0 }
+        return try read(into: buffer, at: Int64(offset))
     }
 }
 

@@ -41,39 +41,57 @@ public class OpenFile {
     public var waitQueue: WaitQueue? { nil }
     /// A host descriptor the backend can map (mmap of regular files).
     public func mappable(writable: Bool) throws(LinuxErrno) -> HostFileRef { throw .ENODEV }
+    /// Frees the file's data in [offset, offset + length), which then reads as zeros, the size
+    /// unchanged (fallocate's PUNCH_HOLE | KEEP_SIZE; what MADV_REMOVE does to a shared
+    /// mapping's file). EOPNOTSUPP where the file system cannot, as on Linux.
+    public func punchHole(offset: UInt64, length: UInt64) throws(LinuxErrno) { throw .EOPNOTSUPP }
     /// Called when the last reference goes away.
     public func release() {}
     /// Bytes ready to read (FIONREAD).
     public var bytesReadable: Int { 0 }
 }
 
-/// A regular file backed by a host descriptor (hostfs files, tmpfs memory files).
-public class HostBackedFile: OpenFile {
-    public let host: HostFD
-    let ownsHost: Bool
-    public init(inode: Inode?, flags: OpenFlags, path: String, host: HostFD, ownsHost: Bool) {
-        self.host = host; self.ownsHost = ownsHost
+/// Where a regular file's bytes live: a hostfs file (reopened through the machine's descriptor
+/// pool) or a tmpfs file's data. Shared by every open file description of the file.
+public protocol FileContents: AnyObject {
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(LinuxErrno) -> Int
+    func write(_ buffer: UnsafeRawBufferPointer, at offset: Int64) throws(LinuxErrno) -> Int
+    func size() throws(LinuxErrno) -> Int64
+    func truncate(_ length: Int64) throws(LinuxErrno)
+    /// Frees the data of [offset, offset + length) (it reads as zeros), keeping the size:
+    /// fallocate's PUNCH_HOLE, madvise's MADV_REMOVE. The range is valid (no wrap past 2^63).
+    func punchHole(offset: Int64, length: Int64) throws(LinuxErrno)
+    /// A host descriptor a backend can map, with the source the mapping keeps.
+    func mappable(writable: Bool) throws(LinuxErrno) -> HostFileRef
+}
+
+/// An open regular file (hostfs or tmpfs): the description's offset and flags over the file's
+/// contents.
+public final class RegularFile: OpenFile {
+    public let contents: any FileContents
+    public init(inode: Inode?, flags: OpenFlags, path: String, contents: any FileContents) {
+        self.contents = contents
         super.init(inode: inode, flags: flags, path: path)
     }
     public override func read(into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> Int {
-        let n = try host.read(into: buffer, at: offset)
+        let n = try contents.read(into: buffer, at: offset)
         offset += Int64(n)
         return n
     }
     public override func write(_ buffer: UnsafeRawBufferPointer) throws(LinuxErrno) -> Int {
-        if flags.contains(.append) { offset = try host.stat().size }
-        let n = try host.write(buffer, at: offset)
+        if flags.contains(.append) { offset = try contents.size() }
+        let n = try contents.write(buffer, at: offset)
         offset += Int64(n)
-        try didModify()
+        didModify()
         return n
     }
     public override func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(LinuxErrno) -> Int {
-        try host.read(into: buffer, at: offset)
+        try contents.read(into: buffer, at: offset)
     }
     public override func write(_ buffer: UnsafeRawBufferPointer, at offset: Int64) throws(LinuxErrno) -> Int {
         // Linux: pwrite on an O_APPEND descriptor appends, whatever the offset.
-        let n = try host.write(buffer, at: flags.contains(.append) ? try host.stat().size : offset)
-        try didModify()
+        let n = try contents.write(buffer, at: flags.contains(.append) ? try contents.size() : offset)
+        didModify()
         return n
     }
     public override func seek(_ off: Int64, whence: Int32) throws(LinuxErrno) -> Int64 {
@@ -81,10 +99,10 @@ public class HostBackedFile: OpenFile {
         switch whence {
         case 0: base = 0
         case 1: base = offset
-        case 2: base = try host.stat().size
+        case 2: base = try contents.size()
         case 3, 4:  // SEEK_DATA, SEEK_HOLE: the whole file is data
             // Linux compares the offset with the size unsigned: a negative one is ENXIO too.
-            let size = try host.stat().size
+            let size = try contents.size()
             if off < 0 || off >= size { throw .ENXIO }
             offset = whence == 3 ? off : size
             return offset
@@ -94,17 +112,22 @@ public class HostBackedFile: OpenFile {
         return offset
     }
     public override func truncate(_ length: Int64) throws(LinuxErrno) {
-        try host.truncate(length)
-        try didModify()
+        try contents.truncate(length)
+        didModify()
     }
     public override func sync() throws(LinuxErrno) {}
     public override func mappable(writable: Bool) throws(LinuxErrno) -> HostFileRef {
-        HostFileRef(fd: host.raw, writable: writable)
+        try contents.mappable(writable: writable)
     }
-    public override func release() { if ownsHost { host.close() } }
-    public override var bytesReadable: Int { Int(max(0, ((try? host.stat().size) ?? 0) - offset)) }
-    /// Hook for tmpfs to update times.
-    func didModify() throws(LinuxErrno) { (inode as? TmpNode)?.touchModify() }
+    public override func punchHole(offset: UInt64, length: UInt64) throws(LinuxErrno) {
+        guard let start = Int64(exactly: offset), let count = Int64(exactly: length),
+              (try? GuestMath.fileRange(offset: start, length: Int(count))) != nil else { throw .EINVAL }
+        try contents.punchHole(offset: start, length: count)
+        didModify()
+    }
+    public override var bytesReadable: Int { Int(max(0, ((try? contents.size()) ?? 0) - offset)) }
+    /// tmpfs keeps modification times.
+    func didModify() { (inode as? TmpNode)?.touchModify() }
 }
 
 /// A directory opened for getdents64.

@@ -30,8 +30,12 @@ public final class Pipe {
     var writerOpens: UInt64 = 0
     let number: UInt64
     public let queue = WaitQueue()
+    /// The machine's memory account, charged for a ring in kernel memory while it exists.
+    private let account: MemoryController
+    private var chargedRing = false
 
     init(kernel: Kernel) {
+        account = kernel.memory
         number = kernel.nextPipeNumber
         kernel.nextPipeNumber &+= 1
         if kernel.config.mode == .tt, let r = kernel.arena.allocate(.pipe, owner: Int32(truncatingIfNeeded: number), payload: Pipe.capacity) {
@@ -45,6 +49,16 @@ public final class Pipe {
     }
     deinit {
         if let arena { arena.release(record) } else { ring?.deallocate() }
+        if chargedRing { account.uncharge(UInt64(Pipe.capacity), .pipes) }
+    }
+
+    /// Allocates the ring in kernel memory before the first write, charged to the machine's
+    /// memory (the write fails with ENOMEM past the limit, as Linux's pipe_write does).
+    func prepareRing() throws(LinuxErrno) {
+        guard ring == nil else { return }
+        guard account.tryCharge(UInt64(Pipe.capacity), .pipes) else { throw .ENOMEM }
+        chargedRing = true
+        ring = UnsafeMutableRawPointer.allocate(byteCount: Pipe.capacity, alignment: 16)
     }
 
     var space: Int { Pipe.capacity - count }
@@ -150,6 +164,7 @@ public final class PipeEnd: OpenFile {
         // Writes up to PIPE_BUF go in whole or not at all.
         if buffer.count <= Pipe.atomicSize && pipe.space < buffer.count { throw .EAGAIN }
         if pipe.space == 0 { throw .EAGAIN }
+        try pipe.prepareRing()
         return pipe.write(buffer)
     }
 

@@ -1,15 +1,22 @@
 import HostOS
 import LinuxABI
 
-/// A memory file system (/tmp, /dev/shm). Regular files are host memory files (memfd), so that
-/// the x86-64 backend can map them shared into guests and the interpreters can map them too.
+/// A memory file system (/tmp, /dev/shm). A regular file's data is umlab's memory, charged to
+/// the machine's memory account page by page as it is written; the first time the file is
+/// mapped it moves into a host memory file (memfd), which the backends can map shared
+/// (`TmpFileData`).
 public final class TmpFS: FileSystem {
     private var rootDir: TmpDirectory!
     var nextInode: UInt64 = 2
     let clock: () -> (Int64, Int64)
+    /// The machine's memory account (nil: uncharged) and descriptor budget.
+    let account: MemoryController?
+    let descriptors: HostDescriptors
 
-    public init(name: String = "tmpfs", device: UInt64, mode: UInt32 = 0o1777, clock: @escaping () -> (Int64, Int64)) {
+    public init(name: String = "tmpfs", device: UInt64, mode: UInt32 = 0o1777, clock: @escaping () -> (Int64, Int64),
+                account: MemoryController? = nil, descriptors: HostDescriptors = HostDescriptors(budget: 1024)) {
         self.clock = clock
+        self.account = account; self.descriptors = descriptors
         super.init(name: name, device: device, readOnly: false)
         rootDir = TmpDirectory(fs: self, mode: mode, uid: 0, gid: 0, parent: nil)
     }
@@ -172,23 +179,201 @@ final class TmpDirectory: TmpNode {
 }
 
 final class TmpFile: TmpNode {
-    let memory: HostFD
+    let data: TmpFileData
     init(fs: TmpFS, fileMode mode: UInt32, uid: UInt32, gid: UInt32) throws(LinuxErrno) {
-        memory = try HostFD.memory(name: "umlab-tmpfs")
+        data = TmpFileData(account: fs.account, descriptors: fs.descriptors)
         super.init(fs: fs, mode: mode, uid: uid, gid: gid)
     }
-    deinit { memory.close() }
     override var kind: FileKind { .regular }
-    override var size: Int64 { (try? memory.stat().size) ?? 0 }
+    override var size: Int64 { data.length }
+    override func stat() throws(LinuxErrno) -> FileStat {
+        var s = try super.stat()
+        s.blocks = Int64(data.allocatedBytes / 512)
+        return s
+    }
     override func truncate(_ length: Int64) throws(LinuxErrno) {
-        try memory.truncate(length)
+        try data.truncate(length)
         touchModify()
     }
     override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
         if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
         if flags.contains(.directory) { throw .ENOTDIR }
         if flags.contains(.truncate) && flags.canWrite { try truncate(0) }
-        return HostBackedFile(inode: self, flags: flags, path: path, host: memory, ownsHost: false)
+        return RegularFile(inode: self, flags: flags, path: path, contents: data)
+    }
+}
+
+/// A tmpfs file's bytes, as Linux's shmem keeps them: pages allocated as they are written (a
+/// hole reads as zeros and costs nothing), each charged to the machine's memory account when
+/// allocated (a write past the limit fails with ENOMEM) and returned when the file shrinks or
+/// goes (the last link and the last open file). Such a file holds no host descriptor.
+///
+/// A backend maps host descriptors, so the first mapping of the file moves its data into a host
+/// memory file, where it stays for the file's life (reads and writes then go to that file, so
+/// they and the mappings see the same bytes); it is charged by its size from then on, and
+/// counts against the machine's descriptor budget (ENFILE when that is spent).
+final class TmpFileData: FileContents, MappedFileSource {
+    static let pageSize = 4096
+    private(set) var length: Int64 = 0
+    private var pages: [Int64: UnsafeMutableRawPointer] = [:]
+    private var memoryFile: HeldMemoryFile?
+    /// Bytes charged: allocated pages, or the memory file's size rounded up to pages.
+    private(set) var allocatedBytes: UInt64 = 0
+    let account: MemoryController?
+    let descriptors: HostDescriptors
+
+    init(account: MemoryController?, descriptors: HostDescriptors) {
+        self.account = account; self.descriptors = descriptors
+    }
+    deinit {
+        for (_, p) in pages { p.deallocate() }
+        account?.uncharge(allocatedBytes, .shmem)
+    }
+
+    private func charge(_ bytes: UInt64) throws(LinuxErrno) {
+        if let account, !account.tryCharge(bytes, .shmem) { throw .ENOMEM }
+        allocatedBytes += bytes
+    }
+    private func uncharge(_ bytes: UInt64) {
+        let n = min(bytes, allocatedBytes)
+        allocatedBytes -= n
+        account?.uncharge(n, .shmem)
+    }
+    /// Bytes a memory file of `size` bytes is charged.
+    private static func rounded(_ size: Int64) -> UInt64 {
+        UInt64((size + Int64(pageSize) - 1) / Int64(pageSize)) * UInt64(pageSize)
+    }
+
+    func size() throws(LinuxErrno) -> Int64 { length }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(LinuxErrno) -> Int {
+        guard offset >= 0 else { throw .EINVAL }
+        if let memoryFile { return try memoryFile.host.read(into: buffer, at: offset) }
+        guard offset < length else { return 0 }
+        let n = Int(min(Int64(buffer.count), length - offset))
+        var done = 0
+        while done < n {
+            let at = offset + Int64(done)
+            let inPage = Int(at % Int64(TmpFileData.pageSize))
+            let chunk = min(n - done, TmpFileData.pageSize - inPage)
+            let dst = buffer.baseAddress! + done
+            if let p = pages[at / Int64(TmpFileData.pageSize)] {
+                dst.copyMemory(from: p + inPage, byteCount: chunk)
+            } else {
+                dst.initializeMemory(as: UInt8.self, repeating: 0, count: chunk)
+            }
+            done += chunk
+        }
+        return n
+    }
+
+    func write(_ buffer: UnsafeRawBufferPointer, at offset: Int64) throws(LinuxErrno) -> Int {
+        guard offset >= 0 else { throw .EINVAL }
+        if buffer.isEmpty { return 0 }
+        let (end, overflow) = offset.addingReportingOverflow(Int64(buffer.count))
+        guard !overflow else { throw .EFBIG }
+        if let memoryFile {
+            let grow = TmpFileData.rounded(end) > allocatedBytes ? TmpFileData.rounded(end) - allocatedBytes : 0
+            if grow > 0 { try charge(grow) }
+            let n = try memoryFile.host.write(buffer, at: offset)
+            length = max(length, offset + Int64(n))
+            return n
+        }
+        var done = 0
+        while done < buffer.count {
+            let at = offset + Int64(done)
+            let index = at / Int64(TmpFileData.pageSize)
+            let inPage = Int(at % Int64(TmpFileData.pageSize))
+            let chunk = min(buffer.count - done, TmpFileData.pageSize - inPage)
+            var page = pages[index]
+            if page == nil {
+                do { try charge(UInt64(TmpFileData.pageSize)) } catch {
+                    if done > 0 { break }  // a short write, as Linux's when memory runs out midway
+                    throw error
+                }
+                let p = UnsafeMutableRawPointer.allocate(byteCount: TmpFileData.pageSize, alignment: TmpFileData.pageSize)
+                p.initializeMemory(as: UInt8.self, repeating: 0, count: TmpFileData.pageSize)
+                pages[index] = p
+                page = p
+            }
+            (page! + inPage).copyMemory(from: buffer.baseAddress! + done, byteCount: chunk)
+            done += chunk
+        }
+        length = max(length, offset + Int64(done))
+        return done
+    }
+
+    func truncate(_ newLength: Int64) throws(LinuxErrno) {
+        guard newLength >= 0 else { throw .EINVAL }
+        if let memoryFile {
+            let want = TmpFileData.rounded(newLength)
+            if want > allocatedBytes { try charge(want - allocatedBytes) }
+            try memoryFile.host.truncate(newLength)
+            if want < allocatedBytes { uncharge(allocatedBytes - want) }
+            length = newLength
+            return
+        }
+        if newLength < length {
+            let page = Int64(TmpFileData.pageSize)
+            let keep = (newLength + page - 1) / page
+            for index in pages.keys where index >= keep {
+                pages.removeValue(forKey: index)!.deallocate()
+                uncharge(UInt64(TmpFileData.pageSize))
+            }
+            // The rest of a partial last page reads as zeros if the file grows again.
+            if newLength % page != 0, let p = pages[newLength / page] {
+                let from = Int(newLength % page)
+                (p + from).initializeMemory(as: UInt8.self, repeating: 0, count: TmpFileData.pageSize - from)
+            }
+        }
+        length = newLength
+    }
+
+    func punchHole(offset: Int64, length: Int64) throws(LinuxErrno) {
+        if let memoryFile { try memoryFile.host.punchHole(offset: offset, length: length); return }
+        let page = Int64(TmpFileData.pageSize)
+        let end = min(offset + length, self.length)
+        var at = offset
+        while at < end {
+            let index = at / page, within = Int(at % page)
+            let n = Int(min(page - Int64(within), end - at))
+            if n == TmpFileData.pageSize, let p = pages.removeValue(forKey: index) {
+                p.deallocate()
+                uncharge(UInt64(TmpFileData.pageSize))
+            } else if let p = pages[index] {
+                (p + within).initializeMemory(as: UInt8.self, repeating: 0, count: n)
+            }
+            at += Int64(n)
+        }
+    }
+
+    func mappable(writable: Bool) throws(LinuxErrno) -> HostFileRef {
+        let file = try materialize()
+        return HostFileRef(fd: file.host.raw, writable: writable, source: file)
+    }
+
+    /// Moves the data into a host memory file (once).
+    private func materialize() throws(LinuxErrno) -> HeldMemoryFile {
+        if let memoryFile { return memoryFile }
+        let file = try HeldMemoryFile(name: "umlab-tmpfs", length: length, descriptors: descriptors)
+        let want = TmpFileData.rounded(length)
+        if want > allocatedBytes { try charge(want - allocatedBytes) }
+        for (index, p) in pages {
+            let at = index * Int64(TmpFileData.pageSize)
+            let n = Int(min(Int64(TmpFileData.pageSize), length - at))
+            if n > 0 { _ = try file.host.write(UnsafeRawBufferPointer(start: p, count: n), at: at) }
+        }
+        for (_, p) in pages { p.deallocate() }
+        pages = [:]
+        if allocatedBytes > want { uncharge(allocatedBytes - want) }
+        memoryFile = file
+        return file
+    }
+
+    var mappedSize: UInt64 { UInt64(length) }
+    func readMapped(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(LinuxErrno) -> Int {
+        guard offset <= UInt64(Int64.max) else { return 0 }
+        return try read(into: buffer, at: Int64(offset))
     }
 }
 

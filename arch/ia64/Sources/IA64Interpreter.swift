@@ -113,6 +113,7 @@ final class IA64Interpreter: InterpreterCore {
                 page = p
                 pageBase = s.ip & ~SoftMemory.pageMask
             }
+            // (ip & 0xfff) >> 4 < 256 = the bundles a cache page holds.
             let b = page + Int((s.ip & SoftMemory.pageMask) >> 4)
             if !b.pointee.valid { return .fault(.SIGILL, code: SignalCode.ILL_ILLOPC, address: s.ip) }
             // The three slots sit side by side in the decoded bundle: read them in place.
@@ -158,7 +159,7 @@ final class IA64Interpreter: InterpreterCore {
     /// br.call / brl.call: link to the next bundle, save CFM and EC in ar.pfs, and give the
     /// callee a frame made of the caller's outputs (the register stack renames them r32…).
     @inline(__always) func call(_ target: UInt64, link: UInt8, from ip: UInt64) {
-        s.br[Int(link)] = ip &+ 16
+        s.br[Int(link & 7)] = ip &+ 16
         s.pfs = s.cfm.raw | (s.ec & 0x3f) << 52 | 3 << 62
         s.bof += s.cfm.sol
         let sof = s.cfm.sof - s.cfm.sol
@@ -346,8 +347,8 @@ final class IA64Interpreter: InterpreterCore {
             let sub = i.op == .psub1 || i.op == .psub2 || i.op == .psub4
             try alu(i) { a, b in Self.parallel(a, b, size: size, saturation: i.c1, subtract: sub) }
         // MARK: moves
-        case .movToBr: s.br[Int(i.r1)] = try value(i.r2)
-        case .movFromBr: try setGR(i.r1, s.br[Int(i.r2)])
+        case .movToBr: s.br[Int(i.r1 & 7)] = try value(i.r2)
+        case .movFromBr: try setGR(i.r1, s.br[Int(i.r2 & 7)])
         case .movFromIp: try setGR(i.r1, ip)
         case .movFromPr: try setGR(i.r1, (0..<64).reduce(UInt64(0)) { $0 | (s.predicate(UInt8($1)) ? 1 << UInt64($1) : 0) })
         case .movToPr:
@@ -364,7 +365,7 @@ final class IA64Interpreter: InterpreterCore {
         // MARK: register stack
         case .alloc:
             let sof = Int(i.r2), sol = Int(i.r3), sor = Int(i.c1) * 8
-            guard sof <= 96, sol <= sof, sor <= sof, s.bof + sof < IA64State.stackedCapacity else { throw .illegal }
+            guard sof <= 96, sol <= sof, sor <= sof, s.bof + sof <= IA64State.stackedCapacity else { throw .illegal }
             let old = s.pfs
             s.cfm.sof = sof; s.cfm.sol = sol
             if sor != s.cfm.sor { s.cfm.sor = sor; s.cfm.rrbGR = 0 }
@@ -445,12 +446,17 @@ final class IA64Interpreter: InterpreterCore {
             else if i.op == .chkAClrR || i.op == .chkAClrF { s.alat.remove(i.r1) }
         // MARK: branches
         case .brCondRel: branch(ip &+ UInt64(bitPattern: i.imm))
-        case .brCond, .brIa: branch(s.br[Int(i.r2)])
+        case .brCond, .brIa: branch(s.br[Int(i.r2 & 7)])
         case .brCallRel, .brCall:
-            call(i.op == .brCallRel ? ip &+ UInt64(bitPattern: i.imm) : s.br[Int(i.r2)], link: i.r1, from: ip)
+            call(i.op == .brCallRel ? ip &+ UInt64(bitPattern: i.imm) : s.br[Int(i.r2 & 7)], link: i.r1, from: ip)
         case .brRet:
-            let target = s.br[Int(i.r2)]
+            let target = s.br[Int(i.r2 & 7)]
             let restored = CFM(raw: s.pfs & ((1 << 38) - 1))
+            // ar.pfs is the guest's to write: a frame marker that breaks the frame rules is an
+            // Illegal Operation fault, as on the hardware, and one that would not fit the
+            // register file is refused before it can index past it (IA64State's invariant).
+            let callerBof = s.bof >= restored.sol ? s.bof - restored.sol : 0  // (after fillBelow)
+            guard restored.isValid, callerBof + restored.sof <= IA64State.stackedCapacity else { throw .illegal }
             s.ec = (s.pfs >> 52) & 0x3f
             // The caller's registers went to memory (signal return, new backing store): load them.
             if restored.sol > s.bof { try s.fillBelow(restored.sol - s.bof, mem) }

@@ -171,8 +171,7 @@ enum IA64SignalFrame {
         let bsp = u64(scBSP)
         let user = c.backend.userAddressRange
         guard slot < 3,
-              rawCFM >> 38 == 0, frame.sof <= 96, frame.sol <= frame.sof, frame.sor <= frame.sof,
-              frame.sor == 0 ? frame.rrbGR == 0 : frame.rrbGR < frame.sor, frame.rrbFR < 96, frame.rrbPR < 48,
+              rawCFM >> 38 == 0, frame.isValid,
               bsp & 7 == 0, !IA64State.isCollection(bsp), user.contains(bsp),
               user.contains(IA64State.skipRegisters(bsp, -frame.sof)) else { throw .EFAULT }
         // The interrupted frame comes back from the backing store (the frames below it follow on

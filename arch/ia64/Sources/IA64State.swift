@@ -49,6 +49,13 @@ struct CFM {
     var sof: Int = 0, sol: Int = 0, sor: Int = 0
     var rrbGR: Int = 0, rrbFR: Int = 0, rrbPR: Int = 0
 
+    /// The frame rules (what alloc can produce; br.ret and sigreturn check what the guest
+    /// hands them against them): sof ≤ 96, sol ≤ sof, sor ≤ sof, the rotating bases inside
+    /// their rotating regions.
+    var isValid: Bool {
+        sof <= 96 && sol <= sof && sor <= sof && (sor == 0 ? rrbGR == 0 : rrbGR < sor) && rrbFR < 96 && rrbPR < 48
+    }
+
     var raw: UInt64 {
         UInt64(sof) | UInt64(sol) << 7 | UInt64(sor / 8) << 14 | UInt64(rrbGR) << 18 | UInt64(rrbFR) << 25 | UInt64(rrbPR) << 32
     }
@@ -63,6 +70,18 @@ struct CFM {
 /// (the physical register file plus what the RSE would have spilled): the current frame's r32
 /// is `stacked[bof]`. Its backing-store address (ar.bsp) is derived from the index, with a NaT
 /// collection slot every 63 registers, so flushrs can write it out exactly where Linux would.
+///
+/// The register files are plain memory, indexed without checks in the interpreter loop; what
+/// keeps each index inside is stated here and kept where the state changes:
+/// - `gr` (32): only r0–r31 reach it (`r < 32` is tested first).
+/// - `fr` (128), predicates (64 bits): `physFR`/`physPR` map any UInt8 below 128 / 64.
+/// - `br` (8): indices are masked with 7.
+/// - `stacked`, `stackedNaT`: **bof + cfm.sof ≤ stackedCapacity, and cfm is valid**
+///   (`CFM.isValid`), so `stackedIndex` (i < sof, or (i + rrb) % sor with sor ≤ sof) is below
+///   the capacity. alloc and br.ret check it against what the guest asked; br.call and cover
+///   move sol or sof registers from the frame to below bof, which keeps the sum; fillBelow,
+///   a write of ar.bspstore, signal delivery and sigreturn (which checks the guest's frame
+///   marker) set bof and cfm within it.
 final class IA64State {
     static let stackedCapacity = 1 << 20
     /// r0–r31 (static registers), plain memory: the interpreter loop does no array checks.
@@ -139,7 +158,8 @@ final class IA64State {
 
     // MARK: Register renaming
 
-    /// Index into `stacked` of a stacked GR, or nil if it lies outside the frame.
+    /// Index into `stacked` of a stacked GR, or nil if it lies outside the frame. Below
+    /// bof + cfm.sof, so below the capacity (the invariant above).
     @inline(__always) func stackedIndex(_ r: UInt8) -> Int? {
         var i = Int(r) - 32
         guard i < cfm.sof else { return nil }

@@ -101,19 +101,22 @@ struct PPCInterpreter: InterpreterCore {
     let cache: PPCCodeCache
     var retired: UInt64 = 0
 
+    // The register files are indexed without checks; every index is masked to the file's 32
+    // entries (decoded register fields are 5 bits wide anyway: the mask costs one AND and
+    // makes the bound local).
     @inline(__always) func gpr(_ i: UInt8) -> UInt32 {
-        UnsafeRawPointer(r).assumingMemoryBound(to: UInt32.self)[Int(i)]
+        UnsafeRawPointer(r).assumingMemoryBound(to: UInt32.self)[Int(i & 31)]
     }
     @inline(__always) func setGPR(_ i: UInt8, _ v: UInt32) {
-        UnsafeMutableRawPointer(r).assumingMemoryBound(to: UInt32.self)[Int(i)] = v
+        UnsafeMutableRawPointer(r).assumingMemoryBound(to: UInt32.self)[Int(i & 31)] = v
     }
     /// rA, or 0 when the field is r0 (the (rA|0) addressing rule).
     @inline(__always) func base(_ i: UInt8) -> UInt32 { i == 0 ? 0 : gpr(i) }
     @inline(__always) func fpr(_ i: UInt8) -> UInt64 {
-        (UnsafeRawPointer(r) + MemoryLayout<PPCRegisters>.offset(of: \PPCRegisters.fpr)!).assumingMemoryBound(to: UInt64.self)[Int(i)]
+        (UnsafeRawPointer(r) + MemoryLayout<PPCRegisters>.offset(of: \PPCRegisters.fpr)!).assumingMemoryBound(to: UInt64.self)[Int(i & 31)]
     }
     @inline(__always) func setFPR(_ i: UInt8, _ v: UInt64) {
-        (UnsafeMutableRawPointer(r) + MemoryLayout<PPCRegisters>.offset(of: \PPCRegisters.fpr)!).assumingMemoryBound(to: UInt64.self)[Int(i)] = v
+        (UnsafeMutableRawPointer(r) + MemoryLayout<PPCRegisters>.offset(of: \PPCRegisters.fpr)!).assumingMemoryBound(to: UInt64.self)[Int(i & 31)] = v
     }
     @inline(__always) func fval(_ i: UInt8) -> Double { Double(bitPattern: fpr(i)) }
 
@@ -178,6 +181,7 @@ struct PPCInterpreter: InterpreterCore {
                 // restart); every branch target within it is a multiple of 4.
                 if pc & 3 != 0 { return .fault(.SIGBUS, code: SignalCode.BUS_ADRALN, address: UInt64(pc)) }
             }
+            // (pc & 0xfff) >> 2 < 1024 = the ops a cache page holds.
             let op = ops[Int((pc & 0xfff) >> 2)]
             remaining -= 1
             retired &+= 1

@@ -98,10 +98,49 @@ struct X86Stats {
 final class X86AddressSpace: AddressSpace {
     unowned let backend: X86Backend
     /// Host processes currently in this mm; any of them (all are stopped) can carry out an
-    /// operation.
-    var members: [X86Context] = []
+    /// operation. When the last one leaves (exit, execve) the mm is gone and so is its charge.
+    var members: [X86Context] = [] {
+        didSet { if members.isEmpty { dropCharge() } }
+    }
 
     init(backend: X86Backend) { self.backend = backend }
+    deinit { dropCharge() }
+
+    // The host's page faults are invisible to umlab: the charge of this mm is its resident
+    // anonymous memory (RssAnon), measured when the kernel samples it (`sampleCharge`). A fork
+    // starts with its parent's charge (the host shares the pages copy-on-write; RSS counts
+    // them in both, so the account errs on the high side until the child execs).
+    private(set) var charged: UInt64 = 0
+    var memoryAccount: MemoryController? {
+        didSet {
+            guard memoryAccount !== oldValue else { return }
+            oldValue?.uncharge(charged, .anonymous)
+            memoryAccount?.account(charged, .anonymous)
+        }
+    }
+    var chargedBytes: UInt64 { charged }
+
+    func sampleCharge() {
+        guard let pid = members.first?.tracee.pid, let now = Host.residentAnonymousBytes(of: pid) else { return }
+        if now > charged {
+            memoryAccount?.account(now - charged, .anonymous)
+        } else {
+            memoryAccount?.uncharge(charged - now, .anonymous)
+        }
+        charged = now
+    }
+
+    /// A fork's copy: charged with the parent's measure up front (ENOMEM past the limit).
+    func forkCharge(from parent: X86AddressSpace) throws(LinuxErrno) {
+        if let a = parent.memoryAccount, !a.tryCharge(parent.charged, .anonymous) { throw .ENOMEM }
+        memoryAccount = parent.memoryAccount  // with nothing charged yet: accounts nothing
+        charged = parent.charged
+    }
+
+    private func dropCharge() {
+        memoryAccount?.uncharge(charged, .anonymous)
+        charged = 0
+    }
 
     var agent: X86Context {
         guard let m = members.first else { fatalError("address space without a host process") }
@@ -133,8 +172,9 @@ final class X86AddressSpace: AddressSpace {
         _ = try agent.inject(10, address, length, UInt64(protection.rawValue), 0, 0, 0)
     }
 
-    func discard(_ address: UInt64, length: UInt64) throws(LinuxErrno) {
-        _ = try agent.inject(28, address, length, 4, 0, 0, 0)  // MADV_DONTNEED
+    /// The host kernel applies Linux's own semantics to the guest's host mappings.
+    func discard(_ address: UInt64, length: UInt64, _ how: HostMemory.Discard) throws(LinuxErrno) {
+        _ = try agent.inject(28, address, length, how == .now ? 4 : 8, 0, 0, 0)  // MADV_DONTNEED, MADV_FREE
     }
 
     @inline(__always)

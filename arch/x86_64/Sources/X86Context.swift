@@ -288,6 +288,8 @@ final class X86Context: ExecutionContext {
         // another host process in the same mm for a thread. CLONE_PARENT makes umlab the parent
         // of every guest host process, so umlab reaps them all.
         let flags: UInt64 = 0x8000 | (sharesMemory ? 0x100 : 0)  // CLONE_PARENT | CLONE_VM
+        let childSpace = sharesMemory ? self.space : X86AddressSpace(backend: backend)
+        if !sharesMemory { try childSpace.forkCharge(from: space) }
         var child: Int32 = 0
         _ = try inject(56, flags, 0, 0, 0, 0, 0, newChild: &child)
         guard child > 0 else { throw .EAGAIN }
@@ -295,8 +297,7 @@ final class X86Context: ExecutionContext {
         backend.stats.hostProcesses += 1
         // The new process reports a stop before running anything.
         _ = try tracee.waitUninterrupted()
-        let space = sharesMemory ? self.space : X86AddressSpace(backend: backend)
-        let ctx = X86Context(tracee: tracee, space: space, backend: backend)
+        let ctx = X86Context(tracee: tracee, space: childSpace, backend: backend)
         ctx.regs = regs
         ctx.regs.rax = 0
         if let stack { ctx.regs.rsp = stack }
