@@ -81,7 +81,7 @@ private func codePage(_ m: SoftMemory, at address: UInt64, _ code: [UInt8]) thro
 
 @Suite struct IA64RegisterInterface {
     let backend = IA64Backend()
-    func context() -> IA64Context { IA64Context(backend: backend, memory: IA64Context.newMemory(), state: IA64State()) }
+    func context() -> IA64Context { IA64Context(backend: backend, memory: IA64Context.newMemory(), state: try! IA64State()) }
 
     @Test func tableMatchesGDB() {
         let t = context().registers
