@@ -133,12 +133,9 @@ public final class SoftMemory: AddressSpace {
     }
     var spans: [Span] = []
 
-    public init() {
-        // 8 MiB of address space, touched as used: a host that cannot give that much cannot
-        // run an interpreter at all.
-        guard let table: UnsafeMutablePointer<PTE> = HostMemory.zeroedTable(count: SoftMemory.chunkPages) else {
-            fatalError("umlab: the host refused 8 MiB of address space for a page table")
-        }
+    /// ENOMEM when the host refuses the first table's 8 MiB of address space (touched as used).
+    public init() throws(LinuxErrno) {
+        guard let table: UnsafeMutablePointer<PTE> = HostMemory.zeroedTable(count: SoftMemory.chunkPages) else { throw .ENOMEM }
         chunk0 = table
         chunks[0] = chunk0
         tlb = SoftTLB()
@@ -491,7 +488,7 @@ public final class SoftMemory: AddressSpace {
     /// hold data, so only they are copied (and charged again to the child, up front: ENOMEM
     /// past the limit); the rest of a private mapping stays unallocated in the child too.
     public func fork() throws(LinuxErrno) -> SoftMemory {
-        let child = SoftMemory()
+        let child = try SoftMemory()
         child.invalidateCode = nil
         if let a = memoryAccount, !a.tryCharge(anonymousBytes, .anonymous) { throw .ENOMEM }
         child.memoryAccount = memoryAccount
