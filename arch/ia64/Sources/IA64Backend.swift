@@ -75,7 +75,7 @@ final class IA64Context: ExecutionContext {
     }
 
     static func newMemory() throws(LinuxErrno) -> SoftMemory {
-        let m = try SoftMemory()
+        let m = try SoftMemory.make()
         IA64CodeCache.ia64().attach(to: m)
         IA64SignalFrame.mapTrampoline(m)
         return m

@@ -58,7 +58,7 @@ final class PPCContext: ExecutionContext {
 
     /// A fresh address space with its decoded-code cache attached.
     static func newMemory(_ words: PPCWordDecoder) throws(LinuxErrno) -> SoftMemory {
-        let m = try SoftMemory()
+        let m = try SoftMemory.make()
         attachCache(m, words)
         PPCSignalFrame.mapTrampoline(m)
         return m
