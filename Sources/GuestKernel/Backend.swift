@@ -336,6 +336,9 @@ public protocol Backend: AnyObject {
     /// The decoding unit at `address` as listing lines (address, text): one per instruction, so
     /// an IA-64 bundle gives three. Defaults to `disassemble`.
     func disassembleLines(_ bytes: [UInt8], address: UInt64) -> (lines: [(UInt64, String)], length: Int)?
+    /// The machine this backend ran has ended (its contexts are terminated): release what the
+    /// backend holds on the host for it. Default: nothing.
+    func machineEnded()
 }
 
 extension Backend {
@@ -345,6 +348,7 @@ extension Backend {
 }
 
 extension Backend {
+    public func machineEnded() {}
     public var kernelRegionBase: UInt64 { userAddressRange.upperBound }
     public var runsInHostProcesses: Bool { false }
     public var samplesMemory: Bool { runsInHostProcesses }

@@ -160,6 +160,7 @@ extension Kernel {
         process.commandLine = argv
         process.environment = envp
         process.executablePath = loc.path
+        process.execGeneration += 1
         process.comm = String(String(decoding: path.split(separator: UInt8(ascii: "/")).last ?? [], as: UTF8.self).prefix(15))
         task.files.closeOnExec()
         if task.handlers.actions.count > 0 {

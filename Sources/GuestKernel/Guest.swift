@@ -31,4 +31,7 @@ public final class Guest {
 
     /// Why the run ended.
     public var halt: Halt { kernel.halt }
+
+    /// The machine ends with its Guest: everything it holds on the host is released.
+    deinit { kernel.end() }
 }

@@ -111,6 +111,8 @@ public final class Kernel {
     var foregroundGroup: Int32?
     /// Bounce buffer for transfers larger than the arena's I/O buffer.
     var scratch: [UInt8] = []
+    /// Set by `end()`.
+    private var ended = false
     /// The kernel's guest-visible records (credentials, the I/O buffer; pipe buffers in TT).
     public let arena: KernelArena
     /// Queued signal records of every task and process (bounded; see `PendingSignals`).
@@ -534,4 +536,36 @@ public final class Kernel {
 
     /// Ends the whole guest system (fatal errors).
     public func killAll() { shutdown() }
+
+    /// Ends the machine for good (its `Guest` goes away): every task stopped; every object that
+    /// points back at another (threads and their process, parents and children, blocked calls)
+    /// let go, so none outlives the machine; and every host resource closed: descriptors of guest
+    /// files, the root directory's, the backend's (x86-64's stub image and seccomp listener), the
+    /// event loop's. One umlab runs thousands of machines one after another (the fuzz drivers):
+    /// a machine may leave nothing behind. Idempotent.
+    func end() {
+        guard !ended else { return }
+        ended = true
+        let everyTask = Array(tasks.values) + processes.values.flatMap(\.threads)
+        shutdown()
+        for t in everyTask {
+            unblock(t)
+            t.files.closeAll()
+            t.mm.reset()
+            t.vforkParent = nil
+        }
+        for p in processes.values {
+            p.threads = []
+            p.children = []
+        }
+        processes.removeAll()
+        initProcess = nil
+        mainProcess = nil
+        futexQueues.removeAll()
+        hostQueues.removeAll()
+        for m in vfs.mounts.values { m.fs.release() }
+        hostDescriptors.closeAll()
+        backend.machineEnded()
+        loop.close()
+    }
 }

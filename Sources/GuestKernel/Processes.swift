@@ -56,9 +56,18 @@ extension Kernel {
             process.commandLine = parent.process.commandLine
             process.environment = parent.process.environment
             process.executablePath = parent.process.executablePath
-            // Any value up to 255, as Linux's clone takes it (only valid ones are ever sent).
-            let sig = Int32(f.rawValue & CloneFlags.signalMask)
-            process.exitSignal = sig == 0 ? nil : Signal(sig)
+            if f.contains(.parent) {
+                // A sibling of the caller ends with the caller's own exit signal, whatever clone
+                // asked for (Linux's copy_process): a process cannot pick the signal its parent
+                // gets, so a fork's child cannot kill its parent with CLONE_PARENT and SIGKILL.
+                process.exitSignal = parent.process.exitSignal
+                process.parentExecGeneration = parent.process.parentExecGeneration
+            } else {
+                // Any value up to 255, as Linux's clone takes it (only valid ones are ever sent).
+                let sig = Int32(f.rawValue & CloneFlags.signalMask)
+                process.exitSignal = sig == 0 ? nil : Signal(sig)
+                process.parentExecGeneration = parent.process.execGeneration
+            }
             pp.children.append(process)
             processes[tid] = process
         }
@@ -188,6 +197,7 @@ extension Kernel {
         if let initProcess, process !== initProcess {
             for c in process.children {
                 c.parent = initProcess
+                c.exitSignal = .SIGCHLD         // as Linux's reparent_leader: nobody slays init
                 initProcess.children.append(c)
                 if c.zombie { notifyParent(c) }
             }
@@ -229,7 +239,10 @@ extension Kernel {
         let autoReap = action.map { $0.handler == SignalHandlers.Action.ignoreHandler || $0.flags & SigActionFlags.noChildWait != 0 } ?? false
         // clone(2) takes any exit signal up to 255; as Linux's do_notify_parent, one that is not
         // a valid signal number wakes the parent's wait but sends nothing.
-        if let sig = process.exitSignal, sig.isValid {
+        if var sig = process.exitSignal, sig.isValid {
+            // A parent that has exec'd since is another program: it gets SIGCHLD (Linux's
+            // do_notify_parent), not the signal its former self agreed to.
+            if sig != .SIGCHLD && process.parentExecGeneration != parent.execGeneration { sig = .SIGCHLD }
             let st = process.exitStatus ?? 0
             var info = SignalInfo(signal: sig, code: st & 0x7f == 0 ? SignalCode.CLD_EXITED : (st & 0x80 != 0 ? SignalCode.CLD_DUMPED : SignalCode.CLD_KILLED))
             info.senderPID = process.pid

@@ -135,6 +135,11 @@ public final class Process {
     var groupExitCode: Int32?
     /// Signal sent to the parent when this process ends (SIGCHLD unless clone said otherwise).
     var exitSignal: Signal? = .SIGCHLD
+    /// How many programs this process has exec'd (Linux's self_exec_id).
+    var execGeneration: UInt64 = 0
+    /// The parent's execGeneration when this process was created (Linux's parent_exec_id): an
+    /// exit signal other than SIGCHLD is sent only to the program that asked for it.
+    var parentExecGeneration: UInt64 = 0
     /// Children's CPU and wait accounting, for wait4's rusage (times only).
     /// Change only through Kernel.setRealTimer.
     var realTimer = IntervalTimer()

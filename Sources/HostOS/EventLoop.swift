@@ -66,8 +66,15 @@ public final class EventLoop {
         _ = try? Host.check { ch_epoll_ctl(epoll.raw, 1 /* EPOLL_CTL_ADD */, signalFD.raw, Events.input, EventLoop.signalToken) }
     }
 
-    deinit {
-        if hasTick { _ = ch_tick_delete(tick) }
+    deinit { close() }
+
+    private var closed = false
+    /// Releases the loop's host resources (the epoll and signal descriptors, the tick's timer)
+    /// when its machine ends; the loop is not used after. Idempotent.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        if hasTick { _ = ch_tick_delete(tick); hasTick = false }
         epoll.close()
         signalFD.close()
     }

@@ -265,6 +265,34 @@ struct Disasm: ParsableCommand {
             throw ExitCode(127)
         }
         fd.close()
+        Disasm.list(try Disasm.plan(bytes, name: file), bytes)
+    }
+
+    /// What `disasm` decodes in a file: the backend its header names and the code ranges.
+    struct Plan {
+        let backend: any Backend
+        /// Executable sections, as objdump -d shows them; the executable segments if there are
+        /// none. Only what lies inside the file, at addresses below 2^64.
+        let ranges: [(address: UInt64, offset: UInt64, size: UInt64)]
+
+        /// Equal keys give equal listings (the decoders keep no state between instructions):
+        /// the ISA, each range's address and bytes. The fuzz driver lists a mutant only when
+        /// its key is new.
+        func key(_ bytes: [UInt8]) -> Int {
+            var h = Hasher()
+            h.combine(backend.elfMachine)
+            for r in ranges {
+                h.combine(r.address)
+                h.combine(r.size)
+                bytes[Int(r.offset)..<Int(r.offset + r.size)].withUnsafeBytes { h.combine(bytes: $0) }
+            }
+            return h.finalize()
+        }
+    }
+
+    /// Parses the file's headers and finds its code; a file that cannot be listed gets a
+    /// one-line message and status 126.
+    static func plan(_ bytes: [UInt8], name: String) throws -> Plan {
         let image: ELFImage
         do {
             image = try ELFImage.parse { (offset, count) throws(LinuxErrno) -> [UInt8] in
@@ -272,17 +300,13 @@ struct Disasm: ParsableCommand {
                 return Array(bytes[start..<min(bytes.count, start + count)])
             }
         } catch {
-            Host.diagnostic("umlab: \(file): \(error)")
+            Host.diagnostic("umlab: \(name): \(error)")
             throw ExitCode(126)
         }
         guard let backend = Backends.forMachine(image.machine) else {
-            Host.diagnostic("umlab: \(file): ELF for \(elfMachineName(image.machine)); no umlab backend decodes it")
+            Host.diagnostic("umlab: \(name): ELF for \(elfMachineName(image.machine)); no umlab backend decodes it")
             throw ExitCode(126)
         }
-        var out = ""
-        // Executable sections, as objdump -d shows them; the executable segments if there are
-        // none. Both come from the file: only what lies inside it, at addresses below 2^64, is
-        // decoded.
         let fileSize = UInt64(bytes.count)
         var ranges = ELFImage.codeSections(bytes).map { (address: $0.address, offset: $0.offset, size: $0.size) }
         if ranges.isEmpty {
@@ -293,9 +317,16 @@ struct Disasm: ParsableCommand {
                 return (s.vaddr, s.offset, size)
             }
         }
+        return Plan(backend: backend, ranges: ranges)
+    }
+
+    /// Prints the listing of the plan's ranges.
+    static func list(_ plan: Plan, _ bytes: [UInt8]) {
+        let backend = plan.backend
+        var out = ""
         let unit = backend.elfMachine == 62 ? 1 : backend.elfMachine == 50 ? 16 : 4
-        for range in ranges {
-            // Checked above: offset + size <= the file's size, address + size < 2^64.
+        for range in plan.ranges {
+            // Checked by plan(): offset + size <= the file's size, address + size < 2^64.
             let start = Int(range.offset), end = start + Int(range.size)
             var at = start
             while at < end {

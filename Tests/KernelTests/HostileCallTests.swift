@@ -273,6 +273,30 @@ let TOP_PAGE: UInt64 = 0xffff_ffff_ffff_f000
         }
     }
 
+    /// A CLONE_PARENT child ends with its creator's exit signal, not the one clone asked for
+    /// (Linux's copy_process): a fork's child cannot make its parent's exit signal SIGKILL or
+    /// SIGUSR1. The sibling is a plain child of the parent, reaped by a wait without __WALL.
+    @Test(arguments: [Signal.SIGUSR1, .SIGKILL])
+    func cloneParentKeepsTheCallersExitSignal(_ asked: Signal) async throws {
+        let status = try await runGuest { t async throws in
+            try await t.sigaction(.SIGUSR1)
+            try await t.sigaction(.SIGCHLD)
+            let a = try await t.fork { c async throws in
+                let b = try await c.clone([.parent], signal: asked) { g async throws in
+                    try await g.sys("exit_group", 5)
+                }.get()
+                try await c.sys("exit_group", b > 0 ? 0 : 1)
+            }.get()
+            #expect(WaitStatus.exited(try await t.wait(a).1) == 0)
+            let (r, st) = try await t.wait(-1)
+            #expect(try r.get() != a)
+            #expect(WaitStatus.exited(st) == 5)
+            #expect(!t.caught.contains(.SIGUSR1))
+            #expect(t.caught.contains(.SIGCHLD))
+        }
+        #expect(status == 0)
+    }
+
     @Test func clone3Checks() async throws {
         try await runGuest { t async throws in
             func args(flags: UInt64 = 0, exitSignal: UInt64 = 17, stack: UInt64 = 0, stackSize: UInt64 = 0) throws -> UInt64 {

@@ -16,11 +16,11 @@ import argparse
 import json
 import os
 import re
-import resource
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -31,10 +31,12 @@ FUZZ = os.path.join(REPO, "Tests", "fuzz")
 MEMORY_CEILING = 3 << 29
 
 
-def limit_memory():
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CEILING, MEMORY_CEILING))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    os.setsid()
+def limited(cmd):
+    """`cmd` under the address-space ceiling and without core files. prlimit(1) sets them, not
+    a preexec_fn: the ELF campaign starts drivers from several threads, where preexec_fn is
+    unsafe. Each driver runs in a session of its own (start_new_session), so a hang kills its
+    whole group."""
+    return ["prlimit", "--as=%d" % MEMORY_CEILING, "--core=0", "--"] + cmd
 
 
 def run(cmd, **kw):
@@ -140,9 +142,14 @@ class Findings:
         self.hangs = []
         self.lost = []          # the syscall fuzzer's own process killed: not umlab's fault
         self.per_signature = {}
+        self.lock = threading.Lock()     # the ELF campaign's drivers run in threads
 
     def keep(self, kind, isa, name, data_path, signature, stderr):
         """Saves the input (at most 3 per signature) with a note; returns the saved path."""
+        with self.lock:
+            return self._keep(kind, isa, name, data_path, signature, stderr)
+
+    def _keep(self, kind, isa, name, data_path, signature, stderr):
         n = self.per_signature.get(signature, 0)
         self.per_signature[signature] = n + 1
         saved = None
@@ -161,8 +168,8 @@ class Findings:
 def supervise(cmd, progress_file, hang_seconds, stderr_path):
     """Runs a driver; returns (returncode or None for a hang, stderr text, last progress index)."""
     with open(stderr_path, "w") as err:
-        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                             preexec_fn=limit_memory)
+        p = subprocess.Popen(limited(cmd), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                             start_new_session=True)
         last, since = None, time.monotonic()
         hung = False
         while p.poll() is None:
@@ -191,10 +198,16 @@ def read_progress(path):
 def merge(total, report_path):
     try:
         with open(report_path) as f:
-            for k, v in json.load(f).items():
-                total[k] = total.get(k, 0) + v
+            add(total, json.load(f))
     except (OSError, ValueError):
         pass
+
+
+def add(total, counts):
+    """Sums counters; a driver's state at its end (`*_at_end`: host descriptors, resident set)
+    is the largest any driver reported."""
+    for k, v in counts.items():
+        total[k] = max(total.get(k, 0), v) if k.endswith("_at_end") else total.get(k, 0) + v
 
 
 def isa_of(path):
@@ -204,10 +217,28 @@ def isa_of(path):
 # MARK: campaigns
 
 def elf_campaign(args, seeds, findings):
-    work = os.path.join(args.out, "elf-work")
-    os.makedirs(work, exist_ok=True)
+    """Mutants [0, --elf) in --jobs drivers at once, each on its own share of the indices and
+    its own work directory. Parallel drivers overlap what one leaves idle: mutants of the
+    sleeping seeds (signals.ia64, fork_wait.ppc) and the x86-64 host processes' start-up."""
+    jobs = max(1, args.jobs)
+    bounds = [args.elf * j // jobs for j in range(jobs + 1)]
+    totals = [{} for _ in range(jobs)]
+    threads = [threading.Thread(target=elf_share, args=(args, seeds, findings, os.path.join(args.out, "elf-work-%d" % j),
+                                                         bounds[j], bounds[j + 1], totals[j]))
+               for j in range(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     total = {}
-    k, end = 0, args.elf
+    for t in totals:
+        add(total, t)
+    return total
+
+
+def elf_share(args, seeds, findings, work, k, end, total):
+    """Mutants [k, end) in successive drivers of --batch mutants each (one work directory)."""
+    os.makedirs(work, exist_ok=True)
     while k < end:
         n = min(args.batch, end - k)
         report = os.path.join(work, "report.json")
@@ -230,7 +261,6 @@ def elf_campaign(args, seeds, findings):
                       sig or "no progress for %ds" % args.hang, err)
         total["mutants"] = total.get("mutants", 0) + (at - k + 1)
         k = at + 1
-    return total
 
 
 def insn_campaign(args, findings):
@@ -274,13 +304,15 @@ BATCH = re.compile(r"sysfuzz: batch (\d+) (\d+)")
 def sysfuzz_run(args, root, cwd, mode, backend, start, count, per=1000):
     """One `umlab run -- sysfuzz`: (returncode or None for a hang, stdout, stderr)."""
     limit = max(60, count / 1000)
-    cmd = [args.umlab, "run", "--root", root, "--mode", mode, "--time-limit", str(limit),
+    # The guest's memory limit sits well under the driver's address-space ceiling: what a
+    # guest may use (an interpreter's guest memory is umlab's) must never look like a crash.
+    cmd = [args.umlab, "run", "--root", root, "--mode", mode, "--time-limit", str(limit), "--memory", "512M",
            "--", "/sysfuzz." + backend, str(args.seed), str(start), str(count), str(per)]
     err_path = os.path.join(args.out, "sys-stderr")
     with open(err_path, "w") as err:
         try:
-            p = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err,
-                               preexec_fn=limit_memory, timeout=limit + 60)
+            p = subprocess.run(limited(cmd), cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err,
+                               start_new_session=True, timeout=limit + 60)
             rc, out = p.returncode, p.stdout.decode(errors="replace")
         except subprocess.TimeoutExpired as e:
             rc, out = None, (e.stdout or b"").decode(errors="replace")
@@ -365,7 +397,8 @@ def main():
     ap.add_argument("--insn-words", type=int, default=10_000_000, help="random words per interpreter")
     ap.add_argument("--only", default="elf,sys,insn")
     ap.add_argument("--out", default="/var/tmp/umlab-fuzz", help="work directory (not under /tmp: guests see their own)")
-    ap.add_argument("--batch", type=int, default=150, help="ELF mutants per driver process")
+    ap.add_argument("--batch", type=int, default=2000, help="ELF mutants per driver process")
+    ap.add_argument("--jobs", type=int, default=2, help="ELF drivers at once")
     ap.add_argument("--sys-chunk", type=int, default=250_000, help="hostile calls per umlab run")
     ap.add_argument("--time-limit-ms", type=int, default=300)
     ap.add_argument("--hang", type=int, default=60, help="seconds without progress that make a hang")

@@ -3,7 +3,9 @@
  *
  * Lengths that round past the top of the address space, timeouts of LONG_MAX seconds, pids
  * of INT_MIN, signal numbers 0, 65 and -1, exit signals past the last signal, file positions
- * near 2^63, buffer sizes of -1.  Every one of these once made umlab trap (or could have);
+ * near 2^63, buffer sizes of -1, exit signals that would reach a parent which never asked for
+ * them (CLONE_PARENT, a parent that has exec'd).  Every one of these once made umlab trap, or
+ * killed the wrong process (or could have);
  * the output is compared with the native run (x86-64), so only calls whose answer Linux gives
  * the same on every ISA are here.  Sizes, pids and times never appear in the output.
  */
@@ -244,9 +246,115 @@ static void process_calls(void)
     args[0] = 0; args[6] = 4096;  /* a stack size without a stack */
     SHOW(syscall(SYS_clone3, args, 64));
 
+    /* CLONE_SETTLS with a thread pointer in kernel space: EPERM on x86-64 (umlab once made the
+     * child, then lost it: the host refuses such an FS base). PowerPC's thread pointer is r2,
+     * where any value is valid: the line is the x86-64 answer there. */
+    fflush(stdout);
+#ifdef __x86_64__
+    errno = 0;
+    long tls_child = syscall(SYS_clone, (long)(SIGCHLD | CLONE_SETTLS), 0, 0, 0, 0xffffffff80000000UL);
+    if (tls_child == 0)
+        syscall(SYS_exit_group, 0);
+    if (tls_child > 0)
+        waitpid((pid_t)tls_child, NULL, 0);
+    show("clone(SIGCHLD | CLONE_SETTLS, tls 0xffffffff80000000)", tls_child > 0 ? 0 : tls_child);
+#else
+    puts("clone(SIGCHLD | CLONE_SETTLS, tls 0xffffffff80000000): EPERM");
+#endif
     SHOW(syscall(SYS_execve, "/bin/true", (char **)-8L, NULL));
     SHOW(syscall(SYS_prlimit64, INT_MIN, RLIMIT_NOFILE, NULL, NULL));
     SHOW(syscall(SYS_prlimit64, 0, 16, NULL, NULL));
+}
+
+static volatile sig_atomic_t usr1_seen, usr2_seen, chld_seen;
+static void count_signal(int sig)
+{
+    if (sig == SIGUSR1) usr1_seen++;
+    if (sig == SIGUSR2) usr2_seen++;
+    if (sig == SIGCHLD) chld_seen++;
+}
+
+static void count_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = count_signal;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
+    sigaction(SIGCHLD, &sa, NULL);
+    usr1_seen = usr2_seen = chld_seen = 0;
+}
+
+/* The exec'd half of exit_signal_routes: a child made with exit signal SIGUSR2 by this
+ * process's former program ends; Linux sends the new program SIGCHLD instead.  The answer is
+ * the exit code: 1 if SIGUSR2 came, 2 if SIGCHLD came, 4 if the child was reaped with status 7. */
+static int after_exec(int fd)
+{
+    count_signals();
+    char go = 'g';
+    if (write(fd, &go, 1) != 1)
+        return 64;
+    int st = 0;
+    long r;
+    do
+        r = waitpid(-1, &st, __WALL);
+    while (r < 0 && errno == EINTR);
+    return (usr2_seen ? 1 : 0) | (chld_seen ? 2 : 0) | (r > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 7 ? 4 : 0);
+}
+
+/* Exit signals that would reach a process which never chose them.  A process cannot pick the
+ * signal its parent gets: a CLONE_PARENT child (a sibling) ends with its creator's own exit
+ * signal, whatever clone asked for, and a parent that has exec'd since gets SIGCHLD.  (umlab
+ * once sent the asked-for signal: a hostile sibling with exit signal SIGKILL killed the
+ * syscall fuzzer's parent.) */
+static void exit_signal_routes(const char *self)
+{
+    count_signals();
+    pid_t a = t_fork();
+    if (a == 0) {
+        long b = syscall(SYS_clone, (long)(CLONE_PARENT | SIGUSR1), 0, 0, 0, 0);
+        if (b == 0)
+            _exit(5);
+        _exit(b > 0 ? 0 : 1);
+    }
+    int st = t_wait(a);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "CLONE_PARENT: clone failed");
+    /* The sibling is this process's child, reaped by a plain wait (its exit signal is SIGCHLD). */
+    long r;
+    do
+        r = waitpid(-1, &st, 0);
+    while (r < 0 && errno == EINTR);
+    printf("CLONE_PARENT with exit signal SIGUSR1: reaped by a plain wait %s, status %d, SIGUSR1 %s\n",
+           yesno(r > 0), r > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1, yesno(usr1_seen));
+    while (waitpid(-1, NULL, __WALL | WNOHANG) > 0) {}
+
+    /* A helper makes a child with exit signal SIGUSR2, then execs this program, which lets the
+     * child end and reports what it got. */
+    pid_t h = t_fork();
+    if (h == 0) {
+        int p[2];
+        if (pipe(p) != 0)
+            _exit(65);
+        fflush(stdout);
+        long c = syscall(SYS_clone, (long)SIGUSR2, 0, 0, 0, 0);
+        if (c == 0) {
+            char go;
+            close(p[1]);
+            _exit(read(p[0], &go, 1) == 1 ? 7 : 8);
+        }
+        close(p[0]);
+        char fd[16];
+        snprintf(fd, sizeof fd, "%d", p[1]);
+        execl(self, self, "--after-exec", fd, (char *)NULL);
+        _exit(66);
+    }
+    st = t_wait(h);
+    int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    printf("exit signal SIGUSR2 to a parent that has exec'd: SIGUSR2 %s, SIGCHLD %s, reaped %s\n",
+           yesno(code >= 0 && code & 1), yesno(code >= 0 && code & 2), yesno(code >= 0 && code & 4));
+    signal(SIGUSR1, SIG_DFL);
+    signal(SIGUSR2, SIG_DFL);
+    signal(SIGCHLD, SIG_DFL);
 }
 
 static void file_calls(void)
@@ -305,13 +413,16 @@ static void file_calls(void)
     close(fd);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "--after-exec") == 0)
+        return after_exec(atoi(argv[2]));
     t_init("hostile_calls");
     memory_calls();
     timeouts();
     signal_calls();
     process_calls();
+    exit_signal_routes(argv[0]);
     file_calls();
     t_done();
 }

@@ -49,6 +49,14 @@ public final class HostDescriptors {
         return (fd, true)
     }
 
+    /// The machine ended: the pooled descriptors are closed (memory files go with their
+    /// objects). See Kernel.end.
+    func closeAll() {
+        for p in pool.values { p.fd.close() }
+        pool.removeAll()
+    }
+    deinit { closeAll() }
+
     /// Drops `relative` from the pool (its descriptor named another file than expected).
     func forget(_ relative: String) { pool.removeValue(forKey: relative)?.fd.close() }
 

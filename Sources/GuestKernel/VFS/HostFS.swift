@@ -28,6 +28,15 @@ public final class HostFS: FileSystem {
 
     public override var root: Inode { rootInode }
 
+    private var isOpen = true
+    /// Closes the root's descriptor when the machine ends; nothing is opened after.
+    public override func release() {
+        guard isOpen else { return }
+        isOpen = false
+        rootFD.close()
+    }
+    deinit { release() }
+
     func inode(_ relative: String) throws(LinuxErrno) -> HostInode {
         if let c = cache[relative] { return c }
         let fd = try HostFD.open(beneath: rootFD, relative, flags: HostOpen.path | HostOpen.noFollow)

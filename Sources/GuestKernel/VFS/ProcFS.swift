@@ -7,6 +7,9 @@ public final class ProcFS: SyntheticFS {
     private var nodes: [String: Inode] = [:]
     private var nextNumber: UInt64 = 100
 
+    /// The machine ended: the per-process nodes go (their closures point at kernel objects).
+    public override func release() { nodes.removeAll() }
+
     public init(device: UInt64, kernel: Kernel) {
         self.kernel = kernel
         super.init(name: "proc", device: device, readOnly: false)
@@ -78,7 +81,9 @@ public final class ProcFS: SyntheticFS {
         let key = "pid:\(p.pid):\(p.startTime)"
         if let n = nodes[key] { return n }
         weak let wp = p
-        let k = kernel
+        // Unowned: these nodes are cached here, so a strong reference would keep the kernel
+        // (and its arena and host descriptors) alive after its machine ended.
+        unowned let k = kernel
         func text(_ f: @escaping (Process) -> String) -> Inode {
             SynthFile(fs: self, number: number()) { () throws(LinuxErrno) -> [UInt8] in
                 guard let p = wp else { throw .ESRCH }

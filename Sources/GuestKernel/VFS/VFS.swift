@@ -101,6 +101,8 @@ public class FileSystem {
     public var readOnlyError: LinuxErrno { readOnly ? .EROFS : .EPERM }
     /// Mount options as /proc/mounts shows them.
     public var mountOptions: String { readOnly ? "ro" : "rw" }
+    /// Called when the machine ends: host resources the file system holds go (see Kernel.end).
+    public func release() {}
 }
 
 /// A position in the guest's file tree: the object, and the canonical absolute path that

@@ -515,7 +515,10 @@ final class IA64Interpreter: InterpreterCore {
         let mask: UInt64 = size == 64 ? ~0 : (1 << UInt64(size)) - 1
         for k in stride(from: 0, to: 64, by: size) {
             let x = (a >> UInt64(k)) & mask, y = (b >> UInt64(k)) & mask
-            let sx = Int64(x << UInt64(64 - size)) >> Int64(64 - size), sy = Int64(y << UInt64(64 - size)) >> Int64(64 - size)
+            // The element's sign extension: its bits moved to the top, then an arithmetic shift
+            // back (the bit pattern, not the value: the top bit set is a negative element).
+            let sx = Int64(bitPattern: x << UInt64(64 - size)) >> Int64(64 - size)
+            let sy = Int64(bitPattern: y << UInt64(64 - size)) >> Int64(64 - size)
             var r: Int64
             switch saturation {
             case 1:  // .sss: signed saturation

@@ -79,6 +79,18 @@ public final class X86Backend: Backend {
         disassembler?.instruction(bytes, address: address)
     }
 
+    /// The stub image and the seccomp listener are the machine's: they go with it.
+    public func machineEnded() {
+        if let listener {
+            loopRef?.unwatch(listener.fd.raw)
+            listener.fd.close()
+            self.listener = nil
+        }
+        stub?.close()
+        stub = nil
+        loopRef = nil
+    }
+
     /// "/proc/<umlab>/fd/<n>": how a guest host process opens a descriptor umlab holds.
     func procPath(_ fd: Int32) -> [UInt8] { Array("/proc/\(Host.pid)/fd/\(fd)".utf8) + [0] }
 }

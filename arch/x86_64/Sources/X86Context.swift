@@ -288,6 +288,10 @@ final class X86Context: ExecutionContext {
         // another host process in the same mm for a thread. CLONE_PARENT makes umlab the parent
         // of every guest host process, so umlab reaps them all.
         let flags: UInt64 = 0x8000 | (sharesMemory ? 0x100 : 0)  // CLONE_PARENT | CLONE_VM
+        // CLONE_SETTLS takes the FS base arch_prctl would (Linux's set_new_tls: EPERM at or above
+        // TASK_SIZE_MAX, here the stub's base). The host refuses such a base in PTRACE_SETREGS
+        // (EIO): the child was made, then lost.
+        if let threadPointer, threadPointer >= StubImage.base { throw .EPERM }
         let childSpace = sharesMemory ? self.space : X86AddressSpace(backend: backend)
         if !sharesMemory { try childSpace.forkCharge(from: space) }
         var child: Int32 = 0
