@@ -48,12 +48,13 @@ public enum HostMemory {
         guard madvise(p, length, how == .now ? MADV_DONTNEED : MADV_FREE) == 0 else { throw LinuxErrno(errno) }
     }
 
-    /// A zeroed table that costs nothing until touched (page tables).
-    public static func zeroedTable<T>(count: Int) -> UnsafeMutablePointer<T> {
+    /// A zeroed table that costs nothing until touched (page tables), or nil when the host
+    /// refuses the address space.
+    public static func zeroedTable<T>(count: Int) -> UnsafeMutablePointer<T>? {
         let bytes = count * MemoryLayout<T>.stride
         let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
-        precondition(p != MAP_FAILED, "out of host memory for a page table")
-        return p!.bindMemory(to: T.self, capacity: count)
+        guard let p, p != MAP_FAILED else { return nil }
+        return p.bindMemory(to: T.self, capacity: count)
     }
     public static func freeTable<T>(_ p: UnsafeMutablePointer<T>, count: Int) {
         munmap(UnsafeMutableRawPointer(p), count * MemoryLayout<T>.stride)

@@ -9,7 +9,7 @@ import SoftMMU
 
     @Test(arguments: [0, 1, 4095, 4096, 8191])
     func roundTrip(_ offset: Int) throws {
-        let m = SoftMemory()
+        let m = try SoftMemory.make()
         try m.map(SoftMMUEdges.base, length: 0x3000, protection: .rw, shared: false, backing: .anonymous)
         let bytes = (0..<600).map { UInt8(truncatingIfNeeded: $0 &* 7) }
         let a = SoftMMUEdges.base + UInt64(offset)
@@ -22,7 +22,7 @@ import SoftMMU
     /// A copy that runs off the mapping (or onto a page without the permission) is EFAULT.
     @Test(arguments: [(UInt64(0x2ff0), 32, Protection.rw), (0x2000, 4096, .rw), (0x0, 1, .read), (0x1000, 8, .read), (0x1ff8, 16, .none)])
     func copiesFault(_ offset: UInt64, _ count: Int, _ protection: Protection) throws {
-        let m = SoftMemory()
+        let m = try SoftMemory.make()
         try m.map(SoftMMUEdges.base, length: 0x3000, protection: .rw, shared: false, backing: .anonymous)
         try m.protect(SoftMMUEdges.base + 0x1000, length: 0x1000, protection: protection)
         let buf = [UInt8](repeating: 1, count: count)
@@ -36,7 +36,7 @@ import SoftMMU
     }
 
     @Test func unmapLeavesTheRest() throws {
-        let m = SoftMemory()
+        let m = try SoftMemory.make()
         try m.map(SoftMMUEdges.base, length: 0x3000, protection: .rw, shared: false, backing: .anonymous)
         try m.unmap(SoftMMUEdges.base + 0x1000, length: 0x1000)
         var b = [UInt8](repeating: 0, count: 1)
@@ -47,7 +47,7 @@ import SoftMMU
     }
 
     @Test func forkCopiesPrivateAndSharesShared() throws {
-        let m = SoftMemory()
+        let m = try SoftMemory.make()
         try m.map(SoftMMUEdges.base, length: 0x1000, protection: .rw, shared: false, backing: .anonymous)
         let mem = try SharedMemoryObject(length: 0x1000, account: nil, descriptors: HostDescriptors(budget: 64))
         try m.map(SoftMMUEdges.base + 0x1000, length: 0x1000, protection: .rw, shared: true, backing: .file(mem.ref, offset: 0))
@@ -66,7 +66,7 @@ import SoftMMU
     /// file's own, keep their data — also under a read-only view, which umlab must not write
     /// (it used to, and died of a host SIGSEGV).
     @Test func discardKeepsSharedData() throws {
-        let m = SoftMemory()
+        let m = try SoftMemory.make()
         let mem = try SharedMemoryObject(length: 0x1000, account: nil, descriptors: HostDescriptors(budget: 64))
         let file = mem.ref
         let shared = SoftMMUEdges.base, readOnly = SoftMMUEdges.base + 0x1000

@@ -25,7 +25,7 @@ private func codePage(_ m: SoftMemory, at address: UInt64, _ code: [UInt8]) thro
 @Suite struct PowerPCRegisterInterface {
     // Contexts hold their backend unowned: the suite keeps it.
     let backend = PPCBackend()
-    func context() -> PPCContext { PPCContext(backend: backend, memory: PPCContext.newMemory(backend.words)) }
+    func context() -> PPCContext { PPCContext(backend: backend, memory: try! PPCContext.newMemory(backend.words)) }
 
     @Test func tableMatchesGDB() {
         let t = context().registers
@@ -81,7 +81,7 @@ private func codePage(_ m: SoftMemory, at address: UInt64, _ code: [UInt8]) thro
 
 @Suite struct IA64RegisterInterface {
     let backend = IA64Backend()
-    func context() -> IA64Context { IA64Context(backend: backend, memory: IA64Context.newMemory(), state: IA64State()) }
+    func context() -> IA64Context { IA64Context(backend: backend, memory: try! IA64Context.newMemory(), state: try! IA64State()) }
 
     @Test func tableMatchesGDB() {
         let t = context().registers

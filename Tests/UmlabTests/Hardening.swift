@@ -7,7 +7,8 @@ import Testing
 /// Tests/programs/hostile_calls.c: lengths past 2^64, LONG_MAX timeouts, INT_MIN pids, signal
 /// numbers 0/65/-1, exit signals past 64, file positions near 2^63, buffer sizes of -1; native
 /// vs umlab in every mode, and the PowerPC build against the x86-64 native output (it makes
-/// only calls whose answer Linux gives the same on every ISA).
+/// only calls whose answer Linux gives the same on every ISA). IA-64 has no C compiler here: its
+/// subset is arch/ia64/workloads/hostile.s, run in skas and tt by `IA64Workloads`.
 @Suite(.serialized) struct HostileCalls {
     @Test(arguments: Harness.x86Modes)
     func x86SameAsNative(_ mode: String) throws {

@@ -37,7 +37,7 @@ final class ScriptedBackend: Backend {
     func makeInitialContext(mode: IsolationMode, kernel: Kernel) throws(LinuxErrno) -> any ExecutionContext {
         guard let (channel, log) = initial else { throw .EINVAL }
         initial = nil
-        return ScriptedContext(backend: self, memory: SoftMemory(), channel: channel, log: log)
+        return ScriptedContext(backend: self, memory: try SoftMemory.make(), channel: channel, log: log)
     }
 
     func disassemble(_ bytes: [UInt8], address: UInt64) -> (text: String, length: Int)? { nil }

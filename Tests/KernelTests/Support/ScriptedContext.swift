@@ -84,7 +84,7 @@ final class ScriptedContext: ExecutionContext {
         return child
     }
 
-    func replaceAddressSpace() throws(LinuxErrno) { memory = SoftMemory() }
+    func replaceAddressSpace() throws(LinuxErrno) { memory = try SoftMemory.make() }
 
     /// After a successful execve the script goes on as "the new program"; its execve returns 0.
     func start(_ program: ProgramStart) {

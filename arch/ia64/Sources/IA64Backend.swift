@@ -25,7 +25,7 @@ public final class IA64Backend: Backend {
     public func makeInitialContext(mode: IsolationMode, kernel: Kernel) throws(LinuxErrno) -> any ExecutionContext {
         guard supportedModes.contains(mode) else { throw .EINVAL }
         engine.mode = mode
-        return IA64Context(backend: self, memory: IA64Context.newMemory(), state: IA64State())
+        return IA64Context(backend: self, memory: try IA64Context.newMemory(), state: try IA64State())
     }
 
     /// One bundle, as objdump prints it (the disassembler is ours: Capstone has no IA-64).
@@ -74,8 +74,8 @@ final class IA64Context: ExecutionContext {
         self.backend = backend; self.memory = memory; self.state = state
     }
 
-    static func newMemory() -> SoftMemory {
-        let m = SoftMemory()
+    static func newMemory() throws(LinuxErrno) -> SoftMemory {
+        let m = try SoftMemory.make()
         IA64CodeCache.ia64().attach(to: m)
         IA64SignalFrame.mapTrampoline(m)
         return m
@@ -133,7 +133,7 @@ final class IA64Context: ExecutionContext {
             mem = try memory.fork()
             IA64CodeCache.ia64().attach(to: mem)
         }
-        let s = state.copy()
+        let s = try state.copy()
         let child = IA64Context(backend: backend, memory: mem, state: s)
         child.setSyscallResult(.success(0))
         if let stack { s.gr[12] = stack }
@@ -142,7 +142,7 @@ final class IA64Context: ExecutionContext {
     }
 
     func replaceAddressSpace() throws(LinuxErrno) {
-        memory = IA64Context.newMemory()
+        memory = try IA64Context.newMemory()
     }
 
     func start(_ program: ProgramStart) {

@@ -1,4 +1,6 @@
+import HostOS
 import IA64Decoder
+import LinuxABI
 
 /// An IA-64 floating-point register: 82 bits as significand (64, explicit integer bit) and
 /// sign+exponent (1+17 bits, bias 0xFFFF). f0 = +0.0, f1 = +1.0.
@@ -115,20 +117,31 @@ final class IA64State {
     /// r15 at the last `break 0x100000`, for restarting a system call.
     var syscallIP: (ip: UInt64, slot: Int) = (0, 0)
 
-    init() {
+    /// The stacked registers (8 MiB) and their NaT bits (1 MiB) are zero pages that cost host
+    /// memory only as far as the thread's frames have reached: allocated and zeroed up front,
+    /// they made every IA-64 thread cost umlab 9 MiB of RSS (and a fork 9 MiB more). ENOMEM when
+    /// the host refuses the address space.
+    init() throws(LinuxErrno) {
+        guard let s: UnsafeMutablePointer<UInt64> = HostMemory.zeroedTable(count: IA64State.stackedCapacity) else { throw .ENOMEM }
+        guard let n: UnsafeMutablePointer<UInt8> = HostMemory.zeroedTable(count: IA64State.stackedCapacity) else {
+            HostMemory.freeTable(s, count: IA64State.stackedCapacity)
+            throw .ENOMEM
+        }
+        stacked = s
+        stackedNaT = n
         gr = .allocate(capacity: 32); gr.initialize(repeating: 0, count: 32)
         fr = .allocate(capacity: 128); fr.initialize(repeating: .zero, count: 128)
         br = .allocate(capacity: 8); br.initialize(repeating: 0, count: 8)
-        stacked = .allocate(capacity: IA64State.stackedCapacity)
-        stacked.initialize(repeating: 0, count: IA64State.stackedCapacity)
-        stackedNaT = .allocate(capacity: IA64State.stackedCapacity)
-        stackedNaT.initialize(repeating: 0, count: IA64State.stackedCapacity)
         fr[1] = .one
     }
-    deinit { stacked.deallocate(); stackedNaT.deallocate(); gr.deallocate(); fr.deallocate(); br.deallocate(); alat.free() }
+    deinit {
+        HostMemory.freeTable(stacked, count: IA64State.stackedCapacity)
+        HostMemory.freeTable(stackedNaT, count: IA64State.stackedCapacity)
+        gr.deallocate(); fr.deallocate(); br.deallocate(); alat.free()
+    }
 
-    func copy() -> IA64State {
-        let c = IA64State()
+    func copy() throws(LinuxErrno) -> IA64State {
+        let c = try IA64State()
         c.gr.update(from: gr, count: 32); c.fr.update(from: fr, count: 128); c.br.update(from: br, count: 8)
         c.grNaT = grNaT; c.bof = bof; c.cfm = cfm; c.pr = pr
         c.ip = ip; c.slot = slot; c.pfs = pfs; c.lc = lc; c.ec = ec; c.unat = unat; c.rsc = rsc

@@ -5,6 +5,8 @@
 //   print_str(cstr)            write a NUL-terminated string to stdout
 //   print_u64(v)               v in decimal + '\n'
 //   print_u64c(v, ch)          v in decimal followed by byte ch (ch = 0: nothing)
+//   print_fd_u64c(fd, v, ch)   the same to descriptor fd
+//   print_fd_str(fd, cstr)     cstr to descriptor fd
 //   print_s64c(v, ch)          signed v in decimal followed by ch
 //   print_kv(cstr, v)          cstr, v in decimal, '\n'   (e.g. "syscalls: " 100000)
 //   strlen(cstr) -> r8
@@ -70,27 +72,27 @@ print_str:
         br.ret.sptk.many b0
         .endp print_str
 
-// print_u64c(v, ch): decimal digits of unsigned v, then ch unless ch == 0.
+// print_fd_u64c(fd, v, ch): decimal digits of unsigned v, then ch unless ch == 0, to fd.
 // Division by 10 is done as a multiply-high by 0xCCCCCCCCCCCCCCCD (xma.hu) and a shift by 3.
-        .global print_u64c
-        .proc print_u64c
-print_u64c:
-        alloc loc0 = ar.pfs, 2, 4, 3, 0
+        .global print_fd_u64c
+        .proc print_fd_u64c
+print_fd_u64c:
+        alloc loc0 = ar.pfs, 3, 4, 3, 0
         mov loc1 = b0
         adds sp = -48, sp               // 32-byte buffer at sp+16 .. sp+47
         movl r14 = 0xCCCCCCCCCCCCCCCD
         ;;
         setf.sig f6 = r14
         adds loc2 = 48, sp              // end of buffer
-        mov r18 = in0
+        mov r18 = in1
         ;;
         mov loc3 = loc2                 // p
-        cmp.eq p7, p0 = 0, in1          // no terminator?
+        cmp.eq p7, p0 = 0, in2          // no terminator?
         ;;
 (p7)    br.cond.dpnt .Lpu_digits
         adds loc3 = -1, loc3
         ;;
-        st1 [loc3] = in1
+        st1 [loc3] = in2
         ;;
 .Lpu_digits:
         setf.sig f7 = r18
@@ -115,11 +117,28 @@ print_u64c:
         st1 [loc3] = r21
 (p6)    br.cond.sptk .Lpu_digits
         ;;
-        mov out0 = 1
+        mov out0 = in0
         mov out1 = loc3
         sub out2 = loc2, loc3
         SYSCALL SYS_write
         adds sp = 48, sp
+        mov ar.pfs = loc0
+        mov b0 = loc1
+        ;;
+        br.ret.sptk.many b0
+        .endp print_fd_u64c
+
+// print_u64c(v, ch): print_fd_u64c(1, v, ch).
+        .global print_u64c
+        .proc print_u64c
+print_u64c:
+        alloc loc0 = ar.pfs, 2, 2, 3, 0
+        mov loc1 = b0
+        mov out0 = 1
+        mov out1 = in0
+        mov out2 = in1
+        ;;
+        CALL print_fd_u64c
         mov ar.pfs = loc0
         mov b0 = loc1
         ;;

@@ -31,7 +31,7 @@ public final class PPCBackend: Backend {
     public func makeInitialContext(mode: IsolationMode, kernel: Kernel) throws(LinuxErrno) -> any ExecutionContext {
         guard supportedModes.contains(mode) else { throw .EINVAL }
         engine.mode = mode
-        return PPCContext(backend: self, memory: PPCContext.newMemory(words))
+        return PPCContext(backend: self, memory: try PPCContext.newMemory(words))
     }
 
     public func disassemble(_ bytes: [UInt8], address: UInt64) -> (text: String, length: Int)? {
@@ -57,8 +57,8 @@ final class PPCContext: ExecutionContext {
     deinit { regs.deallocate() }
 
     /// A fresh address space with its decoded-code cache attached.
-    static func newMemory(_ words: PPCWordDecoder) -> SoftMemory {
-        let m = SoftMemory()
+    static func newMemory(_ words: PPCWordDecoder) throws(LinuxErrno) -> SoftMemory {
+        let m = try SoftMemory.make()
         attachCache(m, words)
         PPCSignalFrame.mapTrampoline(m)
         return m
@@ -125,7 +125,7 @@ final class PPCContext: ExecutionContext {
     }
 
     func replaceAddressSpace() throws(LinuxErrno) {
-        memory = PPCContext.newMemory(backend.words)
+        memory = try PPCContext.newMemory(backend.words)
     }
 
     func start(_ program: ProgramStart) {
