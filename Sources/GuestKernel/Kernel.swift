@@ -548,12 +548,15 @@ public final class Kernel {
         ended = true
         let everyTask = Array(tasks.values) + processes.values.flatMap(\.threads)
         shutdown()
+        // Every task leaves its queues before any file closes: a close wakes the readers and
+        // writers still registered, which would put them back on the run queue.
+        for t in everyTask { unblock(t) }
         for t in everyTask {
-            unblock(t)
             t.files.closeAll()
             t.mm.reset()
             t.vforkParent = nil
         }
+        runQueue.removeAll()
         for p in processes.values {
             p.threads = []
             p.children = []

@@ -184,6 +184,15 @@ extension Kernel {
             if tracing { config.trace?.line(pid: task.tid, "\(before) = ?") }
         case .block(let condition):
             if hasDeliverableSignal(task) {
+                if task.ioProgress > 0 {
+                    // A write that moved bytes before the signal returns their count, restart
+                    // or not (Linux's pipe_write).
+                    let done = UInt64(task.ioProgress)
+                    task.callEnded()
+                    if tracing { config.trace?.line(pid: task.tid, "\(before) = \(done)") }
+                    ctx.setSyscallResult(.success(done))
+                    return
+                }
                 // Interrupted: restart after the handler if SA_RESTART allows, else EINTR.
                 task.callEnded()
                 if condition.restartable, let sig = peekSignal(task),

@@ -59,6 +59,7 @@ public final class Task {
     /// A system call finished (or was interrupted): forget what its retries kept.
     @inline(__always) func callEnded() {
         callDeadline = nil
+        ioProgress = 0
         awaitedSignals = .empty
         if fifoOpen != nil { leaveFifoOpen() }
     }

@@ -65,6 +65,13 @@ public enum GuestMath {
 
     // MARK: counts and sizes
 
+    /// `v / d` rounded up, for `v >= 0`, `d > 0`, with no intermediate sum (a file size of
+    /// 2^63 - 1 rounds to blocks without overflowing).
+    @inline(__always)
+    public static func quotientRoundingUp(_ v: Int64, _ d: Int64) -> Int64 {
+        v / d + (v % d != 0 ? 1 : 0)
+    }
+
     /// A guest count or length as an Int no larger than `limit`, else `error`.
     @inline(__always)
     public static func count(_ v: UInt64, limit: Int, else error: LinuxErrno) throws(LinuxErrno) -> Int {

@@ -317,8 +317,14 @@ public final class SoftMemory: AddressSpace {
                 anonymousBytes += filled
                 do {
                     host = try HostMemory.anonymous(Int(length))
+                } catch {
+                    unchargePages(filled >> SoftMemory.pageShift)
+                    throw error
+                }
+                do {
                     try fill(host, from: f, offset: offset, count: Int(validBytes))
                 } catch {
+                    HostMemory.unmap(host, Int(length))
                     unchargePages(filled >> SoftMemory.pageShift)
                     throw error
                 }
@@ -392,6 +398,13 @@ public final class SoftMemory: AddressSpace {
         var out: [Span] = []
         for s in spans {
             if s.end <= address || s.start >= end { out.append(s); continue }
+            if !s.region.shared && (s.start < address || s.end > end) {
+                // The rest of the region stays mapped: give the host the pages of the part that
+                // goes (their charge was returned above), or a guest that unmaps all but a page
+                // of each mapping would keep their memory in umlab uncharged.
+                let from = max(s.start, address), to = min(s.end, end)
+                try? HostMemory.discard(s.region.host + s.offset + Int(from - s.start), Int(to - from), .now)
+            }
             if s.start < address { out.append(Span(start: s.start, end: address, region: s.region, offset: s.offset, file: s.file)) }
             if s.end > end {
                 out.append(Span(start: end, end: s.end, region: s.region, offset: s.offset + Int(end - s.start),

@@ -19,6 +19,29 @@ import SoftMMU
         #expect(back == bytes)
     }
 
+    /// Unmapping the middle of a private mapping gives its pages and their charge back and
+    /// leaves the pages on either side as they were.
+    @Test func partialUnmapKeepsTheRest() throws {
+        let m = try SoftMemory.make()
+        let b = SoftMMUEdges.base
+        try m.map(b, length: 0x3000, protection: .rw, shared: false, backing: .anonymous)
+        for i in 0..<3 { try [UInt8(i + 1)].withUnsafeBytes { p in try m.write(b + UInt64(i) * 0x1000, from: p) } }
+        let before = m.anonymousBytes
+        try m.unmap(b + 0x1000, length: 0x1000)
+        #expect(m.anonymousBytes == before - 0x1000)
+        func byte(_ a: UInt64) throws -> UInt8 {
+            var v: [UInt8] = [0]
+            try v.withUnsafeMutableBytes { p in try m.read(a, into: p) }
+            return v[0]
+        }
+        #expect(try byte(b) == 1)
+        #expect(try byte(b + 0x2000) == 3)
+        #expect(throws: LinuxErrno.EFAULT) { try byte(b + 0x1000) }
+        // Mapped again, the middle page reads as zeros.
+        try m.map(b + 0x1000, length: 0x1000, protection: .rw, shared: false, backing: .anonymous)
+        #expect(try byte(b + 0x1000) == 0)
+    }
+
     /// A copy that runs off the mapping (or onto a page without the permission) is EFAULT.
     @Test(arguments: [(UInt64(0x2ff0), 32, Protection.rw), (0x2000, 4096, .rw), (0x0, 1, .read), (0x1000, 8, .read), (0x1ff8, 16, .none)])
     func copiesFault(_ offset: UInt64, _ count: Int, _ protection: Protection) throws {

@@ -68,3 +68,40 @@ import LinuxABI
         }
     }
 }
+
+/// What a signal does to a write that has moved some bytes, and files at the largest size.
+@Suite struct TransferEdges {
+    /// A blocking pipe write interrupted after 64 KiB returns 64 KiB (Linux's pipe_write),
+    /// with or without SA_RESTART, and the next write starts afresh (it used to start from the
+    /// interrupted write's progress, and trapped).
+    @Test func interruptedWriteReturnsItsProgress() async throws {
+        try await runGuest { t async throws in
+            try await t.sigaction(.SIGALRM)
+            let (_, w) = try await t.pipe()
+            let (r2, w2) = try await t.pipe()
+            let n = 200_000
+            guard case .ok(let a) = try await t.sys("mmap", 0, n, 3, 0x22, -1, 0) else { Issue.record("mmap"); return }
+            // ITIMER_REAL in 20 ms.
+            let timer = try t.place(ScriptThread.bytes(0, 16) + ScriptThread.bytes(0, 8) + ScriptThread.bytes(20_000, 8))
+            #expect(try await t.sys("setitimer", 0, timer, 0) == .ok(0))
+            #expect(try await t.sys("write", w, a, n) == .ok(65_536))
+            #expect(t.caught == [.SIGALRM])
+            #expect(try await t.write(w2, "x") == .ok(1))
+            #expect(try await t.readString(r2) == "x")
+        }
+    }
+
+    /// tmpfs files may be as large as 2^63 - 1 bytes: their block counts and page rounding
+    /// stay in range.
+    @Test func tmpfsFileOfTheLargestSize() async throws {
+        try await runGuest { t async throws in
+            guard case .ok(let fd) = try await t.open("/tmp/huge", 0o102) else { Issue.record("open"); return }
+            #expect(try await t.sys("ftruncate", fd, Int.max) == .ok(0))
+            let st = try await t.fstat(fd)
+            #expect(st.size == Int(Int64.max))
+            #expect(try await t.sys("ftruncate", fd, Int.max - 1) == .ok(0))
+            #expect(try await t.sys("pwrite64", fd, try t.place([1]), 1, Int.max - 1) == .ok(1))
+            #expect(try await t.sys("ftruncate", fd, 0) == .ok(0))
+        }
+    }
+}

@@ -87,7 +87,7 @@ extension CoreSyscalls {
     /// A blocking write completes in full (pipes, terminals): progress is kept across waits.
     /// `step(done)` writes the next part and says how much it wrote of how much it tried.
     static func writeProgress(_ c: SyscallCall, _ f: OpenFile, total: Int, _ step: (Int) throws(LinuxErrno) -> (written: Int, tried: Int)) throws(LinuxErrno) -> SyscallOutcome {
-        var done = c.task.ioProgress
+        var done = min(c.task.ioProgress, total)
         while true {
             do {
                 let (n, tried) = try step(done)

@@ -44,7 +44,7 @@ class TmpNode: Inode {
     override func stat() throws(LinuxErrno) -> FileStat {
         var s = FileStat()
         s.device = fs.device; s.inode = number; s.mode = kind.modeBits | (mode & 0o7777); s.links = links
-        s.uid = uid; s.gid = gid; s.size = size; s.blocks = (size + 511) / 512; s.blockSize = 4096
+        s.uid = uid; s.gid = gid; s.size = size; s.blocks = GuestMath.quotientRoundingUp(max(size, 0), 512); s.blockSize = 4096
         s.atime = atime; s.mtime = mtime; s.ctime = ctime
         return s
     }
@@ -241,7 +241,7 @@ final class TmpFileData: FileContents, MappedFileSource {
     }
     /// Bytes a memory file of `size` bytes is charged.
     private static func rounded(_ size: Int64) -> UInt64 {
-        UInt64((size + Int64(pageSize) - 1) / Int64(pageSize)) * UInt64(pageSize)
+        UInt64(GuestMath.quotientRoundingUp(max(size, 0), Int64(pageSize))) * UInt64(pageSize)
     }
 
     func size() throws(LinuxErrno) -> Int64 { length }
@@ -315,7 +315,7 @@ final class TmpFileData: FileContents, MappedFileSource {
         }
         if newLength < length {
             let page = Int64(TmpFileData.pageSize)
-            let keep = (newLength + page - 1) / page
+            let keep = GuestMath.quotientRoundingUp(newLength, page)
             for index in pages.keys where index >= keep {
                 pages.removeValue(forKey: index)!.deallocate()
                 uncharge(UInt64(TmpFileData.pageSize))
