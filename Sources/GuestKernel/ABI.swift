@@ -35,6 +35,9 @@ public struct GuestABI {
     /// clone(2) takes the TLS pointer before the child's TID pointer (Linux's CLONE_BACKWARDS:
     /// PowerPC, ARM) instead of after it (x86-64, IA-64).
     public var cloneTLSBeforeChildTID = false
+    /// `struct epoll_event` is packed (x86-64: events then data at offset 4, 12 bytes) instead
+    /// of naturally aligned (data at offset 8, 16 bytes).
+    public var epollEventPacked = false
     /// Initial stack size reserved for the main thread.
     public var stackSize: UInt64 = 8 << 20
     /// Size of a second, upward-growing stack some ISAs keep (IA-64's register backing store);

@@ -32,6 +32,17 @@ public struct Wait {
     public static func sleep(until deadline: UInt64?) -> Wait { Wait(deadline: deadline, restartable: false) }
 }
 
+/// A standing registration on a queue by a kernel object instead of a task: an epoll instance's
+/// interest in one file. Unlike a task it is not taken off at a wakeup: `onNotify` runs at every
+/// notify whose events intersect `events`, until the owner removes it.
+final class WaitWatcher {
+    var events: PollEvents
+    let onNotify: (PollEvents) -> Void
+    init(events: PollEvents, onNotify: @escaping (PollEvents) -> Void) {
+        self.events = events; self.onNotify = onNotify
+    }
+}
+
 /// The waiters of one kernel object.
 public class WaitQueue {
     struct Entry {
@@ -39,6 +50,8 @@ public class WaitQueue {
         let events: PollEvents
     }
     private(set) var entries: [Entry] = []
+    /// Watchers do not count as waiters: a host-fed queue is watched only while a task waits.
+    private var watchers: [WaitWatcher] = []
 
     public init() {}
 
@@ -46,6 +59,11 @@ public class WaitQueue {
 
     /// Wakes every waiter interested in any of `events`.
     public func notify(_ events: PollEvents) {
+        if !watchers.isEmpty {
+            // A copy: a watcher's callback may add or remove watchers (an epoll_ctl cannot run
+            // here, but a nested epoll's own queue is notified from inside).
+            for w in watchers where !w.events.isDisjoint(with: events) { w.onNotify(events) }
+        }
         if entries.isEmpty { return }
         var i = 0
         while i < entries.count {
@@ -54,6 +72,9 @@ public class WaitQueue {
             e.task.kernel.wake(e.task)  // removes the task from this queue (and every other)
         }
     }
+
+    func addWatcher(_ w: WaitWatcher) { watchers.append(w) }
+    func removeWatcher(_ w: WaitWatcher) { watchers.removeAll { $0 === w } }
 
     /// The task waiting longest.
     var firstWaiter: Task? { entries.first?.task }

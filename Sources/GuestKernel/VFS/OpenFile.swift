@@ -39,6 +39,12 @@ public class OpenFile {
     public func poll() -> PollEvents { [.input, .output] }
     /// Where a task waits for `poll()` to change; nil for files that are always ready.
     public var waitQueue: WaitQueue? { nil }
+    /// Whether epoll may watch it: Linux refuses files without a poll method (regular files,
+    /// directories) with EPERM.
+    public var isPollable: Bool { true }
+    /// The epoll interest-list entries that watch this description: they go when it is released
+    /// (Linux's eventpoll_release), not when one of its descriptors is closed.
+    var epollItems: [EpollItem] = []
     /// A host descriptor the backend can map (mmap of regular files).
     public func mappable(writable: Bool) throws(LinuxErrno) -> HostFileRef { throw .ENODEV }
     /// Frees the file's data in [offset, offset + length), which then reads as zeros, the size
@@ -126,6 +132,7 @@ public final class RegularFile: OpenFile {
         didModify()
     }
     public override var bytesReadable: Int { Int(max(0, ((try? contents.size()) ?? 0) - offset)) }
+    public override var isPollable: Bool { false }
     /// tmpfs keeps modification times.
     func didModify() { (inode as? TmpNode)?.touchModify() }
 }
@@ -148,6 +155,7 @@ public final class DirectoryFile: OpenFile {
     }
     public override func read(into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> Int { throw .EISDIR }
     public override func write(_ buffer: UnsafeRawBufferPointer) throws(LinuxErrno) -> Int { throw .EBADF }
+    public override var isPollable: Bool { false }
     public override func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(LinuxErrno) -> Int { throw .EISDIR }
 }
 
@@ -268,7 +276,10 @@ public final class FileTable {
 
     static func drop(_ file: OpenFile) {
         file.references -= 1
-        if file.references == 0 { file.release() }
+        if file.references == 0 {
+            for item in file.epollItems { item.epoll?.remove(item) }
+            file.release()
+        }
     }
 
     public var openDescriptors: [Int32] { slots.indices.compactMap { slots[$0] == nil ? nil : Int32($0) } }

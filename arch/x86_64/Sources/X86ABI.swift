@@ -9,6 +9,7 @@ enum X86ABI {
                            syscalls: makeSyscallTable(),
                            machine: "x86_64", hwcap: 0x178bfbff, encodeStat: encodeStat)
         abi.signalRedZone = 128
+        abi.epollEventPacked = true
         return abi
     }
 
