@@ -276,7 +276,8 @@ public final class Kernel {
             // A far deadline (a sleep of 10^10 s beside a runnable task) is a slice that never ends.
             let trap = task.context.run(sliceNanoseconds: until == 0 ? 0 : Int64(clamping: until - now))
             handle(trap, of: task)
-            if samplesMemory, task.state != .dead, Host.monotonicNanoseconds() >= nextMemorySample {
+            // `now` is from before the trap: one trap late at most, and no clock read per call.
+            if samplesMemory, task.state != .dead, now >= nextMemorySample {
                 task.mm.space.sampleCharge()
                 nextMemorySample = Host.monotonicNanoseconds() &+ memorySamplePeriod
             }

@@ -36,7 +36,7 @@ extension Kernel {
     /// signal that cannot be queued fails with EAGAIN, as Linux's __send_signal_locked gives.
     func canQueue(_ signal: Int32, to process: Process) -> Bool {
         guard signal >= 32 else { return true }
-        return signalQueue.queued < signalQueue.ceiling && UInt64(signalQueue.queued) < process.limits.queuedSignals
+        return signalQueue.hasRoom(under: process.limits.queuedSignals)
     }
 
     /// A synchronous fault: delivered even if blocked or ignored (Linux's force_sig): the

@@ -297,6 +297,8 @@ public final class SignalQueueAccount {
     public let ceiling: Int
     public internal(set) var queued = 0
     public init(ceiling: Int = 1 << 16) { self.ceiling = ceiling }
+    /// Whether one more record fits under the ceiling and a target's RLIMIT_SIGPENDING.
+    func hasRoom(under limit: UInt64) -> Bool { queued < ceiling && UInt64(queued) < limit }
 }
 
 /// Signals waiting for delivery: one slot per standard signal (they do not queue), a queue for
@@ -319,7 +321,7 @@ public final class PendingSignals {
     func add(_ info: SignalInfo, limit: UInt64 = ResourceLimits.infinity) -> Bool {
         if info.signal.rawValue < 32 && set.contains(info.signal) { return true }
         set.insert(info.signal)
-        guard account.queued < account.ceiling, UInt64(account.queued) < limit else { return false }
+        guard account.hasRoom(under: limit) else { return false }
         infos.append(info)
         account.queued += 1
         return true
