@@ -60,23 +60,29 @@ extension CoreSyscalls {
     }
 
     /// A read in steps of at most `Kernel.ioChunk` bytes, scattered into `buffers`, so umlab
-    /// never holds more than one step of a transfer (Linux allows 2 GiB per call). A short
-    /// step ends the transfer (the end of a file, what a pipe or terminal had); an error after
-    /// some progress ends it with that progress, as Linux returns a partial count.
+    /// never holds more than one step of a transfer (Linux allows 2 GiB per call).
     /// `position`: pread's file position; nil reads at (and advances) the file's own.
     static func readSteps(_ c: SyscallCall, _ f: OpenFile, _ buffers: GuestBuffers, at position: Int64?) throws(LinuxErrno) -> Int {
+        try steps(c, total: buffers.total) { (p, done) throws(LinuxErrno) -> Int in
+            // position + done stays below the end rw_verify_area accepted.
+            let n = try position == nil ? f.read(into: p) : f.read(into: p, at: position! + Int64(done))
+            try buffers.store(UnsafeRawBufferPointer(rebasing: p[0..<n]), from: done, c.mm)
+            return n
+        }
+    }
+
+    /// Runs `step(buffer, done)` over a transfer of `total` bytes, one bounce buffer of at most
+    /// `Kernel.ioChunk` bytes at a time. A short step ends the transfer (the end of a file,
+    /// what a pipe or terminal had); an error after some progress ends it with that progress,
+    /// as Linux returns a partial count.
+    static func steps(_ c: SyscallCall, total: Int, _ step: (UnsafeMutableRawBufferPointer, Int) throws(LinuxErrno) -> Int) throws(LinuxErrno) -> Int {
         var done = 0
         while true {
-            let want = min(buffers.total - done, Kernel.ioChunk)
+            let want = min(total - done, Kernel.ioChunk)
             do {
-                let n = try c.kernel.withScratch(want) { (p) throws(LinuxErrno) -> Int in
-                    // position + done stays below the end rw_verify_area accepted.
-                    let n = try position == nil ? f.read(into: p) : f.read(into: p, at: position! + Int64(done))
-                    try buffers.store(UnsafeRawBufferPointer(rebasing: p[0..<n]), from: done, c.mm)
-                    return n
-                }
+                let n = try c.kernel.withScratch(want) { (p) throws(LinuxErrno) -> Int in try step(p, done) }
                 done += n
-                if n < want || done == buffers.total { return done }
+                if n < want || done == total { return done }
             } catch {
                 if done > 0 { return done }
                 throw error
@@ -134,20 +140,9 @@ extension CoreSyscalls {
     /// A positional write in steps of at most `Kernel.ioChunk` bytes; a short step or an error
     /// after some progress ends it with that progress.
     static func pwriteSteps(_ c: SyscallCall, _ f: OpenFile, _ buffers: GuestBuffers, at position: Int64) throws(LinuxErrno) -> Int {
-        var done = 0
-        while true {
-            let want = min(buffers.total - done, Kernel.ioChunk)
-            do {
-                let n = try c.kernel.withScratch(want) { (p) throws(LinuxErrno) -> Int in
-                    try buffers.load(into: p, from: done, c.mm)
-                    return try f.write(UnsafeRawBufferPointer(p), at: position + Int64(done))
-                }
-                done += n
-                if n < want || done == buffers.total { return done }
-            } catch {
-                if done > 0 { return done }
-                throw error
-            }
+        try steps(c, total: buffers.total) { (p, done) throws(LinuxErrno) -> Int in
+            try buffers.load(into: p, from: done, c.mm)
+            return try f.write(UnsafeRawBufferPointer(p), at: position + Int64(done))
         }
     }
 

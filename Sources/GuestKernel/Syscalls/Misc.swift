@@ -145,16 +145,11 @@ extension CoreSyscalls {
         if c.uint(2) & ~UInt32(7) != 0 { throw .EINVAL }
         let buffers = GuestBuffers([(c.word(0), n)])
         try c.mm.checkAccess(c.word(0), n, .write)
-        var done = 0
-        repeat {
-            let step = min(n - done, Kernel.ioChunk)
-            try c.kernel.withScratch(step) { (p) throws(LinuxErrno) in
-                try Host.random(into: p)
-                try buffers.store(UnsafeRawBufferPointer(p), from: done, c.mm)
-            }
-            done += step
-        } while done < n
-        return .int(n)
+        return .int(try steps(c, total: n) { (p, done) throws(LinuxErrno) -> Int in
+            try Host.random(into: p)
+            try buffers.store(UnsafeRawBufferPointer(p), from: done, c.mm)
+            return p.count
+        })
     }
 
     static func getrusage(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
