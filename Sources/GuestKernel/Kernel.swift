@@ -124,6 +124,8 @@ public final class Kernel {
     /// Queues fed by host descriptors, by descriptor (the event-loop token); a descriptor is in
     /// the loop only while its queue has waiters.
     var hostQueues: [Int32: HostWaitQueue] = [:]
+    /// Host sockets the network serves (published ports, links to the host), by descriptor.
+    var hostEndpoints: [Int32: HostEndpoint] = [:]
     /// When host events were last collected while guests ran (see `nextInterruption`).
     var lastHostPoll: UInt64 = 0
     /// How often host events are collected while a guest runs, when some descriptor is
@@ -381,7 +383,9 @@ public final class Kernel {
         lastHostPoll = now
         if polling { _ = loop.poll() }
         for r in loop.takeReady() {
-            guard let q = hostQueues[Int32(truncatingIfNeeded: r.token)] else { continue }
+            let fd = Int32(truncatingIfNeeded: r.token)
+            if let e = hostEndpoints[fd] { e.hostReady(r.events); continue }
+            guard let q = hostQueues[fd] else { continue }
             var ev: PollEvents = []
             if r.events & EventLoop.Events.input != 0 { ev.insert([.input, .readNormal]) }
             if r.events & EventLoop.Events.hangUp != 0 { ev.insert(.hangUp) }
@@ -572,6 +576,8 @@ public final class Kernel {
         mainProcess = nil
         futexQueues.removeAll()
         hostQueues.removeAll()
+        network.stop()
+        hostEndpoints.removeAll()
         for m in vfs.mounts.values { m.fs.release() }
         hostDescriptors.closeAll()
         backend.machineEnded()

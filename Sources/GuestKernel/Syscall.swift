@@ -226,4 +226,9 @@ public final class TraceSink {
         var bytes = Array("[\(pid)] \(text)\n".utf8)
         try? fd.writeAll(&bytes)
     }
+    /// A line as it is (the network audit trail's JSON).
+    public func raw(_ text: String) {
+        var bytes = Array((text + "\n").utf8)
+        try? fd.writeAll(&bytes)
+    }
 }
