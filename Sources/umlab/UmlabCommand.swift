@@ -55,6 +55,7 @@ struct Run: ParsableCommand {
                                                             discussion: "umlab listens on the host (0.0.0.0 unless HOSTADDR is given) and connects each client to the guest's listener on GUESTPORT; the guest sees the client's real address. Nothing else of the guest is reachable from the host.")) var publish: [String] = []
     @Option(name: .customLong("allow"), help: ArgumentHelp("Let guests reach a host destination: tcp|udp:HOST[:PORT] (repeatable; HOST a name, an address or a CIDR network).",
                                                           discussion: "By default a guest reaches only its own machine. Allowed connections go through host sockets umlab opens. DNS queries to 10.0.2.3 are answered by umlab for the names allowed here; every other name gets NXDOMAIN.")) var allow: [String] = []
+    @Option(help: "Write a packet capture (pcap) of the guest's TCP and UDP traffic, synthesized from its socket events, to this file.") var pcap: String?
     @Option(help: "Write the network audit trail (listen, accept, connect, DNS, policy verdicts, close with byte counts) to this file, one JSON object a line.") var netLog: String?
     @Flag(help: ArgumentHelp("Keep the guest running until its last process ends.",
                              discussion: "By default the guest machine halts when the first program ends, as a container does with its first process: background processes it left are killed. With --wait-all it runs until no process is left, as proot and strace -f do. Either way umlab exits with the first program's status.")) var waitAll = false
@@ -152,6 +153,10 @@ struct Run: ParsableCommand {
         if let netLog {
             guard let fd = try? HostFD.open(netLog, flags: 0o1101, mode: 0o644) else { return fail("cannot write the network log \(netLog)", 2) }
             config.network.log = TraceSink(fd: fd)
+        }
+        if let pcap {
+            guard let fd = try? HostFD.open(pcap, flags: 0o1101, mode: 0o644) else { return fail("cannot write the capture \(pcap)", 2) }
+            config.network.pcap = TraceSink(fd: fd)
         }
 
         let start = Host.monotonicNanoseconds()

@@ -10,6 +10,8 @@ public struct NetworkConfig {
     public var allow: [AllowRule] = []
     /// Where the audit trail goes (`--net-log`), one JSON object a line.
     public var log: TraceSink?
+    /// Where the synthesized capture goes (`--pcap`).
+    public var pcap: TraceSink?
     /// eth0's address and prefix length.
     public var address = IPAddress(v4: 10, 0, 2, 15)
     public var prefixLength = 24
@@ -135,9 +137,25 @@ public final class Network {
     private var scratchAllocated = false
     private let clock: () -> UInt64
 
+    /// The capture writer, with `--pcap`.
+    let capture: PcapWriter?
+
     init(config: NetworkConfig) {
         self.config = config
         clock = { Host.monotonicNanoseconds() }
+        capture = config.pcap.map { PcapWriter(sink: $0, guestAddress: config.address) }
+    }
+
+    /// A capture flow for a new TCP connection between two inet addresses (nil without --pcap).
+    func captureFlow(client: SocketAddress?, server: SocketAddress?) -> PcapFlow? {
+        guard let capture, let c = client?.endpoint, let s = server?.endpoint else { return nil }
+        return PcapFlow(writer: capture, client: c, server: s)
+    }
+
+    /// A datagram in the capture.
+    func captureDatagram(from: SocketAddress?, to: SocketAddress?, _ payload: [UInt8]) {
+        guard let capture, let f = from?.endpoint, let t = to?.endpoint else { return }
+        capture.udp(from: f, to: t, payload[...])
     }
     deinit { if scratchAllocated { linkScratch.deallocate() } }
 

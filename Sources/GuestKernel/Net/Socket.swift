@@ -146,6 +146,9 @@ final class Socket: SocketFile {
     private var connectWaiting = false
     /// A datagram socket's host socket, for destinations an `--allow` rule admits.
     private var hostDatagrams: HostDatagramSocket?
+    /// The connection in the `--pcap` capture, and which end of it this socket is.
+    private var flow: PcapFlow?
+    private var flowClientSide = false
 
     struct WeakSocket { weak var socket: Socket? }
 
@@ -303,6 +306,10 @@ final class Socket: SocketFile {
         server.peerCredentials = SocketCredentials(c.task)
         peerCredentials = listener.ownerCredentials
         remote = server.local
+        if let f = network.captureFlow(client: local, server: server.local) {
+            flow = f; flowClientSide = true
+            server.flow = f
+        }
         listener.backlog.append(server)
         listener.queue.notify([.input, .readNormal])
         // Linux's non-blocking TCP connect reports EINPROGRESS even when the handshake
@@ -367,6 +374,7 @@ final class Socket: SocketFile {
             if let p = heldPort { local = .inet(source, port: p) } else { try autobind(address: source) }
         }
         let link = HostLink(kernel: kernel, fd: fd, remote: destination)
+        link.capture(network.captureFlow(client: local, server: .inet(ip, port: port)), guestIsClient: true)
         attach(link)
         remote = .inet(ip, port: port)
         network.audit(.connect, guest: self, local: local, remote: destination, task: c.task)
@@ -481,6 +489,7 @@ final class Socket: SocketFile {
         }
         if how != 0 {  // SHUT_WR
             shutWrite = true
+            flow?.end(fromClient: flowClientSide)
             if let tx { tx.writeClosed = true; tx.readers.notify([.input, .readNormal, .readHangUp]) }
             queue.notify([.output])
         }
@@ -499,6 +508,7 @@ final class Socket: SocketFile {
     /// EPIPE.
     private func disconnect(reset: Bool = false) {
         guard state == .connected else { return }
+        flow?.end(fromClient: flowClientSide)
         if let tx {
             tx.writeClosed = true
             if reset || (isInet && !rx.isEmpty) { tx.reset = true }
@@ -607,6 +617,7 @@ final class Socket: SocketFile {
         if bytes.isEmpty { return 0 }
         let n = try tx.write(bytes, attached: attached)
         if n == 0 { throw .EAGAIN }
+        if let flow { flow.data(fromClient: flowClientSide, UnsafeRawBufferPointer(rebasing: bytes[0..<n])) }
         return n
     }
 
@@ -677,11 +688,17 @@ final class Socket: SocketFile {
         } else if options.passCredentials || (target?.options.passCredentials ?? false) {
             try autobind()
         }
+        var source = local ?? localAddress
+        if case .inet(let ip, let port) = source, ip.isUnspecified, case .inet(let dest, _) = to {
+            source = .inet(network.sourceAddress(toward: dest), port: port)
+        }
+        if isInet { network.captureDatagram(from: source, to: to, message.data) }
         switch outside {
         case .dns?:
             // Answered at once, from 10.0.2.3:53.
             network.audit(.dns, guest: self, local: local, remote: nil, extra: [("query", network.jsonString(DNSAnswerer.questionName(message.data) ?? "?"))], task: c.task)
             if let reply = network.answerDNS(message.data), rx.hasRoom(forMessage: reply.count) {
+                network.captureDatagram(from: to, to: source, reply)
                 rx.enqueue(SocketMessage(data: reply, from: .inet(network.config.dns, port: 53)))
             }
             return
