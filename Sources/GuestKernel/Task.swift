@@ -300,12 +300,12 @@ public struct SignalInfo {
         e.align(wordSize)
         let isFault = [Signal.SIGSEGV, .SIGBUS, .SIGILL, .SIGFPE, .SIGTRAP].contains(signal)
         switch signal {
+        case _ where layout == .poll:  // O_ASYNC with F_SETSIG: long si_band; int si_fd
+            e.sword(band); e.i32(fd)
         case _ where isFault && code > 0:  // raised by an instruction: the faulting address
             e.word(address)
         case .SIGCHLD:
             e.i32(senderPID); e.u32(senderUID); e.i32(status)
-        case _ where layout == .poll:  // O_ASYNC with F_SETSIG: long si_band; int si_fd
-            e.sword(band); e.i32(fd)
         default:
             e.i32(senderPID); e.u32(senderUID)
             if code == -1 || code == -2 { e.align(wordSize); e.word(value) }  // SI_QUEUE, SI_TIMER: si_value

@@ -78,6 +78,7 @@ public class WaitQueue {
     }
 
     func addWatcher(_ w: WaitWatcher) { watchers.append(w) }
+    var watcherCount: Int { watchers.count }
     /// Removes `w`; returns whether it was on the queue.
     @discardableResult
     func removeWatcher(_ w: WaitWatcher) -> Bool {
