@@ -581,7 +581,7 @@ extension Disassembly {
         try p.run()
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        #expect(text.contains("12 passed, 0 failed"), "\(text)")
+        #expect(text.contains("13 passed, 0 failed"), "\(text)")
         // A frame marker written to ar.pfs that br.ret must refuse (it made umlab write past
         // its register array): the guest gets SIGILL.
         #expect(text.contains("bug  pfs_frame: fixed"), "\(text)")
