@@ -35,6 +35,9 @@ public struct GuestABI {
     /// clone(2) takes the TLS pointer before the child's TID pointer (Linux's CLONE_BACKWARDS:
     /// PowerPC, ARM) instead of after it (x86-64, IA-64).
     public var cloneTLSBeforeChildTID = false
+    /// Translates the ISA's SOL_SOCKET option names into the generic numbering (PowerPC numbers
+    /// SO_RCVLOWAT .. SO_PEERCRED differently).
+    public var socketOptionFromGuest: (Int32) -> Int32 = { $0 }
     /// `struct epoll_event` is packed (x86-64: events then data at offset 4, 12 bytes) instead
     /// of naturally aligned (data at offset 8, 16 bytes).
     public var epollEventPacked = false

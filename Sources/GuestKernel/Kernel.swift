@@ -30,6 +30,8 @@ public struct KernelConfig {
     /// is up the machine halts with `Halt.timeLimit` and every guest process is killed:
     /// `umlab run --time-limit`, and how the fuzzers bound a mutant's run in-process.
     public var timeLimitNanoseconds: UInt64 = 0
+    /// The guest's network view (addresses, and later the options that open it to the host).
+    public var network = NetworkConfig()
     public init() {}
 }
 
@@ -137,6 +139,8 @@ public final class Kernel {
     var runDeadline: UInt64 = 0
     /// The machine's memory account against `config.limits.memory`.
     public let memory: MemoryController
+    /// Sockets' names and ports (Net/).
+    public let network: Network
     /// The host descriptors the machine holds for guest objects, within `config.limits.hostDescriptors`.
     public let hostDescriptors: HostDescriptors
     /// The backend's guests are host processes whose memory is sampled (`Backend.samplesMemory`).
@@ -156,6 +160,7 @@ public final class Kernel {
         self.loop = loop
         usesTick = backend.runsInHostProcesses
         memory = MemoryController(limit: config.limits.memory)
+        network = Network(config: config.network)
         hostDescriptors = HostDescriptors(budget: config.limits.hostDescriptors)
         samplesMemory = backend.samplesMemory
         abi = backend.abi

@@ -67,7 +67,9 @@ public final class MemoryController {
         case pipes
         /// The interpreters' page tables and decoded-code caches.
         case kernel
-        public var name: String { ["anon", "shmem", "pipes", "kernel"][rawValue] }
+        /// Socket buffers.
+        case sockets
+        public var name: String { ["anon", "shmem", "pipes", "kernel", "sockets"][rawValue] }
     }
 
     public let limit: UInt64

@@ -121,16 +121,28 @@ public struct LinuxErrno: Error, RawRepresentable, Hashable, Sendable, CustomStr
     public static let ENOPROTOOPT = LinuxErrno(92)
     /// Protocol not supported.
     public static let EPROTONOSUPPORT = LinuxErrno(93)
+    /// Socket type not supported.
+    public static let ESOCKTNOSUPPORT = LinuxErrno(94)
     /// Operation not supported.
     public static let EOPNOTSUPP = LinuxErrno(95)
     /// Address family not supported by protocol.
     public static let EAFNOSUPPORT = LinuxErrno(97)
     /// Address already in use.
     public static let EADDRINUSE = LinuxErrno(98)
+    /// Cannot assign requested address.
+    public static let EADDRNOTAVAIL = LinuxErrno(99)
+    /// Network is down.
+    public static let ENETDOWN = LinuxErrno(100)
     /// Network is unreachable.
     public static let ENETUNREACH = LinuxErrno(101)
+    /// Software caused connection abort.
+    public static let ECONNABORTED = LinuxErrno(103)
     /// Connection reset by peer.
     public static let ECONNRESET = LinuxErrno(104)
+    /// Cannot send after transport endpoint shutdown.
+    public static let ESHUTDOWN = LinuxErrno(108)
+    /// No route to host.
+    public static let EHOSTUNREACH = LinuxErrno(113)
     /// No buffer space available.
     public static let ENOBUFS = LinuxErrno(105)
     /// Transport endpoint is already connected.
@@ -221,16 +233,22 @@ public struct LinuxErrno: Error, RawRepresentable, Hashable, Sendable, CustomStr
         91: ("EPROTOTYPE", "Protocol wrong type for socket"),
         92: ("ENOPROTOOPT", "Protocol not available"),
         93: ("EPROTONOSUPPORT", "Protocol not supported"),
+        94: ("ESOCKTNOSUPPORT", "Socket type not supported"),
         95: ("EOPNOTSUPP", "Operation not supported"),
         97: ("EAFNOSUPPORT", "Address family not supported by protocol"),
         98: ("EADDRINUSE", "Address already in use"),
+        99: ("EADDRNOTAVAIL", "Cannot assign requested address"),
+        100: ("ENETDOWN", "Network is down"),
         101: ("ENETUNREACH", "Network is unreachable"),
+        103: ("ECONNABORTED", "Software caused connection abort"),
         104: ("ECONNRESET", "Connection reset by peer"),
         105: ("ENOBUFS", "No buffer space available"),
         106: ("EISCONN", "Transport endpoint is already connected"),
         107: ("ENOTCONN", "Transport endpoint is not connected"),
+        108: ("ESHUTDOWN", "Cannot send after transport endpoint shutdown"),
         110: ("ETIMEDOUT", "Connection timed out"),
         111: ("ECONNREFUSED", "Connection refused"),
+        113: ("EHOSTUNREACH", "No route to host"),
         114: ("EALREADY", "Operation already in progress"),
         115: ("EINPROGRESS", "Operation now in progress"),
         116: ("ESTALE", "Stale file handle"),

@@ -213,7 +213,7 @@ extension CoreSyscalls {
     static func mknod(_ c: SyscallCall, dirfd: Int32, path: [UInt8], mode: UInt32) throws(LinuxErrno) -> SyscallOutcome {
         let (dir, name) = try parent(c, dirfd: dirfd, path: path)
         let kind = FileKind(mode: mode)
-        guard kind == .fifo || kind == .regular || mode & FileMode.typeMask == 0 else { throw .EPERM }
+        guard kind == .fifo || kind == .regular || kind == .socket || mode & FileMode.typeMask == 0 else { throw .EPERM }
         if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
         _ = try dir.inode.create(name, kind: kind, mode: mode & ~c.task.fs.umask & 0o7777, credentials: c.task.process.credentials)
         return .zero

@@ -29,6 +29,7 @@ extension CoreSyscalls {
         let count = try c.size(2), buf = c.word(1)
         try checkPosition(f, count)
         try c.mm.checkAccess(buf, count, .write)
+        if let s = f as? SocketFile { return try socketRead(c, s, GuestBuffers([(buf, count)])) }
         return try io(c, f, want: .input) { () throws(LinuxErrno) -> Int in
             try readSteps(c, f, GuestBuffers([(buf, count)]), at: nil)
         }
@@ -49,7 +50,8 @@ extension CoreSyscalls {
     /// write to a pipe completes in full (progress is kept across waits); to anything else it
     /// goes on while each step is taken whole.
     static func writeSteps(_ c: SyscallCall, _ f: OpenFile, _ buffers: GuestBuffers) throws(LinuxErrno) -> SyscallOutcome {
-        try writeProgress(c, f, total: buffers.total) { (done) throws(LinuxErrno) -> (Int, Int) in
+        if let s = f as? SocketFile { return try socketSend(c, s, buffers, flags: [], to: nil, control: nil) }
+        return try writeProgress(c, f, total: buffers.total) { (done) throws(LinuxErrno) -> (Int, Int) in
             let want = min(buffers.total - done, Kernel.ioChunk)
             let n = try c.kernel.withScratch(want) { (p) throws(LinuxErrno) -> Int in
                 try buffers.load(into: p, from: done, c.mm)
@@ -181,6 +183,7 @@ extension CoreSyscalls {
         let total = vecs.reduce(0) { $0 + $1.1 }
         _ = try GuestMath.fileRange(offset: offset ?? f.offset, length: total)
         for (base, len) in vecs { try c.mm.checkAccess(base, len, .write) }
+        if offset == nil, let s = f as? SocketFile { return try socketRead(c, s, GuestBuffers(vecs)) }
         return try io(c, f, want: .input) { () throws(LinuxErrno) -> Int in
             try readSteps(c, f, GuestBuffers(vecs), at: offset)
         }

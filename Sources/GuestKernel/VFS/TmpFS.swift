@@ -97,6 +97,8 @@ final class TmpDirectory: TmpNode {
             node = try TmpFile(fs: tmp, fileMode: mode, uid: credentials.fsuid, gid: credentials.fsgid)
         case .fifo:
             node = TmpFifo(fs: tmp, mode: mode, uid: credentials.fsuid, gid: credentials.fsgid)
+        case .socket:
+            node = TmpSocket(fs: tmp, mode: mode, uid: credentials.fsuid, gid: credentials.fsgid)
         default:
             throw .EPERM
         }

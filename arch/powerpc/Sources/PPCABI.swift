@@ -12,6 +12,9 @@ enum PPCABI {
         abi.openFlagsFromGuest = { fromGuest($0) }
         abi.openFlagsToGuest = { toGuest($0) }
         abi.ioctlFromGuest = { ioctls[$0] ?? $0 }
+        // asm/socket.h: PowerPC numbers SO_RCVLOWAT .. SO_PEERCRED 16-21 in another order.
+        let socketOptions: [Int32: Int32] = [16: 18, 17: 19, 18: 20, 19: 21, 20: 16, 21: 17]
+        abi.socketOptionFromGuest = { socketOptions[$0] ?? $0 }
         abi.termios = termios
         abi.cloneTLSBeforeChildTID = true
         // Cache geometry the PowerPC auxv carries (AT_DCACHEBSIZE, AT_ICACHEBSIZE, AT_UCACHEBSIZE).

@@ -1,0 +1,777 @@
+import HostOS
+import LinuxABI
+
+/// MSG_* flags of send and receive calls.
+struct MessageFlags: OptionSet {
+    var rawValue: Int32
+    static let outOfBand = MessageFlags(rawValue: 0x1)
+    static let peek = MessageFlags(rawValue: 0x2)
+    static let dontRoute = MessageFlags(rawValue: 0x4)
+    static let controlTruncated = MessageFlags(rawValue: 0x8)
+    static let truncated = MessageFlags(rawValue: 0x20)
+    static let dontWait = MessageFlags(rawValue: 0x40)
+    static let endOfRecord = MessageFlags(rawValue: 0x80)
+    static let waitAll = MessageFlags(rawValue: 0x100)
+    static let errorQueue = MessageFlags(rawValue: 0x2000)
+    static let noSignal = MessageFlags(rawValue: 0x4000)
+    static let more = MessageFlags(rawValue: 0x8000)
+    static let waitForOne = MessageFlags(rawValue: 0x10000)
+    static let closeOnExec = MessageFlags(rawValue: 0x4000_0000)
+}
+
+/// A socket: an open file the socket calls work on. Families implement what they support;
+/// the rest is EOPNOTSUPP (or what Linux gives for the family).
+///
+/// Operations never block: they throw EAGAIN and the syscall layer waits on `queue` (or on
+/// `sendWaitsOn` for a datagram whose receiver is full) unless the call may not block.
+public class SocketFile: OpenFile {
+    public let family: AddressFamily
+    public let kind: SocketKind
+    public let proto: Int32
+    /// The inode number fstat and /proc show (socket:[N]).
+    public let number: UInt64
+    public let queue: WaitQueue
+    /// Credentials of the creating task (SO_PEERCRED of the other end; set again at listen and
+    /// connect, as Linux does).
+    var ownerCredentials: SocketCredentials
+
+    init(family: AddressFamily, kind: SocketKind, proto: Int32, number: UInt64, nonBlocking: Bool, owner: SocketCredentials,
+         queue: WaitQueue = WaitQueue()) {
+        self.family = family; self.kind = kind; self.proto = proto; self.number = number; self.queue = queue
+        ownerCredentials = owner
+        var flags = OpenFlags(rawValue: OpenFlags.readWrite)
+        if nonBlocking { flags.insert(.nonBlocking) }
+        super.init(inode: nil, flags: flags, path: "socket:[\(number)]")
+    }
+
+    public override var waitQueue: WaitQueue? { queue }
+    public override func stat() throws(LinuxErrno) -> FileStat {
+        var s = FileStat()
+        s.mode = FileMode.socket | 0o777
+        s.inode = number
+        s.device = 8
+        s.blockSize = 4096
+        return s
+    }
+
+    /// Where a blocked send waits: the socket's own queue, or a datagram receiver's.
+    var sendWaitsOn: WaitQueue { queue }
+    /// Whether reads and writes are byte streams (moved in steps) rather than whole messages.
+    var isStream: Bool { kind == .stream }
+
+    func bind(_ address: SocketAddress, _ c: SyscallCall) throws(LinuxErrno) { throw .EOPNOTSUPP }
+    func listen(backlog: Int32, _ c: SyscallCall) throws(LinuxErrno) { throw .EOPNOTSUPP }
+    /// Connects; returns a wait when the call must block (a full backlog), or throws
+    /// EINPROGRESS where Linux's non-blocking connect does.
+    func connect(_ address: SocketAddress?, _ c: SyscallCall) throws(LinuxErrno) -> Wait? { throw .EOPNOTSUPP }
+    func accept(_ c: SyscallCall) throws(LinuxErrno) -> SocketFile { throw .EOPNOTSUPP }
+    func shutdown(_ how: Int32) throws(LinuxErrno) { throw .EOPNOTSUPP }
+    /// The socket's own address (getsockname).
+    var localAddress: SocketAddress { .unix(.unnamed) }
+    /// The peer's address (getpeername): ENOTCONN when not connected.
+    func peerAddress() throws(LinuxErrno) -> SocketAddress { throw .ENOTCONN }
+
+    /// Stream sockets: sends up to `bytes.count` bytes (partial when the peer's buffer is
+    /// short); `attached` travels with them (then all or nothing).
+    func sendBytes(_ bytes: UnsafeRawBufferPointer, attached: SocketMessage?, flags: MessageFlags) throws(LinuxErrno) -> Int { throw .EOPNOTSUPP }
+    /// Stream sockets: receives into `buffer` from `skip` bytes in (MSG_PEEK over steps); the
+    /// ancillary data of the span read, if the read starts one.
+    func receiveBytes(into buffer: UnsafeMutableRawBufferPointer, skip: Int, flags: MessageFlags) throws(LinuxErrno) -> (Int, SocketMessage?) { throw .EOPNOTSUPP }
+    /// Message sockets: sends one message, whole, to `destination` (nil: the connected peer).
+    func sendMessage(_ message: SocketMessage, to destination: SocketAddress?, flags: MessageFlags, _ c: SyscallCall) throws(LinuxErrno) { throw .EOPNOTSUPP }
+    /// Message sockets: the next message (left queued with MSG_PEEK).
+    func receiveMessage(flags: MessageFlags) throws(LinuxErrno) -> SocketMessage { throw .EOPNOTSUPP }
+
+    /// getsockopt: the option's bytes (the caller cuts them to the guest's length).
+    func getOption(level: Int32, name: Int32, _ c: SyscallCall) throws(LinuxErrno) -> [UInt8] { throw .ENOPROTOOPT }
+    func setOption(level: Int32, name: Int32, value: [UInt8], _ c: SyscallCall) throws(LinuxErrno) {}
+
+    // read/write on a socket are recv/send without flags.
+    public override func read(into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> Int {
+        if isStream { return try receiveBytes(into: buffer, skip: 0, flags: []).0 }
+        let m = try receiveMessage(flags: [])
+        let n = min(buffer.count, m.data.count)
+        m.data.withUnsafeBytes { buffer.baseAddress?.copyMemory(from: $0.baseAddress!, byteCount: n) }
+        return n
+    }
+    /// For the kernel's own writers (sendfile); the write family of calls goes through the
+    /// socket send path (Sockets.swift), which also handles datagrams, SIGPIPE and timeouts.
+    public override func write(_ buffer: UnsafeRawBufferPointer) throws(LinuxErrno) -> Int {
+        guard isStream else { throw .EINVAL }
+        return try sendBytes(buffer, attached: nil, flags: [])
+    }
+}
+
+/// An AF_UNIX or AF_INET/AF_INET6 socket of this machine.
+///
+/// A connected pair of stream (or seqpacket) sockets share two `SocketBuffer`s crosswise: each
+/// reads its own `rx` and writes the peer's, so data moves with one copy in and one copy out,
+/// as through a pipe. A listener keeps the server ends of connections made to it in `backlog`
+/// until accept takes them. Datagram sockets have a message queue (`rx`) any sender may add to.
+final class Socket: SocketFile {
+    unowned let network: Network
+    unowned let kernel: Kernel
+    var options: SocketOptions
+    enum State { case unconnected, listening, connected }
+    private(set) var state = State.unconnected
+    /// The bound name (nil: not bound yet).
+    private(set) var local: SocketAddress?
+    /// The connected peer's name, or a datagram socket's default destination.
+    private(set) var remote: SocketAddress?
+    /// The port this socket holds in the port table (inet).
+    private var heldPort: UInt16?
+    /// The tmpfs node of a path-bound AF_UNIX socket.
+    private weak var node: TmpSocket?
+    private var abstractName: [UInt8]?
+    let rx: SocketBuffer
+    /// The peer's receive buffer, where sends go (connected stream and seqpacket sockets).
+    private var tx: SocketBuffer?
+    /// The socket at the other end (this machine's), or the datagram socket connected to.
+    private weak var peer: Socket?
+    private var peerCredentials: SocketCredentials?
+    private var backlog: [Socket] = []
+    private var backlogLimit = 0
+    /// An error to report once (SO_ERROR, or the next call): a refused non-blocking connect.
+    private var pendingError: LinuxErrno?
+    private var shutRead = false
+    private var shutWrite = false
+    /// A blocked datagram send waits on the full receiver's queue.
+    private var blockedOn: WaitQueue?
+    /// Datagram sockets connected to this one: told when this one's queue drains.
+    private var connectedSenders: [WeakSocket] = []
+
+    struct WeakSocket { weak var socket: Socket? }
+
+    init(family: AddressFamily, kind: SocketKind, proto: Int32, kernel: Kernel, nonBlocking: Bool, owner: SocketCredentials) {
+        self.kernel = kernel
+        network = kernel.network
+        options = SocketOptions(family: family, kind: kind)
+        let number = kernel.network.nextSocketNumber
+        kernel.network.nextSocketNumber &+= 1
+        let q = WaitQueue()
+        rx = SocketBuffer(readers: q, messageMode: kind.keepsBoundaries,
+                          capacity: kind == .stream ? Socket.streamCapacity : options.receiveBuffer, account: kernel.memory)
+        super.init(family: family, kind: kind, proto: proto, number: number, nonBlocking: nonBlocking, owner: owner, queue: q)
+    }
+
+    /// A stream's buffer: large enough that a 64 KiB writer runs well ahead of its reader.
+    static let streamCapacity = 256 * 1024
+
+    var isListening: Bool { state == .listening }
+    var isInet: Bool { family != .unix }
+    override var sendWaitsOn: WaitQueue { blockedOn ?? queue }
+
+    // MARK: names
+
+    override func bind(_ address: SocketAddress, _ c: SyscallCall) throws(LinuxErrno) {
+        guard local == nil else { throw .EINVAL }
+        switch address {
+        case .unix(.unnamed):
+            try autobind()
+        case .unix(.abstract(let name)):
+            try network.bindAbstract(self, name)
+            abstractName = name
+            local = address
+        case .unix(.path(let path)):
+            guard !path.isEmpty else { throw .ENOENT }
+            let (dir, name) = try CoreSyscalls.parent(c, dirfd: At.fdCWD, path: path)
+            if (try? kernel.vfs.lookup(name, in: dir)) != nil { throw .EADDRINUSE }
+            let inode = try dir.inode.create(name, kind: .socket, mode: 0o777 & ~c.task.fs.umask, credentials: c.task.process.credentials)
+            guard let socketNode = inode as? TmpSocket else { throw .EADDRNOTAVAIL }
+            socketNode.socket = self
+            node = socketNode
+            local = address
+        case .inet(let ip, let port):
+            guard network.canBind(ip) else { throw .EADDRNOTAVAIL }
+            if family == .inet6 && options.v6Only && ip.isV4 { throw .EINVAL }
+            // Ports below 1024 need CAP_NET_BIND_SERVICE (root has it).
+            if port != 0 && port < 1024 && c.task.process.credentials.euid != 0 { throw .EACCES }
+            let p = try network.bind(self, ip: ip, port: port)
+            heldPort = p
+            local = .inet(ip, port: p)
+        case .netlink:
+            throw .EINVAL
+        }
+    }
+
+    /// Gives an unbound socket a name: an abstract autobind name (AF_UNIX, as Linux does for
+    /// SO_PASSCRED senders and an empty bind) or an ephemeral port on `address`.
+    private func autobind(address: IPAddress? = nil) throws(LinuxErrno) {
+        guard local == nil else { return }
+        if family == .unix {
+            let name = try network.autobindName(self)
+            abstractName = name
+            local = .unix(.abstract(name))
+            return
+        }
+        let ip = address ?? (family == .inet ? .anyV4 : .anyV6)
+        let p = try network.bind(self, ip: ip, port: 0)
+        heldPort = p
+        local = .inet(ip, port: p)
+    }
+
+    override var localAddress: SocketAddress {
+        if let local { return local }
+        switch family {
+        case .unix: return .unix(.unnamed)
+        case .inet: return .inet(.anyV4, port: 0)
+        default: return .inet(.anyV6, port: 0)
+        }
+    }
+
+    override func peerAddress() throws(LinuxErrno) -> SocketAddress {
+        guard let remote, state == .connected || !kind.isConnectionOriented else { throw .ENOTCONN }
+        return remote
+    }
+
+    // MARK: connections
+
+    override func listen(backlog n: Int32, _ c: SyscallCall) throws(LinuxErrno) {
+        guard kind.isConnectionOriented else { throw .EOPNOTSUPP }
+        guard state != .connected else { throw .EINVAL }
+        if local == nil {
+            if family == .unix { throw .EINVAL }
+            try autobind()
+        }
+        // Linux caps the backlog at net.core.somaxconn and queues one more than it says.
+        backlogLimit = Int(min(max(n, 0), Network.somaxconn)) + 1
+        state = .listening
+        ownerCredentials = SocketCredentials(c.task)
+        queue.notify([.output])  // connectors waiting for room (a larger backlog)
+    }
+
+    override func connect(_ address: SocketAddress?, _ c: SyscallCall) throws(LinuxErrno) -> Wait? {
+        if let e = pendingError, kind == .stream {
+            // A refused non-blocking connect reports its error to the next connect too.
+            pendingError = nil
+            throw e
+        }
+        guard let address else {
+            // AF_UNSPEC: a datagram socket forgets its peer; a stream socket cannot.
+            if !kind.isConnectionOriented { dissolveDatagramPeer(); return nil }
+            throw kind == .stream && isInet ? .EINVAL : .EINVAL
+        }
+        if !kind.isConnectionOriented { try connectDatagram(address, c); return nil }
+        switch state {
+        case .connected: throw .EISCONN
+        case .listening: throw .EINVAL
+        case .unconnected: break
+        }
+        let listener = try findListener(address, c)
+        guard listener.kind == kind else { throw family == .unix ? .EPROTOTYPE : .ECONNREFUSED }
+        if listener.backlog.count >= listener.backlogLimit {
+            if isNonBlocking { throw .EAGAIN }
+            return .on(listener.queue, [.output])
+        }
+        if case .inet(let ip, _) = address, local == nil || local?.ip?.isUnspecified == true {
+            // The source address of the route; an unbound socket also gets a port.
+            let source = network.sourceAddress(toward: ip)
+            if let p = heldPort { local = .inet(source, port: p) } else { try autobind(address: source) }
+        }
+        let server = Socket(family: listener.family, kind: kind, proto: listener.proto, kernel: kernel, nonBlocking: false, owner: listener.ownerCredentials)
+        server.options = listener.options
+        if case .inet(let ip, let port) = address {
+            server.local = .inet(ip.isUnspecified ? network.sourceAddress(toward: ip) : ip, port: port)
+        } else {
+            server.local = listener.local
+        }
+        server.remote = local ?? .unix(.unnamed)
+        server.pair(with: self)
+        server.peerCredentials = SocketCredentials(c.task)
+        peerCredentials = listener.ownerCredentials
+        remote = server.local
+        listener.backlog.append(server)
+        listener.queue.notify([.input, .readNormal])
+        // Linux's non-blocking TCP connect reports EINPROGRESS even when the handshake
+        // completes at once on loopback; poll then shows the socket writable.
+        if isInet && isNonBlocking { throw .EINPROGRESS }
+        return nil
+    }
+
+    /// The listening socket `address` names, or the errno Linux gives when there is none.
+    private func findListener(_ address: SocketAddress, _ c: SyscallCall) throws(LinuxErrno) -> Socket {
+        switch address {
+        case .unix(.path(let path)):
+            let target = try unixTarget(path: path, c)
+            guard target.isListening else { throw .ECONNREFUSED }
+            return target
+        case .unix(.abstract(let name)):
+            guard let s = network.abstractSocket(name), s.isListening else { throw .ECONNREFUSED }
+            return s
+        case .unix(.unnamed): throw .EINVAL
+        case .inet(let ip, let port):
+            if family == .inet6 && options.v6Only && ip.isV4 { throw .ENETUNREACH }
+            switch network.route(to: ip) {
+            case .unreachable: throw .ENETUNREACH
+            case .local:
+                guard port != 0, let s = network.listener(ip: ip, port: port) else { return try refused() }
+                return s
+            }
+        case .netlink: throw .EINVAL
+        }
+    }
+
+    /// A connect nobody listens for: ECONNREFUSED, or for a non-blocking TCP connect,
+    /// EINPROGRESS now and the refusal through SO_ERROR and poll (POLLERR | POLLHUP).
+    private func refused() throws(LinuxErrno) -> Socket {
+        if isInet && isNonBlocking {
+            pendingError = .ECONNREFUSED
+            queue.notify([.output, .error, .hangUp])
+            throw .EINPROGRESS
+        }
+        throw .ECONNREFUSED
+    }
+
+    /// The socket bound at a path: ENOENT when there is no such file, ECONNREFUSED when it is
+    /// not a socket anyone here bound (a host socket file is never reached).
+    private func unixTarget(path: [UInt8], _ c: SyscallCall) throws(LinuxErrno) -> Socket {
+        let location = try CoreSyscalls.resolve(c, dirfd: At.fdCWD, path: path, follow: true)
+        guard location.inode.kind == .socket else { throw .ECONNREFUSED }
+        guard let s = (location.inode as? TmpSocket)?.socket else { throw .ECONNREFUSED }
+        return s
+    }
+
+    /// Joins this socket and `other` crosswise (each writes the other's receive buffer).
+    private func pair(with other: Socket) {
+        tx = other.rx
+        other.tx = rx
+        rx.writers = other.queue
+        other.rx.writers = queue
+        peer = other
+        other.peer = self
+        state = .connected
+        other.state = .connected
+    }
+
+    /// A connected pair of new sockets (socketpair).
+    static func makePair(family: AddressFamily, kind: SocketKind, proto: Int32, kernel: Kernel, nonBlocking: Bool, task: Task) -> (Socket, Socket) {
+        let creds = SocketCredentials(task)
+        let a = Socket(family: family, kind: kind, proto: proto, kernel: kernel, nonBlocking: nonBlocking, owner: creds)
+        let b = Socket(family: family, kind: kind, proto: proto, kernel: kernel, nonBlocking: nonBlocking, owner: creds)
+        if kind.isConnectionOriented {
+            a.pair(with: b)
+        } else {
+            a.peer = b; b.peer = a
+            a.remote = .unix(.unnamed); b.remote = .unix(.unnamed)
+            a.connectedSenders.append(WeakSocket(socket: b))
+            b.connectedSenders.append(WeakSocket(socket: a))
+        }
+        a.peerCredentials = creds; b.peerCredentials = creds
+        return (a, b)
+    }
+
+    override func accept(_ c: SyscallCall) throws(LinuxErrno) -> SocketFile {
+        guard kind.isConnectionOriented else { throw .EOPNOTSUPP }
+        guard state == .listening else { throw .EINVAL }
+        guard !backlog.isEmpty else { throw .EAGAIN }
+        let s = backlog.removeFirst()
+        queue.notify([.output])  // room for a waiting connector
+        return s
+    }
+
+    override func shutdown(_ how: Int32) throws(LinuxErrno) {
+        guard how >= 0 && how <= 2 else { throw .EINVAL }
+        if state == .listening {
+            // Linux: SHUT_RD on a listener stops it; blocked accepts return EINVAL.
+            if how != 1 { stopListening() }
+            return
+        }
+        guard state == .connected || (!kind.isConnectionOriented && remote != nil) else { throw .ENOTCONN }
+        if how != 1 {  // SHUT_RD
+            shutRead = true
+            if !isInet { rx.readClosed = true }
+            queue.notify([.input, .readNormal, .readHangUp])
+        }
+        if how != 0 {  // SHUT_WR
+            shutWrite = true
+            if let tx { tx.writeClosed = true; tx.readers.notify([.input, .readNormal, .readHangUp]) }
+            queue.notify([.output])
+        }
+    }
+
+    private func stopListening() {
+        state = .unconnected
+        let pending = backlog
+        backlog = []
+        for s in pending { s.disconnect(reset: isInet) }
+        queue.notify([.input, .output, .hangUp])
+    }
+
+    /// The end of this socket's side of a connection: the peer reads EOF after what is queued
+    /// (ECONNRESET for TCP if this side left data unread, as a RST), and its writes fail with
+    /// EPIPE.
+    private func disconnect(reset: Bool = false) {
+        guard state == .connected else { return }
+        if let tx {
+            tx.writeClosed = true
+            if reset || (isInet && !rx.isEmpty) { tx.reset = true }
+            tx.readers.notify([.input, .readNormal, .readHangUp, .hangUp, .error, .output])
+        }
+        rx.readClosed = true
+        rx.clear()
+        state = .unconnected
+    }
+
+    public override func release() {
+        switch state {
+        case .listening: stopListening()
+        case .connected: disconnect()
+        case .unconnected: rx.clear()
+        }
+        if let p = heldPort { network.unbind(self, port: p); heldPort = nil }
+        if let name = abstractName { network.unbindAbstract(name); abstractName = nil }
+        if let node, node.socket === self { node.socket = nil }
+        // Datagram sockets connected to this one now have no receiver.
+        for s in connectedSenders { s.socket?.queue.notify([.output, .error]) }
+    }
+
+    // MARK: datagram peers
+
+    private func connectDatagram(_ address: SocketAddress, _ c: SyscallCall) throws(LinuxErrno) {
+        let target = try datagramTarget(address, c)
+        dissolveDatagramPeer()
+        remote = address
+        if let target {
+            peer = target
+            target.connectedSenders.removeAll { $0.socket == nil || $0.socket === self }
+            target.connectedSenders.append(WeakSocket(socket: self))
+        }
+        if case .inet(let ip, _) = address, local == nil || local?.ip?.isUnspecified == true {
+            let source = network.sourceAddress(toward: ip)
+            if let p = heldPort { local = .inet(source, port: p) } else { try autobind(address: source) }
+        }
+        if family == .unix && options.passCredentials { try autobind() }
+    }
+
+    private func dissolveDatagramPeer() {
+        if let p = peer { p.connectedSenders.removeAll { $0.socket == nil || $0.socket === self } }
+        peer = nil
+        remote = nil
+    }
+
+    /// The receiving socket of a datagram to `address` (nil for an inet datagram nobody
+    /// receives: it is dropped, as Linux drops it after an ICMP port unreachable).
+    private func datagramTarget(_ address: SocketAddress, _ c: SyscallCall) throws(LinuxErrno) -> Socket? {
+        switch address {
+        case .unix(.path(let path)):
+            let t = try unixTarget(path: path, c)
+            guard t.kind == kind else { throw .EPROTOTYPE }
+            return t
+        case .unix(.abstract(let name)):
+            guard let t = network.abstractSocket(name) else { throw .ECONNREFUSED }
+            guard t.kind == kind else { throw .EPROTOTYPE }
+            return t
+        case .unix(.unnamed): throw .EINVAL
+        case .inet(let ip, let port):
+            if family == .inet6 && options.v6Only && ip.isV4 { throw .ENETUNREACH }
+            switch network.route(to: ip) {
+            case .unreachable: throw .ENETUNREACH
+            case .local: return port == 0 ? nil : network.datagramReceiver(ip: ip, port: port)
+            }
+        case .netlink: throw .EINVAL
+        }
+    }
+
+    // MARK: data
+
+    override func sendBytes(_ bytes: UnsafeRawBufferPointer, attached: SocketMessage?, flags: MessageFlags) throws(LinuxErrno) -> Int {
+        if let e = takeError() { throw e }
+        // Linux: a TCP send on a socket that is not connected is EPIPE (and SIGPIPE).
+        guard state == .connected, let tx else { throw shutWrite || isInet ? .EPIPE : .ENOTCONN }
+        if shutWrite || tx.readClosed { throw .EPIPE }
+        if bytes.isEmpty { return 0 }
+        let n = try tx.write(bytes, attached: attached)
+        if n == 0 { throw .EAGAIN }
+        return n
+    }
+
+    override func receiveBytes(into buffer: UnsafeMutableRawBufferPointer, skip: Int, flags: MessageFlags) throws(LinuxErrno) -> (Int, SocketMessage?) {
+        if rx.reset && rx.isEmpty { rx.reset = false; throw .ECONNRESET }
+        if rx.isEmpty || skip >= rx.count {
+            if let e = takeError() { throw e }
+            if state == .listening { throw .ENOTCONN }
+            if rx.writeClosed || shutRead { return (0, nil) }
+            if state != .connected { throw isInet ? .ENOTCONN : .EINVAL }
+            throw .EAGAIN
+        }
+        if buffer.isEmpty { return (0, nil) }
+        let (limit, message) = rx.readLimit(skip: skip)
+        let want = min(buffer.count, limit)
+        if flags.contains(.truncated) && isInet {
+            // MSG_TRUNC on a TCP socket discards the bytes instead of copying them.
+            let n = min(want, rx.count - skip)
+            if !flags.contains(.peek) { rx.discard(n) }
+            return (n, nil)
+        }
+        let n = rx.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]), skip: skip, peek: flags.contains(.peek))
+        return (n, message)
+    }
+
+    override func sendMessage(_ message: SocketMessage, to destination: SocketAddress?, flags: MessageFlags, _ c: SyscallCall) throws(LinuxErrno) {
+        if let e = takeError() { throw e }
+        blockedOn = nil
+        if kind == .seqpacket {
+            if destination != nil && state != .connected { throw .ENOTCONN }
+            guard state == .connected, let tx else { throw .ENOTCONN }
+            if shutWrite || tx.readClosed { throw .EPIPE }
+            guard message.data.count <= options.sendBuffer else { throw .EMSGSIZE }
+            guard tx.hasRoom(forMessage: message.data.count) else { throw .EAGAIN }
+            tx.enqueue(SocketMessage(data: message.data, from: nil, rights: message.rights, credentials: message.credentials))
+            return
+        }
+        // Datagrams.
+        if shutWrite { throw .EPIPE }
+        let limit = isInet ? 65_507 : options.sendBuffer
+        guard message.data.count <= limit else { throw .EMSGSIZE }
+        let target: Socket?
+        let to: SocketAddress
+        if let destination {
+            to = destination
+            target = try datagramTarget(destination, c)
+        } else {
+            guard let remote else { throw isInet ? .EDESTADDRREQ : .ENOTCONN }
+            to = remote
+            if family == .unix {
+                guard let p = peer, p.rx.readClosed == false else { throw .ECONNREFUSED }
+                target = p
+            } else {
+                target = try datagramTarget(remote, c)
+            }
+        }
+        // The sender needs a name to be answered at.
+        if isInet {
+            if local == nil { try autobind() }
+        } else if options.passCredentials || (target?.options.passCredentials ?? false) {
+            try autobind()
+        }
+        guard let target else {
+            // Nobody bound there: dropped. A connected UDP socket learns of it (ICMP).
+            if destination == nil && isInet { pendingError = .ECONNREFUSED }
+            return
+        }
+        if target.rx.readClosed { throw .ECONNREFUSED }
+        if family == .unix, let p = target.peer, p !== self, target.remote != nil { throw .EPERM }
+        guard target.rx.hasRoom(forMessage: message.data.count) else {
+            if isInet { return }  // a full UDP receive queue drops the datagram
+            blockedOn = target.queue
+            throw .EAGAIN
+        }
+        var from = local ?? localAddress
+        if case .inet(let ip, let port) = from, ip.isUnspecified, case .inet(let dest, _) = to {
+            from = .inet(network.sourceAddress(toward: dest), port: port)
+        }
+        target.rx.enqueue(SocketMessage(data: message.data, from: from, rights: message.rights, credentials: message.credentials))
+    }
+
+    override func receiveMessage(flags: MessageFlags) throws(LinuxErrno) -> SocketMessage {
+        if let m = rx.dequeue(peek: flags.contains(.peek)) {
+            if !flags.contains(.peek) { for s in connectedSenders { s.socket?.queue.notify([.output, .writeNormal]) } }
+            return m
+        }
+        if let e = takeError() { throw e }
+        if kind == .seqpacket {
+            if rx.writeClosed || shutRead { return SocketMessage(data: []) }
+            if state != .connected { throw .ENOTCONN }
+        }
+        if shutRead { return SocketMessage(data: []) }
+        throw .EAGAIN
+    }
+
+    private func takeError() -> LinuxErrno? {
+        defer { pendingError = nil }
+        return pendingError
+    }
+
+    // MARK: readiness
+
+    public override func poll() -> PollEvents {
+        var ev: PollEvents = []
+        if pendingError != nil || rx.reset { ev.insert(.error) }
+        switch state {
+        case .listening:
+            if !backlog.isEmpty { ev.insert([.input, .readNormal]) }
+        case .connected:
+            if !rx.isEmpty || rx.writeClosed || shutRead { ev.insert([.input, .readNormal]) }
+            if rx.writeClosed || shutRead { ev.insert(.readHangUp) }
+            let peerGone = tx?.readClosed ?? true
+            if rx.writeClosed && (shutWrite || peerGone) { ev.insert(.hangUp) }
+            if !shutWrite, let tx, peerGone || (kind == .stream ? tx.space > 0 : tx.hasRoom(forMessage: 1)) {
+                ev.insert([.output, .writeNormal])
+            }
+        case .unconnected:
+            if kind.isConnectionOriented {
+                // Linux: a stream socket that is not connected polls as writable and hung up.
+                ev.insert([.output, .writeNormal, .hangUp])
+                if pendingError != nil { ev.insert(.error) }
+            } else {
+                if !rx.isEmpty { ev.insert([.input, .readNormal]) }
+                if shutRead { ev.insert([.input, .readNormal, .readHangUp]) }
+                if family == .unix, remote != nil {
+                    if let p = peer, !p.rx.readClosed {
+                        if p.rx.hasRoom(forMessage: 1) { ev.insert([.output, .writeNormal]) }
+                    } else {
+                        ev.insert([.output, .writeNormal, .error])
+                    }
+                } else {
+                    ev.insert([.output, .writeNormal])
+                }
+            }
+        }
+        return ev
+    }
+
+    public override var bytesReadable: Int { rx.readable }
+
+    // MARK: options
+
+    override func getOption(level: Int32, name: Int32, _ c: SyscallCall) throws(LinuxErrno) -> [UInt8] {
+        var e = GuestEncoder(c.abi)
+        func int(_ v: Int32) -> [UInt8] { e.i32(v); return e.bytes }
+        if level == OptionLevel.socket {
+            switch name {
+            case SO.type: return int(kind.rawValue)
+            case SO.error: return int(takeError().map { Int32($0.rawValue) } ?? 0)
+            case SO.domain: return int(family.rawValue)
+            case SO.protocolNumber: return int(proto)
+            case SO.acceptConnections: return int(state == .listening ? 1 : 0)
+            case SO.reuseAddress: return int(options.reuseAddress ? 1 : 0)
+            case SO.reusePort: return int(options.reusePort ? 1 : 0)
+            case SO.passCredentials: return int(options.passCredentials ? 1 : 0)
+            case SO.receiveBuffer: return int(Int32(clamping: options.receiveBuffer))
+            case SO.sendBuffer: return int(Int32(clamping: options.sendBuffer))
+            case SO.receiveLowWater: return int(1)
+            case SO.linger:
+                e.i32(options.linger.on); e.i32(options.linger.seconds)
+                return e.bytes
+            case SO.peerCredentials:
+                guard family == .unix else { throw .ENOTCONN }
+                let p = peerCredentials ?? SocketCredentials(pid: 0, uid: 65534, gid: 65534)
+                e.i32(p.pid); e.u32(p.uid); e.u32(p.gid)
+                return e.bytes
+            case SO.receiveTimeout, SO.sendTimeout, SO.receiveTimeoutNew, SO.sendTimeoutNew:
+                let ns = (name == SO.receiveTimeout || name == SO.receiveTimeoutNew ? options.receiveTimeout : options.sendTimeout) ?? 0
+                let s = Int64(ns / 1_000_000_000), us = Int64(ns % 1_000_000_000 / 1000)
+                if name >= SO.receiveTimeoutNew { e.i64(s); e.i64(us) } else { e.sword(s); e.sword(us) }
+                return e.bytes
+            case SO.bindToDevice: return []
+            case SO.peerName:
+                return SockaddrCodec.encode(try peerAddress(), family: family, abi: c.abi)
+            default: break
+            }
+        } else {
+            try checkLevel(level)
+            if level == OptionLevel.ipv6 && name == 26 { return int(options.v6Only ? 1 : 0) }  // IPV6_V6ONLY
+            if level == OptionLevel.tcp && name == 13 { return Array("cubic".utf8) + [0] }  // TCP_CONGESTION
+            if level == OptionLevel.tcp && name == 11 { return tcpInfo() }  // TCP_INFO
+            if level == OptionLevel.ip && name == 14 || level == OptionLevel.ipv6 && name == 24 {  // IP_MTU, IPV6_MTU
+                guard state == .connected else { throw .ENOTCONN }
+                return int(65536)
+            }
+        }
+        let key = SocketOptions.key(level, name)
+        guard let d = SocketOptions.integerDefaults[key] else { throw .ENOPROTOOPT }
+        return int(options.values[key] ?? d)
+    }
+
+    /// The protocol levels a socket of this family and type answers (Linux gives EOPNOTSUPP
+    /// for a unix socket's IP options, ENOPROTOOPT for a level it does not know).
+    private func checkLevel(_ level: Int32) throws(LinuxErrno) {
+        switch level {
+        case OptionLevel.ip: if !isInet { throw .EOPNOTSUPP }
+        case OptionLevel.ipv6: if family != .inet6 { throw isInet ? .ENOPROTOOPT : .EOPNOTSUPP }
+        case OptionLevel.tcp: if !(isInet && kind == .stream) { throw isInet ? .ENOPROTOOPT : .EOPNOTSUPP }
+        case OptionLevel.udp: if !(isInet && kind == .datagram) { throw isInet ? .ENOPROTOOPT : .EOPNOTSUPP }
+        default: if !isInet { throw .EOPNOTSUPP }
+        }
+    }
+
+    /// struct tcp_info with the state and little else (an emulated connection has no RTT).
+    private func tcpInfo() -> [UInt8] {
+        var b = [UInt8](repeating: 0, count: 232)
+        b[0] = state == .connected ? 1 : state == .listening ? 10 : 7  // TCP_ESTABLISHED, LISTEN, CLOSE
+        return b
+    }
+
+    override func setOption(level: Int32, name: Int32, value: [UInt8], _ c: SyscallCall) throws(LinuxErrno) {
+        var d = GuestDecoder(value, c.abi)
+        func int() throws(LinuxErrno) -> Int32 {
+            guard value.count >= 4 else { throw .EINVAL }
+            return d.i32()
+        }
+        if level == OptionLevel.socket {
+            switch name {
+            case SO.reuseAddress: options.reuseAddress = try int() != 0; return
+            case SO.reusePort: options.reusePort = try int() != 0; return
+            case SO.passCredentials: options.passCredentials = try int() != 0; return
+            case SO.receiveBuffer, SO.receiveBufferForce:
+                // Linux doubles the value (bookkeeping overhead), within rmem_max unless forced.
+                let v = Int(max(try int(), 0))
+                options.receiveBuffer = max(2304, 2 * (name == SO.receiveBuffer ? min(v, 212_992) : v))
+                if !rx.messageMode && options.receiveBuffer > rx.capacity { rx.capacity = min(options.receiveBuffer, 8 << 20) }
+                if rx.messageMode { rx.capacity = options.receiveBuffer }
+                return
+            case SO.sendBuffer, SO.sendBufferForce:
+                let v = Int(max(try int(), 0))
+                options.sendBuffer = max(4608, 2 * (name == SO.sendBuffer ? min(v, 212_992) : v))
+                return
+            case SO.linger:
+                guard value.count >= 8 else { throw .EINVAL }
+                options.linger = (d.i32(), d.i32())
+                return
+            case SO.receiveTimeout, SO.sendTimeout, SO.receiveTimeoutNew, SO.sendTimeoutNew:
+                let wide = name >= SO.receiveTimeoutNew
+                guard value.count >= (wide ? 16 : 2 * c.abi.wordSize) else { throw .EINVAL }
+                let s = wide ? d.i64() : d.sword(), us = wide ? d.i64() : d.sword()
+                guard us >= 0 && us < 1_000_000 else { throw .EDOM }
+                let ns: UInt64? = s < 0 ? 0 : (s == 0 && us == 0 ? nil : try GuestMath.nanoseconds(seconds: s, microseconds: us))
+                if name == SO.receiveTimeout || name == SO.receiveTimeoutNew { options.receiveTimeout = ns } else { options.sendTimeout = ns }
+                return
+            case SO.bindToDevice: return
+            case SO.type, SO.error, SO.domain, SO.protocolNumber, SO.acceptConnections, SO.peerCredentials, SO.peerName:
+                throw .ENOPROTOOPT
+            default: break
+            }
+        } else {
+            try checkLevel(level)
+            if level == OptionLevel.ipv6 && name == 26 {  // IPV6_V6ONLY: only before bind
+                guard local == nil else { throw .EINVAL }
+                options.v6Only = try int() != 0
+                return
+            }
+            if level == OptionLevel.tcp && name == 13 { return }  // TCP_CONGESTION: any name accepted
+        }
+        let key = SocketOptions.key(level, name)
+        if SocketOptions.setOnly.contains(key) { return }
+        if SocketOptions.integerDefaults[key] != nil {
+            // IP options may be set from a single byte (Linux's do_ip_setsockopt).
+            if level == OptionLevel.ip && value.count >= 1 && value.count < 4 { options.values[key] = Int32(value[0]); return }
+            options.values[key] = try int()
+            return
+        }
+        network.noteUnknownOption(level: level, name: name)
+    }
+}
+
+extension SocketCredentials {
+    /// The credentials of a task as SO_PEERCRED and SCM_CREDENTIALS report them.
+    init(_ task: Task) {
+        let c = task.process.credentials
+        self.init(pid: task.process.pid, uid: c.uid, gid: c.gid)
+    }
+}
+
+extension Network {
+    /// net.core.somaxconn.
+    static let somaxconn: Int32 = 4096
+}
+
+/// The tmpfs inode of a path-bound AF_UNIX socket. It names the socket while that is open
+/// (connect finds it here); the file outlives the socket, as on Linux, and then refuses.
+final class TmpSocket: TmpNode {
+    weak var socket: Socket?
+    override var kind: FileKind { .socket }
+    override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
+        if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
+        throw .ENXIO
+    }
+}
