@@ -344,7 +344,14 @@ public final class Kernel {
         switch e.owner {
         case .task(let t): return t.state == .blocked && t.timerGeneration == e.generation
         case .realTimer(let p): return p.realTimerGeneration == e.generation && !p.zombie
+        case .timerFD(let t): return t.generation == e.generation
         }
+    }
+
+    /// Puts a deadline on the timer heap (sleepers, ITIMER_REAL, timerfds).
+    func addTimer(_ e: TimerQueue.Entry) {
+        timers.insert(e)
+        timers.sweepIfGrown(isCurrent: isCurrent)
     }
 
     /// Wakes sleepers whose deadline passed and fires interval timers.
@@ -354,6 +361,7 @@ public final class Kernel {
             switch e.owner {
             case .task(let t): wake(t)
             case .realTimer(let p): fireRealTimer(p, now: now)
+            case .timerFD(let t): t.expire()
             }
         }
     }
@@ -438,7 +446,7 @@ public final class Kernel {
     /// The wait queue of host descriptor `fd` (one per descriptor, shared by its open files).
     func hostQueue(_ fd: Int32) -> HostWaitQueue {
         if let q = hostQueues[fd] { return q }
-        let q = HostWaitQueue(fd: fd)
+        let q = HostWaitQueue(fd: fd, kernel: self)
         hostQueues[fd] = q
         return q
     }
@@ -509,7 +517,7 @@ public final class Kernel {
         }
         if let d = wait.deadline {
             task.timerGeneration &+= 1
-            timers.insert(.init(deadline: d, generation: task.timerGeneration, owner: .task(task)))
+            addTimer(.init(deadline: d, generation: task.timerGeneration, owner: .task(task)))
         }
     }
 
