@@ -151,6 +151,27 @@ public enum HostSocket {
         try Host.check { Glibc.send(fd.raw, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
     }
 
+    /// The host's own interface addresses other than loopback (getifaddrs).
+    public static func localAddresses() -> [IPAddress] {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0 else { return [] }
+        defer { freeifaddrs(list) }
+        var out: [IPAddress] = []
+        var p = list
+        while let a = p {
+            if let sa = a.pointee.ifa_addr, sa.pointee.sa_family == sa_family_t(AF_INET) || sa.pointee.sa_family == sa_family_t(AF_INET6) {
+                var storage = sockaddr_storage()
+                let size = sa.pointee.sa_family == sa_family_t(AF_INET) ? MemoryLayout<sockaddr_in>.size : MemoryLayout<sockaddr_in6>.size
+                withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: UnsafeRawBufferPointer(start: sa, count: size)) }
+                let ip = endpoint(storage).address
+                // Link-local IPv6 addresses need a scope to be used; they are left out.
+                if !ip.isLoopback && !(ip.high >> 54 == 0x3fa) && !out.contains(ip) { out.append(ip) }
+            }
+            p = a.pointee.ifa_next
+        }
+        return out
+    }
+
     /// The host's addresses for `name` (the host's resolver: umlab resolves what `--allow` names).
     public static func resolve(_ name: String) -> [IPAddress] {
         if let literal = IPAddress(name) { return [literal] }

@@ -148,7 +148,7 @@ struct Run: ParsableCommand {
             config.network.publish = try publish.map { (text) throws(ParseError) in try PublishRule(parsing: text) }
             config.network.allow = try allow.map { (text) throws(ParseError) in try AllowRule(parsing: text) }
         } catch {
-            return fail(error is ParseError ? "\(error)" : "bad network option", 2)
+            return fail("\(error)", 2)
         }
         if let netLog {
             guard let fd = try? HostFD.open(netLog, flags: 0o1101, mode: 0o644) else { return fail("cannot write the network log \(netLog)", 2) }
