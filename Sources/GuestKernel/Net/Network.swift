@@ -176,11 +176,30 @@ public final class Network {
         scratchAllocated = true
     }
 
+    /// Links with guest data waiting to go to the host (see `HostLink.guestChanged`).
+    private var unflushed: [HostLink] = []
+
+    func deferFlush(_ link: HostLink) {
+        if !unflushed.contains(where: { $0 === link }) { unflushed.append(link) }
+    }
+
+    /// Sends what guests wrote to host links: when a task blocks, when the machine idles, and
+    /// when host events are collected.
+    func flushLinks() {
+        guard !unflushed.isEmpty else { return }
+        let links = unflushed
+        unflushed.removeAll(keepingCapacity: true)
+        for l in links { l.pump() }
+    }
+    var hasUnflushed: Bool { !unflushed.isEmpty }
+
     /// Closes every host socket (the machine ended).
     func stop() {
         for p in published { p.close() }
         published = []
-        for link in Array(openLinks.values) { link.finish(reset: true) }
+        // What guests wrote before the end still goes out (as far as the host takes it now).
+        flushLinks()
+        for link in Array(openLinks.values) { link.finish(reset: false) }
         openLinks = [:]
     }
 
