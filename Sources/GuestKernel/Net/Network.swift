@@ -12,6 +12,9 @@ public struct NetworkConfig {
     public var log: TraceSink?
     /// Where the synthesized capture goes (`--pcap`).
     public var pcap: TraceSink?
+    /// The virtual switch's socket (`--net switch:PATH`): machines on it reach each other's
+    /// addresses in eth0's network.
+    public var switchPath: String?
     /// eth0's address and prefix length.
     public var address = IPAddress(v4: 10, 0, 2, 15)
     public var prefixLength = 24
@@ -31,6 +34,8 @@ enum Route: Equatable {
     case dns
     /// Out through a host socket: an `--allow` rule admits it.
     case outbound
+    /// Another machine on the switch.
+    case switched
     /// Nowhere: the machine is sequestered from everything else (ENETUNREACH).
     case unreachable
 }
@@ -126,6 +131,8 @@ public final class Network {
 
     /// Open connections to the host, kept here while they live.
     var openLinks: [ObjectIdentifier: HostLink] = [:]
+    /// The connection to the virtual switch, with `--net switch:`.
+    private(set) var switchPort: SwitchPort?
     /// Published ports' host listeners.
     private(set) var published: [PublishedPort] = []
     /// Host clients of published UDP ports, by address: a guest's reply goes back through the
@@ -165,6 +172,9 @@ public final class Network {
         for i in config.allow.indices where config.allow[i].name != nil {
             config.allow[i].addresses = HostSocket.resolve(config.allow[i].name!)
         }
+        if let path = config.switchPath {
+            switchPort = try SwitchPort(kernel: kernel, path: path, address: config.address)
+        }
         for rule in config.publish {
             do {
                 published.append(try PublishedPort(kernel: kernel, rule: rule))
@@ -200,6 +210,8 @@ public final class Network {
         // What guests wrote before the end still goes out (as far as the host takes it now).
         flushLinks()
         for link in Array(openLinks.values) { link.finish(reset: false) }
+        switchPort?.close()
+        switchPort = nil
         openLinks = [:]
     }
 
@@ -218,6 +230,7 @@ public final class Network {
     /// is its own loopback, and 10.0.2.2 refuses).
     func route(to ip: IPAddress, port: UInt16, udp: Bool) -> Route {
         if isLocal(ip) { return .local }
+        if switchPort != nil && ip.isIn(config.address, prefix: config.prefixLength) && !udp { return .switched }
         if ip == config.dns { return udp && port == 53 ? .dns : .gateway }
         if ip == config.gateway { return .gateway }
         if config.allow.contains(where: { $0.admits(udp: udp, ip, port) }) { return .outbound }
