@@ -8,6 +8,9 @@ public struct NetworkConfig: Sendable {
     public var prefixLength = 24
     public var gateway = IPAddress(v4: 10, 0, 2, 2)
     public var dns = IPAddress(v4: 10, 0, 2, 3)
+    /// eth0's hardware address: locally administered (the 0x02 bit of the first byte), QEMU's
+    /// default, the same on every run.
+    public var mac: [UInt8] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56]
     public init() {}
 }
 
@@ -42,6 +45,12 @@ public final class Network {
     public internal(set) var unknownOptions: [String: UInt64] = [:]
     /// Sockets created, for inode numbers (socket:[N]).
     var nextSocketNumber: UInt64 = 1000
+    /// Every socket of the machine by number, held weakly: what /proc/net and sock_diag list
+    /// (Net/SocketTable.swift). Entries of freed sockets are swept as the table grows.
+    var socketTable: [UInt64: Socket.WeakSocket] = [:]
+    var socketTableSweep = 64
+    /// Bound AF_NETLINK sockets by protocol and port id (Net/Netlink.swift).
+    var netlinkPorts: [Int32: [UInt32: WeakNetlinkSocket]] = [:]
 
     init(config: NetworkConfig) { self.config = config }
 
@@ -165,11 +174,6 @@ public final class Network {
             }
         }
         throw .ENOSPC
-    }
-
-    /// An AF_NETLINK socket (the route family, for `ip` and `ifconfig`).
-    func makeNetlinkSocket(kind: SocketKind, proto: Int32, nonBlocking: Bool, task: Task) throws(LinuxErrno) -> SocketFile {
-        throw .EAFNOSUPPORT
     }
 
     func noteUnknownOption(level: Int32, name: Int32) {
