@@ -18,6 +18,7 @@
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/uio.h>
@@ -279,6 +280,9 @@ int ch_read_signal(int fd, int *signo, int *code, int *pid) {
 }
 
 int ch_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+int ch_accept_nonblocking(int fd, void *addr, unsigned *len) {
+    return accept4(fd, (struct sockaddr *)addr, (socklen_t *)len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
 
 int ch_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t token) {
     struct epoll_event ev;

@@ -117,6 +117,8 @@ typedef struct {
 } ch_epoll_ready;
 
 int ch_epoll_create(void);
+/// accept4(fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC): the connection's descriptor, or -1.
+int ch_accept_nonblocking(int fd, void *addr, unsigned *len);
 /// epoll_ctl with the event's data set to `token`.
 int ch_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t token);
 /// epoll_pwait2: waits at most `timeout_ns` (< 0: forever); fills up to `max` (at most 64) entries.

@@ -6,7 +6,7 @@ import LinuxABI
 
 /// TCP_* states (include/net/tcp_states.h), which Linux also reports for UDP and unix sockets.
 enum TCPState {
-    static let established: UInt8 = 1, finWait2: UInt8 = 5, close: UInt8 = 7, closeWait: UInt8 = 8
+    static let established: UInt8 = 1, synSent: UInt8 = 2, finWait2: UInt8 = 5, close: UInt8 = 7, closeWait: UInt8 = 8
     static let lastAck: UInt8 = 9, listen: UInt8 = 10
 }
 
@@ -80,6 +80,8 @@ extension Socket {
         switch state {
         case .listening:
             return TCPState.listen
+        case .connecting:
+            return TCPState.synSent
         case .connected:
             guard kind == .stream && isInet else { return TCPState.established }
             let peerDone = rx.writeClosed, selfDone = shutdownMask & 2 != 0
