@@ -10,7 +10,7 @@ import Testing
     /// Each tool's output after a "== name" marker line.
     static func sections(_ output: String) -> [String: String] {
         var out: [String: String] = [:], name = ""
-        for line in output.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in output.split(separator: "\n") {
             if line.hasPrefix("== ") { name = String(line.dropFirst(3)); continue }
             out[name, default: ""] += line + "\n"
         }

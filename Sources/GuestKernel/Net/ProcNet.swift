@@ -1,6 +1,6 @@
 import LinuxABI
 
-// /proc/net/{tcp,tcp6,udp,udp6,unix,dev,route,if_inet6} and /proc/sys/net, generated from the
+// /proc/net/{tcp,tcp6,udp,udp6,unix,dev,route,if_inet6,arp,sockstat,sockstat6} and /proc/sys/net, generated from the
 // machine's sockets and interfaces in Linux's formats (net/ipv4/tcp_ipv4.c get_tcp4_sock,
 // net/ipv6/tcp_ipv6.c get_tcp6_sock, udp.c udp4_format_sock, af_unix.c unix_seq_show,
 // net/core/net-procfs.c, fib_trie.c fib_route_seq_show, addrconf.c if6_seq_show).
@@ -135,6 +135,21 @@ struct ProcNetFormatter {
         return out
     }
 
+    /// The ARP table: the header alone (no neighbour is ever resolved).
+    static let arp = "IP address       HW type     Flags       HW address            Mask     Device\n"
+
+    /// /proc/net/sockstat and sockstat6: sockets in use by protocol.
+    static func sockstat(_ network: Network, v6: Bool) -> String {
+        let family: AddressFamily = v6 ? .inet6 : .inet
+        let tcp = network.inetRows(proto: 6, family: family).filter { $0.state != TCPState.close }.count
+        let udp = network.inetRows(proto: 17, family: family).count
+        if v6 { return "TCP6: inuse \(tcp)\nUDP6: inuse \(udp)\nUDPLITE6: inuse 0\nRAW6: inuse 0\nFRAG6: inuse 0 memory 0\n" }
+        let all = network.liveSockets
+        let tcpAll = all.filter { $0.isInet && $0.proto == 6 }.count
+        return "sockets: used \(all.count)\nTCP: inuse \(tcp) orphan 0 tw 0 alloc \(tcpAll) mem 0\nUDP: inuse \(udp) mem 0\n"
+            + "UDPLITE: inuse 0\nRAW: inuse 0\nFRAG: inuse 0 memory 0\n"
+    }
+
     static func ifInet6(_ interfaces: [NetworkInterface]) -> String {
         var out = ""
         for i in interfaces {
@@ -165,6 +180,9 @@ extension ProcFS {
             ("dev", file { ProcNetFormatter.dev(k.network.interfaces) }),
             ("route", file { f().route(k.network.routes, interfaces: k.network.interfaces) }),
             ("if_inet6", file { ProcNetFormatter.ifInet6(k.network.interfaces) }),
+            ("arp", file { ProcNetFormatter.arp }),
+            ("sockstat", file { ProcNetFormatter.sockstat(k.network, v6: false) }),
+            ("sockstat6", file { ProcNetFormatter.sockstat(k.network, v6: true) }),
         ])
     }
 
