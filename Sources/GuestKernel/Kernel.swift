@@ -379,6 +379,7 @@ public final class Kernel {
             return false
         }
         if stopIfGuestStopped() { return true }
+        network.flushLinks()
         // The time limit ends a wait too (it is no reason to keep a deadlocked guest, above).
         let until = runDeadline == 0 ? deadline : min(deadline ?? runDeadline, runDeadline)
         _ = try? loop.wait(until: until)
@@ -390,6 +391,7 @@ public final class Kernel {
     /// `polling`; after a wait that already did, otherwise).
     func serviceHost(polling: Bool, now: UInt64) {
         lastHostPoll = now
+        network.flushLinks()
         if polling { _ = loop.poll() }
         for r in loop.takeReady() {
             let fd = Int32(truncatingIfNeeded: r.token)
@@ -508,6 +510,7 @@ public final class Kernel {
 
     /// Puts `task` to sleep on the wait's queues and deadline.
     func block(_ task: Task, on wait: Wait) {
+        if network.hasUnflushed { network.flushLinks() }
         task.context.willSleep()
         task.state = .blocked
         task.wait = wait

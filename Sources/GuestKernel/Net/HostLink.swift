@@ -71,7 +71,9 @@ final class HostLink: HostEndpoint {
         hostFD = fd
         self.remote = remote
         toHost = SocketBuffer(readers: queue, messageMode: false, capacity: Socket.streamCapacity, account: kernel.memory)
-        let w = WaitWatcher(events: [.input, .output, .readNormal, .writeNormal, .hangUp, .error]) { [unowned self] _ in self.pump() }
+        let w = WaitWatcher(events: [.input, .output, .readNormal, .writeNormal, .hangUp, .error]) { [unowned self] events in
+            self.guestChanged(events)
+        }
         watcher = w
         queue.addWatcher(w)
         kernel.network.openLinks[ObjectIdentifier(self)] = self
@@ -101,6 +103,18 @@ final class HostLink: HostEndpoint {
                 return
             }
             socket.externalConnectDone()
+        }
+        pump()
+    }
+
+    /// The guest side changed. Bytes the guest sent wait until it blocks (or a buffer's worth
+    /// piles up): a response written as headers then body leaves in one host send, as TCP_CORK
+    /// would make it, and the host peer is woken once, not per write. Anything else (room the
+    /// guest made by reading, its end of the connection) is acted on at once.
+    private func guestChanged(_ events: PollEvents) {
+        if events.isSubset(of: [.input, .readNormal]) && toHost.count < toHost.capacity / 2 && !toHost.writeClosed {
+            kernel.network.deferFlush(self)
+            return
         }
         pump()
     }

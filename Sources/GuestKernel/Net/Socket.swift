@@ -282,6 +282,7 @@ final class Socket: SocketFile {
             switch network.route(to: ip, port: port, udp: false) {
             case .local: break
             case .outbound: return try connectOutbound(ip, port, c)
+            case .switched: return try connectSwitched(ip, port, c)
             case .gateway, .dns:
                 _ = try refused()
             case .unreachable:
@@ -397,6 +398,36 @@ final class Socket: SocketFile {
         link.attach(rx)
         if isNonBlocking { throw .EINPROGRESS }
         return nil
+    }
+
+    /// A connection to another machine on the switch: the switch hands both machines an end
+    /// of a host socket pair, or refuses (`SwitchPort`).
+    private func connectSwitched(_ ip: IPAddress, _ port: UInt16, _ c: SyscallCall) throws(LinuxErrno) -> Wait? {
+        guard let switchPort = network.switchPort else { throw .ENETUNREACH }
+        if local == nil || local?.ip?.isUnspecified == true {
+            let source = network.config.address
+            if let p = heldPort { local = .inet(source, port: p) } else { try autobind(address: source) }
+        }
+        guard let source = local?.endpoint else { throw .EINVAL }
+        try switchPort.requestConnection(self, to: HostSocket.Endpoint(ip, port), from: source)
+        remote = .inet(ip, port: port)
+        state = .connecting
+        if isNonBlocking { throw .EINPROGRESS }
+        connectWaiting = true
+        return Wait.on(queue, [.output, .error, .hangUp])
+    }
+
+    /// The switch connected this socket to another machine through `fd`.
+    func switchConnected(_ fd: HostFD) {
+        guard state == .connecting, let destination = remote?.endpoint else { fd.close(); return }
+        let link = HostLink(kernel: kernel, fd: fd, remote: destination)
+        link.capture(network.captureFlow(client: local, server: remote), guestIsClient: true)
+        attach(link)
+        let name = localAddress
+        link.onClose = { [weak network] l in network?.auditClose(l, local: name) }
+        state = .connected
+        link.attach(rx)
+        queue.notify([.output, .writeNormal])
     }
 
     /// Makes `link` this socket's peer: sends go to the link's buffer, the link fills `rx`.
@@ -586,6 +617,7 @@ final class Socket: SocketFile {
             case .dns: return .dns
             case .gateway: return .socket(nil)
             case .outbound: return .host(HostSocket.Endpoint(ip, port))
+            case .switched: throw .ENETUNREACH  // datagrams do not cross the switch yet
             case .unreachable:
                 network.audit(.denied, guest: self, local: local, remote: HostSocket.Endpoint(ip, port), extra: [("proto", "\"udp\"")], task: c.task)
                 throw .ENETUNREACH
