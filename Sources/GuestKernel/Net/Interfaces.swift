@@ -60,6 +60,9 @@ struct RouteEntry {
     var type: UInt8
     /// RTA_PRIORITY (IPv6 routes carry a metric).
     var metric: UInt32?
+    /// RTNH_F_ONLINK: the gateway lies outside the interface's subnet (`--ip` elsewhere than
+    /// 10.0.2.0/24 keeps 10.0.2.2 as the gateway).
+    var onLink = false
 
     var isV4: Bool { destination.isV4 }
 }
@@ -91,6 +94,17 @@ extension IPAddress {
     }
 }
 
+extension NetworkConfig {
+    /// eth0's MAC: the one configured, else locally administered (the 0x02 bit of the first
+    /// byte) and the same on every run: QEMU's 52:54:00:12:34:56 at the default address, and
+    /// 52:54 followed by the IPv4 address otherwise, so machines on one switch differ.
+    public var hardwareAddress: [UInt8] {
+        if let mac { return mac }
+        if address == IPAddress(v4: 10, 0, 2, 15) { return [0x52, 0x54, 0x00, 0x12, 0x34, 0x56] }
+        return [0x52, 0x54] + address.wireBytes.suffix(4)
+    }
+}
+
 extension Network {
     static let loopbackIndex: Int32 = 1
     static let ethernetIndex: Int32 = 2
@@ -110,7 +124,7 @@ extension Network {
         let eth0 = NetworkInterface(
             index: Network.ethernetIndex, name: "eth0", hardwareType: 1,
             flags: InterfaceFlag.up | InterfaceFlag.broadcast | InterfaceFlag.running | InterfaceFlag.multicast | InterfaceFlag.lowerUp,
-            mtu: 1500, txQueueLength: 1000, hardwareAddress: c.mac, hardwareBroadcast: [0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+            mtu: 1500, txQueueLength: 1000, hardwareAddress: c.hardwareAddress, hardwareBroadcast: [0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
             qdisc: "pfifo_fast", operationalState: 6,
             addresses: [InterfaceAddress(ip: c.address, prefixLength: c.prefixLength, scope: 0,
                                          broadcast: IPAddress(v4: network.v4 | hostBits))])
@@ -152,8 +166,9 @@ extension Network {
                 }
             }
         }
-        out.insert(RouteEntry(destination: .anyV4, prefixLength: 0, gateway: config.gateway, interfaceIndex: Network.ethernetIndex,
-                              preferredSource: nil, table: 254, origin: 3, scope: 0, type: 1), at: 0)
+        out.append(RouteEntry(destination: .anyV4, prefixLength: 0, gateway: config.gateway, interfaceIndex: Network.ethernetIndex,
+                              preferredSource: nil, table: 254, origin: 3, scope: 0, type: 1,
+                              onLink: !config.gateway.isIn(config.address.masked(prefixLength: config.prefixLength), prefix: config.prefixLength)))
         // Dumped as Linux walks its tables: IPv4 first, main before local, by destination.
         out.sort { a, b in
             (a.isV4 ? 0 : 1, a.table, a.destination.high, a.destination.low, a.prefixLength)

@@ -20,9 +20,8 @@ public struct NetworkConfig {
     public var prefixLength = 24
     public var gateway = IPAddress(v4: 10, 0, 2, 2)
     public var dns = IPAddress(v4: 10, 0, 2, 3)
-    /// eth0's hardware address: locally administered (the 0x02 bit of the first byte), QEMU's
-    /// default, the same on every run.
-    public var mac: [UInt8] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56]
+    /// eth0's hardware address; nil: derived from the address (`NetworkConfig.hardwareAddress`).
+    public var mac: [UInt8]?
     public init() {}
 }
 

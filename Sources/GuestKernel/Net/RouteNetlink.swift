@@ -131,7 +131,7 @@ enum RouteNetlink {
         r.message(newRoute, flags: flags) { m in
             m.body.u8(e.isV4 ? inet : inet6); m.body.u8(UInt8(e.prefixLength)); m.body.u8(0); m.body.u8(0)
             m.body.u8(e.table); m.body.u8(cloned ? 0 : e.origin); m.body.u8(e.scope); m.body.u8(e.type)
-            m.body.u32(cloned ? 0x200 : 0)  // RTM_F_CLONED: the answer to a lookup
+            m.body.u32((cloned ? 0x200 : 0) | (e.onLink ? 0x4 : 0))  // RTM_F_CLONED: the answer to a lookup; RTNH_F_ONLINK
             m.attribute(15, u32: UInt32(e.table))  // RTA_TABLE
             if e.prefixLength > 0 { m.attribute(1, e.destination.wireBytes) }  // RTA_DST
             if let metric = e.metric { m.attribute(6, u32: metric) }  // RTA_PRIORITY
