@@ -74,6 +74,27 @@ static inline const char *errname(int e)
     case EOVERFLOW: return "EOVERFLOW";
     case EOPNOTSUPP: return "EOPNOTSUPP";
     case ETIMEDOUT: return "ETIMEDOUT";
+    case EDOM: return "EDOM";
+    case ENOTSOCK: return "ENOTSOCK";
+    case EDESTADDRREQ: return "EDESTADDRREQ";
+    case EMSGSIZE: return "EMSGSIZE";
+    case EPROTOTYPE: return "EPROTOTYPE";
+    case ENOPROTOOPT: return "ENOPROTOOPT";
+    case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
+    case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
+    case EAFNOSUPPORT: return "EAFNOSUPPORT";
+    case EADDRINUSE: return "EADDRINUSE";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case ENETUNREACH: return "ENETUNREACH";
+    case ECONNABORTED: return "ECONNABORTED";
+    case ECONNRESET: return "ECONNRESET";
+    case ENOBUFS: return "ENOBUFS";
+    case EISCONN: return "EISCONN";
+    case ENOTCONN: return "ENOTCONN";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case EHOSTUNREACH: return "EHOSTUNREACH";
+    case EALREADY: return "EALREADY";
+    case EINPROGRESS: return "EINPROGRESS";
     default:
         snprintf(buf, sizeof buf, "errno=%d", e);
         return buf;
