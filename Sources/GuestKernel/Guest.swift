@@ -21,6 +21,12 @@ public final class Guest {
         kernel = try Kernel(config: config, backend: backend, loop: loop)
     }
 
+    /// Opens the host side of the network options (published ports' listeners, the addresses
+    /// of allowed names). A failure is a sentence for the user (a port already in use).
+    public func openNetwork() throws(ParseError) {
+        try kernel.network.start(kernel: kernel)
+    }
+
     /// Creates the first process, running `path` (a guest path) with `argv` and `envp`.
     public func boot(path: String, argv: [String], envp: [String]) throws(LinuxErrno) {
         try kernel.boot(path: path, argv: argv, envp: envp)

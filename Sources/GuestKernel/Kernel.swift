@@ -124,6 +124,8 @@ public final class Kernel {
     /// Queues fed by host descriptors, by descriptor (the event-loop token); a descriptor is in
     /// the loop only while its queue has waiters.
     var hostQueues: [Int32: HostWaitQueue] = [:]
+    /// Host sockets the network serves (published ports, links to the host), by descriptor.
+    var hostEndpoints: [Int32: HostEndpoint] = [:]
     /// When host events were last collected while guests ran (see `nextInterruption`).
     var lastHostPoll: UInt64 = 0
     /// How often host events are collected while a guest runs, when some descriptor is
@@ -342,7 +344,14 @@ public final class Kernel {
         switch e.owner {
         case .task(let t): return t.state == .blocked && t.timerGeneration == e.generation
         case .realTimer(let p): return p.realTimerGeneration == e.generation && !p.zombie
+        case .timerFD(let t): return t.generation == e.generation
         }
+    }
+
+    /// Puts a deadline on the timer heap (sleepers, ITIMER_REAL, timerfds).
+    func addTimer(_ e: TimerQueue.Entry) {
+        timers.insert(e)
+        timers.sweepIfGrown(isCurrent: isCurrent)
     }
 
     /// Wakes sleepers whose deadline passed and fires interval timers.
@@ -352,6 +361,7 @@ public final class Kernel {
             switch e.owner {
             case .task(let t): wake(t)
             case .realTimer(let p): fireRealTimer(p, now: now)
+            case .timerFD(let t): t.expire()
             }
         }
     }
@@ -368,6 +378,7 @@ public final class Kernel {
             return false
         }
         if stopIfGuestStopped() { return true }
+        network.flushLinks()
         // The time limit ends a wait too (it is no reason to keep a deadlocked guest, above).
         let until = runDeadline == 0 ? deadline : min(deadline ?? runDeadline, runDeadline)
         _ = try? loop.wait(until: until)
@@ -379,9 +390,12 @@ public final class Kernel {
     /// `polling`; after a wait that already did, otherwise).
     func serviceHost(polling: Bool, now: UInt64) {
         lastHostPoll = now
+        network.flushLinks()
         if polling { _ = loop.poll() }
         for r in loop.takeReady() {
-            guard let q = hostQueues[Int32(truncatingIfNeeded: r.token)] else { continue }
+            let fd = Int32(truncatingIfNeeded: r.token)
+            if let e = hostEndpoints[fd] { e.hostReady(r.events); continue }
+            guard let q = hostQueues[fd] else { continue }
             var ev: PollEvents = []
             if r.events & EventLoop.Events.input != 0 { ev.insert([.input, .readNormal]) }
             if r.events & EventLoop.Events.hangUp != 0 { ev.insert(.hangUp) }
@@ -434,7 +448,7 @@ public final class Kernel {
     /// The wait queue of host descriptor `fd` (one per descriptor, shared by its open files).
     func hostQueue(_ fd: Int32) -> HostWaitQueue {
         if let q = hostQueues[fd] { return q }
-        let q = HostWaitQueue(fd: fd)
+        let q = HostWaitQueue(fd: fd, kernel: self)
         hostQueues[fd] = q
         return q
     }
@@ -495,6 +509,7 @@ public final class Kernel {
 
     /// Puts `task` to sleep on the wait's queues and deadline.
     func block(_ task: Task, on wait: Wait) {
+        if network.hasUnflushed { network.flushLinks() }
         task.context.willSleep()
         task.state = .blocked
         task.wait = wait
@@ -505,7 +520,7 @@ public final class Kernel {
         }
         if let d = wait.deadline {
             task.timerGeneration &+= 1
-            timers.insert(.init(deadline: d, generation: task.timerGeneration, owner: .task(task)))
+            addTimer(.init(deadline: d, generation: task.timerGeneration, owner: .task(task)))
         }
     }
 
@@ -572,6 +587,8 @@ public final class Kernel {
         mainProcess = nil
         futexQueues.removeAll()
         hostQueues.removeAll()
+        network.stop()
+        hostEndpoints.removeAll()
         for m in vfs.mounts.values { m.fs.release() }
         hostDescriptors.closeAll()
         backend.machineEnded()

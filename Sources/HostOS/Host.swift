@@ -65,6 +65,11 @@ public enum Host {
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
+    /// Wall-clock time in seconds with microseconds, for logs.
+    public static func realTimeSeconds() -> Double {
+        let t = (try? clock(0)) ?? (seconds: 0, nanoseconds: 0)
+        return Double(t.seconds) + Double(t.nanoseconds / 1000) / 1_000_000
+    }
     public static func clock(_ id: Int32) throws(LinuxErrno) -> (seconds: Int64, nanoseconds: Int64) {
         var ts = timespec()
         _ = try check { clock_gettime(clockid_t(id), &ts) }

@@ -1,8 +1,20 @@
+import HostOS
 import LinuxABI
 
 /// The guest machine's network as its guests see it: interfaces and addresses (QEMU user
 /// networking's defaults), and where a destination address leads.
-public struct NetworkConfig: Sendable {
+public struct NetworkConfig {
+    /// Ports the host forwards to the guest (`--publish`).
+    public var publish: [PublishRule] = []
+    /// Destinations guests may reach through host sockets (`--allow`); none by default.
+    public var allow: [AllowRule] = []
+    /// Where the audit trail goes (`--net-log`), one JSON object a line.
+    public var log: TraceSink?
+    /// Where the synthesized capture goes (`--pcap`).
+    public var pcap: TraceSink?
+    /// The virtual switch's socket (`--net switch:PATH`): machines on it reach each other's
+    /// addresses in eth0's network.
+    public var switchPath: String?
     /// eth0's address and prefix length.
     public var address = IPAddress(v4: 10, 0, 2, 15)
     public var prefixLength = 24
@@ -15,15 +27,89 @@ public struct NetworkConfig: Sendable {
 enum Route: Equatable {
     /// A socket of this machine.
     case local
+    /// The gateway (10.0.2.2, the host as QEMU's user networking shows it): nothing listens
+    /// there unless published, so connections are refused.
+    case gateway
+    /// umlab's DNS answerer (10.0.2.3, port 53).
+    case dns
+    /// Out through a host socket: an `--allow` rule admits it.
+    case outbound
+    /// Another machine on the switch.
+    case switched
     /// Nowhere: the machine is sequestered from everything else (ENETUNREACH).
     case unreachable
+}
+
+/// An `--allow` rule: a protocol, a destination (a name, an address or a network) and an
+/// optional port.
+public struct AllowRule: Sendable, Equatable {
+    public var udp: Bool
+    /// The name as given, if the destination is a name (its DNS queries are then answered).
+    public var name: String?
+    public var network: IPAddress
+    public var prefixLength: Int
+    public var port: UInt16?
+    /// A name's addresses, resolved by umlab on the host when the machine starts.
+    public var addresses: [IPAddress] = []
+
+    /// Parses `tcp|udp:HOST[:PORT]`, HOST a name, an address, a CIDR network or an IPv6
+    /// address in brackets.
+    public init(parsing text: String) throws(ParseError) {
+        let protoEnd = text.firstIndex(of: ":") ?? text.endIndex
+        switch text[..<protoEnd] {
+        case "tcp": udp = false
+        case "udp": udp = true
+        default: throw ParseError("\(text): expected tcp:HOST[:PORT] or udp:HOST[:PORT]")
+        }
+        guard protoEnd < text.endIndex else { throw ParseError("\(text): no destination") }
+        var rest = Substring(text[text.index(after: protoEnd)...])
+        var host: Substring
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]") else { throw ParseError("\(text): unclosed [") }
+            host = rest[rest.index(after: rest.startIndex)..<close]
+            rest = rest[rest.index(after: close)...]
+            if rest.hasPrefix(":") { rest = rest.dropFirst() } else if !rest.isEmpty { throw ParseError("\(text): expected :PORT after ]") }
+        } else if let colon = rest.lastIndex(of: ":"), rest.filter({ $0 == ":" }).count == 1 {
+            host = rest[..<colon]
+            rest = rest[rest.index(after: colon)...]
+        } else {
+            host = rest
+            rest = ""
+        }
+        if rest.isEmpty { port = nil } else {
+            guard let p = UInt16(rest), p > 0 else { throw ParseError("\(text): \(rest) is not a port") }
+            port = p
+        }
+        var prefix: Int?
+        if let slash = host.firstIndex(of: "/") {
+            guard let p = Int(host[host.index(after: slash)...]) else { throw ParseError("\(text): bad prefix length") }
+            prefix = p
+            host = host[..<slash]
+        }
+        if let ip = IPAddress(String(host)) {
+            let maxPrefix = ip.isV4 ? 32 : 128
+            guard (prefix ?? maxPrefix) >= 0 && (prefix ?? maxPrefix) <= maxPrefix else { throw ParseError("\(text): bad prefix length") }
+            name = nil; network = ip; prefixLength = prefix ?? maxPrefix
+        } else {
+            guard prefix == nil, !host.isEmpty, host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }) else {
+                throw ParseError("\(text): \(host) is neither an address nor a host name")
+            }
+            name = host.lowercased(); network = .anyV6; prefixLength = 128
+        }
+    }
+
+    func admits(udp: Bool, _ ip: IPAddress, _ port: UInt16) -> Bool {
+        guard udp == self.udp, self.port == nil || self.port == port else { return false }
+        if name != nil { return addresses.contains(ip) }
+        return ip.isIn(network, prefix: prefixLength)
+    }
 }
 
 /// Per-machine socket state: the port table of AF_INET/AF_INET6 sockets, the AF_UNIX abstract
 /// namespace, and counters for --stats-json. Owned by the kernel; two machines in one process
 /// share nothing.
 public final class Network {
-    public let config: NetworkConfig
+    public private(set) var config: NetworkConfig
 
     /// A bound port: its protocol (stream or datagram) and number.
     struct PortKey: Hashable {
@@ -43,7 +129,91 @@ public final class Network {
     /// Sockets created, for inode numbers (socket:[N]).
     var nextSocketNumber: UInt64 = 1000
 
-    init(config: NetworkConfig) { self.config = config }
+    /// Open connections to the host, kept here while they live.
+    var openLinks: [ObjectIdentifier: HostLink] = [:]
+    /// The connection to the virtual switch, with `--net switch:`.
+    private(set) var switchPort: SwitchPort?
+    /// Published ports' host listeners.
+    private(set) var published: [PublishedPort] = []
+    /// Host clients of published UDP ports, by address: a guest's reply goes back through the
+    /// port the client came in by.
+    var udpClients: [HostSocket.Endpoint: PublishedPort] = [:]
+    /// A buffer for the links' host reads and writes (never the syscall path's bounce buffer:
+    /// a link may run inside a guest's send).
+    private(set) lazy var linkScratch: UnsafeMutableRawBufferPointer = .allocate(byteCount: 256 * 1024, alignment: 16)
+    private var scratchAllocated = false
+    private let clock: () -> UInt64
+
+    /// The capture writer, with `--pcap`.
+    let capture: PcapWriter?
+
+    init(config: NetworkConfig) {
+        self.config = config
+        clock = { Host.monotonicNanoseconds() }
+        capture = config.pcap.map { PcapWriter(sink: $0, guestAddress: config.address) }
+    }
+
+    /// A capture flow for a new TCP connection between two inet addresses (nil without --pcap).
+    func captureFlow(client: SocketAddress?, server: SocketAddress?) -> PcapFlow? {
+        guard let capture, let c = client?.endpoint, let s = server?.endpoint else { return nil }
+        return PcapFlow(writer: capture, client: c, server: s)
+    }
+
+    /// A datagram in the capture.
+    func captureDatagram(from: SocketAddress?, to: SocketAddress?, _ payload: [UInt8]) {
+        guard let capture, let f = from?.endpoint, let t = to?.endpoint else { return }
+        capture.udp(from: f, to: t, payload[...])
+    }
+    deinit { if scratchAllocated { linkScratch.deallocate() } }
+
+    /// Opens the host side of what the user declared: the published ports' listeners, and the
+    /// addresses of the names `--allow` gives. Throws with a sentence for the user.
+    func start(kernel: Kernel) throws(ParseError) {
+        for i in config.allow.indices where config.allow[i].name != nil {
+            config.allow[i].addresses = HostSocket.resolve(config.allow[i].name!)
+        }
+        if let path = config.switchPath {
+            switchPort = try SwitchPort(kernel: kernel, path: path, address: config.address)
+        }
+        for rule in config.publish {
+            do {
+                published.append(try PublishedPort(kernel: kernel, rule: rule))
+            } catch {
+                throw ParseError("--publish \(rule.hostAddress):\(rule.hostPort): cannot listen on the host: \(error.message)")
+            }
+        }
+        _ = linkScratch
+        scratchAllocated = true
+    }
+
+    /// Links with guest data waiting to go to the host (see `HostLink.guestChanged`).
+    private var unflushed: [HostLink] = []
+
+    func deferFlush(_ link: HostLink) {
+        if !unflushed.contains(where: { $0 === link }) { unflushed.append(link) }
+    }
+
+    /// Sends what guests wrote to host links: when a task blocks, when the machine idles, and
+    /// when host events are collected.
+    func flushLinks() {
+        guard !unflushed.isEmpty else { return }
+        let links = unflushed
+        unflushed.removeAll(keepingCapacity: true)
+        for l in links { l.pump() }
+    }
+    var hasUnflushed: Bool { !unflushed.isEmpty }
+
+    /// Closes every host socket (the machine ended).
+    func stop() {
+        for p in published { p.close() }
+        published = []
+        // What guests wrote before the end still goes out (as far as the host takes it now).
+        flushLinks()
+        for link in Array(openLinks.values) { link.finish(reset: false) }
+        switchPort?.close()
+        switchPort = nil
+        openLinks = [:]
+    }
 
     // MARK: addresses and routes
 
@@ -55,8 +225,17 @@ public final class Network {
     /// Whether a socket may bind `ip`: unspecified, loopback, or eth0's address.
     func canBind(_ ip: IPAddress) -> Bool { isLocal(ip) || ip.isMulticast }
 
-    func route(to ip: IPAddress) -> Route {
-        isLocal(ip) ? .local : .unreachable
+    /// Where a stream (`udp` false) or datagram to `ip`:`port` goes. With no options only the
+    /// machine itself is reachable; the host's own addresses never are (the guest's 127.0.0.1
+    /// is its own loopback, and 10.0.2.2 refuses).
+    func route(to ip: IPAddress, port: UInt16, udp: Bool) -> Route {
+        if isLocal(ip) { return .local }
+        if switchPort != nil && ip.isIn(config.address, prefix: config.prefixLength) && !udp { return .switched }
+        if ip == config.dns { return udp && port == 53 ? .dns : .gateway }
+        if ip == config.gateway { return .gateway }
+        if config.allow.contains(where: { $0.admits(udp: udp, ip, port) }) { return .outbound }
+        if udp, udpClients[HostSocket.Endpoint(ip, port)] != nil { return .outbound }
+        return .unreachable
     }
 
     /// The source address Linux would pick for a connection to `destination`.
@@ -170,6 +349,55 @@ public final class Network {
     /// An AF_NETLINK socket (the route family, for `ip` and `ifconfig`).
     func makeNetlinkSocket(kind: SocketKind, proto: Int32, nonBlocking: Bool, task: Task) throws(LinuxErrno) -> SocketFile {
         throw .EAFNOSUPPORT
+    }
+
+    // MARK: DNS
+
+    /// umlab's answer to a DNS query sent to 10.0.2.3:53: the addresses of a name an `--allow`
+    /// rule gives, NXDOMAIN for any other name (no query ever leaves the machine), FORMERR
+    /// for what is not a query. nil when the packet is not worth an answer.
+    func answerDNS(_ query: [UInt8]) -> [UInt8]? {
+        let allowed = Dictionary(config.allow.compactMap { r in r.name.map { ($0, r.addresses) } }, uniquingKeysWith: +)
+        return DNSAnswerer.answer(query, addresses: { allowed[$0] })
+    }
+
+    // MARK: audit
+
+    enum AuditEvent: String {
+        case listen, accept, connect, refused, denied, dns, close
+    }
+
+    /// Writes one audit line (`--net-log`): the event, the guest process, the addresses.
+    func audit(_ event: AuditEvent, guest: Socket?, local: SocketAddress?, remote: HostSocket.Endpoint?, extra: [(String, String)] = [], task: Task? = nil) {
+        guard let log = config.log else { return }
+        var fields: [(String, String)] = [("event", jsonString(event.rawValue)), ("time", String(Host.realTimeSeconds()))]
+        if let task {
+            fields.append(("pid", String(task.process.pid)))
+            fields.append(("comm", jsonString(task.process.comm)))
+        }
+        if let local { fields.append(("local", jsonString(local.description))) }
+        if let remote { fields.append(("remote", jsonString(remote.description))) }
+        fields += extra
+        log.raw("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
+    }
+
+    func auditClose(_ link: HostLink, local: SocketAddress) {
+        audit(.close, guest: nil, local: local, remote: link.remote,
+              extra: [("bytes_in", String(link.bytesIn)), ("bytes_out", String(link.bytesOut))])
+    }
+
+    func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            default:
+                if u.value < 0x20 { out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
     }
 
     func noteUnknownOption(level: Int32, name: Int32) {

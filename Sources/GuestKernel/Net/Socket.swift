@@ -112,7 +112,7 @@ final class Socket: SocketFile {
     unowned let network: Network
     unowned let kernel: Kernel
     var options: SocketOptions
-    enum State { case unconnected, listening, connected }
+    enum State { case unconnected, listening, connecting, connected }
     private(set) var state = State.unconnected
     /// The bound name (nil: not bound yet).
     private(set) var local: SocketAddress?
@@ -139,6 +139,16 @@ final class Socket: SocketFile {
     private var blockedOn: WaitQueue?
     /// Datagram sockets connected to this one: told when this one's queue drains.
     private var connectedSenders: [WeakSocket] = []
+    /// The host connection this socket's peer is (a published port's client, or an allowed
+    /// outbound connection).
+    private var link: HostLink?
+    /// A blocking connect waits for the host's connect to finish; it then returns 0.
+    private var connectWaiting = false
+    /// A datagram socket's host socket, for destinations an `--allow` rule admits.
+    private var hostDatagrams: HostDatagramSocket?
+    /// The connection in the `--pcap` capture, and which end of it this socket is.
+    private var flow: PcapFlow?
+    private var flowClientSide = false
 
     struct WeakSocket { weak var socket: Socket? }
 
@@ -253,9 +263,26 @@ final class Socket: SocketFile {
         }
         if !kind.isConnectionOriented { try connectDatagram(address, c); return nil }
         switch state {
-        case .connected: throw .EISCONN
+        case .connected:
+            if connectWaiting { connectWaiting = false; return nil }  // the host connect finished
+            throw .EISCONN
+        case .connecting:
+            if isNonBlocking { throw .EALREADY }
+            return Wait.on(queue, [.output, .error, .hangUp])
         case .listening: throw .EINVAL
         case .unconnected: break
+        }
+        if case .inet(let ip, let port) = address, family != .unix {
+            switch network.route(to: ip, port: port, udp: false) {
+            case .local: break
+            case .outbound: return try connectOutbound(ip, port, c)
+            case .switched: return try connectSwitched(ip, port, c)
+            case .gateway, .dns:
+                _ = try refused()
+            case .unreachable:
+                network.audit(.denied, guest: self, local: local, remote: HostSocket.Endpoint(ip, port), task: c.task)
+                throw .ENETUNREACH
+            }
         }
         let listener = try findListener(address, c)
         guard listener.kind == kind else { throw family == .unix ? .EPROTOTYPE : .ECONNREFUSED }
@@ -280,6 +307,10 @@ final class Socket: SocketFile {
         server.peerCredentials = SocketCredentials(c.task)
         peerCredentials = listener.ownerCredentials
         remote = server.local
+        if let f = network.captureFlow(client: local, server: server.local) {
+            flow = f; flowClientSide = true
+            server.flow = f
+        }
         listener.backlog.append(server)
         listener.queue.notify([.input, .readNormal])
         // Linux's non-blocking TCP connect reports EINPROGRESS even when the handshake
@@ -301,12 +332,8 @@ final class Socket: SocketFile {
         case .unix(.unnamed): throw .EINVAL
         case .inet(let ip, let port):
             if family == .inet6 && options.v6Only && ip.isV4 { throw .ENETUNREACH }
-            switch network.route(to: ip) {
-            case .unreachable: throw .ENETUNREACH
-            case .local:
-                guard port != 0, let s = network.listener(ip: ip, port: port) else { return try refused() }
-                return s
-            }
+            guard port != 0, let s = network.listener(ip: ip, port: port) else { return try refused() }
+            return s
         case .netlink: throw .EINVAL
         }
     }
@@ -329,6 +356,115 @@ final class Socket: SocketFile {
         guard location.inode.kind == .socket else { throw .ECONNREFUSED }
         guard let s = (location.inode as? TmpSocket)?.socket else { throw .ECONNREFUSED }
         return s
+    }
+
+    /// A connection out through a host socket, which an `--allow` rule admits: the host's
+    /// non-blocking connect starts now; the socket is connecting until the host says how it
+    /// went (a blocking connect waits for that).
+    private func connectOutbound(_ ip: IPAddress, _ port: UInt16, _ c: SyscallCall) throws(LinuxErrno) -> Wait? {
+        let destination = HostSocket.Endpoint(ip, port)
+        let (fd, inProgress): (HostFD, Bool)
+        do {
+            (fd, inProgress) = try HostSocket.connect(to: destination, stream: true)
+        } catch {
+            network.audit(.refused, guest: self, local: local, remote: destination, task: c.task)
+            throw error == .ECONNREFUSED || error == .ENETUNREACH || error == .EHOSTUNREACH ? error : .ECONNREFUSED
+        }
+        if local == nil || local?.ip?.isUnspecified == true {
+            let source = network.sourceAddress(toward: ip)
+            if let p = heldPort { local = .inet(source, port: p) } else { try autobind(address: source) }
+        }
+        let link = HostLink(kernel: kernel, fd: fd, remote: destination)
+        link.capture(network.captureFlow(client: local, server: .inet(ip, port: port)), guestIsClient: true)
+        attach(link)
+        remote = .inet(ip, port: port)
+        network.audit(.connect, guest: self, local: local, remote: destination, task: c.task)
+        let name = localAddress
+        link.onClose = { [weak network] l in network?.auditClose(l, local: name) }
+        if inProgress {
+            state = .connecting
+            link.awaitConnect(self)
+            if isNonBlocking { throw .EINPROGRESS }
+            connectWaiting = true
+            return Wait.on(queue, [.output, .error, .hangUp])
+        }
+        state = .connected
+        link.attach(rx)
+        if isNonBlocking { throw .EINPROGRESS }
+        return nil
+    }
+
+    /// A connection to another machine on the switch: the switch hands both machines an end
+    /// of a host socket pair, or refuses (`SwitchPort`).
+    private func connectSwitched(_ ip: IPAddress, _ port: UInt16, _ c: SyscallCall) throws(LinuxErrno) -> Wait? {
+        guard let switchPort = network.switchPort else { throw .ENETUNREACH }
+        if local == nil || local?.ip?.isUnspecified == true {
+            let source = network.config.address
+            if let p = heldPort { local = .inet(source, port: p) } else { try autobind(address: source) }
+        }
+        guard let source = local?.endpoint else { throw .EINVAL }
+        try switchPort.requestConnection(self, to: HostSocket.Endpoint(ip, port), from: source)
+        remote = .inet(ip, port: port)
+        state = .connecting
+        if isNonBlocking { throw .EINPROGRESS }
+        connectWaiting = true
+        return Wait.on(queue, [.output, .error, .hangUp])
+    }
+
+    /// The switch connected this socket to another machine through `fd`.
+    func switchConnected(_ fd: HostFD) {
+        guard state == .connecting, let destination = remote?.endpoint else { fd.close(); return }
+        let link = HostLink(kernel: kernel, fd: fd, remote: destination)
+        link.capture(network.captureFlow(client: local, server: remote), guestIsClient: true)
+        attach(link)
+        let name = localAddress
+        link.onClose = { [weak network] l in network?.auditClose(l, local: name) }
+        state = .connected
+        link.attach(rx)
+        queue.notify([.output, .writeNormal])
+    }
+
+    /// Makes `link` this socket's peer: sends go to the link's buffer, the link fills `rx`.
+    private func attach(_ link: HostLink) {
+        self.link = link
+        tx = link.toHost
+        link.toHost.writers = queue
+        rx.writers = link.queue
+    }
+
+    /// The host finished an outbound connect.
+    func externalConnectDone() {
+        guard state == .connecting, let link else { return }
+        state = .connected
+        link.attach(rx)
+        queue.notify([.output, .writeNormal])
+    }
+
+    func externalConnectFailed(_ error: LinuxErrno) {
+        guard state == .connecting else { return }
+        state = .unconnected
+        tx = nil
+        link = nil
+        pendingError = error
+        if connectWaiting { connectWaiting = false }
+        queue.notify([.output, .error, .hangUp])
+    }
+
+    /// A connection from outside the machine (a `--publish` client), queued on this listener
+    /// as a local connect would queue one: its server end talks to `link`. nil when the
+    /// backlog is full (the client is then reset, as a SYN the kernel drops).
+    func acceptExternal(remote: SocketAddress, local: SocketAddress, link: HostLink) -> Socket? {
+        guard state == .listening, backlog.count < backlogLimit else { return nil }
+        let server = Socket(family: family, kind: kind, proto: proto, kernel: kernel, nonBlocking: false, owner: ownerCredentials)
+        server.options = options
+        server.local = local
+        server.remote = remote
+        server.attach(link)
+        server.state = .connected
+        link.attach(server.rx)
+        backlog.append(server)
+        queue.notify([.input, .readNormal])
+        return server
     }
 
     /// Joins this socket and `other` crosswise (each writes the other's receive buffer).
@@ -384,6 +520,7 @@ final class Socket: SocketFile {
         }
         if how != 0 {  // SHUT_WR
             shutWrite = true
+            flow?.end(fromClient: flowClientSide)
             if let tx { tx.writeClosed = true; tx.readers.notify([.input, .readNormal, .readHangUp]) }
             queue.notify([.output])
         }
@@ -402,6 +539,7 @@ final class Socket: SocketFile {
     /// EPIPE.
     private func disconnect(reset: Bool = false) {
         guard state == .connected else { return }
+        flow?.end(fromClient: flowClientSide)
         if let tx {
             tx.writeClosed = true
             if reset || (isInet && !rx.isEmpty) { tx.reset = true }
@@ -416,8 +554,12 @@ final class Socket: SocketFile {
         switch state {
         case .listening: stopListening()
         case .connected: disconnect()
+        case .connecting: link?.finish(reset: true)
         case .unconnected: rx.clear()
         }
+        link = nil
+        hostDatagrams?.close()
+        hostDatagrams = nil
         if let p = heldPort { network.unbind(self, port: p); heldPort = nil }
         if let name = abstractName { network.unbindAbstract(name); abstractName = nil }
         if let node, node.socket === self { node.socket = nil }
@@ -428,7 +570,8 @@ final class Socket: SocketFile {
     // MARK: datagram peers
 
     private func connectDatagram(_ address: SocketAddress, _ c: SyscallCall) throws(LinuxErrno) {
-        let target = try datagramTarget(address, c)
+        var target: Socket?
+        if case .socket(let t) = try datagramDestination(address, c) { target = t }
         dissolveDatagramPeer()
         remote = address
         if let target {
@@ -449,8 +592,35 @@ final class Socket: SocketFile {
         remote = nil
     }
 
-    /// The receiving socket of a datagram to `address` (nil for an inet datagram nobody
-    /// receives: it is dropped, as Linux drops it after an ICMP port unreachable).
+    /// Where a datagram to `address` goes.
+    enum DatagramDestination {
+        /// A socket of this machine (nil: nobody is bound there, and the datagram is dropped,
+        /// as Linux drops it after an ICMP port unreachable).
+        case socket(Socket?)
+        /// umlab's DNS answerer.
+        case dns
+        /// Out through a host socket.
+        case host(HostSocket.Endpoint)
+    }
+
+    private func datagramDestination(_ address: SocketAddress, _ c: SyscallCall) throws(LinuxErrno) -> DatagramDestination {
+        if case .inet(let ip, let port) = address {
+            if family == .inet6 && options.v6Only && ip.isV4 { throw .ENETUNREACH }
+            switch network.route(to: ip, port: port, udp: true) {
+            case .local: break
+            case .dns: return .dns
+            case .gateway: return .socket(nil)
+            case .outbound: return .host(HostSocket.Endpoint(ip, port))
+            case .switched: throw .ENETUNREACH  // datagrams do not cross the switch yet
+            case .unreachable:
+                network.audit(.denied, guest: self, local: local, remote: HostSocket.Endpoint(ip, port), extra: [("proto", "\"udp\"")], task: c.task)
+                throw .ENETUNREACH
+            }
+        }
+        return .socket(try datagramTarget(address, c))
+    }
+
+    /// The receiving socket of a datagram to `address` of this machine.
     private func datagramTarget(_ address: SocketAddress, _ c: SyscallCall) throws(LinuxErrno) -> Socket? {
         switch address {
         case .unix(.path(let path)):
@@ -463,11 +633,7 @@ final class Socket: SocketFile {
             return t
         case .unix(.unnamed): throw .EINVAL
         case .inet(let ip, let port):
-            if family == .inet6 && options.v6Only && ip.isV4 { throw .ENETUNREACH }
-            switch network.route(to: ip) {
-            case .unreachable: throw .ENETUNREACH
-            case .local: return port == 0 ? nil : network.datagramReceiver(ip: ip, port: port)
-            }
+            return port == 0 ? nil : network.datagramReceiver(ip: ip, port: port)
         case .netlink: throw .EINVAL
         }
     }
@@ -476,12 +642,14 @@ final class Socket: SocketFile {
 
     override func sendBytes(_ bytes: UnsafeRawBufferPointer, attached: SocketMessage?, flags: MessageFlags) throws(LinuxErrno) -> Int {
         if let e = takeError() { throw e }
+        if state == .connecting { throw .EAGAIN }  // a send waits for the connection
         // Linux: a TCP send on a socket that is not connected is EPIPE (and SIGPIPE).
         guard state == .connected, let tx else { throw shutWrite || isInet ? .EPIPE : .ENOTCONN }
         if shutWrite || tx.readClosed { throw .EPIPE }
         if bytes.isEmpty { return 0 }
         let n = try tx.write(bytes, attached: attached)
         if n == 0 { throw .EAGAIN }
+        if let flow { flow.data(fromClient: flowClientSide, UnsafeRawBufferPointer(rebasing: bytes[0..<n])) }
         return n
     }
 
@@ -491,6 +659,7 @@ final class Socket: SocketFile {
             if let e = takeError() { throw e }
             if state == .listening { throw .ENOTCONN }
             if rx.writeClosed || shutRead { return (0, nil) }
+            if state == .connecting { throw .EAGAIN }
             if state != .connected { throw isInet ? .ENOTCONN : .EINVAL }
             throw .EAGAIN
         }
@@ -523,11 +692,15 @@ final class Socket: SocketFile {
         if shutWrite { throw .EPIPE }
         let limit = isInet ? 65_507 : options.sendBuffer
         guard message.data.count <= limit else { throw .EMSGSIZE }
-        let target: Socket?
+        var target: Socket?
         let to: SocketAddress
+        var outside: DatagramDestination?
         if let destination {
             to = destination
-            target = try datagramTarget(destination, c)
+            switch try datagramDestination(destination, c) {
+            case .socket(let t): target = t
+            case let other: outside = other
+            }
         } else {
             guard let remote else { throw isInet ? .EDESTADDRREQ : .ENOTCONN }
             to = remote
@@ -535,7 +708,10 @@ final class Socket: SocketFile {
                 guard let p = peer, p.rx.readClosed == false else { throw .ECONNREFUSED }
                 target = p
             } else {
-                target = try datagramTarget(remote, c)
+                switch try datagramDestination(remote, c) {
+                case .socket(let t): target = t
+                case let other: outside = other
+                }
             }
         }
         // The sender needs a name to be answered at.
@@ -543,6 +719,30 @@ final class Socket: SocketFile {
             if local == nil { try autobind() }
         } else if options.passCredentials || (target?.options.passCredentials ?? false) {
             try autobind()
+        }
+        var source = local ?? localAddress
+        if case .inet(let ip, let port) = source, ip.isUnspecified, case .inet(let dest, _) = to {
+            source = .inet(network.sourceAddress(toward: dest), port: port)
+        }
+        if isInet { network.captureDatagram(from: source, to: to, message.data) }
+        switch outside {
+        case .dns?:
+            // Answered at once, from 10.0.2.3:53.
+            network.audit(.dns, guest: self, local: local, remote: nil, extra: [("query", network.jsonString(DNSAnswerer.questionName(message.data) ?? "?"))], task: c.task)
+            if let reply = network.answerDNS(message.data), rx.hasRoom(forMessage: reply.count) {
+                network.captureDatagram(from: to, to: source, reply)
+                rx.enqueue(SocketMessage(data: reply, from: .inet(network.config.dns, port: 53)))
+            }
+            return
+        case .host(let endpoint)?:
+            if let port = network.udpClients[endpoint] {
+                port.send(message.data, to: endpoint)
+                return
+            }
+            if hostDatagrams == nil { hostDatagrams = try HostDatagramSocket(kernel: kernel, owner: self, v6: !endpoint.address.isV4) }
+            try hostDatagrams!.send(message.data, to: endpoint)
+            return
+        default: break
         }
         guard let target else {
             // Nobody bound there: dropped. A connected UDP socket learns of it (ICMP).
@@ -590,6 +790,8 @@ final class Socket: SocketFile {
         switch state {
         case .listening:
             if !backlog.isEmpty { ev.insert([.input, .readNormal]) }
+        case .connecting:
+            break
         case .connected:
             if !rx.isEmpty || rx.writeClosed || shutRead { ev.insert([.input, .readNormal]) }
             if rx.writeClosed || shutRead { ev.insert(.readHangUp) }
