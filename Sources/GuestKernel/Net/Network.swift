@@ -128,6 +128,8 @@ public final class Network {
     public internal(set) var unknownOptions: [String: UInt64] = [:]
     /// Sockets created, for inode numbers (socket:[N]).
     var nextSocketNumber: UInt64 = 1000
+    /// How many sockets the guests created (for --stats-json).
+    public var socketsCreated: UInt64 { nextSocketNumber - 1000 }
 
     /// Open connections to the host, kept here while they live.
     var openLinks: [ObjectIdentifier: HostLink] = [:]
@@ -279,8 +281,10 @@ public final class Network {
         throw .EADDRINUSE
     }
 
-    private func checkFree(_ socket: Socket, ip: IPAddress, port: UInt16) throws(LinuxErrno) {
-        for other in ports[PortKey(kind: socket.kind, port: port)] ?? [] {
+    /// EADDRINUSE when another socket holds `ip`:`port` in a way `socket` may not share (bind,
+    /// and listen again: SO_REUSEADDR shares a port only while nobody listens on it).
+    func checkFree(_ socket: Socket, ip: IPAddress, port: UInt16) throws(LinuxErrno) {
+        for other in ports[PortKey(kind: socket.kind, port: port)] ?? [] where other !== socket {
             guard let otherIP = other.local?.ip, Network.overlaps(socket, ip, other, otherIP) else { continue }
             if socket.options.reusePort && other.options.reusePort { continue }
             if socket.options.reuseAddress && other.options.reuseAddress && !other.isListening { continue }
