@@ -66,8 +66,15 @@ public struct AllowRule: Sendable, Equatable {
         var host: Substring
         if rest.hasPrefix("[") {
             guard let close = rest.firstIndex(of: "]") else { throw ParseError("\(text): unclosed [") }
-            host = rest[rest.index(after: rest.startIndex)..<close]
+            var bracketed = String(rest[rest.index(after: rest.startIndex)..<close])
             rest = rest[rest.index(after: close)...]
+            // A prefix length may follow the bracket: [2001:db8::]/32:443.
+            if rest.hasPrefix("/") {
+                let digits = rest.dropFirst().prefix { $0.isNumber }
+                bracketed += "/" + digits
+                rest = rest.dropFirst(1 + digits.count)
+            }
+            host = Substring(bracketed)
             if rest.hasPrefix(":") { rest = rest.dropFirst() } else if !rest.isEmpty { throw ParseError("\(text): expected :PORT after ]") }
         } else if let colon = rest.lastIndex(of: ":"), rest.filter({ $0 == ":" }).count == 1 {
             host = rest[..<colon]
