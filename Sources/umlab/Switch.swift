@@ -49,7 +49,16 @@ struct Switch: ParsableCommand {
                     continue
                 }
                 let fd = ready.raw
-                guard let (record, fds) = try? HostUnixSocket.receive(ready) else { continue }
+                var received: ([UInt8], [HostFD])
+                do {
+                    received = try HostUnixSocket.receive(ready)
+                } catch .EAGAIN {
+                    continue
+                } catch {
+                    // A machine that ended with records unread resets the connection: it left.
+                    received = ([], [])
+                }
+                let (record, fds) = received
                 if record.isEmpty && fds.isEmpty {
                     log("\(addresses[fd] ?? "a machine") left")
                     machines.removeValue(forKey: fd)?.close()

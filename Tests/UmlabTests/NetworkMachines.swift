@@ -77,7 +77,7 @@ import Testing
                     self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
             s = http.server.HTTPServer(("", 8000), H)
             print("A listening", flush=True)
-            s.handle_request()
+            s.serve_forever()
             """
         let a = try Background([Harness.umlab, "run", "--mode", mode, "--net", "switch:\(path)", "--ip", "10.0.0.2", "--", "/usr/bin/python3", "-c", server])
         #expect(a.waitForOutput("A listening"))
@@ -87,13 +87,43 @@ import Testing
         let (b, err) = try Harness.guest(["/bin/busybox", "sh", "-c",
             "wget -q -O - http://10.0.0.2:8000/page; wget -q -O - http://10.0.0.9:8000/ 2>&1; wget -q -O - http://10.0.0.2:8001/ 2>&1; true"],
             options: ["--mode", mode, "--net", "switch:\(path)", "--ip", "10.0.0.3"])
-        let (aOut, aStatus) = a.finish()
-        #expect(b.stdout.contains("A saw 10.0.0.3 ask for /page"), "\(b.stdout) \(err)")
-        #expect(b.stdout.contains("No route to host"), "\(b.stdout)")
-        #expect(b.stdout.contains("Connection refused"), "\(b.stdout)")
-        #expect(aStatus == 0, "\(aOut)")
+        let aOut = a.stop()
+        #expect(b.stdout.contains("A saw 10.0.0.3 ask for /page"), "\(b.stdout) \(err) \(aOut)")
+        #expect(b.stdout.contains("(10.0.0.9): No route to host"), "\(b.stdout)")
+        #expect(b.stdout.contains("(10.0.0.2): Connection refused"), "\(b.stdout)")
         let log = sw.stop()
         #expect(log.contains("10.0.0.2 joined") && log.contains("10.0.0.3 joined"), "\(log)")
+    }
+
+    /// The issue's two-machine case: B fetches from nginx in A, and talks to redis in A, over
+    /// the switch (x86-64 skas).
+    @Test func nginxAndRedisAcrossTheSwitch() throws {
+        let path = NetworkMachines.scratch + "/switch-\(getpid())-services.sock"
+        let sw = try Background([Harness.umlab, "switch", path])
+        defer { _ = sw.stop() }
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: path) { usleep(20_000) }
+        let www = NetworkMachines.scratch + "/www-switch"
+        try? FileManager.default.createDirectory(atPath: www, withIntermediateDirectories: true)
+        try "nginx in A\n".write(toFile: www + "/index.html", atomically: true, encoding: .utf8)
+        let conf = NetworkMachines.scratch + "/nginx-switch.conf"
+        try """
+            daemon off; master_process on; worker_processes 2; pid /tmp/nginx.pid; error_log stderr warn;
+            events { worker_connections 64; }
+            http { access_log off; client_body_temp_path /tmp/body; proxy_temp_path /tmp/proxy;
+                   fastcgi_temp_path /tmp/fastcgi; uwsgi_temp_path /tmp/uwsgi; scgi_temp_path /tmp/scgi;
+                   server { listen 80; root \(www); } }
+            """.write(toFile: conf, atomically: true, encoding: .utf8)
+        let services = "redis-server --port 6379 --bind 0.0.0.0 --protected-mode no --save '' --appendonly no --dir /tmp --daemonize no >/dev/null & "
+            + "nginx -e stderr -c \(conf) & sleep 20"
+        let a = try Background([Harness.umlab, "run", "--net", "switch:\(path)", "--ip", "10.0.0.2", "--", "/bin/sh", "-c", services])
+        defer { _ = a.stop() }
+        // B waits for both services, then uses them.
+        let client = "for i in $(seq 100); do redis-cli -h 10.0.0.2 ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done; "
+            + "redis-cli -h 10.0.0.2 set greeting 'from B' && redis-cli -h 10.0.0.2 get greeting; "
+            + "for i in $(seq 100); do wget -q -O - http://10.0.0.2/index.html 2>/dev/null && break; sleep 0.1; done"
+        let (b, err) = try Harness.guest(["/bin/sh", "-c", client], options: ["--net", "switch:\(path)", "--ip", "10.0.0.3", "--time-limit", "40"])
+        #expect(b.stdout.contains("OK\nfrom B\n"), "\(b.stdout) \(err)")
+        #expect(b.stdout.contains("nginx in A"), "\(b.stdout) \(err)")
     }
 
     /// `--publish HOST:GUEST/udp`: a host client's datagram reaches the guest's socket from the
@@ -147,7 +177,7 @@ import Testing
         #expect(follow.stdout.contains("GET /index.html HTTP/1.1"), "\(follow.stdout)")
         #expect(follow.stdout.contains("hello through the capture"), "\(follow.stdout)")
         let (summary, _) = try Harness.run(["/usr/bin/tshark", "-r", pcap])
-        #expect(summary.stdout.contains("[SYN]") && summary.stdout.contains("HTTP/1.0 200 OK"), "\(summary.stdout)")
+        #expect(summary.stdout.contains("[SYN]") && summary.stdout.contains("200 OK"), "\(summary.stdout)")
         // Every audit line is JSON, with the accept and its close.
         let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
         var events: [String] = []

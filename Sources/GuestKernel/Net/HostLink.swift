@@ -297,6 +297,9 @@ final class PublishedPort: HostEndpoint {
         let network = kernel.network
         let scratch = network.linkScratch
         while let (n, client) = try? HostSocket.receive(hostFD, into: scratch) {
+            // Clients are remembered for the guest's answers; a flood of source ports is
+            // bounded (the oldest are forgotten at once).
+            if network.udpClients.count >= 4096 { network.udpClients.removeAll() }
             network.udpClients[client] = self
             guard let receiver = network.datagramReceiver(ip: network.config.address, port: rule.guestPort),
                   receiver.rx.hasRoom(forMessage: n) else { continue }

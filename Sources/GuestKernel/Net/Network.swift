@@ -246,12 +246,16 @@ public final class Network {
     /// machine itself is reachable; the host's own addresses never are (the guest's 127.0.0.1
     /// is its own loopback, and 10.0.2.2 refuses).
     func route(to ip: IPAddress, port: UInt16, udp: Bool) -> Route {
+        // A published UDP port's client (which may have the host's 127.0.0.1 as its address)
+        // gets the guest's answers, unless a guest socket holds that address and port.
+        if udp, udpClients[HostSocket.Endpoint(ip, port)] != nil, !(isLocal(ip) && datagramReceiver(ip: ip, port: port) != nil) {
+            return .outbound
+        }
         if isLocal(ip) { return .local }
         if switchPort != nil && ip.isIn(config.address, prefix: config.prefixLength) && !udp { return .switched }
         if ip == config.dns { return udp && port == 53 ? .dns : .gateway }
         if ip == config.gateway { return .gateway }
         if config.allow.contains(where: { $0.admits(udp: udp, ip, port) }) { return .outbound }
-        if udp, udpClients[HostSocket.Endpoint(ip, port)] != nil { return .outbound }
         return .unreachable
     }
 

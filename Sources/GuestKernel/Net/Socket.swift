@@ -543,14 +543,14 @@ final class Socket: SocketFile {
         queue.notify([.output, .writeNormal])
     }
 
+    /// The host (or the switch) refused an outbound connect: the socket is closed with the
+    /// error to report once, as a refused TCP handshake leaves it (a waiting connect returns
+    /// it; a non-blocking one shows it through SO_ERROR and poll).
     func externalConnectFailed(_ error: LinuxErrno) {
         guard state == .connecting else { return }
-        state = .unconnected
         tx = nil
         link = nil
-        pendingError = error
-        if connectWaiting { connectWaiting = false }
-        queue.notify([.output, .error, .hangUp])
+        endConnection(error: error)
     }
 
     /// A connection from outside the machine (a `--publish` client), queued on this listener

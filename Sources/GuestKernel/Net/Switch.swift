@@ -58,7 +58,16 @@ final class SwitchPort: HostEndpoint {
     }
 
     func hostReady(_ events: UInt32) {
-        while !closed, let (record, fds) = try? HostUnixSocket.receive(hostFD) {
+        while !closed {
+            let record: [UInt8], fds: [HostFD]
+            do {
+                (record, fds) = try HostUnixSocket.receive(hostFD)
+            } catch .EAGAIN {
+                return
+            } catch {
+                switchGone()
+                return
+            }
             if record.isEmpty && fds.isEmpty { switchGone(); return }
             handle(String(decoding: record, as: UTF8.self).split(separator: " "), fds)
         }
