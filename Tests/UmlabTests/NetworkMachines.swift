@@ -166,7 +166,7 @@ import Testing
         let guest = try Background([Harness.umlab, "run", "--publish", "\(port):80", "--pcap", pcap, "--net-log", log, "--",
                                     "/bin/busybox", "timeout", "8", "/bin/busybox", "httpd", "-f", "-p", "80", "-h", www])
         // Until the guest listens, umlab refuses the host's clients (with a reset): retry.
-        let (curl, _) = try Harness.run(["/bin/sh", "-c", "for i in $(seq 100); do curl -sf http://127.0.0.1:\(port)/index.html && exit 0; sleep 0.05; done; exit 1"])
+        let (curl, _) = try Harness.run(["/bin/sh", "-c", "for i in $(seq 200); do curl -sf --max-time 2 http://127.0.0.1:\(port)/index.html && exit 0; sleep 0.05; done; exit 1"])
         #expect(curl.stdout == "hello through the capture\n")
         _ = guest.stop()
         // The stream that carried the request (refused attempts never became connections).
