@@ -1,3 +1,5 @@
+import GuestKernel
+
 /// A small JSON value with a parser and a printer, for what `umlab bench` reads (the
 /// `--stats-json` files of the runs it measures, an earlier results.json) and writes.
 /// Objects keep their keys in order, so the files read in the order they were built.
@@ -164,20 +166,7 @@ enum JSON: Equatable {
 
     // MARK: printing
 
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case _ where ch.value < 0x20: out += "\\u00" + (ch.value < 16 ? "0" : "") + String(ch.value, radix: 16)
-            default: out.unicodeScalars.append(ch)
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ s: String) -> String { JSONText.quote(s) }
 
     static func numberText(_ d: Double) -> String {
         guard d.isFinite else { return "null" }

@@ -26,16 +26,7 @@
 static int sigpipes;
 static void on_sigpipe(int sig) { (void)sig; sigpipes++; }
 
-static const char *res(long r)
-{
-    static char buf[8][48];
-    static int next;
-    char *b = buf[next++ % 8];
-    if (r < 0) snprintf(b, 48, "%s", errname(errno));
-    else snprintf(b, 48, "%ld", r);
-    return b;
-}
-#define SHOW(label, expr) do { errno = 0; long r_ = (long)(expr); printf("%s: %s\n", label, res(r_)); } while (0)
+#define SHOW(label, expr) do { errno = 0; long r_ = (long)(expr); printf("%s: %s\n", label, t_result(r_)); } while (0)
 #define ALL (POLLIN | POLLOUT | POLLRDHUP | POLLPRI)
 
 static short revents(int fd, short events)
@@ -157,7 +148,7 @@ static void test_creation(void)
                getint(fd, SOL_SOCKET, SO_DOMAIN), getint(fd, SOL_SOCKET, SO_PROTOCOL), getint(fd, SOL_SOCKET, SO_ACCEPTCONN),
                getint(fd, SOL_SOCKET, SO_ERROR));
         printf("  rcvbuf %d sndbuf %d rcvlowat %d v6only %s\n", getint(fd, SOL_SOCKET, SO_RCVBUF), getint(fd, SOL_SOCKET, SO_SNDBUF),
-               getint(fd, SOL_SOCKET, SO_RCVLOWAT), res(getint(fd, IPPROTO_IPV6, IPV6_V6ONLY)));
+               getint(fd, SOL_SOCKET, SO_RCVLOWAT), t_result(getint(fd, IPPROTO_IPV6, IPV6_V6ONLY)));
         printf("  name %s, peer %s, revents %#x\n", name_of(fd, 0), name_of(fd, 1), revents(fd, ALL));
     }
     char b;
@@ -166,9 +157,9 @@ static void test_creation(void)
     SHOW("send on an unconnected UDP socket", send(fds[1], "x", 1, 0));
     SHOW("recv on an unconnected UDP socket", recv(fds[1], &b, 1, MSG_DONTWAIT));
     SHOW("shutdown an unconnected TCP socket", shutdown(fds[0], SHUT_RD));
-    printf("  then revents %#x, recv %s\n", revents(fds[0], ALL), res(recv(fds[0], &b, 1, MSG_DONTWAIT)));
+    printf("  then revents %#x, recv %s\n", revents(fds[0], ALL), t_result(recv(fds[0], &b, 1, MSG_DONTWAIT)));
     SHOW("shutdown an unconnected UDP socket", shutdown(fds[1], SHUT_RD));
-    printf("  then revents %#x, recv %s\n", revents(fds[1], ALL), res(recv(fds[1], &b, 1, MSG_DONTWAIT)));
+    printf("  then revents %#x, recv %s\n", revents(fds[1], ALL), t_result(recv(fds[1], &b, 1, MSG_DONTWAIT)));
     SHOW("listen on UDP", listen(fds[1], 1));
     SHOW("accept on an unlistening TCP socket", accept(fds[2], NULL, NULL));
     for (int i = 0; i < 4; i++) close(fds[i]);

@@ -23,17 +23,7 @@
 static int sigpipes;
 static void on_sigpipe(int sig) { (void)sig; sigpipes++; }
 
-/* A call's result as text: the value, or the errno's name. */
-static const char *res(long r)
-{
-    static char buf[8][48];
-    static int next;
-    char *b = buf[next++ % 8];
-    if (r < 0) snprintf(b, 48, "%s", errname(errno));
-    else snprintf(b, 48, "%ld", r);
-    return b;
-}
-#define SHOW(label, expr) do { errno = 0; long r_ = (long)(expr); printf("%s: %s\n", label, res(r_)); } while (0)
+#define SHOW(label, expr) do { errno = 0; long r_ = (long)(expr); printf("%s: %s\n", label, t_result(r_)); } while (0)
 
 static short revents(int fd, short events)
 {
@@ -157,7 +147,7 @@ static void test_pairs(void)
     SHOW("socketpair unix proto 7", socketpair(AF_UNIX, SOCK_STREAM, 7, sv));
     SHOW("socketpair flags 0x100000", socketpair(AF_UNIX, SOCK_STREAM | 0x100000, 0, sv));
     int fd = socket(AF_UNIX, SOCK_RAW, 0);
-    printf("unix SOCK_RAW: %s type dgram %s\n", res(fd), yesno(fd >= 0 && getint(fd, SOL_SOCKET, SO_TYPE) == SOCK_DGRAM));
+    printf("unix SOCK_RAW: %s type dgram %s\n", t_result(fd), yesno(fd >= 0 && getint(fd, SOL_SOCKET, SO_TYPE) == SOCK_DGRAM));
     if (fd >= 0) close(fd);
     SHOW("unix SOCK_RDM", socket(AF_UNIX, SOCK_RDM, 0));
     SHOW("unix type 0", socket(AF_UNIX, 0, 0));
@@ -279,7 +269,7 @@ static void test_names(const char *dir)
     l = sizeof got;
     memset(&got, 0xff, sizeof got);
     int s = accept(srv, (struct sockaddr *)&got, &l);
-    printf("accept: %s, peer addrlen %d\n", res(s >= 0 ? 0 : -1), (int)l);
+    printf("accept: %s, peer addrlen %d\n", t_result(s >= 0 ? 0 : -1), (int)l);
     l = sizeof got;
     CHECK_SYS(getsockname(s, (struct sockaddr *)&got, &l));
     printf("accepted getsockname: len ok %s path ok %s\n", yesno(l == al), yesno(strcmp(got.sun_path, path) == 0));

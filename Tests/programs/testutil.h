@@ -102,6 +102,18 @@ static inline const char *errname(int e)
     }
 }
 
+/* A call's result as text: the value, or the errno's name (eight results may be held at once,
+ * as in one printf). */
+static inline const char *t_result(long r)
+{
+    static char buf[8][48];
+    static int next;
+    char *b = buf[next++ % 8];
+    if (r < 0) snprintf(b, 48, "%s", errname(errno));
+    else snprintf(b, 48, "%ld", r);
+    return b;
+}
+
 static inline int t_rm_cb(const char *path, const struct stat *sb, int flag,
                           struct FTW *ftw)
 {

@@ -136,7 +136,18 @@ final class HostLink: HostEndpoint {
                     rx.readers.notify([.input, .readNormal, .readHangUp])
                     break
                 }
-                _ = try? rx.write(UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+                do {
+                    _ = try rx.write(UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+                } catch {
+                    // The machine's memory limit refuses the buffer: the connection is reset
+                    // rather than the bytes silently lost.
+                    hostEnded = true
+                    rx.reset = true
+                    rx.writeClosed = true
+                    rx.readers.notify([.input, .readNormal, .readHangUp, .hangUp, .error])
+                    finish(reset: true)
+                    return
+                }
                 bytesIn &+= UInt64(n)
                 flow?.data(fromClient: !guestIsClient, UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
             } catch .EAGAIN {
@@ -271,6 +282,12 @@ final class PublishedPort: HostEndpoint {
         // Accept everything pending: each connection goes to the guest's listener now.
         while let (fd, client) = try? HostSocket.accept(hostFD) {
             let network = kernel.network
+            // A flood of clients (a honeypot's lot) holds at most `maxLinks` host descriptors.
+            guard network.openLinks.count < Network.maxLinks else {
+                network.audit(.refused, guest: nil, local: nil, remote: client, extra: [("reason", "\"too many connections\"")])
+                HostSocket.reset(fd)
+                continue
+            }
             let guestAddress = network.config.address
             guard let listener = network.listener(ip: guestAddress, port: rule.guestPort) else {
                 // Nobody listens in the guest: the client is refused, as by a closed port.

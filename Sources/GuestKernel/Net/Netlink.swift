@@ -330,11 +330,9 @@ final class NetlinkSocket: SocketFile {
     override func getOption(level: Int32, name: Int32, _ c: SyscallCall) throws(LinuxErrno) -> [UInt8] {
         var e = GuestEncoder(c.abi)
         func int(_ v: Int32) -> [UInt8] { e.i32(v); return e.bytes }
+        if level == OptionLevel.socket, let identity = identityOption(name, c.abi) { return identity }
         if level == OptionLevel.socket {
             switch name {
-            case SO.type: return int(kind.rawValue)
-            case SO.domain: return int(family.rawValue)
-            case SO.protocolNumber: return int(proto)
             case SO.error:
                 defer { pendingError = nil }
                 return int(pendingError?.rawValue ?? 0)

@@ -146,6 +146,9 @@ public final class Network {
     /// How many sockets the guests created (for --stats-json).
     public var socketsCreated: UInt64 { nextSocketNumber - 1000 }
 
+    /// Host connections one machine keeps open at most (each holds a host descriptor); clients
+    /// of a published port beyond it are reset.
+    static let maxLinks = 1024
     /// Open connections to the host, kept here while they live.
     var openLinks: [ObjectIdentifier: HostLink] = [:]
     /// The connection to the virtual switch, with `--net switch:`.
@@ -388,13 +391,13 @@ public final class Network {
     /// Writes one audit line (`--net-log`): the event, the guest process, the addresses.
     func audit(_ event: AuditEvent, guest: Socket?, local: SocketAddress?, remote: HostSocket.Endpoint?, extra: [(String, String)] = [], task: Task? = nil) {
         guard let log = config.log else { return }
-        var fields: [(String, String)] = [("event", jsonString(event.rawValue)), ("time", String(Host.realTimeSeconds()))]
+        var fields: [(String, String)] = [("event", JSONText.quote(event.rawValue)), ("time", String(Host.realTimeSeconds()))]
         if let task {
             fields.append(("pid", String(task.process.pid)))
-            fields.append(("comm", jsonString(task.process.comm)))
+            fields.append(("comm", JSONText.quote(task.process.comm)))
         }
-        if let local { fields.append(("local", jsonString(local.description))) }
-        if let remote { fields.append(("remote", jsonString(remote.description))) }
+        if let local { fields.append(("local", JSONText.quote(local.description))) }
+        if let remote { fields.append(("remote", JSONText.quote(remote.description))) }
         fields += extra
         log.raw("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
     }
@@ -404,19 +407,6 @@ public final class Network {
               extra: [("bytes_in", String(link.bytesIn)), ("bytes_out", String(link.bytesOut))])
     }
 
-    func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default:
-                if u.value < 0x20 { out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
 
     func noteUnknownOption(level: Int32, name: Int32) {
         unknownOptions["\(level):\(name)", default: 0] += 1

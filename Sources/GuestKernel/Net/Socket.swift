@@ -88,6 +88,20 @@ public class SocketFile: OpenFile {
     /// FIONREAD / SIOCINQ.
     func inputQueueLength() throws(LinuxErrno) -> Int { bytesReadable }
 
+    /// The SOL_SOCKET options that are the socket's identity, answered alike by every family.
+    func identityOption(_ name: Int32, _ abi: GuestABI) -> [UInt8]? {
+        let value: Int32
+        switch name {
+        case SO.type: value = kind.rawValue
+        case SO.domain: value = family.rawValue
+        case SO.protocolNumber: value = proto
+        default: return nil
+        }
+        var e = GuestEncoder(abi)
+        e.i32(value)
+        return e.bytes
+    }
+
     /// getsockopt: the option's bytes (the caller cuts them to the guest's length).
     func getOption(level: Int32, name: Int32, _ c: SyscallCall) throws(LinuxErrno) -> [UInt8] { throw .ENOPROTOOPT }
     func setOption(level: Int32, name: Int32, value: [UInt8], _ c: SyscallCall) throws(LinuxErrno) {}
@@ -466,6 +480,8 @@ final class Socket: SocketFile {
     /// went (a blocking connect waits for that).
     private func connectOutbound(_ ip: IPAddress, _ port: UInt16, _ c: SyscallCall) throws(LinuxErrno) -> Wait? {
         let destination = HostSocket.Endpoint(ip, port)
+        // Each host connection holds a host descriptor: a machine keeps at most `maxLinks`.
+        guard network.openLinks.count < Network.maxLinks else { throw .ENOBUFS }
         let (fd, inProgress): (HostFD, Bool)
         do {
             (fd, inProgress) = try HostSocket.connect(to: destination, stream: true)
@@ -863,7 +879,7 @@ final class Socket: SocketFile {
         switch outside {
         case .dns?:
             // Answered at once, from 10.0.2.3:53.
-            network.audit(.dns, guest: self, local: local, remote: nil, extra: [("query", network.jsonString(DNSAnswerer.questionName(message.data) ?? "?"))], task: c.task)
+            network.audit(.dns, guest: self, local: local, remote: nil, extra: [("query", JSONText.quote(DNSAnswerer.questionName(message.data) ?? "?"))], task: c.task)
             if let reply = network.answerDNS(message.data), rx.hasRoom(forMessage: reply.count) {
                 network.captureDatagram(from: to, to: source, reply)
                 rx.enqueue(SocketMessage(data: reply, from: .inet(network.config.dns, port: 53)))
@@ -985,12 +1001,10 @@ final class Socket: SocketFile {
     override func getOption(level: Int32, name: Int32, _ c: SyscallCall) throws(LinuxErrno) -> [UInt8] {
         var e = GuestEncoder(c.abi)
         func int(_ v: Int32) -> [UInt8] { e.i32(v); return e.bytes }
+        if level == OptionLevel.socket, let identity = identityOption(name, c.abi) { return identity }
         if level == OptionLevel.socket {
             switch name {
-            case SO.type: return int(kind.rawValue)
             case SO.error: return int(takeError().map { Int32($0.rawValue) } ?? 0)
-            case SO.domain: return int(family.rawValue)
-            case SO.protocolNumber: return int(proto)
             case SO.acceptConnections: return int(state == .listening ? 1 : 0)
             case SO.reuseAddress: return int(options.reuseAddress ? 1 : 0)
             case SO.reusePort: return int(options.reusePort ? 1 : 0)
