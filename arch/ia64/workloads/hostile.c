@@ -28,14 +28,16 @@
  * parallel runs apart. */
 static char path[64];
 
-/* The errno names hostile.s knows (its table in .rodata); others print as "E<n>". */
+/* The errno names lib.s knows (its table in .rodata); others print as "E<n>". */
 static void show(const char *what, long r)
 {
     static const char *names[] = {
         [EPERM] = "EPERM", [ENOENT] = "ENOENT", [ESRCH] = "ESRCH", [EINTR] = "EINTR",
         [ENXIO] = "ENXIO", [EBADF] = "EBADF", [ECHILD] = "ECHILD", [EAGAIN] = "EAGAIN",
         [ENOMEM] = "ENOMEM", [EFAULT] = "EFAULT", [EINVAL] = "EINVAL", [EFBIG] = "EFBIG",
-        [ESPIPE] = "ESPIPE", [ERANGE] = "ERANGE", [ENOSYS] = "ENOSYS", [EOVERFLOW] = "EOVERFLOW",
+        [ESPIPE] = "ESPIPE", [EPIPE] = "EPIPE", [ERANGE] = "ERANGE", [ENOSYS] = "ENOSYS",
+        [EOVERFLOW] = "EOVERFLOW", [ENOTSOCK] = "ENOTSOCK", [EADDRINUSE] = "EADDRINUSE",
+        [ENETUNREACH] = "ENETUNREACH", [ENOTCONN] = "ENOTCONN", [ECONNREFUSED] = "ECONNREFUSED",
     };
     int e = errno;
     if (r != -1)

@@ -47,33 +47,6 @@
         .set WALL,     0x40000000       // __WALL
         .set PRIVATE_ANON, 0x22         // MAP_PRIVATE | MAP_ANONYMOUS
 
-// SHOW "what": after a SYSCALL, print "what: =r8" (r10 == 0) or "what: ERRNO" (r10 == -1).
-// Needs three output registers in the caller's frame.
-        .macro SHOW what
-        .pushsection .rodata
-.Lshow\@: .asciz "\what"
-        .popsection
-        mov out1 = r8
-        mov out2 = r10
-        movl out0 = .Lshow\@
-        ;;
-        CALL show
-        .endm
-
-// YESNO "what", rel, a, b: print "what: yes" when cmp.rel a, b holds, else "what: no".
-        .macro YESNO what, rel, a, b
-        .pushsection .rodata
-.Lyesno\@: .asciz "\what"
-        .popsection
-        cmp.\rel p6, p7 = \a, \b
-        movl out0 = .Lyesno\@
-        ;;
-(p6)    mov out1 = 1
-(p7)    mov out1 = 0
-        ;;
-        CALL print_yesno
-        .endm
-
 // PUT2 addr, a, b: store the 64-bit words a and b (constants or symbols) at addr, addr + 8
 // (a timespec, a timeval, an iovec, half an itimerval).
         .macro PUT2 addr, a, b
@@ -114,52 +87,11 @@
 path:     .asciz "/tmp/ia64-hostile.txt"
 .Lx:      .asciz "x"
 .Ldata:   .asciz "data"
-.Lcolon:  .asciz ": "
-.Leq:     .asciz "="
-.Lyes:    .asciz "yes\n"
-.Lno:     .asciz "no\n"
-.LE:      .asciz "E"
 .Ldone:   .asciz "hostile: done\n"
 .Lpage:   .asciz "page after MADV_DONTNEED: "
 .Lslept1: .asciz "LONG_MAX nanosleep killed by signal: "
 .Lslept2: .asciz "LONG_MAX clock_nanosleep killed by signal: "
 .Lstatus: .asciz "exit status: "
-.LEPERM:  .asciz "EPERM"
-.LENOENT: .asciz "ENOENT"
-.LESRCH:  .asciz "ESRCH"
-.LEINTR:  .asciz "EINTR"
-.LENXIO:  .asciz "ENXIO"
-.LEBADF:  .asciz "EBADF"
-.LECHILD: .asciz "ECHILD"
-.LEAGAIN: .asciz "EAGAIN"
-.LENOMEM: .asciz "ENOMEM"
-.LEFAULT: .asciz "EFAULT"
-.LEINVAL: .asciz "EINVAL"
-.LEFBIG:  .asciz "EFBIG"
-.LESPIPE: .asciz "ESPIPE"
-.LERANGE: .asciz "ERANGE"
-.LENOSYS: .asciz "ENOSYS"
-.LEOVERFLOW: .asciz "EOVERFLOW"
-// (errno, name) pairs, ended by errno 0; the same names as hostile.c's table.
-        .align 8
-errnames:
-        data8 1, .LEPERM
-        data8 2, .LENOENT
-        data8 3, .LESRCH
-        data8 4, .LEINTR
-        data8 6, .LENXIO
-        data8 9, .LEBADF
-        data8 10, .LECHILD
-        data8 11, .LEAGAIN
-        data8 12, .LENOMEM
-        data8 14, .LEFAULT
-        data8 22, .LEINVAL
-        data8 27, .LEFBIG
-        data8 29, .LESPIPE
-        data8 34, .LERANGE
-        data8 38, .LENOSYS
-        data8 75, .LEOVERFLOW
-        data8 0, 0
 
         .bss
         .align 16
@@ -195,89 +127,6 @@ _start:
         ;;
         CALL exit
         .endp _start
-
-// show(what, value, failed): "what: =value" (signed) or "what: ERRNO" with value = errno.
-        .proc show
-show:
-        alloc loc0 = ar.pfs, 3, 3, 2, 0
-        mov loc1 = b0
-        mov out0 = in0
-        ;;
-        CALL print_str
-        movl out0 = .Lcolon
-        ;;
-        CALL print_str
-        cmp.ne p6, p0 = 0, in2
-        movl out0 = .Leq
-        ;;
-(p6)    br.cond.dpnt .Lshow_errno
-        CALL print_str
-        mov out0 = in1
-        mov out1 = 10
-        ;;
-        CALL print_s64c
-        br.sptk.many .Lshow_ret
-        ;;
-.Lshow_errno:
-        movl loc2 = errnames
-        ;;
-.Lshow_find:
-        ld8 r14 = [loc2], 8
-        ;;
-        ld8 r16 = [loc2], 8
-        cmp.eq p6, p0 = r14, in1        // found
-        cmp.eq p7, p0 = 0, r14          // end of the table
-        ;;
-(p6)    br.cond.dpnt .Lshow_name
-(p7)    br.cond.dpnt .Lshow_number
-        br.sptk.many .Lshow_find
-        ;;
-.Lshow_name:
-        mov out0 = r16
-        ;;
-        CALL print_str
-        movl out0 = .Lno + 2            // "\n"
-        ;;
-        CALL print_str
-        br.sptk.many .Lshow_ret
-        ;;
-.Lshow_number:
-        movl out0 = .LE
-        ;;
-        CALL print_str
-        mov out0 = in1
-        mov out1 = 10
-        ;;
-        CALL print_u64c
-.Lshow_ret:
-        mov ar.pfs = loc0
-        mov b0 = loc1
-        ;;
-        br.ret.sptk.many b0
-        .endp show
-
-// print_yesno(what, flag): "what: yes" (flag != 0) or "what: no".
-        .proc print_yesno
-print_yesno:
-        alloc loc0 = ar.pfs, 2, 2, 1, 0
-        mov loc1 = b0
-        mov out0 = in0
-        ;;
-        CALL print_str
-        movl out0 = .Lcolon
-        ;;
-        CALL print_str
-        cmp.ne p6, p7 = 0, in1
-        ;;
-(p6)    movl out0 = .Lyes
-(p7)    movl out0 = .Lno
-        ;;
-        CALL print_str
-        mov ar.pfs = loc0
-        mov b0 = loc1
-        ;;
-        br.ret.sptk.many b0
-        .endp print_yesno
 
 // madvise, brk, mmap, munmap, mprotect and mremap with lengths that page-align to 0 or reach
 // past every user range (loc2 = an 8 KiB anonymous mapping, loc3 = the initial break).

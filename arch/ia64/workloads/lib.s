@@ -12,11 +12,67 @@
 //   strlen(cstr) -> r8
 //   exit(status)               exit_group(status); does not return
 //   fail(cstr)                 write "FAIL: " cstr "\n" to stderr and exit(1)
+//   show(what, v, failed)      "what: =v" (signed), or "what: ERRNO" when failed (v = errno)
+//   print_yesno(what, flag)    "what: yes" (flag != 0) or "what: no"
+// lib.inc's SHOW and YESNO macros call the last two.
         .include "lib.inc"
 
         .section .rodata
 .Lfailmsg: .asciz "FAIL: "
 .Lnl:      .asciz "\n"
+.Lcolon:   .asciz ": "
+.Leq:      .asciz "="
+.Lyes:     .asciz "yes\n"
+.Lno:      .asciz "no\n"
+.LE:       .asciz "E"
+.LEPERM:     .asciz "EPERM"
+.LENOENT:    .asciz "ENOENT"
+.LESRCH:     .asciz "ESRCH"
+.LEINTR:     .asciz "EINTR"
+.LENXIO:     .asciz "ENXIO"
+.LEBADF:     .asciz "EBADF"
+.LECHILD:    .asciz "ECHILD"
+.LEAGAIN:    .asciz "EAGAIN"
+.LENOMEM:    .asciz "ENOMEM"
+.LEFAULT:    .asciz "EFAULT"
+.LEINVAL:    .asciz "EINVAL"
+.LEFBIG:     .asciz "EFBIG"
+.LESPIPE:    .asciz "ESPIPE"
+.LEPIPE:     .asciz "EPIPE"
+.LERANGE:    .asciz "ERANGE"
+.LENOSYS:    .asciz "ENOSYS"
+.LEOVERFLOW: .asciz "EOVERFLOW"
+.LENOTSOCK:  .asciz "ENOTSOCK"
+.LEADDRINUSE: .asciz "EADDRINUSE"
+.LENETUNREACH: .asciz "ENETUNREACH"
+.LENOTCONN:  .asciz "ENOTCONN"
+.LECONNREFUSED: .asciz "ECONNREFUSED"
+// (errno, name) pairs, ended by errno 0; the C twins' show() knows the same names.
+        .align 8
+errnames:
+        data8 1, .LEPERM
+        data8 2, .LENOENT
+        data8 3, .LESRCH
+        data8 4, .LEINTR
+        data8 6, .LENXIO
+        data8 9, .LEBADF
+        data8 10, .LECHILD
+        data8 11, .LEAGAIN
+        data8 12, .LENOMEM
+        data8 14, .LEFAULT
+        data8 22, .LEINVAL
+        data8 27, .LEFBIG
+        data8 29, .LESPIPE
+        data8 32, .LEPIPE
+        data8 34, .LERANGE
+        data8 38, .LENOSYS
+        data8 75, .LEOVERFLOW
+        data8 88, .LENOTSOCK
+        data8 98, .LEADDRINUSE
+        data8 101, .LENETUNREACH
+        data8 107, .LENOTCONN
+        data8 111, .LECONNREFUSED
+        data8 0, 0
 
         .text
         .align 32
@@ -212,6 +268,8 @@ exit:
         break.m 0                       // not reached
         .endp exit
 
+        .global show
+        .global print_yesno
         .global fail
         .proc fail
 fail:
@@ -232,3 +290,86 @@ fail:
         ;;
         CALL exit
         .endp fail
+
+// show(what, value, failed): "what: =value" (signed) or "what: ERRNO" with value = errno.
+        .proc show
+show:
+        alloc loc0 = ar.pfs, 3, 3, 2, 0
+        mov loc1 = b0
+        mov out0 = in0
+        ;;
+        CALL print_str
+        movl out0 = .Lcolon
+        ;;
+        CALL print_str
+        cmp.ne p6, p0 = 0, in2
+        movl out0 = .Leq
+        ;;
+(p6)    br.cond.dpnt .Lshow_errno
+        CALL print_str
+        mov out0 = in1
+        mov out1 = 10
+        ;;
+        CALL print_s64c
+        br.sptk.many .Lshow_ret
+        ;;
+.Lshow_errno:
+        movl loc2 = errnames
+        ;;
+.Lshow_find:
+        ld8 r14 = [loc2], 8
+        ;;
+        ld8 r16 = [loc2], 8
+        cmp.eq p6, p0 = r14, in1        // found
+        cmp.eq p7, p0 = 0, r14          // end of the table
+        ;;
+(p6)    br.cond.dpnt .Lshow_name
+(p7)    br.cond.dpnt .Lshow_number
+        br.sptk.many .Lshow_find
+        ;;
+.Lshow_name:
+        mov out0 = r16
+        ;;
+        CALL print_str
+        movl out0 = .Lnl
+        ;;
+        CALL print_str
+        br.sptk.many .Lshow_ret
+        ;;
+.Lshow_number:
+        movl out0 = .LE
+        ;;
+        CALL print_str
+        mov out0 = in1
+        mov out1 = 10
+        ;;
+        CALL print_u64c
+.Lshow_ret:
+        mov ar.pfs = loc0
+        mov b0 = loc1
+        ;;
+        br.ret.sptk.many b0
+        .endp show
+
+// print_yesno(what, flag): "what: yes" (flag != 0) or "what: no".
+        .proc print_yesno
+print_yesno:
+        alloc loc0 = ar.pfs, 2, 2, 1, 0
+        mov loc1 = b0
+        mov out0 = in0
+        ;;
+        CALL print_str
+        movl out0 = .Lcolon
+        ;;
+        CALL print_str
+        cmp.ne p6, p7 = 0, in1
+        ;;
+(p6)    movl out0 = .Lyes
+(p7)    movl out0 = .Lno
+        ;;
+        CALL print_str
+        mov ar.pfs = loc0
+        mov b0 = loc1
+        ;;
+        br.ret.sptk.many b0
+        .endp print_yesno
