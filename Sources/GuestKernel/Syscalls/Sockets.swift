@@ -624,9 +624,10 @@ extension CoreSyscalls {
         } else {
             position = input.offset
         }
-        _ = try GuestMath.fileRange(offset: position, length: count)
+        // A call restarted after blocking resumes where it stopped: each step already moved the
+        // position (the guest's offset or the file's), so only the count left is re-checked.
         var done = min(c.task.ioProgress, count)
-        position += Int64(done)
+        _ = try GuestMath.fileRange(offset: position, length: count - done)
         func advance(_ n: Int) throws(LinuxErrno) {
             position += Int64(n)
             if c.word(2) != 0 {
