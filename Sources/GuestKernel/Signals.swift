@@ -18,6 +18,7 @@ extension Kernel {
         if any.handlers.ignores(sig) && !process.threads.allSatisfy({ $0.signalMask.contains(sig) }) { return }
         process.pending.add(info, limit: process.limits.queuedSignals)
         if sig == .SIGKILL { for t in process.threads { wake(t) } ; return }
+        process.signalArrivals?.notify([.input, .readNormal])
         if let t = process.threads.first(where: { !$0.signalMask.contains(sig) || $0.awaitedSignals.contains(sig) }) {
             wakeForSignal(t, sig)
         }
@@ -29,6 +30,7 @@ extension Kernel {
         if info.signal == .SIGKILL { send(info, to: task.process); return }
         if task.handlers.ignores(info.signal) && !task.signalMask.contains(info.signal) { return }
         task.pending.add(info, limit: task.process.limits.queuedSignals)
+        task.process.signalArrivals?.notify([.input, .readNormal])
         wakeForSignal(task, info.signal)
     }
 

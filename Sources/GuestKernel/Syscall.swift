@@ -226,6 +226,11 @@ public final class TraceSink {
         var bytes = Array("[\(pid)] \(text)\n".utf8)
         try? fd.writeAll(&bytes)
     }
+    /// Bytes as they are (a capture file).
+    public func bytes(_ b: [UInt8]) {
+        var copy = b
+        try? fd.writeAll(&copy)
+    }
     /// A line as it is (the network audit trail's JSON).
     public func raw(_ text: String) {
         var bytes = Array((text + "\n").utf8)

@@ -148,6 +148,10 @@ public final class Process {
     var realTimerGeneration: UInt64 = 0
     /// Where wait4/waitid of this process sleep: notified when a child exits, stops or continues.
     let childEvents = WaitQueue()
+    /// Where this process's signalfd readers and pollers wait for a signal to arrive (Linux's
+    /// sighand->signalfd_wqh). Made by the first signalfd read or poll: without one, sending
+    /// a signal does nothing more.
+    var signalArrivals: WaitQueue?
     public var stopped = false
     var stopReported = false
     var continueReported = true
@@ -266,7 +270,27 @@ public struct SignalInfo {
     public var timerID: Int32 = 0
     /// si_value of sigqueue(3) (SI_QUEUE) and timers.
     public var value: UInt64 = 0
+    /// si_fd and si_band of an O_ASYNC signal sent with F_SETSIG (the descriptor, its poll events).
+    public var fd: Int32 = 0
+    public var band: Int64 = 0
     public init(signal: Signal, code: Int32) { self.signal = signal; self.code = code }
+
+    /// Which union member of siginfo the kernel fills in (Linux's siginfo_layout).
+    enum Layout { case kill, fault, child, poll, timer, realtime }
+    var layout: Layout {
+        let code = code
+        if code > SignalCode.SI_USER && code < SignalCode.SI_KERNEL {
+            // Codes the signal defines for itself first, then POLL_IN ... POLL_HUP for any other.
+            switch signal {
+            case .SIGSEGV, .SIGBUS, .SIGILL, .SIGFPE, .SIGTRAP: return .fault
+            case .SIGCHLD: return .child
+            default: return code <= 6 ? .poll : .kill
+            }
+        }
+        if code == SignalCode.SI_TIMER { return .timer }
+        if code == SignalCode.SI_SIGIO { return .poll }
+        return code < 0 ? .realtime : .kill
+    }
 
     /// siginfo_t (128 bytes) in the guest's layout: the union starts after three ints, aligned
     /// to the word size.
@@ -276,6 +300,8 @@ public struct SignalInfo {
         e.align(wordSize)
         let isFault = [Signal.SIGSEGV, .SIGBUS, .SIGILL, .SIGFPE, .SIGTRAP].contains(signal)
         switch signal {
+        case _ where layout == .poll:  // O_ASYNC with F_SETSIG: long si_band; int si_fd
+            e.sword(band); e.i32(fd)
         case _ where isFault && code > 0:  // raised by an instruction: the faulting address
             e.word(address)
         case .SIGCHLD:
@@ -284,6 +310,32 @@ public struct SignalInfo {
             e.i32(senderPID); e.u32(senderUID)
             if code == -1 || code == -2 { e.align(wordSize); e.word(value) }  // SI_QUEUE, SI_TIMER: si_value
         }
+        e.pad(to: 128)
+        return e.bytes
+    }
+}
+
+extension SignalInfo {
+    /// `struct signalfd_siginfo` (128 bytes, the same layout on every ISA, in the guest's byte
+    /// order), filled in as Linux's signalfd_copyinfo does for the siginfo's layout.
+    func signalfdRecord(bigEndian: Bool) -> [UInt8] {
+        var pid: Int32 = 0, uid: UInt32 = 0, fd: Int32 = 0, tid: UInt32 = 0, band: UInt32 = 0
+        var status: Int32 = 0, int: Int32 = 0, ptr: UInt64 = 0, addr: UInt64 = 0
+        switch layout {
+        case .kill: pid = senderPID; uid = senderUID
+        case .fault: addr = address
+        case .child: pid = senderPID; uid = senderUID; status = self.status
+        case .poll: band = UInt32(truncatingIfNeeded: self.band); fd = self.fd
+        case .timer: tid = UInt32(bitPattern: timerID); ptr = value; int = Int32(truncatingIfNeeded: value)
+        case .realtime: pid = senderPID; uid = senderUID; ptr = value; int = Int32(truncatingIfNeeded: value)
+        }
+        var e = GuestEncoder(wordSize: 8, bigEndian: bigEndian)
+        e.u32(UInt32(bitPattern: signal.rawValue)); e.i32(0); e.i32(code)  // signo, errno, code
+        e.u32(UInt32(bitPattern: pid)); e.u32(uid); e.i32(fd); e.u32(tid); e.u32(band)
+        e.u32(0); e.u32(0)  // overrun, trapno
+        e.i32(status); e.i32(int); e.u64(ptr)
+        e.u64(0); e.u64(0)  // utime, stime
+        e.u64(addr)
         e.pad(to: 128)
         return e.bytes
     }

@@ -37,9 +37,13 @@ public struct Wait {
 /// notify whose events intersect `events`, until the owner removes it.
 final class WaitWatcher {
     var events: PollEvents
+    /// The watcher needs the queue's events even when no task waits (an O_ASYNC owner): a
+    /// host-fed queue keeps its descriptor in the event loop while such a watcher is on it.
+    /// An epoll entry does not: a task in epoll_wait waits on the host queues itself.
+    let needsHostEvents: Bool
     let onNotify: (PollEvents) -> Void
-    init(events: PollEvents, onNotify: @escaping (PollEvents) -> Void) {
-        self.events = events; self.onNotify = onNotify
+    init(events: PollEvents, needsHostEvents: Bool = false, onNotify: @escaping (PollEvents) -> Void) {
+        self.events = events; self.needsHostEvents = needsHostEvents; self.onNotify = onNotify
     }
 }
 
@@ -74,7 +78,14 @@ public class WaitQueue {
     }
 
     func addWatcher(_ w: WaitWatcher) { watchers.append(w) }
-    func removeWatcher(_ w: WaitWatcher) { watchers.removeAll { $0 === w } }
+    var watcherCount: Int { watchers.count }
+    /// Removes `w`; returns whether it was on the queue.
+    @discardableResult
+    func removeWatcher(_ w: WaitWatcher) -> Bool {
+        guard let i = watchers.firstIndex(where: { $0 === w }) else { return false }
+        watchers.remove(at: i)
+        return true
+    }
 
     /// The task waiting longest.
     var firstWaiter: Task? { entries.first?.task }
@@ -112,10 +123,29 @@ public class WaitQueue {
 /// the event loop exactly while some task waits, so an idle console costs nothing.
 final class HostWaitQueue: WaitQueue {
     let fd: Int32
-    init(fd: Int32) { self.fd = fd }
+    unowned let kernel: Kernel
+    /// Watchers that need the host's events with no task waiting (`WaitWatcher.needsHostEvents`).
+    private var standingWatchers = 0
+    init(fd: Int32, kernel: Kernel) { self.fd = fd; self.kernel = kernel }
 
-    override func firstWaiterArrived(kernel: Kernel) { kernel.watchHost(self) }
-    override func lastWaiterLeft(kernel: Kernel) { kernel.unwatchHost(self) }
+    override func firstWaiterArrived(kernel: Kernel) { if standingWatchers == 0 { kernel.watchHost(self) } }
+    override func lastWaiterLeft(kernel: Kernel) { if standingWatchers == 0 { kernel.unwatchHost(self) } }
+
+    override func addWatcher(_ w: WaitWatcher) {
+        super.addWatcher(w)
+        guard w.needsHostEvents else { return }
+        standingWatchers += 1
+        if standingWatchers == 1 && isEmpty { kernel.watchHost(self) }
+    }
+    @discardableResult
+    override func removeWatcher(_ w: WaitWatcher) -> Bool {
+        guard super.removeWatcher(w) else { return false }
+        if w.needsHostEvents {
+            standingWatchers -= 1
+            if standingWatchers == 0 && isEmpty { kernel.unwatchHost(self) }
+        }
+        return true
+    }
 }
 
 /// Deadlines of sleeping tasks and interval timers, earliest first (a binary heap). Entries are
@@ -124,6 +154,7 @@ struct TimerQueue {
     enum Owner {
         case task(Task)
         case realTimer(Process)
+        case timerFD(TimerFD)
     }
     struct Entry {
         var deadline: UInt64
@@ -131,8 +162,11 @@ struct TimerQueue {
         var owner: Owner
     }
     private var heap: [Entry] = []
+    /// Past this many entries, stale ones are swept out (`sweep`).
+    private var sweepAt = 1024
 
     var isEmpty: Bool { heap.isEmpty }
+    var count: Int { heap.count }
 
     mutating func insert(_ e: Entry) {
         heap.append(e)
@@ -171,4 +205,17 @@ struct TimerQueue {
     }
 
     mutating func removeAll() { heap.removeAll() }
+
+    /// Lazy cancellation leaves an entry behind each time a sleep ends early or a timer is
+    /// re-armed, until its deadline comes: a guest re-arming a far timer (or a poll with an
+    /// hour's timeout woken by data) in a loop would grow the heap without bound. Once the heap
+    /// doubles past its size at the last sweep, the stale entries go (linear, so amortized
+    /// constant per insertion).
+    mutating func sweepIfGrown(isCurrent: (Entry) -> Bool) {
+        guard heap.count >= sweepAt else { return }
+        let live = heap.filter(isCurrent)
+        heap = []
+        for e in live { insert(e) }
+        sweepAt = max(1024, 2 * heap.count)
+    }
 }

@@ -151,6 +151,27 @@ public enum HostSocket {
         try Host.check { Glibc.send(fd.raw, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
     }
 
+    /// The host's own interface addresses other than loopback (getifaddrs).
+    public static func localAddresses() -> [IPAddress] {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0 else { return [] }
+        defer { freeifaddrs(list) }
+        var out: [IPAddress] = []
+        var p = list
+        while let a = p {
+            if let sa = a.pointee.ifa_addr, sa.pointee.sa_family == sa_family_t(AF_INET) || sa.pointee.sa_family == sa_family_t(AF_INET6) {
+                var storage = sockaddr_storage()
+                let size = sa.pointee.sa_family == sa_family_t(AF_INET) ? MemoryLayout<sockaddr_in>.size : MemoryLayout<sockaddr_in6>.size
+                withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: UnsafeRawBufferPointer(start: sa, count: size)) }
+                let ip = endpoint(storage).address
+                // Link-local IPv6 addresses need a scope to be used; they are left out.
+                if !ip.isLoopback && !(ip.high >> 54 == 0x3fa) && !out.contains(ip) { out.append(ip) }
+            }
+            p = a.pointee.ifa_next
+        }
+        return out
+    }
+
     /// The host's addresses for `name` (the host's resolver: umlab resolves what `--allow` names).
     public static func resolve(_ name: String) -> [IPAddress] {
         if let literal = IPAddress(name) { return [literal] }
@@ -174,4 +195,45 @@ public enum HostSocket {
         }
         return out
     }
+}
+
+/// Unix sockets between umlab processes: the virtual switch's control connections (records,
+/// SOCK_SEQPACKET), which carry descriptors (SCM_RIGHTS) along with the records.
+public enum HostUnixSocket {
+    public static func listen(path: String) throws(LinuxErrno) -> HostFD {
+        HostFD(try Host.check { ch_unix_listen(path) })
+    }
+    public static func connect(path: String) throws(LinuxErrno) -> HostFD {
+        HostFD(try Host.check { ch_unix_connect(path) })
+    }
+    /// A connected pair of non-blocking stream sockets, one end for each of two machines.
+    public static func streamPair() throws(LinuxErrno) -> (HostFD, HostFD) {
+        var fds: [Int32] = [0, 0]
+        _ = try Host.check { ch_stream_pair(&fds) }
+        return (HostFD(fds[0]), HostFD(fds[1]))
+    }
+    /// Sends one record, passing `descriptors` with it.
+    public static func send(_ fd: HostFD, _ record: [UInt8], passing descriptors: [HostFD] = []) throws(LinuxErrno) {
+        let raw = descriptors.map(\.raw)
+        _ = try Host.check { record.withUnsafeBytes { b in raw.withUnsafeBufferPointer { ch_send_record(fd.raw, b.baseAddress, UInt(b.count), $0.baseAddress, Int32($0.count)) } } }
+    }
+    /// Receives one record (without waiting: EAGAIN when none is queued) and the descriptors
+    /// passed with it. An empty record with no descriptors is the end of the connection.
+    public static func receive(_ fd: HostFD, maximum: Int = 4096) throws(LinuxErrno) -> ([UInt8], [HostFD]) {
+        var buffer = [UInt8](repeating: 0, count: maximum)
+        var fds: [Int32] = [-1, -1, -1, -1]
+        var count: Int32 = 0
+        let n = try Host.check { buffer.withUnsafeMutableBytes { b in fds.withUnsafeMutableBufferPointer { ch_receive_record(fd.raw, b.baseAddress, UInt(b.count), $0.baseAddress, 4, &count) } } }
+        return (Array(buffer[0..<n]), fds[0..<Int(count)].map { HostFD($0) })
+    }
+    /// Blocks until one of `fds` is readable (the switch's loop); returns the readable ones.
+    public static func waitReadable(_ fds: [HostFD]) -> [HostFD] {
+        let r = Host.poll(fds.map { ($0.raw, Int16(1)) }, timeoutMS: -1)
+        return zip(fds, r).compactMap { $0.1 & 0x19 != 0 ? $0.0 : nil }
+    }
+    public static func accept(_ listener: HostFD) throws(LinuxErrno) -> HostFD {
+        var length: UInt32 = 0
+        return HostFD(try Host.check { ch_accept_nonblocking(listener.raw, nil, &length) })
+    }
+    public static func unlink(_ path: String) { _ = Glibc.unlink(path) }
 }

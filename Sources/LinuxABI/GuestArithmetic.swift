@@ -118,6 +118,18 @@ public enum GuestMath {
         return saturating(UInt64(seconds), times: UInt64(nanosecondsPerSecond), plus: UInt64(ns))
     }
 
+    /// The most nanoseconds a kernel time holds (Linux's KTIME_MAX, 2^63 - 1).
+    public static let kernelTimeMax = UInt64(Int64.max)
+
+    /// A guest timespec as a kernel time, as Linux's timespec64_to_ktime gives it to timers
+    /// (timerfd): EINVAL as `nanoseconds(seconds:nanoseconds:)`; from 9,223,372,036 seconds on,
+    /// KTIME_MAX, so the value a timer reports back is Linux's.
+    @inline(__always)
+    public static func kernelTime(seconds: Int64, nanoseconds ns: Int64) throws(LinuxErrno) -> UInt64 {
+        let t = try nanoseconds(seconds: seconds, nanoseconds: ns)
+        return seconds >= Int64.max / nanosecondsPerSecond ? kernelTimeMax : t
+    }
+
     /// A guest timeval (microseconds) as nanoseconds, with the same rules.
     @inline(__always)
     public static func nanoseconds(seconds: Int64, microseconds us: Int64) throws(LinuxErrno) -> UInt64 {

@@ -70,6 +70,11 @@ public enum SignalCode {
     public static let SI_USER: Int32 = 0
     public static let SI_KERNEL: Int32 = 0x80
     public static let SI_TKILL: Int32 = -6
+    public static let SI_QUEUE: Int32 = -1, SI_TIMER: Int32 = -2
+    /// An O_ASYNC signal whose number has codes of its own (F_SETSIG to SIGCHLD, a fault signal).
+    public static let SI_SIGIO: Int32 = -5
+    /// Reasons of an O_ASYNC signal (F_SETSIG), in si_code: readable, writable.
+    public static let POLL_IN: Int32 = 1, POLL_OUT: Int32 = 2
     public static let SEGV_MAPERR: Int32 = 1
     public static let SEGV_ACCERR: Int32 = 2
     public static let ILL_ILLOPC: Int32 = 1

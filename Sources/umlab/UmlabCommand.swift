@@ -11,7 +11,7 @@ struct Umlab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "umlab",
         abstract: "A guest Linux kernel in user space that runs unmodified Linux programs (after User-mode Linux).",
-        subcommands: [Run.self, Disasm.self, Demo.self, Isolation.self, Bench.self, Fuzz.self])
+        subcommands: [Run.self, Disasm.self, Demo.self, Isolation.self, Bench.self, Fuzz.self, Switch.self])
 }
 
 /// The backends this build knows, by name. Adding an ISA adds one line here.
@@ -55,6 +55,10 @@ struct Run: ParsableCommand {
                                                             discussion: "umlab listens on the host (0.0.0.0 unless HOSTADDR is given) and connects each client to the guest's listener on GUESTPORT; the guest sees the client's real address. Nothing else of the guest is reachable from the host.")) var publish: [String] = []
     @Option(name: .customLong("allow"), help: ArgumentHelp("Let guests reach a host destination: tcp|udp:HOST[:PORT] (repeatable; HOST a name, an address or a CIDR network).",
                                                           discussion: "By default a guest reaches only its own machine. Allowed connections go through host sockets umlab opens. DNS queries to 10.0.2.3 are answered by umlab for the names allowed here; every other name gets NXDOMAIN.")) var allow: [String] = []
+    @Option(help: ArgumentHelp("Join a virtual network: switch:PATH (a switch started with `umlab switch PATH`).",
+                               discussion: "Machines on one switch reach each other's listeners at their --ip addresses; the connection's data goes directly between the two umlab processes.")) var net: String?
+    @Option(help: "The guest's eth0 address, ADDR[/PREFIX] (default 10.0.2.15/24, as QEMU's user networking).") var ip: String?
+    @Option(help: "Write a packet capture (pcap) of the guest's TCP and UDP traffic, synthesized from its socket events, to this file.") var pcap: String?
     @Option(help: "Write the network audit trail (listen, accept, connect, DNS, policy verdicts, close with byte counts) to this file, one JSON object a line.") var netLog: String?
     @Flag(help: ArgumentHelp("Keep the guest running until its last process ends.",
                              discussion: "By default the guest machine halts when the first program ends, as a container does with its first process: background processes it left are killed. With --wait-all it runs until no process is left, as proot and strace -f do. Either way umlab exits with the first program's status.")) var waitAll = false
@@ -147,11 +151,29 @@ struct Run: ParsableCommand {
             config.network.publish = try publish.map { (text) throws(ParseError) in try PublishRule(parsing: text) }
             config.network.allow = try allow.map { (text) throws(ParseError) in try AllowRule(parsing: text) }
         } catch {
-            return fail(error is ParseError ? "\(error)" : "bad network option", 2)
+            return fail("\(error)", 2)
+        }
+        if let ip {
+            let parts = ip.split(separator: "/", maxSplits: 1)
+            guard let address = IPAddress(String(parts[0])), address.isV4, !address.isLoopback, !address.isUnspecified,
+                  let prefix = parts.count == 2 ? Int(parts[1]) : 24, (8...30).contains(prefix) else {
+                return fail("--ip expects an IPv4 address with an optional prefix length, such as 10.0.0.2/24, got '\(ip)'", 2)
+            }
+            config.network.address = address
+            config.network.prefixLength = prefix
+        }
+        if let net {
+            guard net.hasPrefix("switch:"), net.count > 7 else { return fail("--net expects switch:PATH, got '\(net)'", 2) }
+            guard ip != nil else { return fail("--net switch: needs --ip, the machine's address on the switch", 2) }
+            config.network.switchPath = String(net.dropFirst(7))
         }
         if let netLog {
             guard let fd = try? HostFD.open(netLog, flags: 0o1101, mode: 0o644) else { return fail("cannot write the network log \(netLog)", 2) }
             config.network.log = TraceSink(fd: fd)
+        }
+        if let pcap {
+            guard let fd = try? HostFD.open(pcap, flags: 0o1101, mode: 0o644) else { return fail("cannot write the capture \(pcap)", 2) }
+            config.network.pcap = TraceSink(fd: fd)
         }
 
         let start = Host.monotonicNanoseconds()

@@ -117,6 +117,17 @@ typedef struct {
 } ch_epoll_ready;
 
 int ch_epoll_create(void);
+/// A record on a unix socket with up to `nfds` descriptors passed along (SCM_RIGHTS).
+long ch_send_record(int fd, const void *buf, unsigned long len, const int *fds, int nfds);
+/// Receives a record and up to `maxfds` passed descriptors (close-on-exec); `*nfds` gets their
+/// number. Returns the record's length, or -1.
+long ch_receive_record(int fd, void *buf, unsigned long len, int *fds, int maxfds, int *nfds);
+/// A unix socket (SOCK_SEQPACKET, close-on-exec) listening at `path`, or -1.
+int ch_unix_listen(const char *path);
+/// A unix socket (SOCK_SEQPACKET, close-on-exec) connected to `path`, or -1.
+int ch_unix_connect(const char *path);
+/// A pair of connected unix stream sockets (close-on-exec, non-blocking), or -1.
+int ch_stream_pair(int *pair);
 /// accept4(fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC): the connection's descriptor, or -1.
 int ch_accept_nonblocking(int fd, void *addr, unsigned *len);
 /// epoll_ctl with the event's data set to `token`.

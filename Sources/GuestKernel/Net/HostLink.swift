@@ -57,13 +57,23 @@ final class HostLink: HostEndpoint {
     let remote: HostSocket.Endpoint
     /// Called once when the link ends (both directions finished, or a reset).
     var onClose: ((HostLink) -> Void)?
+    /// The connection in the `--pcap` capture; the guest is its client (outbound) or server.
+    private var flow: PcapFlow?
+    private var guestIsClient = false
+
+    func capture(_ flow: PcapFlow?, guestIsClient: Bool) {
+        self.flow = flow
+        self.guestIsClient = guestIsClient
+    }
 
     init(kernel: Kernel, fd: HostFD, remote: HostSocket.Endpoint) {
         self.kernel = kernel
         hostFD = fd
         self.remote = remote
         toHost = SocketBuffer(readers: queue, messageMode: false, capacity: Socket.streamCapacity, account: kernel.memory)
-        let w = WaitWatcher(events: [.input, .output, .readNormal, .writeNormal, .hangUp, .error]) { [unowned self] _ in self.pump() }
+        let w = WaitWatcher(events: [.input, .output, .readNormal, .writeNormal, .hangUp, .error]) { [unowned self] events in
+            self.guestChanged(events)
+        }
         watcher = w
         queue.addWatcher(w)
         kernel.network.openLinks[ObjectIdentifier(self)] = self
@@ -97,6 +107,18 @@ final class HostLink: HostEndpoint {
         pump()
     }
 
+    /// The guest side changed. Bytes the guest sent wait until it blocks (or a buffer's worth
+    /// piles up): a response written as headers then body leaves in one host send, as TCP_CORK
+    /// would make it, and the host peer is woken once, not per write. Anything else (room the
+    /// guest made by reading, its end of the connection) is acted on at once.
+    private func guestChanged(_ events: PollEvents) {
+        if events.isSubset(of: [.input, .readNormal]) && toHost.count < toHost.capacity / 2 && !toHost.writeClosed {
+            kernel.network.deferFlush(self)
+            return
+        }
+        pump()
+    }
+
     /// Moves whatever can move now, both ways, and watches the host for what is left.
     func pump() {
         guard !closed, !pumping, let rx = fromHost else { return }
@@ -109,12 +131,14 @@ final class HostLink: HostEndpoint {
                 let n = try hostFD.read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<min(rx.space, scratch.count)]))
                 if n == 0 {
                     hostEnded = true
+                    flow?.end(fromClient: !guestIsClient)
                     rx.writeClosed = true
                     rx.readers.notify([.input, .readNormal, .readHangUp])
                     break
                 }
                 _ = try? rx.write(UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
                 bytesIn &+= UInt64(n)
+                flow?.data(fromClient: !guestIsClient, UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
             } catch .EAGAIN {
                 break
             } catch {
@@ -132,6 +156,7 @@ final class HostLink: HostEndpoint {
                 let sent = try HostSocket.write(hostFD, UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
                 toHost.discard(sent)
                 bytesOut &+= UInt64(sent)
+                flow?.data(fromClient: guestIsClient, UnsafeRawBufferPointer(rebasing: scratch[0..<sent]))
                 if sent < n { break }
             } catch .EAGAIN {
                 break
@@ -145,6 +170,7 @@ final class HostLink: HostEndpoint {
         if toHost.writeClosed && toHost.count == 0 && !sentEnd {
             sentEnd = true
             HostSocket.shutdownWrite(hostFD)
+            flow?.end(fromClient: guestIsClient)
         }
         // The guest closed its socket: nothing more will be read from the host.
         if rx.readClosed && (sentEnd || toHost.readClosed) {
@@ -254,6 +280,7 @@ final class PublishedPort: HostEndpoint {
             }
             let link = HostLink(kernel: kernel, fd: fd, remote: client)
             let local = SocketAddress.inet(guestAddress, port: rule.guestPort)
+            link.capture(network.captureFlow(client: .inet(client.address, port: client.port), server: local), guestIsClient: false)
             guard let server = listener.acceptExternal(remote: .inet(client.address, port: client.port), local: local, link: link) else {
                 link.finish(reset: true)
                 continue
@@ -273,6 +300,7 @@ final class PublishedPort: HostEndpoint {
             network.udpClients[client] = self
             guard let receiver = network.datagramReceiver(ip: network.config.address, port: rule.guestPort),
                   receiver.rx.hasRoom(forMessage: n) else { continue }
+            network.captureDatagram(from: .inet(client.address, port: client.port), to: .inet(network.config.address, port: rule.guestPort), Array(scratch[0..<n]))
             receiver.rx.enqueue(SocketMessage(data: Array(scratch[0..<n]), from: .inet(client.address, port: client.port)))
         }
     }

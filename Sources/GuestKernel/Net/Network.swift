@@ -10,6 +10,11 @@ public struct NetworkConfig {
     public var allow: [AllowRule] = []
     /// Where the audit trail goes (`--net-log`), one JSON object a line.
     public var log: TraceSink?
+    /// Where the synthesized capture goes (`--pcap`).
+    public var pcap: TraceSink?
+    /// The virtual switch's socket (`--net switch:PATH`): machines on it reach each other's
+    /// addresses in eth0's network.
+    public var switchPath: String?
     /// eth0's address and prefix length.
     public var address = IPAddress(v4: 10, 0, 2, 15)
     public var prefixLength = 24
@@ -29,6 +34,8 @@ enum Route: Equatable {
     case dns
     /// Out through a host socket: an `--allow` rule admits it.
     case outbound
+    /// Another machine on the switch.
+    case switched
     /// Nowhere: the machine is sequestered from everything else (ENETUNREACH).
     case unreachable
 }
@@ -59,8 +66,15 @@ public struct AllowRule: Sendable, Equatable {
         var host: Substring
         if rest.hasPrefix("[") {
             guard let close = rest.firstIndex(of: "]") else { throw ParseError("\(text): unclosed [") }
-            host = rest[rest.index(after: rest.startIndex)..<close]
+            var bracketed = String(rest[rest.index(after: rest.startIndex)..<close])
             rest = rest[rest.index(after: close)...]
+            // A prefix length may follow the bracket: [2001:db8::]/32:443.
+            if rest.hasPrefix("/") {
+                let digits = rest.dropFirst().prefix { $0.isNumber }
+                bracketed += "/" + digits
+                rest = rest.dropFirst(1 + digits.count)
+            }
+            host = Substring(bracketed)
             if rest.hasPrefix(":") { rest = rest.dropFirst() } else if !rest.isEmpty { throw ParseError("\(text): expected :PORT after ]") }
         } else if let colon = rest.lastIndex(of: ":"), rest.filter({ $0 == ":" }).count == 1 {
             host = rest[..<colon]
@@ -124,6 +138,8 @@ public final class Network {
 
     /// Open connections to the host, kept here while they live.
     var openLinks: [ObjectIdentifier: HostLink] = [:]
+    /// The connection to the virtual switch, with `--net switch:`.
+    private(set) var switchPort: SwitchPort?
     /// Published ports' host listeners.
     private(set) var published: [PublishedPort] = []
     /// Host clients of published UDP ports, by address: a guest's reply goes back through the
@@ -135,9 +151,25 @@ public final class Network {
     private var scratchAllocated = false
     private let clock: () -> UInt64
 
+    /// The capture writer, with `--pcap`.
+    let capture: PcapWriter?
+
     init(config: NetworkConfig) {
         self.config = config
         clock = { Host.monotonicNanoseconds() }
+        capture = config.pcap.map { PcapWriter(sink: $0, guestAddress: config.address) }
+    }
+
+    /// A capture flow for a new TCP connection between two inet addresses (nil without --pcap).
+    func captureFlow(client: SocketAddress?, server: SocketAddress?) -> PcapFlow? {
+        guard let capture, let c = client?.endpoint, let s = server?.endpoint else { return nil }
+        return PcapFlow(writer: capture, client: c, server: s)
+    }
+
+    /// A datagram in the capture.
+    func captureDatagram(from: SocketAddress?, to: SocketAddress?, _ payload: [UInt8]) {
+        guard let capture, let f = from?.endpoint, let t = to?.endpoint else { return }
+        capture.udp(from: f, to: t, payload[...])
     }
     deinit { if scratchAllocated { linkScratch.deallocate() } }
 
@@ -146,6 +178,9 @@ public final class Network {
     func start(kernel: Kernel) throws(ParseError) {
         for i in config.allow.indices where config.allow[i].name != nil {
             config.allow[i].addresses = HostSocket.resolve(config.allow[i].name!)
+        }
+        if let path = config.switchPath {
+            switchPort = try SwitchPort(kernel: kernel, path: path, address: config.address)
         }
         for rule in config.publish {
             do {
@@ -158,11 +193,32 @@ public final class Network {
         scratchAllocated = true
     }
 
+    /// Links with guest data waiting to go to the host (see `HostLink.guestChanged`).
+    private var unflushed: [HostLink] = []
+
+    func deferFlush(_ link: HostLink) {
+        if !unflushed.contains(where: { $0 === link }) { unflushed.append(link) }
+    }
+
+    /// Sends what guests wrote to host links: when a task blocks, when the machine idles, and
+    /// when host events are collected.
+    func flushLinks() {
+        guard !unflushed.isEmpty else { return }
+        let links = unflushed
+        unflushed.removeAll(keepingCapacity: true)
+        for l in links { l.pump() }
+    }
+    var hasUnflushed: Bool { !unflushed.isEmpty }
+
     /// Closes every host socket (the machine ended).
     func stop() {
         for p in published { p.close() }
         published = []
-        for link in Array(openLinks.values) { link.finish(reset: true) }
+        // What guests wrote before the end still goes out (as far as the host takes it now).
+        flushLinks()
+        for link in Array(openLinks.values) { link.finish(reset: false) }
+        switchPort?.close()
+        switchPort = nil
         openLinks = [:]
     }
 
@@ -181,6 +237,7 @@ public final class Network {
     /// is its own loopback, and 10.0.2.2 refuses).
     func route(to ip: IPAddress, port: UInt16, udp: Bool) -> Route {
         if isLocal(ip) { return .local }
+        if switchPort != nil && ip.isIn(config.address, prefix: config.prefixLength) && !udp { return .switched }
         if ip == config.dns { return udp && port == 53 ? .dns : .gateway }
         if ip == config.gateway { return .gateway }
         if config.allow.contains(where: { $0.admits(udp: udp, ip, port) }) { return .outbound }

@@ -146,6 +146,9 @@ final class Socket: SocketFile {
     private var connectWaiting = false
     /// A datagram socket's host socket, for destinations an `--allow` rule admits.
     private var hostDatagrams: HostDatagramSocket?
+    /// The connection in the `--pcap` capture, and which end of it this socket is.
+    private var flow: PcapFlow?
+    private var flowClientSide = false
 
     struct WeakSocket { weak var socket: Socket? }
 
@@ -273,6 +276,7 @@ final class Socket: SocketFile {
             switch network.route(to: ip, port: port, udp: false) {
             case .local: break
             case .outbound: return try connectOutbound(ip, port, c)
+            case .switched: return try connectSwitched(ip, port, c)
             case .gateway, .dns:
                 _ = try refused()
             case .unreachable:
@@ -303,6 +307,10 @@ final class Socket: SocketFile {
         server.peerCredentials = SocketCredentials(c.task)
         peerCredentials = listener.ownerCredentials
         remote = server.local
+        if let f = network.captureFlow(client: local, server: server.local) {
+            flow = f; flowClientSide = true
+            server.flow = f
+        }
         listener.backlog.append(server)
         listener.queue.notify([.input, .readNormal])
         // Linux's non-blocking TCP connect reports EINPROGRESS even when the handshake
@@ -367,6 +375,7 @@ final class Socket: SocketFile {
             if let p = heldPort { local = .inet(source, port: p) } else { try autobind(address: source) }
         }
         let link = HostLink(kernel: kernel, fd: fd, remote: destination)
+        link.capture(network.captureFlow(client: local, server: .inet(ip, port: port)), guestIsClient: true)
         attach(link)
         remote = .inet(ip, port: port)
         network.audit(.connect, guest: self, local: local, remote: destination, task: c.task)
@@ -383,6 +392,36 @@ final class Socket: SocketFile {
         link.attach(rx)
         if isNonBlocking { throw .EINPROGRESS }
         return nil
+    }
+
+    /// A connection to another machine on the switch: the switch hands both machines an end
+    /// of a host socket pair, or refuses (`SwitchPort`).
+    private func connectSwitched(_ ip: IPAddress, _ port: UInt16, _ c: SyscallCall) throws(LinuxErrno) -> Wait? {
+        guard let switchPort = network.switchPort else { throw .ENETUNREACH }
+        if local == nil || local?.ip?.isUnspecified == true {
+            let source = network.config.address
+            if let p = heldPort { local = .inet(source, port: p) } else { try autobind(address: source) }
+        }
+        guard let source = local?.endpoint else { throw .EINVAL }
+        try switchPort.requestConnection(self, to: HostSocket.Endpoint(ip, port), from: source)
+        remote = .inet(ip, port: port)
+        state = .connecting
+        if isNonBlocking { throw .EINPROGRESS }
+        connectWaiting = true
+        return Wait.on(queue, [.output, .error, .hangUp])
+    }
+
+    /// The switch connected this socket to another machine through `fd`.
+    func switchConnected(_ fd: HostFD) {
+        guard state == .connecting, let destination = remote?.endpoint else { fd.close(); return }
+        let link = HostLink(kernel: kernel, fd: fd, remote: destination)
+        link.capture(network.captureFlow(client: local, server: remote), guestIsClient: true)
+        attach(link)
+        let name = localAddress
+        link.onClose = { [weak network] l in network?.auditClose(l, local: name) }
+        state = .connected
+        link.attach(rx)
+        queue.notify([.output, .writeNormal])
     }
 
     /// Makes `link` this socket's peer: sends go to the link's buffer, the link fills `rx`.
@@ -481,6 +520,7 @@ final class Socket: SocketFile {
         }
         if how != 0 {  // SHUT_WR
             shutWrite = true
+            flow?.end(fromClient: flowClientSide)
             if let tx { tx.writeClosed = true; tx.readers.notify([.input, .readNormal, .readHangUp]) }
             queue.notify([.output])
         }
@@ -499,6 +539,7 @@ final class Socket: SocketFile {
     /// EPIPE.
     private func disconnect(reset: Bool = false) {
         guard state == .connected else { return }
+        flow?.end(fromClient: flowClientSide)
         if let tx {
             tx.writeClosed = true
             if reset || (isInet && !rx.isEmpty) { tx.reset = true }
@@ -570,6 +611,7 @@ final class Socket: SocketFile {
             case .dns: return .dns
             case .gateway: return .socket(nil)
             case .outbound: return .host(HostSocket.Endpoint(ip, port))
+            case .switched: throw .ENETUNREACH  // datagrams do not cross the switch yet
             case .unreachable:
                 network.audit(.denied, guest: self, local: local, remote: HostSocket.Endpoint(ip, port), extra: [("proto", "\"udp\"")], task: c.task)
                 throw .ENETUNREACH
@@ -607,6 +649,7 @@ final class Socket: SocketFile {
         if bytes.isEmpty { return 0 }
         let n = try tx.write(bytes, attached: attached)
         if n == 0 { throw .EAGAIN }
+        if let flow { flow.data(fromClient: flowClientSide, UnsafeRawBufferPointer(rebasing: bytes[0..<n])) }
         return n
     }
 
@@ -677,11 +720,17 @@ final class Socket: SocketFile {
         } else if options.passCredentials || (target?.options.passCredentials ?? false) {
             try autobind()
         }
+        var source = local ?? localAddress
+        if case .inet(let ip, let port) = source, ip.isUnspecified, case .inet(let dest, _) = to {
+            source = .inet(network.sourceAddress(toward: dest), port: port)
+        }
+        if isInet { network.captureDatagram(from: source, to: to, message.data) }
         switch outside {
         case .dns?:
             // Answered at once, from 10.0.2.3:53.
             network.audit(.dns, guest: self, local: local, remote: nil, extra: [("query", network.jsonString(DNSAnswerer.questionName(message.data) ?? "?"))], task: c.task)
             if let reply = network.answerDNS(message.data), rx.hasRoom(forMessage: reply.count) {
+                network.captureDatagram(from: to, to: source, reply)
                 rx.enqueue(SocketMessage(data: reply, from: .inet(network.config.dns, port: 53)))
             }
             return

@@ -94,6 +94,11 @@ extension SyscallEntry {
     public static let epoll_wait = SyscallEntry(.full, [.fd, .pointer, .int, .int], CoreSyscalls.epollWait)
     public static let epoll_pwait = SyscallEntry(.full, [.fd, .pointer, .int, .int, .pointer, .size], CoreSyscalls.epollPwait)
     public static let epoll_pwait2 = SyscallEntry(.full, [.fd, .pointer, .int, .pointer, .pointer, .size], CoreSyscalls.epollPwait2)
+    public static let signalfd = SyscallEntry(.full, [.fd, .pointer, .size], CoreSyscalls.signalfd)
+    public static let signalfd4 = SyscallEntry(.full, [.fd, .pointer, .size, .hex], CoreSyscalls.signalfd4)
+    public static let timerfd_create = SyscallEntry(.full, [.clockid, .hex], CoreSyscalls.timerfdCreate)
+    public static let timerfd_settime = SyscallEntry(.full, [.fd, .hex, .pointer, .pointer], CoreSyscalls.timerfdSettime)
+    public static let timerfd_gettime = SyscallEntry(.full, [.fd, .pointer], CoreSyscalls.timerfdGettime)
     public static let fadvise64 = SyscallEntry(.stub, [.fd], CoreSyscalls.fixed(.success(0)))
     public static let flock = SyscallEntry(.stub, [.fd, .int], CoreSyscalls.fixed(.success(0)))
 

@@ -268,7 +268,9 @@ extension CoreSyscalls {
         case 3: return .value(UInt64(c.abi.openFlagsToGuest(f.flags)))  // F_GETFL
         case 4:  // F_SETFL
             let new = c.abi.openFlagsFromGuest(c.uint(2)).intersection(OpenFlags.statusFlags)
+            let wasAsync = f.flags.contains(.async)
             f.flags = f.flags.subtracting(OpenFlags.statusFlags).union(new)
+            if new.contains(.async) != wasAsync { c.kernel.asyncChanged(f, fd: fd) }
             return .zero
         case 5, 6, 7, 36, 37, 38:  // F_GETLK, F_SETLK, F_SETLKW (+64-bit forms): one kernel, no contention to model
             if cmd == 5 || cmd == 36 {
@@ -278,7 +280,7 @@ extension CoreSyscalls {
                 try c.mm.write(c.word(2), e.bytes)
             }
             return .zero
-        case 8, 9: return .zero  // F_SETOWN, F_GETOWN
+        case 8, 9, 10, 11, 15, 16: return try fcntlOwner(c, f, cmd)  // F_SETOWN, F_SETSIG … (AsyncSignals.swift)
         case 1031, 1032: return .int(Pipe.capacity)  // F_SETPIPE_SZ, F_GETPIPE_SZ
         case 1033, 1034: return .zero  // F_ADD_SEALS, F_GET_SEALS
         case 1024, 1025: return .zero  // F_SETLEASE, F_GETLEASE
@@ -353,6 +355,13 @@ extension CoreSyscalls {
         case 0x5421:  // FIONBIO
             let on = try c.mm.read(c.word(2), count: 4).contains { $0 != 0 }
             if on { f.flags.insert(.nonBlocking) } else { f.flags.remove(.nonBlocking) }
+            return .zero
+        case 0x5452:  // FIOASYNC
+            let on = try c.mm.read(c.word(2), count: 4).contains { $0 != 0 }
+            if on != f.flags.contains(.async) {
+                if on { f.flags.insert(.async) } else { f.flags.remove(.async) }
+                c.kernel.asyncChanged(f, fd: c.int(0))
+            }
             return .zero
         default:
             return .value(try f.ioctl(req, c.word(2), task: c.task, kernel: c.kernel))

@@ -348,7 +348,7 @@ extension Kernel {
         p.realTimer = timer
         p.realTimerGeneration &+= 1
         if let d = timer.deadline {
-            timers.insert(.init(deadline: d, generation: p.realTimerGeneration, owner: .realTimer(p)))
+            addTimer(.init(deadline: d, generation: p.realTimerGeneration, owner: .realTimer(p)))
         }
     }
 }

@@ -53,6 +53,8 @@ public final class EventFD: OpenFile {
     }
     public override var waitQueue: WaitQueue? { queue }
     public override func stat() throws(LinuxErrno) -> FileStat { anonymousInodeStat() }
+    /// Linux's eventfd has no fasync: O_ASYNC on it sends nothing.
+    public override var sendsAsyncSignals: Bool { false }
 }
 
 extension OpenFile {
@@ -91,7 +93,9 @@ final class EpollItem {
     var data: UInt64
     /// On the instance's ready list.
     var isReady = false
-    var watcher: WaitWatcher?
+    /// The watcher and the queue it is on: the queue is the one the file named when the entry
+    /// was added (a signalfd's is the adding process's), so it is kept, not asked again.
+    var watcher: (watcher: WaitWatcher, queue: WaitQueue)?
 
     init(epoll: EpollFile, file: OpenFile, fd: Int32, events: UInt32, data: UInt64) {
         self.epoll = epoll; self.file = file; self.fd = fd; self.events = events; self.data = data
@@ -132,7 +136,7 @@ public final class EpollFile: OpenFile {
             let w = WaitWatcher(events: item.wanted) { [weak item] _ in
                 if let item { item.epoll?.signalled(item) }
             }
-            item.watcher = w
+            item.watcher = (w, q)
             q.addWatcher(w)
         }
         if !item.readiness.isEmpty { signalled(item) }
@@ -141,13 +145,13 @@ public final class EpollFile: OpenFile {
     func modify(_ item: EpollItem, events: UInt32, data: UInt64) {
         item.events = events
         item.data = data
-        item.watcher?.events = item.wanted
+        item.watcher?.watcher.events = item.wanted
         if !item.readiness.isEmpty { signalled(item) }
     }
 
     func remove(_ item: EpollItem) {
         items[Key(file: ObjectIdentifier(item.file), fd: item.fd)] = nil
-        if let w = item.watcher { item.file.waitQueue?.removeWatcher(w) }
+        if let (w, q) = item.watcher { q.removeWatcher(w) }
         item.watcher = nil
         item.file.epollItems.removeAll { $0 === item }
         if item.isReady { readyList.removeAll { $0 === item }; item.isReady = false }
@@ -175,7 +179,7 @@ public final class EpollFile: OpenFile {
             out.append((UInt32(r.rawValue), item.data))
             if item.events & EpollBits.oneShot != 0 {
                 item.events &= EpollBits.modes
-                item.watcher?.events = []
+                item.watcher?.watcher.events = []
                 item.isReady = false
             } else if item.events & EpollBits.edgeTriggered != 0 {
                 item.isReady = false
@@ -192,6 +196,7 @@ public final class EpollFile: OpenFile {
         readyList.contains { !$0.readiness.isEmpty } ? [.input, .readNormal] : []
     }
     public override var waitQueue: WaitQueue? { queue }
+    public override var sendsAsyncSignals: Bool { false }
     public override func stat() throws(LinuxErrno) -> FileStat { anonymousInodeStat() }
 
     /// The epoll instances this one watches, directly.

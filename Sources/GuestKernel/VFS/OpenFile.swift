@@ -45,6 +45,13 @@ public class OpenFile {
     /// The epoll interest-list entries that watch this description: they go when it is released
     /// (Linux's eventpoll_release), not when one of its descriptors is closed.
     var epollItems: [EpollItem] = []
+    /// F_SETOWN/F_SETSIG state, and the O_ASYNC watcher while the flag is set (nil until a
+    /// program asks for any of it).
+    var owner: FileOwner?
+    /// Whether O_ASYNC sends signals when the file becomes readable or writable (Linux: the
+    /// file has a fasync method). Any file with a wait queue can; eventfd, epoll, signalfd and
+    /// timerfd cannot on Linux, and say so.
+    public var sendsAsyncSignals: Bool { true }
     /// A host descriptor the backend can map (mmap of regular files).
     public func mappable(writable: Bool) throws(LinuxErrno) -> HostFileRef { throw .ENODEV }
     /// Frees the file's data in [offset, offset + length), which then reads as zeros, the size
@@ -278,6 +285,7 @@ public final class FileTable {
         file.references -= 1
         if file.references == 0 {
             for item in file.epollItems { item.epoll?.remove(item) }
+            file.owner?.stopWatching()
             file.release()
         }
     }

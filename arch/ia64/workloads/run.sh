@@ -16,7 +16,7 @@ CC=${CC:-gcc}
 B=build
 mkdir -p "$B"
 
-WORKLOADS=${*:-"syscalls pipe forkwait files crc32 sieve recursion rotate xma predication signals hostile"}
+WORKLOADS=${*:-"syscalls pipe forkwait files crc32 sieve recursion rotate xma predication signals hostile fdevents"}
 
 # -x: explicit mode with dependency-violation checking (stops are exactly as written)
 $AS -x -I . -o "$B/lib.o" lib.s || { echo "lib.s: assembly failed"; exit 1; }

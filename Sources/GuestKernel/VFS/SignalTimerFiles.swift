@@ -1,0 +1,153 @@
+import HostOS
+import LinuxABI
+
+/// A signalfd: reads take the pending signals of its mask as `struct signalfd_siginfo` records.
+///
+/// As on Linux, the signals are those of the task that reads or polls (Linux's `current`: the
+/// kernel's running task, since I/O methods are not handed the caller), so a signalfd shared
+/// with a child after fork reads the child's signals there. Signals in the mask must still be
+/// blocked, or they are delivered before a read can take them. Readers and pollers wait on
+/// their process's `signalArrivals` queue, which `Kernel.send` notifies when a signal becomes
+/// pending: the queue exists only once some signalfd is read or polled.
+public final class SignalFD: OpenFile {
+    unowned let kernel: Kernel
+    /// The signals it reads (never SIGKILL or SIGSTOP); signalfd on this fd again replaces it.
+    var mask: SignalSet
+    let bigEndian: Bool
+    static let recordSize = 128
+
+    init(kernel: Kernel, mask: SignalSet, nonBlocking: Bool, bigEndian: Bool) {
+        self.kernel = kernel; self.mask = mask; self.bigEndian = bigEndian
+        var flags = OpenFlags(rawValue: OpenFlags.readWrite)
+        if nonBlocking { flags.insert(.nonBlocking) }
+        super.init(inode: nil, flags: flags, path: "anon_inode:[signalfd]")
+    }
+
+    /// As many records as fit, thread-directed signals first (Linux's signalfd_read: only the
+    /// first may wait; EAGAIN makes the syscall layer wait on `waitQueue`).
+    public override func read(into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> Int {
+        guard buffer.count >= SignalFD.recordSize else { throw .EINVAL }
+        guard let task = kernel.current else { throw .EAGAIN }
+        let others = SignalSet(rawValue: ~mask.rawValue)
+        var n = 0
+        while n + SignalFD.recordSize <= buffer.count,
+              let info = task.pending.take(notIn: others) ?? task.process.pending.take(notIn: others) {
+            let record = info.signalfdRecord(bigEndian: bigEndian)
+            record.withUnsafeBytes { buffer.baseAddress!.advanced(by: n).copyMemory(from: $0.baseAddress!, byteCount: SignalFD.recordSize) }
+            n += SignalFD.recordSize
+        }
+        if n == 0 { throw .EAGAIN }
+        return n
+    }
+
+    public override func poll() -> PollEvents {
+        guard let task = kernel.current else { return [] }
+        let pending = task.pending.set.rawValue | task.process.pending.set.rawValue
+        return pending & mask.rawValue != 0 ? [.input, .readNormal] : []
+    }
+
+    /// The calling process's signal-arrival queue, made on first use.
+    public override var waitQueue: WaitQueue? {
+        guard let p = kernel.current?.process else { return nil }
+        if let q = p.signalArrivals { return q }
+        let q = WaitQueue()
+        p.signalArrivals = q
+        return q
+    }
+    public override func stat() throws(LinuxErrno) -> FileStat { anonymousInodeStat() }
+    public override var sendsAsyncSignals: Bool { false }
+}
+
+/// A timerfd: a timer on the kernel's `TimerQueue` whose expirations a read takes as a count
+/// (8 bytes in the guest's order).
+///
+/// As Linux's fs/timerfd.c, an expiry adds one to the count and wakes readers, and a periodic
+/// timer is not re-armed at each period: a read (or timerfd_gettime) moves it forward by every
+/// period that has passed, counts them, and arms it again. A guest asking for 1 ns periods
+/// costs one timer event per read, not one per nanosecond. Times are kept as monotonic
+/// deadlines; CLOCK_REALTIME and CLOCK_BOOTTIME absolute times are converted when the timer is
+/// set (guests cannot set the clock, so TFD_TIMER_CANCEL_ON_SET never cancels).
+public final class TimerFD: OpenFile {
+    unowned let kernel: Kernel
+    let clock: Int32
+    let bigEndian: Bool
+    let queue = WaitQueue()
+    /// Expirations not yet read.
+    private(set) var ticks: UInt64 = 0
+    /// When it expires next (monotonic ns), or last expired (one-shot); nil when disarmed.
+    private(set) var deadline: UInt64?
+    private(set) var interval: UInt64 = 0
+    /// It fired and has not been moved forward since (Linux's ctx->expired).
+    private var expired = false
+    /// Bumped when the timer is set or closed: the timer queue's earlier entries go stale.
+    private(set) var generation: UInt64 = 0
+
+    init(kernel: Kernel, clock: Int32, nonBlocking: Bool, bigEndian: Bool) {
+        self.kernel = kernel; self.clock = clock; self.bigEndian = bigEndian
+        var flags = OpenFlags(rawValue: OpenFlags.readWrite)
+        if nonBlocking { flags.insert(.nonBlocking) }
+        super.init(inode: nil, flags: flags, path: "anon_inode:[timerfd]")
+    }
+
+    /// The timer queue reached the deadline.
+    func expire() {
+        expired = true
+        ticks = GuestMath.saturating(ticks, times: 1, plus: 1)
+        queue.notify([.input, .readNormal])
+    }
+
+    /// Sets the timer (timerfd_settime): the first expiry at `deadline` (nil disarms), then
+    /// every `interval` ns (0: once). Unread expirations are dropped, as on Linux.
+    func arm(deadline: UInt64?, interval: UInt64) {
+        generation &+= 1
+        ticks = 0
+        expired = false
+        self.deadline = deadline
+        self.interval = deadline == nil ? 0 : interval
+        if let deadline { kernel.addTimer(.init(deadline: deadline, generation: generation, owner: .timerFD(self))) }
+    }
+
+    /// Moves an expired periodic timer past `now` (Linux's hrtimer_forward_now); returns the
+    /// periods passed since the expiry it was armed for, that one included.
+    private func forward(_ now: UInt64) -> UInt64 {
+        guard expired, interval > 0, let d = deadline, now >= d else { return 0 }
+        let periods = GuestMath.saturating((now - d) / interval, times: 1, plus: 1)
+        deadline = GuestMath.saturating(periods, times: interval, plus: d)
+        return periods
+    }
+
+    /// Counts the periods an expired periodic timer missed and arms it for the next one.
+    private func catchUp(_ now: UInt64) {
+        guard expired, interval > 0 else { return }
+        ticks = GuestMath.saturating(ticks, times: 1, plus: max(forward(now), 1) - 1)
+        expired = false
+        if let d = deadline { kernel.addTimer(.init(deadline: d, generation: generation, owner: .timerFD(self))) }
+    }
+
+    /// (interval, time to the next expiry) as timerfd_gettime and settime's old value report
+    /// them; `count` also counts missed periods (gettime), settime only moves the timer on.
+    func current(counting count: Bool) -> (interval: UInt64, remaining: UInt64) {
+        let now = Host.monotonicNanoseconds()
+        if count { catchUp(now) } else { _ = forward(now) }
+        let remaining = deadline.map { $0 > now ? $0 - now : 0 } ?? 0
+        return (interval, remaining)
+    }
+
+    public override func read(into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> Int {
+        guard buffer.count >= 8 else { throw .EINVAL }
+        guard ticks > 0 else { throw .EAGAIN }
+        catchUp(Host.monotonicNanoseconds())
+        let value = ticks
+        ticks = 0
+        expired = false
+        let raw = bigEndian ? value.bigEndian : value.littleEndian
+        withUnsafeBytes(of: raw) { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: 8) }
+        return 8
+    }
+
+    public override func poll() -> PollEvents { ticks > 0 ? [.input, .readNormal] : [] }
+    public override var waitQueue: WaitQueue? { queue }
+    public override func stat() throws(LinuxErrno) -> FileStat { anonymousInodeStat() }
+    public override var sendsAsyncSignals: Bool { false }
+    public override func release() { generation &+= 1 }
+}

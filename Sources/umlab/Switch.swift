@@ -1,0 +1,97 @@
+import ArgumentParser
+import GuestKernel
+import HostOS
+import LinuxABI
+
+/// `umlab switch PATH`: a virtual switch for guest machines, after UML's uml_switch. Machines
+/// started with `umlab run --net switch:PATH --ip ADDR` register their address here; a
+/// connection from one to another gets a host socket pair whose ends go to the two machines,
+/// which then talk directly. The switch only introduces them: it sees no data.
+struct Switch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a virtual switch that connects guest machines (umlab run --net switch:PATH --ip ADDR).",
+        discussion: "It runs until interrupted. Each machine's address must be unique on the switch; a connection to an address no machine has is refused with EHOSTUNREACH, to a port nobody listens on with ECONNREFUSED.")
+
+    @Argument(help: "The switch's socket (a path on the host).") var path: String
+    @Flag(help: "Print each registration and connection to standard error.") var verbose = false
+
+    /// A connection from one machine waiting for the other's answer.
+    struct Pending {
+        let from: Int32
+        let id: String
+        let end: HostFD
+    }
+
+    func run() throws {
+        HostUnixSocket.unlink(path)  // a socket file left by an earlier switch
+        let listener: HostFD
+        do { listener = try HostUnixSocket.listen(path: path) } catch {
+            Host.diagnostic("umlab switch: cannot listen on \(path): \(error.message)")
+            throw ExitCode(2)
+        }
+        Host.diagnostic("umlab switch: listening on \(path)")
+        var machines: [Int32: HostFD] = [:]
+        var addresses: [Int32: String] = [:]
+        var pending: [UInt64: Pending] = [:]
+        var nextSID: UInt64 = 1
+        func say(_ fd: Int32, _ text: String, passing: [HostFD] = []) {
+            if let m = machines[fd] { try? HostUnixSocket.send(m, Array(text.utf8), passing: passing) }
+        }
+        func log(_ s: String) { if verbose { Host.diagnostic("umlab switch: \(s)") } }
+        while true {
+            for ready in HostUnixSocket.waitReadable([listener] + Array(machines.values)) {
+                if ready == listener {
+                    if let m = try? HostUnixSocket.accept(listener) { machines[m.raw] = m }
+                    continue
+                }
+                let fd = ready.raw
+                guard let (record, fds) = try? HostUnixSocket.receive(ready) else { continue }
+                if record.isEmpty && fds.isEmpty {
+                    log("\(addresses[fd] ?? "a machine") left")
+                    machines.removeValue(forKey: fd)?.close()
+                    addresses[fd] = nil
+                    for (sid, p) in pending where p.from == fd { p.end.close(); pending[sid] = nil }
+                    continue
+                }
+                fds.forEach { $0.close() }  // machines pass no descriptors to the switch
+                let words = String(decoding: record, as: UTF8.self).split(separator: " ").map(String.init)
+                switch words.first {
+                case "HELLO" where words.count == 2 && IPAddress(words[1]) != nil:
+                    if addresses.values.contains(words[1]) {
+                        say(fd, "ERROR \(words[1]) is already on this switch")
+                    } else {
+                        addresses[fd] = words[1]
+                        say(fd, "WELCOME")
+                        log("\(words[1]) joined")
+                    }
+                case "CONNECT" where words.count == 6:
+                    let id = words[1], destination = words[2]
+                    guard let target = addresses.first(where: { $0.value == destination })?.key, target != fd else {
+                        say(fd, "REFUSED \(id) \(LinuxErrno.EHOSTUNREACH.rawValue)")
+                        continue
+                    }
+                    guard let (a, b) = try? HostUnixSocket.streamPair() else {
+                        say(fd, "REFUSED \(id) \(LinuxErrno.ENOBUFS.rawValue)")
+                        continue
+                    }
+                    let sid = nextSID
+                    nextSID += 1
+                    pending[sid] = Pending(from: fd, id: id, end: a)
+                    say(target, "INCOMING \(sid) \(words[4]) \(words[5]) \(words[3])", passing: [b])
+                    b.close()
+                    log("\(words[4]):\(words[5]) → \(destination):\(words[3])")
+                case "ACCEPT" where words.count == 2, "REFUSE" where words.count == 2:
+                    guard let sid = UInt64(words[1]), let p = pending.removeValue(forKey: sid) else { continue }
+                    if words[0] == "ACCEPT" {
+                        say(p.from, "CONNECTED \(p.id)", passing: [p.end])
+                    } else {
+                        say(p.from, "REFUSED \(p.id) \(LinuxErrno.ECONNREFUSED.rawValue)")
+                    }
+                    p.end.close()
+                default:
+                    say(fd, "ERROR unknown request")
+                }
+            }
+        }
+    }
+}
