@@ -5,32 +5,7 @@
 # directory in /tmp (the guest's own /tmp under umlab). Usage: nginx.sh PORT WWW
 . "$(dirname "$0")/common.sh"
 port=$1 www=$2 dir=/tmp/nginx.$$
-mkdir -p $dir
-cat > $dir/nginx.conf <<CONF
-daemon off;
-master_process on;
-worker_processes 2;
-error_log stderr crit;
-pid $dir/nginx.pid;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $dir/body;
-    proxy_temp_path $dir/proxy;
-    fastcgi_temp_path $dir/fastcgi;
-    uwsgi_temp_path $dir/uwsgi;
-    scgi_temp_path $dir/scgi;
-    types { text/html html; application/octet-stream bin; }
-    sendfile on;
-    server {
-        listen 127.0.0.1:$port;
-        root $www;
-        location /status { return 200 "nginx answers\n"; }
-    }
-}
-CONF
-nginx -p $dir -c $dir/nginx.conf &
-nginx=$!
+nginx_start $dir 127.0.0.1:$port $www
 url=http://127.0.0.1:$port
 retry curl -sf -o /dev/null $url/status
 curl -s $url/index.html
