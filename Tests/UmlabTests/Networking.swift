@@ -25,7 +25,7 @@ enum Net {
             if fm.contents(atPath: path) == data { continue }
             // Suites run in parallel: write a private file, then rename it into place.
             let tmp = path + ".tmp\(UInt32.random(in: 0...UInt32.max))"
-            fm.createFile(atPath: tmp, contents: data)
+            _ = fm.createFile(atPath: tmp, contents: data)
             _ = rename(tmp, path)
         }
         return dir.path
@@ -279,8 +279,16 @@ final class RunningGuest {
             #expect(during.contains(hostPort), "ss -ltn: \(during.sorted())")
             #expect(!during.contains(guestPort), "the guest's listener shows on the host: \(during.sorted())")
             #expect(HostView.listeningPorts(ofTree: guest.process.processIdentifier) == [hostPort])
+            // Each connection ends while the guest runs (keep-alive servers too, once curl has
+            // gone): umlab holds no host socket for a finished connection.
+            var closes = 0
+            for _ in 0..<400 where closes < 3 {
+                closes = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").components(separatedBy: "\"event\": \"close\"").count - 1
+                if closes < 3 { usleep(50_000) }
+            }
+            #expect(closes == 3, "connections still open on the host: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         }
-        FileManager.default.createFile(atPath: stop, contents: nil)
+        _ = FileManager.default.createFile(atPath: stop, contents: nil)
         let (rest, status) = guest.finish()
         #expect(rest == "\(server) stopped\n" && status == 0, "\(rest) status \(status)")
         #expect(!(try HostView.ssListeningPorts()).contains(hostPort), "the published port outlived umlab")
@@ -295,7 +303,8 @@ final class HostListener {
     let fd: Int32
     let port: UInt16
     init(address: UInt32 = INADDR_ANY) {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        self.fd = fd
         var a = sockaddr_in()
         a.sin_family = sa_family_t(AF_INET)
         a.sin_addr.s_addr = address.bigEndian
@@ -347,8 +356,9 @@ final class HostListener {
         let other = HostListener()
         let port = Net.freePort()
         let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        server.arguments = ["-m", "http.server", String(port), "--bind", "0.0.0.0", "--directory", Net.www]
+        // (Started with no signal blocked, so that terminate() ends it.)
+        server.executableURL = URL(fileURLWithPath: Net.clean[0])
+        server.arguments = Array(Net.clean.dropFirst()) + ["/usr/bin/python3", "-m", "http.server", String(port), "--bind", "0.0.0.0", "--directory", Net.www]
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
         try server.run()
