@@ -177,6 +177,7 @@ public final class Kernel {
         vfs.mount(ProcFS(device: 0x4, kernel: self), at: "/proc", source: "proc")
         vfs.mount(TmpFS(device: 0x1a, clock: clock, account: memory, descriptors: hostDescriptors), at: "/tmp", source: "tmpfs")
         vfs.mount(TmpFS(device: 0x1b, clock: clock, account: memory, descriptors: hostDescriptors), at: "/dev/shm", source: "tmpfs")
+        GuestEtcFiles.mount(in: vfs, kernel: self)
         Host.raiseFileLimit()
     }
 

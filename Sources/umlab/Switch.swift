@@ -18,6 +18,8 @@ struct Switch: ParsableCommand {
     /// A connection from one machine waiting for the other's answer.
     struct Pending {
         let from: Int32
+        /// The machine asked to accept.
+        let to: Int32
         let id: String
         let end: HostFD
     }
@@ -50,7 +52,12 @@ struct Switch: ParsableCommand {
                     log("\(addresses[fd] ?? "a machine") left")
                     machines.removeValue(forKey: fd)?.close()
                     addresses[fd] = nil
-                    for (sid, p) in pending where p.from == fd { p.end.close(); pending[sid] = nil }
+                    // Its requests are dropped; requests to it are refused (it will never answer).
+                    for (sid, p) in pending where p.from == fd || p.to == fd {
+                        if p.to == fd { say(p.from, "REFUSED \(p.id) \(LinuxErrno.EHOSTUNREACH.rawValue)") }
+                        p.end.close()
+                        pending[sid] = nil
+                    }
                     continue
                 }
                 fds.forEach { $0.close() }  // machines pass no descriptors to the switch
@@ -76,7 +83,7 @@ struct Switch: ParsableCommand {
                     }
                     let sid = nextSID
                     nextSID += 1
-                    pending[sid] = Pending(from: fd, id: id, end: a)
+                    pending[sid] = Pending(from: fd, to: target, id: id, end: a)
                     say(target, "INCOMING \(sid) \(words[4]) \(words[5]) \(words[3])", passing: [b])
                     b.close()
                     log("\(words[4]):\(words[5]) → \(destination):\(words[3])")

@@ -74,6 +74,12 @@ static inline const char *errname(int e)
     case EOVERFLOW: return "EOVERFLOW";
     case EOPNOTSUPP: return "EOPNOTSUPP";
     case ETIMEDOUT: return "ETIMEDOUT";
+    case ENODEV: return "ENODEV";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
+    case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
+    case EMSGSIZE: return "EMSGSIZE";
+    case ENOBUFS: return "ENOBUFS";
     default:
         snprintf(buf, sizeof buf, "errno=%d", e);
         return buf;

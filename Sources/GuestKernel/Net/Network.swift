@@ -20,6 +20,8 @@ public struct NetworkConfig {
     public var prefixLength = 24
     public var gateway = IPAddress(v4: 10, 0, 2, 2)
     public var dns = IPAddress(v4: 10, 0, 2, 3)
+    /// eth0's hardware address; nil: derived from the address (`NetworkConfig.hardwareAddress`).
+    public var mac: [UInt8]?
     public init() {}
 }
 
@@ -135,6 +137,12 @@ public final class Network {
     public internal(set) var unknownOptions: [String: UInt64] = [:]
     /// Sockets created, for inode numbers (socket:[N]).
     var nextSocketNumber: UInt64 = 1000
+    /// Every socket of the machine by number, held weakly: what /proc/net and sock_diag list
+    /// (Net/SocketTable.swift). Entries of freed sockets are swept as the table grows.
+    var socketTable: [UInt64: Socket.WeakSocket] = [:]
+    var socketTableSweep = 64
+    /// Bound AF_NETLINK sockets by protocol and port id (Net/Netlink.swift).
+    var netlinkPorts: [Int32: [UInt32: WeakNetlinkSocket]] = [:]
 
     /// Open connections to the host, kept here while they live.
     var openLinks: [ObjectIdentifier: HostLink] = [:]
@@ -351,11 +359,6 @@ public final class Network {
             }
         }
         throw .ENOSPC
-    }
-
-    /// An AF_NETLINK socket (the route family, for `ip` and `ifconfig`).
-    func makeNetlinkSocket(kind: SocketKind, proto: Int32, nonBlocking: Bool, task: Task) throws(LinuxErrno) -> SocketFile {
-        throw .EAFNOSUPPORT
     }
 
     // MARK: DNS

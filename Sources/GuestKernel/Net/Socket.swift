@@ -86,6 +86,11 @@ public class SocketFile: OpenFile {
     func getOption(level: Int32, name: Int32, _ c: SyscallCall) throws(LinuxErrno) -> [UInt8] { throw .ENOPROTOOPT }
     func setOption(level: Int32, name: Int32, value: [UInt8], _ c: SyscallCall) throws(LinuxErrno) {}
 
+    /// Socket ioctls: the interface requests (SIOCGIF*) every family answers (Net/InterfaceIoctl.swift).
+    public override func ioctl(_ request: UInt32, _ argument: UInt64, task: Task, kernel: Kernel) throws(LinuxErrno) -> UInt64 {
+        try InterfaceIoctl.handle(self, request, argument, task: task, kernel: kernel)
+    }
+
     // read/write on a socket are recv/send without flags.
     public override func read(into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> Int {
         if isStream { return try receiveBytes(into: buffer, skip: 0, flags: []).0 }
@@ -162,6 +167,7 @@ final class Socket: SocketFile {
         rx = SocketBuffer(readers: q, messageMode: kind.keepsBoundaries,
                           capacity: kind == .stream ? Socket.streamCapacity : options.receiveBuffer, account: kernel.memory)
         super.init(family: family, kind: kind, proto: proto, number: number, nonBlocking: nonBlocking, owner: owner, queue: q)
+        network.register(self)
     }
 
     /// A stream's buffer: large enough that a 64 KiB writer runs well ahead of its reader.
@@ -897,6 +903,17 @@ final class Socket: SocketFile {
         b[0] = state == .connected ? 1 : state == .listening ? 10 : 7  // TCP_ESTABLISHED, LISTEN, CLOSE
         return b
     }
+
+    // MARK: what the network view reads (Net/SocketTable.swift)
+
+    var backlogLength: Int { backlog.count }
+    /// The backlog listen() asked for, as Linux's sk_max_ack_backlog (capped at somaxconn).
+    var backlogCapacity: Int { max(backlogLimit - 1, 0) }
+    var peerNumber: UInt64? { peer?.number }
+    /// Bytes sent to the connected peer that it has not read yet.
+    var unreadByPeer: Int { tx.map { $0.messageMode ? $0.messageBytes : $0.count } ?? 0 }
+    /// SHUT_RD (1) and SHUT_WR (2) as Linux's sk_shutdown.
+    var shutdownMask: UInt8 { (shutRead ? 1 : 0) | (shutWrite ? 2 : 0) }
 
     override func setOption(level: Int32, name: Int32, value: [UInt8], _ c: SyscallCall) throws(LinuxErrno) {
         var d = GuestDecoder(value, c.abi)

@@ -6,6 +6,9 @@ public final class ProcFS: SyntheticFS {
     unowned let kernel: Kernel
     private var nodes: [String: Inode] = [:]
     private var nextNumber: UInt64 = 100
+    /// /proc/net, shared by every /proc/<pid>/net (Net/ProcNet.swift); its closures hold the
+    /// kernel unowned.
+    private var netDirectory: Inode!
 
     /// The machine ended: the per-process nodes go (their closures point at kernel objects).
     public override func release() { nodes.removeAll() }
@@ -31,6 +34,8 @@ public final class ProcFS: SyntheticFS {
         children["self"] = SynthSymlink(fs: self, number: number(), target: { [unowned self] in
             Array(String(self.kernel.current?.process.pid ?? 1).utf8)
         })
+        netDirectory = makeNetDirectory()
+        children["net"] = SynthSymlink(fs: self, number: number(), target: { Array("self/net".utf8) })
         children["thread-self"] = SynthSymlink(fs: self, number: number(), target: { [unowned self] in
             let t = self.kernel.current
             return Array("\(t?.process.pid ?? 1)/task/\(t?.tid ?? 1)".utf8)
@@ -42,6 +47,7 @@ public final class ProcFS: SyntheticFS {
                 ("pid_max", SynthFile(fs: self, number: number(), text: { "4194304\n" })),
                 ("ngroups_max", SynthFile(fs: self, number: number(), text: { "65536\n" })),
             ])),
+            ("net", makeSysNetDirectory()),
             ("vm", SynthDirectory(fs: self, number: number(), children: [
                 ("overcommit_memory", SynthFile(fs: self, number: number(), text: { "0\n" })),
             ])),
@@ -114,6 +120,7 @@ public final class ProcFS: SyntheticFS {
             ("maps", text { p in Self.maps(p) }),
             ("mounts", text { [unowned self] _ in self.mounts() }),
             ("fd", fdDir),
+            ("net", netDirectory),
             ("exe", SynthSymlink(fs: self, number: number(), target: { Array((wp?.executablePath ?? "").utf8) })),
             ("cwd", SynthSymlink(fs: self, number: number(), target: { Array((wp?.mainThread?.fs.cwd.path ?? "/").utf8) },
                                  object: { wp?.mainThread?.fs.cwd })),

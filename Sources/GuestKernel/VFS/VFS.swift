@@ -141,7 +141,8 @@ public final class VFS {
         mountOrder = ["/"]
     }
 
-    /// Mounts `fs` at the canonical absolute `path`, which must name a directory.
+    /// Mounts `fs` at the canonical absolute `path`: a directory, or a single file mounted
+    /// over a file (as a bind mount of one file; /etc/hosts).
     public func mount(_ fs: FileSystem, at path: String, source: String) {
         mounts[path] = Mount(path: path, fs: fs, source: source)
         if !mountOrder.contains(path) { mountOrder.append(path) }
@@ -164,7 +165,7 @@ public final class VFS {
             let name = String(mountPath[mountPath.index(after: slash)...])
             if parent != path || own.contains(where: { $0.name == name }) { continue }
             let inode = (try? m.fs.root.stat().inode) ?? 0
-            extra.append(DirectoryEntry(name: name, inode: inode, kind: .directory))
+            extra.append(DirectoryEntry(name: name, inode: inode, kind: m.fs.root.kind))
         }
         return extra
     }

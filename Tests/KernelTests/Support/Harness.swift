@@ -39,6 +39,8 @@ final class ScriptedKernel {
         // could end between two of its calls, where tests expect it to go on (as after fork on
         // Linux). Scheduling tests set their own.
         config.sliceNanoseconds = 200_000_000
+        // The generated /etc/hostname then reads as the fixture's own did.
+        config.hostname = "scripted"
         configure(&config)
         machine = try GuestKernel.Guest(config: config, backend: backend)
     }
