@@ -252,8 +252,8 @@ final class RunningGuest {
 /// Servers in a guest reached by curl on the host through `--publish`; while the guest runs,
 /// the host has the published port as a listener and no other socket of the guest's.
 @Suite(.serialized) struct NetworkPublish {
-    @Test(arguments: ["httpd", "python", "nginx"])
-    func curlOnTheHostReachesTheGuestServer(_ server: String) throws {
+    @Test(arguments: ["httpd", "python", "nginx"], Harness.x86Modes)
+    func curlOnTheHostReachesTheGuestServer(_ server: String, _ mode: String) throws {
         let hostPort = Net.freePort()
         // The guest's port: nothing on the host listens there, so seeing it would be a leak.
         let guestPort: UInt16 = 18_080
@@ -262,7 +262,7 @@ final class RunningGuest {
         defer { unlink(stop); unlink(log) }
         let before = try HostView.ssListeningPorts()
         #expect(!before.contains(guestPort))
-        let guest = try RunningGuest(["/bin/sh", Net.script("serve.sh"), server, String(guestPort), Net.www, stop], mode: "skas",
+        let guest = try RunningGuest(["/bin/sh", Net.script("serve.sh"), server, String(guestPort), Net.www, stop], mode: mode,
                                      options: ["--publish", "127.0.0.1:\(hostPort):\(guestPort)", "--net-log", log])
         let ready = guest.line()
         #expect(ready == "ready")
@@ -290,7 +290,9 @@ final class RunningGuest {
         }
         _ = FileManager.default.createFile(atPath: stop, contents: nil)
         let (rest, status) = guest.finish()
-        #expect(rest == "\(server) stopped\n" && status == 0, "\(rest) status \(status)")
+        // python's server saw its own check from 10.0.2.15 and curl from the host's 127.0.0.1.
+        let clients = server == "python" ? "clients: 10.0.2.15 127.0.0.1\n" : ""
+        #expect(rest == "\(clients)\(server) stopped\n" && status == 0, "\(rest) status \(status)")
         #expect(!(try HostView.ssListeningPorts()).contains(hostPort), "the published port outlived umlab")
         let (parsed, events, text) = try HostView.netLogEvents(log)
         #expect(parsed, "\(text)")
@@ -389,21 +391,34 @@ final class HostListener {
     }
 
     /// umlab's DNS server at 10.0.2.3 answers a name `--allow` gives and nothing else
-    /// (NXDOMAIN, no query leaves the machine); each query is in the net log.
+    /// (NXDOMAIN, no query leaves the machine), asked directly and through the guest's
+    /// resolver (getaddrinfo: umlab's /etc/resolv.conf names 10.0.2.3); each query is in the
+    /// net log. The allowed name is the host's own name, which the guest's /etc/hosts does not
+    /// know, so only DNS can answer it (localhost, which the guest's /etc/hosts has, if the
+    /// host's name does not resolve on the host).
     @Test(arguments: Harness.x86Modes)
     func dnsAnswersAllowedNamesOnly(_ mode: String) throws {
         let log = "/var/tmp/umlab-dns-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).jsonl"
         defer { unlink(log) }
-        let (g, err) = try Net.guest(["/usr/bin/python3", Net.script("dns.py"), "10.0.2.3", "localhost", "example.com", "secret-data.exfil.test"],
-                                     mode: mode, options: ["--allow", "tcp:localhost:80", "--net-log", log])
-        let lines = g.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.prefix(3) == ["localhost: 127.0.0.1", "example.com: NXDOMAIN", "secret-data.exfil.test: NXDOMAIN"], "\(g.stdout) stderr: \(err)")
-        // getaddrinfo: localhost from /etc/hosts; the others are not found.
-        #expect(lines.dropFirst(3).first == "getaddrinfo localhost: ['127.0.0.1']", "\(g.stdout)")
-        #expect(lines.dropFirst(4).allSatisfy { !$0.contains("[") } && lines.count == 6, "\(g.stdout)")
+        let lookup = "import socket, sys\nprint(' '.join(sorted({a[4][0] for a in socket.getaddrinfo(sys.argv[1], 80, socket.AF_INET, socket.SOCK_STREAM)})))"
+        let hostName = ProcessInfo.processInfo.hostName
+        let onHost = try Harness.native(["/usr/bin/python3", "-c", lookup, hostName])
+        let (name, addresses) = onHost.status == 0 && hostName != "umlab" && !hostName.isEmpty
+            ? (hostName, onHost.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) : ("localhost", "127.0.0.1")
+        let (g, err) = try Net.guest(["/usr/bin/python3", Net.script("dns.py"), "10.0.2.3", name, "example.com", "secret-data.exfil.test"],
+                                     mode: mode, options: ["--allow", "tcp:\(name):80", "--net-log", log])
+        #expect(g.stdout == """
+            \(name): \(addresses)
+            example.com: NXDOMAIN
+            secret-data.exfil.test: NXDOMAIN
+            getaddrinfo \(name): [\(addresses.split(separator: " ").map { "'\($0)'" }.joined(separator: ", "))]
+            getaddrinfo example.com: Name or service not known
+            getaddrinfo secret-data.exfil.test: Name or service not known
+
+            """, "stderr: \(err)")
         let (parsed, events, text) = try HostView.netLogEvents(log)
         #expect(parsed, "\(text)")
-        #expect(events.filter { $0 == "dns" }.count >= 3, "\(text)")
-        #expect(text.contains("secret-data.exfil.test"), "the query is recorded: \(text)")
+        #expect(events.filter { $0 == "dns" }.count >= 5, "\(text)")
+        #expect(text.contains("\"query\": \"secret-data.exfil.test\""), "the query is recorded: \(text)")
     }
 }
