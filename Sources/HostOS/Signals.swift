@@ -18,6 +18,18 @@ public enum HostSignals {
         return (blocked, ignored)
     }
 
+    /// Makes the termination signals (SIGINT, SIGTERM, SIGHUP) act on this process again, for
+    /// a long-running command (the switch) started by a parent that blocked or ignored them.
+    public static func restoreTermination() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            Glibc.signal(sig, SIG_DFL)
+            sigaddset(&set, sig)
+        }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
     /// Stops umlab itself (job control: the guest's foreground program was stopped from the
     /// terminal, so the shell that started umlab gets the terminal back).
     public static func stopSelf() { kill(getpid(), SIGSTOP) }

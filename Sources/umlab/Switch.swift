@@ -25,6 +25,8 @@ struct Switch: ParsableCommand {
     }
 
     func run() throws {
+        // It runs until told to stop, whatever its parent blocked.
+        HostSignals.restoreTermination()
         HostUnixSocket.unlink(path)  // a socket file left by an earlier switch
         let listener: HostFD
         do { listener = try HostUnixSocket.listen(path: path) } catch {

@@ -232,6 +232,9 @@ struct Run: ParsableCommand {
         json += "  \"context_switches\": \(s.contextSwitches),\n  \"preemptions\": \(s.preemptions),\n"
         json += "  \"forks\": \(s.forks),\n  \"execs\": \(s.execs),\n"
         json += "  \"limits\": \(limitsJSON(k)),\n"
+        // Sockets: how many were made, and the setsockopt options umlab accepted without
+        // knowing them ("level:name": count), so a program's unhandled options show up.
+        json += "  \"sockets\": {\"created\": \(k.network.socketsCreated), \"unknown_setsockopt\": \(obj(k.network.unknownOptions))},\n"
         json += "  \"backend_counters\": \(obj(b.counters))\n}\n"
         guard let fd = try? HostFD.open(path, flags: 0o1101, mode: 0o644) else { Host.diagnostic("umlab: cannot write \(path)"); return }
         var bytes = Array(json.utf8)

@@ -36,7 +36,7 @@ import Testing
         func finish(within seconds: Double = 20) -> (String, Int32) {
             let deadline = Date().addingTimeInterval(seconds)
             while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning { process.terminate() }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             let fd = output.fileHandleForReading.fileDescriptor
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
             let rest = output.fileHandleForReading.readDataToEndOfFile()
@@ -45,6 +45,10 @@ import Testing
         }
         func stop() -> String {
             if process.isRunning { process.interrupt() }
+            // A child may inherit a blocked SIGINT from the test runner's thread.
+            let deadline = Date().addingTimeInterval(3)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             return finish(within: 5).0
         }
     }

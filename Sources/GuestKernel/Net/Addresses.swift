@@ -63,16 +63,17 @@ enum SockaddrCodec {
     static let netlinkSize = 12
 
     /// Decodes the address a guest passed for a socket of `family`. Linux's checks: a length
-    /// shorter than the family's structure is EINVAL; a family that does not match is
-    /// EAFNOSUPPORT (EINVAL for AF_UNIX). An AF_INET6 socket takes AF_INET addresses only where
-    /// Linux does (never: it needs sockaddr_in6; but an AF_UNSPEC connect disconnects).
-    static func decode(_ raw: [UInt8], family: AddressFamily, abi: GuestABI) throws(LinuxErrno) -> SocketAddress {
+    /// shorter than the family's structure is EINVAL (longer than sockaddr_un too, for
+    /// AF_UNIX); a family that does not match is EAFNOSUPPORT (EINVAL for AF_UNIX).
+    /// `v4OnV6`: the call takes a sockaddr_in on an AF_INET6 socket, as Linux's UDP sendmsg and
+    /// datagram connect do (TCP and bind want a sockaddr_in6).
+    static func decode(_ raw: [UInt8], family: AddressFamily, abi: GuestABI, v4OnV6: Bool = false) throws(LinuxErrno) -> SocketAddress {
         guard raw.count >= 2 else { throw .EINVAL }
         var d = GuestDecoder(raw, abi)
         let given = Int32(d.u16())
         switch family {
         case .unix:
-            guard given == AddressFamily.unix.rawValue else { throw .EINVAL }
+            guard given == AddressFamily.unix.rawValue, raw.count <= unixSize else { throw .EINVAL }
             let path = raw[2...]
             if path.isEmpty { return .unix(.unnamed) }  // autobind
             if path.first == 0 { return .unix(.abstract(Array(path.dropFirst()))) }
@@ -82,10 +83,13 @@ enum SockaddrCodec {
         case .inet:
             guard raw.count >= inetSize else { throw .EINVAL }
             guard given == AddressFamily.inet.rawValue else { throw .EAFNOSUPPORT }
-            return .inet(IPAddress(v4: bigEndian32(raw, 4)), port: UInt16(raw[2]) << 8 | UInt16(raw[3]))
+            return inet4(raw)
         case .inet6:
-            // A v4 sockaddr to an AF_INET6 socket: Linux's inet6 calls want sockaddr_in6.
-            guard raw.count >= 24 else { throw .EINVAL }
+            if v4OnV6 && given == AddressFamily.inet.rawValue {
+                guard raw.count >= inetSize else { throw .EINVAL }
+                return inet4(raw)
+            }
+            guard raw.count >= 24 else { throw .EINVAL }  // SIN6_LEN_RFC2133: no scope id needed
             guard given == AddressFamily.inet6.rawValue else { throw .EAFNOSUPPORT }
             return .inet(IPAddress(bytes: raw[8..<24]), port: UInt16(raw[2]) << 8 | UInt16(raw[3]))
         case .netlink:
@@ -125,6 +129,11 @@ enum SockaddrCodec {
             e.u16(UInt16(AddressFamily.netlink.rawValue)); e.u16(0); e.u32(p); e.u32(g)
         }
         return e.bytes
+    }
+
+    /// The address and port of a sockaddr_in (whatever its family field says).
+    static func inet4(_ raw: [UInt8]) -> SocketAddress {
+        .inet(IPAddress(v4: bigEndian32(raw, 4)), port: UInt16(raw[2]) << 8 | UInt16(raw[3]))
     }
 
     static func bigEndian32(_ b: [UInt8], _ at: Int) -> UInt32 {

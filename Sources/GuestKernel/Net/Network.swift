@@ -143,6 +143,8 @@ public final class Network {
     var socketTableSweep = 64
     /// Bound AF_NETLINK sockets by protocol and port id (Net/Netlink.swift).
     var netlinkPorts: [Int32: [UInt32: WeakNetlinkSocket]] = [:]
+    /// How many sockets the guests created (for --stats-json).
+    public var socketsCreated: UInt64 { nextSocketNumber - 1000 }
 
     /// Open connections to the host, kept here while they live.
     var openLinks: [ObjectIdentifier: HostLink] = [:]
@@ -294,8 +296,10 @@ public final class Network {
         throw .EADDRINUSE
     }
 
-    private func checkFree(_ socket: Socket, ip: IPAddress, port: UInt16) throws(LinuxErrno) {
-        for other in ports[PortKey(kind: socket.kind, port: port)] ?? [] {
+    /// EADDRINUSE when another socket holds `ip`:`port` in a way `socket` may not share (bind,
+    /// and listen again: SO_REUSEADDR shares a port only while nobody listens on it).
+    func checkFree(_ socket: Socket, ip: IPAddress, port: UInt16) throws(LinuxErrno) {
+        for other in ports[PortKey(kind: socket.kind, port: port)] ?? [] where other !== socket {
             guard let otherIP = other.local?.ip, Network.overlaps(socket, ip, other, otherIP) else { continue }
             if socket.options.reusePort && other.options.reusePort { continue }
             if socket.options.reuseAddress && other.options.reuseAddress && !other.isListening { continue }

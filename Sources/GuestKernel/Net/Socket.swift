@@ -81,6 +81,12 @@ public class SocketFile: OpenFile {
     func sendMessage(_ message: SocketMessage, to destination: SocketAddress?, flags: MessageFlags, _ c: SyscallCall) throws(LinuxErrno) { throw .EOPNOTSUPP }
     /// Message sockets: the next message (left queued with MSG_PEEK).
     func receiveMessage(flags: MessageFlags) throws(LinuxErrno) -> SocketMessage { throw .EOPNOTSUPP }
+    /// The largest message a send takes (message sockets).
+    var messageSizeLimit: Int { 8 << 20 }
+    /// Whether MSG_TRUNC on this stream drops the bytes it reads instead of copying them.
+    var truncateDiscards: Bool { false }
+    /// FIONREAD / SIOCINQ.
+    func inputQueueLength() throws(LinuxErrno) -> Int { bytesReadable }
 
     /// getsockopt: the option's bytes (the caller cuts them to the guest's length).
     func getOption(level: Int32, name: Int32, _ c: SyscallCall) throws(LinuxErrno) -> [UInt8] { throw .ENOPROTOOPT }
@@ -117,7 +123,10 @@ final class Socket: SocketFile {
     unowned let network: Network
     unowned let kernel: Kernel
     var options: SocketOptions
-    enum State { case unconnected, listening, connecting, connected }
+    /// `closed`: a TCP socket whose connection or connect attempt ended (Linux's TCP_CLOSE after
+    /// a reset or a refusal): getpeername is ENOTCONN, its error is reported once, and a
+    /// connect then starts afresh.
+    enum State { case unconnected, listening, connecting, connected, closed }
     private(set) var state = State.unconnected
     /// The bound name (nil: not bound yet).
     private(set) var local: SocketAddress?
@@ -136,10 +145,17 @@ final class Socket: SocketFile {
     private var peerCredentials: SocketCredentials?
     private var backlog: [Socket] = []
     private var backlogLimit = 0
-    /// An error to report once (SO_ERROR, or the next call): a refused non-blocking connect.
+    /// An error to report once (Linux's sk_err: SO_ERROR, or the next call): a refused
+    /// non-blocking connect, a reset, an ICMP port unreachable on a connected UDP socket.
     private var pendingError: LinuxErrno?
+    /// This socket's own shutdown(2) (and a TCP reset's): Linux's sk_shutdown bits, with what
+    /// the peer did through the shared buffers (`receiveShutdown`, `sendShutdown`).
     private var shutRead = false
     private var shutWrite = false
+    /// bind(2) chose the address / the port (Linux's SOCK_BINDADDR_LOCK, SOCK_BINDPORT_LOCK):
+    /// a datagram socket's AF_UNSPEC disconnect keeps them, and gives up chosen ones.
+    private var boundAddress = false
+    private var boundPort = false
     /// A blocked datagram send waits on the full receiver's queue.
     private var blockedOn: WaitQueue?
     /// Datagram sockets connected to this one: told when this one's queue drains.
@@ -147,7 +163,9 @@ final class Socket: SocketFile {
     /// The host connection this socket's peer is (a published port's client, or an allowed
     /// outbound connection).
     private var link: HostLink?
-    /// A blocking connect waits for the host's connect to finish; it then returns 0.
+    /// A connect whose completion was not reported yet (a non-blocking connect that gave
+    /// EINPROGRESS, a blocking one waiting for the host's connect): the next connect returns
+    /// 0, as Linux's does for a socket in SS_CONNECTING, and the one after that EISCONN.
     private var connectWaiting = false
     /// A datagram socket's host socket, for destinations an `--allow` rule admits.
     private var hostDatagrams: HostDatagramSocket?
@@ -180,6 +198,13 @@ final class Socket: SocketFile {
     // MARK: names
 
     override func bind(_ address: SocketAddress, _ c: SyscallCall) throws(LinuxErrno) {
+        // Linux makes a path's inode before it looks at the socket: an existing path is
+        // EADDRINUSE and a missing directory ENOENT even on a bound socket.
+        if case .unix(.path(let path)) = address, local != nil {
+            guard !path.isEmpty else { throw .ENOENT }
+            let (dir, name) = try CoreSyscalls.parent(c, dirfd: At.fdCWD, path: path)
+            if (try? kernel.vfs.lookup(name, in: dir)) != nil { throw .EADDRINUSE }
+        }
         guard local == nil else { throw .EINVAL }
         switch address {
         case .unix(.unnamed):
@@ -205,6 +230,8 @@ final class Socket: SocketFile {
             let p = try network.bind(self, ip: ip, port: port)
             heldPort = p
             local = .inet(ip, port: p)
+            boundAddress = !ip.isUnspecified
+            boundPort = port != 0
         case .netlink:
             throw .EINVAL
         }
@@ -236,6 +263,7 @@ final class Socket: SocketFile {
     }
 
     override func peerAddress() throws(LinuxErrno) -> SocketAddress {
+        absorbReset()
         guard let remote, state == .connected || !kind.isConnectionOriented else { throw .ENOTCONN }
         return remote
     }
@@ -248,6 +276,10 @@ final class Socket: SocketFile {
         if local == nil {
             if family == .unix { throw .EINVAL }
             try autobind()
+        } else if isInet, let p = heldPort, let ip = local?.ip, state != .listening {
+            // SO_REUSEADDR let this socket share the port while nobody listened: a listener
+            // on it already makes this listen EADDRINUSE (Linux checks again at listen).
+            try network.checkFree(self, ip: ip, port: p)
         }
         // Linux caps the backlog at net.core.somaxconn and queues one more than it says.
         backlogLimit = Int(min(max(n, 0), Network.somaxconn)) + 1
@@ -257,16 +289,15 @@ final class Socket: SocketFile {
     }
 
     override func connect(_ address: SocketAddress?, _ c: SyscallCall) throws(LinuxErrno) -> Wait? {
-        if let e = pendingError, kind == .stream {
-            // A refused non-blocking connect reports its error to the next connect too.
-            pendingError = nil
+        absorbReset()
+        if state == .closed {
+            // The end of a refused or reset connection is reported once, by SO_ERROR or by
+            // this connect (ECONNABORTED when SO_ERROR took it); the socket is then fresh.
+            let e = takeError() ?? .ECONNABORTED
+            reopen()
             throw e
         }
-        guard let address else {
-            // AF_UNSPEC: a datagram socket forgets its peer; a stream socket cannot.
-            if !kind.isConnectionOriented { dissolveDatagramPeer(); return nil }
-            throw kind == .stream && isInet ? .EINVAL : .EINVAL
-        }
+        guard let address else { return try disconnectUnspecified() }
         if !kind.isConnectionOriented { try connectDatagram(address, c); return nil }
         switch state {
         case .connected:
@@ -275,8 +306,9 @@ final class Socket: SocketFile {
         case .connecting:
             if isNonBlocking { throw .EALREADY }
             return Wait.on(queue, [.output, .error, .hangUp])
-        case .listening: throw .EINVAL
+        case .listening: throw isInet ? .EISCONN : .EINVAL
         case .unconnected: break
+        case .closed: break  // reopened above
         }
         if case .inet(let ip, let port) = address, family != .unix {
             switch network.route(to: ip, port: port, udp: false) {
@@ -320,9 +352,54 @@ final class Socket: SocketFile {
         listener.backlog.append(server)
         listener.queue.notify([.input, .readNormal])
         // Linux's non-blocking TCP connect reports EINPROGRESS even when the handshake
-        // completes at once on loopback; poll then shows the socket writable.
-        if isInet && isNonBlocking { throw .EINPROGRESS }
+        // completes at once on loopback; poll then shows the socket writable, and the next
+        // connect returns 0.
+        if isInet && isNonBlocking {
+            connectWaiting = true
+            throw .EINPROGRESS
+        }
         return nil
+    }
+
+    /// connect(AF_UNSPEC): a datagram socket forgets its peer (and an address and port it did
+    /// not bind itself); a TCP connection is dropped with a reset, as tcp_disconnect does,
+    /// leaving ECONNRESET to report; a unix stream socket cannot.
+    private func disconnectUnspecified() throws(LinuxErrno) -> Wait? {
+        if !kind.isConnectionOriented {
+            dissolveDatagramPeer()
+            if isInet {
+                if !boundPort, let p = heldPort { network.unbind(self, port: p); heldPort = nil; local = nil }
+                if !boundAddress, case .inet(_, let port)? = local { local = .inet(family == .inet ? .anyV4 : .anyV6, port: port) }
+            }
+            return nil
+        }
+        guard isInet else { throw .EINVAL }
+        switch state {
+        case .listening: stopListening()
+        case .connected:
+            disconnect(reset: true)
+            pendingError = .ECONNRESET
+        case .connecting:
+            link?.finish(reset: true)
+            pendingError = .ECONNRESET
+        case .unconnected, .closed: break
+        }
+        reopen()
+        return nil
+    }
+
+    /// Makes a socket whose connection ended ready for a new one (shutdown bits cleared, its
+    /// receive buffer empty and open).
+    private func reopen() {
+        state = .unconnected
+        shutRead = false
+        shutWrite = false
+        connectWaiting = false
+        tx = nil
+        peer = nil
+        remote = nil
+        link = nil
+        rx.reopen()
     }
 
     /// The listening socket `address` names, or the errno Linux gives when there is none.
@@ -348,11 +425,31 @@ final class Socket: SocketFile {
     /// EINPROGRESS now and the refusal through SO_ERROR and poll (POLLERR | POLLHUP).
     private func refused() throws(LinuxErrno) -> Socket {
         if isInet && isNonBlocking {
-            pendingError = .ECONNREFUSED
-            queue.notify([.output, .error, .hangUp])
+            endConnection(error: .ECONNREFUSED)
             throw .EINPROGRESS
         }
         throw .ECONNREFUSED
+    }
+
+    /// A TCP connection (or connect attempt) ended by the other side, as Linux's tcp_reset
+    /// and tcp_done leave it: the error to report once, both directions shut, TCP_CLOSE.
+    private func endConnection(error: LinuxErrno) {
+        pendingError = error
+        guard isInet && kind == .stream else { return }
+        state = .closed
+        shutRead = true
+        shutWrite = true
+        connectWaiting = false
+        queue.notify([.input, .readNormal, .readHangUp, .output, .error, .hangUp])
+    }
+
+    /// Takes in a reset the peer left in `rx` (it closed with data unread, or the host reset
+    /// the connection): ECONNRESET to report once, after the data still queued; for TCP the
+    /// connection is over.
+    private func absorbReset() {
+        guard rx.reset else { return }
+        rx.reset = false
+        if isInet && kind == .stream { endConnection(error: .ECONNRESET) } else { pendingError = .ECONNRESET }
     }
 
     /// The socket bound at a path: ENOENT when there is no such file, ECONNREFUSED when it is
@@ -490,11 +587,12 @@ final class Socket: SocketFile {
         let creds = SocketCredentials(task)
         let a = Socket(family: family, kind: kind, proto: proto, kernel: kernel, nonBlocking: nonBlocking, owner: creds)
         let b = Socket(family: family, kind: kind, proto: proto, kernel: kernel, nonBlocking: nonBlocking, owner: creds)
+        // Each names the other as its (unnamed) peer: getpeername gives the family alone.
+        a.remote = .unix(.unnamed); b.remote = .unix(.unnamed)
         if kind.isConnectionOriented {
             a.pair(with: b)
         } else {
             a.peer = b; b.peer = a
-            a.remote = .unix(.unnamed); b.remote = .unix(.unnamed)
             a.connectedSenders.append(WeakSocket(socket: b))
             b.connectedSenders.append(WeakSocket(socket: a))
         }
@@ -511,38 +609,46 @@ final class Socket: SocketFile {
         return s
     }
 
+    /// shutdown(2). Linux sets the shutdown bits whether or not the socket is connected; an
+    /// AF_UNIX socket also tells its peer (SHUT_RD here is SEND_SHUTDOWN there), TCP only
+    /// sends a FIN for SHUT_WR, and an AF_INET socket that is not connected reports ENOTCONN
+    /// after setting them.
     override func shutdown(_ how: Int32) throws(LinuxErrno) {
         guard how >= 0 && how <= 2 else { throw .EINVAL }
-        if state == .listening {
-            // Linux: SHUT_RD on a listener stops it; blocked accepts return EINVAL.
+        absorbReset()
+        if state == .listening && isInet {
+            // Linux: SHUT_RD on a TCP listener stops it; blocked accepts return EINVAL.
             if how != 1 { stopListening() }
             return
         }
-        guard state == .connected || (!kind.isConnectionOriented && remote != nil) else { throw .ENOTCONN }
+        let connected = state == .connected || (!kind.isConnectionOriented && remote != nil)
         if how != 1 {  // SHUT_RD
             shutRead = true
             if !isInet { rx.readClosed = true }
             queue.notify([.input, .readNormal, .readHangUp])
         }
         if how != 0 {  // SHUT_WR
+            if !shutWrite, connected, kind.isConnectionOriented { flow?.end(fromClient: flowClientSide) }
             shutWrite = true
-            flow?.end(fromClient: flowClientSide)
-            if let tx { tx.writeClosed = true; tx.readers.notify([.input, .readNormal, .readHangUp]) }
+            if connected, let tx { tx.writeClosed = true; tx.readers.notify([.input, .readNormal, .readHangUp]) }
             queue.notify([.output])
         }
+        if isInet && !connected { throw .ENOTCONN }
     }
 
     private func stopListening() {
         state = .unconnected
         let pending = backlog
         backlog = []
-        for s in pending { s.disconnect(reset: isInet) }
+        // Linux resets connections nobody accepted (unix_release_sock's embryos too).
+        for s in pending { s.disconnect(reset: true) }
         queue.notify([.input, .output, .hangUp])
     }
 
     /// The end of this socket's side of a connection: the peer reads EOF after what is queued
-    /// (ECONNRESET for TCP if this side left data unread, as a RST), and its writes fail with
-    /// EPIPE.
+    /// (ECONNRESET once, after its data, if this side left data unread: TCP's RST, and
+    /// unix_release_sock's sk_err), and its writes fail with EPIPE (TCP: after one that draws
+    /// the reset).
     private func disconnect(reset: Bool = false) {
         guard state == .connected else { return }
         flow?.end(fromClient: flowClientSide)
@@ -554,7 +660,7 @@ final class Socket: SocketFile {
         rx.clear()
         if let tx {
             tx.writeClosed = true
-            if reset || (isInet && unread) { tx.reset = true }
+            if reset || unread { tx.reset = true }
             tx.readers.notify([.input, .readNormal, .readHangUp, .hangUp, .error, .output])
         }
         state = .unconnected
@@ -565,8 +671,10 @@ final class Socket: SocketFile {
         case .listening: stopListening()
         case .connected: disconnect()
         case .connecting: link?.finish(reset: true)
-        case .unconnected: rx.clear()
+        case .unconnected, .closed: rx.clear()
         }
+        // Nothing reads here any more: a datagram sender connected to this socket is refused.
+        rx.readClosed = true
         link = nil
         hostDatagrams?.close()
         hostDatagrams = nil
@@ -651,33 +759,50 @@ final class Socket: SocketFile {
     // MARK: data
 
     override func sendBytes(_ bytes: UnsafeRawBufferPointer, attached: SocketMessage?, flags: MessageFlags) throws(LinuxErrno) -> Int {
+        absorbReset()
         if let e = takeError() { throw e }
         if state == .connecting { throw .EAGAIN }  // a send waits for the connection
         // Linux: a TCP send on a socket that is not connected is EPIPE (and SIGPIPE).
         guard state == .connected, let tx else { throw shutWrite || isInet ? .EPIPE : .ENOTCONN }
-        if shutWrite || tx.readClosed { throw .EPIPE }
+        if shutWrite || (tx.readClosed && !isInet) { throw .EPIPE }
         if bytes.isEmpty { return 0 }
+        if tx.readClosed {
+            // The TCP peer is gone: this send still leaves (Linux only learns from the reset
+            // it draws), and the connection ends with EPIPE to report.
+            endConnection(error: .EPIPE)
+            return bytes.count
+        }
         let n = try tx.write(bytes, attached: attached)
         if n == 0 { throw .EAGAIN }
         if let flow { flow.data(fromClient: flowClientSide, UnsafeRawBufferPointer(rebasing: bytes[0..<n])) }
         return n
     }
 
+    /// A UDP datagram's payload fits an IP packet (65535 less the headers: IPv4's 20 and
+    /// UDP's 8; IPv6's header is not counted in its payload length); a unix message fits the
+    /// sender's SO_SNDBUF less Linux's 32 bytes of slack.
+    override var messageSizeLimit: Int {
+        isInet ? (family == .inet ? 65_507 : 65_527) : options.sendBuffer - 32
+    }
+
+    /// MSG_TRUNC on a TCP socket discards what it reads; a unix stream ignores the flag.
+    override var truncateDiscards: Bool { isInet }
+
     override func receiveBytes(into buffer: UnsafeMutableRawBufferPointer, skip: Int, flags: MessageFlags) throws(LinuxErrno) -> (Int, SocketMessage?) {
-        if rx.reset && rx.isEmpty { rx.reset = false; throw .ECONNRESET }
+        absorbReset()
         if rx.isEmpty || skip >= rx.count {
+            // Queued data first, then an error (a reset), then the end of the stream.
+            if state == .listening { throw isInet ? .ENOTCONN : .EINVAL }
             if let e = takeError() { throw e }
-            if state == .listening { throw .ENOTCONN }
             if rx.writeClosed || shutRead { return (0, nil) }
             if state == .connecting { throw .EAGAIN }
             if state != .connected { throw isInet ? .ENOTCONN : .EINVAL }
             throw .EAGAIN
         }
         if buffer.isEmpty { return (0, nil) }
-        let (limit, message) = rx.readLimit(skip: skip)
+        let (limit, message) = rx.readLimit(skip: skip, separateCredentials: options.passCredentials)
         let want = min(buffer.count, limit)
-        if flags.contains(.truncated) && isInet {
-            // MSG_TRUNC on a TCP socket discards the bytes instead of copying them.
+        if flags.contains(.truncated) && truncateDiscards {
             let n = min(want, rx.count - skip)
             if !flags.contains(.peek) { rx.discard(n) }
             return (n, nil)
@@ -693,15 +818,14 @@ final class Socket: SocketFile {
             if destination != nil && state != .connected { throw .ENOTCONN }
             guard state == .connected, let tx else { throw .ENOTCONN }
             if shutWrite || tx.readClosed { throw .EPIPE }
-            guard message.data.count <= options.sendBuffer else { throw .EMSGSIZE }
+            guard message.data.count <= messageSizeLimit else { throw .EMSGSIZE }
             guard tx.hasRoom(forMessage: message.data.count) else { throw .EAGAIN }
             tx.enqueue(SocketMessage(data: message.data, from: nil, rights: message.rights, credentials: message.credentials))
             return
         }
         // Datagrams.
         if shutWrite { throw .EPIPE }
-        let limit = isInet ? 65_507 : options.sendBuffer
-        guard message.data.count <= limit else { throw .EMSGSIZE }
+        guard message.data.count <= messageSizeLimit else { throw .EMSGSIZE }
         var target: Socket?
         let to: SocketAddress
         var outside: DatagramDestination?
@@ -715,7 +839,12 @@ final class Socket: SocketFile {
             guard let remote else { throw isInet ? .EDESTADDRREQ : .ENOTCONN }
             to = remote
             if family == .unix {
-                guard let p = peer, p.rx.readClosed == false else { throw .ECONNREFUSED }
+                guard let p = peer, p.rx.readClosed == false else {
+                    // Linux's unix_dgram_sendmsg finds the peer dead: refused once, and the
+                    // socket is no longer connected.
+                    dissolveDatagramPeer()
+                    throw .ECONNREFUSED
+                }
                 target = p
             } else {
                 switch try datagramDestination(remote, c) {
@@ -770,10 +899,17 @@ final class Socket: SocketFile {
         if case .inet(let ip, let port) = from, ip.isUnspecified, case .inet(let dest, _) = to {
             from = .inet(network.sourceAddress(toward: dest), port: port)
         }
+        // A connected UDP socket takes datagrams from its peer only (the lookup's exact match).
+        if isInet, case .inet(let peerIP, let peerPort)? = target.remote, case .inet(let fromIP, let fromPort) = from,
+           fromPort != peerPort || Socket.loopbackIfUnspecified(fromIP) != Socket.loopbackIfUnspecified(peerIP) {
+            return
+        }
         target.rx.enqueue(SocketMessage(data: message.data, from: from, rights: message.rights, credentials: message.credentials))
     }
 
+    /// `flags` has MSG_DONTWAIT for a non-blocking socket too.
     override func receiveMessage(flags: MessageFlags) throws(LinuxErrno) -> SocketMessage {
+        absorbReset()
         if let m = rx.dequeue(peek: flags.contains(.peek)) {
             if !flags.contains(.peek) { for s in connectedSenders { s.socket?.queue.notify([.output, .writeNormal]) } }
             return m
@@ -781,10 +917,17 @@ final class Socket: SocketFile {
         if let e = takeError() { throw e }
         if kind == .seqpacket {
             if rx.writeClosed || shutRead { return SocketMessage(data: []) }
+            if state == .listening { throw .EINVAL }
             if state != .connected { throw .ENOTCONN }
         }
-        if shutRead { return SocketMessage(data: []) }
+        // A datagram socket shut for reading: a blocking receive returns 0 at once, a
+        // non-blocking one still finds nothing (Linux's __skb_wait_for_more_packets).
+        if shutRead && !flags.contains(.dontWait) { return SocketMessage(data: []) }
         throw .EAGAIN
+    }
+
+    static func loopbackIfUnspecified(_ ip: IPAddress) -> IPAddress {
+        ip.isUnspecified ? (ip.isV4 ? .loopbackV4 : .loopbackV6) : ip
     }
 
     private func takeError() -> LinuxErrno? {
@@ -794,42 +937,49 @@ final class Socket: SocketFile {
 
     // MARK: readiness
 
+    /// Readiness as Linux's unix_poll, unix_dgram_poll, tcp_poll and udp_poll give it, from
+    /// the shutdown bits: RCV_SHUTDOWN (this side's SHUT_RD, or the peer's end of writing)
+    /// reads as POLLIN | POLLRDHUP, both bits as POLLHUP, and a connection-oriented socket
+    /// in TCP_CLOSE (never connected, or no longer) is hung up too. Writability ignores
+    /// SEND_SHUTDOWN (a send then fails at once, which is "ready").
     public override func poll() -> PollEvents {
+        absorbReset()
         var ev: PollEvents = []
-        if pendingError != nil || rx.reset { ev.insert(.error) }
-        switch state {
-        case .listening:
+        if pendingError != nil { ev.insert(.error) }
+        if state == .listening {
             if !backlog.isEmpty { ev.insert([.input, .readNormal]) }
-        case .connecting:
-            break
-        case .connected:
-            if !rx.isEmpty || rx.writeClosed || shutRead { ev.insert([.input, .readNormal]) }
-            if rx.writeClosed || shutRead { ev.insert(.readHangUp) }
-            let peerGone = tx?.readClosed ?? true
-            if rx.writeClosed && (shutWrite || peerGone) { ev.insert(.hangUp) }
-            if !shutWrite, let tx, peerGone || (kind == .stream ? tx.space > 0 : tx.hasRoom(forMessage: 1)) {
-                ev.insert([.output, .writeNormal])
-            }
-        case .unconnected:
-            if kind.isConnectionOriented {
-                // Linux: a stream socket that is not connected polls as writable and hung up.
-                ev.insert([.output, .writeNormal, .hangUp])
-                if pendingError != nil { ev.insert(.error) }
-            } else {
-                if !rx.isEmpty { ev.insert([.input, .readNormal]) }
-                if shutRead { ev.insert([.input, .readNormal, .readHangUp]) }
-                if family == .unix, remote != nil {
-                    if let p = peer, !p.rx.readClosed {
-                        if p.rx.hasRoom(forMessage: 1) { ev.insert([.output, .writeNormal]) }
-                    } else {
-                        ev.insert([.output, .writeNormal, .error])
-                    }
-                } else {
-                    ev.insert([.output, .writeNormal])
-                }
-            }
+            return ev
         }
+        let receiveShutdown = shutRead || rx.writeClosed
+        // AF_UNIX: the peer's SHUT_RD or close is this side's SEND_SHUTDOWN.
+        let sendShutdown = shutWrite || (!isInet && kind.isConnectionOriented && state == .connected && (tx?.readClosed ?? false))
+        if receiveShutdown { ev.insert([.input, .readNormal, .readHangUp]) }
+        if receiveShutdown && sendShutdown { ev.insert(.hangUp) }
+        if !rx.isEmpty { ev.insert([.input, .readNormal]) }
+        if kind.isConnectionOriented && (state == .unconnected || state == .closed) { ev.insert(.hangUp) }
+        if state == .connecting { return ev }
+        if writable { ev.insert([.output, .writeNormal]) }
         return ev
+    }
+
+    /// Whether a send would find room now (or fail at once).
+    private var writable: Bool {
+        if kind.isConnectionOriented {
+            guard state == .connected, let tx, !shutWrite, !tx.readClosed else { return true }
+            return kind == .stream ? tx.space > 0 : tx.hasRoom(forMessage: 1)
+        }
+        // A unix datagram socket connected to another that does not talk back waits for
+        // room in that one's queue (unix_dgram_poll); UDP always has room (full queues drop).
+        if family == .unix, let p = peer, !p.rx.readClosed, p.peer !== self {
+            return p.rx.hasRoom(forMessage: 1)
+        }
+        return true
+    }
+
+    /// FIONREAD / SIOCINQ: the bytes queued (a datagram socket: the first message's).
+    override func inputQueueLength() throws(LinuxErrno) -> Int {
+        if state == .listening { throw .EINVAL }
+        return kind == .seqpacket ? rx.messageBytes : rx.readable
     }
 
     public override var bytesReadable: Int { rx.readable }
@@ -857,7 +1007,8 @@ final class Socket: SocketFile {
                 return e.bytes
             case SO.peerCredentials:
                 guard family == .unix else { throw .ENOTCONN }
-                let p = peerCredentials ?? SocketCredentials(pid: 0, uid: 65534, gid: 65534)
+                // Not connected: pid 0 and the invalid ids (-1), as Linux reports no peer.
+                let p = peerCredentials ?? SocketCredentials(pid: 0, uid: .max, gid: .max)
                 e.i32(p.pid); e.u32(p.uid); e.u32(p.gid)
                 return e.bytes
             case SO.receiveTimeout, SO.sendTimeout, SO.receiveTimeoutNew, SO.sendTimeoutNew:
@@ -871,7 +1022,7 @@ final class Socket: SocketFile {
             default: break
             }
         } else {
-            try checkLevel(level)
+            try checkLevel(level, set: false)
             if level == OptionLevel.ipv6 && name == 26 { return int(options.v6Only ? 1 : 0) }  // IPV6_V6ONLY
             if level == OptionLevel.tcp && name == 13 { return Array("cubic".utf8) + [0] }  // TCP_CONGESTION
             if level == OptionLevel.tcp && name == 11 { return tcpInfo() }  // TCP_INFO
@@ -885,16 +1036,24 @@ final class Socket: SocketFile {
         return int(options.values[key] ?? d)
     }
 
-    /// The protocol levels a socket of this family and type answers (Linux gives EOPNOTSUPP
-    /// for a unix socket's IP options, ENOPROTOOPT for a level it does not know).
-    private func checkLevel(_ level: Int32) throws(LinuxErrno) {
+    /// The protocol levels a socket of this family and type answers, with Linux's errno for
+    /// the others: a unix socket has only SOL_SOCKET (EOPNOTSUPP); an AF_INET6 socket also
+    /// answers SOL_IP and gives ENOPROTOOPT; an AF_INET one gives EOPNOTSUPP to getsockopt
+    /// (do_ip_getsockopt) and ENOPROTOOPT to setsockopt. A level umlab does not know at all is
+    /// let through to setsockopt (accepted and counted as unknown).
+    private func checkLevel(_ level: Int32, set: Bool) throws(LinuxErrno) {
+        guard isInet else { throw .EOPNOTSUPP }
+        let answered: Bool
         switch level {
-        case OptionLevel.ip: if !isInet { throw .EOPNOTSUPP }
-        case OptionLevel.ipv6: if family != .inet6 { throw isInet ? .ENOPROTOOPT : .EOPNOTSUPP }
-        case OptionLevel.tcp: if !(isInet && kind == .stream) { throw isInet ? .ENOPROTOOPT : .EOPNOTSUPP }
-        case OptionLevel.udp: if !(isInet && kind == .datagram) { throw isInet ? .ENOPROTOOPT : .EOPNOTSUPP }
-        default: if !isInet { throw .EOPNOTSUPP }
+        case OptionLevel.ip: answered = true
+        case OptionLevel.ipv6: answered = family == .inet6
+        case OptionLevel.tcp: answered = kind == .stream
+        case OptionLevel.udp: answered = kind == .datagram
+        default:
+            if set { return }
+            answered = false
         }
+        if !answered { throw family == .inet6 || set ? .ENOPROTOOPT : .EOPNOTSUPP }
     }
 
     /// struct tcp_info with the state and little else (an emulated connection has no RTT).
@@ -928,14 +1087,14 @@ final class Socket: SocketFile {
             case SO.passCredentials: options.passCredentials = try int() != 0; return
             case SO.receiveBuffer, SO.receiveBufferForce:
                 // Linux doubles the value (bookkeeping overhead), within rmem_max unless forced.
-                let v = Int(max(try int(), 0))
-                options.receiveBuffer = max(2304, 2 * (name == SO.receiveBuffer ? min(v, 212_992) : v))
+                let v = try Socket.bufferRequest(int(), forced: name == SO.receiveBufferForce)
+                options.receiveBuffer = max(2304, 2 * v)
                 if !rx.messageMode && options.receiveBuffer > rx.capacity { rx.capacity = min(options.receiveBuffer, 8 << 20) }
                 if rx.messageMode { rx.capacity = options.receiveBuffer }
                 return
             case SO.sendBuffer, SO.sendBufferForce:
-                let v = Int(max(try int(), 0))
-                options.sendBuffer = max(4608, 2 * (name == SO.sendBuffer ? min(v, 212_992) : v))
+                let v = try Socket.bufferRequest(int(), forced: name == SO.sendBufferForce)
+                options.sendBuffer = max(4608, 2 * v)
                 return
             case SO.linger:
                 guard value.count >= 8 else { throw .EINVAL }
@@ -955,7 +1114,7 @@ final class Socket: SocketFile {
             default: break
             }
         } else {
-            try checkLevel(level)
+            try checkLevel(level, set: true)
             if level == OptionLevel.ipv6 && name == 26 {  // IPV6_V6ONLY: only before bind
                 guard local == nil else { throw .EINVAL }
                 options.v6Only = try int() != 0
@@ -967,11 +1126,30 @@ final class Socket: SocketFile {
         if SocketOptions.setOnly.contains(key) { return }
         if SocketOptions.integerDefaults[key] != nil {
             // IP options may be set from a single byte (Linux's do_ip_setsockopt).
-            if level == OptionLevel.ip && value.count >= 1 && value.count < 4 { options.values[key] = Int32(value[0]); return }
-            options.values[key] = try int()
+            var v = level == OptionLevel.ip && value.count >= 1 && value.count < 4 ? Int32(value[0]) : try int()
+            if let range = SocketOptions.validRanges[key], !range.contains(v) { throw .EINVAL }
+            if key == SocketOptions.key(OptionLevel.ip, 2) {  // IP_TTL: 1 ... 255, or -1 for the default
+                guard v == -1 || (1...255).contains(v) else { throw .EINVAL }
+                if v == -1 { options.values[key] = nil; return }
+            }
+            if key == SocketOptions.key(OptionLevel.ip, 1) && kind == .stream {
+                // IP_TOS on TCP keeps the ECN bits the stack owns.
+                v = v & ~3 | (options.values[key] ?? 0) & 3
+            }
+            options.values[key] = v
             return
         }
         network.noteUnknownOption(level: level, name: name)
+    }
+}
+
+extension Socket {
+    /// What SO_RCVBUF / SO_SNDBUF ask for, as Linux reads it: an unsigned value capped at
+    /// net.core.rmem_max / wmem_max (a negative one is huge); the FORCE forms skip the cap
+    /// and read a negative value as 0. Always at most INT_MAX / 2 (it is then doubled).
+    static func bufferRequest(_ raw: Int32, forced: Bool) -> Int {
+        let v = forced ? Int(max(raw, 0)) : min(Int(UInt32(bitPattern: raw)), 212_992)
+        return min(v, Int(Int32.max / 2))
     }
 }
 

@@ -119,7 +119,16 @@ final class SocketBuffer {
             done += chunk
         }
         written += UInt64(n)
-        if let attached { marks.append((start, n, attached)) }
+        if let attached {
+            // Consecutive writes with the same credentials and no descriptors make one span
+            // (reads only split where the credentials change or descriptors start).
+            if attached.rights == nil, let last = marks.last, last.message.rights == nil,
+               last.message.credentials == attached.credentials, last.start + UInt64(last.length) == start {
+                marks[marks.count - 1].length += n
+            } else {
+                marks.append((start, n, attached))
+            }
+        }
         readers.notify([.input, .readNormal])
         return n
     }
@@ -136,17 +145,32 @@ final class SocketBuffer {
         head = 0
     }
 
-    /// How many bytes a read starting `skip` bytes in may take before ancillary data forces a
-    /// stop, and the ancillary data that comes with them (only when the read starts a span).
-    func readLimit(skip: Int) -> (limit: Int, message: SocketMessage?) {
+    /// How many bytes a read starting `skip` bytes in may take, and the ancillary data that
+    /// comes with them, as Linux's unix_stream_read_generic glues a stream's writes: a read
+    /// runs on into a span that carries descriptors and ends with that span (the descriptors
+    /// go with the first read that touches it); with `separateCredentials` (SO_PASSCRED) it
+    /// also stops where the writer's credentials change. The message is the credentials of
+    /// the first span read, with the descriptors if any.
+    func readLimit(skip: Int, separateCredentials: Bool) -> (limit: Int, message: SocketMessage?) {
         let position = consumed + UInt64(skip)
+        var limit = count - skip
+        var message: SocketMessage?
         for m in marks {
             let end = m.start + UInt64(m.length)
             if end <= position { continue }
-            if m.start <= position { return (Int(end - position), m.start == position ? m.message : nil) }
-            return (Int(m.start - position), nil)
+            if m.start >= position + UInt64(limit) { break }
+            if let first = message, separateCredentials, first.credentials != m.message.credentials {
+                limit = Int(max(m.start, position) - position)
+                break
+            }
+            if message == nil { message = SocketMessage(data: [], credentials: m.message.credentials) }
+            if let rights = m.message.rights, !rights.files.isEmpty {
+                message?.rights = rights
+                limit = min(limit, Int(end - position))
+                break
+            }
         }
-        return (count - skip, nil)
+        return (limit, message)
     }
 
     /// Copies up to `buffer.count` bytes starting `skip` bytes in; `peek` leaves them queued.
@@ -196,6 +220,15 @@ final class SocketBuffer {
         writers?.notify([.output, .writeNormal])
         readers.notify([.output, .writeNormal])  // datagram senders wait on the receiver's queue
         return m
+    }
+
+    /// Empties the buffer and clears the state of a finished connection, for a socket that
+    /// connects again (after a refused connect, or an AF_UNSPEC disconnect).
+    func reopen() {
+        clear()
+        writeClosed = false
+        readClosed = false
+        reset = false
     }
 
     /// Drops everything queued (the owner closed), releasing passed descriptions.

@@ -79,6 +79,12 @@ struct SocketOptions {
         return d
     }()
 
+    /// Values Linux refuses with EINVAL: TCP_KEEPIDLE and TCP_KEEPINTVL (1 ..< 32768 s),
+    /// TCP_KEEPCNT (1 ... 127). (IP_TTL, 1 ... 255 or -1, is checked where it is set.)
+    static let validRanges: [Int64: ClosedRange<Int32>] = [
+        key(OptionLevel.tcp, 4): 1...32767, key(OptionLevel.tcp, 5): 1...32767, key(OptionLevel.tcp, 6): 1...127,
+    ]
+
     /// Options that are set-only requests (joining multicast groups, IP_OPTIONS ...): accepted,
     /// nothing to report back.
     static let setOnly: Set<Int64> = [

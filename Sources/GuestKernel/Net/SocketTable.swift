@@ -89,6 +89,8 @@ extension Socket {
             if peerDone { return TCPState.closeWait }
             if selfDone { return TCPState.finWait2 }
             return TCPState.established
+        case .closed:
+            return TCPState.close
         case .unconnected:
             // A datagram socket with a default peer is "connected" (established).
             return remote != nil && !kind.isConnectionOriented ? TCPState.established : TCPState.close

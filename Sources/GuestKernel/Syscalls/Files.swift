@@ -347,9 +347,9 @@ extension CoreSyscalls {
         switch req {
         case 0x5451: try c.task.files.setCloseOnExec(c.int(0), true); return .zero  // FIOCLEX
         case 0x5450: try c.task.files.setCloseOnExec(c.int(0), false); return .zero  // FIONCLEX
-        case 0x541B:  // FIONREAD
+        case 0x541B:  // FIONREAD (SIOCINQ)
             var e = GuestEncoder(c.abi)
-            e.i32(Int32(clamping: f.bytesReadable))
+            e.i32(Int32(clamping: try (f as? SocketFile)?.inputQueueLength() ?? f.bytesReadable))
             try c.mm.write(c.word(2), e.bytes)
             return .zero
         case 0x5421:  // FIONBIO

@@ -19,57 +19,76 @@ extension CoreSyscalls {
         return (flags.contains(.nonBlocking), flags.contains(.closeOnExec))
     }
 
-    static func socketKind(_ c: SyscallCall, _ raw: Int32) throws(LinuxErrno) -> (SocketKind, nonBlocking: Bool, closeOnExec: Bool) {
+    /// The type argument of socket and socketpair: the kind (nil for a type below SOCK_MAX
+    /// that no family here provides: SOCK_RDM, SOCK_DCCP, SOCK_PACKET ...) and the flags.
+    /// Linux: other flag bits, or a type from SOCK_MAX (11) up, are EINVAL.
+    static func socketKind(_ c: SyscallCall, _ raw: Int32) throws(LinuxErrno) -> (SocketKind?, nonBlocking: Bool, closeOnExec: Bool) {
         let (nb, ce) = try socketFlags(c, UInt32(bitPattern: raw) & ~0xf)
-        guard let kind = SocketKind(rawValue: raw & 0xf) else { throw .EINVAL }
-        return (kind, nb, ce)
+        let type = raw & 0xf
+        guard type < 11 else { throw .EINVAL }
+        return (SocketKind(rawValue: type), nb, ce)
     }
 
-    static func socket(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        let domain = c.int(0), proto = c.int(2)
-        let (kind, nonBlocking, closeOnExec) = try socketKind(c, c.int(1))
+    /// A new socket of `domain`, with the errno Linux's family code gives for a type or
+    /// protocol it does not have: ESOCKTNOSUPPORT for a type, EPROTONOSUPPORT for a protocol.
+    static func makeSocket(_ c: SyscallCall, domain: Int32, kind: SocketKind?, proto: Int32, nonBlocking: Bool) throws(LinuxErrno) -> SocketFile {
         guard let family = AddressFamily(rawValue: domain) else { throw .EAFNOSUPPORT }
-        let file: SocketFile
+        let owner = SocketCredentials(c.task)
         switch family {
         case .unix:
             guard proto == 0 || proto == 1 else { throw .EPROTONOSUPPORT }
-            guard kind != .raw else { throw .ESOCKTNOSUPPORT }
-            file = Socket(family: .unix, kind: kind, proto: 0, kernel: c.kernel, nonBlocking: nonBlocking, owner: SocketCredentials(c.task))
+            guard var kind else { throw .ESOCKTNOSUPPORT }
+            if kind == .raw { kind = .datagram }  // unix_create serves SOCK_RAW as SOCK_DGRAM
+            return Socket(family: .unix, kind: kind, proto: 0, kernel: c.kernel, nonBlocking: nonBlocking, owner: owner)
         case .inet, .inet6:
             switch (kind, proto) {
-            case (.stream, 0), (.stream, 6): file = Socket(family: family, kind: .stream, proto: 6, kernel: c.kernel, nonBlocking: nonBlocking, owner: SocketCredentials(c.task))
-            case (.datagram, 0), (.datagram, 17): file = Socket(family: family, kind: .datagram, proto: 17, kernel: c.kernel, nonBlocking: nonBlocking, owner: SocketCredentials(c.task))
-            case (.raw, _): throw .EPERM  // raw IP needs a packet-level network umlab does not emulate
-            default: throw .EPROTONOSUPPORT
+            case (.stream?, 0), (.stream?, 6):
+                return Socket(family: family, kind: .stream, proto: 6, kernel: c.kernel, nonBlocking: nonBlocking, owner: owner)
+            case (.datagram?, 0), (.datagram?, 17):
+                return Socket(family: family, kind: .datagram, proto: 17, kernel: c.kernel, nonBlocking: nonBlocking, owner: owner)
+            case (.raw?, _): throw .EPERM  // raw IP needs a packet-level network umlab does not emulate
+            case (.stream?, _), (.datagram?, _): throw .EPROTONOSUPPORT
+            default: throw .ESOCKTNOSUPPORT
             }
         case .netlink:
-            file = try c.kernel.network.makeNetlinkSocket(kind: kind, proto: proto, nonBlocking: nonBlocking, task: c.task)
+            guard let kind else { throw .ESOCKTNOSUPPORT }
+            return try c.kernel.network.makeNetlinkSocket(kind: kind, proto: proto, nonBlocking: nonBlocking, task: c.task)
         }
+    }
+
+    static func socket(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let (kind, nonBlocking, closeOnExec) = try socketKind(c, c.int(1))
+        let file = try makeSocket(c, domain: c.int(0), kind: kind, proto: c.int(2), nonBlocking: nonBlocking)
         return .int(Int(try c.task.files.install(file, closeOnExec: closeOnExec, limit: c.task.process.limits.openFiles)))
     }
 
     static func socketpair(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let domain = c.int(0), proto = c.int(2)
         let (kind, nonBlocking, closeOnExec) = try socketKind(c, c.int(1))
-        guard let family = AddressFamily(rawValue: domain) else { throw .EAFNOSUPPORT }
-        guard family == .unix else { throw .EOPNOTSUPP }
-        guard proto == 0 || proto == 1 else { throw .EPROTONOSUPPORT }
-        guard kind != .raw else { throw .ESOCKTNOSUPPORT }
-        let (a, b) = Socket.makePair(family: .unix, kind: kind, proto: 0, kernel: c.kernel, nonBlocking: nonBlocking, task: c.task)
+        // Linux creates the first socket, then asks its family for a pair.
+        let first = try makeSocket(c, domain: domain, kind: kind, proto: proto, nonBlocking: nonBlocking)
+        first.release()
+        guard first.family == .unix else { throw .EOPNOTSUPP }
+        let (a, b) = Socket.makePair(family: .unix, kind: first.kind, proto: 0, kernel: c.kernel, nonBlocking: nonBlocking, task: c.task)
         try installPair(c, a, b, closeOnExec: closeOnExec, at: c.word(3))
         return .zero
     }
 
     /// A sockaddr argument: at most sizeof(struct sockaddr_storage) bytes (EINVAL beyond, or for
-    /// a negative length); nil for AF_UNSPEC.
-    static func readSockaddr(_ c: SyscallCall, _ s: SocketFile, address: UInt64, length: Int32) throws(LinuxErrno) -> SocketAddress? {
-        guard length >= 0, length <= 128 else { throw .EINVAL }
-        let raw = try c.mm.read(address, count: Int(length))
+    /// a negative length); nil for AF_UNSPEC. `v4OnV6`: see `SockaddrCodec.decode`.
+    static func readSockaddr(_ c: SyscallCall, _ s: SocketFile, address: UInt64, length: Int32, v4OnV6: Bool = false) throws(LinuxErrno) -> SocketAddress? {
+        let raw = try readSockaddrBytes(c, address: address, length: length)
         if raw.count >= 2 {
             var d = GuestDecoder(raw, c.abi)
             if d.u16() == 0 && s.family != .unix { return nil }  // AF_UNSPEC
         }
-        return try SockaddrCodec.decode(raw, family: s.family, abi: c.abi)
+        return try SockaddrCodec.decode(raw, family: s.family, abi: c.abi, v4OnV6: v4OnV6 && s.kind == .datagram)
+    }
+
+    /// A sockaddr's bytes as Linux's move_addr_to_kernel copies them.
+    static func readSockaddrBytes(_ c: SyscallCall, address: UInt64, length: Int32) throws(LinuxErrno) -> [UInt8] {
+        guard length >= 0, length <= 128 else { throw .EINVAL }
+        return try c.mm.read(address, count: Int(length))
     }
 
     /// Writes an address for getsockname, accept, recvfrom: as much as the guest's length
@@ -89,6 +108,12 @@ extension CoreSyscalls {
     static func bind(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let s = try socketFile(c, 0)
         guard let address = try readSockaddr(c, s, address: c.word(1), length: c.int(2)) else {
+            // inet_bind takes AF_UNSPEC as AF_INET for INADDR_ANY only (old programs' habit).
+            let raw = try readSockaddrBytes(c, address: c.word(1), length: c.int(2))
+            if s.family == .inet, raw.count >= SockaddrCodec.inetSize, case .inet(let ip, let port) = SockaddrCodec.inet4(raw), ip == .anyV4 {
+                try s.bind(.inet(ip, port: port), c)
+                return .zero
+            }
             throw s.family == .inet6 ? .EINVAL : .EAFNOSUPPORT
         }
         try s.bind(address, c)
@@ -105,11 +130,6 @@ extension CoreSyscalls {
     static func accept(_ c: SyscallCall, flags: UInt32) throws(LinuxErrno) -> SyscallOutcome {
         let s = try socketFile(c, 0)
         let (nonBlocking, closeOnExec) = try socketFlags(c, flags)
-        // The length is checked before a connection is taken, so a bad pointer loses none.
-        if c.word(2) != 0 {
-            var d = GuestDecoder(try c.mm.read(c.word(2), count: 4), c.abi)
-            guard d.i32() >= 0 else { throw .EINVAL }
-        }
         let accepted: SocketFile
         do {
             accepted = try s.accept(c)
@@ -117,17 +137,30 @@ extension CoreSyscalls {
             return .block(.on(s.queue, [.input, .hangUp, .error]))
         }
         if nonBlocking { accepted.flags.insert(.nonBlocking) }
-        let fd = try c.task.files.install(accepted, closeOnExec: closeOnExec, limit: c.task.process.limits.openFiles)
+        // As Linux's do_accept: the address is written before the descriptor is installed, and
+        // a bad length or pointer then loses the connection (it is closed).
         if c.word(1) != 0 || c.word(2) != 0 {
             let peer = (try? accepted.peerAddress()) ?? accepted.localAddress
-            try writeSockaddr(c, SockaddrCodec.encode(peer, family: accepted.family, abi: c.abi), address: c.word(1), lengthAddress: c.word(2))
+            do {
+                try writeSockaddr(c, SockaddrCodec.encode(peer, family: accepted.family, abi: c.abi), address: c.word(1), lengthAddress: c.word(2))
+            } catch {
+                accepted.release()
+                throw error
+            }
+        }
+        let fd: Int32
+        do {
+            fd = try c.task.files.install(accepted, closeOnExec: closeOnExec, limit: c.task.process.limits.openFiles)
+        } catch {
+            accepted.release()
+            throw error
         }
         return .int(Int(fd))
     }
 
     static func connect(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let s = try socketFile(c, 0)
-        let address = try readSockaddr(c, s, address: c.word(1), length: c.int(2))
+        let address = try readSockaddr(c, s, address: c.word(1), length: c.int(2), v4OnV6: true)
         if let wait = try s.connect(address, c) { return .block(wait) }
         return .zero
     }
@@ -182,17 +215,25 @@ extension CoreSyscalls {
     static func send(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let s = try socketFile(c, 0)
         let count = try c.size(2)
-        try c.mm.checkAccess(c.word(1), count, .read)
         return try socketSend(c, s, GuestBuffers([(c.word(1), count)]), flags: MessageFlags(rawValue: c.int(3)), to: nil, control: nil)
     }
 
     static func sendto(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let s = try socketFile(c, 0)
         let count = try c.size(2)
-        try c.mm.checkAccess(c.word(1), count, .read)
-        var to: SocketAddress?
-        if c.word(4) != 0 { to = try readSockaddr(c, s, address: c.word(4), length: c.int(5)) }
+        let to = try destination(c, s, address: c.word(4), length: c.int(5))
         return try socketSend(c, s, GuestBuffers([(c.word(1), count)]), flags: MessageFlags(rawValue: c.int(3)), to: to, control: nil)
+    }
+
+    /// A send's destination address, if it gives one. TCP ignores it once copied in (Linux's
+    /// tcp_sendmsg never looks at msg_name); an AF_INET6 datagram socket takes a sockaddr_in.
+    static func destination(_ c: SyscallCall, _ s: SocketFile, address: UInt64, length: Int32) throws(LinuxErrno) -> SocketAddress? {
+        guard address != 0, length != 0 else { return nil }
+        if s.isStream && s.family != .unix {
+            _ = try readSockaddrBytes(c, address: address, length: length)
+            return nil
+        }
+        return try readSockaddr(c, s, address: address, length: length, v4OnV6: true)
     }
 
     /// `struct msghdr` in the guest's layout.
@@ -221,9 +262,7 @@ extension CoreSyscalls {
         let h = try MessageHeader(c, at: address)
         guard h.iovCount <= 1024 else { throw .EMSGSIZE }
         let vecs = try iovecs(c, h.iov, Int32(h.iovCount))
-        for (base, len) in vecs { try c.mm.checkAccess(base, len, .read) }
-        var to: SocketAddress?
-        if h.name != 0 && h.nameLength != 0 { to = try readSockaddr(c, s, address: h.name, length: h.nameLength) }
+        let to = try destination(c, s, address: h.name, length: h.nameLength)
         let control = try readControl(c, s, address: h.control, length: h.controlLength)
         return try socketSend(c, s, GuestBuffers(vecs), flags: flags, to: to, control: control)
     }
@@ -267,9 +306,12 @@ extension CoreSyscalls {
         func failed(_ error: LinuxErrno) -> LinuxErrno {
             error == .EPIPE && !flags.contains(.noSignal) ? brokenPipe(c) : error
         }
+        // Unix datagrams (a message in the peer's stream would be the same) arrive with the
+        // sender's credentials, whether or not it sent SCM_CREDENTIALS.
+        let control = control ?? (s.family == .unix ? SocketMessage(data: [], credentials: SocketCredentials(c.task)) : nil)
         if !s.isStream {
-            let limit = 8 << 20
-            guard buffers.total <= limit else { throw .EMSGSIZE }
+            // Too large is EMSGSIZE before a byte is read (Linux checks the length first).
+            guard buffers.total <= s.messageSizeLimit else { throw .EMSGSIZE }
             var data = [UInt8](repeating: 0, count: buffers.total)
             try typedErrno { try data.withUnsafeMutableBytes { p in try buffers.load(into: p, from: 0, c.mm) } }
             var message = control ?? SocketMessage(data: [])
@@ -349,12 +391,11 @@ extension CoreSyscalls {
                     guard files.count + count <= 253 else { throw .EINVAL }  // SCM_MAX_FD
                     var b = GuestDecoder(body, c.abi)
                     for _ in 0..<count { files.append(try c.task.files.get(b.i32())) }
-                case 2:  // SCM_CREDENTIALS: only your own, unless root
+                case 2:  // SCM_CREDENTIALS
                     guard body.count >= 12 else { throw .EINVAL }
                     var b = GuestDecoder(body, c.abi)
                     let given = SocketCredentials(pid: b.i32(), uid: b.u32(), gid: b.u32())
-                    let own = SocketCredentials(c.task)
-                    guard given == own || c.task.process.credentials.euid == 0 else { throw .EPERM }
+                    try checkCredentials(c, given)
                     message.credentials = given
                 default: throw .EINVAL
                 }
@@ -366,6 +407,17 @@ extension CoreSyscalls {
         }
         if !files.isEmpty { message.rights = PassedFiles(files) }
         return message
+    }
+
+    /// Linux's scm_check_creds: a sender may claim its own pid and any of its own user and
+    /// group ids (root any); then the pid must name a live process (ESRCH).
+    static func checkCredentials(_ c: SyscallCall, _ given: SocketCredentials) throws(LinuxErrno) {
+        let own = c.task.process.credentials
+        let root = own.isRoot
+        guard given.pid == c.task.process.pid || root,
+              [own.uid, own.euid, own.suid].contains(given.uid) || root,
+              [own.gid, own.egid, own.sgid].contains(given.gid) || root else { throw .EPERM }
+        guard let p = c.kernel.processes[given.pid], !p.reaped else { throw .ESRCH }
     }
 
     // MARK: receiving
@@ -391,7 +443,7 @@ extension CoreSyscalls {
         let r = try socketReceive(c, s, GuestBuffers([(c.word(1), count)]), flags: MessageFlags(rawValue: c.int(3)))
         guard case .done(let n, let message, _) = r else { return r.outcome }
         discardRights(message, flags: MessageFlags(rawValue: c.int(3)))
-        if c.word(4) != 0, let from = message?.from ?? (s.family == .unix ? (try? s.peerAddress()) : nil) {
+        if c.word(4) != 0, let from = sender(s, message) {
             try writeSockaddr(c, SockaddrCodec.encode(from, family: s.family, abi: c.abi), address: c.word(4), lengthAddress: c.word(5))
         } else if c.word(5) != 0 {
             var e = GuestEncoder(c.abi)
@@ -399,6 +451,14 @@ extension CoreSyscalls {
             try c.mm.write(c.word(5), e.bytes)
         }
         return .int(n)
+    }
+
+    /// The sender's address a receive reports: the message's, or a unix stream's peer. An
+    /// unnamed unix sender has none (the length is 0, as Linux's unix_copy_addr leaves it).
+    static func sender(_ s: SocketFile, _ message: SocketMessage?) -> SocketAddress? {
+        let from = message?.from ?? (s.family == .unix ? (try? s.peerAddress()) : nil)
+        if case .unix(.unnamed)? = from { return nil }
+        return from
     }
 
     static func recvmsg(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
@@ -414,9 +474,11 @@ extension CoreSyscalls {
         guard h.nameLength >= 0 else { throw .EINVAL }
         let r = try socketReceive(c, s, GuestBuffers(vecs), flags: flags)
         guard case .done(let n, let message, var outFlags) = r else { return r.outcome }
+        // Linux hands MSG_CMSG_CLOEXEC back in msg_flags.
+        outFlags.formUnion(flags.intersection(.closeOnExec))
         // The sender's address.
         var nameLength: Int32 = 0
-        if h.name != 0, let from = message?.from ?? (s.family == .unix ? (try? s.peerAddress()) : nil) {
+        if h.name != 0, let from = sender(s, message) {
             let bytes = SockaddrCodec.encode(from, family: s.family, abi: c.abi)
             let k = min(Int(h.nameLength), bytes.count)
             if k > 0 { try c.mm.write(h.name, Array(bytes[0..<k])) }
@@ -542,7 +604,7 @@ extension CoreSyscalls {
         if !s.isStream {
             let m: SocketMessage
             do {
-                m = try s.receiveMessage(flags: flags)
+                m = try s.receiveMessage(flags: nonBlocking ? flags.union(.dontWait) : flags)
             } catch .EAGAIN where !nonBlocking && timeout != 0 {
                 return .outcome(try waitOrTimeOut(c, s.queue, wanted, timeout: timeout, progress: 0))
             }
@@ -562,13 +624,17 @@ extension CoreSyscalls {
             do {
                 let (n, m) = try c.kernel.withScratch(want) { (p) throws(LinuxErrno) -> (Int, SocketMessage?) in
                     let r = try s.receiveBytes(into: p, skip: flags.contains(.peek) ? done : 0, flags: flags)
-                    if !flags.contains(.truncated) || !s.isStream {
+                    if !(flags.contains(.truncated) && s.truncateDiscards) {
                         try buffers.store(UnsafeRawBufferPointer(rebasing: p[0..<r.0]), from: done, c.mm)
                     }
                     return r
                 }
                 done += n
-                if let m { ancillary = m; break }  // a span with ancillary data ends the read
+                if let m {
+                    // The first span's credentials; descriptors end the read.
+                    if ancillary == nil { ancillary = m } else if m.rights != nil { ancillary?.rights = m.rights }
+                    if m.rights != nil { break }
+                }
                 if n == 0 || buffers.total == 0 { break }  // end of stream
                 if n < want && !waitAll {
                     // Only what was there: more may be queued past a ring's wrap.
@@ -624,10 +690,10 @@ extension CoreSyscalls {
         } else {
             position = input.offset
         }
-        // A call restarted after blocking resumes where it stopped: each step already moved the
-        // position (the guest's offset or the file's), so only the count left is re-checked.
+        _ = try GuestMath.fileRange(offset: position, length: count)
+        // After a wait the position (the guest's *offset, or the file's) already includes
+        // what was sent before it.
         var done = min(c.task.ioProgress, count)
-        _ = try GuestMath.fileRange(offset: position, length: count - done)
         func advance(_ n: Int) throws(LinuxErrno) {
             position += Int64(n)
             if c.word(2) != 0 {
