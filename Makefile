@@ -4,7 +4,7 @@ DEBS := libcapstone-dev libffi-dev busybox-static gcc make pkg-config strace pro
         gcc-powerpc-linux-gnu libc6-dev-powerpc-cross qemu-user binutils-ia64-linux-gnu \
         iproute2 net-tools netcat-openbsd curl wget nginx-light redis-server redis-tools apache2-utils tshark nodejs
 
-.PHONY: all deps lua-src build release demo test fuzz bench paper clean
+.PHONY: all deps lua-src build release demo test net fuzz bench paper clean
 
 all: build
 
@@ -47,6 +47,14 @@ test: release lua-src
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter KernelTests
 	UMLAB_BIN=$$($(SWIFT) build -c release --show-bin-path)/umlab $(SWIFT) test --skip-build --skip KernelTests
+
+# The networking suites alone (they run in `make test` too): real servers and clients in
+# guests (busybox, netcat, python3, node, nginx, redis, a C pair on PowerPC), --publish from the
+# host, --allow, the DNS answerer and --net-log (Networking.swift), the network view and the
+# switch (NetworkView.swift, NetworkMachines.swift).
+net: release
+	$(SWIFT) build --build-tests
+	UMLAB_BIN=$$($(SWIFT) build -c release --show-bin-path)/umlab $(SWIFT) test --skip-build --skip KernelTests --filter Network
 
 # The fuzz campaign (Tests/fuzz/README.md): ELF mutants for three ISAs, hostile system calls in
 # every x86-64 and PowerPC mode, random instruction streams for both interpreters. Sizes and seed

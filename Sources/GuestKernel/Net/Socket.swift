@@ -668,13 +668,17 @@ final class Socket: SocketFile {
     private func disconnect(reset: Bool = false) {
         guard state == .connected else { return }
         flow?.end(fromClient: flowClientSide)
-        if let tx {
-            tx.writeClosed = true
-            if reset || !rx.isEmpty { tx.reset = true }
-            tx.readers.notify([.input, .readNormal, .readHangUp, .hangUp, .error, .output])
-        }
+        let unread = !rx.isEmpty
+        // This end reads no more before the peer is told: a host link woken by the notice
+        // sees both directions finished and closes its host socket now (told first, it waited
+        // for a notice that never came, and held the host connection until the machine ended).
         rx.readClosed = true
         rx.clear()
+        if let tx {
+            tx.writeClosed = true
+            if reset || unread { tx.reset = true }
+            tx.readers.notify([.input, .readNormal, .readHangUp, .hangUp, .error, .output])
+        }
         state = .unconnected
     }
 
