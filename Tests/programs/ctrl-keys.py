@@ -25,10 +25,11 @@ def spawn(args):
     return pid, fd
 
 
-def drain(fd, seconds):
+def drain(fd, seconds, until=None):
+    """What the terminal shows within `seconds` (or as soon as it shows `until`)."""
     out = b""
     end = time.time() + seconds
-    while time.time() < end:
+    while time.time() < end and not (until and until in out):
         r, _, _ = select.select([fd], [], [], 0.05)
         if r:
             try:
@@ -58,8 +59,10 @@ def status(st):
 
 
 # Ctrl-C
-pid, fd = spawn(["/bin/busybox", "sleep", "5"])
-drain(fd, 0.5)
+# The keys are typed once the guest runs (it says so): a loaded machine may take a while to
+# start umlab, and a key typed before the guest owns the terminal would reach umlab itself.
+pid, fd = spawn(["/bin/busybox", "sh", "-c", "echo ready; exec /bin/busybox sleep 5"])
+drain(fd, 15, until=b"ready")
 start = time.time()
 os.write(fd, b"\x03")
 st = wait(pid, 3)
@@ -70,13 +73,16 @@ print("ctrl-c: status %s after %.1f s" % (status(st), time.time() - start))
 os.close(fd)
 
 # Ctrl-Z, then SIGCONT
-pid, fd = spawn(["/bin/busybox", "sh", "-c", "sleep 1; echo resumed"])
-drain(fd, 0.3)
+pid, fd = spawn(["/bin/busybox", "sh", "-c", "echo ready; sleep 1; echo resumed"])
+drain(fd, 15, until=b"ready")
 os.write(fd, b"\x1a")
 st = wait(pid, 3, os.WUNTRACED)
 stopped = st is not None and os.WIFSTOPPED(st)
 time.sleep(1.2)  # longer than the guest's sleep: it must not finish while stopped
-os.kill(pid, signal.SIGCONT)
+try:
+    os.kill(pid, signal.SIGCONT)
+except ProcessLookupError:
+    pass  # it was not stopped and has ended: reported below
 out = drain(fd, 0.2)
 st = wait(pid, 5)
 out += drain(fd, 0.2)
