@@ -82,8 +82,9 @@ struct Switch: ParsableCommand {
                         say(fd, "WELCOME")
                         log("\(words[1]) joined")
                     }
-                case "CONNECT" where words.count == 6:
-                    let id = words[1], destination = words[2]
+                case "CONNECT" where words.count == 6 && addresses[fd] != nil && UInt16(words[3]) != nil && UInt16(words[5]) != nil:
+                    // The source address is the one the machine registered, whatever it says.
+                    let id = words[1], destination = words[2], source = addresses[fd]!
                     guard let target = addresses.first(where: { $0.value == destination })?.key, target != fd else {
                         say(fd, "REFUSED \(id) \(LinuxErrno.EHOSTUNREACH.rawValue)")
                         continue
@@ -95,11 +96,12 @@ struct Switch: ParsableCommand {
                     let sid = nextSID
                     nextSID += 1
                     pending[sid] = Pending(from: fd, to: target, id: id, end: a)
-                    say(target, "INCOMING \(sid) \(words[4]) \(words[5]) \(words[3])", passing: [b])
+                    say(target, "INCOMING \(sid) \(source) \(words[5]) \(words[3])", passing: [b])
                     b.close()
-                    log("\(words[4]):\(words[5]) → \(destination):\(words[3])")
+                    log("\(source):\(words[5]) → \(destination):\(words[3])")
                 case "ACCEPT" where words.count == 2, "REFUSE" where words.count == 2:
-                    guard let sid = UInt64(words[1]), let p = pending.removeValue(forKey: sid) else { continue }
+                    // Only the machine asked may answer.
+                    guard let sid = UInt64(words[1]), pending[sid]?.to == fd, let p = pending.removeValue(forKey: sid) else { continue }
                     if words[0] == "ACCEPT" {
                         say(p.from, "CONNECTED \(p.id)", passing: [p.end])
                     } else {

@@ -103,6 +103,11 @@ final class HostLink: HostEndpoint {
                 return
             }
             socket.externalConnectDone()
+            // The socket no longer wanted the connection (it was closed or reused meanwhile).
+            if fromHost == nil { finish(reset: true); return }
+        } else if fromHost == nil {
+            finish(reset: true)
+            return
         }
         pump()
     }
@@ -153,11 +158,13 @@ final class HostLink: HostEndpoint {
             } catch .EAGAIN {
                 break
             } catch {
+                // The host reset the connection: the guest reads ECONNRESET; the host end goes.
                 hostEnded = true
                 rx.reset = true
                 rx.writeClosed = true
                 rx.readers.notify([.input, .readNormal, .readHangUp, .hangUp, .error])
-                break
+                finish(reset: true)
+                return
             }
         }
         // Guest to host.

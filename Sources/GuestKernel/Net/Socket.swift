@@ -286,7 +286,8 @@ final class Socket: SocketFile {
 
     override func listen(backlog n: Int32, _ c: SyscallCall) throws(LinuxErrno) {
         guard kind.isConnectionOriented else { throw .EOPNOTSUPP }
-        guard state != .connected else { throw .EINVAL }
+        // Linux's inet_listen: only a socket that is not connected (or connecting) listens.
+        guard state == .unconnected || state == .closed || state == .listening else { throw .EINVAL }
         if local == nil {
             if family == .unix { throw .EINVAL }
             try autobind()
@@ -412,6 +413,7 @@ final class Socket: SocketFile {
         tx = nil
         peer = nil
         remote = nil
+        link?.finish(reset: true)
         link = nil
         rx.reopen()
     }
@@ -482,16 +484,17 @@ final class Socket: SocketFile {
         let destination = HostSocket.Endpoint(ip, port)
         // Each host connection holds a host descriptor: a machine keeps at most `maxLinks`.
         guard network.openLinks.count < Network.maxLinks else { throw .ENOBUFS }
+        // The name first: a failure here must not leave a host socket behind.
+        if local == nil || local?.ip?.isUnspecified == true {
+            let source = network.sourceAddress(toward: ip)
+            if let p = heldPort { local = .inet(source, port: p) } else { try autobind(address: source) }
+        }
         let (fd, inProgress): (HostFD, Bool)
         do {
             (fd, inProgress) = try HostSocket.connect(to: destination, stream: true)
         } catch {
             network.audit(.refused, guest: self, local: local, remote: destination, task: c.task)
             throw error == .ECONNREFUSED || error == .ENETUNREACH || error == .EHOSTUNREACH ? error : .ECONNREFUSED
-        }
-        if local == nil || local?.ip?.isUnspecified == true {
-            let source = network.sourceAddress(toward: ip)
-            if let p = heldPort { local = .inet(source, port: p) } else { try autobind(address: source) }
         }
         let link = HostLink(kernel: kernel, fd: fd, remote: destination)
         link.capture(network.captureFlow(client: local, server: .inet(ip, port: port)), guestIsClient: true)
@@ -503,8 +506,9 @@ final class Socket: SocketFile {
         if inProgress {
             state = .connecting
             link.awaitConnect(self)
-            if isNonBlocking { throw .EINPROGRESS }
+            // A later connect returns 0 once the connection is made (blocking or not).
             connectWaiting = true
+            if isNonBlocking { throw .EINPROGRESS }
             return Wait.on(queue, [.output, .error, .hangUp])
         }
         state = .connected
@@ -521,12 +525,14 @@ final class Socket: SocketFile {
             let source = network.config.address
             if let p = heldPort { local = .inet(source, port: p) } else { try autobind(address: source) }
         }
-        guard let source = local?.endpoint else { throw .EINVAL }
+        // A socket bound to loopback cannot speak for the machine on the switch (Linux: no
+        // route from 127.0.0.1 to another host).
+        guard let source = local?.endpoint, source.address == network.config.address else { throw .EINVAL }
         try switchPort.requestConnection(self, to: HostSocket.Endpoint(ip, port), from: source)
         remote = .inet(ip, port: port)
         state = .connecting
-        if isNonBlocking { throw .EINPROGRESS }
         connectWaiting = true
+        if isNonBlocking { throw .EINPROGRESS }
         return Wait.on(queue, [.output, .error, .hangUp])
     }
 
@@ -687,7 +693,10 @@ final class Socket: SocketFile {
         case .listening: stopListening()
         case .connected: disconnect()
         case .connecting: link?.finish(reset: true)
-        case .unconnected, .closed: rx.clear()
+        case .unconnected, .closed:
+            rx.clear()
+            // A connection to the host that ended by a reset or an error: its host end goes now.
+            link?.finish(reset: true)
         }
         // Nothing reads here any more: a datagram sender connected to this socket is refused.
         rx.readClosed = true
@@ -891,6 +900,9 @@ final class Socket: SocketFile {
             return
         case .host(let endpoint)?:
             if let port = network.udpClients[endpoint] {
+                // Only the guest socket the client talked to answers it: a published port is
+                // not a way out for the rest of the machine (a UDP source is easy to forge).
+                guard local?.port == port.rule.guestPort else { throw .ENETUNREACH }
                 port.send(message.data, to: endpoint)
                 return
             }

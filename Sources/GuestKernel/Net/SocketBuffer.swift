@@ -91,7 +91,9 @@ final class SocketBuffer {
 
     var isEmpty: Bool { messageMode ? firstMessage == messages.count : count == 0 }
     /// Bytes that may be written now (stream mode).
-    var space: Int { max(0, capacity - count) }
+    /// A ring that holds data is not grown under it: until it is empty, a raised SO_RCVBUF
+    /// only takes effect up to the ring's own size.
+    var space: Int { max(0, (ring != nil && count > 0 ? min(capacity, ringSize) : capacity) - count) }
     /// Bytes ready to read: the stream's, or the first message's (FIONREAD on a datagram socket).
     var readable: Int { messageMode ? (isEmpty ? 0 : messages[firstMessage].data.count) : count }
     var queuedMessages: Int { messages.count - firstMessage }

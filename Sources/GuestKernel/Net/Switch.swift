@@ -73,7 +73,10 @@ final class SwitchPort: HostEndpoint {
         }
     }
 
-    private func handle(_ words: [Substring], _ fds: [HostFD]) {
+    private func handle(_ words: [Substring], _ received: [HostFD]) {
+        // Each record carries at most one descriptor; any more are closed.
+        for extra in received.dropFirst() { extra.close() }
+        let fds = Array(received.prefix(1))
         func number(_ i: Int) -> UInt32? { i < words.count ? UInt32(words[i]) : nil }
         switch words.first {
         case "INCOMING"?:
@@ -104,7 +107,7 @@ final class SwitchPort: HostEndpoint {
             socket.switchConnected(fd)
         case "REFUSED"?:
             guard let id = number(1) else { return }
-            let errno = number(2).map { LinuxErrno(Int32($0)) } ?? .ECONNREFUSED
+            let errno = number(2).flatMap { Int32(exactly: $0) }.map { LinuxErrno($0) } ?? .ECONNREFUSED
             pending.removeValue(forKey: id)?.socket?.externalConnectFailed(errno)
         default:
             fds.forEach { $0.close() }
@@ -116,6 +119,7 @@ final class SwitchPort: HostEndpoint {
     private func switchGone() {
         closed = true
         kernel.unwatch(self)
+        hostFD.close()
         for (_, s) in pending { s.socket?.externalConnectFailed(.ENETUNREACH) }
         pending = [:]
         Host.diagnostic("umlab: the switch closed its connection; other machines are unreachable from now on")
