@@ -28,26 +28,7 @@
  * parallel runs apart. */
 static char path[64];
 
-/* The errno names lib.s knows (its table in .rodata); others print as "E<n>". */
-static void show(const char *what, long r)
-{
-    static const char *names[] = {
-        [EPERM] = "EPERM", [ENOENT] = "ENOENT", [ESRCH] = "ESRCH", [EINTR] = "EINTR",
-        [ENXIO] = "ENXIO", [EBADF] = "EBADF", [ECHILD] = "ECHILD", [EAGAIN] = "EAGAIN",
-        [ENOMEM] = "ENOMEM", [EFAULT] = "EFAULT", [EINVAL] = "EINVAL", [EFBIG] = "EFBIG",
-        [ESPIPE] = "ESPIPE", [EPIPE] = "EPIPE", [ERANGE] = "ERANGE", [ENOSYS] = "ENOSYS",
-        [EOVERFLOW] = "EOVERFLOW", [ENOTSOCK] = "ENOTSOCK", [EADDRINUSE] = "EADDRINUSE",
-        [ENETUNREACH] = "ENETUNREACH", [ENOTCONN] = "ENOTCONN", [ECONNREFUSED] = "ECONNREFUSED",
-    };
-    int e = errno;
-    if (r != -1)
-        printf("%s: =%ld\n", what, r);
-    else if (e > 0 && e < (int)(sizeof names / sizeof names[0]) && names[e])
-        printf("%s: %s\n", what, names[e]);
-    else
-        printf("%s: E%d\n", what, e);
-}
-#define SHOW(what, call) do { errno = 0; show(what, (long)(call)); } while (0)
+#include "twin.h"
 
 static void fail(const char *what)
 {
