@@ -298,6 +298,7 @@ final class Socket: SocketFile {
         }
         // Linux caps the backlog at net.core.somaxconn and queues one more than it says.
         backlogLimit = Int(min(max(n, 0), Network.somaxconn)) + 1
+        if state != .listening && isInet { network.audit(.listen, guest: self, local: local, remote: nil, task: c.task) }
         state = .listening
         ownerCredentials = SocketCredentials(c.task)
         queue.notify([.output])  // connectors waiting for room (a larger backlog)
@@ -892,8 +893,12 @@ final class Socket: SocketFile {
         switch outside {
         case .dns?:
             // Answered at once, from 10.0.2.3:53.
-            network.audit(.dns, guest: self, local: local, remote: nil, extra: [("query", JSONText.quote(DNSAnswerer.questionName(message.data) ?? "?"))], task: c.task)
-            if let reply = network.answerDNS(message.data), rx.hasRoom(forMessage: reply.count) {
+            let reply = network.answerDNS(message.data)
+            // The verdict: the response code umlab answered with (NOERROR for allowed names).
+            let verdict = reply.map { ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP"][Int(min($0[3] & 0x0f, 4))] } ?? "ignored"
+            network.audit(.dns, guest: self, local: local, remote: nil,
+                          extra: [("query", JSONText.quote(DNSAnswerer.questionName(message.data) ?? "?")), ("answer", JSONText.quote(verdict))], task: c.task)
+            if let reply, rx.hasRoom(forMessage: reply.count) {
                 network.captureDatagram(from: to, to: source, reply)
                 rx.enqueue(SocketMessage(data: reply, from: .inet(network.config.dns, port: 53)))
             }
