@@ -286,11 +286,23 @@ final class PublishedPort: HostEndpoint {
 
     func hostReady(_ events: UInt32) {
         if rule.udp { receiveDatagrams(); return }
-        // Accept everything pending: each connection goes to the guest's listener now.
-        while let (fd, client) = try? HostSocket.accept(hostFD) {
+        // Accept what is pending, a batch at a time (a flood of clients must not keep the
+        // machine from running its guests: the listener stays ready and comes back).
+        for _ in 0..<Network.hostBatch {
+            let fd: HostFD, client: HostSocket.Endpoint
+            do {
+                (fd, client) = try HostSocket.accept(hostFD)
+            } catch .EMFILE, .ENFILE {
+                // Out of descriptors: the client is taken with the one kept in reserve and
+                // reset, so the listener does not stay ready for ever.
+                kernel.network.dropWithReserve(hostFD)
+                continue
+            } catch {
+                return
+            }
             let network = kernel.network
             // A flood of clients (a honeypot's lot) holds at most `maxLinks` host descriptors.
-            guard network.openLinks.count < Network.maxLinks else {
+            guard network.hostSocketsInUse < Network.maxLinks else {
                 network.audit(.refused, guest: nil, local: nil, remote: client, extra: [("reason", "\"too many connections\"")])
                 HostSocket.reset(fd)
                 continue
@@ -320,7 +332,8 @@ final class PublishedPort: HostEndpoint {
     private func receiveDatagrams() {
         let network = kernel.network
         let scratch = network.linkScratch
-        while let (n, client) = try? HostSocket.receive(hostFD, into: scratch) {
+        for _ in 0..<Network.hostBatch {
+            guard let (n, client) = try? HostSocket.receive(hostFD, into: scratch) else { return }
             // Clients are remembered for the guest's answers; a flood of source ports is
             // bounded (the oldest are forgotten at once).
             if network.udpClients.count >= 4096 { network.udpClients.removeAll() }
@@ -354,7 +367,10 @@ final class HostDatagramSocket: HostEndpoint {
     init(kernel: Kernel, owner: Socket, v6: Bool) throws(LinuxErrno) {
         self.kernel = kernel
         self.owner = owner
+        // Each holds a host descriptor, as a link does: counted against the same cap.
+        guard kernel.network.hostSocketsInUse < Network.maxLinks else { throw .ENOBUFS }
         hostFD = try HostSocket.listen(HostSocket.Endpoint(v6 ? .anyV6 : .anyV4, 0), stream: false)
+        kernel.network.datagramSockets += 1
         kernel.watch(self, events: EventLoop.Events.input)
     }
 
@@ -365,7 +381,8 @@ final class HostDatagramSocket: HostEndpoint {
     func hostReady(_ events: UInt32) {
         let network = kernel.network
         let scratch = network.linkScratch
-        while let (n, sender) = try? HostSocket.receive(hostFD, into: scratch) {
+        for _ in 0..<Network.hostBatch {
+            guard let (n, sender) = try? HostSocket.receive(hostFD, into: scratch) else { return }
             // Only answers from where the guest may send are let in.
             guard let owner, network.route(to: sender.address, port: sender.port, udp: true) == .outbound,
                   owner.rx.hasRoom(forMessage: n) else { continue }
@@ -376,5 +393,6 @@ final class HostDatagramSocket: HostEndpoint {
     func close() {
         kernel.unwatch(self)
         hostFD.close()
+        kernel.network.datagramSockets -= 1
     }
 }

@@ -149,6 +149,23 @@ public final class Network {
     /// Host connections one machine keeps open at most (each holds a host descriptor); clients
     /// of a published port beyond it are reset.
     static let maxLinks = 1024
+    /// Connections or datagrams taken from one host descriptor per wakeup of the event loop.
+    static let hostBatch = 64
+    /// Guest datagram sockets with a host socket of their own (`HostDatagramSocket`).
+    var datagramSockets = 0
+    /// Host descriptors the network holds for guests: links and datagram sockets.
+    var hostSocketsInUse: Int { openLinks.count + datagramSockets }
+    /// A descriptor kept free so that a listener can still take (and reset) a client when the
+    /// host's descriptors run out: accept would otherwise fail while the client stays queued.
+    private var reserve: HostFD?
+
+    /// Takes one pending client of `listener` with the reserve descriptor and resets it.
+    func dropWithReserve(_ listener: HostFD) {
+        reserve?.close()
+        reserve = nil
+        if let (fd, _) = try? HostSocket.accept(listener) { HostSocket.reset(fd) }
+        reserve = try? HostFD.open("/dev/null", flags: 0)
+    }
     /// Open connections to the host, kept here while they live.
     var openLinks: [ObjectIdentifier: HostLink] = [:]
     /// The connection to the virtual switch, with `--net switch:`.
@@ -204,6 +221,7 @@ public final class Network {
         }
         _ = linkScratch
         scratchAllocated = true
+        if !published.isEmpty { reserve = try? HostFD.open("/dev/null", flags: 0) }
     }
 
     /// Links with guest data waiting to go to the host (see `HostLink.guestChanged`).
@@ -232,6 +250,8 @@ public final class Network {
         for link in Array(openLinks.values) { link.finish(reset: false) }
         switchPort?.close()
         switchPort = nil
+        reserve?.close()
+        reserve = nil
         openLinks = [:]
     }
 

@@ -484,7 +484,7 @@ final class Socket: SocketFile {
     private func connectOutbound(_ ip: IPAddress, _ port: UInt16, _ c: SyscallCall) throws(LinuxErrno) -> Wait? {
         let destination = HostSocket.Endpoint(ip, port)
         // Each host connection holds a host descriptor: a machine keeps at most `maxLinks`.
-        guard network.openLinks.count < Network.maxLinks else { throw .ENOBUFS }
+        guard network.hostSocketsInUse < Network.maxLinks else { throw .ENOBUFS }
         // The name first: a failure here must not leave a host socket behind.
         if local == nil || local?.ip?.isUnspecified == true {
             let source = network.sourceAddress(toward: ip)

@@ -86,7 +86,7 @@ final class SwitchPort: HostEndpoint {
             let local = SocketAddress.inet(network.config.address, port: dport)
             let client = HostSocket.Endpoint(src, sport)
             var accepted = false
-            if network.openLinks.count < Network.maxLinks, let listener = network.listener(ip: network.config.address, port: dport) {
+            if network.hostSocketsInUse < Network.maxLinks, let listener = network.listener(ip: network.config.address, port: dport) {
                 let link = HostLink(kernel: kernel, fd: fd, remote: client)
                 link.capture(network.captureFlow(client: .inet(src, port: sport), server: local), guestIsClient: false)
                 if listener.acceptExternal(remote: .inet(src, port: sport), local: local, link: link) != nil {
