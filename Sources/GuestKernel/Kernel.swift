@@ -510,7 +510,7 @@ public final class Kernel {
 
     /// Puts `task` to sleep on the wait's queues and deadline.
     func block(_ task: Task, on wait: Wait) {
-        if network.hasUnflushed { network.flushLinks() }
+        network.flushLinks()
         task.context.willSleep()
         task.state = .blocked
         task.wait = wait

@@ -303,14 +303,14 @@ final class PublishedPort: HostEndpoint {
             let network = kernel.network
             // A flood of clients (a honeypot's lot) holds at most `maxLinks` host descriptors.
             guard network.hostSocketsInUse < Network.maxLinks else {
-                network.audit(.refused, guest: nil, local: nil, remote: client, extra: [("reason", "\"too many connections\"")])
+                network.audit(.refused, local: nil, remote: client, extra: [("reason", "\"too many connections\"")])
                 HostSocket.reset(fd)
                 continue
             }
             let guestAddress = network.config.address
             guard let listener = network.listener(ip: guestAddress, port: rule.guestPort) else {
                 // Nobody listens in the guest: the client is refused, as by a closed port.
-                network.audit(.refused, guest: nil, local: .inet(guestAddress, port: rule.guestPort), remote: client)
+                network.audit(.refused, local: .inet(guestAddress, port: rule.guestPort), remote: client)
                 HostSocket.reset(fd)
                 continue
             }
@@ -321,7 +321,7 @@ final class PublishedPort: HostEndpoint {
                 link.finish(reset: true)
                 continue
             }
-            network.audit(.accept, guest: listener, local: local, remote: client)
+            network.audit(.accept, local: local, remote: client)
             link.onClose = { [weak network] l in network?.auditClose(l, local: local) }
             _ = server
         }

@@ -177,16 +177,13 @@ public final class Network {
     var udpClients: [HostSocket.Endpoint: PublishedPort] = [:]
     /// A buffer for the links' host reads and writes (never the syscall path's bounce buffer:
     /// a link may run inside a guest's send).
-    private(set) lazy var linkScratch: UnsafeMutableRawBufferPointer = .allocate(byteCount: 256 * 1024, alignment: 16)
-    private var scratchAllocated = false
-    private let clock: () -> UInt64
+    let linkScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
 
     /// The capture writer, with `--pcap`.
     let capture: PcapWriter?
 
     init(config: NetworkConfig) {
         self.config = config
-        clock = { Host.monotonicNanoseconds() }
         capture = config.pcap.map { PcapWriter(sink: $0, guestAddress: config.address) }
     }
 
@@ -201,7 +198,7 @@ public final class Network {
         guard let capture, let f = from?.endpoint, let t = to?.endpoint else { return }
         capture.udp(from: f, to: t, payload[...])
     }
-    deinit { if scratchAllocated { linkScratch.deallocate() } }
+    deinit { linkScratch.deallocate() }
 
     /// Opens the host side of what the user declared: the published ports' listeners, and the
     /// addresses of the names `--allow` gives. Throws with a sentence for the user.
@@ -219,8 +216,6 @@ public final class Network {
                 throw ParseError("--publish \(rule.hostAddress):\(rule.hostPort): cannot listen on the host: \(error.message)")
             }
         }
-        _ = linkScratch
-        scratchAllocated = true
         if !published.isEmpty { reserve = try? HostFD.open("/dev/null", flags: 0) }
     }
 
@@ -239,7 +234,6 @@ public final class Network {
         unflushed.removeAll(keepingCapacity: true)
         for l in links { l.pump() }
     }
-    var hasUnflushed: Bool { !unflushed.isEmpty }
 
     /// Closes every host socket (the machine ended).
     func stop() {
@@ -409,7 +403,7 @@ public final class Network {
     }
 
     /// Writes one audit line (`--net-log`): the event, the guest process, the addresses.
-    func audit(_ event: AuditEvent, guest: Socket?, local: SocketAddress?, remote: HostSocket.Endpoint?, extra: [(String, String)] = [], task: Task? = nil) {
+    func audit(_ event: AuditEvent, local: SocketAddress?, remote: HostSocket.Endpoint?, extra: [(String, String)] = [], task: Task? = nil) {
         guard let log = config.log else { return }
         var fields: [(String, String)] = [("event", JSONText.quote(event.rawValue)), ("time", String(Host.realTimeSeconds()))]
         if let task {
@@ -423,10 +417,9 @@ public final class Network {
     }
 
     func auditClose(_ link: HostLink, local: SocketAddress) {
-        audit(.close, guest: nil, local: local, remote: link.remote,
+        audit(.close, local: local, remote: link.remote,
               extra: [("bytes_in", String(link.bytesIn)), ("bytes_out", String(link.bytesOut))])
     }
-
 
     func noteUnknownOption(level: Int32, name: Int32) {
         unknownOptions["\(level):\(name)", default: 0] += 1

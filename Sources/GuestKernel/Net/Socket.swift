@@ -298,7 +298,7 @@ final class Socket: SocketFile {
         }
         // Linux caps the backlog at net.core.somaxconn and queues one more than it says.
         backlogLimit = Int(min(max(n, 0), Network.somaxconn)) + 1
-        if state != .listening && isInet { network.audit(.listen, guest: self, local: local, remote: nil, task: c.task) }
+        if state != .listening && isInet { network.audit(.listen, local: local, remote: nil, task: c.task) }
         state = .listening
         ownerCredentials = SocketCredentials(c.task)
         queue.notify([.output])  // connectors waiting for room (a larger backlog)
@@ -334,7 +334,7 @@ final class Socket: SocketFile {
             case .gateway, .dns:
                 _ = try refused()
             case .unreachable:
-                network.audit(.denied, guest: self, local: local, remote: HostSocket.Endpoint(ip, port), task: c.task)
+                network.audit(.denied, local: local, remote: HostSocket.Endpoint(ip, port), task: c.task)
                 throw .ENETUNREACH
             }
         }
@@ -494,14 +494,14 @@ final class Socket: SocketFile {
         do {
             (fd, inProgress) = try HostSocket.connect(to: destination, stream: true)
         } catch {
-            network.audit(.refused, guest: self, local: local, remote: destination, task: c.task)
+            network.audit(.refused, local: local, remote: destination, task: c.task)
             throw error == .ECONNREFUSED || error == .ENETUNREACH || error == .EHOSTUNREACH ? error : .ECONNREFUSED
         }
         let link = HostLink(kernel: kernel, fd: fd, remote: destination)
         link.capture(network.captureFlow(client: local, server: .inet(ip, port: port)), guestIsClient: true)
         attach(link)
         remote = .inet(ip, port: port)
-        network.audit(.connect, guest: self, local: local, remote: destination, task: c.task)
+        network.audit(.connect, local: local, remote: destination, task: c.task)
         let name = localAddress
         link.onClose = { [weak network] l in network?.auditClose(l, local: name) }
         if inProgress {
@@ -757,7 +757,7 @@ final class Socket: SocketFile {
             case .outbound: return .host(HostSocket.Endpoint(ip, port))
             case .switched: throw .ENETUNREACH  // datagrams do not cross the switch yet
             case .unreachable:
-                network.audit(.denied, guest: self, local: local, remote: HostSocket.Endpoint(ip, port), extra: [("proto", "\"udp\"")], task: c.task)
+                network.audit(.denied, local: local, remote: HostSocket.Endpoint(ip, port), extra: [("proto", "\"udp\"")], task: c.task)
                 throw .ENETUNREACH
             }
         }
@@ -896,7 +896,7 @@ final class Socket: SocketFile {
             let reply = network.answerDNS(message.data)
             // The verdict: the response code umlab answered with (NOERROR for allowed names).
             let verdict = reply.map { ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP"][Int(min($0[3] & 0x0f, 4))] } ?? "ignored"
-            network.audit(.dns, guest: self, local: local, remote: nil,
+            network.audit(.dns, local: local, remote: nil,
                           extra: [("query", JSONText.quote(DNSAnswerer.questionName(message.data) ?? "?")), ("answer", JSONText.quote(verdict))], task: c.task)
             if let reply, rx.hasRoom(forMessage: reply.count) {
                 network.captureDatagram(from: to, to: source, reply)

@@ -91,7 +91,7 @@ final class SwitchPort: HostEndpoint {
                 link.capture(network.captureFlow(client: .inet(src, port: sport), server: local), guestIsClient: false)
                 if listener.acceptExternal(remote: .inet(src, port: sport), local: local, link: link) != nil {
                     accepted = true
-                    network.audit(.accept, guest: listener, local: local, remote: client)
+                    network.audit(.accept, local: local, remote: client)
                     link.onClose = { [weak network] l in network?.auditClose(l, local: local) }
                 } else {
                     link.finish(reset: true)
@@ -99,7 +99,7 @@ final class SwitchPort: HostEndpoint {
             } else {
                 fd.close()
             }
-            if !accepted { network.audit(.refused, guest: nil, local: local, remote: client) }
+            if !accepted { network.audit(.refused, local: local, remote: client) }
             try? HostUnixSocket.send(hostFD, Array("\(accepted ? "ACCEPT" : "REFUSE") \(sid)".utf8))
         case "CONNECTED"?:
             guard let id = number(1), let fd = fds.first else { fds.forEach { $0.close() }; return }
