@@ -101,6 +101,8 @@ public final class Kernel {
     public private(set) var initProcess: Process?
     /// The program umlab was asked to run (pid 2).
     public private(set) var mainProcess: Process?
+    /// Advisory file locks (flock, fcntl record and OFD locks) by file identity.
+    let fileLocks = FileLocks()
     /// Futex wait queues by key; a queue leaves the table when its last waiter does.
     var futexQueues: [FutexKey: FutexQueue] = [:]
     /// Exit status umlab returns (the first program's, encoded as the shell does).
@@ -216,7 +218,7 @@ public final class Kernel {
         let nofile = config.limits.nofile
         process.limits.values[7] = (min(1024, nofile), nofile)
         initP.children.append(process)
-        let files = FileTable()
+        let files = FileTable(locks: fileLocks)
         let cwd = (try? vfs.locate(config.workingDirectory)).flatMap { $0.inode.kind == .directory ? $0 : nil } ?? vfs.rootLocation
         let fs = FSContext(cwd: cwd, root: vfs.rootLocation)
         let task = Task(kernel: self, tid: pid, process: process, context: context, mm: mm, files: files, fs: fs, handlers: SignalHandlers())

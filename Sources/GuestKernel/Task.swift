@@ -54,6 +54,9 @@ public final class Task {
     var ioProgress = 0
     /// A FUTEX_WAKE reached this task while it waited.
     var futexWoken = false
+    /// The record lock an F_SETLKW (or F_OFD_SETLKW) in progress waits for: deadlock detection
+    /// follows it (VFS/Locks.swift).
+    var blockedLock: (file: LockedFile, request: RecordLock)?
 
 
     /// A system call finished (or was interrupted): forget what its retries kept.
@@ -61,6 +64,7 @@ public final class Task {
         callDeadline = nil
         ioProgress = 0
         awaitedSignals = .empty
+        blockedLock = nil
         if fifoOpen != nil { leaveFifoOpen() }
     }
 

@@ -100,7 +100,7 @@ extension SyscallEntry {
     public static let timerfd_settime = SyscallEntry(.full, [.fd, .hex, .pointer, .pointer], CoreSyscalls.timerfdSettime)
     public static let timerfd_gettime = SyscallEntry(.full, [.fd, .pointer], CoreSyscalls.timerfdGettime)
     public static let fadvise64 = SyscallEntry(.stub, [.fd], CoreSyscalls.fixed(.success(0)))
-    public static let flock = SyscallEntry(.stub, [.fd, .int], CoreSyscalls.fixed(.success(0)))
+    public static let flock = SyscallEntry(.full, [.fd, .int], CoreSyscalls.flock)
 
     // processes
     public static let clone = SyscallEntry(.full, [.hex, .pointer, .pointer, .pointer, .pointer], CoreSyscalls.clone)

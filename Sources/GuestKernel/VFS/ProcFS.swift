@@ -26,6 +26,7 @@ public final class ProcFS: SyntheticFS {
             ("version", { [unowned self] in "Linux version \(self.kernel.config.release) (umlab) \(self.kernel.config.version)\n" }),
             ("loadavg", { [unowned self] in "0.00 0.00 0.00 1/\(self.kernel.tasks.count) \(self.kernel.nextPID - 1)\n" }),
             ("mounts", { [unowned self] in self.mounts() }),
+            ("locks", { [unowned self] in self.kernel.fileLocks.procText() }),
             ("filesystems", { "nodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\n\thostfs\n" }),
             ("stat", { [unowned self] in "cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\nbtime \(self.kernel.bootTime / 1_000_000_000)\nprocesses \(self.kernel.nextPID)\n" }),
         ]
