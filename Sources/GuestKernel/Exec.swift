@@ -163,6 +163,7 @@ extension Kernel {
         process.execGeneration += 1
         process.comm = String(String(decoding: path.split(separator: UInt8(ascii: "/")).last ?? [], as: UTF8.self).prefix(15))
         task.files.closeOnExec()
+        deletePosixTimers(process)
         if task.handlers.actions.count > 0 {
             let h = task.handlers.copy()
             h.resetForExec()

@@ -93,7 +93,7 @@ public final class Kernel {
     /// Runnable tasks in round-robin order; the running one is among them.
     var runQueue: [Task] = []
     var current: Task?
-    /// Deadlines of sleeping tasks and ITIMER_REAL timers.
+    /// Deadlines of sleeping tasks and interval timers (ITIMER_REAL, timerfds, POSIX timers).
     var timers = TimerQueue()
     /// pid 1: a kernel-owned init with no threads of its own. It adopts orphans and reaps them
     /// at once (like `docker run --init`), so the program umlab runs has a parent, as it would
@@ -177,6 +177,7 @@ public final class Kernel {
         let clock: () -> (Int64, Int64) = { (try? Host.clock(0)) ?? (0, 0) }
         vfs.mount(DevFS(device: 0x5, kernel: self), at: "/dev", source: "devtmpfs")
         vfs.mount(ProcFS(device: 0x4, kernel: self), at: "/proc", source: "proc")
+        vfs.mount(SysFS(device: 0x16), at: "/sys", source: "sysfs")
         vfs.mount(TmpFS(device: 0x1a, clock: clock, account: memory, descriptors: hostDescriptors), at: "/tmp", source: "tmpfs")
         vfs.mount(TmpFS(device: 0x1b, clock: clock, account: memory, descriptors: hostDescriptors), at: "/dev/shm", source: "tmpfs")
         GuestEtcFiles.mount(in: vfs, kernel: self)
@@ -256,8 +257,15 @@ public final class Kernel {
         if config.timeLimitNanoseconds != 0 {
             runDeadline = Host.monotonicNanoseconds() + min(config.timeLimitNanoseconds, UInt64(Int64.max) / 2)
         }
+        // CPU accounting: the task whose trap was handled last, and when its trap came.
+        var handled: Task?
+        var trapTime: UInt64 = 0
         while !finished {
             let now = Host.monotonicNanoseconds()
+            if let t = handled {
+                t.systemTime &+= now &- trapTime
+                handled = nil
+            }
             if runDeadline != 0 && now >= runDeadline {
                 halt = .timeLimit
                 break
@@ -285,6 +293,11 @@ public final class Kernel {
             if usesTick { loop.armTick(at: until) }
             // A far deadline (a sleep of 10^10 s beside a runnable task) is a slice that never ends.
             let trap = task.context.run(sliceNanoseconds: until == 0 ? 0 : Int64(clamping: until - now))
+            // Guest time: the slice counts as user time, handling its trap as system time
+            // (taken at the next pass's clock read); one clock read per trap.
+            trapTime = Host.monotonicNanoseconds()
+            task.userTime &+= trapTime &- now
+            handled = task
             handle(trap, of: task)
             // `now` is from before the trap: one trap late at most, and no clock read per call.
             if samplesMemory, task.state != .dead, now >= nextMemorySample {
@@ -346,12 +359,11 @@ public final class Kernel {
     private func isCurrent(_ e: TimerQueue.Entry) -> Bool {
         switch e.owner {
         case .task(let t): return t.state == .blocked && t.timerGeneration == e.generation
-        case .realTimer(let p): return p.realTimerGeneration == e.generation && !p.zombie
-        case .timerFD(let t): return t.generation == e.generation
+        case .timer(let t): return t.generation == e.generation
         }
     }
 
-    /// Puts a deadline on the timer heap (sleepers, ITIMER_REAL, timerfds).
+    /// Puts a deadline on the timer heap (sleepers, interval timers).
     func addTimer(_ e: TimerQueue.Entry) {
         timers.insert(e)
         timers.sweepIfGrown(isCurrent: isCurrent)
@@ -363,8 +375,7 @@ public final class Kernel {
             timers.removeFirst()
             switch e.owner {
             case .task(let t): wake(t)
-            case .realTimer(let p): fireRealTimer(p, now: now)
-            case .timerFD(let t): t.expire()
+            case .timer(let t): t.fire()
             }
         }
     }
