@@ -59,9 +59,10 @@ extension CoreSyscalls {
         return .zero
     }
 
-    /// The task a sched_* call names: EINVAL for a negative pid, ESRCH for none; 0 is the caller.
-    static func scheduledTask(_ c: SyscallCall, _ pid: Int32) throws(LinuxErrno) -> Task {
-        guard pid >= 0 else { throw .EINVAL }
+    /// The task a sched_* call names: EINVAL for a negative pid (ESRCH for the affinity calls,
+    /// which do not check the sign), ESRCH for none; 0 is the caller.
+    static func scheduledTask(_ c: SyscallCall, _ pid: Int32, negative: LinuxErrno = .EINVAL) throws(LinuxErrno) -> Task {
+        guard pid >= 0 else { throw negative }
         if pid == 0 { return c.task }
         guard let t = c.kernel.tasks[pid] else { throw .ESRCH }
         return t
@@ -76,7 +77,7 @@ extension CoreSyscalls {
     static func schedSetaffinity(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let length = min(c.word(1), cpuMaskSize(c))
         let mask = length == 0 ? [] : try c.mm.read(c.word(2), count: Int(length))
-        let t = try scheduledTask(c, c.int(0))
+        let t = try scheduledTask(c, c.int(0), negative: .ESRCH)
         let me = c.task.process.credentials, them = t.process.credentials
         guard me.isRoot || me.euid == them.euid || me.euid == them.uid else { throw .EPERM }
         // CPU 0 is bit 0 of the first long: the first byte on little-endian ABIs, the word's
@@ -91,7 +92,7 @@ extension CoreSyscalls {
     static func schedGetaffinity(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let n = c.word(1)
         guard n != 0, n & UInt64(c.abi.wordSize - 1) == 0 else { throw .EINVAL }
-        _ = try scheduledTask(c, c.int(0))
+        _ = try scheduledTask(c, c.int(0), negative: .ESRCH)
         var e = GuestEncoder(c.abi)
         e.word(1)  // one CPU: the guest kernel is uniprocessor
         try c.mm.write(c.word(2), e.bytes)
