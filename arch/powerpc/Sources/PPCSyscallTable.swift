@@ -29,7 +29,7 @@ extension PPCABI {
         t.bind(19, "lseek", .lseek)
         t.bind(20, "getpid", .getpid)
         t.bind(21, "mount", .mount)
-        t.bind(22, "umount", .umount2)
+        t.bind(22, "umount", .umount)
         t.bind(23, "setuid", .setuid)
         t.bind(24, "getuid", .getuid)
         t.unsupported(25, "stime", "administration of the machine (clock, modules, swap, reboot, accounting, quotas, I/O ports) is not open to guests")
