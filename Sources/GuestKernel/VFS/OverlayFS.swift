@@ -210,6 +210,9 @@ final class OverlayNode: Inode {
             if cachedKind != .symlink, let a = overlay.guestAttributes(fd) {
                 s.uid = a.uid; s.gid = a.gid; s.mode = (s.mode & FileMode.typeMask) | a.mode
             }
+            // A merged directory keeps the lower one's number through its copy-up, as on
+            // overlayfs: fts (rm -r, find) checks that ".." is the directory it left.
+            if cachedKind == .directory, let lower { s.inode = lower.hostInode }
         } else if let lower {
             s = try lower.stat()
         } else {
