@@ -159,7 +159,7 @@ final class TmpDirectory: TmpNode {
     override func rename(_ name: String, to target: Inode, _ newName: String, flags: UInt32) throws(LinuxErrno) {
         guard let dest = target as? TmpDirectory, dest.fs === fs else { throw .EXDEV }
         guard let node = children[name] else { throw .ENOENT }
-        let noReplace = flags & 1 != 0, exchange = flags & 2 != 0
+        let noReplace = flags & RenameFlags.noReplace != 0, exchange = flags & RenameFlags.exchange != 0
         if let dir = node as? TmpDirectory {  // no moving a directory into itself
             var p: TmpDirectory? = dest
             while let d = p { if d === dir { throw .EINVAL }; p = d.parent }
@@ -360,6 +360,31 @@ final class TmpFileData: FileContents, MappedFileSource {
             }
         }
         length = newLength
+    }
+
+    /// fallocate on tmpfs allocates: the missing pages of the range are charged at once (so a
+    /// range past the machine's memory fails whole, allocating nothing) and made, zeroed.
+    func allocate(offset: Int64, length: Int64, keepSize: Bool) throws(LinuxErrno) {
+        let end = offset + length
+        if memoryFile != nil {
+            if !keepSize && end > self.length { try truncate(end) }
+            return
+        }
+        let page = Int64(TmpFileData.pageSize)
+        let first = offset / page, last = (end - 1) / page
+        let present = pages.keys.reduce(Int64(0)) { $0 + ($1 >= first && $1 <= last ? 1 : 0) }
+        let missing = last - first + 1 - present
+        let (bytes, overflow) = UInt64(missing).multipliedReportingOverflow(by: UInt64(page))
+        if overflow { throw .ENOMEM }
+        if bytes > 0 { try charge(bytes) }
+        if missing > 0 {
+            for index in first...last where pages[index] == nil {
+                let p = UnsafeMutableRawPointer.allocate(byteCount: TmpFileData.pageSize, alignment: TmpFileData.pageSize)
+                p.initializeMemory(as: UInt8.self, repeating: 0, count: TmpFileData.pageSize)
+                pages[index] = p
+            }
+        }
+        if !keepSize && end > self.length { self.length = end }
     }
 
     func punchHole(offset: Int64, length: Int64) throws(LinuxErrno) {
