@@ -124,9 +124,12 @@ def cpython_status(status, out):
 
 
 def cpython_case(umlab, mode, module, timeout):
+    """One module natively or in a guest. The guest gets a fresh --overlay, so its root is
+    writable as the native run's is (tests write under $HOME and /usr/lib's caches), and the
+    host's files stay untouched."""
     argv = [PYTHON, "-m", "test", "--timeout", str(timeout), module]
     with tempfile.TemporaryDirectory(dir="/var/tmp", prefix="umlab-compat-") as work:
-        cmd = argv if mode == "native" else guest(umlab, mode, argv)
+        cmd = argv if mode == "native" else guest(umlab, mode, argv, ["--overlay", os.path.join(work, "overlay")])
         started = time.monotonic()
         status, out = run(cmd, timeout + 120, cwd=work)
         return cpython_status(status, out), time.monotonic() - started, tail(out)
@@ -330,6 +333,8 @@ def main():
     ap.add_argument("--out", default="/var/tmp/umlab-compat")
     ap.add_argument("--doc", help="rewrite this document's generated part")
     ap.add_argument("--check", action="store_true", help="exit 1 on a regression or a stale exclusion")
+    ap.add_argument("--rerun", metavar="RESULTS", help="a previous results.json: keep its verdicts, run again only "
+                    "the tests that passed natively and not in some mode")
     a = ap.parse_args()
     suites = a.suite.split(",")
     modes = a.modes.split(",")
@@ -338,15 +343,28 @@ def main():
     results = {}
     details = {}
 
+    previous = {}
+    if a.rerun:
+        with open(a.rerun) as f:
+            previous = json.load(f)["results"]
+
     def chosen(names):
         names = QUICK.get(suite, names) if a.quick else names
-        return [n for n in names if not a.only or any(fnmatch.fnmatch(n, p) for p in a.only)]
+        names = [n for n in names if not a.only or any(fnmatch.fnmatch(n, p) for p in a.only)]
+        if a.rerun and suite in previous:
+            old = previous[suite]
+            names = [n for n in names if n not in old or old[n].get("native") == PASS and any(old[n].get(m) != PASS for m in modes)]
+        return names
 
     for suite in suites:
         tests = results.setdefault(suite, {})
+        for name, r in previous.get(suite, {}).items():
+            tests[name] = dict(r)
         if suite in ("cpython", "stressng"):
             names = chosen(cpython_modules() if suite == "cpython" else STRESSORS)
-            jobs = [(name, mode) for name in names for mode in ["native"] + modes]
+            # A rerun keeps the native verdicts it has.
+            jobs = [(name, mode) for name in names for mode in ["native"] + modes
+                    if not (mode == "native" and tests.get(name, {}).get("native"))]
             log("%s: %d tests × %d runs" % (suite, len(names), 1 + len(modes)))
             with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
                 futures = {}
