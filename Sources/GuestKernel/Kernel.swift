@@ -8,6 +8,11 @@ public struct KernelConfig {
     public var version = "#1 SMP PREEMPT umlab"
     /// Host directory used as the guest's read-only root.
     public var rootDirectory = "/"
+    /// The writable layer over the root (`--overlay DIR`), a host directory; nil: the root is
+    /// read-only. See `OverlayFS`.
+    public var overlayDirectory: String?
+    /// The command line's mounts (`--bind`, `--tmpfs`), made after the machine's own.
+    public var mounts: [MountRequest] = []
     /// The first program's working directory, a guest path (falls back to "/").
     public var workingDirectory = "/"
     public var mode = IsolationMode.skas
@@ -137,6 +142,10 @@ public final class Kernel {
     let usesTick: Bool
     /// Pipe numbers for fstat's st_ino, per machine.
     var nextPipeNumber: UInt64 = 1
+    /// The device number of the next mount made by the command line or mount(2).
+    var nextAnonymousDevice: UInt64 = 0x30
+    /// The machine's own mounts besides the root, by point and source (`GuestView` copies them).
+    static let machineMounts = [("/dev", "devtmpfs"), ("/proc", "proc"), ("/tmp", "tmpfs"), ("/dev/shm", "tmpfs")]
     /// Where anonymous pipes' inodes live.
     let pipeFS = PipeFS()
     /// When the time limit halts the machine (monotonic ns; 0: never), set by `run()`.
@@ -172,8 +181,7 @@ public final class Kernel {
         syscallCounts = Array(repeating: 0, count: backend.abi.syscalls.entries.count)
         bootTime = Host.monotonicNanoseconds()
         arena = try KernelArena()
-        let root = try HostFS(hostPath: config.rootDirectory, device: 0x801, descriptors: hostDescriptors)
-        vfs = VFS(root: root, source: config.rootDirectory)
+        vfs = try VFS.makeRoot(config, descriptors: hostDescriptors)
         let clock: () -> (Int64, Int64) = { (try? Host.clock(0)) ?? (0, 0) }
         vfs.mount(DevFS(device: 0x5, kernel: self), at: "/dev", source: "devtmpfs")
         vfs.mount(ProcFS(device: 0x4, kernel: self), at: "/proc", source: "proc")
@@ -181,6 +189,7 @@ public final class Kernel {
         vfs.mount(TmpFS(device: 0x1a, clock: clock, account: memory, descriptors: hostDescriptors), at: "/tmp", source: "tmpfs")
         vfs.mount(TmpFS(device: 0x1b, clock: clock, account: memory, descriptors: hostDescriptors), at: "/dev/shm", source: "tmpfs")
         GuestEtcFiles.mount(in: vfs, kernel: self)
+        try vfs.mountRequested(config, descriptors: hostDescriptors, memory: memory, device: { [unowned self] in anonymousDevice() })
         Host.raiseFileLimit()
     }
 

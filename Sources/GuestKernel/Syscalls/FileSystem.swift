@@ -20,9 +20,13 @@ extension CoreSyscalls {
         return try c.kernel.vfs.resolve(path, base: try base(c, dirfd), root: c.task.fs.root, followFinal: follow)
     }
 
-    static func parent(_ c: SyscallCall, dirfd: Int32, path: [UInt8]) throws(LinuxErrno) -> (Location, String) {
+    /// The directory and final name of a path that names an entry to create or rename. A path
+    /// ending in "/", "." or ".." names no entry: creating it gives EEXIST (it exists: `mkdir
+    /// ./` from tar, `mkdir -p` of "a/."), renaming it EBUSY, as Linux's filename_create and
+    /// renameat2 give.
+    static func parent(_ c: SyscallCall, dirfd: Int32, path: [UInt8], dotError: LinuxErrno = .EEXIST) throws(LinuxErrno) -> (Location, String) {
         let (dir, name, _) = try c.kernel.vfs.resolveParent(path, base: try base(c, dirfd), root: c.task.fs.root)
-        if name.isEmpty || name == "." || name == ".." { throw name.isEmpty ? .EEXIST : .EINVAL }
+        if name.isEmpty || name == "." || name == ".." { throw dotError }
         return (dir, name)
     }
 
@@ -249,12 +253,16 @@ extension CoreSyscalls {
         try rename(c, At.fdCWD, try c.path(0), At.fdCWD, try c.path(1), flags: 0)
     }
     static func rename(_ c: SyscallCall, _ oldDirFD: Int32, _ old: [UInt8], _ newDirFD: Int32, _ new: [UInt8], flags: UInt32) throws(LinuxErrno) -> SyscallOutcome {
-        if flags & ~UInt32(3) != 0 || flags == 3 { throw .EINVAL }
-        let (od, on) = try parent(c, dirfd: oldDirFD, path: old)
-        let (nd, nn) = try parent(c, dirfd: newDirFD, path: new)
+        let known = RenameFlags.noReplace | RenameFlags.exchange
+        if flags & ~known != 0 || flags == known { throw .EINVAL }
+        let (od, on) = try parent(c, dirfd: oldDirFD, path: old, dotError: .EBUSY)
+        let (nd, nn) = try parent(c, dirfd: newDirFD, path: new, dotError: .EBUSY)
         _ = try c.kernel.vfs.lookup(on, in: od)
         if od.inode.fs !== nd.inode.fs { throw .EXDEV }
         if c.kernel.vfs.mounts[od.child(on)] != nil || c.kernel.vfs.mounts[nd.child(nn)] != nil { throw .EBUSY }
+        // RENAME_NOREPLACE refuses an existing target before anything else, even the entry
+        // itself (renaming a name onto itself is otherwise a successful no-op).
+        if flags & RenameFlags.noReplace != 0, (try? c.kernel.vfs.lookup(nn, in: nd)) != nil { throw .EEXIST }
         try od.inode.rename(on, to: nd.inode, nn, flags: flags)
         return .zero
     }

@@ -80,6 +80,17 @@ public protocol FileContents: AnyObject {
     func punchHole(offset: Int64, length: Int64) throws(LinuxErrno)
     /// A host descriptor a backend can map, with the source the mapping keeps.
     func mappable(writable: Bool) throws(LinuxErrno) -> HostFileRef
+    /// Reserves storage for [offset, offset + length) (fallocate): later writes there cannot
+    /// fail for want of space, the data already there stays, and the size grows to cover the
+    /// range unless `keepSize`. The range is valid (no wrap past 2^63).
+    func allocate(offset: Int64, length: Int64, keepSize: Bool) throws(LinuxErrno)
+}
+
+extension FileContents {
+    /// Files whose storage is the host's: growing the size is all there is to do.
+    public func allocate(offset: Int64, length: Int64, keepSize: Bool) throws(LinuxErrno) {
+        if !keepSize, offset + length > (try size()) { try truncate(offset + length) }
+    }
 }
 
 /// An open regular file (hostfs or tmpfs): the description's offset and flags over the file's

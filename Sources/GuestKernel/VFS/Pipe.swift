@@ -64,19 +64,34 @@ public final class Pipe {
     var space: Int { Pipe.capacity - count }
 
     func read(into buf: UnsafeMutableRawBufferPointer) -> Int {
+        let n = peek(into: buf)
+        consume(n)
+        return n
+    }
+
+    /// Copies up to `buf.count` of the buffered bytes, oldest first, leaving them buffered
+    /// (tee(2), and splice(2) out of a pipe, which consumes only what its destination took).
+    func peek(into buf: UnsafeMutableRawBufferPointer) -> Int {
         let n = min(buf.count, count)
         guard n > 0, let ring else { return 0 }
         var done = 0
         while done < n {
-            let chunk = min(n - done, Pipe.capacity - head)
-            buf.baseAddress!.advanced(by: done).copyMemory(from: ring + head, byteCount: chunk)
-            head = (head + chunk) % Pipe.capacity
+            let at = (head + done) % Pipe.capacity
+            let chunk = min(n - done, Pipe.capacity - at)
+            buf.baseAddress!.advanced(by: done).copyMemory(from: ring + at, byteCount: chunk)
             done += chunk
         }
+        return n
+    }
+
+    /// Drops the `n` oldest buffered bytes (at most what is buffered) and wakes writers.
+    func consume(_ n: Int) {
+        let n = min(n, count)
+        guard n > 0 else { return }
+        head = (head + n) % Pipe.capacity
         count -= n
         if count == 0 { head = 0 }
         queue.notify([.output, .writeNormal])
-        return n
     }
 
     func write(_ buf: UnsafeRawBufferPointer) -> Int {
