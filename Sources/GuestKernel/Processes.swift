@@ -192,6 +192,7 @@ extension Kernel {
 
     private func processExited(_ process: Process, status: Int32) {
         process.exitStatus = status
+        ipc.applyUndo(for: process.pid)
         setRealTimer(process, IntervalTimer())
         // Orphans go to init (pid 1), as on Linux.
         if let initProcess, process !== initProcess {

@@ -54,12 +54,18 @@ public final class Task {
     var ioProgress = 0
     /// A FUTEX_WAKE reached this task while it waited.
     var futexWoken = false
+    /// The System V object a blocked msgsnd, msgrcv or semop sleeps on: if it was removed when
+    /// the call runs again, the call fails with EIDRM.
+    var ipcWaitObject: IPCObject?
+    /// The semaphore and the kind of operation a blocked semop waits for (GETNCNT, GETZCNT).
+    var semaphoreWait: (number: Int, forZero: Bool)?
 
 
     /// A system call finished (or was interrupted): forget what its retries kept.
     @inline(__always) func callEnded() {
         callDeadline = nil
         ioProgress = 0
+        ipcWaitObject = nil
         awaitedSignals = .empty
         if fifoOpen != nil { leaveFifoOpen() }
     }
