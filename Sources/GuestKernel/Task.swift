@@ -314,7 +314,7 @@ public struct SignalInfo {
             e.i32(senderPID); e.u32(senderUID); e.i32(status)
         default:
             e.i32(senderPID); e.u32(senderUID)
-            if code == -1 || code == -2 { e.align(wordSize); e.word(value) }  // SI_QUEUE, SI_TIMER: si_value
+            if code == -1 || code == -2 || code == -3 { e.align(wordSize); e.word(value) }  // SI_QUEUE, SI_TIMER, SI_MESGQ: si_value
         }
         e.pad(to: 128)
         return e.bytes
