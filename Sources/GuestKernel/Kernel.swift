@@ -156,6 +156,8 @@ public final class Kernel {
     public let network: Network
     /// The host descriptors the machine holds for guest objects, within `config.limits.hostDescriptors`.
     public let hostDescriptors: HostDescriptors
+    /// System V IPC objects and POSIX message queues (IPC/).
+    public let ipc = IPCNamespace()
     /// The backend's guests are host processes whose memory is sampled (`Backend.samplesMemory`).
     let samplesMemory: Bool
     /// When the running task's memory is sampled next (monotonic ns), for such backends.
@@ -609,6 +611,7 @@ public final class Kernel {
         initProcess = nil
         mainProcess = nil
         futexQueues.removeAll()
+        ipc.removeAll()
         hostQueues.removeAll()
         network.stop()
         hostEndpoints.removeAll()

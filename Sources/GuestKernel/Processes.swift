@@ -199,6 +199,7 @@ extension Kernel {
         process.exitStatus = status
         process.realTimer?.disarm()
         deletePosixTimers(process)
+        ipc.applyUndo(for: process.pid)
         // Orphans go to init (pid 1), as on Linux.
         if let initProcess, process !== initProcess {
             for c in process.children {

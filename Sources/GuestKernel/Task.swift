@@ -66,12 +66,18 @@ public final class Task {
     /// The record lock an F_SETLKW (or F_OFD_SETLKW) in progress waits for: deadlock detection
     /// follows it (VFS/Locks.swift).
     var blockedLock: (file: LockedFile, request: RecordLock)?
+    /// The System V object a blocked msgsnd, msgrcv or semop sleeps on: if it was removed when
+    /// the call runs again, the call fails with EIDRM.
+    var ipcWaitObject: IPCObject?
+    /// The semaphore and the kind of operation a blocked semop waits for (GETNCNT, GETZCNT).
+    var semaphoreWait: (number: Int, forZero: Bool)?
 
 
     /// A system call finished (or was interrupted): forget what its retries kept.
     @inline(__always) func callEnded() {
         callDeadline = nil
         ioProgress = 0
+        ipcWaitObject = nil
         awaitedSignals = .empty
         blockedLock = nil
         if fifoOpen != nil { leaveFifoOpen() }
@@ -328,7 +334,7 @@ public struct SignalInfo {
             e.i32(timerID); e.i32(overrun); e.align(wordSize); e.word(value)
         default:
             e.i32(senderPID); e.u32(senderUID)
-            if code == -1 || code == -2 { e.align(wordSize); e.word(value) }  // SI_QUEUE, SI_TIMER: si_value
+            if code == -1 || code == -2 || code == -3 { e.align(wordSize); e.word(value) }  // SI_QUEUE, SI_TIMER, SI_MESGQ: si_value
         }
         e.pad(to: 128)
         return e.bytes

@@ -172,7 +172,7 @@ def busybox_tree(out):
 def busybox_run(umlab, mode, tree, applets, timeout):
     """One runtest over `applets` (all when empty) in a fresh copy of the tree: natively in a
     host temporary directory, in the guest in its own /tmp (the guest root is read-only)."""
-    script = 'cp -a "$1" "$2/bb" && cd "$2/bb/testsuite" && ECHO="$PWD/echo-ne" ./runtest "$@"'
+    script = 'cp -a "$1" "$2/bb" && cd "$2/bb/testsuite" && shift 2 && ECHO="$PWD/echo-ne" ./runtest "$@"'
     if mode == "native":
         with tempfile.TemporaryDirectory(dir="/var/tmp", prefix="umlab-compat-") as work:
             status, out = run(["/bin/sh", "-c", script, "sh", tree, work, *applets], timeout)

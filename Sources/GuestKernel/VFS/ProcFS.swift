@@ -47,13 +47,18 @@ public final class ProcFS: SyntheticFS {
                 ("osrelease", SynthFile(fs: self, number: number(), text: { [unowned self] in self.kernel.config.release + "\n" })),
                 ("pid_max", SynthFile(fs: self, number: number(), text: { "4194304\n" })),
                 ("ngroups_max", SynthFile(fs: self, number: number(), text: { "65536\n" })),
-            ])),
+            ] + kernel.ipcLimitFiles.map { (name, text) in (name, SynthFile(fs: self, number: number(), text: { text })) })),
             ("net", makeSysNetDirectory()),
             ("vm", SynthDirectory(fs: self, number: number(), children: [
                 ("overcommit_memory", SynthFile(fs: self, number: number(), text: { "0\n" })),
             ])),
         ])
         children["sys"] = sys
+        children["sysvipc"] = SynthDirectory(fs: self, number: number(), children: [
+            ("msg", SynthFile(fs: self, number: number(), text: { [unowned self] in self.kernel.sysvipcMessages() })),
+            ("sem", SynthFile(fs: self, number: number(), text: { [unowned self] in self.kernel.sysvipcSemaphores() })),
+            ("shm", SynthFile(fs: self, number: number(), text: { [unowned self] in self.kernel.sysvipcSharedMemory() })),
+        ])
         let fixedNames = children.keys.sorted()
         rootNode = SynthDirectory(fs: self, number: 1, list: { [unowned self] in
             fixedNames + self.kernel.processes.values.filter { !$0.reaped }.map(\.pid).sorted().map(String.init)
