@@ -334,6 +334,29 @@ import LinuxABI
         }
     }
 
+    /// mknod of device nodes as root (mdev, a chroot's /dev): the node keeps its number, opens
+    /// the machine's device of that number, and any other number is ENXIO.
+    @Test func deviceNodesOnTmpfs() async throws {
+        try await runGuest { t async throws in
+            let null: UInt32 = 1 << 8 | 3, absent: UInt32 = 250 << 8 | 7
+            try await t.sys("mknodat", C.AT_FDCWD, "/tmp/null", 0o20666, null).get()
+            try await t.sys("mknodat", C.AT_FDCWD, "/tmp/disk", 0o60600, absent).get()
+            let st = try t.alloc(144)
+            try await t.sys("newfstatat", C.AT_FDCWD, "/tmp/null", st, 0).get()
+            #expect(try t.u32(st + 24) & 0o170000 == 0o20000)  // st_mode: a character device
+            #expect(try t.u64(st + 40) == UInt64(null))  // st_rdev
+            let fd = try await t.open("/tmp/null", C.O_RDWR).get()
+            #expect(try await t.write(fd, "gone") == .ok(4))
+            #expect(try await t.read(fd, 10).0 == .ok(0))
+            #expect(try await t.open("/tmp/disk", C.O_RDONLY) == .err(.ENXIO))
+            // Directories are not made by mknod; unknown types are EINVAL; /etc is read-only.
+            #expect(try await t.sys("mknodat", C.AT_FDCWD, "/tmp/d", 0o40755, 0) == .err(.EPERM))
+            #expect(try await t.sys("mknodat", C.AT_FDCWD, "/tmp/x", 0o170644, 0) == .err(.EINVAL))
+            #expect(try await t.sys("mknodat", C.AT_FDCWD, "/etc/null", 0o20666, null) == .err(.EROFS))
+            #expect(try await t.sys("mknodat", C.AT_FDCWD, "/tmp/null", 0o20666, null) == .err(.EEXIST))
+        }
+    }
+
     /// A path ending in ".", ".." or "/" names an existing directory, not a new entry: busybox
     /// tar makes "./" of every archive, `mkdir -p a/.` walks through it.
     @Test func creatingDotNamesAnExistingEntry() async throws {

@@ -41,6 +41,23 @@ import Testing
         Compatibility.expectRan(try Compatibility.quick("busybox", modes: modes), "busybox", modes: modes, atLeast: 150)
     }
 
+    /// A script names its process (comm) after itself, not its interpreter, as Linux does
+    /// (busybox's `pidof this` test; ps and killall find scripts by it).
+    @Test func scriptsAreNamedAfterThemselves() throws {
+        let dir = "/var/tmp/umlab-compat-script-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = dir + "/a-long-script-name.sh"
+        try "#!/bin/sh\ncat /proc/$$/comm\n".write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        let native = try Harness.native([script])
+        #expect(native.stdout == "a-long-script-\n")  // 15 characters, as TASK_COMM_LEN allows
+        for mode in Harness.x86Modes {
+            let (guest, err) = try Harness.guest([script], options: ["--mode", mode])
+            #expect(guest == native, "\(mode): \(err)")
+        }
+    }
+
     @Test func stressNGStressors() throws {
         let modes = ["skas", "seccomp"]
         let summary = try Compatibility.quick("stressng", modes: modes, extra: ["--seconds", "1"])

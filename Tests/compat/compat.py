@@ -92,7 +92,8 @@ def run(cmd, timeout, cwd=None):
 
 
 def guest(umlab, mode, argv, extra=()):
-    return [umlab, "run", "--mode", mode, *extra, "--", *argv]
+    """The guest gets the native run's environment (ENV, which umlab itself runs with)."""
+    return [umlab, "run", "--mode", mode, "--env-inherit", *extra, "--", *argv]
 
 
 def tail(text, lines=12):

@@ -208,16 +208,26 @@ extension CoreSyscalls {
     }
 
     static func mknodat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        try mknod(c, dirfd: c.int(0), path: try c.path(1), mode: c.uint(2))
+        try mknod(c, dirfd: c.int(0), path: try c.path(1), mode: c.uint(2), device: UInt64(c.uint(3)))
     }
     /// mknod(path, mode, dev): mknodat relative to the working directory.
     static func mknod(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        try mknod(c, dirfd: At.fdCWD, path: try c.path(0), mode: c.uint(1))
+        try mknod(c, dirfd: At.fdCWD, path: try c.path(0), mode: c.uint(1), device: UInt64(c.uint(2)))
     }
-    static func mknod(_ c: SyscallCall, dirfd: Int32, path: [UInt8], mode: UInt32) throws(LinuxErrno) -> SyscallOutcome {
+    /// Device nodes need root (CAP_MKNOD) and a file system that keeps them (tmpfs).
+    static func mknod(_ c: SyscallCall, dirfd: Int32, path: [UInt8], mode: UInt32, device: UInt64) throws(LinuxErrno) -> SyscallOutcome {
         let (dir, name) = try parent(c, dirfd: dirfd, path: path)
+        let type = mode & FileMode.typeMask
+        if type == FileMode.directory { throw .EPERM }  // Linux's may_mknod
+        guard [0, FileMode.regular, FileMode.character, FileMode.block, FileMode.fifo, FileMode.socket].contains(type) else { throw .EINVAL }
         let kind = FileKind(mode: mode)
-        guard kind == .fifo || kind == .regular || kind == .socket || mode & FileMode.typeMask == 0 else { throw .EPERM }
+        if kind == .characterDevice || kind == .blockDevice {
+            guard c.task.process.credentials.euid == 0 else { throw .EPERM }
+            if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
+            try dir.inode.makeDevice(name, block: kind == .blockDevice, rdev: device, mode: mode & ~c.task.fs.umask & 0o7777,
+                                     credentials: c.task.process.credentials)
+            return .zero
+        }
         if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
         _ = try dir.inode.create(name, kind: kind, mode: mode & ~c.task.fs.umask & 0o7777, credentials: c.task.process.credentials)
         return .zero

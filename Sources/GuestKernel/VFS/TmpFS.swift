@@ -128,6 +128,11 @@ final class TmpDirectory: TmpNode {
         touchModify()
         return node
     }
+    override func makeDevice(_ name: String, block: Bool, rdev: UInt64, mode: UInt32, credentials: Credentials) throws(LinuxErrno) {
+        if children[name] != nil { throw .EEXIST }
+        children[name] = TmpDevice(fs: tmp, block: block, rdev: rdev, mode: mode, uid: credentials.fsuid, gid: credentials.fsgid)
+        touchModify()
+    }
     override func symlink(_ name: String, target: [UInt8]) throws(LinuxErrno) {
         if children[name] != nil { throw .EEXIST }
         children[name] = TmpSymlink(fs: tmp, target: target)
@@ -444,6 +449,34 @@ final class TmpSymlink: TmpNode {
     override var kind: FileKind { .symlink }
     override var size: Int64 { Int64(target.count) }
     override func readLink() throws(LinuxErrno) -> [UInt8] { target }
+}
+
+/// A device node made with mknod (mdev, MAKEDEV, a chroot's /dev). Opening it opens the device
+/// its number names among the machine's own (the nodes in /dev: null, zero, full, random,
+/// tty …); any other number is ENXIO, as a node whose driver is absent is on Linux.
+final class TmpDevice: TmpNode {
+    let block: Bool
+    let rdev: UInt64
+    init(fs: TmpFS, block: Bool, rdev: UInt64, mode: UInt32, uid: UInt32, gid: UInt32) {
+        self.block = block; self.rdev = rdev
+        super.init(fs: fs, mode: mode, uid: uid, gid: gid)
+    }
+    override var kind: FileKind { block ? .blockDevice : .characterDevice }
+    override func stat() throws(LinuxErrno) -> FileStat {
+        var s = try super.stat()
+        s.rdev = rdev
+        return s
+    }
+    override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
+        if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
+        guard !block, let dev = try? kernel.vfs.locate("/dev"), let names = try? dev.inode.entries() else { throw .ENXIO }
+        for entry in names where entry.kind == .characterDevice {
+            if let node = try? dev.inode.lookup(entry.name), (try? node.stat().rdev) == rdev {
+                return try node.open(flags: flags, path: path, kernel: kernel, task: task)
+            }
+        }
+        throw .ENXIO
+    }
 }
 
 /// A named pipe: every open of it joins the same pipe. As on Linux, opening one side waits

@@ -65,6 +65,10 @@ public class Inode {
         throw kind == .directory || self.kind == .directory ? fs.readOnlyError : .ENOTDIR
     }
     public func symlink(_ name: String, target: [UInt8]) throws(LinuxErrno) { throw fs.readOnlyError }
+    /// Makes a character or block device node `name` for device number `rdev` (mknod as root).
+    public func makeDevice(_ name: String, block: Bool, rdev: UInt64, mode: UInt32, credentials: Credentials) throws(LinuxErrno) {
+        throw fs.readOnly ? .EROFS : .EPERM
+    }
     public func link(_ name: String, to inode: Inode) throws(LinuxErrno) { throw fs.readOnlyError }
     public func unlink(_ name: String, directory: Bool) throws(LinuxErrno) { throw fs.readOnlyError }
     /// Moves `name` from this directory to `newName` in `target` (same file system).
