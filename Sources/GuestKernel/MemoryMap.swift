@@ -95,6 +95,17 @@ public final class MemoryMap {
         return nil
     }
 
+    /// Whether every page of [start, end) belongs to some mapping.
+    func isFullyMapped(_ start: UInt64, _ end: UInt64) -> Bool {
+        var cursor = start
+        for v in vmas where v.end > cursor && v.start < end {
+            if v.start > cursor { return false }
+            cursor = v.end
+            if cursor >= end { return true }
+        }
+        return cursor >= end
+    }
+
     func isFree(_ start: UInt64, _ length: UInt64) -> Bool {
         let end = GuestMath.end(start, length) ?? .max
         return !vmas.contains { $0.start < end && start < $0.end }

@@ -180,7 +180,7 @@ extension SyscallEntry {
     public static let mprotect = SyscallEntry(.full, [.pointer, .size, .hex], CoreSyscalls.mprotect)
     public static let mremap = SyscallEntry(.partial, [.pointer, .size, .size, .hex], CoreSyscalls.mremap)
     public static let madvise = SyscallEntry(.partial, [.pointer, .size, .int], CoreSyscalls.madvise)
-    public static let msync = SyscallEntry(.stub, [.pointer, .size, .hex], CoreSyscalls.msync)
+    public static let msync = SyscallEntry(.full, [.pointer, .size, .hex], CoreSyscalls.msync)
     public static let mlock = SyscallEntry(.stub, [.pointer, .size], CoreSyscalls.mlock)
     public static let munlock = SyscallEntry(.stub, [.pointer, .size], CoreSyscalls.mlock)
     public static let membarrier = SyscallEntry(.stub, [.int], CoreSyscalls.fixed(.success(0)))
