@@ -275,7 +275,10 @@ extension CoreSyscalls {
         case _ where lockCommand(cmd, wordSize: c.abi.wordSize) != nil:  // record locks (VFS/Locks.swift)
             return try fcntlLock(c, f, lockCommand(cmd, wordSize: c.abi.wordSize)!)
         case 8, 9, 10, 11, 15, 16: return try fcntlOwner(c, f, cmd)  // F_SETOWN, F_SETSIG … (AsyncSignals.swift)
-        case 1031, 1032: return .int(Pipe.capacity)  // F_SETPIPE_SZ, F_GETPIPE_SZ
+        case 1031, 1032:  // F_SETPIPE_SZ, F_GETPIPE_SZ
+            guard let end = f as? PipeEnd else { throw .EBADF }
+            if cmd == 1032 { return .int(end.pipe.capacity) }
+            return .int(try end.pipe.resize(to: Int(c.uint(2)), privileged: c.task.process.credentials.euid == 0))
         case 1033, 1034: return .zero  // F_ADD_SEALS, F_GET_SEALS
         case 1024, 1025: return .zero  // F_SETLEASE, F_GETLEASE
         default: throw .EINVAL
