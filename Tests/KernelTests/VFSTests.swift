@@ -408,3 +408,43 @@ import LinuxABI
         }
     }
 }
+
+/// Names are bytes: what is not UTF-8 survives the kernel's String-keyed tables unchanged.
+@Suite struct ByteNames {
+    @Test func roundTripsEveryByteString() {
+        var seed: UInt32 = 12345
+        for _ in 0..<2000 {
+            let n = Int(seed % 12) + 1
+            var b: [UInt8] = []
+            for _ in 0..<n {
+                seed = seed &* 1_103_515_245 &+ 12345
+                b.append(UInt8(truncatingIfNeeded: seed >> 16))
+            }
+            #expect(FileName.bytes(FileName.string(b)) == b, "\(b)")
+        }
+        #expect(FileName.string(Array("héllo".utf8)) == "héllo")
+        #expect(FileName.bytes("héllo") == Array("héllo".utf8))
+    }
+
+    @Test func undecodableNamesOnTmpfs() async throws {
+        try await runGuest { t async throws in
+            let name: [UInt8] = Array("/tmp/a".utf8) + [0xE7, 0x77, 0xF0, 0x80] + Array(".txt".utf8) + [0]
+            let path = try t.place(name)
+            let fd = try await t.sys("openat", C.AT_FDCWD, path, C.O_CREAT | C.O_WRONLY, 0o644).get()
+            try await t.write(fd, "x").get()
+            let dir = try await t.open("/tmp", C.O_RDONLY | C.O_DIRECTORY).get()
+            let buf = try t.alloc(4096)
+            let n = try await t.sys("getdents64", dir, buf, 4096).get()
+            let listing = try t.peek(buf, n)
+            let wanted: [UInt8] = [0x61, 0xE7, 0x77, 0xF0, 0x80] + Array(".txt".utf8) + [0]
+            #expect(listing.indices.contains { listing[$0...].starts(with: wanted) })
+            #expect(try await t.sys("faccessat", C.AT_FDCWD, path, 0) == .ok(0))
+            try await t.sys("chdir", "/tmp").get()
+            try await t.sys("mkdirat", C.AT_FDCWD, try t.place([0xFF, 0]), 0o755).get()
+            try await t.sys("chdir", try t.place([0xFF, 0])).get()
+            let cwd = try t.alloc(64)
+            #expect(try await t.sys("getcwd", cwd, 64) == .ok(7))
+            #expect(try t.peek(cwd, 7) == Array("/tmp/".utf8) + [0xFF, 0])
+        }
+    }
+}

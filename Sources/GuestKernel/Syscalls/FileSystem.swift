@@ -176,7 +176,7 @@ extension CoreSyscalls {
         var index = Int(clamping: max(0, f.offset))
         while index < entries.count {
             let d = entries[index]
-            let name = Array(d.name.utf8)
+            let name = FileName.bytes(d.name)
             let reclen = (19 + name.count + 1 + 7) & ~7
             if e.bytes.count + reclen > limit { break }
             e.u64(d.inode == 0 ? 1 : d.inode)
@@ -378,7 +378,7 @@ extension CoreSyscalls {
         let root = c.task.fs.root.path
         var path = c.task.fs.cwd.path
         if root != "/" { path = path.hasPrefix(root) ? String(path.dropFirst(root.count)) : path; if path.isEmpty { path = "/" } }
-        let bytes = Array(path.utf8) + [0]
+        let bytes = FileName.bytes(path) + [0]
         guard UInt64(bytes.count) <= c.word(1) else { throw .ERANGE }
         try c.mm.write(c.word(0), bytes)
         return .int(bytes.count)

@@ -86,7 +86,7 @@ extension CoreSyscalls {
         var fullPath = path
         if dirfd != At.fdCWD && path.first != UInt8(ascii: "/") {
             let f = try c.task.files.get(dirfd)
-            fullPath = path.isEmpty ? Array(f.path.utf8) : Array((f.path + "/").utf8) + path
+            fullPath = path.isEmpty ? FileName.bytes(f.path) : FileName.bytes(f.path + "/") + path
         }
         try c.kernel.execute(c.task, path: fullPath, argv: argv, envp: envp)
         return .noReturn

@@ -141,7 +141,7 @@ public final class ProcFS: SyntheticFS {
             (wp?.mainThread?.files.openDescriptors ?? []).map { String($0) }
         }, child: { [unowned self] name in
             guard let fd = Int32(name), let file = try? wp?.mainThread?.files.get(fd) else { return nil }
-            return SynthSymlink(fs: self, number: self.number(), target: { Array(file.path.utf8) }, object: {
+            return SynthSymlink(fs: self, number: self.number(), target: { FileName.bytes(file.path) }, object: {
                 guard let inode = file.inode else { return nil }
                 return Location(inode: inode, path: file.path)
             })
@@ -157,8 +157,8 @@ public final class ProcFS: SyntheticFS {
             ("mountinfo", text { [unowned self] _ in self.mountInfo() }),
             ("fd", fdDir),
             ("net", netDirectory),
-            ("exe", SynthSymlink(fs: self, number: number(), target: { Array((wp?.executablePath ?? "").utf8) })),
-            ("cwd", SynthSymlink(fs: self, number: number(), target: { Array((wp?.mainThread?.fs.cwd.path ?? "/").utf8) },
+            ("exe", SynthSymlink(fs: self, number: number(), target: { FileName.bytes(wp?.executablePath ?? "") })),
+            ("cwd", SynthSymlink(fs: self, number: number(), target: { FileName.bytes(wp?.mainThread?.fs.cwd.path ?? "/") },
                                  object: { wp?.mainThread?.fs.cwd })),
             ("root", SynthSymlink(fs: self, number: number(), target: { Array("/".utf8) }, object: { wp?.mainThread?.fs.root })),
         ])

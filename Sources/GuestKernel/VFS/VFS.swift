@@ -248,7 +248,7 @@ public final class VFS {
         let dir: Location
         if prefix.isEmpty { dir = base } else { dir = try resolve(prefix, base: base, root: root, followFinal: true) }
         guard dir.inode.kind == .directory else { throw .ENOTDIR }
-        let name = String(decoding: last, as: UTF8.self)
+        let name = FileName.string(last)
         if last.count > 255 { throw .ENAMETOOLONG }
         return (dir, name, trailingSlash)
     }
@@ -269,7 +269,7 @@ public final class VFS {
                 cur = try locate(cur.parentPath)
                 continue
             }
-            let name = String(decoding: comp, as: UTF8.self)
+            let name = FileName.string(comp)
             let childPath = cur.child(name)
             let child = try lookup(name, in: cur)
             if child.kind == .symlink && (!isLast || followFinal || mustBeDirectory) {
