@@ -1120,8 +1120,10 @@ final class Socket: SocketFile {
                 // Linux doubles the value (bookkeeping overhead), within rmem_max unless forced.
                 let v = try Socket.bufferRequest(int(), forced: name == SO.receiveBufferForce)
                 options.receiveBuffer = max(2304, 2 * v)
-                if !rx.messageMode && options.receiveBuffer > rx.capacity { rx.capacity = min(options.receiveBuffer, 8 << 20) }
-                if rx.messageMode { rx.capacity = options.receiveBuffer }
+                // The stream's window follows it down as well as up: a peer that stops reading
+                // holds back a sender after about this much, as on Linux (asyncio's sendfile
+                // tests rely on it to see a reset mid-transfer).
+                rx.capacity = rx.messageMode ? options.receiveBuffer : min(options.receiveBuffer, 8 << 20)
                 return
             case SO.sendBuffer, SO.sendBufferForce:
                 let v = try Socket.bufferRequest(int(), forced: name == SO.sendBufferForce)
