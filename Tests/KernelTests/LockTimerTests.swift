@@ -98,6 +98,13 @@ private extension ScriptThread {
             #expect(try await t.sys("clock_gettime", -1, try t.alloc(16)) == .err(.EINVAL))
             #expect(try await t.sys("clock_gettime", Int32.min, try t.alloc(16)) == .err(.EINVAL))
             #expect(try await t.sys("clock_getres", 2, 0) == .ok(0))
+            // The kernel-owned init: reported as a Linux init is (python's test_posix asks the
+            // parent's policy), not the guest's to change.
+            #expect(try await t.sys("sched_getscheduler", 1) == .ok(0))
+            let param = try t.place(ScriptThread.bytes(7, 4))
+            #expect(try await t.sys("sched_getparam", 1, param) == .ok(0))
+            #expect(try t.i32(param) == 0)
+            #expect(try await t.sys("sched_setscheduler", 1, 0, param) == .err(.EPERM))
         }
     }
 }

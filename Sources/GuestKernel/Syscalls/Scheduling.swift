@@ -115,8 +115,16 @@ extension CoreSyscalls {
         .int(Int(try priorityRange(c.int(0)).lowerBound))
     }
 
+    /// The policy and priority of `pid`'s task. The kernel-owned init (pid 1) has no task: it
+    /// reports what a Linux init has, SCHED_OTHER at priority 0.
+    static func scheduling(_ c: SyscallCall, _ pid: Int32) throws(LinuxErrno) -> (policy: Int32, priority: Int32) {
+        if pid == 1, c.kernel.tasks[pid] == nil, c.kernel.initProcess != nil { return (schedOther, 0) }
+        let t = try scheduledTask(c, pid)
+        return (t.schedulingPolicy, t.schedulingPriority)
+    }
+
     static func schedGetscheduler(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        .int(Int(try scheduledTask(c, c.int(0)).schedulingPolicy))
+        .int(Int(try scheduling(c, c.int(0)).policy))
     }
 
     /// sched_setscheduler/sched_setparam (`policy` nil keeps the task's) in Linux's order:
@@ -127,6 +135,8 @@ extension CoreSyscalls {
         guard param != 0, c.int(0) >= 0 else { throw .EINVAL }
         var d = GuestDecoder(try c.mm.read(param, count: 4), c.abi)
         let priority = d.i32()
+        // The kernel-owned init is the kernel's: its scheduling is not the guest's to change.
+        if c.int(0) == 1, c.kernel.tasks[1] == nil, c.kernel.initProcess != nil { throw .EPERM }
         let t = try scheduledTask(c, c.int(0))
         let policy = requested.map { $0 & ~schedResetOnFork } ?? t.schedulingPolicy
         guard policy != schedDeadline, try priorityRange(policy).contains(priority) else { throw .EINVAL }
@@ -149,9 +159,9 @@ extension CoreSyscalls {
 
     static func schedGetparam(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         guard c.word(1) != 0 else { throw .EINVAL }
-        let t = try scheduledTask(c, c.int(0))
+        let priority = try scheduling(c, c.int(0)).priority
         var e = GuestEncoder(c.abi)
-        e.i32(t.schedulingPriority)
+        e.i32(priority)
         try c.mm.write(c.word(1), e.bytes)
         return .zero
     }
