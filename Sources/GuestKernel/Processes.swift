@@ -51,6 +51,7 @@ extension Kernel {
                 throw error
             }
             process.credentials = parent.process.credentials
+            process.controllingTerminal = parent.process.controllingTerminal
             process.limits = parent.process.limits
             process.comm = parent.process.comm
             process.commandLine = parent.process.commandLine
@@ -192,6 +193,7 @@ extension Kernel {
 
     private func processExited(_ process: Process, status: Int32) {
         process.exitStatus = status
+        sessionLeaderExited(process)
         setRealTimer(process, IntervalTimer())
         // Orphans go to init (pid 1), as on Linux.
         if let initProcess, process !== initProcess {
@@ -286,7 +288,7 @@ extension Kernel {
                 return (c, st, code)
             }
             if options & WaitOptions.untraced != 0, c.stopped, !c.stopReported {
-                return (c, 0x7f | (Signal.SIGSTOP.rawValue << 8), SignalCode.CLD_STOPPED)
+                return (c, 0x7f | (c.stopSignal.rawValue << 8), SignalCode.CLD_STOPPED)
             }
             if options & WaitOptions.continued != 0, !c.continueReported {
                 return (c, 0xffff, SignalCode.CLD_CONTINUED)
