@@ -2,7 +2,8 @@
 SWIFT ?= swift
 DEBS := libcapstone-dev libffi-dev busybox-static gcc make pkg-config strace procps python3 bash bsdutils \
         gcc-powerpc-linux-gnu libc6-dev-powerpc-cross qemu-user binutils-ia64-linux-gnu \
-        iproute2 net-tools netcat-openbsd curl wget nginx-light redis-server redis-tools apache2-utils tshark nodejs
+        iproute2 net-tools netcat-openbsd curl wget nginx-light redis-server redis-tools apache2-utils tshark nodejs \
+        expect
 
 .PHONY: all deps lua-src build release demo test net fuzz bench paper clean
 
