@@ -4,19 +4,21 @@ import LinuxABI
 
 /// Pseudo-terminals: the bound on how many exist, hostile ioctl arguments, the lock, and the
 /// line discipline's edge cases (the differential program Tests/programs/pty.c covers the rest).
-@Suite struct Pty {
+private enum T {
     static let TIOCGPTN = 0x8004_5430, TIOCSPTLCK = 0x4004_5431, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414
     static let TCGETS = 0x5401, TCSETS = 0x5402, TCFLSH = 0x540B, TCXONC = 0x540A, TIOCSPGRP = 0x5410
     static let O_NOCTTY = 0o400
+}
 
+@Suite struct Pty {
     /// Opens a master and unlocks it; returns it and its slave's number.
     static func openPair(_ t: ScriptThread) async throws -> (master: Int, index: Int32) {
-        let m = try await t.open("/dev/ptmx", C.O_RDWR | O_NOCTTY | C.O_NONBLOCK).get()
+        let m = try await t.open("/dev/ptmx", C.O_RDWR | T.O_NOCTTY | C.O_NONBLOCK).get()
         let n = try t.alloc(4)
-        try await t.sys("ioctl", m, TIOCGPTN, n).get()
+        try await t.sys("ioctl", m, T.TIOCGPTN, n).get()
         try t.poke(n, ScriptThread.bytes(0, 4))
-        try await t.sys("ioctl", m, TIOCSPTLCK, n).get()
-        try await t.sys("ioctl", m, TIOCGPTN, n).get()
+        try await t.sys("ioctl", m, T.TIOCSPTLCK, n).get()
+        try await t.sys("ioctl", m, T.TIOCGPTN, n).get()
         return (m, try t.i32(n))
     }
 
@@ -31,7 +33,7 @@ import LinuxABI
             // The freed number is the lowest free one, and is given again.
             let again = try await t.open("/dev/ptmx", C.O_RDWR).get()
             let n = try t.alloc(4)
-            try await t.sys("ioctl", again, TIOCGPTN, n).get()
+            try await t.sys("ioctl", again, T.TIOCGPTN, n).get()
             #expect(try t.i32(n) == 1)
             let nr = try await t.open("/proc/sys/kernel/pty/nr", C.O_RDONLY).get()
             #expect(try await t.read(nr, 16).1 == Array("3\n".utf8))
@@ -41,25 +43,25 @@ import LinuxABI
     @Test func hostileIoctlArguments() async throws {
         try await runGuest { t async throws in
             let (m, index) = try await Pty.openPair(t)
-            let s = try await t.open("/dev/pts/\(index)", C.O_RDWR | O_NOCTTY | C.O_NONBLOCK).get()
+            let s = try await t.open("/dev/pts/\(index)", C.O_RDWR | T.O_NOCTTY | C.O_NONBLOCK).get()
             for fd in [m, s] {
-                for request in [TIOCGWINSZ, TIOCSWINSZ, TCGETS, TCSETS] {
+                for request in [T.TIOCGWINSZ, T.TIOCSWINSZ, T.TCGETS, T.TCSETS] {
                     #expect(try await t.sys("ioctl", fd, request, 0) == .err(.EFAULT))
                     #expect(try await t.sys("ioctl", fd, request, UInt64.max) == .err(.EFAULT))
                 }
-                #expect(try await t.sys("ioctl", fd, TCFLSH, UInt64.max) == .err(.EINVAL))
-                #expect(try await t.sys("ioctl", fd, TCXONC, 4) == .err(.EINVAL))
+                #expect(try await t.sys("ioctl", fd, T.TCFLSH, UInt64.max) == .err(.EINVAL))
+                #expect(try await t.sys("ioctl", fd, T.TCXONC, 4) == .err(.EINVAL))
             }
-            #expect(try await t.sys("ioctl", m, TIOCGPTN, 8) == .err(.EFAULT))
-            #expect(try await t.sys("ioctl", s, TIOCGPTN, try t.alloc(4)) == .err(.ENOTTY))
+            #expect(try await t.sys("ioctl", m, T.TIOCGPTN, 8) == .err(.EFAULT))
+            #expect(try await t.sys("ioctl", s, T.TIOCGPTN, try t.alloc(4)) == .err(.ENOTTY))
             // A slave that is not the caller's controlling terminal has no process group to set.
-            #expect(try await t.sys("ioctl", s, TIOCSPGRP, try t.alloc(4)) == .err(.ENOTTY))
+            #expect(try await t.sys("ioctl", s, T.TIOCSPGRP, try t.alloc(4)) == .err(.ENOTTY))
             // The largest window size is kept as it is.
             let ws = try t.alloc(8)
             try t.poke(ws, [UInt8](repeating: 0xff, count: 8))
-            try await t.sys("ioctl", m, TIOCSWINSZ, ws).get()
+            try await t.sys("ioctl", m, T.TIOCSWINSZ, ws).get()
             let back = try t.alloc(8)
-            try await t.sys("ioctl", s, TIOCGWINSZ, back).get()
+            try await t.sys("ioctl", s, T.TIOCGWINSZ, back).get()
             #expect(try t.u32(back) == 0xffff_ffff)
         }
     }
@@ -71,7 +73,7 @@ import LinuxABI
             #expect(try await t.open("/dev/pts/00", C.O_RDWR) == .err(.ENOENT))
             #expect(try await t.read(m, 10).0 == .err(.EAGAIN))
             let zero = try t.alloc(4)
-            try await t.sys("ioctl", m, TIOCSPTLCK, zero).get()
+            try await t.sys("ioctl", m, T.TIOCSPTLCK, zero).get()
             let s = try await t.open("/dev/pts/0", C.O_RDWR | C.O_NONBLOCK).get()
             #expect(try await t.read(s, 10).0 == .err(.EAGAIN))
             try await t.sys("close", s).get()
