@@ -300,6 +300,14 @@ enum Harness {
 /// module, expect driving an interactive bash, and script(1) with stty, each compared with the
 /// same run natively.
 @Suite(.serialized) struct PseudoTerminals {
+    /// Runs argv with an empty signal mask and default dispositions: the test runner starts
+    /// programs with most signals blocked, and ^C or SIGWINCH must reach the guest's programs.
+    static func unblocked(_ argv: [String]) -> [String] {
+        ["/usr/bin/python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); "
+            + "[signal.signal(s, signal.SIG_DFL) for s in (signal.SIGINT, signal.SIGQUIT, signal.SIGPIPE)]; "
+            + "os.execv(sys.argv[1], sys.argv[1:])"] + argv
+    }
+
     static func modes() -> [(String, String)] { Harness.x86Modes.map { ("gcc", $0) } + [("powerpc-linux-gnu-gcc", "skas")] }
 
     @Test(arguments: modes())
@@ -325,9 +333,9 @@ enum Harness {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/expect") else {
             Issue.record("expect is not installed: run `make deps`"); return
         }
-        let native = try Harness.native(["/usr/bin/expect", script])
+        let native = try Harness.native(Self.unblocked(["/usr/bin/expect", script]))
         #expect(native.stdout.contains("arithmetic: 42") && native.stdout.contains("interrupted job status: 130"), "\(native.stdout)")
-        let (guest, err) = try Harness.guest(["/usr/bin/expect", script], options: ["--mode", mode])
+        let (guest, err) = try Harness.guest(Self.unblocked(["/usr/bin/expect", script]), options: ["--mode", mode])
         #expect(guest == native, "stderr: \(err)")
     }
 
@@ -335,7 +343,7 @@ enum Harness {
     /// output; the pty's number may differ from the host's.
     @Test(arguments: Harness.x86Modes)
     func scriptRunsSttyOnAPty(_ mode: String) throws {
-        let command = ["/usr/bin/script", "-qc", "stty -a; tty | sed 's/[0-9]*$/N/'; echo hi", "/dev/null"]
+        let command = Self.unblocked(["/usr/bin/script", "-qc", "stty -a; tty | sed 's/[0-9]*$/N/'; echo hi", "/dev/null"])
         let native = try Harness.native(command)
         #expect(native.stdout.contains("icanon") && native.stdout.contains("/dev/pts/N\r\nhi"), "\(native.stdout)")
         let (guest, err) = try Harness.guest(command, options: ["--mode", mode])

@@ -5,6 +5,10 @@ lines; the same output natively and under umlab."""
 import fcntl, os, pty, select, signal, struct, sys, termios
 
 sys.stdout.reconfigure(line_buffering=True)
+# A test harness may start us with signals blocked or ignored; the child's must arrive.
+signal.pthread_sigmask(signal.SIG_SETMASK, [])
+for s in (signal.SIGINT, signal.SIGWINCH, signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU):
+    signal.signal(s, signal.SIG_DFL)
 
 def read_until(fd, marker, limit=4096):
     """Reads from fd until `marker` appears (the pty moves data asynchronously)."""
@@ -25,6 +29,7 @@ def read_until(fd, marker, limit=4096):
 pid, master = pty.fork()
 if pid == 0:
     got = []
+    signal.alarm(30)  # never outlive a broken run
     signal.signal(signal.SIGINT, lambda s, f: got.append("INT"))
     signal.signal(signal.SIGWINCH, lambda s, f: got.append("WINCH"))
     print("child: isatty", os.isatty(0), "session leader", os.getsid(0) == os.getpid(),
