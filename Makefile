@@ -3,9 +3,10 @@ SWIFT ?= swift
 DEBS := libcapstone-dev libffi-dev busybox-static gcc make pkg-config strace procps python3 bash bsdutils \
         gcc-powerpc-linux-gnu libc6-dev-powerpc-cross qemu-user binutils-ia64-linux-gnu \
         iproute2 net-tools netcat-openbsd curl wget nginx-light redis-server redis-tools apache2-utils tshark nodejs \
+        libpython3.11-testsuite stress-ng dpkg-dev \
         expect
 
-.PHONY: all deps lua-src build release demo test net fuzz bench paper clean
+.PHONY: all deps lua-src build release demo test net compat fuzz bench paper clean
 
 all: build
 
@@ -56,6 +57,16 @@ test: release lua-src
 net: release
 	$(SWIFT) build --build-tests
 	UMLAB_BIN=$$($(SWIFT) build -c release --show-bin-path)/umlab $(SWIFT) test --skip-build --skip KernelTests --filter Network
+
+# The compatibility runs (docs/compat.md): CPython's regression suite, busybox's testsuite and
+# stress-ng, natively and under umlab, test by test; rewrites docs/compat.md's results and fails
+# on a regression that Tests/compat/exclusions.txt does not explain. `make test` runs a fast
+# subset of each (UmlabTests Compatibility). COMPAT_MODES and COMPAT_SUITES choose.
+COMPAT_SUITES ?= cpython,busybox,stressng
+COMPAT_MODES ?= skas,seccomp
+compat: release lua-src
+	python3 Tests/compat/compat.py --umlab $$($(SWIFT) build -c release --show-bin-path)/umlab \
+	  --suite $(COMPAT_SUITES) --modes $(COMPAT_MODES) --doc docs/compat.md --check
 
 # The fuzz campaign (Tests/fuzz/README.md): ELF mutants for three ISAs, hostile system calls in
 # every x86-64 and PowerPC mode, random instruction streams for both interpreters. Sizes and seed

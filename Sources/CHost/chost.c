@@ -25,6 +25,9 @@
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -204,6 +207,35 @@ int ch_memfd(const char *name, int executable) {
 
 int ch_punch_hole(int fd, long long offset, long long length) {
     return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)offset, (off_t)length);
+}
+
+int ch_mkdirat(int dirfd, const char *name, unsigned mode) { return mkdirat(dirfd, name, mode); }
+int ch_mkfifoat(int dirfd, const char *name, unsigned mode) { return mknodat(dirfd, name, S_IFIFO | (mode & 07777), 0); }
+int ch_unlinkat(int dirfd, const char *name, int directory) { return unlinkat(dirfd, name, directory ? AT_REMOVEDIR : 0); }
+int ch_renameat2(int olddirfd, const char *oldname, int newdirfd, const char *newname, unsigned flags) {
+    return (int)syscall(SYS_renameat2, olddirfd, oldname, newdirfd, newname, flags);
+}
+int ch_linkat(int olddirfd, const char *oldname, int newdirfd, const char *newname) {
+    return linkat(olddirfd, oldname, newdirfd, newname, 0);
+}
+int ch_symlinkat(const char *target, int dirfd, const char *name) { return symlinkat(target, dirfd, name); }
+int ch_chmodat(int dirfd, const char *name, unsigned mode) { return fchmodat(dirfd, name, mode, AT_SYMLINK_NOFOLLOW); }
+int ch_chownat(int dirfd, const char *name, unsigned uid, unsigned gid) {
+    return fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
+}
+int ch_utimesat(int dirfd, const char *name, long long asec, long long ansec, long long msec, long long mnsec) {
+    struct timespec t[2] = {{(time_t)asec, ansec < 0 ? UTIME_OMIT : (long)ansec}, {(time_t)msec, mnsec < 0 ? UTIME_OMIT : (long)mnsec}};
+    return utimensat(dirfd, name, t, AT_SYMLINK_NOFOLLOW);
+}
+int ch_fd_setxattr(int fd, const char *name, const void *value, size_t size) {
+    char path[40];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    return setxattr(path, name, value, size, 0);
+}
+long ch_fd_getxattr(int fd, const char *name, void *value, size_t size) {
+    char path[40];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    return (long)getxattr(path, name, value, size);
 }
 
 int ch_pin_to_cpu(int cpu) {

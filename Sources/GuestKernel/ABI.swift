@@ -41,6 +41,8 @@ public struct GuestABI {
     /// `struct epoll_event` is packed (x86-64: events then data at offset 4, 12 bytes) instead
     /// of naturally aligned (data at offset 8, 16 bytes).
     public var epollEventPacked = false
+    /// The layouts of the System V IPC structures (IPC/IPCStructs.swift).
+    public var ipc = IPCStructLayout()
     /// Initial stack size reserved for the main thread.
     public var stackSize: UInt64 = 8 << 20
     /// Size of a second, upward-growing stack some ISAs keep (IA-64's register backing store);

@@ -15,7 +15,7 @@ extension Kernel {
     /// checked before the old address space is touched, so a failed execve returns to the caller.
     func execute(_ task: Task, path: [UInt8], argv: [[UInt8]], envp: [[UInt8]]) throws(LinuxErrno) {
         do {
-            try load(task, path: path, argv: argv, envp: envp, depth: 0)
+            try load(task, path: path, filename: path, argv: argv, envp: envp, depth: 0)
         } catch {
             lastExecFailure = error
             throw error.errno
@@ -64,7 +64,9 @@ extension Kernel {
         return image
     }
 
-    private func load(_ task: Task, path: [UInt8], argv: [[UInt8]], envp: [[UInt8]], depth: Int) throws(ExecFailure) {
+    /// - Parameter filename: the path execve was given; for a script it names the process
+    ///   (comm), as Linux's bprm->filename does, while `path` is the interpreter being loaded.
+    private func load(_ task: Task, path: [UInt8], filename: [UInt8], argv: [[UInt8]], envp: [[UInt8]], depth: Int) throws(ExecFailure) {
         let name = String(decoding: path, as: UTF8.self)
         let (file, loc) = try openExecutable(task, path)
         file.references += 1
@@ -84,7 +86,7 @@ extension Kernel {
             }
             newArgv.append(path)
             newArgv += argv.dropFirst()
-            try load(task, path: Array(interp), argv: newArgv, envp: envp, depth: depth + 1)
+            try load(task, path: Array(interp), filename: filename, argv: newArgv, envp: envp, depth: depth + 1)
             return
         }
         let image = try parse(file, name: name)
@@ -161,8 +163,9 @@ extension Kernel {
         process.environment = envp
         process.executablePath = loc.path
         process.execGeneration += 1
-        process.comm = String(String(decoding: path.split(separator: UInt8(ascii: "/")).last ?? [], as: UTF8.self).prefix(15))
+        process.comm = String(String(decoding: filename.split(separator: UInt8(ascii: "/")).last ?? [], as: UTF8.self).prefix(15))
         task.files.closeOnExec()
+        deletePosixTimers(process)
         if task.handlers.actions.count > 0 {
             let h = task.handlers.copy()
             h.resetForExec()

@@ -8,6 +8,11 @@ public struct KernelConfig {
     public var version = "#1 SMP PREEMPT umlab"
     /// Host directory used as the guest's read-only root.
     public var rootDirectory = "/"
+    /// The writable layer over the root (`--overlay DIR`), a host directory; nil: the root is
+    /// read-only. See `OverlayFS`.
+    public var overlayDirectory: String?
+    /// The command line's mounts (`--bind`, `--tmpfs`), made after the machine's own.
+    public var mounts: [MountRequest] = []
     /// The first program's working directory, a guest path (falls back to "/").
     public var workingDirectory = "/"
     public var mode = IsolationMode.skas
@@ -93,7 +98,7 @@ public final class Kernel {
     /// Runnable tasks in round-robin order; the running one is among them.
     var runQueue: [Task] = []
     var current: Task?
-    /// Deadlines of sleeping tasks and ITIMER_REAL timers.
+    /// Deadlines of sleeping tasks and interval timers (ITIMER_REAL, timerfds, POSIX timers).
     var timers = TimerQueue()
     /// pid 1: a kernel-owned init with no threads of its own. It adopts orphans and reaps them
     /// at once (like `docker run --init`), so the program umlab runs has a parent, as it would
@@ -101,6 +106,8 @@ public final class Kernel {
     public private(set) var initProcess: Process?
     /// The program umlab was asked to run (pid 2).
     public private(set) var mainProcess: Process?
+    /// Advisory file locks (flock, fcntl record and OFD locks) by file identity.
+    let fileLocks = FileLocks()
     /// Futex wait queues by key; a queue leaves the table when its last waiter does.
     var futexQueues: [FutexKey: FutexQueue] = [:]
     /// Exit status umlab returns (the first program's, encoded as the shell does).
@@ -137,6 +144,10 @@ public final class Kernel {
     let usesTick: Bool
     /// Pipe numbers for fstat's st_ino, per machine.
     var nextPipeNumber: UInt64 = 1
+    /// The device number of the next mount made by the command line or mount(2).
+    var nextAnonymousDevice: UInt64 = 0x30
+    /// The machine's own mounts besides the root, by point and source (`GuestView` copies them).
+    static let machineMounts = [("/dev", "devtmpfs"), ("/proc", "proc"), ("/tmp", "tmpfs"), ("/dev/shm", "tmpfs")]
     /// Where anonymous pipes' inodes live.
     let pipeFS = PipeFS()
     /// When the time limit halts the machine (monotonic ns; 0: never), set by `run()`.
@@ -147,6 +158,8 @@ public final class Kernel {
     public let network: Network
     /// The host descriptors the machine holds for guest objects, within `config.limits.hostDescriptors`.
     public let hostDescriptors: HostDescriptors
+    /// System V IPC objects and POSIX message queues (IPC/).
+    public let ipc = IPCNamespace()
     /// The backend's guests are host processes whose memory is sampled (`Backend.samplesMemory`).
     let samplesMemory: Bool
     /// When the running task's memory is sampled next (monotonic ns), for such backends.
@@ -172,15 +185,16 @@ public final class Kernel {
         syscallCounts = Array(repeating: 0, count: backend.abi.syscalls.entries.count)
         bootTime = Host.monotonicNanoseconds()
         arena = try KernelArena()
-        let root = try HostFS(hostPath: config.rootDirectory, device: 0x801, descriptors: hostDescriptors)
-        vfs = VFS(root: root, source: config.rootDirectory)
+        vfs = try VFS.makeRoot(config, descriptors: hostDescriptors)
         let clock: () -> (Int64, Int64) = { (try? Host.clock(0)) ?? (0, 0) }
         vfs.mount(DevFS(device: 0x5, kernel: self), at: "/dev", source: "devtmpfs")
         vfs.mount(DevPtsFS(device: 0x18, kernel: self), at: "/dev/pts", source: "devpts")
         vfs.mount(ProcFS(device: 0x4, kernel: self), at: "/proc", source: "proc")
+        vfs.mount(SysFS(device: 0x16), at: "/sys", source: "sysfs")
         vfs.mount(TmpFS(device: 0x1a, clock: clock, account: memory, descriptors: hostDescriptors), at: "/tmp", source: "tmpfs")
         vfs.mount(TmpFS(device: 0x1b, clock: clock, account: memory, descriptors: hostDescriptors), at: "/dev/shm", source: "tmpfs")
         GuestEtcFiles.mount(in: vfs, kernel: self)
+        try vfs.mountRequested(config, descriptors: hostDescriptors, memory: memory, device: { [unowned self] in anonymousDevice() })
         Host.raiseFileLimit()
     }
 
@@ -219,7 +233,7 @@ public final class Kernel {
         let nofile = config.limits.nofile
         process.limits.values[7] = (min(1024, nofile), nofile)
         initP.children.append(process)
-        let files = FileTable()
+        let files = FileTable(locks: fileLocks)
         let cwd = (try? vfs.locate(config.workingDirectory)).flatMap { $0.inode.kind == .directory ? $0 : nil } ?? vfs.rootLocation
         let fs = FSContext(cwd: cwd, root: vfs.rootLocation)
         let task = Task(kernel: self, tid: pid, process: process, context: context, mm: mm, files: files, fs: fs, handlers: SignalHandlers())
@@ -257,8 +271,15 @@ public final class Kernel {
         if config.timeLimitNanoseconds != 0 {
             runDeadline = Host.monotonicNanoseconds() + min(config.timeLimitNanoseconds, UInt64(Int64.max) / 2)
         }
+        // CPU accounting: the task whose trap was handled last, and when its trap came.
+        var handled: Task?
+        var trapTime: UInt64 = 0
         while !finished {
             let now = Host.monotonicNanoseconds()
+            if let t = handled {
+                t.systemTime &+= now &- trapTime
+                handled = nil
+            }
             if runDeadline != 0 && now >= runDeadline {
                 halt = .timeLimit
                 break
@@ -286,6 +307,11 @@ public final class Kernel {
             if usesTick { loop.armTick(at: until) }
             // A far deadline (a sleep of 10^10 s beside a runnable task) is a slice that never ends.
             let trap = task.context.run(sliceNanoseconds: until == 0 ? 0 : Int64(clamping: until - now))
+            // Guest time: the slice counts as user time, handling its trap as system time
+            // (taken at the next pass's clock read); one clock read per trap.
+            trapTime = Host.monotonicNanoseconds()
+            task.userTime &+= trapTime &- now
+            handled = task
             handle(trap, of: task)
             // `now` is from before the trap: one trap late at most, and no clock read per call.
             if samplesMemory, task.state != .dead, now >= nextMemorySample {
@@ -347,12 +373,11 @@ public final class Kernel {
     private func isCurrent(_ e: TimerQueue.Entry) -> Bool {
         switch e.owner {
         case .task(let t): return t.state == .blocked && t.timerGeneration == e.generation
-        case .realTimer(let p): return p.realTimerGeneration == e.generation && !p.zombie
-        case .timerFD(let t): return t.generation == e.generation
+        case .timer(let t): return t.generation == e.generation
         }
     }
 
-    /// Puts a deadline on the timer heap (sleepers, ITIMER_REAL, timerfds).
+    /// Puts a deadline on the timer heap (sleepers, interval timers).
     func addTimer(_ e: TimerQueue.Entry) {
         timers.insert(e)
         timers.sweepIfGrown(isCurrent: isCurrent)
@@ -364,8 +389,7 @@ public final class Kernel {
             timers.removeFirst()
             switch e.owner {
             case .task(let t): wake(t)
-            case .realTimer(let p): fireRealTimer(p, now: now)
-            case .timerFD(let t): t.expire()
+            case .timer(let t): t.fire()
             }
         }
     }
@@ -590,6 +614,7 @@ public final class Kernel {
         initProcess = nil
         mainProcess = nil
         futexQueues.removeAll()
+        ipc.removeAll()
         hostQueues.removeAll()
         network.stop()
         hostEndpoints.removeAll()

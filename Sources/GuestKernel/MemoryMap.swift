@@ -95,6 +95,17 @@ public final class MemoryMap {
         return nil
     }
 
+    /// Whether every page of [start, end) belongs to some mapping.
+    func isFullyMapped(_ start: UInt64, _ end: UInt64) -> Bool {
+        var cursor = start
+        for v in vmas where v.end > cursor && v.start < end {
+            if v.start > cursor { return false }
+            cursor = v.end
+            if cursor >= end { return true }
+        }
+        return cursor >= end
+    }
+
     func isFree(_ start: UInt64, _ length: UInt64) -> Bool {
         let end = GuestMath.end(start, length) ?? .max
         return !vmas.contains { $0.start < end && start < $0.end }
@@ -168,8 +179,11 @@ public final class MemoryMap {
 
     /// mmap(2) after the arguments have been checked: chooses the address, maps it in the
     /// backend and records it.
+    /// `sharedMemory`: the memory a shared anonymous mapping maps (a System V segment's);
+    /// a new object when nil.
     public func map(address hint: UInt64, length: UInt64, protection: Protection, fixed: Bool, noReplace: Bool = false,
-                    shared: Bool, file: OpenFile?, offset: UInt64, name: String? = nil) throws(LinuxErrno) -> UInt64 {
+                    shared: Bool, file: OpenFile?, offset: UInt64, name: String? = nil,
+                    sharedMemory existing: SharedMemoryObject? = nil) throws(LinuxErrno) -> UInt64 {
         // Linux's do_mmap: a zero length is EINVAL; one that rounds past 2^64 or does not fit in
         // the user address space is ENOMEM.
         guard length > 0 else { throw .EINVAL }
@@ -193,7 +207,8 @@ public final class MemoryMap {
         if let file {
             backing = .file(try file.mappable(writable: shared && protection.contains(.write)), offset: offset)
         } else if shared {
-            let mem = try SharedMemoryObject(length: len, account: memory, descriptors: descriptors)
+            let mem: SharedMemoryObject
+            if let existing { mem = existing } else { mem = try SharedMemoryObject(length: len, account: memory, descriptors: descriptors) }
             sharedMemory = mem
             backing = .file(mem.ref, offset: 0)
         }

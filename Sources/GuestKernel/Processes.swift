@@ -74,6 +74,9 @@ extension Kernel {
         }
         let task = Task(kernel: self, tid: tid, process: process, context: context, mm: mm, files: files, fs: fs, handlers: handlers)
         task.signalMask = parent.signalMask
+        task.nice = parent.nice
+        task.schedulingPolicy = parent.schedulingPolicy
+        task.schedulingPriority = parent.schedulingPriority
         if !f.contains(.vm) || !f.contains(.thread) { task.altStack = parent.altStack }
         if f.contains(.thread) { task.altStack = AltStack() }
         process.threads.append(task)
@@ -171,6 +174,8 @@ extension Kernel {
         }
         releaseVforkParent(task)
         unblock(task)
+        process.exitedThreadsTime.user &+= task.userTime
+        process.exitedThreadsTime.system &+= task.systemTime
         task.state = .dead
         task.context.terminate()
         tasks[task.tid] = nil
@@ -194,7 +199,9 @@ extension Kernel {
     private func processExited(_ process: Process, status: Int32) {
         process.exitStatus = status
         sessionLeaderExited(process)
-        setRealTimer(process, IntervalTimer())
+        process.realTimer?.disarm()
+        deletePosixTimers(process)
+        ipc.applyUndo(for: process.pid)
         // Orphans go to init (pid 1), as on Linux.
         if let initProcess, process !== initProcess {
             for c in process.children {
@@ -257,6 +264,12 @@ extension Kernel {
     /// Forgets a reaped zombie.
     func release(_ process: Process) {
         process.reaped = true
+        if let parent = process.parent {
+            // The child's CPU time and its reaped children's go to the parent's children time.
+            let t = cpuTime(process)
+            parent.childrenTime.user &+= t.user &+ process.childrenTime.user
+            parent.childrenTime.system &+= t.system &+ process.childrenTime.system
+        }
         processes[process.pid] = nil
         process.parent?.children.removeAll { $0 === process }
     }

@@ -80,8 +80,7 @@ extension Kernel {
 
     /// Takes the next deliverable signal for `task`, thread-directed ones first.
     func dequeueSignal(_ task: Task) -> SignalInfo? {
-        if let s = task.pending.take(notIn: task.signalMask) { return s }
-        return task.process.pending.take(notIn: task.signalMask)
+        takeSignal(task, notIn: task.signalMask)
     }
 
     /// Delivers what is pending to `task` before it runs: handlers get frames, default actions

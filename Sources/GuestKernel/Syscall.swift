@@ -117,6 +117,12 @@ public struct SyscallCall {
         let (hi, lo) = kernel.abi.bigEndian ? (args[i], args[i + 1]) : (args[i + 1], args[i])
         return Int64(bitPattern: (hi & 0xffff_ffff) << 32 | (lo & 0xffff_ffff))
     }
+    /// The index of the argument that follows a 64-bit one passed at `words` (see
+    /// `offset64(after:)`): the next register on 64-bit ISAs, the one after the aligned
+    /// register pair on 32-bit ones (fallocate's length, readahead's count).
+    public func index(after64 words: Int) -> Int {
+        kernel.abi.wordSize == 8 ? words + 1 : words + words & 1 + 2
+    }
     /// The file position of preadv/pwritev, passed as (pos_l, pos_h) starting at argument `i`
     /// whatever the byte order, with no register-pair alignment; 64-bit ISAs pass it whole in
     /// pos_l (Linux's pos_from_hilo).

@@ -54,13 +54,32 @@ public final class Task {
     var ioProgress = 0
     /// A FUTEX_WAKE reached this task while it waited.
     var futexWoken = false
+    /// Guest CPU time in ns, as the scheduler accounts it: in guest code (a slice, from the
+    /// kernel's handing over to the trap) and in the kernel for it (handling the trap).
+    var userTime: UInt64 = 0
+    var systemTime: UInt64 = 0
+    /// Its nice value (-20 … 19; setpriority), scheduling policy and static priority
+    /// (sched_setscheduler): kept and reported; the scheduler is one round-robin class.
+    var nice: Int32 = 0
+    var schedulingPolicy: Int32 = 0
+    var schedulingPriority: Int32 = 0
+    /// The record lock an F_SETLKW (or F_OFD_SETLKW) in progress waits for: deadlock detection
+    /// follows it (VFS/Locks.swift).
+    var blockedLock: (file: LockedFile, request: RecordLock)?
+    /// The System V object a blocked msgsnd, msgrcv or semop sleeps on: if it was removed when
+    /// the call runs again, the call fails with EIDRM.
+    var ipcWaitObject: IPCObject?
+    /// The semaphore and the kind of operation a blocked semop waits for (GETNCNT, GETZCNT).
+    var semaphoreWait: (number: Int, forZero: Bool)?
 
 
     /// A system call finished (or was interrupted): forget what its retries kept.
     @inline(__always) func callEnded() {
         callDeadline = nil
         ioProgress = 0
+        ipcWaitObject = nil
         awaitedSignals = .empty
+        blockedLock = nil
         if fifoOpen != nil { leaveFifoOpen() }
     }
 
@@ -143,11 +162,15 @@ public final class Process {
     /// The parent's execGeneration when this process was created (Linux's parent_exec_id): an
     /// exit signal other than SIGCHLD is sent only to the program that asked for it.
     var parentExecGeneration: UInt64 = 0
-    /// Children's CPU and wait accounting, for wait4's rusage (times only).
-    /// Change only through Kernel.setRealTimer.
-    var realTimer = IntervalTimer()
-    /// Bumped by every setRealTimer, so earlier entries in the kernel's timer queue go stale.
-    var realTimerGeneration: UInt64 = 0
+    /// ITIMER_REAL (setitimer, alarm), made at its first use by `Kernel.setRealTimer`.
+    var realTimer: KernelTimer?
+    /// timer_create(2) timers by id (Timers.swift), and the id the next one tries first.
+    var posixTimers: [Int32: PosixTimer] = [:]
+    var nextTimerID: Int32 = 0
+    /// CPU time of the threads that have exited, and of the children reaped (with theirs), in
+    /// ns: getrusage, times, wait4's rusage, the process CPU clock.
+    var exitedThreadsTime: (user: UInt64, system: UInt64) = (0, 0)
+    var childrenTime: (user: UInt64, system: UInt64) = (0, 0)
     /// Where wait4/waitid of this process sleep: notified when a child exits, stops or continues.
     let childEvents = WaitQueue()
     /// Where this process's signalfd readers and pollers wait for a signal to arrive (Linux's
@@ -205,11 +228,6 @@ public struct ResourceLimits {
 }
 
 /// ITIMER_REAL / alarm state.
-struct IntervalTimer {
-    var deadline: UInt64?  // monotonic ns
-    var interval: UInt64 = 0
-}
-
 /// sigaltstack(2) state.
 public struct AltStack {
     public var base: UInt64 = 0
@@ -272,6 +290,12 @@ public struct SignalInfo {
     public var address: UInt64 = 0
     public var status: Int32 = 0
     public var timerID: Int32 = 0
+    /// A POSIX timer's si_overrun, set when the signal is taken.
+    public var overrun: Int32 = 0
+    /// The arming of the POSIX timer that queued this record (0: not a timer's): such records
+    /// are preallocated with the timer, not charged per signal (`PendingSignals.add`), and a
+    /// record from an earlier arming does not re-arm the timer.
+    var timerArming: UInt64 = 0
     /// si_value of sigqueue(3) (SI_QUEUE) and timers.
     public var value: UInt64 = 0
     /// si_fd and si_band of an O_ASYNC signal sent with F_SETSIG (the descriptor, its poll events).
@@ -310,9 +334,11 @@ public struct SignalInfo {
             e.word(address)
         case .SIGCHLD:
             e.i32(senderPID); e.u32(senderUID); e.i32(status)
+        case _ where layout == .timer:  // int si_tid; int si_overrun; sigval_t si_value
+            e.i32(timerID); e.i32(overrun); e.align(wordSize); e.word(value)
         default:
             e.i32(senderPID); e.u32(senderUID)
-            if code == -1 || code == -2 { e.align(wordSize); e.word(value) }  // SI_QUEUE, SI_TIMER: si_value
+            if code == -1 || code == -2 || code == -3 { e.align(wordSize); e.word(value) }  // SI_QUEUE, SI_TIMER, SI_MESGQ: si_value
         }
         e.pad(to: 128)
         return e.bytes
@@ -336,7 +362,7 @@ extension SignalInfo {
         var e = GuestEncoder(wordSize: 8, bigEndian: bigEndian)
         e.u32(UInt32(bitPattern: signal.rawValue)); e.i32(0); e.i32(code)  // signo, errno, code
         e.u32(UInt32(bitPattern: pid)); e.u32(uid); e.i32(fd); e.u32(tid); e.u32(band)
-        e.u32(0); e.u32(0)  // overrun, trapno
+        e.u32(layout == .timer ? UInt32(bitPattern: overrun) : 0); e.u32(0)  // overrun, trapno
         e.i32(status); e.i32(int); e.u64(ptr)
         e.u64(0); e.u64(0)  // utime, stime
         e.u64(addr)
@@ -366,7 +392,7 @@ public final class PendingSignals {
     let account: SignalQueueAccount
 
     init(account: SignalQueueAccount) { self.account = account }
-    deinit { account.queued -= infos.count }
+    deinit { account.queued -= infos.count(where: { $0.timerArming == 0 }) }
 
     /// Marks `info`'s signal pending and queues its record if `limit` (the target's
     /// RLIMIT_SIGPENDING) and the machine's ceiling leave room. A standard signal already
@@ -375,6 +401,13 @@ public final class PendingSignals {
     /// sigqueue(3) caller can fail with EAGAIN instead (`Kernel.canQueue`).
     @discardableResult
     func add(_ info: SignalInfo, limit: UInt64 = ResourceLimits.infinity) -> Bool {
+        if info.timerArming != 0 {
+            // A POSIX timer's record: charged when the timer was made, queued even beside a
+            // pending standard signal (Linux's send_sigqueue); at most one per timer.
+            set.insert(info.signal)
+            infos.append(info)
+            return true
+        }
         if info.signal.rawValue < 32 && set.contains(info.signal) { return true }
         set.insert(info.signal)
         guard account.hasRoom(under: limit) else { return false }
@@ -396,16 +429,18 @@ public final class PendingSignals {
             return SignalInfo(signal: sig, code: SignalCode.SI_USER)
         }
         let info = infos.remove(at: i)
-        account.queued -= 1
+        if info.timerArming == 0 { account.queued -= 1 }
         if !infos.contains(where: { $0.signal == sig }) { set.remove(sig) }
         return info
     }
     func discard(_ sig: Signal) {
-        let before = infos.count
+        let before = infos.count(where: { $0.timerArming == 0 })
         infos.removeAll { $0.signal == sig }
-        account.queued -= before - infos.count
+        account.queued -= before - infos.count(where: { $0.timerArming == 0 })
         set.remove(sig)
     }
+    /// Whether a record of POSIX timer `id`'s current `arming` is queued here.
+    func hasTimerRecord(_ id: Int32, arming: UInt64) -> Bool { infos.contains { $0.timerArming == arming && $0.timerID == id } }
 }
 
 /// Working directory, root and umask, shared between tasks cloned with CLONE_FS.

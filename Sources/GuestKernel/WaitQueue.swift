@@ -153,8 +153,8 @@ final class HostWaitQueue: WaitQueue {
 struct TimerQueue {
     enum Owner {
         case task(Task)
-        case realTimer(Process)
-        case timerFD(TimerFD)
+        /// An interval timer: ITIMER_REAL, a timerfd, a POSIX timer (Timers.swift).
+        case timer(KernelTimer)
     }
     struct Entry {
         var deadline: UInt64

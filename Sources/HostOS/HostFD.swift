@@ -33,10 +33,10 @@ public struct HostFD: Hashable, Sendable {
     /// Opens `path` (relative, already split by the VFS) strictly beneath `directory`: no `..`
     /// escape, no symlink followed, no magic link, whatever the host tree holds.
     public static func open(beneath directory: HostFD, _ path: String, flags: Int32, mode: UInt32 = 0) throws(LinuxErrno) -> HostFD {
-        HostFD(try Host.check { ch_open_beneath(directory.raw, path, flags | O_CLOEXEC, mode) })
+        HostFD(try Host.check { ch_open_beneath(directory.raw, FileName.cString(path), flags | O_CLOEXEC, mode) })
     }
     public static func open(_ path: String, flags: Int32, mode: UInt32 = 0) throws(LinuxErrno) -> HostFD {
-        HostFD(try Host.check { ch_openat(AT_FDCWD, path, flags | O_CLOEXEC, mode) })
+        HostFD(try Host.check { ch_openat(AT_FDCWD, FileName.cString(path), flags | O_CLOEXEC, mode) })
     }
     /// An anonymous memory file (tmpfs files, shared anonymous memory, the guest stub image).
     public static func memory(name: String, executable: Bool = false) throws(LinuxErrno) -> HostFD {
@@ -122,7 +122,7 @@ public struct HostFD: Hashable, Sendable {
                 let type = buf[off + 18]
                 var end = off + 19
                 while end < off + reclen && buf[end] != 0 { end += 1 }
-                let name = String(decoding: buf[(off + 19)..<end], as: UTF8.self)
+                let name = FileName.string(buf[(off + 19)..<end])
                 out.append(HostDirEntry(inode: ino, type: type, name: name))
                 off += reclen
             }

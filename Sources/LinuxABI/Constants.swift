@@ -42,6 +42,13 @@ public enum FileMode {
 }
 
 /// The *at() conventions.
+/// renameat2's flags.
+public enum RenameFlags {
+    public static let noReplace: UInt32 = 1
+    public static let exchange: UInt32 = 2
+    public static let whiteout: UInt32 = 4
+}
+
 public enum At {
     public static let fdCWD: Int32 = -100
     public static let symlinkNoFollow: UInt32 = 0x100

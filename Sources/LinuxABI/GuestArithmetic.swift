@@ -96,6 +96,28 @@ public enum GuestMath {
         return (offset, e)
     }
 
+    /// The byte range of a record lock (`struct flock`: l_start from `base` — 0, the file
+    /// position or the size, by l_whence — and l_len) as first and last byte, inclusive, after
+    /// Linux's flock64_to_posix_lock: a length of 0 runs to the end of the file (`Int64.max`),
+    /// a negative one covers the bytes before the start. EOVERFLOW when the start or the end
+    /// passes 2^63 - 1, EINVAL when the range begins before byte 0.
+    public static func lockRange(base: Int64, start: Int64, length: Int64) throws(LinuxErrno) -> (start: Int64, end: Int64) {
+        let (first, o) = base.addingReportingOverflow(start)
+        if o { throw base >= 0 && start >= 0 ? .EOVERFLOW : .EINVAL }
+        guard first >= 0 else { throw .EINVAL }
+        if length > 0 {
+            // first + length - 1 <= Int64.max, checked without overflow.
+            guard length - 1 <= Int64.max - first else { throw .EOVERFLOW }
+            return (first, first + (length - 1))
+        }
+        if length < 0 {
+            // first + length >= 0; length == Int64.min cannot reach back from a non-negative start.
+            guard length != .min, first + length >= 0 else { throw .EINVAL }
+            return (first + length, first - 1)
+        }
+        return (first, .max)
+    }
+
     /// A file position `base + offset` (lseek's SEEK_CUR and SEEK_END): EINVAL when it is
     /// negative or passes 2^63 - 1, as Linux's vfs_setpos gives.
     @inline(__always)

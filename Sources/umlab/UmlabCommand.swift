@@ -40,6 +40,13 @@ struct Run: ParsableCommand {
     @Option(help: "Instruction set backend (default: from the program's ELF header).") var backend: String?
     @Option(help: "Isolation mode: skas, tt or seccomp.") var mode: String = "skas"
     @Option(help: "Host directory used as the guest's read-only root file system.") var root: String = "/"
+    @Option(help: ArgumentHelp("Make the root writable: keep a copy-on-write layer over --root in this host directory (created if missing).",
+                               discussion: "The root itself is never written. The layer persists: a later run with the same directory sees the changes. Its format is documented in docs/compat.md.")) var overlay: String?
+    @Option(name: .customLong("bind"), help: ArgumentHelp("Mount a host directory in the guest: HOSTDIR:GUESTDIR[:ro|rw] (repeatable; rw by default, as Docker's).",
+                                                         discussion: "The guest writes a rw directory as the user umlab runs as; GUESTDIR need not exist in the root (its parent must).")) var bind: [String] = []
+    @Option(name: .customLong("tmpfs"), help: "Mount a memory file system at GUESTDIR[:size=N] (repeatable; its files count in --memory, and past size=N writes get ENOSPC).") var tmpfs: [String] = []
+    @Flag(help: "Pass umlab's own environment to the guest (--env then overrides).") var envInherit = false
+    @Option(help: "The guest's starting directory (default: the current directory when --root is /, else /).") var workdir: String?
     @Option(help: "Guest host name (uname -n).") var hostname: String = "umlab"
     @Option(help: "Guest kernel release (uname -r).") var release: String = "6.1.0-umlab"
     @Option(name: .customLong("env"), help: "Set a guest environment variable (repeatable).") var env: [String] = []
@@ -82,18 +89,45 @@ struct Run: ParsableCommand {
     func launch(program: String, args: [String]) -> Int32 {
         guard let isolation = IsolationMode(rawValue: mode) else { return fail("unknown mode '\(mode)' (skas, tt, seccomp)", 2) }
         let rootDir = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
-        // Find the program in the guest's root, as a guest shell would.
+        var config = KernelConfig()
+        config.rootDirectory = rootDir
+        do {
+            try configureFiles(&config)
+        } catch {
+            return fail(error.message, 2)
+        }
+        let view: GuestView
+        do { view = try GuestView(config: config) } catch {
+            return fail("cannot use \(rootDir) as the guest root: \(error.message)", 2)
+        }
+        for request in config.mounts {
+            let point = request.guestPath
+            let parent = point.split(separator: "/").dropLast().joined(separator: "/")
+            guard view.isDirectory("/" + parent) else {
+                return fail("\(point): its parent directory /\(parent) does not exist in the guest (a mount point's parent must)", 2)
+            }
+        }
+        if let workdir {
+            guard let dir = VFS.canonical(workdir), view.isDirectory(dir) else {
+                return fail("--workdir \(workdir): no such directory in the guest (give an absolute guest path)", 2)
+            }
+            config.workingDirectory = dir
+        } else {
+            config.workingDirectory = initialDirectory(rootDir)
+        }
+        // Find the program in the guest's file tree, as a guest shell would.
         let searchPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
         let guestPath: String
         if program.contains("/") {
-            guestPath = program.hasPrefix("/") ? program : (initialDirectory(rootDir) == "/" ? "/" : initialDirectory(rootDir) + "/") + program
-        } else if let found = searchPath.map({ "\($0)/\(program)" }).first(where: { hostFileExists(rootDir, $0) }) {
+            let cwd = config.workingDirectory
+            guestPath = program.hasPrefix("/") ? program : (cwd == "/" ? "/" : cwd + "/") + program
+        } else if let found = searchPath.map({ "\($0)/\(program)" }).first(where: { view.header($0) != nil }) {
             guestPath = found
         } else {
             return fail("\(program): command not found in the guest's PATH", 127)
         }
-        guard let header = readHeader(rootDir, guestPath) else {
-            return fail("\(program): No such file or directory", 127)
+        guard let header = view.header(guestPath) else {
+            return fail(hiddenProgramHint(program, guestPath, view: view, rootDir: rootDir) ?? "\(program): No such file or directory", 127)
         }
         let chosen: any Backend
         if let backend {
@@ -113,11 +147,8 @@ struct Run: ParsableCommand {
             return fail("backend \(chosen.name) does not implement --mode \(isolation) yet (supported: \(chosen.supportedModes.map(\.rawValue).joined(separator: ", ")))", 2)
         }
 
-        var config = KernelConfig()
         config.hostname = hostname
         config.release = release
-        config.rootDirectory = rootDir
-        config.workingDirectory = initialDirectory(rootDir)
         config.mode = isolation
         if let traceFile {
             guard let fd = try? HostFD.open(traceFile, flags: 0o1101, mode: 0o644) else { return fail("cannot write trace file \(traceFile)", 2) }
@@ -126,6 +157,7 @@ struct Run: ParsableCommand {
             config.trace = TraceSink(fd: .standardError)
         }
         var envp = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "TERM=\(hostEnv("TERM") ?? "dumb")"]
+        if envInherit { envp = HostEnvironment.all() }
         for kv in env {
             guard let eq = kv.firstIndex(of: "=") else { return fail("--env expects K=V, got '\(kv)'", 2) }
             let key = kv[..<eq]
@@ -200,12 +232,74 @@ struct Run: ParsableCommand {
         }
     }
 
+    /// The file options (--overlay, --bind, --tmpfs) into `config`, or a message for the user.
+    func configureFiles(_ config: inout KernelConfig) throws(CommandLineError) {
+        if let overlay {
+            guard overlay != "" else { throw CommandLineError("--overlay expects a host directory") }
+            if (try? HostFD.open(overlay, flags: HostOpen.path | HostOpen.directory))?.close() == nil {
+                do { try HostFD.makeDirectory(overlay) } catch {
+                    throw CommandLineError("--overlay \(overlay): cannot create the directory: \(error.message)")
+                }
+            }
+            config.overlayDirectory = overlay
+        }
+        for text in bind {
+            var parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            var readOnly = false
+            if parts.count == 3, parts[2] == "ro" || parts[2] == "rw" {
+                readOnly = parts.removeLast() == "ro"
+            }
+            guard parts.count == 2, !parts[0].isEmpty, let guest = VFS.canonical(parts[1]), guest != "/" else {
+                throw CommandLineError("--bind expects HOSTDIR:GUESTDIR[:ro|rw] with an absolute GUESTDIR other than /, got '\(text)'")
+            }
+            guard let fd = try? HostFD.open(parts[0], flags: HostOpen.path | HostOpen.directory) else {
+                throw CommandLineError("--bind \(text): \(parts[0]) is not a host directory")
+            }
+            fd.close()
+            config.mounts.append(.bind(host: parts[0], guest: guest, readOnly: readOnly))
+        }
+        for text in tmpfs {
+            let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+            guard let first = parts.first, let guest = VFS.canonical(first), guest != "/" else {
+                throw CommandLineError("--tmpfs expects GUESTDIR[:size=N] with an absolute GUESTDIR other than /, got '\(text)'")
+            }
+            var size: UInt64?
+            if parts.count == 2 {
+                guard parts[1].hasPrefix("size="), let n = parseSize(String(parts[1].dropFirst(5))) else {
+                    throw CommandLineError("--tmpfs expects GUESTDIR[:size=N] (N as 64M, 1G or bytes), got '\(text)'")
+                }
+                size = n == 0 ? nil : n
+            }
+            config.mounts.append(.tmpfs(guest: guest, size: size))
+        }
+    }
+
+    /// Why a program the host has is not in the guest's view, in one line, with the option that
+    /// would show it; nil when the host has no such file either.
+    func hiddenProgramHint(_ program: String, _ guestPath: String, view: GuestView, rootDir: String) -> String? {
+        guard let canonical = VFS.canonical(guestPath) else { return nil }
+        let hostPath = rootDir == "/" ? canonical : rootDir + canonical
+        if readHeader("/", hostPath) == nil {
+            // Outside --root: the host has it at the path given, the guest's root does not.
+            guard rootDir != "/", readHeader("/", canonical) != nil else { return nil }
+            return "\(canonical) is outside --root \(rootDir), so the guest cannot see it; copy it under \(rootDir) or use --bind \(dirname(canonical)):/mnt"
+        }
+        let m = view.mount(holding: canonical)
+        guard m.point != "/" else { return nil }
+        let what = m.type == "tmpfs" ? "the guest's own tmpfs" : m.type == "proc" ? "the guest's /proc" : m.type == "devtmpfs" ? "the guest's /dev" : "a mount of \(m.source)"
+        let dir = dirname(hostPath)
+        return "\(hostPath) is hidden in the guest: \(m.point) is \(what); put it elsewhere or use --bind \(dir):\(dirname(canonical))"
+    }
+
+    func dirname(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "/" }
+        return String(path[..<slash])
+    }
+
     func initialDirectory(_ root: String) -> String {
         guard root == "/", let cwd = hostEnv("PWD") else { return "/" }
         return cwd
     }
-
-    func hostFileExists(_ root: String, _ path: String) -> Bool { readHeader(root, path) != nil }
 
     func readHeader(_ root: String, _ path: String) -> [UInt8]? {
         guard let fd = try? HostFD.open(root == "/" ? path : root + path, flags: HostOpen.readOnly) else { return nil }
@@ -244,6 +338,12 @@ struct Run: ParsableCommand {
 }
 
 func hostEnv(_ name: String) -> String? { HostEnvironment.value(name) }
+
+/// A mistake on the command line, as one line for the user.
+struct CommandLineError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
 
 /// A size as the command line takes it: bytes, or a number with K, M, G or T (powers of 1024;
 /// "512M", "2G", "1.5G", "64KiB").

@@ -164,6 +164,22 @@ import SoftMMU
         }
     }
 
+    /// msync checks what Linux's mm/msync.c checks (Python's mmap.flush relies on EINVAL for an
+    /// unaligned offset) and has nothing to write back.
+    @Test func msyncArguments() async throws {
+        try await runGuest { t async throws in
+            let a = try await MemoryMaps.map(t)
+            try await t.sys("munmap", a + 0x2000, 0x1000).get()
+            #expect(try await t.sys("msync", a, 0x2000, 4) == .ok(0))  // MS_SYNC
+            #expect(try await t.sys("msync", a + 1, 6, 4) == .err(.EINVAL))
+            #expect(try await t.sys("msync", a, 4096, 5) == .err(.EINVAL))  // MS_ASYNC | MS_SYNC
+            #expect(try await t.sys("msync", a, 4096, 8) == .err(.EINVAL))
+            #expect(try await t.sys("msync", a, 0x4000, 1) == .err(.ENOMEM))  // a hole at a + 0x2000
+            #expect(try await t.sys("msync", a, 0, 4) == .ok(0))
+            #expect(try await t.sys("msync", a, UInt64.max, 4) == .err(.ENOMEM))
+        }
+    }
+
     @Test func mmapArgumentErrors() async throws {
         try await runGuest { t async throws in
             let anon = C.MAP_PRIVATE | C.MAP_ANONYMOUS

@@ -15,6 +15,29 @@ import LinuxABI
         }
     }
 
+    /// F_SETPIPE_SZ rounds to a power-of-two number of pages, keeps what is buffered (EBUSY
+    /// when it would not fit), and bounds the size; the new size is the pipe's capacity.
+    @Test func resizing() async throws {
+        try await runGuest { t async throws in
+            let (r, w) = try await t.pipe(C.O_NONBLOCK)
+            #expect(try await t.write(w, "abc") == .ok(3))
+            #expect(try await t.sys("fcntl", w, 1031, 5000) == .ok(8192))
+            #expect(try await t.sys("fcntl", r, 1032) == .ok(8192))
+            #expect(try await t.write(w, [UInt8](repeating: 1, count: 9000)) == .ok(8189))
+            #expect(try await t.sys("fcntl", w, 1031, 4096) == .err(.EBUSY))
+            #expect(try await t.readString(r, 3) == "abc")
+            #expect(try await t.read(r, 9000).0 == .ok(8189))
+            #expect(try await t.sys("fcntl", w, 1031, 0) == .ok(4096))
+            #expect(try await t.sys("fcntl", w, 1031, 1 << 20) == .ok(1 << 20))
+            #expect(try await t.sys("fcntl", w, 1031, UInt32.max) == .err(.EINVAL))
+            #expect(try await t.sys("fcntl", 0, 1032) == .err(.EBADF))
+            var total = 0
+            let chunk = [UInt8](repeating: 2, count: 65536)
+            while case .ok(let n) = try await t.write(w, chunk) { total += n }
+            #expect(total == 1 << 20)
+        }
+    }
+
     /// Writes of at most PIPE_BUF (4096) bytes are atomic: with less room, a non-blocking one
     /// writes nothing.
     @Test(arguments: [1, 512, 4096])

@@ -334,6 +334,46 @@ import LinuxABI
         }
     }
 
+    /// mknod of device nodes as root (mdev, a chroot's /dev): the node keeps its number, opens
+    /// the machine's device of that number, and any other number is ENXIO.
+    @Test func deviceNodesOnTmpfs() async throws {
+        try await runGuest { t async throws in
+            let null: UInt32 = 1 << 8 | 3, absent: UInt32 = 250 << 8 | 7
+            try await t.sys("mknodat", C.AT_FDCWD, "/tmp/null", 0o20666, null).get()
+            try await t.sys("mknodat", C.AT_FDCWD, "/tmp/disk", 0o60600, absent).get()
+            let st = try t.alloc(144)
+            try await t.sys("newfstatat", C.AT_FDCWD, "/tmp/null", st, 0).get()
+            #expect(try t.u32(st + 24) & 0o170000 == 0o20000)  // st_mode: a character device
+            #expect(try t.u64(st + 40) == UInt64(null))  // st_rdev
+            let fd = try await t.open("/tmp/null", C.O_RDWR).get()
+            #expect(try await t.write(fd, "gone") == .ok(4))
+            #expect(try await t.read(fd, 10).0 == .ok(0))
+            #expect(try await t.open("/tmp/disk", C.O_RDONLY) == .err(.ENXIO))
+            // Directories are not made by mknod; unknown types are EINVAL; /etc is read-only.
+            #expect(try await t.sys("mknodat", C.AT_FDCWD, "/tmp/d", 0o40755, 0) == .err(.EPERM))
+            #expect(try await t.sys("mknodat", C.AT_FDCWD, "/tmp/x", 0o170644, 0) == .err(.EINVAL))
+            #expect(try await t.sys("mknodat", C.AT_FDCWD, "/etc/null", 0o20666, null) == .err(.EROFS))
+            #expect(try await t.sys("mknodat", C.AT_FDCWD, "/tmp/null", 0o20666, null) == .err(.EEXIST))
+        }
+    }
+
+    /// A path ending in ".", ".." or "/" names an existing directory, not a new entry: busybox
+    /// tar makes "./" of every archive, `mkdir -p a/.` walks through it.
+    @Test func creatingDotNamesAnExistingEntry() async throws {
+        try await runGuest { t async throws in
+            try await t.sys("mkdirat", C.AT_FDCWD, "/tmp/d", 0o755).get()
+            try await t.sys("chdir", "/tmp/d").get()
+            for path in ["./", ".", "..", "/tmp/d/.", "/", "/tmp/d/../"] {
+                #expect(try await t.sys("mkdirat", C.AT_FDCWD, path, 0o755) == .err(.EEXIST), "mkdir \(path)")
+            }
+            #expect(try await t.sys("symlinkat", "x", C.AT_FDCWD, ".") == .err(.EEXIST))
+            #expect(try await t.sys("mknodat", C.AT_FDCWD, "..", 0o10644, 0) == .err(.EEXIST))
+            #expect(try await t.sys("renameat", C.AT_FDCWD, ".", C.AT_FDCWD, "/tmp/e") == .err(.EBUSY))
+            #expect(try await t.sys("renameat", C.AT_FDCWD, "/tmp/d", C.AT_FDCWD, "/tmp/..") == .err(.EBUSY))
+            #expect(try await t.stat("/tmp/d").get().links >= 2)
+        }
+    }
+
     @Test func hardLinksShareTheInode() async throws {
         try await runGuest { t async throws in
             let fd = try await t.open("/tmp/a", C.O_CREAT | C.O_RDWR).get()
@@ -365,6 +405,46 @@ import LinuxABI
             #expect(names.sorted() == [".", "..", "x", "y", "z"])
             let file = try await t.open("/tmp/x", C.O_RDONLY).get()
             #expect(try await t.sys("getdents64", file, buf, 4096) == .err(.ENOTDIR))
+        }
+    }
+}
+
+/// Names are bytes: what is not UTF-8 survives the kernel's String-keyed tables unchanged.
+@Suite struct ByteNames {
+    @Test func roundTripsEveryByteString() {
+        var seed: UInt32 = 12345
+        for _ in 0..<2000 {
+            let n = Int(seed % 12) + 1
+            var b: [UInt8] = []
+            for _ in 0..<n {
+                seed = seed &* 1_103_515_245 &+ 12345
+                b.append(UInt8(truncatingIfNeeded: seed >> 16))
+            }
+            #expect(FileName.bytes(FileName.string(b)) == b, "\(b)")
+        }
+        #expect(FileName.string(Array("héllo".utf8)) == "héllo")
+        #expect(FileName.bytes("héllo") == Array("héllo".utf8))
+    }
+
+    @Test func undecodableNamesOnTmpfs() async throws {
+        try await runGuest { t async throws in
+            let name: [UInt8] = Array("/tmp/a".utf8) + [0xE7, 0x77, 0xF0, 0x80] + Array(".txt".utf8) + [0]
+            let path = try t.place(name)
+            let fd = try await t.sys("openat", C.AT_FDCWD, path, C.O_CREAT | C.O_WRONLY, 0o644).get()
+            try await t.write(fd, "x").get()
+            let dir = try await t.open("/tmp", C.O_RDONLY | C.O_DIRECTORY).get()
+            let buf = try t.alloc(4096)
+            let n = try await t.sys("getdents64", dir, buf, 4096).get()
+            let listing = try t.peek(buf, n)
+            let wanted: [UInt8] = [0x61, 0xE7, 0x77, 0xF0, 0x80] + Array(".txt".utf8) + [0]
+            #expect(listing.indices.contains { listing[$0...].starts(with: wanted) })
+            #expect(try await t.sys("faccessat", C.AT_FDCWD, path, 0) == .ok(0))
+            try await t.sys("chdir", "/tmp").get()
+            try await t.sys("mkdirat", C.AT_FDCWD, try t.place([0xFF, 0]), 0o755).get()
+            try await t.sys("chdir", try t.place([0xFF, 0])).get()
+            let cwd = try t.alloc(64)
+            #expect(try await t.sys("getcwd", cwd, 64) == .ok(7))
+            #expect(try t.peek(cwd, 7) == Array("/tmp/".utf8) + [0xFF, 0])
         }
     }
 }

@@ -188,7 +188,7 @@ enum Harness {
 @Suite(.serialized) struct CPrograms {
     /// In every isolation mode: well-behaved programs cannot tell them apart.
     @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "files", "efault", "misc", "mmap", "robust",
-                      "shared_futex", "fairness", "madvise", "epoll", "sockets_unix", "sockets_inet", "signalfd_timerfd"], Harness.x86Modes)
+                      "shared_futex", "fairness", "madvise", "epoll", "sockets_unix", "sockets_inet", "signalfd_timerfd", "splice", "sysv_ipc", "mqueue"], Harness.x86Modes)
     func sameAsNative(_ name: String, mode: String) throws {
         let exe = try Harness.program(name)
         let native = try Harness.native([exe])
@@ -550,7 +550,7 @@ enum Harness {
 /// the ELF), against the x86-64 native output.
 @Suite(.serialized) struct PowerPCPrograms {
     @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "files", "efault", "misc", "mmap", "robust",
-                      "shared_futex", "fairness", "madvise", "epoll", "sockets_unix", "sockets_inet", "signalfd_timerfd"], Harness.interpreterModes)
+                      "shared_futex", "fairness", "madvise", "epoll", "sockets_unix", "sockets_inet", "signalfd_timerfd", "splice", "sysv_ipc", "mqueue"], Harness.interpreterModes)
     func sameAsNative(_ name: String, mode: String) throws {
         let native = try Harness.native([try Harness.program(name)])
         let (guest, err) = try Harness.guest([try Harness.program(name, compiler: "powerpc-linux-gnu-gcc")], options: ["--mode", mode])

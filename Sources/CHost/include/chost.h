@@ -91,6 +91,23 @@ int ch_ioctl(int fd, unsigned long request, void *arg);
 int ch_memfd(const char *name, int executable);
 /// fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE): the range reads as zeros, size kept.
 int ch_punch_hole(int fd, long long offset, long long length);
+
+/* A writable host directory tree (bind mounts, the overlay's upper layer): every call names an
+ * entry by a directory descriptor and one component, never a host path, and never follows a
+ * symlink in that component. */
+int ch_mkdirat(int dirfd, const char *name, unsigned mode);
+int ch_mkfifoat(int dirfd, const char *name, unsigned mode);
+int ch_unlinkat(int dirfd, const char *name, int directory);
+int ch_renameat2(int olddirfd, const char *oldname, int newdirfd, const char *newname, unsigned flags);
+int ch_linkat(int olddirfd, const char *oldname, int newdirfd, const char *newname);
+int ch_symlinkat(const char *target, int dirfd, const char *name);
+int ch_chmodat(int dirfd, const char *name, unsigned mode);
+int ch_chownat(int dirfd, const char *name, unsigned uid, unsigned gid);
+/* Times are (seconds, nanoseconds); a nanosecond value of -1 leaves that time (UTIME_OMIT). */
+int ch_utimesat(int dirfd, const char *name, long long asec, long long ansec, long long msec, long long mnsec);
+/* Extended attributes of the object an O_PATH descriptor names (through /proc/self/fd). */
+int ch_fd_setxattr(int fd, const char *name, const void *value, size_t size);
+long ch_fd_getxattr(int fd, const char *name, void *value, size_t size);
 int ch_pin_to_cpu(int cpu);
 int ch_current_cpu(void);
 int ch_fcntl_int(int fd, int cmd, int arg);

@@ -20,9 +20,13 @@ extension CoreSyscalls {
         return try c.kernel.vfs.resolve(path, base: try base(c, dirfd), root: c.task.fs.root, followFinal: follow)
     }
 
-    static func parent(_ c: SyscallCall, dirfd: Int32, path: [UInt8]) throws(LinuxErrno) -> (Location, String) {
+    /// The directory and final name of a path that names an entry to create or rename. A path
+    /// ending in "/", "." or ".." names no entry: creating it gives EEXIST (it exists: `mkdir
+    /// ./` from tar, `mkdir -p` of "a/."), renaming it EBUSY, as Linux's filename_create and
+    /// renameat2 give.
+    static func parent(_ c: SyscallCall, dirfd: Int32, path: [UInt8], dotError: LinuxErrno = .EEXIST) throws(LinuxErrno) -> (Location, String) {
         let (dir, name, _) = try c.kernel.vfs.resolveParent(path, base: try base(c, dirfd), root: c.task.fs.root)
-        if name.isEmpty || name == "." || name == ".." { throw name.isEmpty ? .EEXIST : .EINVAL }
+        if name.isEmpty || name == "." || name == ".." { throw dotError }
         return (dir, name)
     }
 
@@ -172,7 +176,7 @@ extension CoreSyscalls {
         var index = Int(clamping: max(0, f.offset))
         while index < entries.count {
             let d = entries[index]
-            let name = Array(d.name.utf8)
+            let name = FileName.bytes(d.name)
             let reclen = (19 + name.count + 1 + 7) & ~7
             if e.bytes.count + reclen > limit { break }
             e.u64(d.inode == 0 ? 1 : d.inode)
@@ -204,16 +208,26 @@ extension CoreSyscalls {
     }
 
     static func mknodat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        try mknod(c, dirfd: c.int(0), path: try c.path(1), mode: c.uint(2))
+        try mknod(c, dirfd: c.int(0), path: try c.path(1), mode: c.uint(2), device: UInt64(c.uint(3)))
     }
     /// mknod(path, mode, dev): mknodat relative to the working directory.
     static func mknod(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        try mknod(c, dirfd: At.fdCWD, path: try c.path(0), mode: c.uint(1))
+        try mknod(c, dirfd: At.fdCWD, path: try c.path(0), mode: c.uint(1), device: UInt64(c.uint(2)))
     }
-    static func mknod(_ c: SyscallCall, dirfd: Int32, path: [UInt8], mode: UInt32) throws(LinuxErrno) -> SyscallOutcome {
+    /// Device nodes need root (CAP_MKNOD) and a file system that keeps them (tmpfs).
+    static func mknod(_ c: SyscallCall, dirfd: Int32, path: [UInt8], mode: UInt32, device: UInt64) throws(LinuxErrno) -> SyscallOutcome {
         let (dir, name) = try parent(c, dirfd: dirfd, path: path)
+        let type = mode & FileMode.typeMask
+        if type == FileMode.directory { throw .EPERM }  // Linux's may_mknod
+        guard [0, FileMode.regular, FileMode.character, FileMode.block, FileMode.fifo, FileMode.socket].contains(type) else { throw .EINVAL }
         let kind = FileKind(mode: mode)
-        guard kind == .fifo || kind == .regular || kind == .socket || mode & FileMode.typeMask == 0 else { throw .EPERM }
+        if kind == .characterDevice || kind == .blockDevice {
+            guard c.task.process.credentials.euid == 0 else { throw .EPERM }
+            if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
+            try dir.inode.makeDevice(name, block: kind == .blockDevice, rdev: device, mode: mode & ~c.task.fs.umask & 0o7777,
+                                     credentials: c.task.process.credentials)
+            return .zero
+        }
         if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
         _ = try dir.inode.create(name, kind: kind, mode: mode & ~c.task.fs.umask & 0o7777, credentials: c.task.process.credentials)
         return .zero
@@ -249,12 +263,16 @@ extension CoreSyscalls {
         try rename(c, At.fdCWD, try c.path(0), At.fdCWD, try c.path(1), flags: 0)
     }
     static func rename(_ c: SyscallCall, _ oldDirFD: Int32, _ old: [UInt8], _ newDirFD: Int32, _ new: [UInt8], flags: UInt32) throws(LinuxErrno) -> SyscallOutcome {
-        if flags & ~UInt32(3) != 0 || flags == 3 { throw .EINVAL }
-        let (od, on) = try parent(c, dirfd: oldDirFD, path: old)
-        let (nd, nn) = try parent(c, dirfd: newDirFD, path: new)
+        let known = RenameFlags.noReplace | RenameFlags.exchange
+        if flags & ~known != 0 || flags == known { throw .EINVAL }
+        let (od, on) = try parent(c, dirfd: oldDirFD, path: old, dotError: .EBUSY)
+        let (nd, nn) = try parent(c, dirfd: newDirFD, path: new, dotError: .EBUSY)
         _ = try c.kernel.vfs.lookup(on, in: od)
         if od.inode.fs !== nd.inode.fs { throw .EXDEV }
         if c.kernel.vfs.mounts[od.child(on)] != nil || c.kernel.vfs.mounts[nd.child(nn)] != nil { throw .EBUSY }
+        // RENAME_NOREPLACE refuses an existing target before anything else, even the entry
+        // itself (renaming a name onto itself is otherwise a successful no-op).
+        if flags & RenameFlags.noReplace != 0, (try? c.kernel.vfs.lookup(nn, in: nd)) != nil { throw .EEXIST }
         try od.inode.rename(on, to: nd.inode, nn, flags: flags)
         return .zero
     }
@@ -360,7 +378,7 @@ extension CoreSyscalls {
         let root = c.task.fs.root.path
         var path = c.task.fs.cwd.path
         if root != "/" { path = path.hasPrefix(root) ? String(path.dropFirst(root.count)) : path; if path.isEmpty { path = "/" } }
-        let bytes = Array(path.utf8) + [0]
+        let bytes = FileName.bytes(path) + [0]
         guard UInt64(bytes.count) <= c.word(1) else { throw .ERANGE }
         try c.mm.write(c.word(0), bytes)
         return .int(bytes.count)

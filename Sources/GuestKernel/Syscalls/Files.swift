@@ -275,16 +275,13 @@ extension CoreSyscalls {
             f.flags = f.flags.subtracting(OpenFlags.statusFlags).union(new)
             if new.contains(.async) != wasAsync { c.kernel.asyncChanged(f, fd: fd) }
             return .zero
-        case 5, 6, 7, 36, 37, 38:  // F_GETLK, F_SETLK, F_SETLKW (+64-bit forms): one kernel, no contention to model
-            if cmd == 5 || cmd == 36 {
-                // l_type = F_UNLCK: nobody holds a conflicting lock.
-                var e = GuestEncoder(c.abi)
-                e.u16(2)
-                try c.mm.write(c.word(2), e.bytes)
-            }
-            return .zero
+        case _ where lockCommand(cmd, wordSize: c.abi.wordSize) != nil:  // record locks (VFS/Locks.swift)
+            return try fcntlLock(c, f, lockCommand(cmd, wordSize: c.abi.wordSize)!)
         case 8, 9, 10, 11, 15, 16: return try fcntlOwner(c, f, cmd)  // F_SETOWN, F_SETSIG … (AsyncSignals.swift)
-        case 1031, 1032: return .int(Pipe.capacity)  // F_SETPIPE_SZ, F_GETPIPE_SZ
+        case 1031, 1032:  // F_SETPIPE_SZ, F_GETPIPE_SZ
+            guard let end = f as? PipeEnd else { throw .EBADF }
+            if cmd == 1032 { return .int(end.pipe.capacity) }
+            return .int(try end.pipe.resize(to: Int(c.uint(2)), privileged: c.task.process.credentials.euid == 0))
         case 1033, 1034: return .zero  // F_ADD_SEALS, F_GET_SEALS
         case 1024, 1025: return .zero  // F_SETLEASE, F_GETLEASE
         default: throw .EINVAL

@@ -147,6 +147,20 @@ extension CoreSyscalls {
         return .zero
     }
 
-    static func msync(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome { .zero }
+    /// msync(2): a shared mapping's data is the file's at every moment here (host shared memory,
+    /// tmpfs pages), so nothing is written back; the arguments are checked as Linux's
+    /// mm/msync.c does: unknown flags, an unaligned start, or MS_ASYNC with MS_SYNC are EINVAL;
+    /// a range that wraps or has unmapped pages is ENOMEM.
+    static func msync(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let mm = c.mm, addr = c.word(0), flags = c.int(2)
+        let async: Int32 = 1, invalidate: Int32 = 2, sync: Int32 = 4
+        if flags & ~(async | invalidate | sync) != 0 { throw .EINVAL }
+        guard mm.isPageAligned(addr) else { throw .EINVAL }
+        if flags & async != 0 && flags & sync != 0 { throw .EINVAL }
+        guard let span = mm.pageSpan(addr, c.word(1)) else { throw .ENOMEM }
+        if span.isEmpty { return .zero }
+        guard mm.isFullyMapped(span.lowerBound, span.upperBound) else { throw .ENOMEM }
+        return .zero
+    }
     static func mlock(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome { .zero }
 }

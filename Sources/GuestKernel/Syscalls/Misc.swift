@@ -32,15 +32,18 @@ extension CoreSyscalls {
         return e.bytes
     }
 
+    /// clock_gettime: the host's clocks, and the guest's CPU time for the CPU-time clocks (the
+    /// caller's process and thread, and the ids pthread_getcpuclockid and clock_getcpuclockid
+    /// make for another thread or process: `Kernel.cpuClock`).
     static func clockGettime(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let id = c.int(0)
-        guard id >= 0, id <= 11 else { throw .EINVAL }
         let t: (Int64, Int64)
-        if id == 2 || id == 3 {  // process / thread CPU time: the guest's share is not tracked, use umlab's
-            let ru = Host.resourceUsage()
-            let ns = ru.userNS + ru.systemNS
+        if id == 2 || id == 3 || id < 0 {
+            guard let read = c.kernel.cpuClock(id, caller: c.task) else { throw .EINVAL }
+            let ns = read()
             t = (Int64(ns / 1_000_000_000), Int64(ns % 1_000_000_000))
         } else {
+            guard id <= 11, id != 10 else { throw .EINVAL }
             t = try Host.clock(id)
         }
         try c.mm.write(c.word(1), timespecBytes(c, t.0, t.1))
@@ -48,7 +51,8 @@ extension CoreSyscalls {
     }
     static func clockGetres(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let id = c.int(0)
-        guard id >= 0, id <= 11 else { throw .EINVAL }
+        if id < 0 { guard c.kernel.cpuClock(id, caller: c.task) != nil else { throw .EINVAL } }
+        guard id <= 11, id != 10 else { throw .EINVAL }
         if c.word(1) != 0 { try c.mm.write(c.word(1), timespecBytes(c, 0, 1)) }
         return .zero
     }
@@ -152,12 +156,40 @@ extension CoreSyscalls {
         })
     }
 
+    /// getrusage(who): RUSAGE_SELF (0), RUSAGE_CHILDREN (-1, the reaped ones), RUSAGE_THREAD
+    /// (1); EINVAL otherwise. Only the times are kept (the guest CPU time the scheduler counts).
     static func getrusage(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        try c.mm.write(c.word(1), [UInt8](repeating: 0, count: c.abi.wordSize == 8 ? 144 : 72))
+        let p = c.task.process
+        let time: (user: UInt64, system: UInt64)
+        switch c.int(0) {
+        case 0: time = c.kernel.cpuTime(p)
+        case -1: time = p.childrenTime
+        case 1: time = (c.task.userTime, c.task.systemTime)
+        default: throw .EINVAL
+        }
+        try c.mm.write(c.word(1), rusageBytes(c, time))
         return .zero
     }
+
+    /// `struct rusage`: ru_utime and ru_stime (timevals), then fourteen longs left 0.
+    static func rusageBytes(_ c: SyscallCall, _ time: (user: UInt64, system: UInt64)) -> [UInt8] {
+        var e = GuestEncoder(c.abi)
+        writeTimeval(&e, time.user)
+        writeTimeval(&e, time.system)
+        e.pad(to: c.abi.wordSize == 8 ? 144 : 72)
+        return e.bytes
+    }
+
+    /// times(buf): the process's and its reaped children's CPU time in clock ticks (USER_HZ
+    /// 100); returns the ticks since boot.
     static func times(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        if c.word(0) != 0 { try c.mm.write(c.word(0), [UInt8](repeating: 0, count: 4 * c.abi.wordSize)) }
+        if c.word(0) != 0 {
+            let p = c.task.process
+            let own = c.kernel.cpuTime(p)
+            var e = GuestEncoder(c.abi)
+            for ns in [own.user, own.system, p.childrenTime.user, p.childrenTime.system] { e.word(ns / 10_000_000) }
+            try c.mm.write(c.word(0), e.bytes)
+        }
         return .value((Host.monotonicNanoseconds() - c.kernel.bootTime) / 10_000_000)
     }
 
@@ -169,14 +201,6 @@ extension CoreSyscalls {
         if c.word(0) != 0 { try c.mm.write(c.word(0), [0, 0, 0, 0]) }
         if c.word(1) != 0 { try c.mm.write(c.word(1), [0, 0, 0, 0]) }
         return .zero
-    }
-    static func schedGetaffinity(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        let n = try c.size(1)
-        guard n >= c.abi.wordSize else { throw .EINVAL }
-        var e = GuestEncoder(c.abi)
-        e.word(1)  // one CPU: the guest kernel is uniprocessor
-        try c.mm.write(c.word(2), e.bytes)
-        return .int(c.abi.wordSize)
     }
 
     static func prctl(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {

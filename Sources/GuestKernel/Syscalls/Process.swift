@@ -86,7 +86,7 @@ extension CoreSyscalls {
         var fullPath = path
         if dirfd != At.fdCWD && path.first != UInt8(ascii: "/") {
             let f = try c.task.files.get(dirfd)
-            fullPath = path.isEmpty ? Array(f.path.utf8) : Array((f.path + "/").utf8) + path
+            fullPath = path.isEmpty ? FileName.bytes(f.path) : FileName.bytes(f.path + "/") + path
         }
         try c.kernel.execute(c.task, path: fullPath, argv: argv, envp: envp)
         return .noReturn
@@ -112,14 +112,17 @@ extension CoreSyscalls {
             if options & WaitOptions.noHang != 0 { return .zero }
             return .block(.on(task.process.childEvents, .input))
         }
-        // Linux reaps first: a bad status pointer still consumes the child.
+        // Linux reaps first: a bad status pointer still consumes the child. Its CPU time, with
+        // its own reaped children's, is the rusage (taken before the reap adds it to ours).
+        let childTime = k.cpuTime(child)
+        let usage = (user: childTime.user &+ child.childrenTime.user, system: childTime.system &+ child.childrenTime.system)
         consume(k, child, code)
         if statusAddr != 0 {
             var e = GuestEncoder(c.abi)
             e.i32(status)
             try c.mm.write(statusAddr, e.bytes)
         }
-        if rusage != 0 { try c.mm.write(rusage, [UInt8](repeating: 0, count: c.abi.wordSize == 8 ? 144 : 72)) }
+        if rusage != 0 { try c.mm.write(rusage, rusageBytes(c, usage)) }
         return .int(Int(child.pid))
     }
 

@@ -243,7 +243,7 @@ extension CoreSyscalls {
         }
         let task = c.task
         let notWanted = SignalSet(rawValue: ~set.rawValue)
-        if let info = task.pending.take(notIn: notWanted) ?? task.process.pending.take(notIn: notWanted) {
+        if let info = c.kernel.takeSignal(task, notIn: notWanted) {
             if c.word(1) != 0 { try c.mm.write(c.word(1), info.encode(wordSize: c.abi.wordSize, bigEndian: c.abi.bigEndian)) }
             return .int(Int(info.signal.rawValue))
         }
@@ -276,10 +276,10 @@ extension CoreSyscalls {
     static func alarm(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let p = c.task.process
         let now = Host.monotonicNanoseconds()
-        let remaining = p.realTimer.deadline.map { $0 > now ? ($0 - now + 999_999_999) / 1_000_000_000 : 1 } ?? 0
+        let remaining = p.realTimer?.deadline.map { $0 > now ? ($0 - now + 999_999_999) / 1_000_000_000 : 1 } ?? 0
         let secs = UInt64(c.uint(0))
         let deadline = GuestMath.deadline(now, after: GuestMath.saturating(secs, times: UInt64(GuestMath.nanosecondsPerSecond)))
-        c.kernel.setRealTimer(p, IntervalTimer(deadline: secs == 0 ? nil : deadline, interval: 0))
+        c.kernel.setRealTimer(p, deadline: secs == 0 ? nil : deadline, interval: 0)
         return .value(remaining)
     }
 
@@ -307,14 +307,14 @@ extension CoreSyscalls {
         guard which >= 0, which <= 2 else { throw .EINVAL }
         let p = c.task.process
         let now = Host.monotonicNanoseconds()
-        let old = which == 0 ? p.realTimer : IntervalTimer()
+        let old = which == 0 ? realTimerSetting(p, now: now) : (interval: 0, value: 0)
         if which == 0 {
-            c.kernel.setRealTimer(p, IntervalTimer(deadline: value == 0 ? nil : GuestMath.deadline(now, after: value), interval: interval))
+            c.kernel.setRealTimer(p, deadline: value == 0 ? nil : GuestMath.deadline(now, after: value), interval: interval)
         }
         if oldAddr != 0 {
             var e = GuestEncoder(c.abi)
             writeTimeval(&e, old.interval)
-            writeTimeval(&e, old.deadline.map { $0 > now ? $0 - now : 1000 } ?? 0)
+            writeTimeval(&e, old.value)
             try c.mm.write(oldAddr, e.bytes)
         }
         return .zero
@@ -325,30 +325,17 @@ extension CoreSyscalls {
         let p = c.task.process
         let now = Host.monotonicNanoseconds()
         var e = GuestEncoder(c.abi)
-        let t = which == 0 ? p.realTimer : IntervalTimer()
+        let t = which == 0 ? realTimerSetting(p, now: now) : (interval: 0, value: 0)
         writeTimeval(&e, t.interval)
-        writeTimeval(&e, t.deadline.map { $0 > now ? $0 - now : 1000 } ?? 0)
+        writeTimeval(&e, t.value)
         try c.mm.write(c.word(1), e.bytes)
         return .zero
     }
-}
 
-extension Kernel {
-    /// Sends SIGALRM for every ITIMER_REAL that has expired.
-    /// ITIMER_REAL expired: SIGALRM, and the next period if the timer repeats.
-    func fireRealTimer(_ p: Process, now: UInt64) {
-        let t = p.realTimer
-        setRealTimer(p, IntervalTimer(deadline: t.interval > 0 ? GuestMath.deadline(now, after: t.interval) : nil, interval: t.interval))
-        var info = SignalInfo(signal: .SIGALRM, code: SignalCode.SI_KERNEL)
-        info.senderPID = 0
-        send(info, to: p)
-    }
-
-    func setRealTimer(_ p: Process, _ timer: IntervalTimer) {
-        p.realTimer = timer
-        p.realTimerGeneration &+= 1
-        if let d = timer.deadline {
-            addTimer(.init(deadline: d, generation: p.realTimerGeneration, owner: .realTimer(p)))
-        }
+    /// ITIMER_REAL's (interval, value): a timer due but not yet fired reads 1 µs, as Linux's
+    /// (a one-shot that fired reads 0).
+    static func realTimerSetting(_ p: Process, now: UInt64) -> (interval: UInt64, value: UInt64) {
+        guard let t = p.realTimer, let d = t.deadline, !(t.expired && t.interval == 0) else { return (0, 0) }
+        return (t.interval, d > now ? d - now : 1000)
     }
 }

@@ -48,6 +48,10 @@ public class OpenFile {
     /// F_SETOWN/F_SETSIG state, and the O_ASYNC watcher while the flag is set (nil until a
     /// program asks for any of it).
     var owner: FileOwner?
+    /// The file's identity for locking (VFS/Locks.swift), worked out at its first lock call.
+    var lockKey: FileLockKey?
+    /// Set once this description holds a flock or OFD lock: they go with its last reference.
+    var heldLocks: FileLocks?
     /// Whether O_ASYNC sends signals when the file becomes readable or writable (Linux: the
     /// file has a fasync method). Any file with a wait queue can; eventfd, epoll, signalfd and
     /// timerfd cannot on Linux, and say so.
@@ -76,6 +80,17 @@ public protocol FileContents: AnyObject {
     func punchHole(offset: Int64, length: Int64) throws(LinuxErrno)
     /// A host descriptor a backend can map, with the source the mapping keeps.
     func mappable(writable: Bool) throws(LinuxErrno) -> HostFileRef
+    /// Reserves storage for [offset, offset + length) (fallocate): later writes there cannot
+    /// fail for want of space, the data already there stays, and the size grows to cover the
+    /// range unless `keepSize`. The range is valid (no wrap past 2^63).
+    func allocate(offset: Int64, length: Int64, keepSize: Bool) throws(LinuxErrno)
+}
+
+extension FileContents {
+    /// Files whose storage is the host's: growing the size is all there is to do.
+    public func allocate(offset: Int64, length: Int64, keepSize: Bool) throws(LinuxErrno) {
+        if !keepSize, offset + length > (try size()) { try truncate(offset + length) }
+    }
 }
 
 /// An open regular file (hostfs or tmpfs): the description's offset and flags over the file's
@@ -209,15 +224,19 @@ public final class FileTable {
         public var file: OpenFile
         public var closeOnExec: Bool
     }
+    /// The machine's file locks: this table owns the POSIX record locks its processes set,
+    /// and any close of a descriptor for a file releases them (nil in tests without a kernel).
+    let locks: FileLocks?
     public private(set) var slots: [Slot?] = []
     /// Every descriptor below this one is in use (Linux's next_fd): the search for the lowest
     /// free descriptor starts here, so opening the 20,000th file is not a scan of the first.
     private var firstFree = 0
 
-    public init() {}
+    public init(locks: FileLocks? = nil) { self.locks = locks }
+    deinit { locks?.ownerGone(ObjectIdentifier(self)) }
 
     public func copy() -> FileTable {
-        let t = FileTable()
+        let t = FileTable(locks: locks)
         t.slots = slots
         t.firstFree = firstFree
         for s in slots { s?.file.references += 1 }
@@ -250,7 +269,7 @@ public final class FileTable {
         file.references += 1
         let old = slots[Int(fd)]
         slots[Int(fd)] = Slot(file: file, closeOnExec: closeOnExec)
-        if let old { FileTable.drop(old.file) }
+        if let old { closed(old.file) }
     }
 
     public func setCloseOnExec(_ fd: Int32, _ value: Bool) throws(LinuxErrno) {
@@ -262,14 +281,15 @@ public final class FileTable {
         guard fd >= 0, Int(fd) < slots.count, let s = slots[Int(fd)] else { throw .EBADF }
         slots[Int(fd)] = nil
         firstFree = min(firstFree, Int(fd))
-        FileTable.drop(s.file)
+        closed(s.file)
     }
 
     public func closeAll() {
         let old = slots
         slots = []
         firstFree = 0
-        for s in old { if let s { FileTable.drop(s.file) } }
+        for s in old { if let s { closed(s.file) } }
+        locks?.ownerGone(ObjectIdentifier(self))
     }
 
     public func closeOnExec() {
@@ -277,13 +297,21 @@ public final class FileTable {
             let f = slots[i]!.file
             slots[i] = nil
             firstFree = min(firstFree, i)
-            FileTable.drop(f)
+            closed(f)
         }
+    }
+
+    /// A descriptor of this table for `file` was closed: this table's POSIX locks on the file
+    /// go (whichever descriptor set them), then the reference.
+    private func closed(_ file: OpenFile) {
+        locks?.descriptorClosed(file, by: ObjectIdentifier(self))
+        FileTable.drop(file)
     }
 
     static func drop(_ file: OpenFile) {
         file.references -= 1
         if file.references == 0 {
+            file.heldLocks?.descriptionReleased(file)
             for item in file.epollItems { item.epoll?.remove(item) }
             file.owner?.stopWatching()
             file.release()

@@ -9,13 +9,18 @@ import LinuxABI
 /// otherwise ordinary kernel memory, allocated at the first write. So an idle pipe costs no
 /// buffer, and the number of pipes is bounded by RLIMIT_NOFILE, not by the arena.
 public final class Pipe {
-    public static let capacity = 65536
+    /// A new pipe's size, and the most F_SETPIPE_SZ gives without privilege
+    /// (/proc/sys/fs/pipe-max-size).
+    public static let defaultCapacity = 65536
+    public static let maxUnprivilegedCapacity = 1 << 20
+    /// The ring's size: 64 KiB, or what F_SETPIPE_SZ set (`resize`).
+    public private(set) var capacity = Pipe.defaultCapacity
     /// Writes of at most this many bytes are atomic.
     public static let atomicSize = 4096
     private var ring: UnsafeMutableRawPointer?
     /// The arena record holding the ring (TT), or nil when the ring is the kernel's own memory.
-    private let arena: KernelArena?
-    private let record: Int
+    private var arena: KernelArena?
+    private var record: Int
     private var head = 0
     public private(set) var count = 0
     /// Open ends, counting FIFO opens still waiting for their partner (as Linux does: to a
@@ -38,7 +43,7 @@ public final class Pipe {
         account = kernel.memory
         number = kernel.nextPipeNumber
         kernel.nextPipeNumber &+= 1
-        if kernel.config.mode == .tt, let r = kernel.arena.allocate(.pipe, owner: Int32(truncatingIfNeeded: number), payload: Pipe.capacity) {
+        if kernel.config.mode == .tt, let r = kernel.arena.allocate(.pipe, owner: Int32(truncatingIfNeeded: number), payload: Pipe.defaultCapacity) {
             arena = kernel.arena
             record = r
             ring = kernel.arena.base + r
@@ -49,45 +54,99 @@ public final class Pipe {
     }
     deinit {
         if let arena { arena.release(record) } else { ring?.deallocate() }
-        if chargedRing { account.uncharge(UInt64(Pipe.capacity), .pipes) }
+        if chargedRing { account.uncharge(UInt64(capacity), .pipes) }
     }
 
     /// Allocates the ring in kernel memory before the first write, charged to the machine's
     /// memory (the write fails with ENOMEM past the limit, as Linux's pipe_write does).
     func prepareRing() throws(LinuxErrno) {
         guard ring == nil else { return }
-        guard account.tryCharge(UInt64(Pipe.capacity), .pipes) else { throw .ENOMEM }
+        guard account.tryCharge(UInt64(capacity), .pipes) else { throw .ENOMEM }
         chargedRing = true
-        ring = UnsafeMutableRawPointer.allocate(byteCount: Pipe.capacity, alignment: 16)
+        ring = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
     }
 
-    var space: Int { Pipe.capacity - count }
+    var space: Int { capacity - count }
+
+    /// F_SETPIPE_SZ: the ring becomes `bytes` rounded up to a power-of-two number of pages (at
+    /// least one); EBUSY if what is buffered would not fit, EPERM past pipe-max-size without
+    /// privilege, ENOMEM past the machine's memory. The buffered bytes keep their order.
+    func resize(to bytes: Int, privileged: Bool) throws(LinuxErrno) -> Int {
+        guard bytes >= 0, bytes <= 1 << 31 else { throw .EINVAL }
+        var size = 4096
+        while size < bytes { size <<= 1 }
+        if size > Pipe.maxUnprivilegedCapacity && !privileged { throw .EPERM }
+        if size < count { throw .EBUSY }
+        if size == capacity { return size }
+        guard let old = ring else { capacity = size; return size }
+        // A TT pipe keeps its arena record while the ring fits in it.
+        if arena != nil && size <= Pipe.defaultCapacity && capacity <= Pipe.defaultCapacity {
+            linearize(into: old, size: size)
+            capacity = size
+            return size
+        }
+        guard account.tryCharge(UInt64(size), .pipes) else { throw .ENOMEM }
+        let fresh = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        _ = peek(into: UnsafeMutableRawBufferPointer(start: fresh, count: count))
+        if let a = arena { a.release(record); arena = nil; record = 0 } else { old.deallocate() }
+        if chargedRing { account.uncharge(UInt64(capacity), .pipes) }
+        chargedRing = true
+        ring = fresh
+        head = 0
+        capacity = size
+        return size
+    }
+
+    /// Moves the buffered bytes to the start of `ring` (which stays), for a smaller ring.
+    private func linearize(into ring: UnsafeMutableRawPointer, size: Int) {
+        let n = count
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(n, 1), alignment: 16)
+        defer { scratch.deallocate() }
+        _ = peek(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<n]))
+        ring.copyMemory(from: scratch.baseAddress!, byteCount: n)
+        head = 0
+    }
 
     func read(into buf: UnsafeMutableRawBufferPointer) -> Int {
+        let n = peek(into: buf)
+        consume(n)
+        return n
+    }
+
+    /// Copies up to `buf.count` of the buffered bytes, oldest first, leaving them buffered
+    /// (tee(2), and splice(2) out of a pipe, which consumes only what its destination took).
+    func peek(into buf: UnsafeMutableRawBufferPointer) -> Int {
         let n = min(buf.count, count)
         guard n > 0, let ring else { return 0 }
         var done = 0
         while done < n {
-            let chunk = min(n - done, Pipe.capacity - head)
-            buf.baseAddress!.advanced(by: done).copyMemory(from: ring + head, byteCount: chunk)
-            head = (head + chunk) % Pipe.capacity
+            let at = (head + done) % capacity
+            let chunk = min(n - done, capacity - at)
+            buf.baseAddress!.advanced(by: done).copyMemory(from: ring + at, byteCount: chunk)
             done += chunk
         }
+        return n
+    }
+
+    /// Drops the `n` oldest buffered bytes (at most what is buffered) and wakes writers.
+    func consume(_ n: Int) {
+        let n = min(n, count)
+        guard n > 0 else { return }
+        head = (head + n) % capacity
         count -= n
         if count == 0 { head = 0 }
         queue.notify([.output, .writeNormal])
-        return n
     }
 
     func write(_ buf: UnsafeRawBufferPointer) -> Int {
         let n = min(buf.count, space)
         guard n > 0 else { return 0 }
-        if ring == nil { ring = UnsafeMutableRawPointer.allocate(byteCount: Pipe.capacity, alignment: 16) }
+        if ring == nil { ring = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16) }
         let ring = ring!
         var done = 0
         while done < n {
-            let tail = (head + count) % Pipe.capacity
-            let chunk = min(n - done, Pipe.capacity - tail)
+            let tail = (head + count) % capacity
+            let chunk = min(n - done, capacity - tail)
             (ring + tail).copyMemory(from: buf.baseAddress!.advanced(by: done), byteCount: chunk)
             count += chunk
             done += chunk

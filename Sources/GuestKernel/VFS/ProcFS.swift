@@ -26,7 +26,8 @@ public final class ProcFS: SyntheticFS {
             ("version", { [unowned self] in "Linux version \(self.kernel.config.release) (umlab) \(self.kernel.config.version)\n" }),
             ("loadavg", { [unowned self] in "0.00 0.00 0.00 1/\(self.kernel.tasks.count) \(self.kernel.nextPID - 1)\n" }),
             ("mounts", { [unowned self] in self.mounts() }),
-            ("filesystems", { "nodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\n\thostfs\n" }),
+            ("locks", { [unowned self] in self.kernel.fileLocks.procText() }),
+            ("filesystems", { "nodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\n\thostfs\nnodev\toverlay\n" }),
             ("stat", { [unowned self] in "cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\nbtime \(self.kernel.bootTime / 1_000_000_000)\nprocesses \(self.kernel.nextPID)\n" }),
         ]
         var children: [String: Inode] = [:]
@@ -50,13 +51,18 @@ public final class ProcFS: SyntheticFS {
                     ("max", SynthFile(fs: self, number: number(), text: { [unowned self] in "\(self.kernel.ptys.maximum)\n" })),
                     ("nr", SynthFile(fs: self, number: number(), text: { [unowned self] in "\(self.kernel.ptys.count)\n" })),
                 ])),
-            ])),
+            ] + kernel.ipcLimitFiles.map { (name, text) in (name, SynthFile(fs: self, number: number(), text: { text })) })),
             ("net", makeSysNetDirectory()),
             ("vm", SynthDirectory(fs: self, number: number(), children: [
                 ("overcommit_memory", SynthFile(fs: self, number: number(), text: { "0\n" })),
             ])),
         ])
         children["sys"] = sys
+        children["sysvipc"] = SynthDirectory(fs: self, number: number(), children: [
+            ("msg", SynthFile(fs: self, number: number(), text: { [unowned self] in self.kernel.sysvipcMessages() })),
+            ("sem", SynthFile(fs: self, number: number(), text: { [unowned self] in self.kernel.sysvipcSemaphores() })),
+            ("shm", SynthFile(fs: self, number: number(), text: { [unowned self] in self.kernel.sysvipcSharedMemory() })),
+        ])
         let fixedNames = children.keys.sorted()
         rootNode = SynthDirectory(fs: self, number: 1, list: { [unowned self] in
             fixedNames + self.kernel.processes.values.filter { !$0.reaped }.map(\.pid).sorted().map(String.init)
@@ -77,13 +83,42 @@ public final class ProcFS: SyntheticFS {
         "processor\t: 0\nvendor_id\t: umlab\nmodel name\t: umlab virtual \(kernel.backend.name) CPU (\(kernel.config.mode) mode)\ncpu MHz\t\t: 1000.000\nbogomips\t: 2000.00\n\n"
     }
 
+    /// /proc/mounts: the mounts a path walk sees (not those covered by a later mount).
     func mounts() -> String {
         var s = ""
         for path in kernel.vfs.mountOrder {
             guard let m = kernel.vfs.mounts[path] else { continue }
-            s += "\(m.source) \(path) \(m.fs.name) \(m.fs.mountOptions) 0 0\n"
+            s += "\(Self.escaped(m.source)) \(Self.escaped(path)) \(m.fs.name) \(m.fs.mountOptions) 0 0\n"
         }
         return s
+    }
+
+    /// /proc/self/mountinfo: every mount with its number, its parent's, the file system's
+    /// device, its root within the file system, its point, options, type and source.
+    func mountInfo() -> String {
+        var s = ""
+        for m in kernel.vfs.allMounts {
+            let dev = m.fs.device
+            let major = (dev >> 8) & 0xfff, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00)
+            let perMount = m.fs.readOnly ? "ro" : "rw"
+            s += "\(m.id) \(m.parentID) \(major):\(minor) / \(Self.escaped(m.path)) \(perMount),relatime - \(m.fs.name) \(Self.escaped(m.source)) \(m.fs.mountOptions)\n"
+        }
+        return s
+    }
+
+    /// A path as the mount files write it: space, tab, newline and backslash in octal.
+    static func escaped(_ text: String) -> String {
+        var out = ""
+        for ch in text.unicodeScalars {
+            switch ch {
+            case " ": out += "\\040"
+            case "\t": out += "\\011"
+            case "\n": out += "\\012"
+            case "\\": out += "\\134"
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+        return out
     }
 
     /// /proc/<pid>: built on demand; objects are cheap and hold the process weakly.
@@ -110,7 +145,7 @@ public final class ProcFS: SyntheticFS {
             (wp?.mainThread?.files.openDescriptors ?? []).map { String($0) }
         }, child: { [unowned self] name in
             guard let fd = Int32(name), let file = try? wp?.mainThread?.files.get(fd) else { return nil }
-            return SynthSymlink(fs: self, number: self.number(), target: { Array(file.path.utf8) }, object: {
+            return SynthSymlink(fs: self, number: self.number(), target: { FileName.bytes(file.path) }, object: {
                 guard let inode = file.inode else { return nil }
                 return Location(inode: inode, path: file.path)
             })
@@ -123,10 +158,11 @@ public final class ProcFS: SyntheticFS {
             ("comm", text { p in p.comm + "\n" }),
             ("maps", text { p in Self.maps(p) }),
             ("mounts", text { [unowned self] _ in self.mounts() }),
+            ("mountinfo", text { [unowned self] _ in self.mountInfo() }),
             ("fd", fdDir),
             ("net", netDirectory),
-            ("exe", SynthSymlink(fs: self, number: number(), target: { Array((wp?.executablePath ?? "").utf8) })),
-            ("cwd", SynthSymlink(fs: self, number: number(), target: { Array((wp?.mainThread?.fs.cwd.path ?? "/").utf8) },
+            ("exe", SynthSymlink(fs: self, number: number(), target: { FileName.bytes(wp?.executablePath ?? "") })),
+            ("cwd", SynthSymlink(fs: self, number: number(), target: { FileName.bytes(wp?.mainThread?.fs.cwd.path ?? "/") },
                                  object: { wp?.mainThread?.fs.cwd })),
             ("root", SynthSymlink(fs: self, number: number(), target: { Array("/".utf8) }, object: { wp?.mainThread?.fs.root })),
         ])

@@ -31,7 +31,7 @@ public final class SignalFD: OpenFile {
         let others = SignalSet(rawValue: ~mask.rawValue)
         var n = 0
         while n + SignalFD.recordSize <= buffer.count,
-              let info = task.pending.take(notIn: others) ?? task.process.pending.take(notIn: others) {
+              let info = kernel.takeSignal(task, notIn: others) {
             let record = info.signalfdRecord(bigEndian: bigEndian)
             record.withUnsafeBytes { buffer.baseAddress!.advanced(by: n).copyMemory(from: $0.baseAddress!, byteCount: SignalFD.recordSize) }
             n += SignalFD.recordSize
@@ -58,8 +58,8 @@ public final class SignalFD: OpenFile {
     public override var sendsAsyncSignals: Bool { false }
 }
 
-/// A timerfd: a timer on the kernel's `TimerQueue` whose expirations a read takes as a count
-/// (8 bytes in the guest's order).
+/// A timerfd: a `KernelTimer` whose expirations a read takes as a count (8 bytes in the
+/// guest's order).
 ///
 /// As Linux's fs/timerfd.c, an expiry adds one to the count and wakes readers, and a periodic
 /// timer is not re-armed at each period: a read (or timerfd_gettime) moves it forward by every
@@ -68,69 +68,45 @@ public final class SignalFD: OpenFile {
 /// deadlines; CLOCK_REALTIME and CLOCK_BOOTTIME absolute times are converted when the timer is
 /// set (guests cannot set the clock, so TFD_TIMER_CANCEL_ON_SET never cancels).
 public final class TimerFD: OpenFile {
-    unowned let kernel: Kernel
     let clock: Int32
     let bigEndian: Bool
     let queue = WaitQueue()
+    let timer: KernelTimer
     /// Expirations not yet read.
     private(set) var ticks: UInt64 = 0
-    /// When it expires next (monotonic ns), or last expired (one-shot); nil when disarmed.
-    private(set) var deadline: UInt64?
-    private(set) var interval: UInt64 = 0
-    /// It fired and has not been moved forward since (Linux's ctx->expired).
-    private var expired = false
-    /// Bumped when the timer is set or closed: the timer queue's earlier entries go stale.
-    private(set) var generation: UInt64 = 0
 
     init(kernel: Kernel, clock: Int32, nonBlocking: Bool, bigEndian: Bool) {
-        self.kernel = kernel; self.clock = clock; self.bigEndian = bigEndian
+        self.clock = clock; self.bigEndian = bigEndian
+        timer = KernelTimer(kernel: kernel)
         var flags = OpenFlags(rawValue: OpenFlags.readWrite)
         if nonBlocking { flags.insert(.nonBlocking) }
         super.init(inode: nil, flags: flags, path: "anon_inode:[timerfd]")
-    }
-
-    /// The timer queue reached the deadline.
-    func expire() {
-        expired = true
-        ticks = GuestMath.saturating(ticks, times: 1, plus: 1)
-        queue.notify([.input, .readNormal])
+        timer.onExpiry = { [unowned self] in
+            self.ticks = GuestMath.saturating(self.ticks, times: 1, plus: 1)
+            self.queue.notify([.input, .readNormal])
+        }
     }
 
     /// Sets the timer (timerfd_settime): the first expiry at `deadline` (nil disarms), then
     /// every `interval` ns (0: once). Unread expirations are dropped, as on Linux.
     func arm(deadline: UInt64?, interval: UInt64) {
-        generation &+= 1
         ticks = 0
-        expired = false
-        self.deadline = deadline
-        self.interval = deadline == nil ? 0 : interval
-        if let deadline { kernel.addTimer(.init(deadline: deadline, generation: generation, owner: .timerFD(self))) }
-    }
-
-    /// Moves an expired periodic timer past `now` (Linux's hrtimer_forward_now); returns the
-    /// periods passed since the expiry it was armed for, that one included.
-    private func forward(_ now: UInt64) -> UInt64 {
-        guard expired, interval > 0, let d = deadline, now >= d else { return 0 }
-        let periods = GuestMath.saturating((now - d) / interval, times: 1, plus: 1)
-        deadline = GuestMath.saturating(periods, times: interval, plus: d)
-        return periods
+        timer.arm(deadline: deadline, interval: interval)
     }
 
     /// Counts the periods an expired periodic timer missed and arms it for the next one.
     private func catchUp(_ now: UInt64) {
-        guard expired, interval > 0 else { return }
-        ticks = GuestMath.saturating(ticks, times: 1, plus: max(forward(now), 1) - 1)
-        expired = false
-        if let d = deadline { kernel.addTimer(.init(deadline: d, generation: generation, owner: .timerFD(self))) }
+        guard timer.expired, timer.interval > 0 else { return }
+        ticks = GuestMath.saturating(ticks, times: 1, plus: max(timer.forward(now), 1) - 1)
+        timer.restart()
     }
 
     /// (interval, time to the next expiry) as timerfd_gettime and settime's old value report
     /// them; `count` also counts missed periods (gettime), settime only moves the timer on.
     func current(counting count: Bool) -> (interval: UInt64, remaining: UInt64) {
         let now = Host.monotonicNanoseconds()
-        if count { catchUp(now) } else { _ = forward(now) }
-        let remaining = deadline.map { $0 > now ? $0 - now : 0 } ?? 0
-        return (interval, remaining)
+        if count { catchUp(now) } else { _ = timer.forward(now) }
+        return (timer.interval, timer.remaining(now))
     }
 
     public override func read(into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> Int {
@@ -139,7 +115,7 @@ public final class TimerFD: OpenFile {
         catchUp(Host.monotonicNanoseconds())
         let value = ticks
         ticks = 0
-        expired = false
+        timer.acknowledge()
         let raw = bigEndian ? value.bigEndian : value.littleEndian
         withUnsafeBytes(of: raw) { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: 8) }
         return 8
@@ -149,5 +125,5 @@ public final class TimerFD: OpenFile {
     public override var waitQueue: WaitQueue? { queue }
     public override func stat() throws(LinuxErrno) -> FileStat { anonymousInodeStat() }
     public override var sendsAsyncSignals: Bool { false }
-    public override func release() { generation &+= 1 }
+    public override func release() { timer.disarm() }
 }

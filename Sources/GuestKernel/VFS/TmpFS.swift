@@ -13,15 +13,37 @@ public final class TmpFS: FileSystem {
     let account: MemoryController?
     let descriptors: HostDescriptors
 
+    /// The bytes its files may hold (`size=`; nil: only the memory limit bounds them).
+    let space: TmpSpace?
+
     public init(name: String = "tmpfs", device: UInt64, mode: UInt32 = 0o1777, clock: @escaping () -> (Int64, Int64),
-                account: MemoryController? = nil, descriptors: HostDescriptors = HostDescriptors(budget: 1024)) {
+                account: MemoryController? = nil, descriptors: HostDescriptors = HostDescriptors(budget: 1024),
+                sizeLimit: UInt64? = nil, readOnly: Bool = false) {
         self.clock = clock
         self.account = account; self.descriptors = descriptors
-        super.init(name: name, device: device, readOnly: false)
+        space = sizeLimit.map { TmpSpace(limit: $0) }
+        super.init(name: name, device: device, readOnly: readOnly)
         rootDir = TmpDirectory(fs: self, mode: mode, uid: 0, gid: 0, parent: nil)
     }
     public override var root: Inode { rootDir }
+    public override var mountOptions: String {
+        guard let space else { return super.mountOptions }
+        return super.mountOptions + ",size=\(space.limit / 1024 + (space.limit % 1024 == 0 ? 0 : 1))k"
+    }
     func allocateInode() -> UInt64 { defer { nextInode += 1 }; return nextInode }
+}
+
+/// A size-limited tmpfs's room: pages its files hold count against `limit`, and one past it
+/// fails with ENOSPC (before the machine's memory account is asked).
+final class TmpSpace {
+    let limit: UInt64
+    private(set) var used: UInt64 = 0
+    init(limit: UInt64) { self.limit = limit }
+    func take(_ bytes: UInt64) throws(LinuxErrno) {
+        guard let total = GuestMath.end(used, bytes), total <= limit else { throw .ENOSPC }
+        used = total
+    }
+    func give(_ bytes: UInt64) { used -= min(bytes, used) }
 }
 
 class TmpNode: Inode {
@@ -106,6 +128,11 @@ final class TmpDirectory: TmpNode {
         touchModify()
         return node
     }
+    override func makeDevice(_ name: String, block: Bool, rdev: UInt64, mode: UInt32, credentials: Credentials) throws(LinuxErrno) {
+        if children[name] != nil { throw .EEXIST }
+        children[name] = TmpDevice(fs: tmp, block: block, rdev: rdev, mode: mode, uid: credentials.fsuid, gid: credentials.fsgid)
+        touchModify()
+    }
     override func symlink(_ name: String, target: [UInt8]) throws(LinuxErrno) {
         if children[name] != nil { throw .EEXIST }
         children[name] = TmpSymlink(fs: tmp, target: target)
@@ -137,7 +164,7 @@ final class TmpDirectory: TmpNode {
     override func rename(_ name: String, to target: Inode, _ newName: String, flags: UInt32) throws(LinuxErrno) {
         guard let dest = target as? TmpDirectory, dest.fs === fs else { throw .EXDEV }
         guard let node = children[name] else { throw .ENOENT }
-        let noReplace = flags & 1 != 0, exchange = flags & 2 != 0
+        let noReplace = flags & RenameFlags.noReplace != 0, exchange = flags & RenameFlags.exchange != 0
         if let dir = node as? TmpDirectory {  // no moving a directory into itself
             var p: TmpDirectory? = dest
             while let d = p { if d === dir { throw .EINVAL }; p = d.parent }
@@ -183,7 +210,7 @@ final class TmpDirectory: TmpNode {
 final class TmpFile: TmpNode {
     let data: TmpFileData
     init(fs: TmpFS, fileMode mode: UInt32, uid: UInt32, gid: UInt32) throws(LinuxErrno) {
-        data = TmpFileData(account: fs.account, descriptors: fs.descriptors)
+        data = TmpFileData(account: fs.account, descriptors: fs.descriptors, space: fs.space)
         super.init(fs: fs, mode: mode, uid: uid, gid: gid)
     }
     override var kind: FileKind { .regular }
@@ -223,23 +250,32 @@ final class TmpFileData: FileContents, MappedFileSource {
     private(set) var allocatedBytes: UInt64 = 0
     let account: MemoryController?
     let descriptors: HostDescriptors
+    /// The file system's room, when it has a size limit.
+    let space: TmpSpace?
 
-    init(account: MemoryController?, descriptors: HostDescriptors) {
-        self.account = account; self.descriptors = descriptors
+    init(account: MemoryController?, descriptors: HostDescriptors, space: TmpSpace? = nil) {
+        self.account = account; self.descriptors = descriptors; self.space = space
     }
     deinit {
         for (_, p) in pages { p.deallocate() }
         account?.uncharge(allocatedBytes, .shmem)
+        space?.give(allocatedBytes)
     }
 
+    /// Charges `bytes` to the file system's room (ENOSPC) and the machine's memory (ENOMEM).
     private func charge(_ bytes: UInt64) throws(LinuxErrno) {
-        if let account, !account.tryCharge(bytes, .shmem) { throw .ENOMEM }
+        try space?.take(bytes)
+        if let account, !account.tryCharge(bytes, .shmem) {
+            space?.give(bytes)
+            throw .ENOMEM
+        }
         allocatedBytes += bytes
     }
     private func uncharge(_ bytes: UInt64) {
         let n = min(bytes, allocatedBytes)
         allocatedBytes -= n
         account?.uncharge(n, .shmem)
+        space?.give(n)
     }
     /// Bytes a memory file of `size` bytes is charged.
     private static func rounded(_ size: Int64) -> UInt64 {
@@ -331,6 +367,31 @@ final class TmpFileData: FileContents, MappedFileSource {
         length = newLength
     }
 
+    /// fallocate on tmpfs allocates: the missing pages of the range are charged at once (so a
+    /// range past the machine's memory fails whole, allocating nothing) and made, zeroed.
+    func allocate(offset: Int64, length: Int64, keepSize: Bool) throws(LinuxErrno) {
+        let end = offset + length
+        if memoryFile != nil {
+            if !keepSize && end > self.length { try truncate(end) }
+            return
+        }
+        let page = Int64(TmpFileData.pageSize)
+        let first = offset / page, last = (end - 1) / page
+        let present = pages.keys.reduce(Int64(0)) { $0 + ($1 >= first && $1 <= last ? 1 : 0) }
+        let missing = last - first + 1 - present
+        let (bytes, overflow) = UInt64(missing).multipliedReportingOverflow(by: UInt64(page))
+        if overflow { throw .ENOMEM }
+        if bytes > 0 { try charge(bytes) }
+        if missing > 0 {
+            for index in first...last where pages[index] == nil {
+                let p = UnsafeMutableRawPointer.allocate(byteCount: TmpFileData.pageSize, alignment: TmpFileData.pageSize)
+                p.initializeMemory(as: UInt8.self, repeating: 0, count: TmpFileData.pageSize)
+                pages[index] = p
+            }
+        }
+        if !keepSize && end > self.length { self.length = end }
+    }
+
     func punchHole(offset: Int64, length: Int64) throws(LinuxErrno) {
         if let memoryFile { try memoryFile.host.punchHole(offset: offset, length: length); return }
         let page = Int64(TmpFileData.pageSize)
@@ -388,6 +449,34 @@ final class TmpSymlink: TmpNode {
     override var kind: FileKind { .symlink }
     override var size: Int64 { Int64(target.count) }
     override func readLink() throws(LinuxErrno) -> [UInt8] { target }
+}
+
+/// A device node made with mknod (mdev, MAKEDEV, a chroot's /dev). Opening it opens the device
+/// its number names among the machine's own (the nodes in /dev: null, zero, full, random,
+/// tty …); any other number is ENXIO, as a node whose driver is absent is on Linux.
+final class TmpDevice: TmpNode {
+    let block: Bool
+    let rdev: UInt64
+    init(fs: TmpFS, block: Bool, rdev: UInt64, mode: UInt32, uid: UInt32, gid: UInt32) {
+        self.block = block; self.rdev = rdev
+        super.init(fs: fs, mode: mode, uid: uid, gid: gid)
+    }
+    override var kind: FileKind { block ? .blockDevice : .characterDevice }
+    override func stat() throws(LinuxErrno) -> FileStat {
+        var s = try super.stat()
+        s.rdev = rdev
+        return s
+    }
+    override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
+        if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
+        guard !block, let dev = try? kernel.vfs.locate("/dev"), let names = try? dev.inode.entries() else { throw .ENXIO }
+        for entry in names where entry.kind == .characterDevice {
+            if let node = try? dev.inode.lookup(entry.name), (try? node.stat().rdev) == rdev {
+                return try node.open(flags: flags, path: path, kernel: kernel, task: task)
+            }
+        }
+        throw .ENXIO
+    }
 }
 
 /// A named pipe: every open of it joins the same pipe. As on Linux, opening one side waits

@@ -65,6 +65,10 @@ public class Inode {
         throw kind == .directory || self.kind == .directory ? fs.readOnlyError : .ENOTDIR
     }
     public func symlink(_ name: String, target: [UInt8]) throws(LinuxErrno) { throw fs.readOnlyError }
+    /// Makes a character or block device node `name` for device number `rdev` (mknod as root).
+    public func makeDevice(_ name: String, block: Bool, rdev: UInt64, mode: UInt32, credentials: Credentials) throws(LinuxErrno) {
+        throw fs.readOnly ? .EROFS : .EPERM
+    }
     public func link(_ name: String, to inode: Inode) throws(LinuxErrno) { throw fs.readOnlyError }
     public func unlink(_ name: String, directory: Bool) throws(LinuxErrno) { throw fs.readOnlyError }
     /// Moves `name` from this directory to `newName` in `target` (same file system).
@@ -124,9 +128,14 @@ public struct Location {
 }
 
 public struct Mount {
+    /// The mount's number in /proc/self/mountinfo, and its parent's (the mount its point lies on).
+    public var id: Int
+    public var parentID: Int
     public var path: String
     public var fs: FileSystem
     public var source: String
+    /// The mounts this one covers at the same point, innermost last (umount uncovers it).
+    var covered: [Mount] = []
 }
 
 /// The mount table and path resolution.
@@ -134,18 +143,62 @@ public final class VFS {
     public private(set) var mounts: [String: Mount] = [:]
     public private(set) var mountOrder: [String] = []
     public var rootLocation: Location
+    private var nextMountID = 2
 
     public init(root: FileSystem, source: String) {
         rootLocation = Location(inode: root.root, path: "/")
-        mounts["/"] = Mount(path: "/", fs: root, source: source)
+        mounts["/"] = Mount(id: 1, parentID: 1, path: "/", fs: root, source: source)
         mountOrder = ["/"]
     }
 
     /// Mounts `fs` at the canonical absolute `path`: a directory, or a single file mounted
-    /// over a file (as a bind mount of one file; /etc/hosts).
+    /// over a file (as a bind mount of one file; /etc/hosts). A mount on a mount point covers
+    /// the one there until it is unmounted.
     public func mount(_ fs: FileSystem, at path: String, source: String) {
-        mounts[path] = Mount(path: path, fs: fs, source: source)
-        if !mountOrder.contains(path) { mountOrder.append(path) }
+        var m = Mount(id: nextMountID, parentID: mountContaining(path).id, path: path, fs: fs, source: source)
+        nextMountID += 1
+        if let under = mounts[path] {
+            m.parentID = under.id
+            m.covered = under.covered + [under]
+            mountOrder.removeAll { $0 == path }
+        }
+        mounts[path] = m
+        mountOrder.append(path)
+    }
+
+    /// Removes the mount at the canonical `path`, uncovering what it covered; EINVAL when
+    /// `path` is no mount point, EBUSY for the root or a mount with mounts inside it.
+    public func unmount(_ path: String) throws(LinuxErrno) {
+        guard var m = mounts[path] else { throw .EINVAL }
+        if path == "/" { throw .EBUSY }
+        let prefix = path + "/"
+        if mountOrder.contains(where: { $0.hasPrefix(prefix) }) { throw .EBUSY }
+        mountOrder.removeAll { $0 == path }
+        if let under = m.covered.popLast() {
+            var restored = under
+            restored.covered = m.covered
+            mounts[path] = restored
+            mountOrder.append(path)
+        } else {
+            mounts[path] = nil
+        }
+    }
+
+    /// The mount whose tree holds the canonical `path` (not counting a mount at `path` itself).
+    func mountContaining(_ path: String) -> Mount {
+        var p = path
+        while p != "/" {
+            p = Location(inode: rootLocation.inode, path: p).parentPath
+            if let m = mounts[p] { return m }
+        }
+        return mounts["/"]!
+    }
+
+    /// Every mount, in the order they were made, the covered ones before those covering them.
+    public var allMounts: [Mount] {
+        var out: [Mount] = []
+        for path in mountOrder { if let m = mounts[path] { out += m.covered + [m] } }
+        return out.sorted { $0.id < $1.id }
     }
 
     /// `name` in the directory `dir`, once mounts are applied: a mount point is there whatever
@@ -195,7 +248,7 @@ public final class VFS {
         let dir: Location
         if prefix.isEmpty { dir = base } else { dir = try resolve(prefix, base: base, root: root, followFinal: true) }
         guard dir.inode.kind == .directory else { throw .ENOTDIR }
-        let name = String(decoding: last, as: UTF8.self)
+        let name = FileName.string(last)
         if last.count > 255 { throw .ENAMETOOLONG }
         return (dir, name, trailingSlash)
     }
@@ -216,7 +269,7 @@ public final class VFS {
                 cur = try locate(cur.parentPath)
                 continue
             }
-            let name = String(decoding: comp, as: UTF8.self)
+            let name = FileName.string(comp)
             let childPath = cur.child(name)
             let child = try lookup(name, in: cur)
             if child.kind == .symlink && (!isLast || followFinal || mustBeDirectory) {

@@ -17,6 +17,9 @@ enum PPCABI {
         abi.socketOptionFromGuest = { socketOptions[$0] ?? $0 }
         abi.termios = termios
         abi.cloneTLSBeforeChildTID = true
+        abi.ipc.timeHighWordFirst = true
+        abi.ipc.permSequenceIs32Bit = true
+        abi.ipc.sharedMemorySizeAfterTimes = true
         // Cache geometry the PowerPC auxv carries (AT_DCACHEBSIZE, AT_ICACHEBSIZE, AT_UCACHEBSIZE).
         abi.extraAuxv = [(19, 32), (20, 32), (21, 0)]
         return abi

@@ -10,6 +10,7 @@ enum X86ABI {
                            machine: "x86_64", hwcap: 0x178bfbff, encodeStat: encodeStat)
         abi.signalRedZone = 128
         abi.epollEventPacked = true
+        abi.ipc.semaphoreTimesPadded = true
         return abi
     }
 
