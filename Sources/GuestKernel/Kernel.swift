@@ -118,6 +118,8 @@ public final class Kernel {
     public internal(set) var lastExecFailure: ExecFailure?
     /// The console's foreground process group (tcsetpgrp).
     var foregroundGroup: Int32?
+    /// The pseudo-terminals (/dev/ptmx, /dev/pts).
+    public let ptys = PtyTable()
     /// Bounce buffer for transfers larger than the arena's I/O buffer.
     var scratch: [UInt8] = []
     /// Set by `end()`.
@@ -186,6 +188,7 @@ public final class Kernel {
         vfs = try VFS.makeRoot(config, descriptors: hostDescriptors)
         let clock: () -> (Int64, Int64) = { (try? Host.clock(0)) ?? (0, 0) }
         vfs.mount(DevFS(device: 0x5, kernel: self), at: "/dev", source: "devtmpfs")
+        vfs.mount(DevPtsFS(device: 0x18, kernel: self), at: "/dev/pts", source: "devpts")
         vfs.mount(ProcFS(device: 0x4, kernel: self), at: "/proc", source: "proc")
         vfs.mount(SysFS(device: 0x16), at: "/sys", source: "sysfs")
         vfs.mount(TmpFS(device: 0x1a, clock: clock, account: memory, descriptors: hostDescriptors), at: "/tmp", source: "tmpfs")

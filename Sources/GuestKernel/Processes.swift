@@ -51,6 +51,7 @@ extension Kernel {
                 throw error
             }
             process.credentials = parent.process.credentials
+            process.controllingTerminal = parent.process.controllingTerminal
             process.limits = parent.process.limits
             process.comm = parent.process.comm
             process.commandLine = parent.process.commandLine
@@ -197,6 +198,7 @@ extension Kernel {
 
     private func processExited(_ process: Process, status: Int32) {
         process.exitStatus = status
+        sessionLeaderExited(process)
         process.realTimer?.disarm()
         deletePosixTimers(process)
         ipc.applyUndo(for: process.pid)
@@ -299,7 +301,7 @@ extension Kernel {
                 return (c, st, code)
             }
             if options & WaitOptions.untraced != 0, c.stopped, !c.stopReported {
-                return (c, 0x7f | (Signal.SIGSTOP.rawValue << 8), SignalCode.CLD_STOPPED)
+                return (c, 0x7f | (c.stopSignal.rawValue << 8), SignalCode.CLD_STOPPED)
             }
             if options & WaitOptions.continued != 0, !c.continueReported {
                 return (c, 0xffff, SignalCode.CLD_CONTINUED)

@@ -145,6 +145,7 @@ extension Kernel {
     func stop(_ process: Process, by sig: Signal) {
         process.stopped = true
         process.stopReported = false
+        process.stopSignal = sig
         for t in process.threads where t.state == .runnable {
             t.state = .stopped
             if let i = runQueue.firstIndex(where: { $0 === t }) { runQueue.remove(at: i) }

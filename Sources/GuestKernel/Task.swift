@@ -119,6 +119,8 @@ public final class Process {
     public var threads: [Task] = []
     public var pgid: Int32
     public var sid: Int32
+    /// Inherited by fork; setsid leaves it (see `ControllingTerminal`).
+    public var controllingTerminal: ControllingTerminal = .console
     /// Identities, kept in the kernel arena (see `KernelArena`): the kernel reads them from
     /// there on every check, so in TT mode a guest writing its record changes who it is.
     public var credentials: Credentials {
@@ -176,6 +178,8 @@ public final class Process {
     /// a signal does nothing more.
     var signalArrivals: WaitQueue?
     public var stopped = false
+    /// The signal that stopped it, which wait(WUNTRACED) reports (SIGTTIN, SIGTSTP ...).
+    var stopSignal = Signal.SIGSTOP
     var stopReported = false
     var continueReported = true
 

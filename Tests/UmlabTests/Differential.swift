@@ -296,6 +296,61 @@ enum Harness {
     }
 }
 
+/// Pseudo-terminals (docs/compat.md): a C program over /dev/ptmx and devpts, python3's pty
+/// module, expect driving an interactive bash, and script(1) with stty, each compared with the
+/// same run natively.
+@Suite(.serialized) struct PseudoTerminals {
+    /// Runs argv with an empty signal mask and default dispositions: the test runner starts
+    /// programs with most signals blocked, and ^C or SIGWINCH must reach the guest's programs.
+    static func unblocked(_ argv: [String]) -> [String] {
+        ["/usr/bin/python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); "
+            + "[signal.signal(s, signal.SIG_DFL) for s in (signal.SIGINT, signal.SIGQUIT, signal.SIGPIPE)]; "
+            + "os.execv(sys.argv[1], sys.argv[1:])"] + argv
+    }
+
+    static func modes() -> [(String, String)] { Harness.x86Modes.map { ("gcc", $0) } + [("powerpc-linux-gnu-gcc", "skas")] }
+
+    @Test(arguments: modes())
+    func cProgramSameAsNative(_ setup: (String, String)) throws {
+        let native = try Harness.native([try Harness.program("pty")])
+        #expect(native.stdout.hasSuffix("pty: done\n"), "\(native.stdout)")
+        let (guest, err) = try Harness.guest([try Harness.program("pty", compiler: setup.0)], options: ["--mode", setup.1])
+        #expect(guest == native, "stderr: \(err)")
+    }
+
+    @Test(arguments: Harness.x86Modes)
+    func pythonPtyModule(_ mode: String) throws {
+        let script = Harness.root.appendingPathComponent("Tests/programs/pty-python.py").path
+        let native = try Harness.native(["/usr/bin/python3", script])
+        #expect(native.stdout.contains("child signals ['INT', 'WINCH'] size 24 132"), "\(native.stdout)")
+        let (guest, err) = try Harness.guest(["/usr/bin/python3", script], options: ["--mode", mode])
+        #expect(guest == native, "stderr: \(err)")
+    }
+
+    @Test(arguments: Harness.x86Modes)
+    func expectDrivesAShell(_ mode: String) throws {
+        let script = Harness.root.appendingPathComponent("Tests/programs/pty-expect.exp").path
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/expect") else {
+            Issue.record("expect is not installed: run `make deps`"); return
+        }
+        let native = try Harness.native(Self.unblocked(["/usr/bin/expect", script]))
+        #expect(native.stdout.contains("arithmetic: 42") && native.stdout.contains("interrupted job status: 130"), "\(native.stdout)")
+        let (guest, err) = try Harness.guest(Self.unblocked(["/usr/bin/expect", script]), options: ["--mode", mode])
+        #expect(guest == native, "stderr: \(err)")
+    }
+
+    /// script(1) allocates a pty, makes it the shell's controlling terminal, and copies its
+    /// output; the pty's number may differ from the host's.
+    @Test(arguments: Harness.x86Modes)
+    func scriptRunsSttyOnAPty(_ mode: String) throws {
+        let command = Self.unblocked(["/usr/bin/script", "-qc", "stty -a; tty | sed 's/[0-9]*$/N/'; echo hi", "/dev/null"])
+        let native = try Harness.native(command)
+        #expect(native.stdout.contains("icanon") && native.stdout.contains("/dev/pts/N\r\nhi"), "\(native.stdout)")
+        let (guest, err) = try Harness.guest(command, options: ["--mode", mode])
+        #expect(guest == native, "stderr: \(err)")
+    }
+}
+
 /// `umlab isolation --json`: real attack programs on each backend in each mode. SKAS and
 /// seccomp block everything (seccomp also against a guest that jumps into umlab's stub page); TT reproduces the historical leaks (kernel memory, other guests' pipe and file
 /// data, guest root by corrupting kernel records); nothing reaches the host in any mode, and no

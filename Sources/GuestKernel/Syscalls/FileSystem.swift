@@ -144,7 +144,7 @@ extension CoreSyscalls {
 
     static func statfs(_ c: SyscallCall, _ fs: FileSystem, to addr: UInt64) throws(LinuxErrno) -> SyscallOutcome {
         var e = GuestEncoder(c.abi)
-        let magic: UInt64 = fs is TmpFS ? 0x0102_1994 : fs is ProcFS ? 0x9fa0 : fs is DevFS ? 0x0102_1994 : 0xEF53
+        let magic: UInt64 = fs is TmpFS ? 0x0102_1994 : fs is ProcFS ? 0x9fa0 : fs is DevFS ? 0x0102_1994 : fs is DevPtsFS ? 0x1cd1 : 0xEF53
         e.word(magic); e.word(4096)
         e.word(1 << 20); e.word(1 << 19); e.word(1 << 19)  // blocks, bfree, bavail
         e.word(1 << 20); e.word(1 << 19)  // files, ffree

@@ -30,6 +30,7 @@ extension CoreSyscalls {
         try checkPosition(f, count)
         try c.mm.checkAccess(buf, count, .write)
         if let s = f as? SocketFile { return try socketRead(c, s, GuestBuffers([(buf, count)])) }
+        if let t = f as? PtySlaveFile { return try terminalRead(c, t, GuestBuffers([(buf, count)])) }
         return try io(c, f, want: .input) { () throws(LinuxErrno) -> Int in
             try readSteps(c, f, GuestBuffers([(buf, count)]), at: nil)
         }
@@ -51,6 +52,7 @@ extension CoreSyscalls {
     /// goes on while each step is taken whole.
     static func writeSteps(_ c: SyscallCall, _ f: OpenFile, _ buffers: GuestBuffers) throws(LinuxErrno) -> SyscallOutcome {
         if let s = f as? SocketFile { return try socketSend(c, s, buffers, flags: [], to: nil, control: nil) }
+        if let t = f as? PtySlaveFile, let stop = try terminalWriteCheck(c, t) { return stop }
         return try writeProgress(c, f, total: buffers.total) { (done) throws(LinuxErrno) -> (Int, Int) in
             let want = min(buffers.total - done, Kernel.ioChunk)
             let n = try c.kernel.withScratch(want) { (p) throws(LinuxErrno) -> Int in
@@ -184,6 +186,7 @@ extension CoreSyscalls {
         _ = try GuestMath.fileRange(offset: offset ?? f.offset, length: total)
         for (base, len) in vecs { try c.mm.checkAccess(base, len, .write) }
         if offset == nil, let s = f as? SocketFile { return try socketRead(c, s, GuestBuffers(vecs)) }
+        if offset == nil, let t = f as? PtySlaveFile { return try terminalRead(c, t, GuestBuffers(vecs)) }
         return try io(c, f, want: .input) { () throws(LinuxErrno) -> Int in
             try readSteps(c, f, GuestBuffers(vecs), at: offset)
         }
@@ -426,13 +429,9 @@ extension Kernel {
             var raw = [UInt8](repeating: 0, count: 64)
             _ = try typedErrno { try raw.withUnsafeMutableBytes { p in try Host.ioctl(host.raw, 0x5401, p.baseAddress) } }
             if request == 0x5401 {
-                var e = GuestEncoder(abi)
-                abi.termios.encode(Termios(hostBytes: raw), &e)
-                try mm.write(arg, e.bytes)
+                try storeTermios(Termios(hostBytes: raw), mm, arg)
             } else {
-                var d = GuestDecoder(try mm.read(arg, count: abi.termios.size), abi)
-                let t = abi.termios.decode(&d)
-                raw.replaceSubrange(0..<36, with: t.hostBytes)
+                raw.replaceSubrange(0..<36, with: try guestTermios(mm, arg).hostBytes)
                 _ = try typedErrno { try raw.withUnsafeMutableBytes { p in try Host.ioctl(host.raw, UInt(request), p.baseAddress) } }
             }
             return 0
@@ -444,26 +443,21 @@ extension Kernel {
                 throw .ENOTTY
             }
             var e = GuestEncoder(abi)
-            for i in 0..<4 { e.u16(UInt16(ws[i * 2]) | UInt16(ws[i * 2 + 1]) << 8) }
+            WindowSize(hostBytes: ws).encode(&e)
             try mm.write(arg, e.bytes)
             return 0
         case 0x5414: return 0  // TIOCSWINSZ
         case 0x540F:  // TIOCGPGRP
             guard Host.isTerminal(host.raw) else { throw .ENOTTY }
-            var e = GuestEncoder(abi)
-            e.i32(foregroundGroup ?? task.process.pgid)
-            try mm.write(arg, e.bytes)
+            try storeInt(foregroundGroup ?? task.process.pgid, mm, arg)
             return 0
         case 0x5410:  // TIOCSPGRP
             guard Host.isTerminal(host.raw) else { throw .ENOTTY }
-            var d = GuestDecoder(try mm.read(arg, count: 4), abi)
-            foregroundGroup = d.i32()
+            foregroundGroup = try guestInt(mm, arg)
             return 0
         case 0x5429:  // TIOCGSID
             guard Host.isTerminal(host.raw) else { throw .ENOTTY }
-            var e = GuestEncoder(abi)
-            e.i32(mainProcess?.sid ?? 1)
-            try mm.write(arg, e.bytes)
+            try storeInt(mainProcess?.sid ?? 1, mm, arg)
             return 0
         case 0x540E, 0x5422: return 0  // TIOCSCTTY, TIOCNOTTY
         case 0x540B, 0x540A: return 0  // TCFLSH, TCXONC

@@ -298,6 +298,7 @@ extension CoreSyscalls {
         if c.kernel.processes.values.contains(where: { $0.pgid == p.pid && !$0.zombie }) && p.pgid == p.pid { throw .EPERM }
         p.sid = p.pid
         p.pgid = p.pid
+        p.controllingTerminal = .none
         return .int(Int(p.pid))
     }
 

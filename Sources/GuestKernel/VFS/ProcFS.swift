@@ -47,6 +47,10 @@ public final class ProcFS: SyntheticFS {
                 ("osrelease", SynthFile(fs: self, number: number(), text: { [unowned self] in self.kernel.config.release + "\n" })),
                 ("pid_max", SynthFile(fs: self, number: number(), text: { "4194304\n" })),
                 ("ngroups_max", SynthFile(fs: self, number: number(), text: { "65536\n" })),
+                ("pty", SynthDirectory(fs: self, number: number(), children: [
+                    ("max", SynthFile(fs: self, number: number(), text: { [unowned self] in "\(self.kernel.ptys.maximum)\n" })),
+                    ("nr", SynthFile(fs: self, number: number(), text: { [unowned self] in "\(self.kernel.ptys.count)\n" })),
+                ])),
             ] + kernel.ipcLimitFiles.map { (name, text) in (name, SynthFile(fs: self, number: number(), text: { text })) })),
             ("net", makeSysNetDirectory()),
             ("vm", SynthDirectory(fs: self, number: number(), children: [

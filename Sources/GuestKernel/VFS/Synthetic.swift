@@ -169,7 +169,8 @@ public final class DevFS: SyntheticFS {
         rootNode = SynthDirectory(fs: self, number: 2, mode: 0o755, children: [
             ("null", simple(.null, 3)), ("zero", simple(.zero, 5)), ("full", simple(.full, 7)),
             ("random", simple(.random, 8)), ("urandom", simple(.random, 9)),
-            ("tty", DeviceNode(fs: self, number: next(), major: 5, minor: 0, make: console)),
+            ("tty", ControllingTerminalNode(fs: self, number: next())),
+            ("ptmx", PtmxNode(fs: self, number: next(), mode: 0o666, kernel: kernel)),
             ("console", DeviceNode(fs: self, number: next(), major: 5, minor: 1, mode: 0o600, make: console)),
             ("stdin", link("/proc/self/fd/0")), ("stdout", link("/proc/self/fd/1")), ("stderr", link("/proc/self/fd/2")),
             ("fd", link("/proc/self/fd")), ("shm", shm), ("pts", pts),

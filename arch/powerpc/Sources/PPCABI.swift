@@ -64,6 +64,9 @@ enum PPCABI {
         0x4004_667f: 0x541B, 0x8004_667e: 0x5421,  // FIONREAD, FIONBIO
         0x8004_667d: 0x5452,  // FIOASYNC
         0x2000_6601: 0x5451, 0x2000_6602: 0x5450,  // FIOCLEX, FIONCLEX
+        0x4004_7473: 0x5411,  // TIOCOUTQ
+        0x4004_5430: 0x8004_5430, 0x8004_5431: 0x4004_5431,  // TIOCGPTN, TIOCSPTLCK
+        0x4004_5439: 0x8004_5439, 0x2000_5441: 0x5441,  // TIOCGPTLCK, TIOCGPTPEER
     ]
 
     /// PowerPC's `struct termios`: four flag words, c_cc[19] *before* c_line, then the input and
