@@ -100,6 +100,18 @@ extension SyscallEntry {
     public static let timerfd_settime = SyscallEntry(.full, [.fd, .hex, .pointer, .pointer], CoreSyscalls.timerfdSettime)
     public static let timerfd_gettime = SyscallEntry(.full, [.fd, .pointer], CoreSyscalls.timerfdGettime)
     public static let fadvise64 = SyscallEntry(.stub, [.fd], CoreSyscalls.fixed(.success(0)))
+    public static let getxattr = SyscallEntry(.full, [.path, .string, .pointer, .size], CoreSyscalls.getxattr)
+    public static let lgetxattr = SyscallEntry(.full, [.path, .string, .pointer, .size], CoreSyscalls.lgetxattr)
+    public static let fgetxattr = SyscallEntry(.full, [.fd, .string, .pointer, .size], CoreSyscalls.fgetxattr)
+    public static let setxattr = SyscallEntry(.full, [.path, .string, .pointer, .size, .hex], CoreSyscalls.setxattr)
+    public static let lsetxattr = SyscallEntry(.full, [.path, .string, .pointer, .size, .hex], CoreSyscalls.lsetxattr)
+    public static let fsetxattr = SyscallEntry(.full, [.fd, .string, .pointer, .size, .hex], CoreSyscalls.fsetxattr)
+    public static let listxattr = SyscallEntry(.full, [.path, .pointer, .size], CoreSyscalls.listxattr)
+    public static let llistxattr = SyscallEntry(.full, [.path, .pointer, .size], CoreSyscalls.llistxattr)
+    public static let flistxattr = SyscallEntry(.full, [.fd, .pointer, .size], CoreSyscalls.flistxattr)
+    public static let removexattr = SyscallEntry(.full, [.path, .string], CoreSyscalls.removexattr)
+    public static let lremovexattr = SyscallEntry(.full, [.path, .string], CoreSyscalls.lremovexattr)
+    public static let fremovexattr = SyscallEntry(.full, [.fd, .string], CoreSyscalls.fremovexattr)
     public static let flock = SyscallEntry(.stub, [.fd, .int], CoreSyscalls.fixed(.success(0)))
 
     // processes

@@ -38,6 +38,7 @@ extension CoreSyscalls {
 
     static func open(_ c: SyscallCall, dirfd: Int32, path: [UInt8], flags: OpenFlags, mode: UInt32) throws(LinuxErrno) -> SyscallOutcome {
         let k = c.kernel
+        if flags.contains(.path) { return try openPath(c, dirfd: dirfd, path: path, flags: flags) }
         var loc: Location
         var created = false
         if flags.contains(.tmpFile) { throw .EOPNOTSUPP }
@@ -60,15 +61,15 @@ extension CoreSyscalls {
             }
         } else {
             loc = try k.vfs.resolve(path, base: try base(c, dirfd), root: c.task.fs.root, followFinal: !flags.contains(.noFollow))
-            if loc.inode.kind == .symlink && !flags.contains(.path) { throw .ELOOP }
+            if loc.inode.kind == .symlink { throw .ELOOP }
         }
         if flags.contains(.directory) && loc.inode.kind != .directory { throw .ENOTDIR }
         if loc.inode.kind == .directory && flags.canWrite { throw .EISDIR }
-        if loc.inode.kind == .regular && !flags.contains(.path) {
+        if loc.inode.kind == .regular {
             if flags.canWrite || flags.contains(.truncate), loc.inode.fs.readOnly { throw .EROFS }
         }
         // Permission bits against the caller's identity (a file this call created opens anyway).
-        if !created && !flags.contains(.path) {
+        if !created {
             let want: UInt32 = (flags.canRead ? 4 : 0) | (flags.canWrite || flags.contains(.truncate) ? 2 : 0)
             if !mayAccess(c.task.process.credentials, try loc.inode.stat(), want) { throw .EACCES }
         }
@@ -91,6 +92,18 @@ extension CoreSyscalls {
         return .int(Int(fd))
     }
 
+    /// open(O_PATH): a descriptor that names the object without opening it, for any kind of
+    /// object (a symlink itself with O_NOFOLLOW, a fifo without waiting for a partner, a device
+    /// without its driver), so it is made here for every file system rather than by each one.
+    /// As Linux's build_open_how, O_PATH keeps only O_DIRECTORY, O_NOFOLLOW and O_CLOEXEC (a
+    /// creation or access mode is ignored) and checks no permission on the object itself.
+    static func openPath(_ c: SyscallCall, dirfd: Int32, path: [UInt8], flags: OpenFlags) throws(LinuxErrno) -> SyscallOutcome {
+        let loc = try c.kernel.vfs.resolve(path, base: try base(c, dirfd), root: c.task.fs.root, followFinal: !flags.contains(.noFollow))
+        if flags.contains(.directory) && loc.inode.kind != .directory { throw .ENOTDIR }
+        let file = PathFile(inode: loc.inode, flags: flags.intersection([.path, .directory, .noFollow]), path: loc.path)
+        return .int(Int(try c.task.files.install(file, closeOnExec: flags.contains(.closeOnExec), limit: c.task.process.limits.openFiles)))
+    }
+
     // MARK: stat
 
     static func writeStat(_ c: SyscallCall, _ st: FileStat, to addr: UInt64) throws(LinuxErrno) -> SyscallOutcome {
@@ -99,7 +112,7 @@ extension CoreSyscalls {
     }
 
     static func fstat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        try writeStat(c, try file(c, 0).stat(), to: c.word(1))
+        try writeStat(c, try anyFile(c, 0).stat(), to: c.word(1))
     }
     static func stat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         try writeStat(c, try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true).inode.stat(), to: c.word(1))
@@ -110,7 +123,7 @@ extension CoreSyscalls {
     /// The object of an fstatat-style (dirfd = arg 0, path = arg 1) call with these AT_ flags.
     static func statAt(_ c: SyscallCall, flags: UInt32) throws(LinuxErrno) -> FileStat {
         let path = try c.path(1)
-        if path.isEmpty && flags & At.emptyPath != 0 && c.int(0) != At.fdCWD { return try file(c, 0).stat() }
+        if path.isEmpty && flags & At.emptyPath != 0 && c.int(0) != At.fdCWD { return try anyFile(c, 0).stat() }
         return try resolve(c, dirfd: c.int(0), path: path, follow: flags & At.symlinkNoFollow == 0,
                            emptyPathOK: flags & At.emptyPath != 0).inode.stat()
     }
@@ -155,7 +168,7 @@ extension CoreSyscalls {
         try statfs(c, try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true).inode.fs, to: c.word(1))
     }
     static func fstatfs(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        guard let inode = try file(c, 0).inode else { throw .EBADF }
+        guard let inode = try anyFile(c, 0).inode else { throw .EBADF }
         return try statfs(c, inode.fs, to: c.word(1))
     }
 
@@ -300,6 +313,8 @@ extension CoreSyscalls {
     /// The buffer size is a C int, as in Linux's readlinkat: <= 0 is EINVAL.
     static func readlink(_ c: SyscallCall, dirfd: Int32, path: [UInt8], buf: UInt64, size: Int32) throws(LinuxErrno) -> SyscallOutcome {
         guard size > 0 else { throw .EINVAL }
+        // An empty path reads the link an O_PATH descriptor names; it names nothing from the cwd.
+        if path.isEmpty && dirfd == At.fdCWD { throw .ENOENT }
         let loc = try resolve(c, dirfd: dirfd, path: path, follow: false, emptyPathOK: true)
         guard loc.inode.kind == .symlink else { throw .EINVAL }
         let target = try loc.inode.readLink()
@@ -344,7 +359,7 @@ extension CoreSyscalls {
         return .zero
     }
     static func fchdir(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        let f = try file(c, 0)
+        let f = try anyFile(c, 0)
         guard let inode = f.inode, inode.kind == .directory else { throw .ENOTDIR }
         c.task.fs.cwd = Location(inode: inode, path: f.path)
         return .zero

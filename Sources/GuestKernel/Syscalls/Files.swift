@@ -5,7 +5,16 @@ import LinuxABI
 // fcntl, pipes, ioctl.
 
 extension CoreSyscalls {
-    static func file(_ c: SyscallCall, _ i: Int) throws(LinuxErrno) -> OpenFile { try c.task.files.get(c.int(i)) }
+    /// The open file of descriptor argument `i`, for a call that uses the file: an O_PATH
+    /// descriptor opens nothing and is EBADF here, as Linux's fdget refuses it.
+    static func file(_ c: SyscallCall, _ i: Int) throws(LinuxErrno) -> OpenFile {
+        let f = try c.task.files.get(c.int(i))
+        if f is PathFile { throw .EBADF }
+        return f
+    }
+    /// The open file of descriptor argument `i` for the calls that only name the object (Linux's
+    /// fdget_raw): fstat, fstatfs, fchdir, dup, the fcntl descriptor commands, *at() bases.
+    static func anyFile(_ c: SyscallCall, _ i: Int) throws(LinuxErrno) -> OpenFile { try c.task.files.get(c.int(i)) }
 
     /// Runs a non-blocking I/O step; EAGAIN on a blocking descriptor waits for readiness.
     static func io(_ c: SyscallCall, _ f: OpenFile, want: PollEvents, _ op: () throws(LinuxErrno) -> Int) throws(LinuxErrno) -> SyscallOutcome {
@@ -233,11 +242,11 @@ extension CoreSyscalls {
     }
 
     static func dup(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        let f = try file(c, 0)
+        let f = try anyFile(c, 0)
         return .int(Int(try c.task.files.install(f, closeOnExec: false, limit: c.task.process.limits.openFiles)))
     }
     static func dup2(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        let f = try file(c, 0)
+        let f = try anyFile(c, 0)
         let new = c.int(1)
         if new == c.int(0) { return .int(Int(new)) }
         guard new >= 0, Int(new) < c.task.process.limits.openFiles else { throw .EBADF }
@@ -245,7 +254,7 @@ extension CoreSyscalls {
         return .int(Int(new))
     }
     static func dup3(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        let f = try file(c, 0)
+        let f = try anyFile(c, 0)
         let new = c.int(1), flags = c.abi.openFlagsFromGuest(c.uint(2))
         if new == c.int(0) { throw .EINVAL }
         if flags.subtracting(.closeOnExec) != [] { throw .EINVAL }
@@ -256,7 +265,9 @@ extension CoreSyscalls {
 
     static func fcntl(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let fd = c.int(0), cmd = c.int(1)
-        let f = try file(c, 0)
+        let f = try anyFile(c, 0)
+        // An O_PATH descriptor takes only the descriptor commands (Linux's check_fcntl_cmd).
+        if f is PathFile && ![0, 1030, 1, 2, 3].contains(cmd) { throw .EBADF }
         let files = c.task.files
         switch cmd {
         case 0, 1030:  // F_DUPFD, F_DUPFD_CLOEXEC

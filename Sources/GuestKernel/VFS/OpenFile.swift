@@ -166,10 +166,12 @@ public final class DirectoryFile: OpenFile {
     public override func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(LinuxErrno) -> Int { throw .EISDIR }
 }
 
-/// An O_PATH descriptor: usable as a *at() base, for fstat and fchdir, nothing else.
+/// An O_PATH descriptor (CoreSyscalls.openPath): it names an object of any kind without opening
+/// it. Calls that only name the object take it (a *at() base, AT_EMPTY_PATH, fstat, fchdir,
+/// dup); every call that would use the file refuses it with EBADF before reaching it
+/// (CoreSyscalls.file), so it needs no operations of its own.
 public final class PathFile: OpenFile {
-    public override func read(into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> Int { throw .EBADF }
-    public override func write(_ buffer: UnsafeRawBufferPointer) throws(LinuxErrno) -> Int { throw .EBADF }
+    public override var isPollable: Bool { false }
 }
 
 /// A file whose whole content is produced when it is opened (procfs), read with an offset.

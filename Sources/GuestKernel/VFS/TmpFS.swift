@@ -60,6 +60,22 @@ class TmpNode: Inode {
         ctime = tmp.clock()
     }
     func touchModify() { let now = tmp.clock(); mtime = now; ctime = now }
+
+    /// Extended attributes, made by the first one set.
+    private var xattrs: XattrStore?
+    override func extendedAttribute(_ name: [UInt8]) throws(LinuxErrno) -> [UInt8] {
+        guard let xattrs else { throw .ENODATA }
+        return try xattrs.value(name)
+    }
+    override func extendedAttributeNames() throws(LinuxErrno) -> [[UInt8]] { xattrs?.names ?? [] }
+    override func setExtendedAttribute(_ name: [UInt8], _ value: [UInt8]?, _ mode: XattrSetMode) throws(LinuxErrno) {
+        if xattrs == nil {
+            guard value != nil else { throw .ENODATA }
+            xattrs = XattrStore(account: tmp.account)
+        }
+        try xattrs!.set(name, value, mode)
+        ctime = tmp.clock()
+    }
 }
 
 final class TmpDirectory: TmpNode {
@@ -174,7 +190,6 @@ final class TmpDirectory: TmpNode {
         dest.touchModify()
     }
     override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
-        if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
         if flags.canWrite { throw .EISDIR }
         return DirectoryFile(inode: self, flags: flags, path: path)
     }
@@ -198,7 +213,6 @@ final class TmpFile: TmpNode {
         touchModify()
     }
     override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
-        if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
         if flags.contains(.directory) { throw .ENOTDIR }
         if flags.contains(.truncate) && flags.canWrite { try truncate(0) }
         return RegularFile(inode: self, flags: flags, path: path, contents: data)
@@ -397,7 +411,6 @@ final class TmpFifo: TmpNode {
     private var buffer: Pipe?
     override var kind: FileKind { .fifo }
     override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
-        if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
         let pipe: Pipe
         if let b = buffer, b.readers + b.writers > 0 { pipe = b } else { pipe = Pipe(kernel: kernel) }
         buffer = pipe
