@@ -42,6 +42,7 @@ extension SyscallEntry {
     public static let statfs = SyscallEntry(.partial, [.path, .pointer], CoreSyscalls.statfsPath)
     public static let fstatfs = SyscallEntry(.partial, [.fd, .pointer], CoreSyscalls.fstatfs)
     public static let getdents64 = SyscallEntry(.full, [.fd, .pointer, .size], CoreSyscalls.getdents64)
+    public static let getdents = SyscallEntry(.full, [.fd, .pointer, .size], CoreSyscalls.getdents)
     public static let mkdir = SyscallEntry(.full, [.path, .octal], CoreSyscalls.mkdirLegacy)
     public static let mkdirat = SyscallEntry(.full, [.dirfd, .path, .octal], CoreSyscalls.mkdirat)
     public static let mknod = SyscallEntry(.partial, [.path, .octal, .hex], CoreSyscalls.mknod)

@@ -20,9 +20,12 @@ extension CoreSyscalls {
         return try c.kernel.vfs.resolve(path, base: try base(c, dirfd), root: c.task.fs.root, followFinal: follow)
     }
 
-    static func parent(_ c: SyscallCall, dirfd: Int32, path: [UInt8]) throws(LinuxErrno) -> (Location, String) {
+    /// The directory and final name of a path a call creates (or renames). A path ending in
+    /// "." or ".." (or at the root) names no new entry: EEXIST, as Linux's filename_create
+    /// answers (so `mkdir .` is EEXIST, which `tar x` expects); rename says EBUSY.
+    static func parent(_ c: SyscallCall, dirfd: Int32, path: [UInt8], notAName: LinuxErrno = .EEXIST) throws(LinuxErrno) -> (Location, String) {
         let (dir, name, _) = try c.kernel.vfs.resolveParent(path, base: try base(c, dirfd), root: c.task.fs.root)
-        if name.isEmpty || name == "." || name == ".." { throw name.isEmpty ? .EEXIST : .EINVAL }
+        if name.isEmpty || name == "." || name == ".." { throw notAName }
         return (dir, name)
     }
 
@@ -174,7 +177,13 @@ extension CoreSyscalls {
 
     // MARK: directories
 
-    static func getdents64(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+    static func getdents64(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome { try getdents(c, legacy: false) }
+    /// getdents: the older record (struct linux_dirent) that some programs still call directly
+    /// (the sanitizers' runtimes list /proc/<pid>/task with it): word-sized inode and offset,
+    /// and the type in the record's last byte.
+    static func getdents(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome { try getdents(c, legacy: true) }
+
+    static func getdents(_ c: SyscallCall, legacy: Bool) throws(LinuxErrno) -> SyscallOutcome {
         let f = try file(c, 0)
         var entries = try f.directoryEntries()
         entries += c.kernel.vfs.mountPoints(in: f.path, besides: entries)
@@ -183,18 +192,32 @@ extension CoreSyscalls {
         let limit = Int(c.uint(2))
         var e = GuestEncoder(c.abi)
         var index = Int(clamping: max(0, f.offset))
+        let w = c.abi.wordSize
         while index < entries.count {
             let d = entries[index]
             let name = Array(d.name.utf8)
-            let reclen = (19 + name.count + 1 + 7) & ~7
+            // linux_dirent64: ino, off (8 bytes each), reclen, type, name, NUL, padded to 8.
+            // linux_dirent: ino, off (a word each), reclen, name, NUL, type, padded to a word.
+            let reclen = legacy ? (2 * w + 2 + name.count + 2 + w - 1) & ~(w - 1) : (19 + name.count + 1 + 7) & ~7
             if e.bytes.count + reclen > limit { break }
-            e.u64(d.inode == 0 ? 1 : d.inode)
-            e.i64(Int64(index + 1))
-            e.u16(UInt16(reclen))
-            e.u8(d.kind.direntType)
-            e.raw(name)
-            e.u8(0)
-            e.align(8)
+            let start = e.bytes.count
+            if legacy {
+                e.word(d.inode == 0 ? 1 : d.inode)
+                e.word(UInt64(index + 1))
+                e.u16(UInt16(reclen))
+                e.raw(name)
+                e.u8(0)
+                while e.bytes.count < start + reclen - 1 { e.u8(0) }
+                e.u8(d.kind.direntType)
+            } else {
+                e.u64(d.inode == 0 ? 1 : d.inode)
+                e.i64(Int64(index + 1))
+                e.u16(UInt16(reclen))
+                e.u8(d.kind.direntType)
+                e.raw(name)
+                e.u8(0)
+                e.align(8)
+            }
             index += 1
         }
         if e.bytes.isEmpty && index < entries.count { throw .EINVAL }
@@ -263,8 +286,8 @@ extension CoreSyscalls {
     }
     static func rename(_ c: SyscallCall, _ oldDirFD: Int32, _ old: [UInt8], _ newDirFD: Int32, _ new: [UInt8], flags: UInt32) throws(LinuxErrno) -> SyscallOutcome {
         if flags & ~UInt32(3) != 0 || flags == 3 { throw .EINVAL }
-        let (od, on) = try parent(c, dirfd: oldDirFD, path: old)
-        let (nd, nn) = try parent(c, dirfd: newDirFD, path: new)
+        let (od, on) = try parent(c, dirfd: oldDirFD, path: old, notAName: .EBUSY)
+        let (nd, nn) = try parent(c, dirfd: newDirFD, path: new, notAName: flags & 1 != 0 ? .EEXIST : .EBUSY)
         _ = try c.kernel.vfs.lookup(on, in: od)
         if od.inode.fs !== nd.inode.fs { throw .EXDEV }
         if c.kernel.vfs.mounts[od.child(on)] != nil || c.kernel.vfs.mounts[nd.child(nn)] != nil { throw .EBUSY }
