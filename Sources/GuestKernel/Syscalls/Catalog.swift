@@ -243,6 +243,6 @@ extension SyscallEntry {
     public static let sched_get_priority_max = SyscallEntry(.stub, [.int], CoreSyscalls.fixed(.success(0)))
     public static let sched_get_priority_min = SyscallEntry(.stub, [.int], CoreSyscalls.fixed(.success(0)))
     public static let inotify_init1 = SyscallEntry(.stub, [.hex], CoreSyscalls.fixed(.failure(.ENOSYS)))
-    public static let memfd_create = SyscallEntry(.stub, [.string, .hex], CoreSyscalls.fixed(.failure(.ENOSYS)))
+    public static let memfd_create = SyscallEntry(.full, [.string, .hex], CoreSyscalls.memfdCreate)
     public static let io_uring_setup = SyscallEntry(.stub, [.int, .pointer], CoreSyscalls.fixed(.failure(.ENOSYS)))
 }

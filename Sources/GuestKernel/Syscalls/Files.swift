@@ -293,7 +293,7 @@ extension CoreSyscalls {
             return .zero
         case 8, 9, 10, 11, 15, 16: return try fcntlOwner(c, f, cmd)  // F_SETOWN, F_SETSIG … (AsyncSignals.swift)
         case 1031, 1032: return .int(Pipe.capacity)  // F_SETPIPE_SZ, F_GETPIPE_SZ
-        case 1033, 1034: return .zero  // F_ADD_SEALS, F_GET_SEALS
+        case 1033, 1034: return try fcntlSeals(c, f, add: cmd == 1033)  // F_ADD_SEALS, F_GET_SEALS (Memfd.swift)
         case 1024, 1025: return .zero  // F_SETLEASE, F_GETLEASE
         default: throw .EINVAL
         }

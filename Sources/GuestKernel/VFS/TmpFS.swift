@@ -237,9 +237,27 @@ final class TmpFileData: FileContents, MappedFileSource {
     private(set) var allocatedBytes: UInt64 = 0
     let account: MemoryController?
     let descriptors: HostDescriptors
+    /// The file's seals (fcntl F_ADD_SEALS, `Seal`): a file opened by path has F_SEAL_SEAL, so
+    /// none can be added; memfd_create(MFD_ALLOW_SEALING) starts with none.
+    var seals: UInt32 = Seal.seal
+
+    /// The seals Linux's memfd defines (include/uapi/linux/fcntl.h).
+    enum Seal {
+        static let seal: UInt32 = 1, shrink: UInt32 = 2, grow: UInt32 = 4, write: UInt32 = 8
+        static let futureWrite: UInt32 = 0x10, exec: UInt32 = 0x20
+        static let all: UInt32 = 0x3f
+        /// The seals that forbid changing the data.
+        static let writes: UInt32 = write | futureWrite
+    }
 
     init(account: MemoryController?, descriptors: HostDescriptors) {
         self.account = account; self.descriptors = descriptors
+    }
+
+    /// EPERM when the seals forbid a write of [offset, end) to the file.
+    private func checkSealsForWrite(offset: Int64, end: Int64) throws(LinuxErrno) {
+        if seals & Seal.writes != 0 { throw .EPERM }
+        if seals & Seal.grow != 0 && end > length { throw .EPERM }
     }
     deinit {
         for (_, p) in pages { p.deallocate() }
@@ -288,6 +306,7 @@ final class TmpFileData: FileContents, MappedFileSource {
         if buffer.isEmpty { return 0 }
         let (end, overflow) = offset.addingReportingOverflow(Int64(buffer.count))
         guard !overflow else { throw .EFBIG }
+        try checkSealsForWrite(offset: offset, end: end)
         if let memoryFile {
             let grow = TmpFileData.rounded(end) > allocatedBytes ? TmpFileData.rounded(end) - allocatedBytes : 0
             if grow > 0 { try charge(grow) }
@@ -321,6 +340,8 @@ final class TmpFileData: FileContents, MappedFileSource {
 
     func truncate(_ newLength: Int64) throws(LinuxErrno) {
         guard newLength >= 0 else { throw .EINVAL }
+        if seals & Seal.shrink != 0 && newLength < length { throw .EPERM }
+        if seals & Seal.grow != 0 && newLength > length { throw .EPERM }
         if let memoryFile {
             let want = TmpFileData.rounded(newLength)
             if want > allocatedBytes { try charge(want - allocatedBytes) }
@@ -346,6 +367,7 @@ final class TmpFileData: FileContents, MappedFileSource {
     }
 
     func punchHole(offset: Int64, length: Int64) throws(LinuxErrno) {
+        if seals & Seal.writes != 0 { throw .EPERM }
         if let memoryFile { try memoryFile.host.punchHole(offset: offset, length: length); return }
         let page = Int64(TmpFileData.pageSize)
         let end = min(offset + length, self.length)
@@ -364,6 +386,7 @@ final class TmpFileData: FileContents, MappedFileSource {
     }
 
     func mappable(writable: Bool) throws(LinuxErrno) -> HostFileRef {
+        if writable && seals & Seal.writes != 0 { throw .EPERM }
         let file = try materialize()
         return HostFileRef(fd: file.host.raw, writable: writable, source: file)
     }
