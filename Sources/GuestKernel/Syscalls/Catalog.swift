@@ -242,7 +242,10 @@ extension SyscallEntry {
     public static let capget = SyscallEntry(.stub, [.pointer, .pointer], CoreSyscalls.fixed(.failure(.EINVAL)))
     public static let sched_get_priority_max = SyscallEntry(.stub, [.int], CoreSyscalls.fixed(.success(0)))
     public static let sched_get_priority_min = SyscallEntry(.stub, [.int], CoreSyscalls.fixed(.success(0)))
-    public static let inotify_init1 = SyscallEntry(.stub, [.hex], CoreSyscalls.fixed(.failure(.ENOSYS)))
+    public static let inotify_init = SyscallEntry(.full, [], CoreSyscalls.inotifyInit)
+    public static let inotify_init1 = SyscallEntry(.full, [.hex], CoreSyscalls.inotifyInit1)
+    public static let inotify_add_watch = SyscallEntry(.full, [.fd, .path, .hex], CoreSyscalls.inotifyAddWatch)
+    public static let inotify_rm_watch = SyscallEntry(.full, [.fd, .int], CoreSyscalls.inotifyRmWatch)
     public static let memfd_create = SyscallEntry(.full, [.string, .hex], CoreSyscalls.memfdCreate)
     public static let io_uring_setup = SyscallEntry(.stub, [.int, .pointer], CoreSyscalls.fixed(.failure(.ENOSYS)))
 }

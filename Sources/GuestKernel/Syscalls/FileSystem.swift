@@ -81,6 +81,18 @@ extension CoreSyscalls {
             try loc.inode.truncate(0)
         }
         if flags.contains(.truncate) && flags.canWrite && loc.inode.kind == .regular { k.filesShrank() }
+        // inotify: the new entry, a truncation, then the open (Linux's order); the last close
+        // reports through `file.inotify`.
+        file.inotify = k.inotify
+        if !k.inotify.isIdle {
+            if created, let (dir, name) = try? parent(c, dirfd: dirfd, path: path) {
+                k.inotify.notifyEntry(InotifyMask.create, in: dir.inode, name: name, child: loc.inode)
+            }
+            if flags.contains(.truncate) && flags.canWrite && loc.inode.kind == .regular && !created {
+                k.inotify.notify(InotifyMask.modify, at: loc)
+            }
+            k.inotify.notify(InotifyMask.open, at: loc)
+        }
         // What the open file description keeps, as F_GETFL shows it: not the creation flags,
         // and O_LARGEFILE, which 64-bit kernels force on every open(2).
         file.flags.subtract([.create, .exclusive, .noControllingTTY, .truncate, .closeOnExec])
@@ -223,6 +235,7 @@ extension CoreSyscalls {
         if e.bytes.isEmpty && index < entries.count { throw .EINVAL }
         try c.mm.write(c.word(1), e.bytes)
         f.offset = Int64(index)
+        c.kernel.inotify.notify(InotifyMask.access, file: f)
         return .int(e.bytes.count)
     }
 
@@ -235,7 +248,8 @@ extension CoreSyscalls {
     static func mkdir(_ c: SyscallCall, dirfd: Int32, path: [UInt8], mode: UInt32) throws(LinuxErrno) -> SyscallOutcome {
         let (dir, name) = try parent(c, dirfd: dirfd, path: path)
         if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
-        _ = try dir.inode.create(name, kind: .directory, mode: mode & ~c.task.fs.umask & 0o7777, credentials: c.task.process.credentials)
+        let made = try dir.inode.create(name, kind: .directory, mode: mode & ~c.task.fs.umask & 0o7777, credentials: c.task.process.credentials)
+        c.kernel.inotify.notifyEntry(InotifyMask.create, in: dir.inode, name: name, child: made)
         return .zero
     }
 
@@ -251,7 +265,8 @@ extension CoreSyscalls {
         let kind = FileKind(mode: mode)
         guard kind == .fifo || kind == .regular || kind == .socket || mode & FileMode.typeMask == 0 else { throw .EPERM }
         if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
-        _ = try dir.inode.create(name, kind: kind, mode: mode & ~c.task.fs.umask & 0o7777, credentials: c.task.process.credentials)
+        let made = try dir.inode.create(name, kind: kind, mode: mode & ~c.task.fs.umask & 0o7777, credentials: c.task.process.credentials)
+        c.kernel.inotify.notifyEntry(InotifyMask.create, in: dir.inode, name: name, child: made)
         return .zero
     }
 
@@ -272,6 +287,7 @@ extension CoreSyscalls {
         if c.kernel.vfs.mounts[dir.child(name)] != nil { throw .EBUSY }
         if directory && child.kind != .directory { throw .ENOTDIR }
         try dir.inode.unlink(name, directory: directory)
+        c.kernel.inotify.removed(child, name: name, from: dir.inode)
         return .zero
     }
 
@@ -288,10 +304,21 @@ extension CoreSyscalls {
         if flags & ~UInt32(3) != 0 || flags == 3 { throw .EINVAL }
         let (od, on) = try parent(c, dirfd: oldDirFD, path: old, notAName: .EBUSY)
         let (nd, nn) = try parent(c, dirfd: newDirFD, path: new, notAName: flags & 1 != 0 ? .EEXIST : .EBUSY)
-        _ = try c.kernel.vfs.lookup(on, in: od)
+        let moved = try c.kernel.vfs.lookup(on, in: od)
         if od.inode.fs !== nd.inode.fs { throw .EXDEV }
         if c.kernel.vfs.mounts[od.child(on)] != nil || c.kernel.vfs.mounts[nd.child(nn)] != nil { throw .EBUSY }
+        let replaced = try? c.kernel.vfs.lookup(nn, in: nd)
         try od.inode.rename(on, to: nd.inode, nn, flags: flags)
+        // inotify, in Linux's order (fsnotify_move): the pair with one cookie, the replaced
+        // object's end, the moved object's IN_MOVE_SELF.
+        let inotify = c.kernel.inotify
+        if !inotify.isIdle && replaced !== moved {
+            let cookie = inotify.cookie()
+            inotify.notifyEntry(InotifyMask.movedFrom, in: od.inode, name: on, child: moved, cookie: cookie)
+            inotify.notifyEntry(InotifyMask.movedTo, in: nd.inode, name: nn, child: moved, cookie: cookie)
+            if let replaced, flags & 2 == 0 { inotify.removed(replaced, name: nn, from: nd.inode, reportDelete: false) }
+            inotify.deliver(InotifyMask.moveSelf, to: moved, subjectIsDirectory: moved.kind == .directory)
+        }
         return .zero
     }
 
@@ -300,6 +327,9 @@ extension CoreSyscalls {
         let (dir, name) = try parent(c, dirfd: c.int(1), path: try c.path(2))
         if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
         try dir.inode.symlink(name, target: target)
+        if !c.kernel.inotify.isIdle, let made = try? c.kernel.vfs.lookup(name, in: dir) {
+            c.kernel.inotify.notifyEntry(InotifyMask.create, in: dir.inode, name: name, child: made)
+        }
         return .zero
     }
     static func symlinkLegacy(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
@@ -307,6 +337,9 @@ extension CoreSyscalls {
         let (dir, name) = try parent(c, dirfd: At.fdCWD, path: try c.path(1))
         if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
         try dir.inode.symlink(name, target: target)
+        if !c.kernel.inotify.isIdle, let made = try? c.kernel.vfs.lookup(name, in: dir) {
+            c.kernel.inotify.notifyEntry(InotifyMask.create, in: dir.inode, name: name, child: made)
+        }
         return .zero
     }
 
@@ -316,6 +349,8 @@ extension CoreSyscalls {
         if src.inode.kind == .directory { throw .EPERM }
         if src.inode.fs !== dir.inode.fs { throw .EXDEV }
         try dir.inode.link(name, to: src.inode)
+        c.kernel.inotify.deliver(InotifyMask.attrib, to: src.inode, subjectIsDirectory: false)
+        c.kernel.inotify.notifyEntry(InotifyMask.create, in: dir.inode, name: name, child: src.inode)
         return .zero
     }
     static func linkLegacy(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
@@ -324,6 +359,8 @@ extension CoreSyscalls {
         if src.inode.kind == .directory { throw .EPERM }
         if src.inode.fs !== dir.inode.fs { throw .EXDEV }
         try dir.inode.link(name, to: src.inode)
+        c.kernel.inotify.deliver(InotifyMask.attrib, to: src.inode, subjectIsDirectory: false)
+        c.kernel.inotify.notifyEntry(InotifyMask.create, in: dir.inode, name: name, child: src.inode)
         return .zero
     }
 
@@ -427,6 +464,7 @@ extension CoreSyscalls {
         if length < 0 { throw .EINVAL }
         try f.truncate(length)
         c.kernel.filesShrank()
+        c.kernel.inotify.notify(InotifyMask.modify, file: f)
         return .zero
     }
     static func truncatePath(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
@@ -438,6 +476,7 @@ extension CoreSyscalls {
         if length < 0 { throw .EINVAL }
         try loc.inode.truncate(length)
         c.kernel.filesShrank()
+        c.kernel.inotify.notify(InotifyMask.modify, at: loc)
         return .zero
     }
     static func fsync(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
@@ -445,16 +484,24 @@ extension CoreSyscalls {
         return .zero
     }
     static func fchmod(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        guard let inode = try file(c, 0).inode else { throw .EBADF }
+        let f = try file(c, 0)
+        guard let inode = f.inode else { throw .EBADF }
         try inode.setMode(c.uint(1))
+        c.kernel.inotify.notify(InotifyMask.attrib, file: f)
         return .zero
     }
     static func fchmodat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        try resolve(c, dirfd: c.int(0), path: try c.path(1), follow: true).inode.setMode(c.uint(2))
-        return .zero
+        try changeAttributes(c, try resolve(c, dirfd: c.int(0), path: try c.path(1), follow: true)) { (i) throws(LinuxErrno) in try i.setMode(c.uint(2)) }
     }
     static func chmodLegacy(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true).inode.setMode(c.uint(1))
+        try changeAttributes(c, try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true)) { (i) throws(LinuxErrno) in try i.setMode(c.uint(1)) }
+    }
+    /// Runs `change` on the object at `loc`, then reports it to inotify (`mask`, IN_ATTRIB by
+    /// default).
+    static func changeAttributes(_ c: SyscallCall, _ loc: Location, mask: UInt32 = InotifyMask.attrib,
+                                 _ change: (Inode) throws(LinuxErrno) -> Void) throws(LinuxErrno) -> SyscallOutcome {
+        try change(loc.inode)
+        if mask != 0 { c.kernel.inotify.notify(mask, at: loc) }
         return .zero
     }
     static func ownerIDs(_ c: SyscallCall, _ i: Int) -> (UInt32?, UInt32?) {
@@ -462,34 +509,34 @@ extension CoreSyscalls {
         return (u == UInt32.max ? nil : u, g == UInt32.max ? nil : g)
     }
     static func fchown(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        guard let inode = try file(c, 0).inode else { throw .EBADF }
+        let f = try file(c, 0)
+        guard let inode = f.inode else { throw .EBADF }
         let (u, g) = ownerIDs(c, 1)
         try inode.setOwner(uid: u, gid: g)
+        c.kernel.inotify.notify(InotifyMask.attrib, file: f)
         return .zero
     }
     static func fchownat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let (u, g) = ownerIDs(c, 2)
-        try resolve(c, dirfd: c.int(0), path: try c.path(1), follow: c.uint(4) & At.symlinkNoFollow == 0, emptyPathOK: c.uint(4) & At.emptyPath != 0)
-            .inode.setOwner(uid: u, gid: g)
-        return .zero
+        let loc = try resolve(c, dirfd: c.int(0), path: try c.path(1), follow: c.uint(4) & At.symlinkNoFollow == 0, emptyPathOK: c.uint(4) & At.emptyPath != 0)
+        return try changeAttributes(c, loc) { (i) throws(LinuxErrno) in try i.setOwner(uid: u, gid: g) }
     }
     static func chownLegacy(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let (u, g) = ownerIDs(c, 1)
-        try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true).inode.setOwner(uid: u, gid: g)
-        return .zero
+        return try changeAttributes(c, try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true)) { (i) throws(LinuxErrno) in try i.setOwner(uid: u, gid: g) }
     }
     static func lchown(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let (u, g) = ownerIDs(c, 1)
-        try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: false).inode.setOwner(uid: u, gid: g)
-        return .zero
+        return try changeAttributes(c, try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: false)) { (i) throws(LinuxErrno) in try i.setOwner(uid: u, gid: g) }
     }
 
     static func utimensat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let path = c.word(1) == 0 ? [] : try c.path(1)
         let loc: Location
         if path.isEmpty {
-            guard let inode = try file(c, 0).inode else { throw .EBADF }
-            loc = Location(inode: inode, path: "")
+            let f = try file(c, 0)
+            guard let inode = f.inode else { throw .EBADF }
+            loc = Location(inode: inode, path: f.path)
         } else {
             loc = try resolve(c, dirfd: c.int(0), path: path, follow: c.uint(3) & At.symlinkNoFollow == 0)
         }
@@ -507,7 +554,10 @@ extension CoreSyscalls {
                 else { throw .EINVAL }
             }
         }
-        try loc.inode.setTimes(access: times[0], modify: times[1])
-        return .zero
+        // inotify as Linux's fsnotify_change: both times IN_ATTRIB, one alone IN_ACCESS or
+        // IN_MODIFY.
+        let mask = times[0] != nil && times[1] != nil ? InotifyMask.attrib : times[0] != nil ? InotifyMask.access
+            : times[1] != nil ? InotifyMask.modify : 0
+        return try changeAttributes(c, loc, mask: mask) { (i) throws(LinuxErrno) in try i.setTimes(access: times[0], modify: times[1]) }
     }
 }

@@ -66,6 +66,7 @@ extension CoreSyscalls {
                 try buffers.load(into: p, from: done, c.mm)
                 return try f.write(UnsafeRawBufferPointer(p))
             }
+            if n > 0 { c.kernel.inotify.notify(InotifyMask.modify, file: f) }
             return (n, want)
         }
     }
@@ -78,6 +79,7 @@ extension CoreSyscalls {
             // position + done stays below the end rw_verify_area accepted.
             let n = try position == nil ? f.read(into: p) : f.read(into: p, at: position! + Int64(done))
             try buffers.store(UnsafeRawBufferPointer(rebasing: p[0..<n]), from: done, c.mm)
+            if n > 0 { c.kernel.inotify.notify(InotifyMask.access, file: f) }
             return n
         }
     }
@@ -153,7 +155,9 @@ extension CoreSyscalls {
     static func pwriteSteps(_ c: SyscallCall, _ f: OpenFile, _ buffers: GuestBuffers, at position: Int64) throws(LinuxErrno) -> Int {
         try steps(c, total: buffers.total) { (p, done) throws(LinuxErrno) -> Int in
             try buffers.load(into: p, from: done, c.mm)
-            return try f.write(UnsafeRawBufferPointer(p), at: position + Int64(done))
+            let n = try f.write(UnsafeRawBufferPointer(p), at: position + Int64(done))
+            if n > 0 { c.kernel.inotify.notify(InotifyMask.modify, file: f) }
+            return n
         }
     }
 

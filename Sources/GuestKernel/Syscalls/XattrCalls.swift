@@ -56,6 +56,7 @@ extension CoreSyscalls {
         if name.starts(with: Array("security.".utf8)) && !c.task.process.credentials.isRoot { throw .EPERM }
         let mode: XattrSetMode = flags & 1 != 0 ? .create : flags & 2 != 0 ? .replace : .createOrReplace
         try inode.setExtendedAttribute(name, value, mode)
+        xattrChanged(c, how, inode)
         return .zero
     }
 
@@ -86,7 +87,19 @@ extension CoreSyscalls {
         if name.starts(with: Array("system.".utf8)) { throw .EOPNOTSUPP }
         if name.starts(with: Array("security.".utf8)) && !c.task.process.credentials.isRoot { throw .EPERM }
         try inode.setExtendedAttribute(name, nil, .createOrReplace)
+        xattrChanged(c, how, inode)
         return .zero
+    }
+
+    /// inotify's IN_ATTRIB for a changed attribute.
+    static func xattrChanged(_ c: SyscallCall, _ how: XattrObject, _ inode: Inode) {
+        let inotify = c.kernel.inotify
+        if inotify.isIdle { return }
+        if case .path(let follow) = how, let loc = try? resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: follow) {
+            inotify.notify(InotifyMask.attrib, at: loc)
+        } else if let f = try? file(c, 0) {
+            inotify.notify(InotifyMask.attrib, file: f)
+        }
     }
 
     /// The name at argument `i`, as Linux's import_xattr_name copies it: at most 255 bytes and

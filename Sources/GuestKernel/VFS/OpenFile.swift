@@ -45,6 +45,9 @@ public class OpenFile {
     /// The epoll interest-list entries that watch this description: they go when it is released
     /// (Linux's eventpoll_release), not when one of its descriptors is closed.
     var epollItems: [EpollItem] = []
+    /// The machine's inotify registry, for a file opened by path: its last close is an event
+    /// (IN_CLOSE_WRITE / IN_CLOSE_NOWRITE) when someone watches it.
+    weak var inotify: Inotify?
     /// F_SETOWN/F_SETSIG state, and the O_ASYNC watcher while the flag is set (nil until a
     /// program asks for any of it).
     var owner: FileOwner?
@@ -286,6 +289,7 @@ public final class FileTable {
     static func drop(_ file: OpenFile) {
         file.references -= 1
         if file.references == 0 {
+            file.inotify?.closed(file)
             for item in file.epollItems { item.epoll?.remove(item) }
             file.owner?.stopWatching()
             file.release()

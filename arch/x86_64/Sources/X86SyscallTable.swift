@@ -4,7 +4,7 @@
 import GuestKernel
 
 extension X86ABI {
-    /// 362 numbers: 217 bound, 145 unsupported.
+    /// 362 numbers: 220 bound, 142 unsupported.
     static func makeSyscallTable() -> SyscallTable {
         var t = SyscallTable(count: 451)
         t.bind(0, "read", .read)
@@ -221,8 +221,8 @@ extension X86ABI {
         t.unsupported(211, "get_thread_area", "segment descriptors (the LDT, 32-bit TLS entries) are not provided: 64-bit programs use arch_prctl")
         t.unsupported(212, "lookup_dcookie", "reserved numbers: Linux does not implement these either")
         t.bind(213, "epoll_create", .epoll_create)
-        t.unsupported(214, "epoll_ctl_old", "event descriptors other than epoll, eventfd, signalfd and timerfd (inotify, fanotify, userfaultfd) are not provided yet")
-        t.unsupported(215, "epoll_wait_old", "event descriptors other than epoll, eventfd, signalfd and timerfd (inotify, fanotify, userfaultfd) are not provided yet")
+        t.unsupported(214, "epoll_ctl_old", "event descriptors other than epoll, eventfd, signalfd, timerfd and inotify (fanotify, userfaultfd) are not provided yet")
+        t.unsupported(215, "epoll_wait_old", "event descriptors other than epoll, eventfd, signalfd, timerfd and inotify (fanotify, userfaultfd) are not provided yet")
         t.unsupported(216, "remap_file_pages", "memory policy, mlock beyond mlock/munlock, and protection keys are not provided")
         t.bind(217, "getdents64", .getdents64)
         t.bind(218, "set_tid_address", .set_tid_address)
@@ -260,9 +260,9 @@ extension X86ABI {
         t.unsupported(250, "keyctl", "security facilities (seccomp, landlock, keyrings, capabilities) are not provided: the guest runs as root")
         t.unsupported(251, "ioprio_set", "scheduling policies and I/O priorities are not modelled (one round-robin class)")
         t.unsupported(252, "ioprio_get", "scheduling policies and I/O priorities are not modelled (one round-robin class)")
-        t.unsupported(253, "inotify_init", "event descriptors other than epoll, eventfd, signalfd and timerfd (inotify, fanotify, userfaultfd) are not provided yet")
-        t.unsupported(254, "inotify_add_watch", "event descriptors other than epoll, eventfd, signalfd and timerfd (inotify, fanotify, userfaultfd) are not provided yet")
-        t.unsupported(255, "inotify_rm_watch", "event descriptors other than epoll, eventfd, signalfd and timerfd (inotify, fanotify, userfaultfd) are not provided yet")
+        t.bind(253, "inotify_init", .inotify_init)
+        t.bind(254, "inotify_add_watch", .inotify_add_watch)
+        t.bind(255, "inotify_rm_watch", .inotify_rm_watch)
         t.unsupported(256, "migrate_pages", "memory policy, mlock beyond mlock/munlock, and protection keys are not provided")
         t.bind(257, "openat", .openat)
         t.bind(258, "mkdirat", .mkdirat)
@@ -307,8 +307,8 @@ extension X86ABI {
         t.bind(297, "rt_tgsigqueueinfo", .rt_tgsigqueueinfo)
         t.unsupported(298, "perf_event_open", "tracing and introspection of other processes (ptrace, perf, bpf, process_vm_*, kcmp, pidfds) are not provided")
         t.bind(299, "recvmmsg", .recvmmsg)
-        t.unsupported(300, "fanotify_init", "event descriptors other than epoll, eventfd, signalfd and timerfd (inotify, fanotify, userfaultfd) are not provided yet")
-        t.unsupported(301, "fanotify_mark", "event descriptors other than epoll, eventfd, signalfd and timerfd (inotify, fanotify, userfaultfd) are not provided yet")
+        t.unsupported(300, "fanotify_init", "event descriptors other than epoll, eventfd, signalfd, timerfd and inotify (fanotify, userfaultfd) are not provided yet")
+        t.unsupported(301, "fanotify_mark", "event descriptors other than epoll, eventfd, signalfd, timerfd and inotify (fanotify, userfaultfd) are not provided yet")
         t.bind(302, "prlimit64", .prlimit64)
         t.unsupported(303, "name_to_handle_at", "newer flag-taking forms not provided yet (openat, preadv/pwritev and futex are)")
         t.unsupported(304, "open_by_handle_at", "newer flag-taking forms not provided yet (openat, preadv/pwritev and futex are)")
@@ -330,7 +330,7 @@ extension X86ABI {
         t.unsupported(320, "kexec_file_load", "administration of the machine (clock, modules, swap, reboot, accounting, quotas, I/O ports) is not open to guests")
         t.unsupported(321, "bpf", "tracing and introspection of other processes (ptrace, perf, bpf, process_vm_*, kcmp, pidfds) are not provided")
         t.bind(322, "execveat", .execveat)
-        t.unsupported(323, "userfaultfd", "event descriptors other than epoll, eventfd, signalfd and timerfd (inotify, fanotify, userfaultfd) are not provided yet")
+        t.unsupported(323, "userfaultfd", "event descriptors other than epoll, eventfd, signalfd, timerfd and inotify (fanotify, userfaultfd) are not provided yet")
         t.bind(324, "membarrier", .membarrier)
         t.unsupported(325, "mlock2", "memory policy, mlock beyond mlock/munlock, and protection keys are not provided")
         t.unsupported(326, "copy_file_range", "in-kernel copies and preallocation (splice, copy_file_range, fallocate) are not provided yet")
