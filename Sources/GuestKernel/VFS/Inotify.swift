@@ -85,15 +85,15 @@ public final class Inotify {
         }
     }
 
-    /// An event about the object at `location`: to its own watches and, with its name, to its
-    /// directory's.
+    /// An event about the object at `location`: with its name to its directory's watches,
+    /// then to its own (Linux's order: fsnotify_parent first).
     func notify(_ mask: UInt32, at location: Location) {
         if isIdle { return }
         let isDirectory = location.inode.kind == .directory
+        if !location.isRoot, let parent = try? vfs.locate(location.parentPath) {
+            deliver(mask, to: parent.inode, name: Array(location.name.utf8), subjectIsDirectory: isDirectory)
+        }
         deliver(mask, to: location.inode, subjectIsDirectory: isDirectory)
-        if location.isRoot { return }
-        guard let parent = try? vfs.locate(location.parentPath) else { return }
-        deliver(mask, to: parent.inode, name: Array(location.name.utf8), subjectIsDirectory: isDirectory)
     }
 
     /// An event about an open file: IN_ACCESS, IN_MODIFY, IN_ATTRIB, the closes.
@@ -113,7 +113,8 @@ public final class Inotify {
 
     /// `name` was removed from `directory` (unlink, rmdir, or replaced by a rename): the
     /// object's link count changed (IN_ATTRIB) and, if that was its last link, it is gone
-    /// (IN_DELETE_SELF, then its watches end with IN_IGNORED); the directory sees IN_DELETE.
+    /// (IN_DELETE_SELF, then its watches end with IN_IGNORED); then the directory sees
+    /// IN_DELETE.
     func removed(_ child: Inode, name: String, from directory: Inode, reportDelete: Bool = true) {
         if isIdle { return }
         let isDirectory = child.kind == .directory
@@ -121,10 +122,10 @@ public final class Inotify {
         if !isDirectory { deliver(InotifyMask.attrib, to: child, subjectIsDirectory: false) }
         // Linux reports a directory's IN_DELETE_SELF without IN_ISDIR.
         if gone { deliver(InotifyMask.deleteSelf, to: child, subjectIsDirectory: false) }
-        if reportDelete { notifyEntry(InotifyMask.delete, in: directory, name: name, child: child) }
         if gone, let list = watches[child.identity] {
             for w in list { w.instance.removeWatch(w) }
         }
+        if reportDelete { notifyEntry(InotifyMask.delete, in: directory, name: name, child: child) }
     }
 
     /// The last descriptor of `file` went: IN_CLOSE_WRITE or IN_CLOSE_NOWRITE.
