@@ -99,7 +99,8 @@ int main(void)
     CHECK_SYS(ioctl(in, FIONREAD, &pending));
     printf("FIONREAD > 0: %s\n", pending > 0 ? "yes" : "no");
     struct pollfd pfd = { .fd = in, .events = POLLIN };
-    printf("poll: %s revents POLLIN: %s\n", t_result(poll(&pfd, 1, 0)), pfd.revents & POLLIN ? "yes" : "no");
+    printf("poll: %s\n", t_result(poll(&pfd, 1, 0)));
+    printf("revents POLLIN: %s\n", pfd.revents & POLLIN ? "yes" : "no");
     int ep = epoll_create1(0);
     struct epoll_event ev = { .events = EPOLLIN }, got;
     CHECK_SYS(epoll_ctl(ep, EPOLL_CTL_ADD, in, &ev));
