@@ -87,24 +87,52 @@ import Testing
     }
 
     /// inotify-tools' inotifywait, recursive, over a series of changes; it is stopped once it
-    /// has reported a last file, so nothing depends on timing.
+    /// has reported a last file (its output line-buffered), so nothing depends on timing. The
+    /// expected lines are Linux's (a native run on an ext4 /tmp); a native run here is not the
+    /// reference because the host's /tmp is shared with whatever else scans it.
+    static let inotifywaitScript = """
+        d=$(mktemp -d); out=$d.out; err=$d.err
+        stdbuf -oL inotifywait -m -r -e create,delete,modify,attrib,moved_from,moved_to,open,close_write,close_nowrite,delete_self \
+          --format '%e %f' $d > $out 2> $err &
+        p=$!
+        until grep -q 'Watches established' $err 2>/dev/null; do sleep 0.01; done
+        echo hi > $d/a; chmod 600 $d/a; mv $d/a $d/b; mkdir $d/sub; touch $d/sub/x; rm $d/sub/x; rmdir $d/sub
+        cat $d/b > /dev/null; rm $d/b; touch $d/stop
+        until grep -q 'CLOSE_WRITE,CLOSE stop' $out; do sleep 0.01; done
+        kill -9 $p; wait $p 2>/dev/null; cat $out; rm -rf $d $out $err
+        """
+    static let inotifywaitLinux = """
+        CREATE a
+        OPEN a
+        MODIFY a
+        CLOSE_WRITE,CLOSE a
+        ATTRIB a
+        MOVED_FROM a
+        MOVED_TO b
+        CREATE,ISDIR sub
+        OPEN,ISDIR sub
+        CLOSE_NOWRITE,CLOSE,ISDIR sub
+        CREATE x
+        OPEN x
+        ATTRIB x
+        CLOSE_WRITE,CLOSE x
+        DELETE x
+        DELETE_SELF\u{20}
+        DELETE,ISDIR sub
+        OPEN b
+        CLOSE_NOWRITE,CLOSE b
+        DELETE b
+        CREATE stop
+        OPEN stop
+        ATTRIB stop
+        CLOSE_WRITE,CLOSE stop
+
+        """
+
     @Test(arguments: Harness.x86Modes)
     func inotifywait(_ mode: String) throws {
-        let script = """
-            d=$(mktemp -d); out=$d.out; err=$d.err
-            inotifywait -m -r -e create,delete,modify,attrib,moved_from,moved_to,open,close_write,close_nowrite,delete_self \
-              --format '%e %f' $d > $out 2> $err &
-            p=$!
-            until grep -q 'Watches established' $err; do sleep 0.01; done
-            echo hi > $d/a; chmod 600 $d/a; mv $d/a $d/b; mkdir $d/sub; touch $d/sub/x; rm $d/sub/x; rmdir $d/sub
-            cat $d/b > /dev/null; rm $d/b; touch $d/stop
-            until grep -q 'CLOSE_WRITE,CLOSE stop' $out; do sleep 0.01; done
-            kill $p; wait $p; cat $out; rm -rf $d $out $err
-            """
-        let native = try Harness.native(["/bin/sh", "-c", script])
-        #expect(native.stdout.contains("MOVED_TO b"), "\(native.stdout)")
-        let (guest, err) = try Harness.guest(["/bin/sh", "-c", script], options: ["--mode", mode])
-        #expect(guest == native, "stderr: \(err)")
+        let (guest, err) = try Harness.guest(["/bin/sh", "-c", CompatGaps.inotifywaitScript], options: ["--mode", mode])
+        #expect(guest.stdout == CompatGaps.inotifywaitLinux, "stderr: \(err)")
     }
 
     /// A program built with -fsanitize=address (its 14 TiB MAP_NORESERVE shadow): the same
