@@ -150,6 +150,10 @@ public final class Kernel {
     static let machineMounts = [("/dev", "devtmpfs"), ("/proc", "proc"), ("/tmp", "tmpfs"), ("/dev/shm", "tmpfs")]
     /// Where anonymous pipes' inodes live.
     let pipeFS = PipeFS()
+    /// Where memfd_create's files live: a tmpfs no path reaches (Linux's internal shm mount).
+    /// inotify's watches, and the hooks the VFS calls make events with (VFS/Inotify.swift).
+    lazy var inotify = Inotify(vfs: vfs)
+    lazy var memfdFS = TmpFS(device: 0x1c, clock: { (try? Host.clock(0)) ?? (0, 0) }, account: memory, descriptors: hostDescriptors)
     /// When the time limit halts the machine (monotonic ns; 0: never), set by `run()`.
     var runDeadline: UInt64 = 0
     /// The machine's memory account against `config.limits.memory`.

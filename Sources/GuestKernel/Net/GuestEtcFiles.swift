@@ -30,7 +30,6 @@ final class GeneratedFile: Inode {
         return s
     }
     override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
-        if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
         if flags.canWrite || flags.contains(.truncate) { throw .EROFS }
         return SnapshotFile(inode: self, flags: flags, path: path, content: content())
     }

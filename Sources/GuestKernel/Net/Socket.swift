@@ -1205,7 +1205,6 @@ final class TmpSocket: TmpNode {
     weak var socket: Socket?
     override var kind: FileKind { .socket }
     override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
-        if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
         throw .ENXIO
     }
 }

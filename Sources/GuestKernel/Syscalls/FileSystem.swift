@@ -42,6 +42,7 @@ extension CoreSyscalls {
 
     static func open(_ c: SyscallCall, dirfd: Int32, path: [UInt8], flags: OpenFlags, mode: UInt32) throws(LinuxErrno) -> SyscallOutcome {
         let k = c.kernel
+        if flags.contains(.path) { return try openPath(c, dirfd: dirfd, path: path, flags: flags) }
         var loc: Location
         var created = false
         if flags.contains(.tmpFile) { throw .EOPNOTSUPP }
@@ -64,15 +65,15 @@ extension CoreSyscalls {
             }
         } else {
             loc = try k.vfs.resolve(path, base: try base(c, dirfd), root: c.task.fs.root, followFinal: !flags.contains(.noFollow))
-            if loc.inode.kind == .symlink && !flags.contains(.path) { throw .ELOOP }
+            if loc.inode.kind == .symlink { throw .ELOOP }
         }
         if flags.contains(.directory) && loc.inode.kind != .directory { throw .ENOTDIR }
         if loc.inode.kind == .directory && flags.canWrite { throw .EISDIR }
-        if loc.inode.kind == .regular && !flags.contains(.path) {
+        if loc.inode.kind == .regular {
             if flags.canWrite || flags.contains(.truncate), loc.inode.fs.readOnly { throw .EROFS }
         }
         // Permission bits against the caller's identity (a file this call created opens anyway).
-        if !created && !flags.contains(.path) {
+        if !created {
             let want: UInt32 = (flags.canRead ? 4 : 0) | (flags.canWrite || flags.contains(.truncate) ? 2 : 0)
             if !mayAccess(c.task.process.credentials, try loc.inode.stat(), want) { throw .EACCES }
         }
@@ -81,6 +82,18 @@ extension CoreSyscalls {
             try loc.inode.truncate(0)
         }
         if flags.contains(.truncate) && flags.canWrite && loc.inode.kind == .regular { k.filesShrank() }
+        // inotify: the new entry, a truncation, then the open (Linux's order); the last close
+        // reports through `file.inotify`.
+        file.inotify = k.inotify
+        if !k.inotify.isIdle {
+            if created, let (dir, name) = try? parent(c, dirfd: dirfd, path: path) {
+                k.inotify.notifyEntry(InotifyMask.create, in: dir.inode, name: name, child: loc.inode)
+            }
+            if flags.contains(.truncate) && flags.canWrite && loc.inode.kind == .regular && !created {
+                k.inotify.notify(InotifyMask.modify, at: loc)
+            }
+            k.inotify.notify(InotifyMask.open, at: loc)
+        }
         // What the open file description keeps, as F_GETFL shows it: not the creation flags,
         // and O_LARGEFILE, which 64-bit kernels force on every open(2).
         file.flags.subtract([.create, .exclusive, .noControllingTTY, .truncate, .closeOnExec])
@@ -95,6 +108,18 @@ extension CoreSyscalls {
         return .int(Int(fd))
     }
 
+    /// open(O_PATH): a descriptor that names the object without opening it, for any kind of
+    /// object (a symlink itself with O_NOFOLLOW, a fifo without waiting for a partner, a device
+    /// without its driver), so it is made here for every file system rather than by each one.
+    /// As Linux's build_open_how, O_PATH keeps only O_DIRECTORY, O_NOFOLLOW and O_CLOEXEC (a
+    /// creation or access mode is ignored) and checks no permission on the object itself.
+    static func openPath(_ c: SyscallCall, dirfd: Int32, path: [UInt8], flags: OpenFlags) throws(LinuxErrno) -> SyscallOutcome {
+        let loc = try c.kernel.vfs.resolve(path, base: try base(c, dirfd), root: c.task.fs.root, followFinal: !flags.contains(.noFollow))
+        if flags.contains(.directory) && loc.inode.kind != .directory { throw .ENOTDIR }
+        let file = PathFile(inode: loc.inode, flags: flags.intersection([.path, .directory, .noFollow]), path: loc.path)
+        return .int(Int(try c.task.files.install(file, closeOnExec: flags.contains(.closeOnExec), limit: c.task.process.limits.openFiles)))
+    }
+
     // MARK: stat
 
     static func writeStat(_ c: SyscallCall, _ st: FileStat, to addr: UInt64) throws(LinuxErrno) -> SyscallOutcome {
@@ -103,7 +128,7 @@ extension CoreSyscalls {
     }
 
     static func fstat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        try writeStat(c, try file(c, 0).stat(), to: c.word(1))
+        try writeStat(c, try anyFile(c, 0).stat(), to: c.word(1))
     }
     static func stat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         try writeStat(c, try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true).inode.stat(), to: c.word(1))
@@ -114,7 +139,7 @@ extension CoreSyscalls {
     /// The object of an fstatat-style (dirfd = arg 0, path = arg 1) call with these AT_ flags.
     static func statAt(_ c: SyscallCall, flags: UInt32) throws(LinuxErrno) -> FileStat {
         let path = try c.path(1)
-        if path.isEmpty && flags & At.emptyPath != 0 && c.int(0) != At.fdCWD { return try file(c, 0).stat() }
+        if path.isEmpty && flags & At.emptyPath != 0 && c.int(0) != At.fdCWD { return try anyFile(c, 0).stat() }
         return try resolve(c, dirfd: c.int(0), path: path, follow: flags & At.symlinkNoFollow == 0,
                            emptyPathOK: flags & At.emptyPath != 0).inode.stat()
     }
@@ -159,13 +184,19 @@ extension CoreSyscalls {
         try statfs(c, try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true).inode.fs, to: c.word(1))
     }
     static func fstatfs(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        guard let inode = try file(c, 0).inode else { throw .EBADF }
+        guard let inode = try anyFile(c, 0).inode else { throw .EBADF }
         return try statfs(c, inode.fs, to: c.word(1))
     }
 
     // MARK: directories
 
-    static func getdents64(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+    static func getdents64(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome { try getdents(c, legacy: false) }
+    /// getdents: the older record (struct linux_dirent) that some programs still call directly
+    /// (the sanitizers' runtimes list /proc/<pid>/task with it): word-sized inode and offset,
+    /// and the type in the record's last byte.
+    static func getdents(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome { try getdents(c, legacy: true) }
+
+    static func getdents(_ c: SyscallCall, legacy: Bool) throws(LinuxErrno) -> SyscallOutcome {
         let f = try file(c, 0)
         var entries = try f.directoryEntries()
         entries += c.kernel.vfs.mountPoints(in: f.path, besides: entries)
@@ -174,23 +205,38 @@ extension CoreSyscalls {
         let limit = Int(c.uint(2))
         var e = GuestEncoder(c.abi)
         var index = Int(clamping: max(0, f.offset))
+        let w = c.abi.wordSize
         while index < entries.count {
             let d = entries[index]
             let name = FileName.bytes(d.name)
-            let reclen = (19 + name.count + 1 + 7) & ~7
+            // linux_dirent64: ino, off (8 bytes each), reclen, type, name, NUL, padded to 8.
+            // linux_dirent: ino, off (a word each), reclen, name, NUL, type, padded to a word.
+            let reclen = legacy ? (2 * w + 2 + name.count + 2 + w - 1) & ~(w - 1) : (19 + name.count + 1 + 7) & ~7
             if e.bytes.count + reclen > limit { break }
-            e.u64(d.inode == 0 ? 1 : d.inode)
-            e.i64(Int64(index + 1))
-            e.u16(UInt16(reclen))
-            e.u8(d.kind.direntType)
-            e.raw(name)
-            e.u8(0)
-            e.align(8)
+            let start = e.bytes.count
+            if legacy {
+                e.word(d.inode == 0 ? 1 : d.inode)
+                e.word(UInt64(index + 1))
+                e.u16(UInt16(reclen))
+                e.raw(name)
+                e.u8(0)
+                while e.bytes.count < start + reclen - 1 { e.u8(0) }
+                e.u8(d.kind.direntType)
+            } else {
+                e.u64(d.inode == 0 ? 1 : d.inode)
+                e.i64(Int64(index + 1))
+                e.u16(UInt16(reclen))
+                e.u8(d.kind.direntType)
+                e.raw(name)
+                e.u8(0)
+                e.align(8)
+            }
             index += 1
         }
         if e.bytes.isEmpty && index < entries.count { throw .EINVAL }
         try c.mm.write(c.word(1), e.bytes)
         f.offset = Int64(index)
+        c.kernel.inotify.notify(InotifyMask.access, file: f)
         return .int(e.bytes.count)
     }
 
@@ -203,7 +249,8 @@ extension CoreSyscalls {
     static func mkdir(_ c: SyscallCall, dirfd: Int32, path: [UInt8], mode: UInt32) throws(LinuxErrno) -> SyscallOutcome {
         let (dir, name) = try parent(c, dirfd: dirfd, path: path)
         if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
-        _ = try dir.inode.create(name, kind: .directory, mode: mode & ~c.task.fs.umask & 0o7777, credentials: c.task.process.credentials)
+        let made = try dir.inode.create(name, kind: .directory, mode: mode & ~c.task.fs.umask & 0o7777, credentials: c.task.process.credentials)
+        c.kernel.inotify.notifyEntry(InotifyMask.create, in: dir.inode, name: name, child: made)
         return .zero
     }
 
@@ -229,7 +276,8 @@ extension CoreSyscalls {
             return .zero
         }
         if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
-        _ = try dir.inode.create(name, kind: kind, mode: mode & ~c.task.fs.umask & 0o7777, credentials: c.task.process.credentials)
+        let made = try dir.inode.create(name, kind: kind, mode: mode & ~c.task.fs.umask & 0o7777, credentials: c.task.process.credentials)
+        c.kernel.inotify.notifyEntry(InotifyMask.create, in: dir.inode, name: name, child: made)
         return .zero
     }
 
@@ -250,6 +298,7 @@ extension CoreSyscalls {
         if c.kernel.vfs.mounts[dir.child(name)] != nil { throw .EBUSY }
         if directory && child.kind != .directory { throw .ENOTDIR }
         try dir.inode.unlink(name, directory: directory)
+        c.kernel.inotify.removed(child, name: name, from: dir.inode)
         return .zero
     }
 
@@ -266,14 +315,25 @@ extension CoreSyscalls {
         let known = RenameFlags.noReplace | RenameFlags.exchange
         if flags & ~known != 0 || flags == known { throw .EINVAL }
         let (od, on) = try parent(c, dirfd: oldDirFD, path: old, dotError: .EBUSY)
-        let (nd, nn) = try parent(c, dirfd: newDirFD, path: new, dotError: .EBUSY)
-        _ = try c.kernel.vfs.lookup(on, in: od)
+        let (nd, nn) = try parent(c, dirfd: newDirFD, path: new, dotError: flags & RenameFlags.noReplace != 0 ? .EEXIST : .EBUSY)
+        let moved = try c.kernel.vfs.lookup(on, in: od)
         if od.inode.fs !== nd.inode.fs { throw .EXDEV }
         if c.kernel.vfs.mounts[od.child(on)] != nil || c.kernel.vfs.mounts[nd.child(nn)] != nil { throw .EBUSY }
+        let replaced = try? c.kernel.vfs.lookup(nn, in: nd)
         // RENAME_NOREPLACE refuses an existing target before anything else, even the entry
         // itself (renaming a name onto itself is otherwise a successful no-op).
-        if flags & RenameFlags.noReplace != 0, (try? c.kernel.vfs.lookup(nn, in: nd)) != nil { throw .EEXIST }
+        if flags & RenameFlags.noReplace != 0, replaced != nil { throw .EEXIST }
         try od.inode.rename(on, to: nd.inode, nn, flags: flags)
+        // inotify, in Linux's order (fsnotify_move): the pair with one cookie, the replaced
+        // object's end, the moved object's IN_MOVE_SELF.
+        let inotify = c.kernel.inotify
+        if !inotify.isIdle && replaced !== moved {
+            let cookie = inotify.cookie()
+            inotify.notifyEntry(InotifyMask.movedFrom, in: od.inode, name: on, child: moved, cookie: cookie)
+            inotify.notifyEntry(InotifyMask.movedTo, in: nd.inode, name: nn, child: moved, cookie: cookie)
+            if let replaced, flags & RenameFlags.exchange == 0 { inotify.removed(replaced, name: nn, from: nd.inode, reportDelete: false) }
+            inotify.deliver(InotifyMask.moveSelf, to: moved, subjectIsDirectory: moved.kind == .directory)
+        }
         return .zero
     }
 
@@ -282,6 +342,9 @@ extension CoreSyscalls {
         let (dir, name) = try parent(c, dirfd: c.int(1), path: try c.path(2))
         if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
         try dir.inode.symlink(name, target: target)
+        if !c.kernel.inotify.isIdle, let made = try? c.kernel.vfs.lookup(name, in: dir) {
+            c.kernel.inotify.notifyEntry(InotifyMask.create, in: dir.inode, name: name, child: made)
+        }
         return .zero
     }
     static func symlinkLegacy(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
@@ -289,6 +352,9 @@ extension CoreSyscalls {
         let (dir, name) = try parent(c, dirfd: At.fdCWD, path: try c.path(1))
         if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
         try dir.inode.symlink(name, target: target)
+        if !c.kernel.inotify.isIdle, let made = try? c.kernel.vfs.lookup(name, in: dir) {
+            c.kernel.inotify.notifyEntry(InotifyMask.create, in: dir.inode, name: name, child: made)
+        }
         return .zero
     }
 
@@ -298,6 +364,8 @@ extension CoreSyscalls {
         if src.inode.kind == .directory { throw .EPERM }
         if src.inode.fs !== dir.inode.fs { throw .EXDEV }
         try dir.inode.link(name, to: src.inode)
+        c.kernel.inotify.deliver(InotifyMask.attrib, to: src.inode, subjectIsDirectory: false)
+        c.kernel.inotify.notifyEntry(InotifyMask.create, in: dir.inode, name: name, child: src.inode)
         return .zero
     }
     static func linkLegacy(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
@@ -306,6 +374,8 @@ extension CoreSyscalls {
         if src.inode.kind == .directory { throw .EPERM }
         if src.inode.fs !== dir.inode.fs { throw .EXDEV }
         try dir.inode.link(name, to: src.inode)
+        c.kernel.inotify.deliver(InotifyMask.attrib, to: src.inode, subjectIsDirectory: false)
+        c.kernel.inotify.notifyEntry(InotifyMask.create, in: dir.inode, name: name, child: src.inode)
         return .zero
     }
 
@@ -318,6 +388,8 @@ extension CoreSyscalls {
     /// The buffer size is a C int, as in Linux's readlinkat: <= 0 is EINVAL.
     static func readlink(_ c: SyscallCall, dirfd: Int32, path: [UInt8], buf: UInt64, size: Int32) throws(LinuxErrno) -> SyscallOutcome {
         guard size > 0 else { throw .EINVAL }
+        // An empty path reads the link an O_PATH descriptor names; it names nothing from the cwd.
+        if path.isEmpty && dirfd == At.fdCWD { throw .ENOENT }
         let loc = try resolve(c, dirfd: dirfd, path: path, follow: false, emptyPathOK: true)
         guard loc.inode.kind == .symlink else { throw .EINVAL }
         let target = try loc.inode.readLink()
@@ -362,7 +434,7 @@ extension CoreSyscalls {
         return .zero
     }
     static func fchdir(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        let f = try file(c, 0)
+        let f = try anyFile(c, 0)
         guard let inode = f.inode, inode.kind == .directory else { throw .ENOTDIR }
         c.task.fs.cwd = Location(inode: inode, path: f.path)
         return .zero
@@ -407,6 +479,7 @@ extension CoreSyscalls {
         if length < 0 { throw .EINVAL }
         try f.truncate(length)
         c.kernel.filesShrank()
+        c.kernel.inotify.notify(InotifyMask.modify, file: f)
         return .zero
     }
     static func truncatePath(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
@@ -418,6 +491,7 @@ extension CoreSyscalls {
         if length < 0 { throw .EINVAL }
         try loc.inode.truncate(length)
         c.kernel.filesShrank()
+        c.kernel.inotify.notify(InotifyMask.modify, at: loc)
         return .zero
     }
     static func fsync(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
@@ -425,16 +499,24 @@ extension CoreSyscalls {
         return .zero
     }
     static func fchmod(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        guard let inode = try file(c, 0).inode else { throw .EBADF }
+        let f = try file(c, 0)
+        guard let inode = f.inode else { throw .EBADF }
         try inode.setMode(c.uint(1))
+        c.kernel.inotify.notify(InotifyMask.attrib, file: f)
         return .zero
     }
     static func fchmodat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        try resolve(c, dirfd: c.int(0), path: try c.path(1), follow: true).inode.setMode(c.uint(2))
-        return .zero
+        try changeAttributes(c, try resolve(c, dirfd: c.int(0), path: try c.path(1), follow: true)) { (i) throws(LinuxErrno) in try i.setMode(c.uint(2)) }
     }
     static func chmodLegacy(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true).inode.setMode(c.uint(1))
+        try changeAttributes(c, try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true)) { (i) throws(LinuxErrno) in try i.setMode(c.uint(1)) }
+    }
+    /// Runs `change` on the object at `loc`, then reports it to inotify (`mask`, IN_ATTRIB by
+    /// default).
+    static func changeAttributes(_ c: SyscallCall, _ loc: Location, mask: UInt32 = InotifyMask.attrib,
+                                 _ change: (Inode) throws(LinuxErrno) -> Void) throws(LinuxErrno) -> SyscallOutcome {
+        try change(loc.inode)
+        if mask != 0 { c.kernel.inotify.notify(mask, at: loc) }
         return .zero
     }
     static func ownerIDs(_ c: SyscallCall, _ i: Int) -> (UInt32?, UInt32?) {
@@ -442,34 +524,34 @@ extension CoreSyscalls {
         return (u == UInt32.max ? nil : u, g == UInt32.max ? nil : g)
     }
     static func fchown(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        guard let inode = try file(c, 0).inode else { throw .EBADF }
+        let f = try file(c, 0)
+        guard let inode = f.inode else { throw .EBADF }
         let (u, g) = ownerIDs(c, 1)
         try inode.setOwner(uid: u, gid: g)
+        c.kernel.inotify.notify(InotifyMask.attrib, file: f)
         return .zero
     }
     static func fchownat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let (u, g) = ownerIDs(c, 2)
-        try resolve(c, dirfd: c.int(0), path: try c.path(1), follow: c.uint(4) & At.symlinkNoFollow == 0, emptyPathOK: c.uint(4) & At.emptyPath != 0)
-            .inode.setOwner(uid: u, gid: g)
-        return .zero
+        let loc = try resolve(c, dirfd: c.int(0), path: try c.path(1), follow: c.uint(4) & At.symlinkNoFollow == 0, emptyPathOK: c.uint(4) & At.emptyPath != 0)
+        return try changeAttributes(c, loc) { (i) throws(LinuxErrno) in try i.setOwner(uid: u, gid: g) }
     }
     static func chownLegacy(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let (u, g) = ownerIDs(c, 1)
-        try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true).inode.setOwner(uid: u, gid: g)
-        return .zero
+        return try changeAttributes(c, try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true)) { (i) throws(LinuxErrno) in try i.setOwner(uid: u, gid: g) }
     }
     static func lchown(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let (u, g) = ownerIDs(c, 1)
-        try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: false).inode.setOwner(uid: u, gid: g)
-        return .zero
+        return try changeAttributes(c, try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: false)) { (i) throws(LinuxErrno) in try i.setOwner(uid: u, gid: g) }
     }
 
     static func utimensat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let path = c.word(1) == 0 ? [] : try c.path(1)
         let loc: Location
         if path.isEmpty {
-            guard let inode = try file(c, 0).inode else { throw .EBADF }
-            loc = Location(inode: inode, path: "")
+            let f = try file(c, 0)
+            guard let inode = f.inode else { throw .EBADF }
+            loc = Location(inode: inode, path: f.path)
         } else {
             loc = try resolve(c, dirfd: c.int(0), path: path, follow: c.uint(3) & At.symlinkNoFollow == 0)
         }
@@ -487,7 +569,10 @@ extension CoreSyscalls {
                 else { throw .EINVAL }
             }
         }
-        try loc.inode.setTimes(access: times[0], modify: times[1])
-        return .zero
+        // inotify as Linux's fsnotify_change: both times IN_ATTRIB, one alone IN_ACCESS or
+        // IN_MODIFY.
+        let mask = times[0] != nil && times[1] != nil ? InotifyMask.attrib : times[0] != nil ? InotifyMask.access
+            : times[1] != nil ? InotifyMask.modify : 0
+        return try changeAttributes(c, loc, mask: mask) { (i) throws(LinuxErrno) in try i.setTimes(access: times[0], modify: times[1]) }
     }
 }

@@ -5,7 +5,16 @@ import LinuxABI
 // fcntl, pipes, ioctl.
 
 extension CoreSyscalls {
-    static func file(_ c: SyscallCall, _ i: Int) throws(LinuxErrno) -> OpenFile { try c.task.files.get(c.int(i)) }
+    /// The open file of descriptor argument `i`, for a call that uses the file: an O_PATH
+    /// descriptor opens nothing and is EBADF here, as Linux's fdget refuses it.
+    static func file(_ c: SyscallCall, _ i: Int) throws(LinuxErrno) -> OpenFile {
+        let f = try c.task.files.get(c.int(i))
+        if f is PathFile { throw .EBADF }
+        return f
+    }
+    /// The open file of descriptor argument `i` for the calls that only name the object (Linux's
+    /// fdget_raw): fstat, fstatfs, fchdir, dup, the fcntl descriptor commands, *at() bases.
+    static func anyFile(_ c: SyscallCall, _ i: Int) throws(LinuxErrno) -> OpenFile { try c.task.files.get(c.int(i)) }
 
     /// Runs a non-blocking I/O step; EAGAIN on a blocking descriptor waits for readiness.
     static func io(_ c: SyscallCall, _ f: OpenFile, want: PollEvents, _ op: () throws(LinuxErrno) -> Int) throws(LinuxErrno) -> SyscallOutcome {
@@ -59,6 +68,7 @@ extension CoreSyscalls {
                 try buffers.load(into: p, from: done, c.mm)
                 return try f.write(UnsafeRawBufferPointer(p))
             }
+            if n > 0 { c.kernel.inotify.notify(InotifyMask.modify, file: f) }
             return (n, want)
         }
     }
@@ -71,6 +81,7 @@ extension CoreSyscalls {
             // position + done stays below the end rw_verify_area accepted.
             let n = try position == nil ? f.read(into: p) : f.read(into: p, at: position! + Int64(done))
             try buffers.store(UnsafeRawBufferPointer(rebasing: p[0..<n]), from: done, c.mm)
+            if n > 0 { c.kernel.inotify.notify(InotifyMask.access, file: f) }
             return n
         }
     }
@@ -146,7 +157,9 @@ extension CoreSyscalls {
     static func pwriteSteps(_ c: SyscallCall, _ f: OpenFile, _ buffers: GuestBuffers, at position: Int64) throws(LinuxErrno) -> Int {
         try steps(c, total: buffers.total) { (p, done) throws(LinuxErrno) -> Int in
             try buffers.load(into: p, from: done, c.mm)
-            return try f.write(UnsafeRawBufferPointer(p), at: position + Int64(done))
+            let n = try f.write(UnsafeRawBufferPointer(p), at: position + Int64(done))
+            if n > 0 { c.kernel.inotify.notify(InotifyMask.modify, file: f) }
+            return n
         }
     }
 
@@ -236,11 +249,11 @@ extension CoreSyscalls {
     }
 
     static func dup(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        let f = try file(c, 0)
+        let f = try anyFile(c, 0)
         return .int(Int(try c.task.files.install(f, closeOnExec: false, limit: c.task.process.limits.openFiles)))
     }
     static func dup2(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        let f = try file(c, 0)
+        let f = try anyFile(c, 0)
         let new = c.int(1)
         if new == c.int(0) { return .int(Int(new)) }
         guard new >= 0, Int(new) < c.task.process.limits.openFiles else { throw .EBADF }
@@ -248,7 +261,7 @@ extension CoreSyscalls {
         return .int(Int(new))
     }
     static func dup3(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
-        let f = try file(c, 0)
+        let f = try anyFile(c, 0)
         let new = c.int(1), flags = c.abi.openFlagsFromGuest(c.uint(2))
         if new == c.int(0) { throw .EINVAL }
         if flags.subtracting(.closeOnExec) != [] { throw .EINVAL }
@@ -259,7 +272,9 @@ extension CoreSyscalls {
 
     static func fcntl(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let fd = c.int(0), cmd = c.int(1)
-        let f = try file(c, 0)
+        let f = try anyFile(c, 0)
+        // An O_PATH descriptor takes only the descriptor commands (Linux's check_fcntl_cmd).
+        if f is PathFile && ![0, 1030, 1, 2, 3].contains(cmd) { throw .EBADF }
         let files = c.task.files
         switch cmd {
         case 0, 1030:  // F_DUPFD, F_DUPFD_CLOEXEC
@@ -282,7 +297,7 @@ extension CoreSyscalls {
             guard let end = f as? PipeEnd else { throw .EBADF }
             if cmd == 1032 { return .int(end.pipe.capacity) }
             return .int(try end.pipe.resize(to: Int(c.uint(2)), privileged: c.task.process.credentials.euid == 0))
-        case 1033, 1034: return .zero  // F_ADD_SEALS, F_GET_SEALS
+        case 1033, 1034: return try fcntlSeals(c, f, add: cmd == 1033)  // F_ADD_SEALS, F_GET_SEALS (Memfd.swift)
         case 1024, 1025: return .zero  // F_SETLEASE, F_GETLEASE
         default: throw .EINVAL
         }

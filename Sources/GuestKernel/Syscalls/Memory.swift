@@ -36,7 +36,6 @@ extension CoreSyscalls {
         let addr = c.word(0), length = c.word(1)
         let prot = Protection(rawValue: c.uint(2))
         let flags = MapFlags(rawValue: c.uint(3))
-        let fd = c.int(4)
         guard length > 0 else { throw .EINVAL }
         guard offset & (c.mm.pageSize - 1) == 0 else { throw .EINVAL }
         let type = flags.rawValue & MapFlags.typeMask
@@ -45,7 +44,7 @@ extension CoreSyscalls {
         let shared = type != 2
         var file: OpenFile?
         if !flags.contains(.anonymous) {
-            let f = try c.task.files.get(fd)
+            let f = try CoreSyscalls.file(c, 4)
             if f is SimpleDeviceFile {
                 file = nil  // /dev/zero: anonymous memory
             } else {

@@ -49,7 +49,7 @@ extension CoreSyscalls {
             var ready = 0
             for (fd, events) in entries {
                 if fd < 0 { out.append(0); continue }
-                guard let f = try? files.get(fd) else { out.append(PollEvents.invalid.rawValue); ready += 1; continue }
+                guard let f = try? files.get(fd), !(f is PathFile) else { out.append(PollEvents.invalid.rawValue); ready += 1; continue }
                 let r = f.poll().intersection(events.union([.error, .hangUp, .invalid]))
                 out.append(r.rawValue)
                 if !r.isEmpty { ready += 1 }

@@ -93,8 +93,10 @@ final class HostInode: Inode {
         return try fd.readLink()
     }
 
+    /// The host's attributes are not shown (VFS/XattrStore.swift): none exists here.
+    override func extendedAttribute(_ name: [UInt8]) throws(LinuxErrno) -> [UInt8] { throw .ENODATA }
+
     override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
-        if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
         if flags.canWrite || flags.contains(.truncate) { throw .EROFS }
         switch cachedKind {
         case .directory:

@@ -45,6 +45,9 @@ public class OpenFile {
     /// The epoll interest-list entries that watch this description: they go when it is released
     /// (Linux's eventpoll_release), not when one of its descriptors is closed.
     var epollItems: [EpollItem] = []
+    /// The machine's inotify registry, for a file opened by path: its last close is an event
+    /// (IN_CLOSE_WRITE / IN_CLOSE_NOWRITE) when someone watches it.
+    weak var inotify: Inotify?
     /// F_SETOWN/F_SETSIG state, and the O_ASYNC watcher while the flag is set (nil until a
     /// program asks for any of it).
     var owner: FileOwner?
@@ -181,10 +184,12 @@ public final class DirectoryFile: OpenFile {
     public override func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(LinuxErrno) -> Int { throw .EISDIR }
 }
 
-/// An O_PATH descriptor: usable as a *at() base, for fstat and fchdir, nothing else.
+/// An O_PATH descriptor (CoreSyscalls.openPath): it names an object of any kind without opening
+/// it. Calls that only name the object take it (a *at() base, AT_EMPTY_PATH, fstat, fchdir,
+/// dup); every call that would use the file refuses it with EBADF before reaching it
+/// (CoreSyscalls.file), so it needs no operations of its own.
 public final class PathFile: OpenFile {
-    public override func read(into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> Int { throw .EBADF }
-    public override func write(_ buffer: UnsafeRawBufferPointer) throws(LinuxErrno) -> Int { throw .EBADF }
+    public override var isPollable: Bool { false }
 }
 
 /// A file whose whole content is produced when it is opened (procfs), read with an offset.
@@ -312,6 +317,7 @@ public final class FileTable {
         file.references -= 1
         if file.references == 0 {
             file.heldLocks?.descriptionReleased(file)
+            file.inotify?.closed(file)
             for item in file.epollItems { item.epoll?.remove(item) }
             file.owner?.stopWatching()
             file.release()

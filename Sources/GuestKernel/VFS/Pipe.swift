@@ -176,7 +176,6 @@ final class PipeInode: Inode {
         return s
     }
     override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
-        if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
         return PipeEnd(pipe: pipe, reading: flags.canRead, writing: flags.canWrite, flags: flags, path: "pipe:[\(pipe.number)]", inode: self)
     }
     override func setMode(_ mode: UInt32) throws(LinuxErrno) {}

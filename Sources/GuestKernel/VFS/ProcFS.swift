@@ -165,39 +165,79 @@ public final class ProcFS: SyntheticFS {
             ("cwd", SynthSymlink(fs: self, number: number(), target: { FileName.bytes(wp?.mainThread?.fs.cwd.path ?? "/") },
                                  object: { wp?.mainThread?.fs.cwd })),
             ("root", SynthSymlink(fs: self, number: number(), target: { Array("/".utf8) }, object: { wp?.mainThread?.fs.root })),
+            ("task", SynthDirectory(fs: self, number: number(), list: {
+                (wp?.threads ?? []).map { String($0.tid) }
+            }, child: { [unowned self] name in
+                guard let tid = Int32(name), let p = wp, let t = p.threads.first(where: { $0.tid == tid }) else { return nil }
+                return self.threadDirectory(p, t)
+            })),
         ])
         nodes[key] = dir
         return dir
     }
 
-    static func stateLetter(_ p: Process) -> String {
+    /// /proc/<pid>/task/<tid>: the thread's own stat, status and comm; the rest (maps, fd, cwd
+    /// …) is the process's, as the threads of a process share them. (LeakSanitizer lists
+    /// /proc/<pid>/task to find the threads it stops; ps -L and top read the stat files.)
+    func threadDirectory(_ p: Process, _ t: Task) -> Inode {
+        let key = "task:\(p.pid):\(p.startTime):\(t.tid)"
+        if let n = nodes[key] { return n }
+        weak let wp = p, wt = t
+        unowned let k = kernel
+        func text(_ f: @escaping (Process, Task) -> String) -> Inode {
+            SynthFile(fs: self, number: number()) { () throws(LinuxErrno) -> [UInt8] in
+                guard let p = wp, let t = wt else { throw .ESRCH }
+                return Array(f(p, t).utf8)
+            }
+        }
+        let own: [(String, Inode)] = [
+            ("stat", text { p, t in Self.statLine(p, k, thread: t) }),
+            ("status", text { p, t in Self.status(p, k, thread: t) }),
+            ("comm", text { p, _ in p.comm + "\n" }),
+        ]
+        let process = processDirectory(p)
+        let dir = SynthDirectory(fs: self, number: number(), list: {
+            ((try? process.entries()) ?? []).map(\.name).filter { $0 != "." && $0 != ".." && $0 != "task" }
+        }, child: { name in
+            if let node = own.first(where: { $0.0 == name })?.1 { return node }
+            return name == "task" ? nil : try? process.lookup(name)
+        })
+        nodes[key] = dir
+        return dir
+    }
+
+    /// The state letter of the process, or of one of its threads.
+    static func stateLetter(_ p: Process, thread: Task? = nil) -> String {
         if p.zombie { return "Z" }
         if p.stopped { return "T" }
+        if let thread { return thread.state == .runnable ? "R" : "S" }
         return p.threads.contains { $0.state == .runnable } ? "R" : "S"
     }
 
-    static func statLine(_ p: Process, _ k: Kernel) -> String {
+    /// /proc/<pid>/stat, or /proc/<pid>/task/<tid>/stat with `thread`.
+    static func statLine(_ p: Process, _ k: Kernel, thread: Task? = nil) -> String {
         let ppid = p.parent?.pid ?? 0
         let start = (p.startTime - k.bootTime) / 10_000_000
         let vsize = p.mainThread?.mm.vmas.reduce(0) { $0 + ($1.end - $1.start) } ?? 0
-        var f = ["\(p.pid)", "(\(p.comm))", stateLetter(p), "\(ppid)", "\(p.pgid)", "\(p.sid)", "0", "-1", "4194560",
+        var f = ["\(thread?.tid ?? p.pid)", "(\(p.comm))", stateLetter(p, thread: thread), "\(ppid)", "\(p.pgid)", "\(p.sid)", "0", "-1", "4194560",
                  "0", "0", "0", "0", "0", "0", "0", "0", "20", "0", "\(max(1, p.threads.count))", "0", "\(start)", "\(vsize)",
                  "\(vsize / 4096)"]
         f += Array(repeating: "0", count: 52 - f.count)
         return f.joined(separator: " ") + "\n"
     }
 
-    static func status(_ p: Process, _ k: Kernel) -> String {
+    /// /proc/<pid>/status, or /proc/<pid>/task/<tid>/status with `thread`.
+    static func status(_ p: Process, _ k: Kernel, thread: Task? = nil) -> String {
         let c = p.credentials
-        let state = stateLetter(p)
+        let state = stateLetter(p, thread: thread)
         let names = ["R": "R (running)", "S": "S (sleeping)", "T": "T (stopped)", "Z": "Z (zombie)"]
-        let t = p.mainThread
+        let t = thread ?? p.mainThread
         return """
         Name:\t\(p.comm)
         Umask:\t\(String(format8: t?.fs.umask ?? 0o22))
         State:\t\(names[state] ?? state)
         Tgid:\t\(p.pid)
-        Pid:\t\(p.pid)
+        Pid:\t\(thread?.tid ?? p.pid)
         PPid:\t\(p.parent?.pid ?? 0)
         Uid:\t\(c.uid)\t\(c.euid)\t\(c.suid)\t\(c.fsuid)
         Gid:\t\(c.gid)\t\(c.egid)\t\(c.sgid)\t\(c.fsgid)

@@ -43,7 +43,6 @@ final class SynthDirectory: Inode {
         return out
     }
     override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
-        if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
         if flags.canWrite { throw .EISDIR }
         return DirectoryFile(inode: self, flags: flags, path: path)
     }
@@ -67,7 +66,6 @@ final class SynthFile: Inode {
         return s
     }
     override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
-        if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
         if flags.canWrite { throw .EACCES }
         return SnapshotFile(inode: self, flags: flags, path: path, content: try content())
     }
@@ -111,7 +109,6 @@ final class DeviceNode: Inode {
         return s
     }
     override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
-        if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
         return try make(flags, path, self)
     }
     override func setMode(_ mode: UInt32) throws(LinuxErrno) {}

@@ -82,6 +82,22 @@ class TmpNode: Inode {
         ctime = tmp.clock()
     }
     func touchModify() { let now = tmp.clock(); mtime = now; ctime = now }
+
+    /// Extended attributes, made by the first one set.
+    private var xattrs: XattrStore?
+    override func extendedAttribute(_ name: [UInt8]) throws(LinuxErrno) -> [UInt8] {
+        guard let xattrs else { throw .ENODATA }
+        return try xattrs.value(name)
+    }
+    override func extendedAttributeNames() throws(LinuxErrno) -> [[UInt8]] { xattrs?.names ?? [] }
+    override func setExtendedAttribute(_ name: [UInt8], _ value: [UInt8]?, _ mode: XattrSetMode) throws(LinuxErrno) {
+        if xattrs == nil {
+            guard value != nil else { throw .ENODATA }
+            xattrs = XattrStore(account: tmp.account)
+        }
+        try xattrs!.set(name, value, mode)
+        ctime = tmp.clock()
+    }
 }
 
 final class TmpDirectory: TmpNode {
@@ -201,7 +217,6 @@ final class TmpDirectory: TmpNode {
         dest.touchModify()
     }
     override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
-        if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
         if flags.canWrite { throw .EISDIR }
         return DirectoryFile(inode: self, flags: flags, path: path)
     }
@@ -225,7 +240,6 @@ final class TmpFile: TmpNode {
         touchModify()
     }
     override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
-        if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
         if flags.contains(.directory) { throw .ENOTDIR }
         if flags.contains(.truncate) && flags.canWrite { try truncate(0) }
         return RegularFile(inode: self, flags: flags, path: path, contents: data)
@@ -252,9 +266,27 @@ final class TmpFileData: FileContents, MappedFileSource {
     let descriptors: HostDescriptors
     /// The file system's room, when it has a size limit.
     let space: TmpSpace?
+    /// The file's seals (fcntl F_ADD_SEALS, `Seal`): a file opened by path has F_SEAL_SEAL, so
+    /// none can be added; memfd_create(MFD_ALLOW_SEALING) starts with none.
+    var seals: UInt32 = Seal.seal
+
+    /// The seals Linux's memfd defines (include/uapi/linux/fcntl.h).
+    enum Seal {
+        static let seal: UInt32 = 1, shrink: UInt32 = 2, grow: UInt32 = 4, write: UInt32 = 8
+        static let futureWrite: UInt32 = 0x10, exec: UInt32 = 0x20
+        static let all: UInt32 = 0x3f
+        /// The seals that forbid changing the data.
+        static let writes: UInt32 = write | futureWrite
+    }
 
     init(account: MemoryController?, descriptors: HostDescriptors, space: TmpSpace? = nil) {
         self.account = account; self.descriptors = descriptors; self.space = space
+    }
+
+    /// EPERM when the seals forbid a write of [offset, end) to the file.
+    private func checkSealsForWrite(offset: Int64, end: Int64) throws(LinuxErrno) {
+        if seals & Seal.writes != 0 { throw .EPERM }
+        if seals & Seal.grow != 0 && end > length { throw .EPERM }
     }
     deinit {
         for (_, p) in pages { p.deallocate() }
@@ -310,6 +342,7 @@ final class TmpFileData: FileContents, MappedFileSource {
         if buffer.isEmpty { return 0 }
         let (end, overflow) = offset.addingReportingOverflow(Int64(buffer.count))
         guard !overflow else { throw .EFBIG }
+        try checkSealsForWrite(offset: offset, end: end)
         if let memoryFile {
             let grow = TmpFileData.rounded(end) > allocatedBytes ? TmpFileData.rounded(end) - allocatedBytes : 0
             if grow > 0 { try charge(grow) }
@@ -343,6 +376,8 @@ final class TmpFileData: FileContents, MappedFileSource {
 
     func truncate(_ newLength: Int64) throws(LinuxErrno) {
         guard newLength >= 0 else { throw .EINVAL }
+        if seals & Seal.shrink != 0 && newLength < length { throw .EPERM }
+        if seals & Seal.grow != 0 && newLength > length { throw .EPERM }
         if let memoryFile {
             let want = TmpFileData.rounded(newLength)
             if want > allocatedBytes { try charge(want - allocatedBytes) }
@@ -393,6 +428,7 @@ final class TmpFileData: FileContents, MappedFileSource {
     }
 
     func punchHole(offset: Int64, length: Int64) throws(LinuxErrno) {
+        if seals & Seal.writes != 0 { throw .EPERM }
         if let memoryFile { try memoryFile.host.punchHole(offset: offset, length: length); return }
         let page = Int64(TmpFileData.pageSize)
         let end = min(offset + length, self.length)
@@ -411,6 +447,7 @@ final class TmpFileData: FileContents, MappedFileSource {
     }
 
     func mappable(writable: Bool) throws(LinuxErrno) -> HostFileRef {
+        if writable && seals & Seal.writes != 0 { throw .EPERM }
         let file = try materialize()
         return HostFileRef(fd: file.host.raw, writable: writable, source: file)
     }
@@ -486,7 +523,6 @@ final class TmpFifo: TmpNode {
     private var buffer: Pipe?
     override var kind: FileKind { .fifo }
     override func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
-        if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
         let pipe: Pipe
         if let b = buffer, b.readers + b.writers > 0 { pipe = b } else { pipe = Pipe(kernel: kernel) }
         buffer = pipe

@@ -85,6 +85,18 @@ public class Inode {
     public func setTimes(access: (Int64, Int64)?, modify: (Int64, Int64)?) throws(LinuxErrno) { throw fs.readOnlyError }
     public func truncate(_ length: Int64) throws(LinuxErrno) { throw fs.readOnlyError }
 
+    // Extended attributes (see VFS/XattrStore.swift). The syscall layer has checked the
+    // name (namespace, length), the value's size and the caller's permission; these only
+    // store. The defaults are a file system without xattrs, as Linux answers for one.
+    /// The value of `name`; ENODATA when it has none.
+    public func extendedAttribute(_ name: [UInt8]) throws(LinuxErrno) -> [UInt8] { throw .EOPNOTSUPP }
+    /// The names of the object's attributes, in the order listxattr gives them.
+    public func extendedAttributeNames() throws(LinuxErrno) -> [[UInt8]] { [] }
+    /// Sets `name` to `value` (nil: removes it; ENODATA if absent), as `mode` allows.
+    public func setExtendedAttribute(_ name: [UInt8], _ value: [UInt8]?, _ mode: XattrSetMode) throws(LinuxErrno) {
+        throw .EOPNOTSUPP
+    }
+
     /// Opens the object. `path` is the guest path it was reached by (for /proc/<pid>/fd).
     public func open(flags: OpenFlags, path: String, kernel: Kernel, task: Task) throws(LinuxErrno) -> OpenFile {
         throw .ENXIO

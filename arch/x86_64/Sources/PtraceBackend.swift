@@ -159,19 +159,24 @@ final class X86AddressSpace: AddressSpace {
         return m
     }
 
+    /// Every host mapping is MAP_NORESERVE: the kernel has already decided whether the guest may
+    /// commit the memory (checkMemoryLimit, Linux's heuristic overcommit, MAP_NORESERVE honoured)
+    /// and charges pages as they are touched (sampleCharge), so the host is not asked to commit
+    /// it again; without this a guest's 14 TiB MAP_NORESERVE reservation (ASan's shadow) would
+    /// fail on the host's own overcommit check.
     func map(_ address: UInt64, length: UInt64, protection: Protection, shared: Bool, backing: MapBacking) throws(LinuxErrno) {
         let a = agent
         let prot = UInt64(protection.rawValue)
         switch backing {
         case .anonymous:
-            let flags = UInt64(MapFlags.fixed.rawValue | MapFlags.anonymous.rawValue) | (shared ? 1 : 2)
+            let flags = UInt64(MapFlags.fixed.rawValue | MapFlags.anonymous.rawValue | MapFlags.noReserve.rawValue) | (shared ? 1 : 2)
             _ = try a.inject(9, address, length, prot, flags, UInt64(bitPattern: -1), 0)
         case .file(let ref, let offset):
             try a.writeStubData(backend.procPath(ref.fd))
             let openFlags: UInt64 = ref.writable ? 2 : 0  // O_RDWR : O_RDONLY
             let fd = try a.inject(257, UInt64(bitPattern: Int64(At.fdCWD)), StubImage.dataPage, openFlags | 0o2000000, 0, 0, 0)
             defer { _ = try? a.inject(3, fd, 0, 0, 0, 0, 0) }
-            let flags = UInt64(MapFlags.fixed.rawValue) | (shared ? 1 : 2)
+            let flags = UInt64(MapFlags.fixed.rawValue | MapFlags.noReserve.rawValue) | (shared ? 1 : 2)
             _ = try a.inject(9, address, length, prot, flags, fd, offset)
         }
     }
