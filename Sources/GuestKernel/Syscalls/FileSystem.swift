@@ -268,15 +268,16 @@ extension CoreSyscalls {
         if type == FileMode.directory { throw .EPERM }  // Linux's may_mknod
         guard [0, FileMode.regular, FileMode.character, FileMode.block, FileMode.fifo, FileMode.socket].contains(type) else { throw .EINVAL }
         let kind = FileKind(mode: mode)
-        if kind == .characterDevice || kind == .blockDevice {
-            guard c.task.process.credentials.euid == 0 else { throw .EPERM }
-            if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
-            try dir.inode.makeDevice(name, block: kind == .blockDevice, rdev: device, mode: mode & ~c.task.fs.umask & 0o7777,
-                                     credentials: c.task.process.credentials)
-            return .zero
-        }
         if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
-        let made = try dir.inode.create(name, kind: kind, mode: mode & ~c.task.fs.umask & 0o7777, credentials: c.task.process.credentials)
+        let permissions = mode & ~c.task.fs.umask & 0o7777, credentials = c.task.process.credentials
+        let made: Inode
+        if kind == .characterDevice || kind == .blockDevice {
+            guard credentials.euid == 0 else { throw .EPERM }
+            try dir.inode.makeDevice(name, block: kind == .blockDevice, rdev: device, mode: permissions, credentials: credentials)
+            made = try c.kernel.vfs.lookup(name, in: dir)
+        } else {
+            made = try dir.inode.create(name, kind: kind, mode: permissions, credentials: credentials)
+        }
         c.kernel.inotify.notifyEntry(InotifyMask.create, in: dir.inode, name: name, child: made)
         return .zero
     }
