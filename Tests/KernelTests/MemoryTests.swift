@@ -177,6 +177,13 @@ import SoftMMU
             #expect(try await t.sys("msync", a, 0x4000, 1) == .err(.ENOMEM))  // a hole at a + 0x2000
             #expect(try await t.sys("msync", a, 0, 4) == .ok(0))
             #expect(try await t.sys("msync", a, UInt64.max, 4) == .err(.ENOMEM))
+            // mincore: a byte per mapped page, the same checks.
+            let vec = try t.alloc(4)
+            #expect(try await t.sys("mincore", a, 0x2000, vec) == .ok(0))
+            #expect(try t.peek(vec, 2) == [1, 1])
+            #expect(try await t.sys("mincore", a, 0x4000, vec) == .err(.ENOMEM))
+            #expect(try await t.sys("mincore", a + 1, 1, vec) == .err(.EINVAL))
+            #expect(try await t.sys("mincore", a, 0x1000, UInt64.max) == .err(.EFAULT))
         }
     }
 

@@ -66,6 +66,29 @@ private enum T {
         }
     }
 
+    /// The old termio ioctls (stress-ng's pty stressor): the low halves of the flags, the line
+    /// and eight control characters, round trip with TCGETS; the high halves stay.
+    @Test func termioForms() async throws {
+        try await runGuest { t async throws in
+            let (m, index) = try await Pty.openPair(t)
+            let s = try await t.open("/dev/pts/\(index)", C.O_RDWR | T.O_NOCTTY | C.O_NONBLOCK).get()
+            let termio = try t.alloc(18)
+            try await t.sys("ioctl", s, 0x5405, termio).get()  // TCGETA
+            let before = try t.peek(termio, 17)
+            var changed = before
+            changed[6] ^= 0x02  // c_lflag's ICANON (low half)
+            changed[9 + 0] = 0x01  // VINTR
+            try t.poke(termio, changed)
+            try await t.sys("ioctl", s, 0x5406, termio).get()  // TCSETA
+            let termios = try t.alloc(60)
+            try await t.sys("ioctl", m, T.TCGETS, termios).get()
+            #expect(try t.u32(termios + 12) & 0xffff == UInt32(changed[6]) | UInt32(changed[7]) << 8)
+            #expect(try t.peek(termios + 17, 1) == [0x01])  // c_cc[VINTR] after c_line
+            #expect(try await t.sys("ioctl", s, 0x5405, 8) == .err(.EFAULT))
+            #expect(try await t.sys("ioctl", m, 0x5408, UInt64.max) == .err(.EFAULT))  // TCSETAF
+        }
+    }
+
     @Test func lockedSlaveAndEmptyEnds() async throws {
         try await runGuest { t async throws in
             let m = try await t.open("/dev/ptmx", C.O_RDWR | C.O_NONBLOCK).get()

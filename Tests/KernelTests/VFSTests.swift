@@ -357,6 +357,25 @@ import LinuxABI
         }
     }
 
+    /// The superseded time calls programs still make: utime's seconds, utimes' microseconds.
+    @Test func utimeAndUtimes() async throws {
+        try await runGuest { t async throws in
+            _ = try await t.open("/tmp/f", C.O_CREAT | C.O_WRONLY).get()
+            let st = try t.alloc(144)
+            try await t.sys("utime", "/tmp/f", try t.place(ScriptThread.bytes(1000, 8) + ScriptThread.bytes(2000, 8))).get()
+            try await t.sys("newfstatat", C.AT_FDCWD, "/tmp/f", st, 0).get()
+            #expect(try t.i64(st + 72) == 1000 && t.i64(st + 88) == 2000)  // st_atime, st_mtime
+            let tv = try t.place(ScriptThread.bytes(3000, 8) + ScriptThread.bytes(5, 8) + ScriptThread.bytes(4000, 8) + ScriptThread.bytes(6, 8))
+            try await t.sys("utimes", "/tmp/f", tv).get()
+            try await t.sys("newfstatat", C.AT_FDCWD, "/tmp/f", st, 0).get()
+            #expect(try t.i64(st + 88) == 4000 && t.i64(st + 96) == 6000)  // st_mtime, its nanoseconds
+            let bad = try t.place(ScriptThread.bytes(1, 8) + ScriptThread.bytes(1_000_000, 8) + ScriptThread.bytes(1, 8) + ScriptThread.bytes(0, 8))
+            #expect(try await t.sys("utimes", "/tmp/f", bad) == .err(.EINVAL))
+            #expect(try await t.sys("utime", "/etc/passwd", 0) == .err(.EROFS))
+            #expect(try await t.sys("futimesat", C.AT_FDCWD, "/tmp/missing", 0) == .err(.ENOENT))
+        }
+    }
+
     /// A path ending in ".", ".." or "/" names an existing directory, not a new entry: busybox
     /// tar makes "./" of every archive, `mkdir -p a/.` walks through it.
     @Test func creatingDotNamesAnExistingEntry() async throws {

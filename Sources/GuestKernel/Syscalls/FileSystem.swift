@@ -570,10 +570,48 @@ extension CoreSyscalls {
                 else { throw .EINVAL }
             }
         }
+        return try setTimes(c, loc, times)
+    }
+
+    /// Sets the access and modification times of `loc` (nil leaves that one).
+    static func setTimes(_ c: SyscallCall, _ loc: Location, _ times: [(Int64, Int64)?]) throws(LinuxErrno) -> SyscallOutcome {
         // inotify as Linux's fsnotify_change: both times IN_ATTRIB, one alone IN_ACCESS or
         // IN_MODIFY.
         let mask = times[0] != nil && times[1] != nil ? InotifyMask.attrib : times[0] != nil ? InotifyMask.access
             : times[1] != nil ? InotifyMask.modify : 0
         return try changeAttributes(c, loc, mask: mask) { (i) throws(LinuxErrno) in try i.setTimes(access: times[0], modify: times[1]) }
+    }
+
+    /// utime(path, utimbuf*): whole seconds; NULL sets both times to now. Superseded by
+    /// utimensat, but programs still make the call itself (stress-ng, old binaries).
+    static func utime(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let loc = try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true)
+        let now = try Host.clock(0)
+        guard c.word(1) != 0 else { return try setTimes(c, loc, [now, now]) }
+        var d = GuestDecoder(try c.mm.read(c.word(1), count: 2 * c.abi.wordSize), c.abi)
+        let access = d.sword(), modify = d.sword()
+        return try setTimes(c, loc, [(access, 0), (modify, 0)])
+    }
+    /// utimes(path, timeval[2]).
+    static func utimes(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try microsecondTimes(c, dirfd: At.fdCWD, path: try c.path(0), times: c.word(1))
+    }
+    /// futimesat(dirfd, path, timeval[2]).
+    static func futimesat(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        try microsecondTimes(c, dirfd: c.int(0), path: try c.path(1), times: c.word(2))
+    }
+    /// The timeval forms: microseconds outside 0..<10^6 are EINVAL; NULL is now.
+    static func microsecondTimes(_ c: SyscallCall, dirfd: Int32, path: [UInt8], times address: UInt64) throws(LinuxErrno) -> SyscallOutcome {
+        let now = try Host.clock(0)
+        var times: [(Int64, Int64)?] = [now, now]
+        if address != 0 {
+            var d = GuestDecoder(try c.mm.read(address, count: 4 * c.abi.wordSize), c.abi)
+            for i in 0..<2 {
+                let seconds = d.sword(), microseconds = d.sword()
+                guard microseconds >= 0, microseconds < 1_000_000 else { throw .EINVAL }
+                times[i] = (seconds, microseconds * 1000)
+            }
+        }
+        return try setTimes(c, try resolve(c, dirfd: dirfd, path: path, follow: true), times)
     }
 }

@@ -162,4 +162,24 @@ extension CoreSyscalls {
         return .zero
     }
     static func mlock(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome { .zero }
+
+    /// mincore(addr, length, vec): one byte per page of the range. Every mapped page is reported
+    /// resident (1): the guest's pages are umlab's or the host's, and which of them the host has
+    /// paged in is not the guest's business. Linux's checks: an unaligned start is EINVAL, a
+    /// range that wraps or has unmapped pages ENOMEM, a vector that cannot take the bytes EFAULT.
+    static func mincore(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let mm = c.mm, addr = c.word(0)
+        guard mm.isPageAligned(addr) else { throw .EINVAL }
+        guard let span = mm.pageSpan(addr, c.word(1)) else { throw .ENOMEM }
+        if span.isEmpty { return .zero }
+        guard mm.isFullyMapped(span.lowerBound, span.upperBound) else { throw .ENOMEM }
+        let pages = Int((span.upperBound - span.lowerBound) / mm.pageSize)
+        var done = 0
+        while done < pages {  // in steps, so a huge range never needs a huge buffer
+            let n = min(pages - done, 1 << 16)
+            try mm.write(c.word(2) + UInt64(done), [UInt8](repeating: 1, count: n))
+            done += n
+        }
+        return .zero
+    }
 }

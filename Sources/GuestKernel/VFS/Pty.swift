@@ -462,6 +462,8 @@ extension Kernel {
 /// Terminal ioctl numbers, generic (after the ABI's `ioctlFromGuest`).
 enum TerminalIoctl {
     static let TCGETS: UInt32 = 0x5401, TCSETS: UInt32 = 0x5402, TCSETSW: UInt32 = 0x5403, TCSETSF: UInt32 = 0x5404
+    /// The old `struct termio` forms (generic layout only).
+    static let TCGETA: UInt32 = 0x5405, TCSETA: UInt32 = 0x5406, TCSETAW: UInt32 = 0x5407, TCSETAF: UInt32 = 0x5408
     static let TCSBRK: UInt32 = 0x5409, TCXONC: UInt32 = 0x540A, TCFLSH: UInt32 = 0x540B
     static let TIOCEXCL: UInt32 = 0x540C, TIOCNXCL: UInt32 = 0x540D, TIOCSCTTY: UInt32 = 0x540E
     static let TIOCGPGRP: UInt32 = 0x540F, TIOCSPGRP: UInt32 = 0x5410, TIOCOUTQ: UInt32 = 0x5411
@@ -514,6 +516,27 @@ extension Kernel {
             let t = try guestTermios(mm, arg)
             if !master { try pty.checkChange(task) }
             if request == I.TCSETSF { pty.flush(input: true, output: false) }
+            pty.setTermios(t)
+        case I.TCGETA where abi.termios.size == 36:
+            // struct termio: the four flag words' low halves, the line discipline and the first
+            // eight control characters (NCC), as Linux's kernel_termios_to_user_termio.
+            let t = pty.discipline.termios
+            var e = GuestEncoder(abi)
+            for flag in [t.iflag, t.oflag, t.cflag, t.lflag] { e.u16(UInt16(truncatingIfNeeded: flag)) }
+            e.u8(t.line)
+            e.raw(Array(t.cc.prefix(8)))
+            try mm.write(arg, e.bytes)
+        case I.TCSETA, I.TCSETAW, I.TCSETAF where abi.termios.size == 36:
+            var d = GuestDecoder(try mm.read(arg, count: 17), abi)
+            var t = pty.discipline.termios
+            // Only the low halves change (Linux's SET_LOW_TERMIOS_BITS).
+            func low(_ flag: UInt32, _ v: UInt16) -> UInt32 { flag & 0xffff_0000 | UInt32(v) }
+            t.iflag = low(t.iflag, d.u16()); t.oflag = low(t.oflag, d.u16())
+            t.cflag = low(t.cflag, d.u16()); t.lflag = low(t.lflag, d.u16())
+            t.line = d.u8()
+            for i in 0..<8 { t.cc[i] = d.u8() }
+            if !master { try pty.checkChange(task) }
+            if request == I.TCSETAF { pty.flush(input: true, output: false) }
             pty.setTermios(t)
         case I.TCGETS2 where abi.termios.size == 36:
             var e = GuestEncoder(abi)
