@@ -31,6 +31,10 @@ public struct KernelConfig {
     /// The guest owns umlab's terminal: the terminal's Ctrl-C, Ctrl-\ and Ctrl-Z go to the
     /// guest's foreground process group instead of umlab.
     public var ownsTerminal = false
+    /// umlab runs at a terminal (one of its standard descriptors is one): only then is the
+    /// console a controlling terminal that /dev/tty opens. Without one (a pipeline, CI, a
+    /// service), /dev/tty is ENXIO, as for a Linux process without a controlling terminal.
+    public var consoleIsTerminal = false
     /// Wall-clock time the machine may run, from the start of `run()` (0: no limit). When it
     /// is up the machine halts with `Halt.timeLimit` and every guest process is killed:
     /// `umlab run --time-limit`, and how the fuzzers bound a mutant's run in-process.

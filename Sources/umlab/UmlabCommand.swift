@@ -179,6 +179,7 @@ struct Run: ParsableCommand {
             config.timeLimitNanoseconds = UInt64(timeLimit * 1e9)
         }
         config.ownsTerminal = Host.isTerminal(0)
+        config.consoleIsTerminal = Host.isTerminal(0) || Host.isTerminal(1) || Host.isTerminal(2)
         do {
             config.network.publish = try publish.map { (text) throws(ParseError) in try PublishRule(parsing: text) }
             config.network.allow = try allow.map { (text) throws(ParseError) in try AllowRule(parsing: text) }

@@ -51,7 +51,7 @@ import Testing
         try "#!/bin/sh\ncat /proc/$$/comm\n".write(toFile: script, atomically: true, encoding: .utf8)
         chmod(script, 0o755)
         let native = try Harness.native([script])
-        #expect(native.stdout == "a-long-script-\n")  // 15 characters, as TASK_COMM_LEN allows
+        #expect(native.stdout == "a-long-script-n\n")  // 15 characters, as TASK_COMM_LEN allows
         for mode in Harness.x86Modes {
             let (guest, err) = try Harness.guest([script], options: ["--mode", mode])
             #expect(guest == native, "\(mode): \(err)")

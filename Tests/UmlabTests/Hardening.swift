@@ -154,7 +154,7 @@ import Testing
     }
 }
 
-/// `--root DIR` with nothing but busybox: the kernel provides /tmp, /proc and /dev itself.
+/// `--root DIR` with nothing but busybox: the kernel provides /tmp, /proc, /sys and /dev itself.
 @Suite(.serialized) struct BareRoot {
     @Test(arguments: Harness.x86Modes)
     func mountPointsWithoutDirectories(_ mode: String) throws {
@@ -167,7 +167,7 @@ import Testing
         let script = "ls /; echo hello > /tmp/f; cat /tmp/f; cat /proc/self/comm; echo x > /dev/null && echo devnull; ls -d /dev/shm"
         let (g, err) = try Harness.guest(["/bin/busybox", "sh", "-c", script], options: ["--root", root, "--mode", mode])
         #expect(g.status == 0, "stderr: \(err)")
-        #expect(g.stdout == "bin\ndev\nproc\ntmp\nhello\ncat\ndevnull\n/dev/shm\n", "stderr: \(err)")
+        #expect(g.stdout == "bin\ndev\nproc\nsys\ntmp\nhello\ncat\ndevnull\n/dev/shm\n", "stderr: \(err)")
         // Nothing was created in the host directory.
         #expect(try fm.contentsOfDirectory(atPath: root) == ["bin"])
     }

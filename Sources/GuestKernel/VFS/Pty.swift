@@ -416,7 +416,9 @@ final class ControllingTerminalNode: Inode {
         if flags.contains(.path) { return PathFile(inode: self, flags: flags, path: path) }
         switch task.process.controllingTerminal {
         case .none: throw .ENXIO
-        case .console: return ConsoleFile(input: .standardInput, output: .standardOutput, flags: flags, path: path, inode: self, kernel: kernel)
+        case .console:
+            guard kernel.config.consoleIsTerminal else { throw .ENXIO }
+            return ConsoleFile(input: .standardInput, output: .standardOutput, flags: flags, path: path, inode: self, kernel: kernel)
         case .pty(let t): return try kernel.openSlave(t, flags: flags.union(.noControllingTTY), path: path, task: task, inode: self)
         }
     }
