@@ -10,19 +10,13 @@ import Testing
 
     @Test(arguments: programs, Harness.x86Modes)
     func sameAsNative(_ name: String, mode: String) throws {
-        let exe = try Harness.program(name)
-        let native = try Harness.native([exe])
-        #expect(native.status == 0, "native \(name) failed:\n\(native.stdout)")
-        let (guest, err) = try Harness.guest([exe], options: ["--mode", mode])
-        #expect(guest == native, "stderr: \(err)")
+        try Harness.expectSameAsNative(name, mode: mode)
     }
 
     /// The kernel is ISA-neutral: the same programs on PowerPC (noreserve needs a 64-bit space).
     @Test(arguments: ["opath", "xattr", "inotify", "memfd"], Harness.interpreterModes)
     func sameOnPowerPC(_ name: String, mode: String) throws {
-        let native = try Harness.native([try Harness.program(name)])
-        let (guest, err) = try Harness.guest([try Harness.program(name, compiler: "powerpc-linux-gnu-gcc")], options: ["--mode", mode])
-        #expect(guest == native, "stderr: \(err)")
+        try Harness.expectPowerPCSameAsNative(name, mode: mode)
     }
 
     /// Touching a MAP_NORESERVE reservation is still memory: past --memory the OOM policy kills.

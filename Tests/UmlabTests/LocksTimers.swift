@@ -8,20 +8,14 @@ import Testing
     /// (POSIX timers, CPU-time clocks, priorities, affinity) in every x86-64 mode.
     @Test(arguments: ["locks", "timers"], Harness.x86Modes)
     func sameAsNative(_ name: String, mode: String) throws {
-        let exe = try Harness.program(name)
-        let native = try Harness.native([exe])
-        #expect(native.status == 0, "native \(name) failed:\n\(native.stdout)")
-        let (guest, err) = try Harness.guest([exe], options: ["--mode", mode])
-        #expect(guest == native, "stderr: \(err)")
+        try Harness.expectSameAsNative(name, mode: mode)
     }
 
     /// The same programs built for 32-bit PowerPC (struct flock64 and F_SETLK64, glibc's
     /// timer_create and the *_time64 timer calls) against the x86-64 native output.
     @Test(arguments: ["locks", "timers"], Harness.interpreterModes)
     func powerPCSameAsNative(_ name: String, mode: String) throws {
-        let native = try Harness.native([try Harness.program(name)])
-        let (guest, err) = try Harness.guest([try Harness.program(name, compiler: "powerpc-linux-gnu-gcc")], options: ["--mode", mode])
-        #expect(guest == native, "stderr: \(err)")
+        try Harness.expectPowerPCSameAsNative(name, mode: mode)
     }
 
     /// util-linux flock(1): a second `flock -n` of a file another open holds fails (it used to

@@ -653,8 +653,9 @@ extension TerminalIoctl {
 }
 
 extension Termios {
-    /// The rate in baud of a generic baud code (CBAUD, with CBAUDEX).
-    static func baud(_ code: UInt32) -> UInt32 {
+    /// The rate in baud of a generic baud code (CBAUD, with CBAUDEX): TCGETS2 here, and the
+    /// ISAs whose termios carries the speeds (PowerPC's c_ispeed/c_ospeed).
+    public static func baud(_ code: UInt32) -> UInt32 {
         let low: [UInt32] = [0, 50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600, 19200, 38400]
         let high: [UInt32] = [57600, 115200, 230400, 460800, 500000, 576000, 921600, 1000000, 1152000,
                               1500000, 2000000, 2500000, 3000000, 3500000, 4000000]

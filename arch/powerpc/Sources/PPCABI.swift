@@ -76,7 +76,7 @@ enum PPCABI {
         e.u32(cflag.toGuest(t.cflag)); e.u32(lflag.toGuest(t.lflag))
         for g in ccGeneric { e.u8(g < 0 ? 0 : t.cc[g]) }
         e.u8(t.line)
-        let out = baud(t.cflag & 0x100f), inp = baud(t.cflag >> 16 & 0x100f)
+        let out = Termios.baud(t.cflag & 0x100f), inp = Termios.baud(t.cflag >> 16 & 0x100f)
         e.u32(inp == 0 ? out : inp); e.u32(out)
     }, decode: { d in
         var t = Termios()
@@ -114,14 +114,4 @@ enum PPCABI {
         (0x4, 0x20) /* ECHOK */, (0x10, 0x40) /* ECHONL */, (0x8000_0000, 0x80) /* NOFLSH */, (0x40_0000, 0x100) /* TOSTOP */,
         (0x40, 0x200) /* ECHOCTL */, (0x20, 0x400) /* ECHOPRT */, (0x1, 0x800) /* ECHOKE */, (0x80_0000, 0x1000) /* FLUSHO */,
         (0x2000_0000, 0x4000) /* PENDIN */, (0x400, 0x8000) /* IEXTEN */, (0x1000_0000, 0x10000) /* EXTPROC */])
-
-    /// The rate in baud of a generic baud code.
-    static func baud(_ code: UInt32) -> UInt32 {
-        let low: [UInt32] = [0, 50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600, 19200, 38400]
-        let high: [UInt32] = [57600, 115200, 230400, 460800, 500000, 576000, 921600, 1000000, 1152000,
-                              1500000, 2000000, 2500000, 3000000, 3500000, 4000000]
-        if code & 0x1000 == 0 { return low[Int(code & 0xf)] }
-        let i = Int(code & 0xf)
-        return i >= 1 ? high[i - 1] : 0
-    }
 }
