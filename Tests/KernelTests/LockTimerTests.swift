@@ -105,6 +105,8 @@ private extension ScriptThread {
             #expect(try await t.sys("sched_getparam", 1, param) == .ok(0))
             #expect(try t.i32(param) == 0)
             #expect(try await t.sys("sched_setscheduler", 1, 0, param) == .err(.EPERM))
+            #expect(try await t.sys("sched_getaffinity", 1, 8, try t.alloc(8)) == .ok(8))  // taskset -p 1
+            #expect(try await t.sys("sched_setaffinity", 1, 8, try t.place(ScriptThread.bytes(1, 8))) == .err(.EPERM))
         }
     }
 }

@@ -77,6 +77,7 @@ extension CoreSyscalls {
     static func schedSetaffinity(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let length = min(c.word(1), cpuMaskSize(c))
         let mask = length == 0 ? [] : try c.mm.read(c.word(2), count: Int(length))
+        if isKernelInit(c, c.int(0)) { throw .EPERM }
         let t = try scheduledTask(c, c.int(0), negative: .ESRCH)
         let me = c.task.process.credentials, them = t.process.credentials
         guard me.isRoot || me.euid == them.euid || me.euid == them.uid else { throw .EPERM }
@@ -92,7 +93,7 @@ extension CoreSyscalls {
     static func schedGetaffinity(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let n = c.word(1)
         guard n != 0, n & UInt64(c.abi.wordSize - 1) == 0 else { throw .EINVAL }
-        _ = try scheduledTask(c, c.int(0), negative: .ESRCH)
+        if !isKernelInit(c, c.int(0)) { _ = try scheduledTask(c, c.int(0), negative: .ESRCH) }
         var e = GuestEncoder(c.abi)
         e.word(1)  // one CPU: the guest kernel is uniprocessor
         try c.mm.write(c.word(2), e.bytes)
@@ -115,10 +116,16 @@ extension CoreSyscalls {
         .int(Int(try priorityRange(c.int(0)).lowerBound))
     }
 
-    /// The policy and priority of `pid`'s task. The kernel-owned init (pid 1) has no task: it
-    /// reports what a Linux init has, SCHED_OTHER at priority 0.
+    /// Whether `pid` names the kernel-owned init, which has no task: the scheduling calls report
+    /// for it what a Linux init has (SCHED_OTHER at priority 0, every CPU — the one) and refuse
+    /// changes (EPERM): it is the kernel's, not the guest's.
+    static func isKernelInit(_ c: SyscallCall, _ pid: Int32) -> Bool {
+        pid == 1 && c.kernel.tasks[pid] == nil && c.kernel.initProcess != nil
+    }
+
+    /// The policy and priority of `pid`'s task.
     static func scheduling(_ c: SyscallCall, _ pid: Int32) throws(LinuxErrno) -> (policy: Int32, priority: Int32) {
-        if pid == 1, c.kernel.tasks[pid] == nil, c.kernel.initProcess != nil { return (schedOther, 0) }
+        if isKernelInit(c, pid) { return (schedOther, 0) }
         let t = try scheduledTask(c, pid)
         return (t.schedulingPolicy, t.schedulingPriority)
     }
@@ -135,8 +142,7 @@ extension CoreSyscalls {
         guard param != 0, c.int(0) >= 0 else { throw .EINVAL }
         var d = GuestDecoder(try c.mm.read(param, count: 4), c.abi)
         let priority = d.i32()
-        // The kernel-owned init is the kernel's: its scheduling is not the guest's to change.
-        if c.int(0) == 1, c.kernel.tasks[1] == nil, c.kernel.initProcess != nil { throw .EPERM }
+        if isKernelInit(c, c.int(0)) { throw .EPERM }
         let t = try scheduledTask(c, c.int(0))
         let policy = requested.map { $0 & ~schedResetOnFork } ?? t.schedulingPolicy
         guard policy != schedDeadline, try priorityRange(policy).contains(priority) else { throw .EINVAL }
