@@ -47,10 +47,12 @@ ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "
 PASS, FAIL, SKIP, TIMEOUT, CRASH = "pass", "fail", "skip", "timeout", "crash"
 
 # The fast subsets `make test` runs (UmlabTests Compatibility): modules, applets and stressors
-# that cover the kernel's breadth (processes, files, pipes, signals, sockets, locks, time).
+# that cover the kernel's breadth (processes, files, pipes, signals, ptys, locks, memory). Modules
+# that assert wall-clock bounds (test_selectors, test_time, test_epoll) stay out: a loaded CI
+# machine misses them natively as well as under umlab; `make compat` runs them.
 QUICK = {
-    "cpython": ["test_epoll", "test_fileio", "test_glob", "test_mmap", "test_pipes", "test_popen", "test_posix",
-                "test_pty", "test_select", "test_selectors", "test_shutil", "test_tempfile", "test_time",
+    "cpython": ["test_fileio", "test_glob", "test_grp", "test_mmap", "test_pipes", "test_popen", "test_posix",
+                "test_pty", "test_pwd", "test_resource", "test_select", "test_shutil", "test_tempfile",
                 "test_unicode_file_functions"],
     "busybox": ["cat", "cpio", "cut", "find", "sed", "sort", "tar", "xargs"],
     "stressng": ["fork", "pipe", "flock", "fcntl", "sem-sysv", "sigq", "timerfd", "eventfd"],
