@@ -345,6 +345,13 @@ final class X86Context: ExecutionContext {
             }
             if case .exited = stop { alive = false; throw .ESRCH }
             if case .killed = stop { alive = false; throw .ESRCH }
+            // A fault before the execve (the stub's page gone or clobbered: in TT the guest can
+            // write anywhere) would recur on every resume, and this loop never ends — seen as a
+            // CI run stuck for minutes with the tracee faulting. The process cannot go on.
+            if case .signal(let number) = stop, [4, 7, 8, 11].contains(number) {
+                terminate()
+                throw .ESRCH
+            }
             try tracee.resume(.cont)
         }
         space.members.removeAll { $0 === self }
