@@ -41,6 +41,11 @@ struct IPCPermissions {
     /// Whether `c` may change or remove the object (IPC_SET, IPC_RMID): its owner, its
     /// creator, or root (CAP_SYS_ADMIN); EPERM otherwise.
     func mayAdminister(_ c: Credentials) -> Bool { c.euid == uid || c.euid == cuid || c.isRoot }
+    /// IPC_SET: the owner and the permission bits change; the creator and the rest stay.
+    mutating func set(uid: UInt32, gid: UInt32, mode: UInt32) {
+        self.uid = uid; self.gid = gid
+        self.mode = self.mode & ~0o777 | mode & 0o777
+    }
 }
 
 /// What every System V object has: its permissions, its id, and whether IPC_RMID removed it.

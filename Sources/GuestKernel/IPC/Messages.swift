@@ -187,8 +187,7 @@ extension CoreSyscalls {
             if new.qbytes > UInt64(IPCLimits.msgmnb) && !cred.isRoot { throw .EPERM }
             guard new.qbytes <= UInt64(Int32.max) else { throw .EINVAL }
             q.qbytes = Int(new.qbytes)
-            q.perm.uid = new.perm.uid; q.perm.gid = new.perm.gid
-            q.perm.mode = q.perm.mode & ~0o777 | new.perm.mode & 0o777
+            q.perm.set(uid: new.perm.uid, gid: new.perm.gid, mode: new.perm.mode)
             q.changeTime = IPCNamespace.now()
             q.queue.notify([.input, .output])  // more room, or other permissions
             return .zero

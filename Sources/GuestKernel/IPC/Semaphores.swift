@@ -259,8 +259,7 @@ extension CoreSyscalls {
             let new = try s.readPermissions(c.mm, argument)
             let set = try ns.semaphores.lookup(id)
             guard set.perm.mayAdminister(cred) else { throw .EPERM }
-            set.perm.uid = new.uid; set.perm.gid = new.gid
-            set.perm.mode = set.perm.mode & ~0o777 | new.mode & 0o777
+            set.perm.set(uid: new.uid, gid: new.gid, mode: new.mode)
             set.changeTime = IPCNamespace.now()
             return .zero
         case IPCFlags.rmid:

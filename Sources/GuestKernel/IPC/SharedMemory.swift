@@ -206,8 +206,7 @@ extension CoreSyscalls {
             let new = try s.readPermissions(c.mm, buffer)
             let seg = try ns.sharedMemory.lookup(id)
             guard seg.perm.mayAdminister(cred) else { throw .EPERM }
-            seg.perm.uid = new.uid; seg.perm.gid = new.gid
-            seg.perm.mode = seg.perm.mode & ~0o777 | new.mode & 0o777
+            seg.perm.set(uid: new.uid, gid: new.gid, mode: new.mode)
             seg.changeTime = IPCNamespace.now()
             return .zero
         case IPCFlags.rmid:
