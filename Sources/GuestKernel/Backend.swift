@@ -67,6 +67,26 @@ public enum DebugStop: Equatable, Sendable {
 /// The kind of access a watchpoint catches (gdb's Z2/Z3/Z4).
 public enum WatchKind: Equatable, Sendable { case write, read, access }
 
+/// A debug point a debugger asks the "hardware" for (gdb's Z1-Z4): an instruction address to stop
+/// at, or a data range whose accesses stop the thread after the accessing instruction.
+/// Software breakpoints (Z0) are not debug points: the debugger writes a breakpoint instruction
+/// with `AddressSpace.debuggerWrite`.
+public struct DebugPoint: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable {
+        /// Stop before executing the instruction at `address` (gdb's hbreak).
+        case execute
+        /// Stop after an access of this kind to [address, address + length).
+        case watch(WatchKind)
+    }
+    public var kind: Kind
+    public var address: UInt64
+    /// Bytes watched (1 for `.execute`).
+    public var length: UInt64
+    public init(_ kind: Kind, address: UInt64, length: UInt64 = 1) {
+        self.kind = kind; self.address = address; self.length = length
+    }
+}
+
 /// One register of an ISA's register table. A context's `registers` lists them in gdb's order
 /// (the index is gdb's register number, as in its target description or raw numbering), with
 /// gdb's sizes; values travel as bytes in the target's byte order, as gdb's `g`/`p` packets.
@@ -163,6 +183,11 @@ public protocol AddressSpace: AnyObject {
     func read(_ address: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno)
     /// Copies `buffer` into guest memory at `address`. EFAULT if any byte is not writable.
     func write(_ address: UInt64, from buffer: UnsafeRawBufferPointer) throws(LinuxErrno)
+    /// Writes as a debugger does (gdb's M/X packets, a guest's PTRACE_POKETEXT): read-only
+    /// mappings are written too (a breakpoint into program text), a private file mapping gets
+    /// its own copy of the page (the file never changes), and decoded code of the page is
+    /// dropped. EFAULT for an unmapped byte.
+    func debuggerWrite(_ address: UInt64, from buffer: UnsafeRawBufferPointer) throws(LinuxErrno)
     /// Some file got shorter (ftruncate, truncate, O_TRUNC): shared mappings of files must
     /// fault from the new end on. Address spaces the host kernel manages need nothing.
     func filesShrank()
@@ -274,6 +299,11 @@ public protocol ExecutionContext: AnyObject {
     /// The kernel's choice: software breakpoint instructions stop as `.debug(.breakpoint)`
     /// (a debugger is attached) instead of as a SIGTRAP fault (the default, as Linux).
     var reportsBreakpoints: Bool { get set }
+    /// Replaces this thread's hardware debug points (breakpoints by address, watchpoints).
+    /// ENOSPC when the backend cannot hold them all (x86-64: four debug registers), EINVAL for a
+    /// length or alignment it cannot watch; interpreters hold any number. Hits stop the thread
+    /// as `.debug(.breakpoint)` / `.debug(.watchpoint)`. A clone inherits its parent's points.
+    func setDebugPoints(_ points: [DebugPoint]) throws(LinuxErrno)
 
     /// Creates a thread in a copy of this address space (fork) or in the same one (`sharesMemory`).
     /// The child resumes where the parent made the call, with the call returning 0.
@@ -339,6 +369,10 @@ public protocol Backend: AnyObject {
     /// The machine this backend ran has ended (its contexts are terminated): release what the
     /// backend holds on the host for it. Default: nothing.
     func machineEnded()
+    /// gdb's target description of this ISA (the `target.xml` of qXfer:features:read: the
+    /// architecture and the register features in `ExecutionContext.registers`' order), or nil
+    /// where gdb knows only a fixed raw register layout (IA-64).
+    var gdbTargetDescription: String? { get }
 }
 
 extension Backend {
@@ -356,4 +390,20 @@ extension Backend {
 
 extension ExecutionContext {
     public func willSleep() {}
+    // TRANSITIONAL (issue #13, this session): removed once every backend implements it.
+    public func setDebugPoints(_ points: [DebugPoint]) throws(LinuxErrno) {
+        if !points.isEmpty { throw .ENOSYS }
+    }
+}
+
+extension AddressSpace {
+    // TRANSITIONAL (issue #13, this session): removed once every backend implements it.
+    public func debuggerWrite(_ address: UInt64, from buffer: UnsafeRawBufferPointer) throws(LinuxErrno) {
+        try write(address, from: buffer)
+    }
+}
+
+extension Backend {
+    // TRANSITIONAL (issue #13, this session): removed once every backend implements it.
+    public var gdbTargetDescription: String? { nil }
 }
