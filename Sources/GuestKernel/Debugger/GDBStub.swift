@@ -33,8 +33,12 @@ public final class GDBStub {
 
     /// The machine is held for the debugger: no guest thread runs.
     public internal(set) var holding: Bool
-    /// The reply to `?` (the last stop), sent again when gdb asks.
-    private var lastStop = "S05"
+    /// The last stop, for `?`: its reply without the thread (`T05swbreak:;`), completed with
+    /// the thread when sent (gdb may switch to multiprocess ids after the stop), or a whole
+    /// exit reply.
+    private var lastStopReason = "S05"
+    private var lastStopThread: Task?
+    private var lastStop: String { lastStopReason + (lastStopThread.map(threadField) ?? "") }
     /// The thread gdb's g/p/m packets address (Hg) and the one the last stop was of.
     private var generalThread: Task?
     private var stopThread: Task?
@@ -51,7 +55,8 @@ public final class GDBStub {
     /// gdb asked for multiprocess thread ids (pPID.TID).
     private var multiprocess = false
     /// gdb's qSupported features: fork, vfork and exec events.
-    private var reportsForks = false, reportsVForks = false, reportsExecs = false
+    private var reportsForks = false, reportsExecs = false
+    private let reportsVForks = false
     /// Software breakpoints the stub wrote (Z0): the bytes they replaced, by process and address.
     private var softwareBreakpoints: [Int32: [UInt64: [UInt8]]] = [:]
     /// Hardware debug points (Z1-Z4) of each attached process, set on every thread of it.
@@ -63,9 +68,6 @@ public final class GDBStub {
     private var syscallBreaks: Set<Int>?
     /// Threads stopped at a caught call's entry: its return is reported when it completes.
     private var inCaughtCall: Set<Int32> = []
-    /// gdb's `set follow-fork-mode child` detaches the parent: a child whose fork event was
-    /// reported stays attached until gdb detaches one side.
-    private var pendingForkChild: Int32?
 
     /// Creates the server listening on `endpoint`; `wait`: hold the machine at the first
     /// instruction until gdb connects and resumes it (`--gdb-wait`).
@@ -84,7 +86,7 @@ public final class GDBStub {
         attach(process)
         stopThread = process.mainThread
         generalThread = stopThread
-        if let t = stopThread { lastStop = "T05" + threadField(t) }
+        if let t = stopThread { lastStopReason = "T05"; lastStopThread = t }
     }
 
     private func attach(_ process: Process) {
@@ -111,7 +113,7 @@ public final class GDBStub {
         if stepAwaitsCall {
             // The system call the step began with has completed: the step is done.
             stepAwaitsCall = false
-            stop(task, "T05" + threadField(task))
+            stop(task, "T05")
             return nil
         }
         let trap = task.context.singleStep()
@@ -120,10 +122,10 @@ public final class GDBStub {
             kernel.dispatchSyscall(task)
             guard task.state != .dead, !holding else { return nil }
             if task.state == .blocked { stepAwaitsCall = true; return nil }
-            stop(task, "T05" + threadField(task))
+            stop(task, "T05")
             return nil
         case .debug(.stepped):
-            stop(task, "T05" + threadField(task))
+            stop(task, "T05")
             return nil
         default:
             return trap  // a fault, a breakpoint: the kernel handles it as after a run
@@ -136,13 +138,13 @@ public final class GDBStub {
         guard attached.contains(task.process.pid), connection != nil || holding else { return false }
         switch why {
         case .stepped:
-            stop(task, "T05" + threadField(task))
+            stop(task, "T05")
         case .breakpoint(let address):
             let hardware = debugPoints[task.process.pid]?.contains { $0.kind == .execute && $0.address == address } ?? false
-            stop(task, "T05" + (hardware ? "hwbreak:;" : "swbreak:;") + threadField(task))
+            stop(task, "T05" + (hardware ? "hwbreak:;" : "swbreak:;"))
         case .watchpoint(let kind, let address):
             let name = kind == .write ? "watch" : kind == .read ? "rwatch" : "awatch"
-            stop(task, "T05\(name):\(hex(address));" + threadField(task))
+            stop(task, "T05\(name):\(hex(address));")
         }
         return true
     }
@@ -157,14 +159,14 @@ public final class GDBStub {
         guard catchpoint || breakpoint else { return false }
         inCaughtCall.insert(task.tid)
         task.retryCall = true
-        stop(task, "T05" + (catchpoint ? "syscall_entry:\(hex(UInt64(n)));" : "") + threadField(task))
+        stop(task, "T05" + (catchpoint ? "syscall_entry:\(hex(UInt64(n)));" : ""))
         return true
     }
 
     /// After a system call completed (or blocked, or ended the task).
     func syscallDone(_ task: Task) {
         guard task.state != .blocked, inCaughtCall.remove(task.tid) != nil, task.state != .dead, caughtSyscalls != nil else { return }
-        stop(task, "T05syscall_return:\(hex(UInt64(task.context.syscallNumber)));" + threadField(task))
+        stop(task, "T05syscall_return:\(hex(UInt64(task.context.syscallNumber)));")
     }
 
     /// A process ended: gdb gets W (exit code) or X (signal) if it debugged it.
@@ -175,19 +177,25 @@ public final class GDBStub {
         if let s = stepping, s.process === process { stepping = nil; stepAwaitsCall = false }
         let sig = status & 0x7f
         let reply = sig == 0 ? "W" + hex2((status >> 8) & 0xff) : "X" + hex2(sig)
-        lastStop = reply + (multiprocess ? ";process:\(hex(UInt64(process.pid)))" : "")
+        lastStopReason = reply + (multiprocess ? ";process:\(hex(UInt64(process.pid)))" : "")
+        lastStopThread = nil
         if attached.isEmpty { holding = false }
         send(lastStop)
     }
 
-    /// A process forked (vfork: `vfork`) a child: with fork events gdb decides whom to follow.
+    /// A process forked (vfork: `vfork`) a child, whose memory holds the parent's breakpoint
+    /// instructions and whose thread inherited its debug points. With fork events gdb decides
+    /// whom to follow (it detaches the other side, removing its breakpoints first); without,
+    /// the child is let go at once, as a detached process.
     func forked(_ parent: Task, child: Process, vfork: Bool) {
-        guard attached.contains(parent.process.pid), vfork ? reportsVForks : reportsForks,
-              let ct = child.mainThread else { return }
+        let pid = parent.process.pid
+        guard attached.contains(pid), let ct = child.mainThread else { return }
+        softwareBreakpoints[child.pid] = softwareBreakpoints[pid]
+        debugPoints[child.pid] = debugPoints[pid]
+        attached.insert(child.pid)
+        guard vfork ? reportsVForks : reportsForks else { detach(child.pid); return }
         attach(child)
-        pendingForkChild = child.pid
-        debugPoints[child.pid] = debugPoints[parent.process.pid]
-        stop(parent, "T05\(vfork ? "vfork" : "fork"):\(threadID(ct));" + threadField(parent))
+        stop(parent, "T05\(vfork ? "vfork" : "fork"):\(threadID(ct));")
     }
 
     /// A debugged process ran execve: its breakpoints are gone with its old memory.
@@ -197,18 +205,19 @@ public final class GDBStub {
         debugPoints[task.process.pid] = nil
         task.context.reportsBreakpoints = true
         guard reportsExecs else { return }
-        stop(task, "T05exec:\(RSPHex.encode(task.process.executablePath));" + threadField(task))
+        stop(task, "T05exec:\(RSPHex.encode(task.process.executablePath));")
     }
 
     /// Holds the machine with `task` stopped and tells gdb.
-    private func stop(_ task: Task, _ reply: String) {
+    private func stop(_ task: Task, _ reason: String) {
         holding = true
         stepping = nil
         stepAwaitsCall = false
         stopThread = task
         generalThread = task
-        lastStop = reply
-        send(reply)
+        lastStopReason = reason
+        lastStopThread = task
+        send(lastStop)
     }
 
     // MARK: Connection handling
@@ -224,10 +233,10 @@ public final class GDBStub {
         try? kernel.loop.watch(fd.raw, events: EventLoop.Events.input, token: UInt64(UInt32(bitPattern: fd.raw)))
         if !holding {
             // gdb attaches to a running machine: it stops, as PTRACE_ATTACH stops a process.
-            if let t = kernel.current ?? kernel.mainProcess?.mainThread {
+            if let t = someThread {
                 holding = true
                 stopThread = t; generalThread = t
-                lastStop = "T05" + threadField(t)
+                lastStopReason = "T05"; lastStopThread = t
             }
         }
     }
@@ -250,10 +259,17 @@ public final class GDBStub {
         }
     }
 
+    /// A debugged thread to report a stop of that no thread caused (Ctrl-C, an attach): the
+    /// running one if it is debugged.
+    private var someThread: Task? {
+        if let c = kernel.current, c.state != .dead, attached.contains(c.process.pid) { return c }
+        return attachedThreads().first
+    }
+
     /// Ctrl-C: the machine stops where it is (SIGINT, as gdbserver reports it).
     private func interrupt() {
-        guard !holding, let t = kernel.current ?? stepping ?? kernel.mainProcess?.mainThread else { return }
-        stop(t, "T02" + threadField(t))
+        guard !holding, let t = someThread else { return }
+        stop(t, "T02")
     }
 
     /// gdb went away: everything it set is undone and the machine runs on.
@@ -324,10 +340,11 @@ public final class GDBStub {
             let features = q.dropFirst("qSupported:".count).split(separator: ";")
             multiprocess = features.contains("multiprocess+")
             reportsForks = features.contains("fork-events+")
-            reportsVForks = features.contains("vfork-events+")
+            // vfork events need vforkdone, which the stub does not report yet: a vfork child is
+            // let go as one without events (and the parent is debugged on).
             reportsExecs = features.contains("exec-events+")
             var reply = "PacketSize=\(String(GDBStub.packetSize, radix: 16));swbreak+;hwbreak+;vContSupported+;QStartNoAckMode+"
-            reply += ";multiprocess+;QCatchSyscalls+;fork-events+;vfork-events+;exec-events+"
+            reply += ";multiprocess+;QCatchSyscalls+;fork-events+;exec-events+"
             reply += ";qXfer:auxv:read+;qXfer:exec-file:read+;qXfer:threads:read+"
             if kernel.backend.gdbTargetDescription != nil { reply += ";qXfer:features:read+" }
             return reply
@@ -561,7 +578,6 @@ public final class GDBStub {
         var a = address
         var left = count
         while left > 0 {
-            guard a <= UInt64.max - UInt64(left) || a < UInt64.max else { break }
             let inPage = Int(min(UInt64(left), 4096 - (a & 4095)))
             var chunk = [UInt8](repeating: 0, count: inPage)
             let space = t.context.addressSpace
