@@ -196,3 +196,25 @@ func ia64DebugProgram(_ name: String) throws -> String {
         #expect(s.status == 10, "umlab: \(s.umlabErrors)")
     }
 }
+
+@Suite(.serialized) struct DebuggerFork {
+    /// gdb's default (follow the parent, detach the child): the child's copy of the breakpoint
+    /// is removed before it is let go, so it runs on; `follow-fork-mode child`: gdb detaches
+    /// the parent and stops in the child.
+    @Test(arguments: [false, true])
+    func followFork(child: Bool) throws {
+        let program = try powerPCDebugProgram("gdb_fork")
+        let s = try GDBSession.run(program, commands: (child ? ["set follow-fork-mode child"] : []) + [
+            "break child_work", "continue", "continue",
+        ])
+        if child {
+            s.expect("Breakpoint 1, child_work (x=14)")
+            s.expect("exited with code 052")
+        } else {
+            #expect(!s.gdb.contains("Breakpoint 1, child_work"), "\(s.gdb)")
+            s.expect("[Inferior 1 (process 2) exited normally]")
+        }
+        #expect(s.guestOutput == "child 42\nparent saw 42\n", "gdb: \(s.gdb)\numlab: \(s.umlabErrors)")
+        #expect(s.status == 0)
+    }
+}
