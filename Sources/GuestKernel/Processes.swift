@@ -140,6 +140,7 @@ extension Kernel {
         task.vforkParent = nil
         parent.vforkDone = true
         wake(parent)
+        debugger?.vforkDone(parent)
     }
 
     // MARK: exit

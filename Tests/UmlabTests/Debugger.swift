@@ -217,4 +217,18 @@ func ia64DebugProgram(_ name: String) throws -> String {
         #expect(s.guestOutput == "child 42\nparent saw 42\n", "gdb: \(s.gdb)\numlab: \(s.umlabErrors)")
         #expect(s.status == 0)
     }
+
+    /// vfork: the child shares the parent's memory, breakpoints included; gdb takes them out
+    /// while the child runs (it is detached: its `_exit` does not stop) and puts them back
+    /// at vforkdone, so the parent stops at both.
+    @Test func vforkDone() throws {
+        let program = try powerPCDebugProgram("gdb_vfork")
+        let s = try GDBSession.run(program, commands: ["break after_vfork", "break _exit", "continue", "continue", "continue"])
+        s.expect("[Detaching after vfork from child process 3]")
+        s.expect("Breakpoint 1, after_vfork (x=5)")
+        s.expect("Breakpoint 2, 0x")
+        s.expect("exited with code 06")
+        #expect(s.guestOutput == "vfork child 6\n")
+        #expect(s.status == 6)
+    }
 }

@@ -55,8 +55,7 @@ public final class GDBStub {
     /// gdb asked for multiprocess thread ids (pPID.TID).
     private var multiprocess = false
     /// gdb's qSupported features: fork, vfork and exec events.
-    private var reportsForks = false, reportsExecs = false
-    private let reportsVForks = false
+    private var reportsForks = false, reportsVForks = false, reportsExecs = false
     /// Software breakpoints the stub wrote (Z0): the bytes they replaced, by process and address.
     private var softwareBreakpoints: [Int32: [UInt64: [UInt8]]] = [:]
     /// Hardware debug points (Z1-Z4) of each attached process, set on every thread of it.
@@ -196,6 +195,13 @@ public final class GDBStub {
         guard vfork ? reportsVForks : reportsForks else { detach(child.pid); return }
         attach(child)
         stop(parent, "T05\(vfork ? "vfork" : "fork"):\(threadID(ct));")
+    }
+
+    /// A vfork child exec'd or exited: its parent, which gdb follows, may run again (gdb
+    /// puts back the breakpoints it took out of the memory they shared).
+    func vforkDone(_ parent: Task) {
+        guard reportsVForks, attached.contains(parent.process.pid), parent.state != .dead else { return }
+        stop(parent, "T05vforkdone:;")
     }
 
     /// A debugged process ran execve: its breakpoints are gone with its old memory.
@@ -340,11 +346,10 @@ public final class GDBStub {
             let features = q.dropFirst("qSupported:".count).split(separator: ";")
             multiprocess = features.contains("multiprocess+")
             reportsForks = features.contains("fork-events+")
-            // vfork events need vforkdone, which the stub does not report yet: a vfork child is
-            // let go as one without events (and the parent is debugged on).
+            reportsVForks = features.contains("vfork-events+")
             reportsExecs = features.contains("exec-events+")
             var reply = "PacketSize=\(String(GDBStub.packetSize, radix: 16));swbreak+;hwbreak+;vContSupported+;QStartNoAckMode+"
-            reply += ";multiprocess+;QCatchSyscalls+;fork-events+;exec-events+"
+            reply += ";multiprocess+;QCatchSyscalls+;fork-events+;vfork-events+;exec-events+"
             reply += ";qXfer:auxv:read+;qXfer:exec-file:read+;qXfer:threads:read+"
             if kernel.backend.gdbTargetDescription != nil { reply += ";qXfer:features:read+" }
             return reply
@@ -454,8 +459,12 @@ public final class GDBStub {
             for (address, saved) in softwareBreakpoints[pid] ?? [:] {
                 if let t = process.threads.first { try? debuggerWrite(t, address, saved) }
             }
+            // A vfork child shares its parent's memory, and with it the debug points.
+            let shared = process.threads.first.map { t in
+                kernel.tasks.values.contains { $0.mm === t.mm && $0.process !== process && attached.contains($0.process.pid) }
+            } ?? false
             for t in process.threads {
-                try? t.context.setDebugPoints([])
+                if !shared { try? t.context.setDebugPoints([]) }
                 t.context.reportsBreakpoints = false
                 inCaughtCall.remove(t.tid)
             }
@@ -623,8 +632,9 @@ public final class GDBStub {
         case 0:
             guard let instruction = kernel.backend.softwareBreakpoint(kind: Int(min(kind, 64))) else { return "" }
             if insert {
-                if softwareBreakpoints[pid]?[address] != nil { return "OK" }
-                let saved = readGuest(t, address, instruction.count)
+                // Written again if it is recorded already: a vfork child's detach restored the
+                // memory it shares with the parent.
+                let saved = softwareBreakpoints[pid]?[address] ?? readGuest(t, address, instruction.count)
                 guard saved.count == instruction.count else { return "E0e" }
                 do { try debuggerWrite(t, address, instruction) } catch { return "E0e" }
                 softwareBreakpoints[pid, default: [:]][address] = saved
