@@ -195,6 +195,22 @@ func ia64DebugProgram(_ name: String) throws -> String {
         s.expect("exited with code 012")
         #expect(s.status == 10, "umlab: \(s.umlabErrors)")
     }
+
+    /// gdb has no `catch syscall` for IA-64: `monitor syscall-break` stops before the call's
+    /// handler (a SIGTRAP stop at the break slot, r15 the call's number); `monitor maps`.
+    @Test func syscallBreakAndMaps() throws {
+        let program = try ia64DebugProgram("gdb_target_ia64")
+        let s = try GDBSession.run(program, commands: [
+            "monitor syscall-break exit_group", "continue", "info registers r15", "print $pc", "monitor maps 2", "continue",
+        ])
+        s.expect("Program received signal SIGTRAP")
+        s.expect("26\t        break.m 0x100000")
+        s.expectMatch(#"r15 +0x4d4 +1236"#)
+        s.expect("<_start+80>")
+        s.expectMatch(#"4000000000000000-4000000000001000 r-xp .*gdb_target_ia64\.ia64"#)
+        s.expect("[rbs]")
+        s.expect("exited with code 012")
+    }
 }
 
 @Suite(.serialized) struct DebuggerFork {
