@@ -113,26 +113,48 @@ final class X86DebugDriver {
         try bytes.withUnsafeBytes { p in try task.context.addressSpace.debuggerWrite(address, from: p) }
     }
 
-    /// Runs `body` with a fresh machine on a thread of its own; then lets the machine finish.
-    static func session(_ mode: IsolationMode, _ body: @escaping (X86DebugDriver) throws -> Void) async throws {
+    /// Runs `body` with a fresh machine on a thread of its own (`ThreadExecutor`), inside the
+    /// test's task, so that its expectations report to the test.
+    static func session(_ mode: IsolationMode, _ body: (X86DebugDriver) throws -> Void) async throws {
         let built = try X86Debuggee.built.get()
-        let box = ErrorBox()
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            let thread = Thread {
-                do {
-                    let d = try X86DebugDriver(mode: mode, built)
-                    try body(d)
-                } catch {
-                    box.error = error
-                }
-                done.resume()
-            }
-            thread.stackSize = 8 << 20
-            thread.start()
+        let executor = ThreadExecutor()
+        defer { executor.stop() }
+        try await withTaskExecutorPreference(executor) {
+            let d = try X86DebugDriver(mode: mode, built)
+            try body(d)
         }
-        if let e = box.error { throw e }
     }
-    final class ErrorBox: @unchecked Sendable { var error: (any Error)? }
+}
+
+/// A task executor with one host thread: every job of a task that prefers it runs there, as
+/// ptrace wants (only the thread that attached may use a tracee).
+final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+    private var stopping = false
+
+    init() {
+        let thread = Thread { [self] in
+            while let job = next() { job.runSynchronously(on: asUnownedTaskExecutor()) }
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        condition.lock(); jobs.append(unowned); condition.signal(); condition.unlock()
+    }
+
+    func stop() {
+        condition.lock(); stopping = true; condition.signal(); condition.unlock()
+    }
+
+    private func next() -> UnownedJob? {
+        condition.lock(); defer { condition.unlock() }
+        while jobs.isEmpty && !stopping { condition.wait() }
+        return jobs.isEmpty ? nil : jobs.removeFirst()
+    }
 }
 
 private let rip = X86RegisterTable.rip, rax = 0, rdi = 5
@@ -178,6 +200,16 @@ private let rip = X86RegisterTable.rip, rax = 0, rdi = 5
             // The next step runs the nop after it.
             #expect(main.context.singleStep() == .debug(.stepped))
             #expect(try d.register(main, rip) == after + 1)
+
+            // The second getppid: stepped into, completed by the kernel, then the thread simply
+            // continues (in TT the host then reports that call's exit, which is no new call).
+            try d.poke(main, start, [0xcc])
+            #expect(d.runToDebugStop()?.1 == .breakpoint(address: start))
+            try d.poke(main, start, [0xb8])
+            main.context.setInstructionPointer(start)
+            #expect(main.context.singleStep() == .debug(.stepped))
+            #expect(main.context.singleStep() == .syscall)
+            d.kernel.handle(.syscall, of: main)
 
             // Without a debugger's breakpoints the program runs to its end.
             #expect(d.finish() == 3)
@@ -243,6 +275,38 @@ private let rip = X86RegisterTable.rip, rax = 0, rdi = 5
             at = found.upperBound
         }
         #expect(xml.components(separatedBy: "<reg ").count - 1 == X86RegisterTable.registers.count)
+    }
+
+    /// gdb-multiarch 13.1 reads the description with the amd64 GNU/Linux ABI (orig_rax is
+    /// its Linux register) and numbers the registers for the remote protocol (`p`/`P`, the `g`
+    /// packet's layout) exactly as the table does. Its own numbering differs (it keeps numbers
+    /// for AVX registers the description leaves out); the protocol only sees the remote one.
+    @Test func gdbAcceptsTheTargetDescription() throws {
+        let xml = try #require(X86Backend().gdbTargetDescription)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("umlab-x86-tdesc-\(UInt32.random(in: 0...UInt32.max)).xml").path
+        try HostFD.writeFile(file, Array(xml.utf8))
+        defer { unlink(file) }
+        let gdb = try Subprocess.run(["gdb-multiarch", "-nx", "-batch", "-ex", "set tdesc filename \(file)",
+                                      "-ex", "show architecture", "-ex", "show osabi", "-ex", "maint print remote-registers"])
+        #expect(gdb.status == 0, "\(gdb.text)")
+        #expect(gdb.text.contains("\"i386:x86-64\"") && gdb.text.contains("\"GNU/Linux\""), "\(gdb.text)")
+        #expect(!gdb.text.lowercased().contains("warning"), "\(gdb.text)")
+        // ` Name  Nr  Rel  Offset  Size  Type  Rmt Nr  g/G Offset`, by remote number.
+        var remote: [Int: (name: String, size: Int, offset: Int)] = [:]
+        for line in gdb.text.split(separator: "\n") {
+            let f = line.split(separator: " ", omittingEmptySubsequences: true)
+            if f.count == 8, let size = Int(f[4]), let rmt = Int(f[6]), let offset = Int(f[7]) {
+                remote[rmt] = (String(f[0]), size, offset)
+            }
+        }
+        #expect(remote.count == X86RegisterTable.registers.count)
+        var offset = 0
+        for (n, r) in X86RegisterTable.registers.enumerated() {
+            let row = remote[n]
+            #expect(row?.name == r.name && row?.size == r.size && row?.offset == offset,
+                    "register \(n): gdb has \(String(describing: row)), the table \(r.name), \(r.size) bytes at \(offset)")
+            offset += r.size
+        }
     }
 
     @Test func debugRegisterEncoding() throws {

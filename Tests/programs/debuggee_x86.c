@@ -5,7 +5,8 @@
  *   step_start    `mov $110,%eax` (getppid) right before ...
  *   step_syscall  ... a `syscall` instruction, and after_syscall after it
  *   counter       a global the program stores 42 into (main), then 7 (in a forked child)
- * It prints "debuggee: done" and exits with the child's status, 3. */
+ * raw_getppid runs twice. The program prints "debuggee: done" and exits with the child's status,
+ * 3, or 13 if marker or a getppid returned a wrong value. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -33,6 +34,7 @@ __attribute__((noinline)) long raw_getppid(void) {
 int main(void) {
     long m = marker(20);
     long ppid = raw_getppid();
+    long again = raw_getppid();
     counter = 42;
     pid_t child = fork();
     if (child == 0) {
@@ -41,7 +43,8 @@ int main(void) {
     }
     int status = 0;
     if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status)) return 1;
-    printf("debuggee: marker %ld, getppid %s, counter %ld\n", m, ppid == getppid() ? "ok" : "wrong", counter);
+    int ok = m == 41 && ppid == getppid() && again == ppid;
+    printf("debuggee: marker %ld, getppid %s, counter %ld\n", m, ok ? "ok" : "wrong", counter);
     printf("debuggee: done\n");
-    return WEXITSTATUS(status);
+    return WEXITSTATUS(status) + (ok ? 0 : 10);
 }

@@ -215,8 +215,8 @@ final class X86AddressSpace: AddressSpace {
     func debuggerWrite(_ address: UInt64, from buffer: UnsafeRawBufferPointer) throws(LinuxErrno) {
         if address >= StubImage.base { throw .EFAULT }
         _ = try GuestMath.range(address, length: UInt64(buffer.count), within: 0..<StubImage.base, else: .EFAULT)
-        let a = agent
-        try a.materialize()  // seccomp: /proc/PID/mem wants the tracee in a ptrace stop
-        try a.tracee.forceWrite(address, from: buffer)
+        // /proc/PID/mem needs the right to trace the process, not a ptrace stop: a seccomp
+        // thread asleep on a notification is written without being woken.
+        try agent.tracee.forceWrite(address, from: buffer)
     }
 }
