@@ -320,7 +320,9 @@ final class X86Context: ExecutionContext {
         if let threadPointer { ctx.regs.fs_base = threadPointer }
         ctx.dirty = .all  // FPU state: the host's clone copied the parent's
         // The host gives a new process no debug registers; the guest's child inherits its
-        // parent's debug points (what a debugger following forks expects).
+        // parent's debug points (what a debugger following forks expects), and how its
+        // breakpoints stop.
+        ctx.reportsBreakpoints = reportsBreakpoints
         if !debugPoints.isEmpty {
             do { try ctx.setDebugPoints(debugPoints) } catch { ctx.terminate(); throw error }
         }
