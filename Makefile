@@ -1,6 +1,6 @@
 # umlab: `make demo` and `make test` work on a fresh Debian machine (run as root).
 SWIFT ?= swift
-DEBS := libcapstone-dev gdb-multiarch libffi-dev busybox-static gcc make pkg-config strace procps python3 bash bsdutils \
+DEBS := libcapstone-dev libffi-dev busybox-static gcc make pkg-config strace procps python3 bash bsdutils \
         gcc-powerpc-linux-gnu libc6-dev-powerpc-cross qemu-user binutils-ia64-linux-gnu \
         iproute2 net-tools netcat-openbsd curl wget nginx-light redis-server redis-tools apache2-utils tshark nodejs \
         libpython3.11-testsuite stress-ng dpkg-dev \
