@@ -62,6 +62,22 @@ func x86DebugProgram(_ name: String, dynamic: Bool = false) throws -> String {
         #expect(s.status == 12, "umlab: \(s.umlabErrors)")
     }
 
+    /// A software watchpoint on a global: gdb single-steps the program from main to the store,
+    /// through snprintf and the `write` system call, then on through exit_group, comparing the
+    /// value after every instruction: thousands of steps, syscalls among them, in every mode.
+    @Test(arguments: cases)
+    func softwareWatchpointStepsThroughSyscalls(mode: String, dynamic: Bool) throws {
+        let program = try x86DebugProgram("gdb_target", dynamic: dynamic)
+        let s = try GDBSession.run(program, options: ["--mode", mode], commands: [
+            "set can-use-hw-watchpoints 0", "break main", "continue", "watch counter", "continue", "continue",
+        ])
+        s.expect("\nWatchpoint 2: counter")
+        s.expect("Old value = 0\nNew value = 55")
+        s.expect("exited with code 014")
+        #expect(s.guestOutput == "sum=55 value=5\n", "gdb: \(s.gdb)\numlab: \(s.umlabErrors)")
+        #expect(s.status == 12, "umlab: \(s.umlabErrors)")
+    }
+
     /// `catch syscall write` stops at the call's entry and its return.
     @Test(arguments: cases)
     func catchSyscall(mode: String, dynamic: Bool) throws {
@@ -93,7 +109,7 @@ func x86DebugProgram(_ name: String, dynamic: Bool = false) throws -> String {
     }
 
     /// `set follow-fork-mode child`: gdb detaches the parent and stops in the child.
-    @Test(arguments: [("skas", false), ("seccomp", true)])
+    @Test(arguments: [("skas", false), ("seccomp", true), ("tt", false)])
     func followForkChild(mode: String, dynamic: Bool) throws {
         let program = try x86DebugProgram("gdb_fork", dynamic: dynamic)
         let s = try GDBSession.run(program, options: ["--mode", mode], commands: [
@@ -106,7 +122,7 @@ func x86DebugProgram(_ name: String, dynamic: Bool = false) throws -> String {
     }
 
     /// Threads: gdb lists the three threads of the process at a breakpoint.
-    @Test(arguments: [("skas", false), ("seccomp", true)])
+    @Test(arguments: [("skas", false), ("seccomp", true), ("tt", false)])
     func infoThreads(mode: String, dynamic: Bool) throws {
         let program = try x86DebugProgram("gdb_threads", dynamic: dynamic)
         let s = try GDBSession.run(program, options: ["--mode", mode], commands: [
