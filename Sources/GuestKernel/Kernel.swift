@@ -304,6 +304,7 @@ public final class Kernel {
                 dispatchSyscall(task)
                 continue
             }
+            if task.traced != nil, ptraceReturnToUser(task) { continue }
             deliverSignals(task)
             guard task.state == .runnable else { continue }
             let until = nextInterruption(for: task, now: now)
@@ -314,7 +315,8 @@ public final class Kernel {
             }
             if usesTick { loop.armTick(at: until) }
             // A far deadline (a sleep of 10^10 s beside a runnable task) is a slice that never ends.
-            let trap = task.context.run(sliceNanoseconds: until == 0 ? 0 : Int64(clamping: until - now))
+            let trap = task.traced?.resume == .step ? ptraceStep(task)
+                : task.context.run(sliceNanoseconds: until == 0 ? 0 : Int64(clamping: until - now))
             // Guest time: the slice counts as user time, handling its trap as system time
             // (taken at the next pass's clock read); one clock read per trap.
             trapTime = Host.monotonicNanoseconds()

@@ -147,6 +147,7 @@ public struct SyscallCall {
 extension Kernel {
     /// Runs the call `task` stopped at, and completes it (or blocks the task).
     func dispatchSyscall(_ task: Task) {
+        if task.traced != nil, ptraceSyscallEntry(task) { return }
         let ctx = task.context
         let number = ctx.syscallNumber
         let args = ctx.syscallArguments
@@ -156,7 +157,9 @@ extension Kernel {
             let key = known?.name ?? "syscall_\(number)"
             counters.unimplemented[key, default: 0] += 1
             let why = known.map { ": " + $0.reason } ?? ""
-            config.trace?.line(pid: task.tid, "\(key)(0x\(String(args.a0, radix: 16)), ...) = -1 ENOSYS (not implemented\(why))")
+            if let trace = config.trace, trace.filter.map({ f in known.map(f.includes) ?? f.negated }) ?? true {
+                trace.line(pid: task.tid, "\(key)(0x\(String(args.a0, radix: 16)), ...) = -1 ENOSYS (not implemented\(why))")
+            }
             ctx.setSyscallResult(.failure(.ENOSYS))
             return
         }
@@ -164,7 +167,7 @@ extension Kernel {
         syscallCounts[number] &+= 1
         var call = SyscallCall(kernel: self, task: task, number: number, args: args)
         call.time64 = entry.time64
-        let tracing = config.trace != nil
+        let tracing = config.trace?.traces(entry) ?? false
         let before = tracing ? formatCall(entry, call) : ""
         var outcome: SyscallOutcome
         do {
@@ -227,7 +230,11 @@ extension Kernel {
 /// Where --trace lines go.
 public final class TraceSink {
     let fd: HostFD
-    public init(fd: HostFD) { self.fd = fd }
+    /// Which calls are printed (`--trace=NAME,...`); nil: all.
+    public let filter: TraceFilter?
+    public init(fd: HostFD, filter: TraceFilter? = nil) { self.fd = fd; self.filter = filter }
+    /// Whether the call `entry` is printed.
+    @inline(__always) func traces(_ entry: SyscallEntry) -> Bool { filter?.includes(entry) ?? true }
     public func line(pid: Int32, _ text: String) {
         var bytes = Array("[\(pid)] \(text)\n".utf8)
         try? fd.writeAll(&bytes)
