@@ -102,7 +102,9 @@ extension Kernel {
                     if sig.defaultAction == .coreDump, info.code > 0, config.trace != nil || task.process === mainProcess {
                         reportCrash(task, info)
                     }
-                    exitGroup(task, status: sig.rawValue | (sig.defaultAction == .coreDump ? 0x80 : 0), bySignal: true)
+                    let status = sig.rawValue | (sig.defaultAction == .coreDump ? 0x80 : 0)
+                    if task.traced != nil, sig != .SIGKILL, ptraceExitEvent(task, status: status, group: true, bySignal: true) { return }
+                    exitGroup(task, status: status, bySignal: true)
                     return
                 }
             }

@@ -180,8 +180,13 @@ extension CoreSyscalls {
             return .zero
         case PtraceRequest.listen:
             guard link.seized, case .event(PtraceOption.eventStop, _) = link.stop else { throw .EIO }
-            link.listening = true
-            link.stopReported = true
+            if link.trapNotify {
+                link.trapNotify = false
+                k.ptraceEnterStop(target, link, .event(PtraceOption.eventStop, target.process.stopped ? target.process.stopSignal : .SIGTRAP))
+            } else {
+                link.listening = true
+                link.stopReported = true
+            }
             return .zero
         case PtraceRequest.getSyscallInfo:
             guard let layout else { throw .EIO }

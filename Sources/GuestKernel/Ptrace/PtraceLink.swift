@@ -74,6 +74,9 @@ final class PtraceLink {
     var stepTrapAfterCall = false
     /// An event stop due before the tracee returns to user mode (fork's, exec's).
     var pendingEvent: (event: Int32, message: UInt64)?
+    /// PTRACE_O_TRACEEXIT: the exit the tracee carries out once its tracer resumes it from the
+    /// PTRACE_EVENT_EXIT stop (`Kernel.exitTask`'s arguments).
+    var pendingExit: (status: Int32, group: Bool, bySignal: Bool)?
     /// PTRACE_GETEVENTMSG: the new child's pid, the former tid at exec, the exit status.
     var eventMessage: UInt64 = 0
     /// The signal the tracer chose to deliver when it resumed a signal-delivery stop.
@@ -84,6 +87,9 @@ final class PtraceLink {
     var interruptPending = false
     /// PTRACE_LISTEN: the tracee stays stopped, but a SIGCONT or a new event makes it trap again.
     var listening = false
+    /// A SIGCONT ended the group stop while the seized tracee was in a ptrace stop: it traps
+    /// again (PTRACE_EVENT_STOP with SIGTRAP) as soon as it listens (Linux's JOBCTL_TRAP_NOTIFY).
+    var trapNotify = false
     /// The tracee ended: the wait status the tracer has still to collect.
     var exitStatus: Int32?
     /// The tracee's debug registers as struct user's u_debugreg shows them (x86-64 DR0-DR7).

@@ -51,6 +51,7 @@ extension Kernel {
         let stop = link.stop
         link.stop = nil
         link.listening = false
+        link.trapNotify = false
         link.resume = mode
         if signal != 0, case .signal = stop {
             var info = link.siginfo
@@ -113,6 +114,10 @@ extension Kernel {
             ptraceEnterStop(task, link, .event(e.event, .SIGTRAP))
             return true
         }
+        if let e = link.pendingExit {
+            exitTask(task, status: e.status, groupExit: e.group, bySignal: e.bySignal)
+            return true
+        }
         if link.inSyscall {
             link.inSyscall = false
             if link.resume == .syscall {
@@ -165,12 +170,16 @@ extension Kernel {
         }
     }
 
-    /// SIGCONT reached a process: seized tracees that listen (PTRACE_LISTEN) trap again, so the
-    /// tracer learns the group stop ended.
+    /// SIGCONT reached a process: its seized tracees in a ptrace stop trap again, so the tracer
+    /// learns the group stop ended: at once if they listen (PTRACE_LISTEN), else when they do.
     func ptraceContinued(_ process: Process) {
         for t in process.threads where t.state == .traced {
-            guard let link = t.traced, link.listening else { continue }
-            ptraceEnterStop(t, link, .event(PtraceOption.eventStop, .SIGTRAP))
+            guard let link = t.traced, link.seized else { continue }
+            if link.listening {
+                ptraceEnterStop(t, link, .event(PtraceOption.eventStop, .SIGTRAP))
+            } else {
+                link.trapNotify = true
+            }
         }
     }
 
@@ -201,6 +210,19 @@ extension Kernel {
             child.pending.add(SignalInfo(signal: .SIGSTOP, code: SignalCode.SI_USER))
         }
         link.pendingEvent = (event, UInt64(child.tid))
+    }
+
+    /// A tracee is about to exit (exit, exit_group, a fatal signal other than SIGKILL): with
+    /// PTRACE_O_TRACEEXIT it first stops in PTRACE_EVENT_EXIT (the message: the wait status it
+    /// will end with) and exits when resumed. True when it stopped, and the caller must not exit
+    /// it now.
+    func ptraceExitEvent(_ task: Task, status: Int32, group: Bool, bySignal: Bool) -> Bool {
+        guard let link = task.traced, link.options & PtraceOption.traceExit != 0, link.pendingExit == nil else { return false }
+        link.pendingExit = (status, group, bySignal)
+        let waitStatus = bySignal ? status : (status & 0xff) << 8
+        link.eventMessage = UInt64(UInt32(bitPattern: waitStatus))
+        ptraceEnterStop(task, link, .event(PtraceOption.eventExit, .SIGTRAP))
+        return true
     }
 
     /// A tracee's execve succeeded: PTRACE_EVENT_EXEC (the message: its former tid), or the

@@ -94,10 +94,12 @@ extension CoreSyscalls {
     }
 
     static func exit(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        if c.task.traced != nil, c.kernel.ptraceExitEvent(c.task, status: c.int(0), group: c.task.process.threads.count == 1, bySignal: false) { return .noReturn }
         c.kernel.exitTask(c.task, status: c.int(0), groupExit: c.task.process.threads.count == 1, bySignal: false)
         return .noReturn
     }
     static func exitGroup(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        if c.task.traced != nil, c.kernel.ptraceExitEvent(c.task, status: c.int(0), group: true, bySignal: false) { return .noReturn }
         c.kernel.exitGroup(c.task, status: c.int(0), bySignal: false)
         return .noReturn
     }
