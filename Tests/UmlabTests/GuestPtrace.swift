@@ -16,16 +16,24 @@ import Testing
     }
 
     static let script = "echo hi | cat"
+    /// umlab's default guest environment, for the native run (busybox sh's start-up depends on
+    /// whether PWD is set, for one).
     static let environment = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "TERM=dumb"]
 
     /// `strace -f busybox sh -c 'echo hi | cat'` in a guest prints the same calls, process by
     /// process, as the host's strace natively (see `StraceLog.calls` for what is normalised).
     @Test(arguments: Harness.x86Modes)
     func straceFollowForksSameAsNative(_ mode: String) throws {
-        let argv = ["/usr/bin/strace", "-f", "/usr/bin/busybox", "sh", "-c", Self.script]
-        let (native, nativeLog) = try Harness.run(["/usr/bin/env", "-i"] + Self.environment + argv)
+        // The same shell runs strace on both sides and copies its log to standard error: the
+        // guest's to its own /tmp, the host's to a private file.
+        func wrapper(_ log: String) -> [String] {
+            ["/usr/bin/busybox", "sh", "-c", "/usr/bin/strace -f -o \(log) /usr/bin/busybox sh -c '\(Self.script)' && cat \(log) >&2"]
+        }
+        let hostLog = "/var/tmp/umlab-strace-\(getpid())-\(mode).log"
+        defer { unlink(hostLog) }
+        let (native, nativeLog) = try Harness.run(["/usr/bin/env", "-i"] + Self.environment + wrapper(hostLog))
         #expect(native.stdout == "hi\n" && native.status == 0)
-        let (guest, guestLog) = try Harness.guest(argv, options: ["--mode", mode, "--env", "TERM=dumb"])
+        let (guest, guestLog) = try Harness.guest(wrapper("/tmp/strace.log"), options: ["--mode", mode, "--env", "TERM=dumb"])
         #expect(guest == native, "\(guestLog)")
         let expected = StraceLog.calls(nativeLog), got = StraceLog.calls(guestLog)
         #expect(expected.count == 3 && expected["p2"]?.contains("execve") == true, "\(nativeLog)")
