@@ -51,6 +51,7 @@ extension Kernel {
                 throw error
             }
             process.credentials = parent.process.credentials
+            process.personality = parent.process.personality
             process.controllingTerminal = parent.process.controllingTerminal
             process.limits = parent.process.limits
             process.comm = parent.process.comm

@@ -188,6 +188,9 @@ public final class Process {
     var continueReported = true
     /// Its end is held from its parent until its tracer collects it (Ptrace/PtraceStops.swift).
     var ptraceHoldsExit = false
+    /// personality(2)'s persona (PER_LINUX, and flags such as ADDR_NO_RANDOMIZE that debuggers
+    /// set): kept across fork and execve, and reported; umlab does not randomize anyway.
+    var personality: UInt32 = 0
 
     init(pid: Int32, parent: Process?, pgid: Int32, sid: Int32, startTime: UInt64, arena: KernelArena,
          signalAccount: SignalQueueAccount) throws(LinuxErrno) {

@@ -198,6 +198,14 @@ extension CoreSyscalls {
         }
     }
 
+    /// personality(persona): 0xffffffff reads the persona; anything else sets it. Returns the
+    /// previous one. gdb sets ADDR_NO_RANDOMIZE and reads it back before it starts a program.
+    static func personality(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        let p = c.task.process, old = p.personality, new = c.uint(0)
+        if new != UInt32.max { p.personality = new }
+        return .value(UInt64(old))
+    }
+
     /// process_vm_readv / process_vm_writev(pid, local_iov, liovcnt, remote_iov, riovcnt, flags):
     /// copies between the caller's memory and another guest process's, with ptrace's
     /// permission rule. A fault in the remote process ends the copy (the bytes moved so far are

@@ -287,7 +287,7 @@ extension SyscallEntry {
     public static let mount = SyscallEntry(.partial, [.string, .path, .string, .hex, .string], CoreSyscalls.mount)
     public static let umount2 = SyscallEntry(.full, [.path, .hex], CoreSyscalls.umount2)
     public static let umount = SyscallEntry(.full, [.path], CoreSyscalls.umount)
-    public static let personality = SyscallEntry(.stub, [.hex], CoreSyscalls.fixed(.success(0)))
+    public static let personality = SyscallEntry(.partial, [.hex], CoreSyscalls.personality)
     public static let capget = SyscallEntry(.stub, [.pointer, .pointer], CoreSyscalls.fixed(.failure(.EINVAL)))
     public static let sched_get_priority_max = SyscallEntry(.full, [.int], CoreSyscalls.schedGetPriorityMax)
     public static let sched_get_priority_min = SyscallEntry(.full, [.int], CoreSyscalls.schedGetPriorityMin)
