@@ -51,7 +51,10 @@ extension GuestPtrace {
     static func gdbSession(_ exe: String, guestMode: String?) throws -> (Harness.Outcome, String) {
         let argv = ["/usr/bin/gdb", "-nx", "-q", "-batch", "-iex", "set debuginfod enabled off"]
             + gdbCommands.flatMap { ["-ex", $0] } + [exe]
-        let (out, err) = try guestMode.map { try Harness.guest(argv, options: ["--mode", $0]) } ?? Harness.run(argv)
+        // gdb needs the signals the test runner blocks (its inferior inherits the mask, and a
+        // blocked SIGTRAP ends it), and a bound in case a stop is never reported.
+        let command = guestMode.map { [Harness.umlab, "run", "--mode", $0, "--"] + argv } ?? argv
+        let (out, err) = try Harness.run(PseudoTerminals.unblocked(["/usr/bin/timeout", "120"] + command))
         // The inferior's pid differs by design.
         let normalised = out.stdout.replacingOccurrences(of: #"process \d+"#, with: "process N", options: .regularExpression)
         return (Harness.Outcome(stdout: normalised, status: out.status), err)
