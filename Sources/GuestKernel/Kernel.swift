@@ -307,6 +307,7 @@ public final class Kernel {
                 dispatchSyscall(task)
                 continue
             }
+            if task.traced != nil, ptraceReturnToUser(task) { continue }
             deliverSignals(task)
             guard task.state == .runnable else { continue }
             let until = nextInterruption(for: task, now: now)
@@ -318,7 +319,8 @@ public final class Kernel {
             if usesTick { loop.armTick(at: until) }
             // A far deadline (a sleep of 10^10 s beside a runnable task) is a slice that never ends.
             let slice = until == 0 ? 0 : Int64(clamping: until - now)
-            let trap = debugger == nil ? task.context.run(sliceNanoseconds: slice) : debugger!.run(task, sliceNanoseconds: slice)
+            let trap = task.traced?.resume == .step ? ptraceStep(task)
+                : debugger == nil ? task.context.run(sliceNanoseconds: slice) : debugger!.run(task, sliceNanoseconds: slice)
             // Guest time: the slice counts as user time, handling its trap as system time
             // (taken at the next pass's clock read); one clock read per trap.
             trapTime = Host.monotonicNanoseconds()

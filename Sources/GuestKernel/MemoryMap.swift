@@ -315,6 +315,12 @@ public final class MemoryMap {
         try typedErrno { try bytes.withUnsafeBytes { p in try space.write(address, from: p) } }
     }
 
+    /// Writes as a debugger does (`AddressSpace.debuggerWrite`: read-only text too).
+    public func debuggerWrite(_ address: UInt64, _ bytes: [UInt8]) throws(LinuxErrno) {
+        if bytes.isEmpty { return }
+        try typedErrno { try bytes.withUnsafeBytes { p in try space.debuggerWrite(address, from: p) } }
+    }
+
     /// Reads a NUL-terminated string of at most `limit` bytes (ENAMETOOLONG past it).
     public func readCString(_ address: UInt64, limit: Int = 4096) throws(LinuxErrno) -> [UInt8] {
         var out: [UInt8] = []
