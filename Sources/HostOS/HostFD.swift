@@ -33,7 +33,7 @@ public struct HostFD: Hashable, Sendable {
     /// Opens `path` (relative, already split by the VFS) strictly beneath `directory`: no `..`
     /// escape, no symlink followed, no magic link, whatever the host tree holds.
     public static func open(beneath directory: HostFD, _ path: String, flags: Int32, mode: UInt32 = 0) throws(LinuxErrno) -> HostFD {
-        HostFD(try Host.check { ch_open_beneath(directory.raw, FileName.cString(path), flags | O_CLOEXEC, mode) })
+        HostFD(try Host.check { FileName.withCString(path) { ch_open_beneath(directory.raw, $0, flags | O_CLOEXEC, mode) } })
     }
     public static func open(_ path: String, flags: Int32, mode: UInt32 = 0) throws(LinuxErrno) -> HostFD {
         HostFD(try Host.check { ch_openat(AT_FDCWD, FileName.cString(path), flags | O_CLOEXEC, mode) })
