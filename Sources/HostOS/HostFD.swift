@@ -105,11 +105,12 @@ public struct HostFD: Hashable, Sendable {
         return Array(buf[0..<n])
     }
 
-    /// All entries of a host directory (opened O_RDONLY|O_DIRECTORY), `.` and `..` included.
-    public func directoryEntries() throws(LinuxErrno) -> [HostDirEntry] {
+    /// All entries of a host directory (opened O_RDONLY|O_DIRECTORY), `.` and `..` included;
+    /// from the start, unless `rewind` is false (a descriptor just opened is there already).
+    public func directoryEntries(rewind: Bool = true) throws(LinuxErrno) -> [HostDirEntry] {
         var out: [HostDirEntry] = []
         var buf = [UInt8](repeating: 0, count: 32768)
-        _ = try seek(0, whence: SEEK_SET)
+        if rewind { _ = try seek(0, whence: SEEK_SET) }
         while true {
             let n = try typedErrno { try buf.withUnsafeMutableBytes { p in
                 try Host.check { ch_syscall6(Int(CH_SYS_getdents64), Int(raw), Int(bitPattern: p.baseAddress), p.count, 0, 0, 0) }

@@ -176,7 +176,7 @@ final class HostInode: Inode {
         // A readable descriptor of this directory: "." of its pooled O_PATH descriptor.
         let fd = try HostFD.open(beneath: try host.directory(relativePath), ".", flags: HostOpen.readOnly | HostOpen.directory)
         defer { fd.close() }
-        return try fd.directoryEntries().map { e in
+        return try fd.directoryEntries(rewind: false).map { e in
             DirectoryEntry(name: e.name, inode: e.inode, kind: FileKind(direntType: e.type))
         }
     }
