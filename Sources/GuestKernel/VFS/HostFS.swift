@@ -173,12 +173,22 @@ final class HostInode: Inode {
     }
 
     override func entries() throws(LinuxErrno) -> [DirectoryEntry] {
-        // A readable descriptor of this directory: "." of its pooled O_PATH descriptor.
-        let fd = try HostFD.open(beneath: try host.directory(relativePath), ".", flags: HostOpen.readOnly | HostOpen.directory)
-        defer { fd.close() }
-        return try fd.directoryEntries(rewind: false).map { e in
-            DirectoryEntry(name: e.name, inode: e.inode, kind: FileKind(direntType: e.type))
+        // A readable descriptor of this directory, opened as an entry of its parent's pooled
+        // descriptor: one host call, and a directory only listed (find's leaves) takes no
+        // place in the pool.
+        let fd: HostFD
+        if let parent {
+            fd = try HostFD.open(beneath: try host.directory(parent.relativePath), name,
+                                 flags: HostOpen.readOnly | HostOpen.directory | HostOpen.noFollow)
+        } else {
+            fd = try HostFD.open(beneath: host.rootFD, ".", flags: HostOpen.readOnly | HostOpen.directory)
         }
+        defer { fd.close() }
+        let list = try fd.directoryEntries(rewind: false)
+        var out: [DirectoryEntry] = []
+        out.reserveCapacity(list.count)
+        for e in list { out.append(DirectoryEntry(name: e.name, inode: e.inode, kind: FileKind(direntType: e.type))) }
+        return out
     }
 
     override func readLink() throws(LinuxErrno) -> [UInt8] {
