@@ -67,10 +67,12 @@ public final class HostDescriptors {
             pool[key]!.lastUse = useClock
             return (p.fd, false)
         }
+        // Opened before a victim is chosen: opening a file may take its directory from the
+        // pool first (a nested `take`), and the pool still ends at most full.
+        let fd = try open()
         if pool.count >= poolCapacity, let victim = pool.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
             pool.removeValue(forKey: victim)?.fd.close()
         }
-        let fd = try open()
         pool[key] = Pooled(fd: fd, lastUse: useClock)
         peak = max(peak, inUse)
         return (fd, true)
