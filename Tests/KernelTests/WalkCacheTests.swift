@@ -252,6 +252,31 @@ extension ScriptThread {
         }
     }
 
+    /// Directories the walk asks about share the pool with open files: files in ten
+    /// directories, opened and read in turn through a pool of four, each read their own
+    /// bytes, and umlab never holds more than the pool.
+    @Test func directoriesAndFilesShareTheBoundedPool() async throws {
+        let root = Self.makeRoot()
+        for i in 0..<10 {
+            try FileManager.default.createDirectory(atPath: root + "/d\(i)", withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: root + "/d\(i)/f", contents: Data("file \(i)".utf8))
+        }
+        try await runGuest(configure: { $0.rootDirectory = root; $0.limits.hostDescriptors = 16 }) { t async throws in
+            var fds: [Int] = []
+            for i in 0..<10 { fds.append(try await t.open("/d\(i)/f", C.O_RDONLY).get("open \(i)")) }
+            for round in 0..<2 {
+                for (i, fd) in fds.enumerated() {
+                    let buf = try t.alloc(16)
+                    let n = try await t.sys("pread64", fd, buf, 16, 0).get("pread \(i) round \(round)")
+                    #expect(String(decoding: try t.peek(buf, n), as: UTF8.self) == "file \(i)")
+                }
+            }
+            let d = t.kernel.hostDescriptors
+            #expect(d.poolCapacity == 4)
+            #expect(d.peak <= d.poolCapacity)
+        }
+    }
+
     /// The same relative path in two hostfs trees (the root and a read-only bind mount) names
     /// two files, however the descriptor pool holds them.
     @Test func twoTreesDoNotShareDescriptors() async throws {
