@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -415,4 +416,8 @@ uint64_t ch_memory_and_swap(void) {
     if (sysinfo(&info) < 0) return UINT64_MAX;
     unsigned __int128 total = ((unsigned __int128)info.totalram + info.totalswap) * (info.mem_unit ? info.mem_unit : 1);
     return total > UINT64_MAX ? UINT64_MAX : (uint64_t)total;
+}
+
+uint64_t ch_vdso_base(void) {
+    return (uint64_t)getauxval(AT_SYSINFO_EHDR);
 }

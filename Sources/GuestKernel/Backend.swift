@@ -229,6 +229,25 @@ public struct ProgramStart {
     }
 }
 
+/// A guest vDSO a backend provides: an ELF image the guest's C library finds through
+/// AT_SYSINFO_EHDR, and the data page(s) it reads. The backend has them mapped, outside
+/// `userAddressRange`, in every address space `replaceAddressSpace` makes (x86-64: the stub's
+/// exec maps them, no host call per execve); the kernel's exec records them as [vvar] and
+/// [vdso] for /proc/<pid>/maps and puts the image's address in the auxiliary vector. Outside
+/// user space, the guest cannot unmap or change them (Linux would let it unmap its vDSO).
+public struct VDSOLayout: Equatable, Sendable {
+    /// The data page(s), read-only.
+    public var data: Range<UInt64>
+    /// The image (read and execute); its start is AT_SYSINFO_EHDR.
+    public var image: Range<UInt64>
+    public init(data: Range<UInt64>, image: Range<UInt64>) { self.data = data; self.image = image }
+    /// Whether [address, address + count) lies within the data pages or the image.
+    public func contains(_ address: UInt64, count: Int) -> Bool {
+        guard let end = GuestMath.end(address, UInt64(count)) else { return false }
+        return (address >= data.lowerBound && end <= data.upperBound) || (address >= image.lowerBound && end <= image.upperBound)
+    }
+}
+
 /// The six raw argument registers of a system call.
 public struct SyscallArguments {
     public var a0: UInt64, a1: UInt64, a2: UInt64, a3: UInt64, a4: UInt64, a5: UInt64
@@ -369,6 +388,8 @@ public protocol Backend: AnyObject {
     /// The machine this backend ran has ended (its contexts are terminated): release what the
     /// backend holds on the host for it. Default: nothing.
     func machineEnded()
+    /// The guest vDSO this backend maps into every new address space, or nil (the default).
+    var vdso: VDSOLayout? { get }
     /// gdb's target description of this ISA (the `target.xml` of qXfer:features:read: the
     /// architecture and the register features in `ExecutionContext.registers`' order), or nil
     /// where gdb knows only a fixed raw register layout (IA-64).
@@ -386,6 +407,7 @@ extension Backend {
     public var kernelRegionBase: UInt64 { userAddressRange.upperBound }
     public var runsInHostProcesses: Bool { false }
     public var samplesMemory: Bool { runsInHostProcesses }
+    public var vdso: VDSOLayout? { nil }
 }
 
 extension ExecutionContext {

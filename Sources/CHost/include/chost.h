@@ -158,4 +158,7 @@ long ch_raise_nofile(void);
 /* RAM + swap in bytes (sysinfo), UINT64_MAX if unknown. */
 uint64_t ch_memory_and_swap(void);
 
+/* This process's vDSO image (getauxval(AT_SYSINFO_EHDR)), 0 without one. */
+uint64_t ch_vdso_base(void);
+
 #endif

@@ -22,6 +22,10 @@ public final class X86Backend: Backend {
     public let userAddressRange: Range<UInt64> = 0x10000..<(StubImage.base - 0x1000_0000)
     var mode = IsolationMode.skas
     var stub: HostFD?
+    /// Every guest host process keeps the host's vDSO, moved above user space, for the guest
+    /// vDSO to call (X86VDSO); false when the host has none or it cannot be moved.
+    var movesHostVDSO = false
+    public var vdso: VDSOLayout? { X86VDSO.layout }
     /// seccomp mode: the filter's notification descriptor, shared by every guest host process.
     var listener: SeccompListener?
     /// seccomp: threads asleep in the guest kernel whose notification is still pending, and how
@@ -52,7 +56,9 @@ public final class X86Backend: Backend {
         loopRef = kernel.loop
         // Tracer and tracees share one CPU: a ptrace round trip is several times cheaper so.
         try? Host.pin(toCPU: Host.currentCPU)
-        let image = try StubImage.memoryFile()
+        let hostClock = X86VDSO.hostClockGettime()
+        movesHostVDSO = hostClock != nil
+        let image = try StubImage.memoryFile(hostClockGettime: hostClock)
         stub = image
         let tracee: Tracee
         if mode == .seccomp {
@@ -196,7 +202,8 @@ final class X86AddressSpace: AddressSpace {
 
     @inline(__always)
     func read(_ address: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) {
-        if address >= StubImage.base { throw .EFAULT }
+        // Above user space the guest may read only its vDSO (the stub and the host's are not its).
+        if address >= StubImage.base && !X86VDSO.layout.contains(address, count: buffer.count) { throw .EFAULT }
         try agent.tracee.read(address, into: buffer)
     }
 

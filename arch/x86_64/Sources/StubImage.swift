@@ -4,7 +4,8 @@ import LinuxABI
 
 /// The stub: a tiny static ELF that every guest host process starts as (and re-execs on
 /// execve), after UML's SKAS0 stub page. It maps a code page and a data page in the kernel's
-/// reserved area at the top of the guest address space, and nothing else the guest can see.
+/// reserved area at the top of the guest address space, and the guest vDSO with its data page
+/// (X86VDSO), which the kernel shows the guest as [vdso] and [vvar].
 ///
 /// The code page holds `syscall; int3`: the kernel injects an address-space operation by
 /// pointing the stopped guest's registers at it and continuing; the int3 hands control back.
@@ -18,32 +19,49 @@ enum StubImage {
     static let syscallSite: UInt64 = base + 0x100
     static let dataPage: UInt64 = base + 0x1000
 
-    /// The ELF bytes (one r-x segment, one rw- page).
-    static func elf() -> [UInt8] {
+    /// The ELF bytes: one r-x segment, one rw- page, the vDSO's data page (r--) and image (r-x).
+    /// `hostClockGettime`: the host vDSO's clock_gettime (offset in its image), for the vDSO's
+    /// data page.
+    static func elf(hostClockGettime: UInt64?) -> [UInt8] {
         var e = GuestEncoder(wordSize: 8, bigEndian: false)
         // ELF header
         e.raw([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]); e.zeros(8)
         e.u16(2); e.u16(62); e.u32(1)  // ET_EXEC, EM_X86_64
         e.u64(syscallSite + 2)  // entry: the int3 (never reached: the exec stop comes first)
-        e.u64(64); e.u64(0)  // phoff, shoff
-        e.u32(0); e.u16(64); e.u16(56); e.u16(3); e.u16(64); e.u16(0); e.u16(0)
+        e.u64(0x200); e.u64(0)  // phoff (after the code: five headers would pass the syscall site), shoff
+        e.u32(0); e.u16(64); e.u16(56); e.u16(5); e.u16(64); e.u16(0); e.u16(0)
+        e.pad(to: 0x100)
+        e.raw([0x0f, 0x05, 0xcc, 0xcc])  // syscall; int3
+        e.pad(to: 0x200)
         // PT_LOAD code: file [0, 0x1000) at base, r-x
         e.u32(1); e.u32(5); e.u64(0); e.u64(base); e.u64(base); e.u64(0x1000); e.u64(0x1000); e.u64(0x1000)
         // PT_LOAD data: one zero page, rw-
         e.u32(1); e.u32(6); e.u64(0x1000); e.u64(dataPage); e.u64(dataPage); e.u64(0); e.u64(0x1000); e.u64(0x1000)
+        // PT_LOAD the vDSO's data page: file [0x1000, 0x2000), r--
+        e.u32(1); e.u32(4); e.u64(0x1000); e.u64(X86VDSO.dataPage); e.u64(X86VDSO.dataPage); e.u64(0x1000); e.u64(0x1000); e.u64(0x1000)
+        // PT_LOAD the vDSO image: file [0x2000, ...), r-x
+        let imageSize = UInt64(VDSOImage.bytes.count)
+        e.u32(1); e.u32(5); e.u64(0x2000); e.u64(X86VDSO.image); e.u64(X86VDSO.image); e.u64(imageSize); e.u64(imageSize); e.u64(0x1000)
         // PT_GNU_STACK: non-executable stack
         e.u32(0x6474_e551); e.u32(6); e.zeros(48)
-        e.pad(to: 0x100)
-        e.raw([0x0f, 0x05, 0xcc, 0xcc])  // syscall; int3
         e.pad(to: 0x1000)
+        e.raw(X86VDSO.dataPageBytes(hostClockGettime: hostClockGettime))
+        e.raw(VDSOImage.bytes)
         return e.bytes
     }
 
-    /// Writes the stub into an executable memory file once per umlab run.
-    static func memoryFile() throws(LinuxErrno) -> HostFD {
+    /// Writes the stub into an executable memory file once per machine.
+    static func memoryFile(hostClockGettime: UInt64?) throws(LinuxErrno) -> HostFD {
         let fd = try HostFD.memory(name: "umlab-stub", executable: true)
-        var bytes = elf()
+        var bytes = elf(hostClockGettime: hostClockGettime)
         try fd.writeAll(&bytes)
         return fd
+    }
+
+    /// Rewrites the vDSO's data page in the stub's file: every guest host process maps it
+    /// privately and read-only, so each sees the change (the page is never copied).
+    static func rewriteVDSOData(_ fd: HostFD, hostClockGettime: UInt64?) throws(LinuxErrno) {
+        let bytes = X86VDSO.dataPageBytes(hostClockGettime: hostClockGettime)
+        _ = try typedErrno { try bytes.withUnsafeBytes { p in try fd.write(p, at: 0x1000) } }
     }
 }

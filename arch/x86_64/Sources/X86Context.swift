@@ -264,21 +264,53 @@ final class X86Context: ExecutionContext {
     }
 
     /// Removes what the host's exec left in the fresh process besides the stub: the host
-    /// stack, vDSO and vvar. The guest then sees only what the kernel maps.
+    /// stack, and the host's vDSO regions, which move above user space for the guest vDSO to
+    /// call (X86VDSO); without a usable host vDSO they go too. The guest then sees only what
+    /// the kernel maps.
     func scrubHostMappings() throws(LinuxErrno) {
         let maps = try HostFD.open("/proc/\(tracee.pid)/maps", flags: HostOpen.readOnly)
         let text = String(decoding: try maps.readAll(), as: UTF8.self)
         maps.close()
+        let vdso = HostVDSO.regions(inMaps: text)
         for line in text.split(separator: "\n") {
             let range = line.prefix { $0 != " " }.split(separator: "-")
             guard range.count == 2, let lo = UInt64(range[0], radix: 16), let hi = UInt64(range[1], radix: 16) else { continue }
-            if lo >= StubImage.base && hi <= StubImage.base + 0x2000 { continue }  // the stub itself
+            if lo >= StubImage.base && hi <= X86VDSO.image + X86VDSO.imageSize { continue }  // the stub and the guest vDSO
             if lo >= 0x8000_0000_0000 { continue }  // vsyscall: above user space, cannot be unmapped
+            if backend.movesHostVDSO && vdso.contains(where: { $0.range.lowerBound == lo }) { continue }
             _ = try inject(11, lo, hi - lo, 0, 0, 0, 0)
         }
+        if backend.movesHostVDSO { try moveHostVDSO(vdso) }
         // Name the host process so the host's ps shows what it is.
         try writeStubData(Array("umlab-guest".utf8) + [0])
         _ = try inject(157, 15, StubImage.dataPage, 0, 0, 0, 0)  // prctl(PR_SET_NAME)
+    }
+
+    /// Moves the host's vDSO regions to X86VDSO's place (mremap keeps their distances, which the
+    /// host's code relies on). If that fails (a host kernel that refuses to move [vvar]), the
+    /// backend stops trying: the regions are unmapped and the guest vDSO's data page says to
+    /// make system calls instead.
+    private func moveHostVDSO(_ regions: [HostVDSO.Region]) throws(LinuxErrno) {
+        let moves = regions.first(where: \.isCode).flatMap { X86VDSO.targets(regions, codeAt: $0.range.lowerBound) }
+        if let moves {
+            do {
+                for m in moves where m.from.lowerBound != m.to {
+                    let length = m.from.upperBound - m.from.lowerBound
+                    _ = try inject(25, m.from.lowerBound, length, length, 3, m.to, 0)  // mremap(MAYMOVE | FIXED)
+                }
+                return
+            } catch .ESRCH {
+                throw .ESRCH
+            } catch {}
+        }
+        backend.movesHostVDSO = false
+        if let stub = backend.stub { try StubImage.rewriteVDSOData(stub, hostClockGettime: nil) }
+        let again = try HostFD.open("/proc/\(tracee.pid)/maps", flags: HostOpen.readOnly)
+        let text = String(decoding: try again.readAll(), as: UTF8.self)
+        again.close()
+        for r in HostVDSO.regions(inMaps: text) where r.range.lowerBound < StubImage.base || r.range.lowerBound >= X86VDSO.hostFloor {
+            _ = try inject(11, r.range.lowerBound, r.range.upperBound - r.range.lowerBound, 0, 0, 0, 0)
+        }
     }
 
     // MARK: Processes
