@@ -178,12 +178,8 @@ final class X86AddressSpace: AddressSpace {
             let flags = UInt64(MapFlags.fixed.rawValue | MapFlags.anonymous.rawValue | MapFlags.noReserve.rawValue) | (shared ? 1 : 2)
             _ = try a.inject(9, address, length, prot, flags, UInt64(bitPattern: -1), 0)
         case .file(let ref, let offset):
-            try a.writeStubData(backend.procPath(ref.fd))
-            let openFlags: UInt64 = ref.writable ? 2 : 0  // O_RDWR : O_RDONLY
-            let fd = try a.inject(257, UInt64(bitPattern: Int64(At.fdCWD)), StubImage.dataPage, openFlags | 0o2000000, 0, 0, 0)
-            defer { _ = try? a.inject(3, fd, 0, 0, 0, 0, 0) }
             let flags = UInt64(MapFlags.fixed.rawValue | MapFlags.noReserve.rawValue) | (shared ? 1 : 2)
-            _ = try a.inject(9, address, length, prot, flags, fd, offset)
+            try a.mapFile(ref, at: address, length: length, protection: prot, flags: flags, offset: offset)
         }
     }
 

@@ -243,6 +243,41 @@ final class X86Context: ExecutionContext {
         return out.rax
     }
 
+    /// The read-only host descriptor this process holds for mapping the file of
+    /// `mappingSource` (see `mapFile`).
+    private var mappingFD: UInt64?
+    private weak var mappingSource: (any MappedFileSource)?
+
+    /// Maps `ref`'s file in this host process (MAP_FIXED, `flags` and `protection` as mmap
+    /// takes them). The file is opened through /proc/<umlab>/fd/N. A program's segments, and a
+    /// library's, come from one file in a row: a read-only descriptor stays open for the next
+    /// mapping until another file is mapped, the process execs (it is O_CLOEXEC) or ends, which
+    /// saves two injected calls (open, close) per segment after the first. A writable one is
+    /// closed at once, so that it does not keep a shared memory file alive. The guest cannot
+    /// reach either: its system calls go to umlab in every mode.
+    func mapFile(_ ref: HostFileRef, at address: UInt64, length: UInt64, protection: UInt64, flags: UInt64,
+                 offset: UInt64) throws(LinuxErrno) {
+        if !ref.writable, let fd = mappingFD, let source = mappingSource, source === ref.source {
+            _ = try inject(9, address, length, protection, flags, fd, offset)
+            return
+        }
+        if let fd = mappingFD {
+            mappingFD = nil
+            _ = try inject(3, fd, 0, 0, 0, 0, 0)  // close
+        }
+        try writeStubData(backend.procPath(ref.fd))
+        let openFlags: UInt64 = ref.writable ? 2 : 0  // O_RDWR : O_RDONLY
+        let fd = try inject(257, UInt64(bitPattern: Int64(At.fdCWD)), StubImage.dataPage, openFlags | 0o2000000, 0, 0, 0)
+        if ref.writable {
+            defer { _ = try? inject(3, fd, 0, 0, 0, 0, 0) }
+            _ = try inject(9, address, length, protection, flags, fd, offset)
+            return
+        }
+        mappingFD = fd
+        mappingSource = ref.source
+        _ = try inject(9, address, length, protection, flags, fd, offset)
+    }
+
     /// Copies `bytes` into the stub's data page (for paths of injected calls).
     func writeStubData(_ bytes: [UInt8]) throws(LinuxErrno) {
         try typedErrno { try bytes.withUnsafeBytes { p in try tracee.write(StubImage.dataPage, from: p) } }
@@ -390,6 +425,7 @@ final class X86Context: ExecutionContext {
         space = X86AddressSpace(backend: backend)
         space.members.append(self)
         skipHostCall = false
+        mappingFD = nil  // the exec closed it
         try settleAfterExec()
         try scrubHostMappings()
     }
