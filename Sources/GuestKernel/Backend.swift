@@ -183,6 +183,13 @@ public protocol AddressSpace: AnyObject {
     func read(_ address: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno)
     /// Copies `buffer` into guest memory at `address`. EFAULT if any byte is not writable.
     func write(_ address: UInt64, from buffer: UnsafeRawBufferPointer) throws(LinuxErrno)
+    /// Copies the guest ranges `pieces`, in order, into `buffer` (whose size is their total):
+    /// an iovec array's buffers (readv, writev, sendmsg, recvmsg). EFAULT if any byte is not
+    /// readable. Backends whose copies are host calls make one for all (x86-64: one
+    /// process_vm_readv); the default reads piece by piece.
+    func read(_ pieces: [GuestRange], into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno)
+    /// Copies `buffer` in order into the guest ranges `pieces` (as `read(_:into:)`).
+    func write(_ pieces: [GuestRange], from buffer: UnsafeRawBufferPointer) throws(LinuxErrno)
     /// Writes as a debugger does (gdb's M/X packets, a guest's PTRACE_POKETEXT): read-only
     /// mappings are written too (a breakpoint into program text), a private file mapping gets
     /// its own copy of the page (the file never changes), and decoded code of the page is
@@ -207,6 +214,30 @@ public protocol AddressSpace: AnyObject {
     /// The last task using this space has left (exit, execve): free its memory now, charge and
     /// all, rather than whenever the last reference to the object goes.
     func release()
+}
+
+/// A piece of a scattered guest buffer.
+public struct GuestRange: Equatable, Sendable {
+    public var address: UInt64
+    public var length: Int
+    public init(_ address: UInt64, _ length: Int) { self.address = address; self.length = length }
+}
+
+extension AddressSpace {
+    public func read(_ pieces: [GuestRange], into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) {
+        var done = 0
+        for p in pieces {
+            try read(p.address, into: UnsafeMutableRawBufferPointer(rebasing: buffer[done..<(done + p.length)]))
+            done += p.length
+        }
+    }
+    public func write(_ pieces: [GuestRange], from buffer: UnsafeRawBufferPointer) throws(LinuxErrno) {
+        var done = 0
+        for p in pieces {
+            try write(p.address, from: UnsafeRawBufferPointer(rebasing: buffer[done..<(done + p.length)]))
+            done += p.length
+        }
+    }
 }
 
 extension AddressSpace {

@@ -208,4 +208,26 @@ final class X86AddressSpace: AddressSpace {
         if address >= StubImage.base { throw .EFAULT }
         try agent.tracee.write(address, from: buffer)
     }
+
+    /// A scattered buffer in one process_vm_readv (the kernel caps iovec arrays at 1024).
+    func read(_ pieces: [GuestRange], into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) {
+        var ranges: [UInt64] = []
+        ranges.reserveCapacity(2 * pieces.count)
+        for p in pieces {
+            if p.address >= StubImage.base && !X86VDSO.layout.contains(p.address, count: p.length) { throw .EFAULT }
+            ranges.append(p.address); ranges.append(UInt64(p.length))
+        }
+        try agent.tracee.read(ranges: ranges, into: buffer)
+    }
+
+    /// A scattered buffer in one process_vm_writev.
+    func write(_ pieces: [GuestRange], from buffer: UnsafeRawBufferPointer) throws(LinuxErrno) {
+        var ranges: [UInt64] = []
+        ranges.reserveCapacity(2 * pieces.count)
+        for p in pieces {
+            if p.address >= StubImage.base { throw .EFAULT }
+            ranges.append(p.address); ranges.append(UInt64(p.length))
+        }
+        try agent.tracee.write(ranges: ranges, from: buffer)
+    }
 }

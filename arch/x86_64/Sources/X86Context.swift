@@ -198,8 +198,7 @@ final class X86Context: ExecutionContext {
     /// Runs one host system call inside this guest's host process and returns its result.
     /// The guest's registers are saved and restored around it.
     @discardableResult
-    func inject(_ nr: UInt64, _ a0: UInt64, _ a1: UInt64, _ a2: UInt64, _ a3: UInt64, _ a4: UInt64, _ a5: UInt64,
-                newChild: UnsafeMutablePointer<Int32>? = nil) throws(LinuxErrno) -> UInt64 {
+    func inject(_ nr: UInt64, _ a0: UInt64, _ a1: UInt64, _ a2: UInt64, _ a3: UInt64, _ a4: UInt64, _ a5: UInt64) throws(LinuxErrno) -> UInt64 {
         try materialize()
         // `regs` stays the guest's authoritative copy: it is written back (`dirty = .all`)
         // before the guest runs again, not after every injected call.
@@ -218,9 +217,6 @@ final class X86Context: ExecutionContext {
             switch stop {
             case .signal(5):
                 break loop  // the stub's int3
-            case .event(let ev, _) where ev == Tracee.Event.fork || ev == Tracee.Event.clone || ev == Tracee.Event.vfork:
-                newChild?.pointee = Int32(truncatingIfNeeded: try tracee.eventMessage())
-                try tracee.resume(.cont)
             case .signal(let sig):
                 // Anything else arriving now is not for the guest; keep going.
                 _ = sig
@@ -361,8 +357,9 @@ final class X86Context: ExecutionContext {
         if let threadPointer, threadPointer >= StubImage.base { throw .EPERM }
         let childSpace = sharesMemory ? self.space : X86AddressSpace(backend: backend)
         if !sharesMemory { try childSpace.forkCharge(from: space) }
-        var child: Int32 = 0
-        _ = try inject(56, flags, 0, 0, 0, 0, 0, newChild: &child)
+        // The clone's result is the child's host pid (CLONE_PARENT keeps it in umlab's pid
+        // namespace), so the fork event stop needs no PTRACE_GETEVENTMSG.
+        let child = Int32(truncatingIfNeeded: try inject(56, flags, 0, 0, 0, 0, 0))
         guard child > 0 else { throw .EAGAIN }
         let tracee = Tracee(pid: child)
         backend.stats.hostProcesses += 1
