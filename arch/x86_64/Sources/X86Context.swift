@@ -200,14 +200,69 @@ final class X86Context: ExecutionContext {
     @discardableResult
     func inject(_ nr: UInt64, _ a0: UInt64, _ a1: UInt64, _ a2: UInt64, _ a3: UInt64, _ a4: UInt64, _ a5: UInt64) throws(LinuxErrno) -> UInt64 {
         try materialize()
-        // `regs` stays the guest's authoritative copy: it is written back (`dirty = .all`)
-        // before the guest runs again, not after every injected call.
-        let saved = regs
         var r = regs
         r.rip = StubImage.syscallSite
         r.rax = nr
         r.orig_rax = UInt64.max
         r.rdi = a0; r.rsi = a1; r.rdx = a2; r.r10 = a3; r.r8 = a4; r.r9 = a5
+        let result = Int64(bitPattern: try runStub(r))
+        if result < 0 && result > -4096 { throw LinuxErrno(Int32(-result)) }
+        return UInt64(bitPattern: result)
+    }
+
+    /// One host system call of a batch: the number and six arguments.
+    struct HostCall {
+        var number: UInt64
+        var arguments: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+        init(_ number: UInt64, _ a0: UInt64 = 0, _ a1: UInt64 = 0, _ a2: UInt64 = 0, _ a3: UInt64 = 0, _ a4: UInt64 = 0, _ a5: UInt64 = 0) {
+            self.number = number; arguments = (a0, a1, a2, a3, a4, a5)
+        }
+    }
+
+    /// Runs `calls` in order in this guest's host process in one trip (the stub's batch loop),
+    /// with `data` in the stub's data page at offset 0xc00 (strings the calls point to). The
+    /// first call that fails ends the batch: its errno is thrown and its index left in
+    /// `batchFailure`. At most 47 calls (the table ends below the data).
+    func injectBatch(_ calls: [HostCall], data: [UInt8] = []) throws(LinuxErrno) {
+        let dataOffset = 0xc00
+        guard 8 + calls.count * StubImage.batchEntrySize <= dataOffset, data.count <= 0x1000 - dataOffset else { throw .E2BIG }
+        if calls.isEmpty { return }
+        try materialize()
+        var e = GuestEncoder(wordSize: 8, bigEndian: false)
+        e.u64(UInt64(calls.count))
+        for c in calls {
+            e.u64(c.number)
+            e.u64(c.arguments.0); e.u64(c.arguments.1); e.u64(c.arguments.2)
+            e.u64(c.arguments.3); e.u64(c.arguments.4); e.u64(c.arguments.5)
+            e.u64(0)
+        }
+        if !data.isEmpty { e.pad(to: dataOffset); e.raw(data) }
+        try writeStubData(e.bytes)
+        var r = regs
+        r.rip = StubImage.batchSite
+        r.orig_rax = UInt64.max
+        let last = Int64(bitPattern: try runStub(r))
+        guard last < 0 && last > -4096 else { return }
+        // Which call failed: the first whose stored result is an error.
+        var results = [UInt8](repeating: 0, count: 8 + calls.count * StubImage.batchEntrySize)
+        try typedErrno { try results.withUnsafeMutableBytes { p in try tracee.read(StubImage.dataPage, into: p) } }
+        var d = GuestDecoder(results, backend.abi)
+        _ = d.u64()
+        for i in calls.indices {
+            for _ in 0..<7 { _ = d.u64() }
+            let v = Int64(bitPattern: d.u64())
+            if v < 0 && v > -4096 { batchFailure = i; break }
+        }
+        throw LinuxErrno(Int32(-last))
+    }
+    /// The index of the call that ended the last failed `injectBatch`.
+    private(set) var batchFailure = 0
+
+    /// Runs the stub from the registers `r` until its int3 and returns rax there. The guest's
+    /// registers (`regs`) are written back (`dirty = .all`) before the guest runs again, not
+    /// after every injected call.
+    private func runStub(_ r: X86Registers) throws(LinuxErrno) -> UInt64 {
+        var r = r
         try tracee.setRegisters(&r)
         try tracee.resume(.cont)
         backend.stats.injected += 1
@@ -232,10 +287,7 @@ final class X86Context: ExecutionContext {
         }
         var out = X86Registers()
         try tracee.registers(into: &out)
-        regs = saved
         dirty = .all
-        let result = Int64(bitPattern: out.rax)
-        if result < 0 && result > -4096 { throw LinuxErrno(Int32(-result)) }
         return out.rax
     }
 
@@ -297,51 +349,59 @@ final class X86Context: ExecutionContext {
     /// Removes what the host's exec left in the fresh process besides the stub: the host
     /// stack, and the host's vDSO regions, which move above user space for the guest vDSO to
     /// call (X86VDSO); without a usable host vDSO they go too. The guest then sees only what
-    /// the kernel maps.
+    /// the kernel maps. One trip through the stub's batch loop: the unmaps, the host process's
+    /// name (so the host's ps shows what it is) and the moves.
     func scrubHostMappings() throws(LinuxErrno) {
-        let maps = try HostFD.open("/proc/\(tracee.pid)/maps", flags: HostOpen.readOnly)
-        let text = String(decoding: try maps.readAll(), as: UTF8.self)
-        maps.close()
+        let text = try hostMaps()
         let vdso = HostVDSO.regions(inMaps: text)
+        var calls: [HostCall] = []
         for line in text.split(separator: "\n") {
             let range = line.prefix { $0 != " " }.split(separator: "-")
             guard range.count == 2, let lo = UInt64(range[0], radix: 16), let hi = UInt64(range[1], radix: 16) else { continue }
             if lo >= StubImage.base && hi <= X86VDSO.image + X86VDSO.imageSize { continue }  // the stub and the guest vDSO
             if lo >= 0x8000_0000_0000 { continue }  // vsyscall: above user space, cannot be unmapped
             if backend.movesHostVDSO && vdso.contains(where: { $0.range.lowerBound == lo }) { continue }
-            _ = try inject(11, lo, hi - lo, 0, 0, 0, 0)
+            calls.append(HostCall(11, lo, hi - lo))  // munmap
         }
-        if backend.movesHostVDSO { try moveHostVDSO(vdso) }
-        // Name the host process so the host's ps shows what it is.
-        try writeStubData(Array("umlab-guest".utf8) + [0])
-        _ = try inject(157, 15, StubImage.dataPage, 0, 0, 0, 0)  // prctl(PR_SET_NAME)
+        let nameAt = StubImage.dataPage + 0xc00
+        calls.append(HostCall(157, 15, nameAt))  // prctl(PR_SET_NAME, "umlab-guest")
+        let firstMove = calls.count
+        var moves: [(from: Range<UInt64>, to: UInt64)]?
+        if backend.movesHostVDSO {
+            moves = vdso.first(where: \.isCode).flatMap { X86VDSO.targets(vdso, codeAt: $0.range.lowerBound) }
+            for m in moves ?? [] where m.from.lowerBound != m.to {
+                let length = m.from.upperBound - m.from.lowerBound
+                calls.append(HostCall(25, m.from.lowerBound, length, length, 3, m.to))  // mremap(MAYMOVE | FIXED)
+            }
+        }
+        do {
+            try injectBatch(calls, data: Array("umlab-guest".utf8) + [0])
+        } catch .ESRCH {
+            throw .ESRCH
+        } catch {
+            // Only a move may fail (a host kernel that refuses to move [vvar]).
+            guard backend.movesHostVDSO && batchFailure >= firstMove else { throw error }
+            moves = nil
+        }
+        if backend.movesHostVDSO && moves == nil { try giveUpHostVDSO() }
     }
 
-    /// Moves the host's vDSO regions to X86VDSO's place (mremap keeps their distances, which the
-    /// host's code relies on). If that fails (a host kernel that refuses to move [vvar]), the
-    /// backend stops trying: the regions are unmapped and the guest vDSO's data page says to
-    /// make system calls instead.
-    private func moveHostVDSO(_ regions: [HostVDSO.Region]) throws(LinuxErrno) {
-        let moves = regions.first(where: \.isCode).flatMap { X86VDSO.targets(regions, codeAt: $0.range.lowerBound) }
-        if let moves {
-            do {
-                for m in moves where m.from.lowerBound != m.to {
-                    let length = m.from.upperBound - m.from.lowerBound
-                    _ = try inject(25, m.from.lowerBound, length, length, 3, m.to, 0)  // mremap(MAYMOVE | FIXED)
-                }
-                return
-            } catch .ESRCH {
-                throw .ESRCH
-            } catch {}
-        }
+    /// The host's vDSO could not be moved: the backend stops trying, the guest vDSO's data page
+    /// says to make system calls instead, and what is left of the host's regions in the guest's
+    /// user space is unmapped.
+    private func giveUpHostVDSO() throws(LinuxErrno) {
         backend.movesHostVDSO = false
         if let stub = backend.stub { try StubImage.rewriteVDSOData(stub, hostClockGettime: nil) }
-        let again = try HostFD.open("/proc/\(tracee.pid)/maps", flags: HostOpen.readOnly)
-        let text = String(decoding: try again.readAll(), as: UTF8.self)
-        again.close()
-        for r in HostVDSO.regions(inMaps: text) where r.range.lowerBound < StubImage.base || r.range.lowerBound >= X86VDSO.hostFloor {
+        for r in HostVDSO.regions(inMaps: try hostMaps()) where r.range.lowerBound < StubImage.base || r.range.lowerBound >= X86VDSO.hostFloor {
             _ = try inject(11, r.range.lowerBound, r.range.upperBound - r.range.lowerBound, 0, 0, 0, 0)
         }
+    }
+
+    /// The host process's /proc/PID/maps.
+    private func hostMaps() throws(LinuxErrno) -> String {
+        let maps = try HostFD.open("/proc/\(tracee.pid)/maps", flags: HostOpen.readOnly)
+        defer { maps.close() }
+        return String(decoding: try maps.readAll(), as: UTF8.self)
     }
 
     // MARK: Processes
