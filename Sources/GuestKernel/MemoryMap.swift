@@ -422,4 +422,13 @@ extension MemoryMap {
         insert(VMA(start: base, end: base + length, protection: .rw, shared: true, file: nil, offset: 0,
                    name: "[umlab-kernel]", sharedMemory: nil))
     }
+
+    /// The backend's vDSO, already mapped in the fresh address space above user space: recorded
+    /// as [vvar] and [vdso] (Linux's names), which the guest can read but not unmap or change.
+    func recordVDSO(_ vdso: VDSOLayout) {
+        insert(VMA(start: vdso.data.lowerBound, end: vdso.data.upperBound, protection: .read, shared: false, file: nil,
+                   offset: 0, name: "[vvar]", sharedMemory: nil))
+        insert(VMA(start: vdso.image.lowerBound, end: vdso.image.upperBound, protection: [.read, .execute], shared: false,
+                   file: nil, offset: 0, name: "[vdso]", sharedMemory: nil))
+    }
 }

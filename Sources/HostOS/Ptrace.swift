@@ -151,6 +151,24 @@ public struct Tracee: Hashable, Sendable {
         }
     }
 
+    /// Copies the guest ranges `ranges` (pairs of address and length, at most 1024 pairs) in
+    /// order into `buf`, whose size is their total, with one process_vm_readv.
+    public func read(ranges: [UInt64], into buf: UnsafeMutableRawBufferPointer) throws(LinuxErrno) {
+        if buf.count == 0 { return }
+        let n = try Host.check { ranges.withUnsafeBufferPointer { r in
+            ch_process_vm_read_ranges(pid, buf.baseAddress, UInt64(buf.count), r.baseAddress, Int32(r.count / 2))
+        } }
+        if n != buf.count { throw .EFAULT }
+    }
+    /// Copies `buf` in order into the guest ranges `ranges` (as `read(ranges:into:)`).
+    public func write(ranges: [UInt64], from buf: UnsafeRawBufferPointer) throws(LinuxErrno) {
+        if buf.count == 0 { return }
+        let n = try Host.check { ranges.withUnsafeBufferPointer { r in
+            ch_process_vm_write_ranges(pid, buf.baseAddress, UInt64(buf.count), r.baseAddress, Int32(r.count / 2))
+        } }
+        if n != buf.count { throw .EFAULT }
+    }
+
     /// SIGKILL, then reap. Used when tearing a guest down; never fails loudly.
     public func killAndReap() {
         Glibc.kill(pid, SIGKILL)

@@ -85,6 +85,10 @@ pid_t ch_wait(pid_t pid, int *status, int extra_flags);
 
 long ch_process_vm_read(pid_t pid, void *local, uint64_t remote, uint64_t len);
 long ch_process_vm_write(pid_t pid, const void *local, uint64_t remote, uint64_t len);
+/// process_vm_readv/writev of `count` (<= 1024) remote ranges, pairs (address, length) in
+/// `ranges`, to or from one local buffer of `len` bytes: one host call for a scattered buffer.
+long ch_process_vm_read_ranges(pid_t pid, void *local, uint64_t len, const uint64_t *ranges, int count);
+long ch_process_vm_write_ranges(pid_t pid, const void *local, uint64_t len, const uint64_t *ranges, int count);
 
 long ch_syscall6(long nr, long a, long b, long c, long d, long e, long f);
 int ch_openat(int dirfd, const char *path, int flags, unsigned mode);
@@ -161,5 +165,8 @@ long ch_raise_nofile(void);
 
 /* RAM + swap in bytes (sysinfo), UINT64_MAX if unknown. */
 uint64_t ch_memory_and_swap(void);
+
+/* This process's vDSO image (getauxval(AT_SYSINFO_EHDR)), 0 without one. */
+uint64_t ch_vdso_base(void);
 
 #endif
