@@ -32,13 +32,30 @@ public protocol InterpreterCore {
 
 /// The decoded code of one address space: `opsPerPage` pre-decoded ops per 4 KiB guest page,
 /// decoded on first execution and dropped when the page is written, unmapped or re-protected.
+///
+/// The ops of a page are the engine's blocks: an ISA's decoder gives each op the length of the
+/// straight-line run from it to the end of its basic block (see `PPCOp.run`), so the loop checks
+/// budget, counter and page once per block. A branch within a page reaches its target by pointer
+/// arithmetic on the page's ops (no lookup); a branch to another page goes through `front`, a
+/// direct-mapped cache of page → ops in front of the table (`pages`). A template JIT can later
+/// keep a translated block per entry op beside the ops, with the same invalidation.
 public final class CodeCache<Op> {
+    /// Every decoded page (the table behind `front`).
     @usableFromInline var pages: [UInt64: UnsafeMutablePointer<Op>] = [:]
+    /// The direct-mapped front: tag = guest page + 1 (0 never matches), entry = its ops.
+    @usableFromInline static var frontEntries: Int { 256 }
+    @usableFromInline let frontTags: UnsafeMutablePointer<UInt64>
+    @usableFromInline let frontOps: UnsafeMutablePointer<UnsafeMutablePointer<Op>>
     @usableFromInline let opsPerPage: Int
     /// Decodes a guest code page (host address) into `opsPerPage` ops (initializing them).
     @usableFromInline let decodePage: (UnsafeRawPointer, UnsafeMutablePointer<Op>) -> Void
+    /// Lookups answered by `front` and by the table; pages decoded.
     public var hits: UInt64 = 0
+    public var tableHits: UInt64 = 0
     public var misses: UInt64 = 0
+    /// Bumped whenever a decoded page is dropped: anything that cached ops pointers (chained
+    /// successors) made under an older generation must look them up again.
+    public private(set) var generation: UInt64 = 0
     /// Charges (positive) or returns (negative) host bytes of decoded pages to the address
     /// space's memory account (set by `attach`).
     @usableFromInline var chargeBytes: ((Int) -> Void)?
@@ -47,28 +64,67 @@ public final class CodeCache<Op> {
     public init(opsPerPage: Int, decode: @escaping (UnsafeRawPointer, UnsafeMutablePointer<Op>) -> Void) {
         self.opsPerPage = opsPerPage
         self.decodePage = decode
+        frontTags = .allocate(capacity: CodeCache.frontEntries)
+        frontTags.initialize(repeating: 0, count: CodeCache.frontEntries)
+        frontOps = .allocate(capacity: CodeCache.frontEntries)
     }
-    deinit { for (_, p) in pages { p.deinitialize(count: opsPerPage); p.deallocate() } }
+    deinit {
+        reclaim()
+        for (_, p) in pages { p.deinitialize(count: opsPerPage); p.deallocate() }
+        frontTags.deallocate()
+        frontOps.deallocate()
+    }
 
+    /// Drops the decoded form of `page`. Its ops stay allocated until `reclaim`: a store may
+    /// drop the very page the loop is running (self-modifying code), which finishes its block
+    /// from the old ops and sees the new generation at the block's end.
     public func drop(_ page: UInt64) {
         if let p = pages.removeValue(forKey: page) {
-            p.deinitialize(count: opsPerPage); p.deallocate()
+            let i = Int(page & UInt64(CodeCache.frontEntries - 1))
+            if frontTags[i] == page &+ 1 { frontTags[i] = 0 }
+            generation &+= 1
+            dropped.append(p)
             chargeBytes?(-bytesPerPage)
         }
+    }
+    /// Dropped pages not freed yet.
+    @usableFromInline var dropped: [UnsafeMutablePointer<Op>] = []
+    /// Frees the dropped pages; only where no loop holds ops (between blocks, before a lookup).
+    @usableFromInline
+    func reclaim() {
+        for p in dropped { p.deinitialize(count: opsPerPage); p.deallocate() }
+        dropped.removeAll(keepingCapacity: true)
     }
 
     /// The decoded ops of the page holding `address`, decoding it on first use; nil if the
     /// page is not executable.
-    @inlinable
+    @inlinable @inline(__always)
     public func ops(at address: UInt64, in memory: SoftMemory) -> UnsafeMutablePointer<Op>? {
         let page = address >> SoftMemory.pageShift
-        if let p = pages[page] { hits &+= 1; return p }
-        misses &+= 1
-        guard let code = memory.codePage(page) else { return nil }
-        let ops = UnsafeMutablePointer<Op>.allocate(capacity: opsPerPage)
-        decodePage(code, ops)
-        pages[page] = ops
-        chargeBytes?(bytesPerPage)
+        let i = Int(page & UInt64(CodeCache.frontEntries - 1))
+        if frontTags[i] == page &+ 1 { hits &+= 1; return frontOps[i] }
+        return lookup(page, in: memory)
+    }
+
+    /// The table behind `front`, and the decoder behind the table.
+    @usableFromInline
+    func lookup(_ page: UInt64, in memory: SoftMemory) -> UnsafeMutablePointer<Op>? {
+        if !dropped.isEmpty { reclaim() }
+        let ops: UnsafeMutablePointer<Op>
+        if let p = pages[page] {
+            tableHits &+= 1
+            ops = p
+        } else {
+            misses &+= 1
+            guard let code = memory.codePage(page) else { return nil }
+            ops = UnsafeMutablePointer<Op>.allocate(capacity: opsPerPage)
+            decodePage(code, ops)
+            pages[page] = ops
+            chargeBytes?(bytesPerPage)
+        }
+        let i = Int(page & UInt64(CodeCache.frontEntries - 1))
+        frontTags[i] = page &+ 1
+        frontOps[i] = ops
         return ops
     }
 
@@ -126,12 +182,12 @@ public final class InterpreterEngine {
         step: Bool = false, reportsBreakpoints: Bool
     ) -> Trap {
         activate(memory)
-        let missesBefore = memory.counters.tlbMisses, hitsBefore = cache.hits, decodesBefore = cache.misses
+        let missesBefore = memory.counters.tlbMisses, hitsBefore = cache.hits &+ cache.tableHits, decodesBefore = cache.misses
         let retiredBefore = core.retired
         defer {
             retired &+= core.retired &- retiredBefore
             tlbMisses &+= memory.counters.tlbMisses &- missesBefore
-            cacheHits &+= cache.hits &- hitsBefore
+            cacheHits &+= (cache.hits &+ cache.tableHits) &- hitsBefore
             cacheMisses &+= cache.misses &- decodesBefore
         }
         if step {

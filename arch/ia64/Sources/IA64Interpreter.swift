@@ -101,17 +101,23 @@ final class IA64Interpreter: InterpreterCore {
 
     // MARK: The loop
 
+    /// Runs bundle by bundle; the retired counter is updated once per call (an instruction
+    /// that stops the loop counts as retired, as it always has on IA-64).
     func execute(budget: Int) -> InterpreterStop {
         var remaining = budget
+        defer { retired &+= UInt64(budget - remaining) }
         var pageBase: UInt64 = 1  // never a page base: the first bundle looks its page up
         var page = UnsafeMutablePointer<DecodedBundle>(bitPattern: 16)!
+        var generation = cache.generation
         while remaining > 0 {
-            if s.ip & ~SoftMemory.pageMask != pageBase {
+            // A store that dropped decoded code (this page's, even) bumped the generation.
+            if s.ip & ~SoftMemory.pageMask != pageBase || cache.generation != generation {
                 guard let p = cache.ops(at: s.ip, in: mem) else {
                     return .fault(.SIGSEGV, code: mem.faultCode(s.ip), address: s.ip)
                 }
                 page = p
                 pageBase = s.ip & ~SoftMemory.pageMask
+                generation = cache.generation
             }
             // (ip & 0xfff) >> 4 < 256 = the bundles a cache page holds.
             let b = page + Int((s.ip & SoftMemory.pageMask) >> 4)
@@ -123,7 +129,6 @@ final class IA64Interpreter: InterpreterCore {
                 if i.op == .lSlot { s.slot = 3; break }
                 if remaining == 0 { return .budget }  // a single step ends inside a bundle
                 remaining -= 1
-                retired &+= 1
                 let ip = s.ip
                 do {
                     if let stop = try step(i, bundle: ip) { return stop }
@@ -265,30 +270,30 @@ final class IA64Interpreter: InterpreterCore {
 
         switch i.op {
         // MARK: ALU
-        case .add: try alu(i) { $0 &+ $1 }
-        case .addPlus1: try alu(i) { $0 &+ $1 &+ 1 }
-        case .sub: try alu(i) { $0 &- $1 }
-        case .subMinus1: try alu(i) { $0 &- $1 &- 1 }
+        case .add: let (x, y, n) = try operands(i); try setGR(i.r1, x &+ y, nat: n)
+        case .addPlus1: let (x, y, n) = try operands(i); try setGR(i.r1, x &+ y &+ 1, nat: n)
+        case .sub: let (x, y, n) = try operands(i); try setGR(i.r1, x &- y, nat: n)
+        case .subMinus1: let (x, y, n) = try operands(i); try setGR(i.r1, x &- y &- 1, nat: n)
         case .addp4: try alu(i) { a, b in let s = (a &+ b) & 0xffff_ffff; return s | ((b >> 30) & 3) << 61 }
-        case .and: try alu(i) { $0 & $1 }
-        case .andcm: try alu(i) { $0 & ~$1 }
-        case .or: try alu(i) { $0 | $1 }
-        case .xor: try alu(i) { $0 ^ $1 }
-        case .shladd: try alu(i) { ($0 << UInt64(i.imm)) &+ $1 }
+        case .and: let (x, y, n) = try operands(i); try setGR(i.r1, x & y, nat: n)
+        case .andcm: let (x, y, n) = try operands(i); try setGR(i.r1, x & ~y, nat: n)
+        case .or: let (x, y, n) = try operands(i); try setGR(i.r1, x | y, nat: n)
+        case .xor: let (x, y, n) = try operands(i); try setGR(i.r1, x ^ y, nat: n)
+        case .shladd: let (x, y, n) = try operands(i); try setGR(i.r1, (x << UInt64(i.imm)) &+ y, nat: n)
         case .shladdp4: try alu(i) { a, b in let s = ((a << UInt64(i.imm)) &+ b) & 0xffff_ffff; return s | ((b >> 30) & 3) << 61 }
-        case .subImm: try aluImm(i) { UInt64(bitPattern: i.imm) &- $0 }
-        case .andImm: try aluImm(i) { UInt64(bitPattern: i.imm) & $0 }
-        case .andcmImm: try aluImm(i) { UInt64(bitPattern: i.imm) & ~$0 }
-        case .orImm: try aluImm(i) { UInt64(bitPattern: i.imm) | $0 }
-        case .xorImm: try aluImm(i) { UInt64(bitPattern: i.imm) ^ $0 }
-        case .adds, .addl: try aluImm(i) { UInt64(bitPattern: i.imm) &+ $0 }
+        case .subImm: let (x, n) = try operand3(i); try setGR(i.r1, UInt64(bitPattern: i.imm) &- x, nat: n)
+        case .andImm: let (x, n) = try operand3(i); try setGR(i.r1, UInt64(bitPattern: i.imm) & x, nat: n)
+        case .andcmImm: let (x, n) = try operand3(i); try setGR(i.r1, UInt64(bitPattern: i.imm) & ~x, nat: n)
+        case .orImm: let (x, n) = try operand3(i); try setGR(i.r1, UInt64(bitPattern: i.imm) | x, nat: n)
+        case .xorImm: let (x, n) = try operand3(i); try setGR(i.r1, UInt64(bitPattern: i.imm) ^ x, nat: n)
+        case .adds, .addl: let (x, n) = try operand3(i); try setGR(i.r1, UInt64(bitPattern: i.imm) &+ x, nat: n)
         case .addp4Imm: try aluImm(i) { b in let s = (UInt64(bitPattern: i.imm) &+ b) & 0xffff_ffff; return s | ((b >> 30) & 3) << 61 }
         case .movl: try setGR(i.r1, UInt64(bitPattern: i.imm))
         // MARK: shifts, bit fields
         // shl r1 = r2, r3 shifts r2 by r3; shr r1 = r3, r2 shifts r3 by r2.
-        case .shl: try alu(i) { a, n in n > 63 ? 0 : a << n }
-        case .shr: try alu(i) { n, a in UInt64(bitPattern: Int64(bitPattern: a) >> min(n, 63)) }
-        case .shrU: try alu(i) { n, a in n > 63 ? 0 : a >> n }
+        case .shl: let (a, c, n) = try operands(i); try setGR(i.r1, c > 63 ? 0 : a << c, nat: n)
+        case .shr: let (c, a, n) = try operands(i); try setGR(i.r1, UInt64(bitPattern: Int64(bitPattern: a) >> min(c, 63)), nat: n)
+        case .shrU: let (c, a, n) = try operands(i); try setGR(i.r1, c > 63 ? 0 : a >> c, nat: n)
         case .shrp:
             let hi = try gr(i.r2), lo = try gr(i.r3), n = UInt64(i.c1)
             try setGR(i.r1, n == 0 ? lo : (lo >> n) | (hi << (64 - n)), nat: nat(i.r2) || nat(i.r3))
@@ -309,15 +314,15 @@ final class IA64Interpreter: InterpreterCore {
             let target = try gr(i.r3)
             let mask: UInt64 = (len >= 64 ? ~0 : (1 << len) - 1) << pos
             try setGR(i.r1, (target & ~mask) | ((src << pos) & mask), nat: (i.op == .dep && nat(i.r2)) || nat(i.r3))
-        case .sxt1: try unary(i) { UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: $0))) }
-        case .sxt2: try unary(i) { UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: $0))) }
-        case .sxt4: try unary(i) { UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: $0))) }
-        case .zxt1: try unary(i) { $0 & 0xff }
-        case .zxt2: try unary(i) { $0 & 0xffff }
-        case .zxt4: try unary(i) { $0 & 0xffff_ffff }
-        case .popcnt: try unary(i) { UInt64($0.nonzeroBitCount) }
-        case .mpy4: try alu(i) { ($0 & 0xffff_ffff) &* ($1 & 0xffff_ffff) }
-        case .clz: try unary(i) { UInt64($0.leadingZeroBitCount) }
+        case .sxt1: let (x, n) = try operand3(i); try setGR(i.r1, UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: x))), nat: n)
+        case .sxt2: let (x, n) = try operand3(i); try setGR(i.r1, UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: x))), nat: n)
+        case .sxt4: let (x, n) = try operand3(i); try setGR(i.r1, UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: x))), nat: n)
+        case .zxt1: let (x, n) = try operand3(i); try setGR(i.r1, x & 0xff, nat: n)
+        case .zxt2: let (x, n) = try operand3(i); try setGR(i.r1, x & 0xffff, nat: n)
+        case .zxt4: let (x, n) = try operand3(i); try setGR(i.r1, x & 0xffff_ffff, nat: n)
+        case .popcnt: let (x, n) = try operand3(i); try setGR(i.r1, UInt64(x.nonzeroBitCount), nat: n)
+        case .mpy4: let (x, y, n) = try operands(i); try setGR(i.r1, (x & 0xffff_ffff) &* (y & 0xffff_ffff), nat: n)
+        case .clz: let (x, n) = try operand3(i); try setGR(i.r1, UInt64(x.leadingZeroBitCount), nat: n)
         case .czx1L: try unary(i) { v in UInt64((0..<8).first { (v >> UInt64(56 - 8 * $0)) & 0xff == 0 } ?? 8) }
         case .czx1R: try unary(i) { v in UInt64((0..<8).first { (v >> UInt64(8 * $0)) & 0xff == 0 } ?? 8) }
         case .czx2L: try unary(i) { v in UInt64((0..<4).first { (v >> UInt64(48 - 16 * $0)) & 0xffff == 0 } ?? 4) }
@@ -498,6 +503,15 @@ final class IA64Interpreter: InterpreterCore {
     }
 
     // MARK: Helpers
+
+    /// r2 and r3 of an ALU op and whether either is NaT (the result's NaT bit).
+    @inline(__always) func operands(_ i: Instruction) throws(Failure) -> (UInt64, UInt64, Bool) {
+        (try gr(i.r2), try gr(i.r3), nat(i.r2) || nat(i.r3))
+    }
+    /// r3 of an op with an immediate or a single operand, and its NaT bit.
+    @inline(__always) func operand3(_ i: Instruction) throws(Failure) -> (UInt64, Bool) {
+        (try gr(i.r3), nat(i.r3))
+    }
 
     @inline(__always) func alu(_ i: Instruction, _ f: (UInt64, UInt64) -> UInt64) throws(Failure) {
         let a = try gr(i.r2), b = try gr(i.r3)

@@ -1,4 +1,4 @@
-/// The interpreter's pre-decoded form of one PowerPC instruction: 12 bytes, decoded once per
+/// The interpreter's pre-decoded form of one PowerPC instruction: 16 bytes, decoded once per
 /// guest code page and executed from the cache. `kind` selects the semantics; the register and
 /// immediate fields are already extracted (and sign-extended) so execution never looks at the
 /// instruction word again.
@@ -16,10 +16,32 @@ struct PPCOp {
     var imm: Int32
     /// Bit 0: record (Rc, the `.` forms); bit 1: OE (the `o` forms); for branches bit 0 = LK, bit 1 = AA.
     var flags: UInt8
+    /// The ops from this one to the end of its basic block (this one included): the block ends
+    /// at a branch or at the end of the page. Set per page by `PPCOp.link` (fits the padding).
+    var run: UInt16 = 1
 
     static let illegal = PPCOp(kind: .illegal, d: 0, a: 0, b: 0, c: 0, imm: 0, flags: 0)
-    var record: Bool { flags & 1 != 0 }
-    var overflow: Bool { flags & 2 != 0 }
+    @inline(__always) var record: Bool { flags & 1 != 0 }
+    @inline(__always) var overflow: Bool { flags & 2 != 0 }
+
+    /// Whether the op ends a block: it may continue anywhere but at the next instruction, or
+    /// it is a synchronisation (isync among them) after which code the block itself stored
+    /// must be seen: the loop looks at the decoded-code generation between blocks.
+    var endsBlock: Bool {
+        switch kind {
+        case .b, .bc, .bclr, .bcctr, .sync: return true
+        default: return false
+        }
+    }
+
+    /// Sets `run` for the `count` ops of a decoded page.
+    static func link(_ ops: UnsafeMutablePointer<PPCOp>, count: Int) {
+        var run: UInt16 = 0
+        for i in stride(from: count - 1, through: 0, by: -1) {
+            run = ops[i].endsBlock ? 1 : run + 1
+            ops[i].run = run
+        }
+    }
 }
 
 enum PPCKind: UInt8 {
@@ -52,8 +74,8 @@ enum PPCKind: UInt8 {
 
 extension PPCOp {
     /// Bit 2 of `flags` marks the update forms (lwzu, stwux …), bit 3 single-precision FP.
-    var update: Bool { flags & 4 != 0 }
-    var single: Bool { flags & 8 != 0 }
+    @inline(__always) var update: Bool { flags & 4 != 0 }
+    @inline(__always) var single: Bool { flags & 8 != 0 }
 }
 
 /// Decodes one instruction word by its primary and extended opcodes (PowerPC 32-bit user ISA).

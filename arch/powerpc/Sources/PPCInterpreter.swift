@@ -37,6 +37,7 @@ extension CodeCache where Op == PPCOp {
         PPCCodeCache(opsPerPage: 1024) { code, ops in
             let w = code.assumingMemoryBound(to: UInt32.self)
             for i in 0..<1024 { (ops + i).initialize(to: words.decode(w[i].bigEndian)) }
+            PPCOp.link(ops, count: 1024)
         }
     }
 }
@@ -155,7 +156,7 @@ struct PPCInterpreter: InterpreterCore {
         return res
     }
 
-    static func mask(_ mb: UInt32, _ me: UInt32) -> UInt32 {
+    @inline(__always) static func mask(_ mb: UInt32, _ me: UInt32) -> UInt32 {
         let begin = UInt32.max >> mb
         let end = UInt32.max << (31 - me)
         return mb <= me ? begin & end : begin | end
@@ -164,35 +165,50 @@ struct PPCInterpreter: InterpreterCore {
 
     // MARK: The loop
 
+    /// Runs block by block: the page, the budget and the retired counter are looked at once
+    /// per block (the straight-line run of ops up to a branch, `PPCOp.run`), then its ops run
+    /// back to back. A block cut by the budget runs only its first `remaining` ops, so the
+    /// budget holds to the instruction (one-instruction steps included).
     mutating func execute(budget: Int) -> InterpreterStop {
         var remaining = budget
         var pc = r.pointee.pc
         var pageBase: UInt32 = 1  // never a page base: forces a lookup first
-        var ops = UnsafeMutablePointer<PPCOp>(bitPattern: 8)!
-        defer { r.pointee.pc = pc }
+        var ops = UnsafeMutablePointer<PPCOp>(bitPattern: 16)!
+        var generation = cache.generation
+        defer {
+            r.pointee.pc = pc
+            retired &+= UInt64(budget - remaining)
+        }
         while remaining > 0 {
-            if pc & ~0xfff != pageBase {
+            // A store that dropped decoded code (this page's, even) bumped the generation.
+            if pc & ~0xfff != pageBase || cache.generation != generation {
                 guard let p = cache.ops(at: UInt64(pc), in: mem) else {
                     return .fault(.SIGSEGV, code: mem.faultCode(UInt64(pc)), address: UInt64(pc))
                 }
                 ops = p
                 pageBase = pc & ~0xfff
+                generation = cache.generation
                 // Only an entry into the loop can be misaligned (a start, sigreturn or
                 // restart); every branch target within it is a multiple of 4.
                 if pc & 3 != 0 { return .fault(.SIGBUS, code: SignalCode.BUS_ADRALN, address: UInt64(pc)) }
             }
-            // (pc & 0xfff) >> 2 < 1024 = the ops a cache page holds.
-            let op = ops[Int((pc & 0xfff) >> 2)]
-            remaining -= 1
-            retired &+= 1
-            var next = pc &+ 4
-            switch step(op, pc: pc, next: &next) {
-            case nil: break
-            case let stop?:
-                if case .syscall = stop { pc = next } else { retired &-= 1 }
-                return stop
+            // (pc & 0xfff) >> 2 < 1024 = the ops a cache page holds; a run stays in its page.
+            var op = ops + Int((pc & 0xfff) >> 2)
+            var n = min(Int(op.pointee.run), remaining)
+            remaining -= n
+            while true {
+                var next = pc &+ 4
+                if let stop = step(op.pointee, pc: pc, next: &next) {
+                    // This op did not retire (a system call did), nor did the rest of the block.
+                    remaining += n
+                    if case .syscall = stop { pc = next; remaining -= 1 }
+                    return stop
+                }
+                pc = next
+                n -= 1
+                if n == 0 { break }
+                op += 1
             }
-            pc = next
         }
         return .budget
     }
@@ -417,7 +433,8 @@ struct PPCInterpreter: InterpreterCore {
             setCRField(0, (held ? 2 : 0) | (r.pointee.xer >> 31))
         case .dcbz:
             let ea = (base(op.a) &+ gpr(op.b)) & ~31
-            for i in stride(from: UInt32(0), to: 32, by: 8) { guard mem.store64(ea &+ i, 0) else { return fault(ea) } }
+            var i: UInt32 = 0
+            while i < 32 { guard mem.store64(ea &+ i, 0) else { return fault(ea) }; i += 8 }
             clearReservation(ea)
         case .cacheHint, .sync: break
         // MARK: branches
