@@ -49,13 +49,19 @@ public final class CodeCache<Op> {
     @usableFromInline let opsPerPage: Int
     /// Decodes a guest code page (host address) into `opsPerPage` ops (initializing them).
     @usableFromInline let decodePage: (UnsafeRawPointer, UnsafeMutablePointer<Op>) -> Void
-    /// Lookups answered by `front` and by the table; pages decoded.
-    public var hits: UInt64 = 0
-    public var tableHits: UInt64 = 0
-    public var misses: UInt64 = 0
-    /// Bumped whenever a decoded page is dropped: anything that cached ops pointers (chained
-    /// successors) made under an older generation must look them up again.
-    public private(set) var generation: UInt64 = 0
+    /// The counters and the generation, in plain memory: the loop reads the generation once
+    /// per block and a class's stored property would cost a dynamic exclusivity check there.
+    @usableFromInline struct Counters {
+        /// Lookups answered by `front` and by the table; pages decoded.
+        @usableFromInline var hits: UInt64 = 0, tableHits: UInt64 = 0, misses: UInt64 = 0
+        /// Bumped whenever a decoded page is dropped: anything that cached ops pointers (a
+        /// loop's current page) made under an older generation must look them up again.
+        @usableFromInline var generation: UInt64 = 0
+    }
+    @usableFromInline let counters: UnsafeMutablePointer<Counters>
+    public var hits: UInt64 { counters.pointee.hits &+ counters.pointee.tableHits }
+    public var misses: UInt64 { counters.pointee.misses }
+    @inlinable public var generation: UInt64 { counters.pointee.generation }
     /// Charges (positive) or returns (negative) host bytes of decoded pages to the address
     /// space's memory account (set by `attach`).
     @usableFromInline var chargeBytes: ((Int) -> Void)?
@@ -67,12 +73,15 @@ public final class CodeCache<Op> {
         frontTags = .allocate(capacity: CodeCache.frontEntries)
         frontTags.initialize(repeating: 0, count: CodeCache.frontEntries)
         frontOps = .allocate(capacity: CodeCache.frontEntries)
+        counters = .allocate(capacity: 1)
+        counters.initialize(to: Counters())
     }
     deinit {
         reclaim()
         for (_, p) in pages { p.deinitialize(count: opsPerPage); p.deallocate() }
         frontTags.deallocate()
         frontOps.deallocate()
+        counters.deallocate()
     }
 
     /// Drops the decoded form of `page`. Its ops stay allocated until `reclaim`: a store may
@@ -82,7 +91,7 @@ public final class CodeCache<Op> {
         if let p = pages.removeValue(forKey: page) {
             let i = Int(page & UInt64(CodeCache.frontEntries - 1))
             if frontTags[i] == page &+ 1 { frontTags[i] = 0 }
-            generation &+= 1
+            counters.pointee.generation &+= 1
             dropped.append(p)
             chargeBytes?(-bytesPerPage)
         }
@@ -102,7 +111,7 @@ public final class CodeCache<Op> {
     public func ops(at address: UInt64, in memory: SoftMemory) -> UnsafeMutablePointer<Op>? {
         let page = address >> SoftMemory.pageShift
         let i = Int(page & UInt64(CodeCache.frontEntries - 1))
-        if frontTags[i] == page &+ 1 { hits &+= 1; return frontOps[i] }
+        if frontTags[i] == page &+ 1 { counters.pointee.hits &+= 1; return frontOps[i] }
         return lookup(page, in: memory)
     }
 
@@ -112,10 +121,10 @@ public final class CodeCache<Op> {
         if !dropped.isEmpty { reclaim() }
         let ops: UnsafeMutablePointer<Op>
         if let p = pages[page] {
-            tableHits &+= 1
+            counters.pointee.tableHits &+= 1
             ops = p
         } else {
-            misses &+= 1
+            counters.pointee.misses &+= 1
             guard let code = memory.codePage(page) else { return nil }
             ops = UnsafeMutablePointer<Op>.allocate(capacity: opsPerPage)
             decodePage(code, ops)
@@ -182,12 +191,12 @@ public final class InterpreterEngine {
         step: Bool = false, reportsBreakpoints: Bool
     ) -> Trap {
         activate(memory)
-        let missesBefore = memory.counters.tlbMisses, hitsBefore = cache.hits &+ cache.tableHits, decodesBefore = cache.misses
+        let missesBefore = memory.counters.tlbMisses, hitsBefore = cache.hits, decodesBefore = cache.misses
         let retiredBefore = core.retired
         defer {
             retired &+= core.retired &- retiredBefore
             tlbMisses &+= memory.counters.tlbMisses &- missesBefore
-            cacheHits &+= (cache.hits &+ cache.tableHits) &- hitsBefore
+            cacheHits &+= cache.hits &- hitsBefore
             cacheMisses &+= cache.misses &- decodesBefore
         }
         if step {

@@ -226,6 +226,15 @@ public final class SoftMemory: AddressSpace {
         if let p = tlb.lookup(address, write: true) { return p }
         return translateSlow(address, perm: SoftMemory.permWrite)
     }
+    /// The TLB's arrays, for an interpreter to probe from its own copy of the pointers (two
+    /// dependent loads fewer per guest access than `readPointer`); a miss goes to `readMiss` /
+    /// `writeMiss`.
+    public var tlbArrays: SoftTLB.Arrays {
+        SoftTLB.Arrays(readTags: tlb.readTags, readBases: tlb.readBases, writeTags: tlb.writeTags, writeBases: tlb.writeBases)
+    }
+    public func readMiss(_ address: UInt64) -> UnsafeMutableRawPointer? { translateSlow(address, perm: SoftMemory.permRead) }
+    public func writeMiss(_ address: UInt64) -> UnsafeMutableRawPointer? { translateSlow(address, perm: SoftMemory.permWrite) }
+
     /// Host address of a code page for the decoder; marks the page as holding code.
     public func codePage(_ page: UInt64) -> UnsafeRawPointer? {
         guard let slot = pteSlot(page, create: false), slot.pointee & SoftMemory.permExec != 0 else { return nil }
@@ -758,6 +767,37 @@ public final class SoftTLB {
         let tags = write ? writeTags : readTags
         guard tags[i] == page &+ 1 else { return nil }
         return UnsafeMutableRawPointer(bitPattern: (write ? writeBases : readBases)[i] | UInt(address & SoftMemory.pageMask))
+    }
+
+    /// The four arrays by value (they live as long as the TLB, its memory's).
+    @frozen public struct Arrays {
+        public let readTags: UnsafeMutablePointer<UInt64>
+        public let readBases: UnsafeMutablePointer<UInt>
+        public let writeTags: UnsafeMutablePointer<UInt64>
+        public let writeBases: UnsafeMutablePointer<UInt>
+
+        @inlinable
+        public init(readTags: UnsafeMutablePointer<UInt64>, readBases: UnsafeMutablePointer<UInt>,
+                    writeTags: UnsafeMutablePointer<UInt64>, writeBases: UnsafeMutablePointer<UInt>) {
+            self.readTags = readTags; self.readBases = readBases; self.writeTags = writeTags; self.writeBases = writeBases
+        }
+
+        /// The host address of `address` for reading, or nil on a TLB miss.
+        @inlinable @inline(__always)
+        public func read(_ address: UInt64) -> UnsafeMutableRawPointer? {
+            let page = address >> SoftMemory.pageShift
+            let i = Int(page & UInt64(SoftTLB.entries - 1))
+            guard readTags[i] == page &+ 1 else { return nil }
+            return UnsafeMutableRawPointer(bitPattern: readBases[i] | UInt(address & SoftMemory.pageMask))
+        }
+        /// The host address of `address` for writing, or nil on a TLB miss.
+        @inlinable @inline(__always)
+        public func write(_ address: UInt64) -> UnsafeMutableRawPointer? {
+            let page = address >> SoftMemory.pageShift
+            let i = Int(page & UInt64(SoftTLB.entries - 1))
+            guard writeTags[i] == page &+ 1 else { return nil }
+            return UnsafeMutableRawPointer(bitPattern: writeBases[i] | UInt(address & SoftMemory.pageMask))
+        }
     }
 
     func fill(page: UInt64, base: UnsafeMutableRawPointer, write: Bool, read: Bool) {

@@ -12,7 +12,7 @@ struct PPCOp {
     var b: UInt8
     /// frC (bits 21–25), MB, or flags.
     var c: UInt8
-    /// Immediate (SIMM/UIMM/displacement/branch offset), or ME / SPR / FXM.
+    /// Immediate (SIMM/UIMM/displacement/branch offset), the rotates' mask, or SPR / FXM.
     var imm: Int32
     /// Bit 0: record (Rc, the `.` forms); bit 1: OE (the `o` forms); for branches bit 0 = LK, bit 1 = AA.
     var flags: UInt8
@@ -112,9 +112,9 @@ enum PPCDecoder {
             if li & 0x0200_0000 != 0 { li |= Int32(bitPattern: 0xfc00_0000) }
             return op(.b, imm: li, flags: UInt8(w & 3))
         case 19: return decode19(w, d, a, b)
-        case 20: return op(.rlwimi, imm: Int32(field(w, 26, 30)), c: UInt8(field(w, 21, 25)), flags: rc)
-        case 21: return op(.rlwinm, imm: Int32(field(w, 26, 30)), c: UInt8(field(w, 21, 25)), flags: rc)
-        case 23: return op(.rlwnm, imm: Int32(field(w, 26, 30)), c: UInt8(field(w, 21, 25)), flags: rc)
+        case 20: return op(.rlwimi, imm: rotateMask(w), c: UInt8(field(w, 21, 25)), flags: rc)
+        case 21: return op(.rlwinm, imm: rotateMask(w), c: UInt8(field(w, 21, 25)), flags: rc)
+        case 23: return op(.rlwnm, imm: rotateMask(w), c: UInt8(field(w, 21, 25)), flags: rc)
         case 24: return op(.ori, imm: uimm)
         case 25: return op(.oris, imm: uimm << 16)
         case 26: return op(.xori, imm: uimm)
@@ -150,6 +150,15 @@ enum PPCDecoder {
         case 63: return decodeFP(w, d, a, b, single: false)
         default: return .illegal
         }
+    }
+
+    /// The mask of a rotate (MB in bits 21–25, ME in 26–30), computed once here: the rotates
+    /// carry it in `imm` (and MB in `c`).
+    static func rotateMask(_ w: UInt32) -> Int32 {
+        let mb = field(w, 21, 25), me = field(w, 26, 30)
+        let begin = UInt32.max >> mb
+        let end = UInt32.max << (31 - me)
+        return Int32(bitPattern: mb <= me ? begin & end : begin | end)
     }
 
     static func decode19(_ w: UInt32, _ d: UInt8, _ a: UInt8, _ b: UInt8) -> PPCOp {
