@@ -54,14 +54,15 @@ public final class CodeCache<Op> {
     @usableFromInline struct Counters {
         /// Lookups answered by `front` and by the table; pages decoded.
         @usableFromInline var hits: UInt64 = 0, tableHits: UInt64 = 0, misses: UInt64 = 0
-        /// Bumped whenever a decoded page is dropped: anything that cached ops pointers (a
-        /// loop's current page) made under an older generation must look them up again.
-        @usableFromInline var generation: UInt64 = 0
     }
     @usableFromInline let counters: UnsafeMutablePointer<Counters>
     public var hits: UInt64 { counters.pointee.hits &+ counters.pointee.tableHits }
     public var misses: UInt64 { counters.pointee.misses }
-    @inlinable public var generation: UInt64 { counters.pointee.generation }
+    /// The generation: bumped whenever a decoded page is dropped; anything that cached ops
+    /// pointers (a loop's current page) under an older generation must look them up again.
+    /// A loop keeps the pointer and reads it between blocks.
+    public let generationCell: UnsafeMutablePointer<UInt64>
+    @inlinable public var generation: UInt64 { generationCell.pointee }
     /// Charges (positive) or returns (negative) host bytes of decoded pages to the address
     /// space's memory account (set by `attach`).
     @usableFromInline var chargeBytes: ((Int) -> Void)?
@@ -75,6 +76,8 @@ public final class CodeCache<Op> {
         frontOps = .allocate(capacity: CodeCache.frontEntries)
         counters = .allocate(capacity: 1)
         counters.initialize(to: Counters())
+        generationCell = .allocate(capacity: 1)
+        generationCell.initialize(to: 0)
     }
     deinit {
         reclaim()
@@ -82,6 +85,7 @@ public final class CodeCache<Op> {
         frontTags.deallocate()
         frontOps.deallocate()
         counters.deallocate()
+        generationCell.deallocate()
     }
 
     /// Drops the decoded form of `page`. Its ops stay allocated until `reclaim`: a store may
@@ -91,7 +95,7 @@ public final class CodeCache<Op> {
         if let p = pages.removeValue(forKey: page) {
             let i = Int(page & UInt64(CodeCache.frontEntries - 1))
             if frontTags[i] == page &+ 1 { frontTags[i] = 0 }
-            counters.pointee.generation &+= 1
+            generationCell.pointee &+= 1
             dropped.append(p)
             chargeBytes?(-bytesPerPage)
         }
@@ -113,6 +117,12 @@ public final class CodeCache<Op> {
         let i = Int(page & UInt64(CodeCache.frontEntries - 1))
         if frontTags[i] == page &+ 1 { counters.pointee.hits &+= 1; return frontOps[i] }
         return lookup(page, in: memory)
+    }
+
+    /// The front's two arrays (`frontEntries` each: tags, ops pointers), for a loop outside
+    /// Swift that probes them itself (arch/powerpc/Core).
+    public var frontArrays: (tags: UnsafePointer<UInt64>, ops: UnsafeRawPointer) {
+        (UnsafePointer(frontTags), UnsafeRawPointer(frontOps))
     }
 
     /// The table behind `front`, and the decoder behind the table.

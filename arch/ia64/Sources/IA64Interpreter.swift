@@ -113,16 +113,17 @@ final class IA64Interpreter: InterpreterCore {
         defer { retired &+= UInt64(budget - remaining) }
         var pageBase: UInt64 = 1  // never a page base: the first bundle looks its page up
         var page = UnsafeMutablePointer<DecodedBundle>(bitPattern: 16)!
-        var generation = cache.generation
+        let currentGeneration = cache.generationCell
+        var generation = currentGeneration.pointee
         while remaining > 0 {
             // A store that dropped decoded code (this page's, even) bumped the generation.
-            if s.ip & ~SoftMemory.pageMask != pageBase || cache.generation != generation {
+            if s.ip & ~SoftMemory.pageMask != pageBase || currentGeneration.pointee != generation {
                 guard let p = cache.ops(at: s.ip, in: mem) else {
                     return .fault(.SIGSEGV, code: mem.faultCode(s.ip), address: s.ip)
                 }
                 page = p
                 pageBase = s.ip & ~SoftMemory.pageMask
-                generation = cache.generation
+                generation = currentGeneration.pointee
             }
             // (ip & 0xfff) >> 4 < 256 = the bundles a cache page holds.
             let b = page + Int((s.ip & SoftMemory.pageMask) >> 4)

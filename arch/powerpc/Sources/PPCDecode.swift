@@ -12,6 +12,8 @@ struct PPCOp {
     var b: UInt8
     /// frC (bits 21–25), MB, or flags.
     var c: UInt8
+    /// The C core's handler for the op (`PPCCore.handler`), 0 if the Swift interpreter runs it.
+    var fast: UInt8 = 0
     /// Immediate (SIMM/UIMM/displacement/branch offset), the rotates' mask, or SPR / FXM.
     var imm: Int32
     /// Bit 0: record (Rc, the `.` forms); bit 1: OE (the `o` forms); for branches bit 0 = LK, bit 1 = AA.
@@ -29,17 +31,18 @@ struct PPCOp {
     /// must be seen: the loop looks at the decoded-code generation between blocks.
     var endsBlock: Bool {
         switch kind {
-        case .b, .bc, .bclr, .bcctr, .sync: return true
+        case .b, .bc, .bclr, .bcctr, .sync, .bt, .bf, .bdnz, .bdz, .blr: return true
         default: return false
         }
     }
 
-    /// Sets `run` for the `count` ops of a decoded page.
+    /// Sets `run` and the C core's handler for the `count` ops of a decoded page.
     static func link(_ ops: UnsafeMutablePointer<PPCOp>, count: Int) {
         var run: UInt16 = 0
         for i in stride(from: count - 1, through: 0, by: -1) {
             run = ops[i].endsBlock ? 1 : run + 1
             ops[i].run = run
+            ops[i].fast = PPCCore.handler(ops[i])
         }
     }
 }
@@ -65,6 +68,11 @@ enum PPCKind: UInt8 {
     case dcbz, cacheHint, sync
     // branches and system
     case b, bc, bclr, bcctr, sc, tw, twi
+    // Specialised forms the decoder picks for the most common encodings (same semantics as
+    // the general op they come from, less work per execution): li/lis (addi/addis from r0),
+    // mr (or rA,rS,rS), and the conditional branches without link by BO: bt/bf (branch if the
+    // CR bit is set/clear), bdnz/bdz (decrement CTR, branch if it is nonzero/zero), blr.
+    case li, mr, bt, bf, bdnz, bdz, blr
     // floating point
     case lfs, lfd, stfs, stfd, lfsx, lfdx, stfsx, stfdx, stfiwx
     case fadd, fsub, fmul, fdiv, fsqrt, fmadd, fmsub, fnmadd, fnmsub, fsel, fres, frsqrte
@@ -101,10 +109,19 @@ enum PPCDecoder {
         case 11: return op(.cmpi, imm: simm, flags: UInt8(field(w, 10, 10)))
         case 12: return op(.addic, imm: simm)
         case 13: return op(.addicRecord, imm: simm)
-        case 14: return op(.addi, imm: simm)
-        case 15: return op(.addis, imm: simm << 16)
+        case 14: return op(a == 0 ? .li : .addi, imm: simm)
+        case 15: return op(a == 0 ? .li : .addis, imm: simm << 16)
         case 16:  // bc: BO in d, BI in a, BD
             let bd = Int32(Int16(truncatingIfNeeded: w & 0xfffc))
+            if w & 3 == 0 {  // relative, no link: the common forms (BO's hint bit ignored)
+                switch d & 0x1e {
+                case 12: return op(.bt, imm: bd)
+                case 4: return op(.bf, imm: bd)
+                case 16: return op(.bdnz, imm: bd)
+                case 18: return op(.bdz, imm: bd)
+                default: break
+                }
+            }
             return op(.bc, imm: bd, flags: UInt8(w & 3))
         case 17: return w & 2 != 0 ? op(.sc) : .illegal
         case 18:
@@ -166,7 +183,7 @@ enum PPCDecoder {
         func op(_ k: PPCKind, flags: UInt8 = 0) -> PPCOp { PPCOp(kind: k, d: d, a: a, b: b, c: 0, imm: 0, flags: flags) }
         switch xo {
         case 0: return op(.mcrf)
-        case 16: return op(.bclr, flags: UInt8(w & 1))
+        case 16: return w & 1 == 0 && d & 0x14 == 0x14 ? op(.blr) : op(.bclr, flags: UInt8(w & 1))
         case 528: return op(.bcctr, flags: UInt8(w & 1))
         case 33: return op(.crnor)
         case 129: return op(.crandc)
@@ -214,7 +231,7 @@ enum PPCDecoder {
         case 4: return op(.tw)
         case 28: return op(.and, flags: rc)
         case 60: return op(.andc, flags: rc)
-        case 444: return op(.or, flags: rc)
+        case 444: return rc == 0 && d == b ? op(.mr) : op(.or, flags: rc)
         case 412: return op(.orc, flags: rc)
         case 316: return op(.xor, flags: rc)
         case 476: return op(.nand, flags: rc)

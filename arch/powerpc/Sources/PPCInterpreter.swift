@@ -2,6 +2,7 @@ import GuestKernel
 import HostOS
 import LinuxABI
 import SoftMMU
+import CPowerPCCore
 
 /// PowerPC user-mode register file. Plain memory reached through one pointer, so the
 /// interpreter loop does no reference counting.
@@ -120,9 +121,13 @@ struct PPCInterpreter: InterpreterCore {
     let port: PPCMemoryPort
     var retired: UInt64 = 0
 
+    /// The C loop's view of the TLB and the decoded pages (nil: Swift runs everything).
+    let core: ppc_env?
+
     init(r: UnsafeMutablePointer<PPCRegisters>, mem: SoftMemory, cache: PPCCodeCache) {
         self.r = r; self.mem = mem; self.cache = cache
         port = PPCMemoryPort(mem)
+        core = PPCCore.layoutMatches ? PPCCore.environment(mem, cache) : nil
     }
 
     // The register files are indexed without checks; every index is masked to the file's 32
@@ -183,29 +188,46 @@ struct PPCInterpreter: InterpreterCore {
 
     // MARK: The loop
 
-    /// Runs block by block: the page, the budget and the retired counter are looked at once
-    /// per block (the straight-line run of ops up to a branch, `PPCOp.run`), then its ops run
-    /// back to back. A block cut by the budget runs only its first `remaining` ops, so the
-    /// budget holds to the instruction (one-instruction steps included).
+    /// Runs `budget` instructions or until a stop: the C loop (arch/powerpc/Core) runs blocks of
+    /// the ops it handles; each op it leaves (a slow op, a TLB miss, a page it cannot find)
+    /// runs here, alone, and the C loop goes on after it.
     mutating func execute(budget: Int) -> InterpreterStop {
         var remaining = budget
+        defer { retired &+= UInt64(budget - remaining) }
+        guard var env = core else { return interpret(&remaining) }
+        let regs = UnsafeMutableRawPointer(r).assumingMemoryBound(to: ppc_regs.self)
+        while true {
+            if Int(ppc_core_run(regs, &env, &remaining)) == PPC_CORE_BUDGET || remaining == 0 { return .budget }
+            var one = 1
+            remaining -= 1
+            let stop = interpret(&one)
+            remaining += one
+            if case .budget = stop { continue }
+            return stop
+        }
+    }
+
+    /// The Swift interpreter, block by block: the page, the budget and the decoded-code
+    /// generation are looked at once per block (the straight-line run of ops up to a branch,
+    /// `PPCOp.run`), then its ops run back to back. A block cut by the budget runs only its
+    /// first `remaining` ops, so the budget holds to the instruction (one-instruction steps
+    /// included). `remaining` goes down by the instructions retired.
+    mutating func interpret(_ remaining: inout Int) -> InterpreterStop {
         var pc = r.pointee.pc
         var pageBase: UInt32 = 1  // never a page base: forces a lookup first
         var ops = UnsafeMutablePointer<PPCOp>(bitPattern: 16)!
-        var generation = cache.generation
-        defer {
-            r.pointee.pc = pc
-            retired &+= UInt64(budget - remaining)
-        }
+        let currentGeneration = cache.generationCell
+        var generation = currentGeneration.pointee
+        defer { r.pointee.pc = pc }
         while remaining > 0 {
             // A store that dropped decoded code (this page's, even) bumped the generation.
-            if pc & ~0xfff != pageBase || cache.generation != generation {
+            if pc & ~0xfff != pageBase || currentGeneration.pointee != generation {
                 guard let p = cache.ops(at: UInt64(pc), in: mem) else {
                     return .fault(.SIGSEGV, code: mem.faultCode(UInt64(pc)), address: UInt64(pc))
                 }
                 ops = p
                 pageBase = pc & ~0xfff
-                generation = cache.generation
+                generation = currentGeneration.pointee
                 // Only an entry into the loop can be misaligned (a start, sigreturn or
                 // restart); every branch target within it is a multiple of 4.
                 if pc & 3 != 0 { return .fault(.SIGBUS, code: SignalCode.BUS_ADRALN, address: UInt64(pc)) }
@@ -223,7 +245,7 @@ struct PPCInterpreter: InterpreterCore {
                     return stop
                 }
                 pc = next
-                n -= 1
+                n &-= 1
                 if n == 0 { break }
                 op += 1
             }
@@ -236,6 +258,8 @@ struct PPCInterpreter: InterpreterCore {
     mutating func step(_ op: PPCOp, pc: UInt32, next: inout UInt32) -> InterpreterStop? {
         switch op.kind {
         // MARK: integer
+        case .li: setGPR(op.d, UInt32(bitPattern: op.imm))
+        case .mr: setGPR(op.a, gpr(op.d))
         case .addi: setGPR(op.d, base(op.a) &+ UInt32(bitPattern: op.imm))
         case .addis: setGPR(op.d, base(op.a) &+ UInt32(bitPattern: op.imm))
         case .addic, .addicRecord:
@@ -465,6 +489,15 @@ struct PPCInterpreter: InterpreterCore {
             if op.d & 4 == 0 { return .fault(.SIGILL, code: SignalCode.ILL_ILLOPC, address: UInt64(pc)) }
             if branchTaken(op.d, op.a) { next = r.pointee.ctr & ~3 }
             if op.flags & 1 != 0 { r.pointee.lr = pc &+ 4 }
+        case .bt: if crBit(op.a) { next = pc &+ UInt32(bitPattern: op.imm) }
+        case .bf: if !crBit(op.a) { next = pc &+ UInt32(bitPattern: op.imm) }
+        case .bdnz:
+            r.pointee.ctr &-= 1
+            if r.pointee.ctr != 0 { next = pc &+ UInt32(bitPattern: op.imm) }
+        case .bdz:
+            r.pointee.ctr &-= 1
+            if r.pointee.ctr == 0 { next = pc &+ UInt32(bitPattern: op.imm) }
+        case .blr: next = r.pointee.lr & ~3
         case .sc:
             r.pointee.origR3 = gpr(3)
             return .syscall
