@@ -263,23 +263,35 @@ public final class SoftMemory: AddressSpace {
     /// Runs `body` on the entry of every page in [start, end): every page when `create` (a new
     /// mapping: tables are made as needed), else only the pages that are mapped.
     private func setPages(_ start: UInt64, _ end: UInt64, create: Bool = false, _ body: (UInt64, inout PTE) -> Void) {
-        var page = start >> SoftMemory.pageShift
-        let last = end >> SoftMemory.pageShift
-        while page < last {
-            guard let slot = pteSlot(page, create: create) else {
-                page = (page | UInt64(SoftMemory.chunkPages - 1)) + 1  // no table for these 4 GiB: nothing mapped
-                continue
-            }
+        let first = start >> SoftMemory.pageShift
+        walkSlots(first, end >> SoftMemory.pageShift, create: create) { page, slot in
             var e = slot.pointee
-            if e == 0 && !create { page += 1; continue }
-            if create && (page == start >> SoftMemory.pageShift || page & 511 == 0) { noteTableBlock(page) }
+            if e == 0 && !create { return }
+            if create && (page == first || page & 511 == 0) { noteTableBlock(page) }
             let hadCode = e & SoftMemory.permCode != 0
             body(page, &e)
             slot.pointee = e
             if hadCode { invalidateCode?(page) }
-            page += 1
         }
         tlb.flush()
+    }
+
+    /// Calls `body` with the entry of every page in [first, last), a table (4 GiB of pages) at
+    /// a time: one table lookup per table, not per page (above the low 4 GiB the tables are in
+    /// a dictionary: IA-64's spaces). Pages without a table are skipped unless `create`.
+    private func walkSlots(_ first: UInt64, _ last: UInt64, create: Bool, _ body: (UInt64, UnsafeMutablePointer<PTE>) -> Void) {
+        var page = first
+        while page < last {
+            let tableEnd = min(last, (page | UInt64(SoftMemory.chunkPages - 1)) + 1)
+            if var slot = pteSlot(page, create: create) {
+                while page < tableEnd {
+                    body(page, slot)
+                    page += 1
+                    slot += 1
+                }
+            }
+            page = tableEnd
+        }
     }
 
     static func bits(_ p: Protection) -> UInt {
@@ -586,19 +598,23 @@ public final class SoftMemory: AddressSpace {
             let s = spans[k]
             let childRegion = fresh[k]?.child ?? s.region
             child.spans.append(Span(start: s.start, end: s.end, region: childRegion, offset: fresh[k] == nil ? s.offset : 0, file: s.file))
-            var page = s.start >> SoftMemory.pageShift
-            while page < s.end >> SoftMemory.pageShift {
-                defer { page += 1 }
-                if page == s.start >> SoftMemory.pageShift || page & 511 == 0 { child.noteTableBlock(page) }
-                guard let slot = pteSlot(page, create: false) else { continue }
+            let first = s.start >> SoftMemory.pageShift
+            // The child's tables exist (made above): one lookup per table.
+            var childTable: (hi: UInt64, base: UnsafeMutablePointer<PTE>)? = nil
+            walkSlots(first, s.end >> SoftMemory.pageShift, create: false) { page, slot in
+                if page == first || page & 511 == 0 { child.noteTableBlock(page) }
                 let e = slot.pointee
-                guard e != 0 else { continue }
-                guard let childSlot = child.pteSlot(page, create: true) else { throw .ENOMEM }
+                guard e != 0 else { return }
+                if childTable?.hi != page >> 20 {
+                    childTable = child.pteSlot(page & ~0xfffff, create: true).map { (page >> 20, $0) }
+                }
+                guard let childBase = childTable?.base else { return }
+                let childSlot = childBase + Int(page & 0xfffff)
                 // The child's decoded code starts empty: no code marks.
                 let bits = e & SoftMemory.entryBits & ~SoftMemory.permCode
                 guard let own = fresh[k], e & SoftMemory.permBeyondEOF == 0 else {
                     childSlot.pointee = e & ~SoftMemory.permCode
-                    continue
+                    return
                 }
                 let frame = e & ~UInt(SoftMemory.pageMask)
                 if e & SoftMemory.pageCoW != 0 {
@@ -670,15 +686,9 @@ public final class SoftMemory: AddressSpace {
     /// the caller's to change).
     private func releaseFrames(_ start: UInt64, _ end: UInt64) {
         guard let table = cow else { return }
-        var page = start >> SoftMemory.pageShift
-        while page < end >> SoftMemory.pageShift {
-            guard let slot = pteSlot(page, create: false) else {
-                page = (page | UInt64(SoftMemory.chunkPages - 1)) + 1
-                continue
-            }
+        walkSlots(start >> SoftMemory.pageShift, end >> SoftMemory.pageShift, create: false) { _, slot in
             let e = slot.pointee
             if e & SoftMemory.pageCoW != 0 { table.drop(e & ~UInt(SoftMemory.pageMask), chargedElsewhere: false) }
-            page += 1
         }
     }
 }

@@ -225,7 +225,10 @@ final class IA64Interpreter: InterpreterCore {
     @inline(__always)
     func step(_ i: Instruction, bundle ip: UInt64) throws(Failure) -> InterpreterStop? {
         let qp = s.predicate(i.qp)
-        // Instructions whose qp is not a plain predicate.
+        // One switch for every op: the compares, tbit/tnat, fcmp and br.wtop/br.wexit use the
+        // qualifying predicate themselves; every other op is a no-op when it is false.
+        if !qp && !Self.usesPredicateItself(i.op) { return nil }
+
         switch i.op {
         case .cmp, .cmp4, .cmpImm, .cmp4Imm:
             let word = i.op == .cmp4 || i.op == .cmp4Imm
@@ -269,12 +272,6 @@ final class IA64Interpreter: InterpreterCore {
             }
             if taken { branch(ip &+ UInt64(bitPattern: i.imm)) }
             return nil
-        default:
-            break
-        }
-        guard qp else { return nil }
-
-        switch i.op {
         // MARK: ALU
         case .add: let (x, y, n) = try operands(i); try setGR(i.r1, x &+ y, nat: n)
         case .addPlus1: let (x, y, n) = try operands(i); try setGR(i.r1, x &+ y &+ 1, nat: n)
@@ -509,6 +506,14 @@ final class IA64Interpreter: InterpreterCore {
     }
 
     // MARK: Helpers
+
+    /// The ops whose qualifying predicate is an operand (they run, differently, when it is false).
+    @inline(__always) static func usesPredicateItself(_ op: Op) -> Bool {
+        switch op {
+        case .cmp, .cmp4, .cmpImm, .cmp4Imm, .tbit, .tnat, .fcmp, .brWtop, .brWexit: return true
+        default: return false
+        }
+    }
 
     /// r2 and r3 of an ALU op and whether either is NaT (the result's NaT bit).
     @inline(__always) func operands(_ i: Instruction) throws(Failure) -> (UInt64, UInt64, Bool) {
