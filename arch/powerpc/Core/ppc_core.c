@@ -74,9 +74,9 @@ int ppc_core_run(ppc_regs *r, const ppc_env *env, long *remaining_io) {
     long remaining = *remaining_io;
     uint32_t pc = r->pc;
     const uint64_t generation = *env->generation;
-    const ppc_op *page, *op;
-    uint32_t page_base;
-    long n;  // ops left in the current block, this one included
+    const ppc_op *page, *block, *op;
+    uint32_t page_base;  // the page of pc
+    long run;            // the ops of the current block (from `block`, at pc)
 
     // Operand shorthands for the current op.
 #define D (op->d)
@@ -85,8 +85,13 @@ int ppc_core_run(ppc_regs *r, const ppc_env *env, long *remaining_io) {
 #define IMM ((uint32_t)op->imm)
 #define RC (op->flags & 1)
 #define UPDATE (op->flags & 4)
-    // The next op of the block, or the block's end.
-#define NEXT() do { pc += 4; if (--n == 0) goto block_end; op++; goto *handlers[op->fast]; } while (0)
+    // The address of the current op (pc stays at the block's start within a block).
+#define PC() (pc + 4u * (uint32_t)(op - block))
+    // The next op of the block: nothing to check. A block ends at a branch (JUMP) or at an op
+    // the C loop does not run (the slow path); the last op of a page is always one of them
+    // (PPCOp.link gives a non-branch there to Swift), and a block longer than the budget
+    // left is not started.
+#define NEXT() do { op++; goto *handlers[op->fast]; } while (0)
     // A taken or not-taken branch ends its block (it is always a block's last op).
 #define JUMP(target) do { pc = (target); goto block_end; } while (0)
 #define ARITH(v) do { uint32_t v_ = (v); GPR(D) = v_; if (RC) record(r, v_); NEXT(); } while (0)
@@ -126,10 +131,11 @@ new_page: {
     }
 new_block:
     if (remaining <= 0) { r->pc = pc; *remaining_io = 0; return PPC_CORE_BUDGET; }
-    op = page + ((pc & 0xfff) >> 2);
-    n = op->run;
-    if (n > remaining) n = remaining;
-    remaining -= n;
+    block = op = page + ((pc & 0xfff) >> 2);
+    run = block->run;
+    // A block the budget would cut runs in Swift, op by op (the end of a slice, a step).
+    if (run > remaining) goto slow_block;
+    remaining -= run;
     goto *handlers[op->fast];
 
 block_end:
@@ -139,8 +145,9 @@ block_end:
     goto new_block;
 
 slow:
-    // The op at pc and the rest of its block did not run.
-    remaining += n;
+    // The current op and the rest of its block did not run.
+    remaining += run - (op - block);
+    pc = PC();
 slow_block:
     r->pc = pc;
     *remaining_io = remaining;
@@ -228,32 +235,32 @@ h_sth: { uint32_t ea = EA_D(); WRITE(h, ea, 2); uint16_t v = __builtin_bswap16((
 h_sthx: { uint32_t ea = EA_X(); WRITE(h, ea, 2); uint16_t v = __builtin_bswap16((uint16_t)GPR(D)); memcpy((void *)h, &v, 2); STORED(ea); }
 
 h_b: {
-        uint32_t target = ((op->flags & 2) ? 0 : pc) + IMM;
-        if (op->flags & 1) r->lr = pc + 4;
+        uint32_t target = ((op->flags & 2) ? 0 : PC()) + IMM;
+        if (op->flags & 1) r->lr = PC() + 4;
         JUMP(target);
     }
 h_bc: {
-        uint32_t next = pc + 4;
-        if (branch_taken(r, D, A)) next = ((op->flags & 2) ? 0 : pc) + IMM;
-        if (op->flags & 1) r->lr = pc + 4;
+        uint32_t next = PC() + 4;
+        if (branch_taken(r, D, A)) next = ((op->flags & 2) ? 0 : PC()) + IMM;
+        if (op->flags & 1) r->lr = PC() + 4;
         JUMP(next);
     }
-h_bt: JUMP(cr_bit(r, A) ? pc + IMM : pc + 4);
-h_bf: JUMP(cr_bit(r, A) ? pc + 4 : pc + IMM);
-h_bdnz: r->ctr -= 1; JUMP(r->ctr != 0 ? pc + IMM : pc + 4);
-h_bdz: r->ctr -= 1; JUMP(r->ctr == 0 ? pc + IMM : pc + 4);
+h_bt: JUMP(cr_bit(r, A) ? PC() + IMM : PC() + 4);
+h_bf: JUMP(cr_bit(r, A) ? PC() + 4 : PC() + IMM);
+h_bdnz: r->ctr -= 1; JUMP(r->ctr != 0 ? PC() + IMM : PC() + 4);
+h_bdz: r->ctr -= 1; JUMP(r->ctr == 0 ? PC() + IMM : PC() + 4);
 h_blr: JUMP(r->lr & ~3u);
 h_bclr: {
-        uint32_t target = r->lr & ~3u, next = pc + 4;
+        uint32_t target = r->lr & ~3u, next = PC() + 4;
         if (branch_taken(r, D, A)) next = target;
-        if (op->flags & 1) r->lr = pc + 4;
+        if (op->flags & 1) r->lr = PC() + 4;
         JUMP(next);
     }
 h_bcctr: {
         if ((D & 4) == 0) goto slow;  // an invalid form: Swift raises SIGILL
-        uint32_t next = pc + 4;
+        uint32_t next = PC() + 4;
         if (branch_taken(r, D, A)) next = r->ctr & ~3u;
-        if (op->flags & 1) r->lr = pc + 4;
+        if (op->flags & 1) r->lr = PC() + 4;
         JUMP(next);
     }
 h_mfspr:

@@ -42,7 +42,9 @@ struct PPCOp {
         for i in stride(from: count - 1, through: 0, by: -1) {
             run = ops[i].endsBlock ? 1 : run + 1
             ops[i].run = run
-            ops[i].fast = PPCCore.handler(ops[i])
+            // The C loop never checks for a page's end: a block cut by it ends with an op
+            // the C loop leaves to Swift.
+            ops[i].fast = i == count - 1 && !ops[i].endsBlock ? 0 : PPCCore.handler(ops[i])
         }
     }
 }
