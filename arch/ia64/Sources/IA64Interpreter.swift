@@ -273,30 +273,30 @@ final class IA64Interpreter: InterpreterCore {
             if taken { branch(ip &+ UInt64(bitPattern: i.imm)) }
             return nil
         // MARK: ALU
-        case .add: let (x, y, n) = try operands(i); try setGR(i.r1, x &+ y, nat: n)
-        case .addPlus1: let (x, y, n) = try operands(i); try setGR(i.r1, x &+ y &+ 1, nat: n)
-        case .sub: let (x, y, n) = try operands(i); try setGR(i.r1, x &- y, nat: n)
-        case .subMinus1: let (x, y, n) = try operands(i); try setGR(i.r1, x &- y &- 1, nat: n)
+        case .add: let x = try gr(i.r2), y = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, x &+ y, nat: n)
+        case .addPlus1: let x = try gr(i.r2), y = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, x &+ y &+ 1, nat: n)
+        case .sub: let x = try gr(i.r2), y = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, x &- y, nat: n)
+        case .subMinus1: let x = try gr(i.r2), y = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, x &- y &- 1, nat: n)
         case .addp4: try alu(i) { a, b in let s = (a &+ b) & 0xffff_ffff; return s | ((b >> 30) & 3) << 61 }
-        case .and: let (x, y, n) = try operands(i); try setGR(i.r1, x & y, nat: n)
-        case .andcm: let (x, y, n) = try operands(i); try setGR(i.r1, x & ~y, nat: n)
-        case .or: let (x, y, n) = try operands(i); try setGR(i.r1, x | y, nat: n)
-        case .xor: let (x, y, n) = try operands(i); try setGR(i.r1, x ^ y, nat: n)
-        case .shladd: let (x, y, n) = try operands(i); try setGR(i.r1, (x << UInt64(i.imm)) &+ y, nat: n)
+        case .and: let x = try gr(i.r2), y = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, x & y, nat: n)
+        case .andcm: let x = try gr(i.r2), y = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, x & ~y, nat: n)
+        case .or: let x = try gr(i.r2), y = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, x | y, nat: n)
+        case .xor: let x = try gr(i.r2), y = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, x ^ y, nat: n)
+        case .shladd: let x = try gr(i.r2), y = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, (x << UInt64(i.imm)) &+ y, nat: n)
         case .shladdp4: try alu(i) { a, b in let s = ((a << UInt64(i.imm)) &+ b) & 0xffff_ffff; return s | ((b >> 30) & 3) << 61 }
-        case .subImm: let (x, n) = try operand3(i); try setGR(i.r1, UInt64(bitPattern: i.imm) &- x, nat: n)
-        case .andImm: let (x, n) = try operand3(i); try setGR(i.r1, UInt64(bitPattern: i.imm) & x, nat: n)
-        case .andcmImm: let (x, n) = try operand3(i); try setGR(i.r1, UInt64(bitPattern: i.imm) & ~x, nat: n)
-        case .orImm: let (x, n) = try operand3(i); try setGR(i.r1, UInt64(bitPattern: i.imm) | x, nat: n)
-        case .xorImm: let (x, n) = try operand3(i); try setGR(i.r1, UInt64(bitPattern: i.imm) ^ x, nat: n)
-        case .adds, .addl: let (x, n) = try operand3(i); try setGR(i.r1, UInt64(bitPattern: i.imm) &+ x, nat: n)
+        case .subImm: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, UInt64(bitPattern: i.imm) &- x, nat: n)
+        case .andImm: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, UInt64(bitPattern: i.imm) & x, nat: n)
+        case .andcmImm: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, UInt64(bitPattern: i.imm) & ~x, nat: n)
+        case .orImm: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, UInt64(bitPattern: i.imm) | x, nat: n)
+        case .xorImm: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, UInt64(bitPattern: i.imm) ^ x, nat: n)
+        case .adds, .addl: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, UInt64(bitPattern: i.imm) &+ x, nat: n)
         case .addp4Imm: try aluImm(i) { b in let s = (UInt64(bitPattern: i.imm) &+ b) & 0xffff_ffff; return s | ((b >> 30) & 3) << 61 }
         case .movl: try setGR(i.r1, UInt64(bitPattern: i.imm))
         // MARK: shifts, bit fields
         // shl r1 = r2, r3 shifts r2 by r3; shr r1 = r3, r2 shifts r3 by r2.
-        case .shl: let (a, c, n) = try operands(i); try setGR(i.r1, c > 63 ? 0 : a << c, nat: n)
-        case .shr: let (c, a, n) = try operands(i); try setGR(i.r1, UInt64(bitPattern: Int64(bitPattern: a) >> min(c, 63)), nat: n)
-        case .shrU: let (c, a, n) = try operands(i); try setGR(i.r1, c > 63 ? 0 : a >> c, nat: n)
+        case .shl: let a = try gr(i.r2), c = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, c > 63 ? 0 : a << c, nat: n)
+        case .shr: let c = try gr(i.r2), a = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, UInt64(bitPattern: Int64(bitPattern: a) >> min(c, 63)), nat: n)
+        case .shrU: let c = try gr(i.r2), a = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, c > 63 ? 0 : a >> c, nat: n)
         case .shrp:
             let hi = try gr(i.r2), lo = try gr(i.r3), n = UInt64(i.c1)
             try setGR(i.r1, n == 0 ? lo : (lo >> n) | (hi << (64 - n)), nat: nat(i.r2) || nat(i.r3))
@@ -317,15 +317,15 @@ final class IA64Interpreter: InterpreterCore {
             let target = try gr(i.r3)
             let mask: UInt64 = (len >= 64 ? ~0 : (1 << len) - 1) << pos
             try setGR(i.r1, (target & ~mask) | ((src << pos) & mask), nat: (i.op == .dep && nat(i.r2)) || nat(i.r3))
-        case .sxt1: let (x, n) = try operand3(i); try setGR(i.r1, UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: x))), nat: n)
-        case .sxt2: let (x, n) = try operand3(i); try setGR(i.r1, UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: x))), nat: n)
-        case .sxt4: let (x, n) = try operand3(i); try setGR(i.r1, UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: x))), nat: n)
-        case .zxt1: let (x, n) = try operand3(i); try setGR(i.r1, x & 0xff, nat: n)
-        case .zxt2: let (x, n) = try operand3(i); try setGR(i.r1, x & 0xffff, nat: n)
-        case .zxt4: let (x, n) = try operand3(i); try setGR(i.r1, x & 0xffff_ffff, nat: n)
-        case .popcnt: let (x, n) = try operand3(i); try setGR(i.r1, UInt64(x.nonzeroBitCount), nat: n)
-        case .mpy4: let (x, y, n) = try operands(i); try setGR(i.r1, (x & 0xffff_ffff) &* (y & 0xffff_ffff), nat: n)
-        case .clz: let (x, n) = try operand3(i); try setGR(i.r1, UInt64(x.leadingZeroBitCount), nat: n)
+        case .sxt1: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: x))), nat: n)
+        case .sxt2: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: x))), nat: n)
+        case .sxt4: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: x))), nat: n)
+        case .zxt1: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, x & 0xff, nat: n)
+        case .zxt2: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, x & 0xffff, nat: n)
+        case .zxt4: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, x & 0xffff_ffff, nat: n)
+        case .popcnt: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, UInt64(x.nonzeroBitCount), nat: n)
+        case .mpy4: let x = try gr(i.r2), y = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, (x & 0xffff_ffff) &* (y & 0xffff_ffff), nat: n)
+        case .clz: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, UInt64(x.leadingZeroBitCount), nat: n)
         case .czx1L: try unary(i) { v in UInt64((0..<8).first { (v >> UInt64(56 - 8 * $0)) & 0xff == 0 } ?? 8) }
         case .czx1R: try unary(i) { v in UInt64((0..<8).first { (v >> UInt64(8 * $0)) & 0xff == 0 } ?? 8) }
         case .czx2L: try unary(i) { v in UInt64((0..<4).first { (v >> UInt64(48 - 16 * $0)) & 0xffff == 0 } ?? 4) }
@@ -513,15 +513,6 @@ final class IA64Interpreter: InterpreterCore {
         case .cmp, .cmp4, .cmpImm, .cmp4Imm, .tbit, .tnat, .fcmp, .brWtop, .brWexit: return true
         default: return false
         }
-    }
-
-    /// r2 and r3 of an ALU op and whether either is NaT (the result's NaT bit).
-    @inline(__always) func operands(_ i: Instruction) throws(Failure) -> (UInt64, UInt64, Bool) {
-        (try gr(i.r2), try gr(i.r3), nat(i.r2) || nat(i.r3))
-    }
-    /// r3 of an op with an immediate or a single operand, and its NaT bit.
-    @inline(__always) func operand3(_ i: Instruction) throws(Failure) -> (UInt64, Bool) {
-        (try gr(i.r3), nat(i.r3))
     }
 
     @inline(__always) func alu(_ i: Instruction, _ f: (UInt64, UInt64) -> UInt64) throws(Failure) {
