@@ -4,7 +4,7 @@ DEBS := libcapstone-dev libffi-dev busybox-static gcc make pkg-config strace pro
         gcc-powerpc-linux-gnu libc6-dev-powerpc-cross qemu-user binutils-ia64-linux-gnu \
         iproute2 net-tools netcat-openbsd curl wget nginx-light redis-server redis-tools apache2-utils tshark nodejs \
         libpython3.11-testsuite stress-ng dpkg-dev \
-        expect
+        expect user-mode-linux gdb-multiarch
 
 .PHONY: all deps lua-src build release demo test net compat fuzz bench paper clean
 

@@ -5,13 +5,18 @@
 //                            loop_ns NS
 //   study exit               exits with status 42 at once (forkexec's children run this)
 //
-// WORKLOAD: syscall, pipe, forkexec, file, mmap, fault, compute -- see study.c for what one
-// iteration does and what VALUE counts.  At _start, sp + 16 holds argc and argv follows.
+// WORKLOAD: syscall, pipe, forkexec, file, mmap, fault, compute, stat, openclose, siginstall,
+// fork, create -- see study.c for what one iteration does and what VALUE counts.  Not here:
+// sighandle (a handler needs IA-64 function descriptors and the signal trampoline; left for
+// later) and forksh (there is no IA-64 shell to run).  At _start, sp + 16 holds argc and argv follows.
         .include "lib.inc"
         .set SYS_execve,        1033
         .set SYS_mmap,          1151
         .set SYS_munmap,        1152
         .set SYS_clock_gettime, 1254
+        .set SYS_rt_sigaction,  1177
+        .set SYS_stat,          1210
+        .set SIGUSR1,           10
         .set EXIT_STATUS,       42
         .set FILE_BYTES,        4096
         .set MMAP_BYTES,        65536
@@ -32,6 +37,13 @@
 .Lmmap:    .asciz "mmap"
 .Lfault:   .asciz "fault"
 .Lcompute: .asciz "compute"
+.Lstat:    .asciz "stat"
+.Lopenclose: .asciz "openclose"
+.Lsiginstall: .asciz "siginstall"
+.Lforkw:   .asciz "fork"
+.Lcreate:  .asciz "create"
+.Lcreatepath: .asciz "/tmp/umlab-study-ia64.new"
+.Lecreate: .asciz "create"
 .Lpath:    .asciz "/tmp/umlab-study-ia64.dat"
 .Lepipe:   .asciz "pipe"
 .Lefork:   .asciz "fork"
@@ -50,6 +62,8 @@ wbuf:     .skip FILE_BYTES
 rbuf:     .skip FILE_BYTES
 crctab:   .skip 1024
 crcbuf:   .skip CRC_BYTES
+statbuf:  .skip 256
+sigact:   .skip 32
 
         .text
 // now_ns() -> r8: CLOCK_MONOTONIC in nanoseconds.
@@ -188,6 +202,11 @@ _start:
         DISPATCH .Lmmap, .Lw_mmap
         DISPATCH .Lfault, .Lw_fault
         DISPATCH .Lcompute, .Lw_compute
+        DISPATCH .Lstat, .Lw_stat
+        DISPATCH .Lopenclose, .Lw_openclose
+        DISPATCH .Lsiginstall, .Lw_siginstall
+        DISPATCH .Lforkw, .Lw_fork
+        DISPATCH .Lcreate, .Lw_create
         movl out0 = .Lunknown
         ;;
         CALL fail
@@ -651,6 +670,174 @@ _start:
         zxt4 r14 = r14
         ;;
         xor loc7 = r14, loc9
+        br.sptk.many .Lreport
+        ;;
+
+// ---- stat: loc5 x stat(argv[0]); value = calls that succeeded ----
+.Lw_stat:
+        CALL now_ns
+        mov loc8 = r8
+        mov loc6 = loc5
+        ;;
+.Lst_loop:
+        ld8 out0 = [loc2]
+        movl out1 = statbuf
+        ;;
+        SYSCALL SYS_stat
+        cmp.eq p7, p0 = 0, r10
+        adds loc6 = -1, loc6
+        ;;
+(p7)    adds loc7 = 1, loc7
+        cmp.ne p8, p0 = 0, loc6
+(p8)    br.cond.sptk .Lst_loop
+        ;;
+        br.sptk.many .Lreport
+        ;;
+
+// ---- openclose: loc5 x (open argv[0] O_RDONLY; close); value = pairs that succeeded ----
+.Lw_openclose:
+        CALL now_ns
+        mov loc8 = r8
+        mov loc6 = loc5
+        ;;
+.Loc_loop:
+        ld8 out0 = [loc2]
+        mov out1 = 0                    // O_RDONLY
+        mov out2 = 0
+        ;;
+        SYSCALL SYS_open
+        cmp.ne p6, p0 = 0, r10
+        mov out0 = r8
+(p6)    br.cond.dpnt .Loc_next
+        ;;
+        SYSCALL SYS_close
+        cmp.eq p7, p0 = 0, r10
+        ;;
+(p7)    adds loc7 = 1, loc7
+        ;;
+.Loc_next:
+        adds loc6 = -1, loc6
+        ;;
+        cmp.ne p8, p0 = 0, loc6
+(p8)    br.cond.sptk .Loc_loop
+        ;;
+        br.sptk.many .Lreport
+        ;;
+
+// ---- siginstall: loc5 x rt_sigaction(SIGUSR1); value = calls that succeeded ----
+// The handler is never called: any code address stands for its function descriptor.
+.Lw_siginstall:
+        movl r14 = sigact
+        movl r15 = .Lw_siginstall
+        ;;
+        st8 [r14] = r15                 // sa_handler; sa_flags and sa_mask stay 0
+        CALL now_ns
+        mov loc8 = r8
+        mov loc6 = loc5
+        ;;
+.Lsi_loop:
+        mov out0 = SIGUSR1
+        movl out1 = sigact
+        mov out2 = 0
+        mov out3 = 8                    // sizeof(sigset_t)
+        ;;
+        SYSCALL SYS_rt_sigaction
+        cmp.eq p7, p0 = 0, r10
+        adds loc6 = -1, loc6
+        ;;
+(p7)    adds loc7 = 1, loc7
+        cmp.ne p8, p0 = 0, loc6
+(p8)    br.cond.sptk .Lsi_loop
+        ;;
+        br.sptk.many .Lreport
+        ;;
+
+// ---- fork: loc5 x (fork; the child exits with EXIT_STATUS; wait4) ----
+// value = children that exited with EXIT_STATUS.
+.Lw_fork:
+        CALL now_ns
+        mov loc8 = r8
+        mov loc6 = 0
+        ;;
+.Lfk_loop:
+        mov out0 = 17
+        mov out1 = 0
+        mov out2 = 0
+        mov out3 = 0
+        mov out4 = 0
+        SYSCALL SYS_clone
+        cmp.ne p6, p0 = 0, r10
+        cmp.eq p7, p0 = 0, r8
+        mov loc13 = r8
+        movl out0 = .Lefork
+        ;;
+(p6)    br.call.sptk.many b0 = fail
+        ;;
+(p7)    br.cond.dpnt .Lfk_child
+        ;;
+        mov out0 = loc13
+        movl out1 = status
+        mov out2 = 0
+        mov out3 = 0
+        SYSCALL SYS_wait4
+        movl r14 = status
+        ;;
+        ld4 r14 = [r14]
+        ;;
+        extr.u r15 = r14, 8, 8          // WEXITSTATUS
+        and r16 = 0x7f, r14             // WTERMSIG (0: exited)
+        ;;
+        cmp.eq p6, p0 = EXIT_STATUS, r15
+        adds loc6 = 1, loc6
+        ;;
+(p6)    cmp.eq.and p6, p0 = 0, r16
+        cmp.lt p9, p0 = loc6, loc5
+        ;;
+(p6)    adds loc7 = 1, loc7
+(p9)    br.cond.sptk .Lfk_loop
+        ;;
+        br.sptk.many .Lreport
+        ;;
+.Lfk_child:
+        mov out0 = EXIT_STATUS
+        ;;
+        CALL exit
+
+// ---- create: loc5 x (open a new file O_WRONLY|O_CREAT|O_EXCL in /tmp; close; unlink) ----
+// value = files created, closed and removed.
+.Lw_create:
+        CALL now_ns
+        mov loc8 = r8
+        mov loc6 = loc5
+        ;;
+.Lcr_loop:
+        movl out0 = .Lcreatepath
+        mov out1 = 0xc1                 // O_WRONLY | O_CREAT | O_EXCL
+        mov out2 = 0x180                // 0600
+        ;;
+        SYSCALL SYS_open
+        cmp.ne p6, p0 = 0, r10
+        mov loc13 = r8
+        movl out0 = .Lecreate
+        ;;
+(p6)    br.call.sptk.many b0 = fail
+        ;;
+        mov out0 = loc13
+        ;;
+        SYSCALL SYS_close
+        mov loc14 = r10
+        movl out0 = .Lcreatepath
+        ;;
+        SYSCALL SYS_unlink
+        or loc14 = loc14, r10
+        adds loc6 = -1, loc6
+        ;;
+        cmp.eq p7, p0 = 0, loc14
+        cmp.ne p8, p0 = 0, loc6
+        ;;
+(p7)    adds loc7 = 1, loc7
+(p8)    br.cond.sptk .Lcr_loop
+        ;;
         br.sptk.many .Lreport
         ;;
 

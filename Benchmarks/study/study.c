@@ -11,7 +11,17 @@
  *       mmap      ITERS x (mmap 64 KiB anonymous; write and read one byte; munmap)
  *       fault     ITERS x (mmap 1 MiB; write and read one byte in each of its 256 pages; munmap)
  *       compute   ITERS passes of table CRC-32 over a 4 KiB buffer (no system calls)
+ *     and the rest of lmbench's process and file-system latencies:
+ *       stat      ITERS x stat(argv[0])
+ *       openclose ITERS x (open argv[0] O_RDONLY; close)
+ *       siginstall ITERS x sigaction(SIGUSR1) (alternating two handlers)
+ *       sighandle ITERS x (kill(getpid(), SIGUSR1) caught by a handler)
+ *       fork      ITERS x (fork; the child _exits 42 at once; wait4)
+ *       forksh    ITERS x (fork; the child execs /bin/busybox sh -c 'exit 42'; wait4)
+ *       create    ITERS x (creat a new empty file in the scratch directory; close; unlink)
  *   study exit    exits with status 42 at once (what forkexec's children run)
+ *
+ * The scratch directory of file and create is $STUDY_TMPDIR, or /tmp.
  *
  * Output, two lines:
  *   check WORKLOAD ITERS VALUE     VALUE is deterministic: the number of iterations that
@@ -24,7 +34,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -114,11 +126,17 @@ static unsigned long w_forkexec(unsigned long n, char *self)
     return ok;
 }
 
+static const char *scratch_dir(void)
+{
+    const char *d = getenv("STUDY_TMPDIR");
+    return d && *d ? d : "/tmp";
+}
+
 static unsigned long w_file(unsigned long n)
 {
     static unsigned char wbuf[FILE_BYTES], rbuf[FILE_BYTES];
-    char path[64];
-    snprintf(path, sizeof path, "/tmp/umlab-study-%d.dat", (int)getpid());
+    char path[256];
+    snprintf(path, sizeof path, "%s/umlab-study-%d.dat", scratch_dir(), (int)getpid());
     for (int k = 0; k < FILE_BYTES; k++)
         wbuf[k] = (unsigned char)(k * 31 + 7);
     unsigned long ok = 0;
@@ -171,6 +189,106 @@ static unsigned long w_fault(unsigned long n)
     return sum;
 }
 
+static unsigned long w_stat(unsigned long n, const char *self)
+{
+    struct stat st;
+    unsigned long ok = 0;
+    for (unsigned long i = 0; i < n; i++)
+        ok += stat(self, &st) == 0 && st.st_size > 0;
+    return ok;
+}
+
+static unsigned long w_openclose(unsigned long n, const char *self)
+{
+    unsigned long ok = 0;
+    for (unsigned long i = 0; i < n; i++) {
+        int fd = open(self, O_RDONLY);
+        ok += fd >= 0 && close(fd) == 0;
+    }
+    return ok;
+}
+
+static volatile sig_atomic_t caught;
+static void on_usr1(int sig) { (void)sig; caught++; }
+static void on_usr1_other(int sig) { (void)sig; caught += 2; }
+
+static unsigned long w_siginstall(unsigned long n)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    unsigned long ok = 0;
+    for (unsigned long i = 0; i < n; i++) {
+        sa.sa_handler = i & 1 ? on_usr1_other : on_usr1;
+        ok += sigaction(SIGUSR1, &sa, NULL) == 0;
+    }
+    return ok;
+}
+
+static unsigned long w_sighandle(unsigned long n)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    if (sigaction(SIGUSR1, &sa, NULL) != 0)
+        die("sigaction");
+    pid_t self = getpid();
+    caught = 0;
+    for (unsigned long i = 0; i < n; i++)
+        kill(self, SIGUSR1);
+    return (unsigned long)caught;
+}
+
+static unsigned long wait_for_42(pid_t pid)
+{
+    int status;
+    return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == EXIT_STATUS;
+}
+
+static unsigned long w_fork(unsigned long n)
+{
+    unsigned long ok = 0;
+    for (unsigned long i = 0; i < n; i++) {
+        pid_t pid = fork();
+        if (pid < 0)
+            die("fork");
+        if (pid == 0)
+            _exit(EXIT_STATUS);
+        ok += wait_for_42(pid);
+    }
+    return ok;
+}
+
+static unsigned long w_forksh(unsigned long n)
+{
+    char *args[] = {"sh", "-c", "exit 42", NULL};
+    unsigned long ok = 0;
+    for (unsigned long i = 0; i < n; i++) {
+        pid_t pid = fork();
+        if (pid < 0)
+            die("fork");
+        if (pid == 0) {
+            execve("/bin/busybox", args, environ);
+            _exit(1);
+        }
+        ok += wait_for_42(pid);
+    }
+    return ok;
+}
+
+static unsigned long w_create(unsigned long n)
+{
+    char path[256];
+    unsigned long ok = 0;
+    for (unsigned long i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/umlab-study-%d-%lu", scratch_dir(), (int)getpid(), i);
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        if (fd < 0)
+            die("create");
+        ok += close(fd) == 0 && unlink(path) == 0;
+    }
+    return ok;
+}
+
 static uint32_t crc_table[256];
 static unsigned char crc_buf[CRC_BYTES];
 
@@ -200,7 +318,8 @@ int main(int argc, char **argv)
     if (argc == 2 && strcmp(argv[1], "exit") == 0)
         return EXIT_STATUS;
     if (argc != 3) {
-        fprintf(stderr, "usage: study syscall|pipe|forkexec|file|mmap|fault|compute ITERS | study exit\n");
+        fprintf(stderr, "usage: study syscall|pipe|forkexec|file|mmap|fault|compute|stat|openclose|siginstall|sighandle|fork|forksh|create ITERS\n"
+                        "       study exit\n");
         return 2;
     }
     const char *w = argv[1];
@@ -216,6 +335,13 @@ int main(int argc, char **argv)
     else if (strcmp(w, "mmap") == 0) value = w_mmap(n);
     else if (strcmp(w, "fault") == 0) value = w_fault(n);
     else if (strcmp(w, "compute") == 0) value = w_compute(n);
+    else if (strcmp(w, "stat") == 0) value = w_stat(n, argv[0]);
+    else if (strcmp(w, "openclose") == 0) value = w_openclose(n, argv[0]);
+    else if (strcmp(w, "siginstall") == 0) value = w_siginstall(n);
+    else if (strcmp(w, "sighandle") == 0) value = w_sighandle(n);
+    else if (strcmp(w, "fork") == 0) value = w_fork(n);
+    else if (strcmp(w, "forksh") == 0) value = w_forksh(n);
+    else if (strcmp(w, "create") == 0) value = w_create(n);
     else {
         fprintf(stderr, "study: unknown workload %s\n", w);
         return 2;

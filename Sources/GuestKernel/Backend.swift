@@ -373,6 +373,11 @@ public protocol Backend: AnyObject {
     /// architecture and the register features in `ExecutionContext.registers`' order), or nil
     /// where gdb knows only a fixed raw register layout (IA-64).
     var gdbTargetDescription: String? { get }
+    /// The ISA's software breakpoint instruction for gdb's Z0 packet with this `kind` (gdb's
+    /// breakpoint length), which the stub writes with `AddressSpace.debuggerWrite` and later
+    /// replaces by the bytes it saved; nil: the stub answers Z0 as unsupported and gdb writes
+    /// its breakpoints itself with M packets (IA-64, whose breakpoints are slots of a bundle).
+    func softwareBreakpoint(kind: Int) -> [UInt8]?
 }
 
 extension Backend {
@@ -383,6 +388,7 @@ extension Backend {
 
 extension Backend {
     public func machineEnded() {}
+    public func softwareBreakpoint(kind: Int) -> [UInt8]? { nil }
     public var kernelRegionBase: UInt64 { userAddressRange.upperBound }
     public var runsInHostProcesses: Bool { false }
     public var samplesMemory: Bool { runsInHostProcesses }

@@ -163,6 +163,7 @@ extension Kernel {
         process.environment = envp
         process.executablePath = loc.path
         process.execGeneration += 1
+        debugger?.execed(task)
         process.comm = String(String(decoding: filename.split(separator: UInt8(ascii: "/")).last ?? [], as: UTF8.self).prefix(15))
         task.files.closeOnExec()
         deletePosixTimers(process)
@@ -340,6 +341,7 @@ extension Kernel {
         e.word(0)
         for (k, v) in auxv { e.word(k); e.word(v) }
         try mm.write(sp, e.bytes)
+        task.process.auxv = Array(e.bytes.suffix(auxv.count * 2 * Int(word)))  // for a debugger (qXfer:auxv:read)
         return sp
     }
 }

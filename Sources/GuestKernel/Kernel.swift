@@ -128,6 +128,8 @@ public final class Kernel {
     var scratch: [UInt8] = []
     /// Set by `end()`.
     private var ended = false
+    /// The GDB stub (`umlab run --gdb`), if any: see Debugger/GDBStub.swift for its hooks here.
+    public internal(set) var debugger: GDBStub?
     /// The kernel's guest-visible records (credentials, the I/O buffer; pipe buffers in TT).
     public let arena: KernelArena
     /// Queued signal records of every task and process (bounded; see `PendingSignals`).
@@ -292,6 +294,7 @@ public final class Kernel {
                 halt = .timeLimit
                 break
             }
+            if let d = debugger, d.holding { d.serveWhileHeld(); continue }  // all-stop: no guest runs
             if now >= lastHostPoll &+ hostPollPeriod { serviceHost(polling: true, now: now) }
             expireTimers(now)
             guard let task = pickNext(now) else {
@@ -314,13 +317,14 @@ public final class Kernel {
             }
             if usesTick { loop.armTick(at: until) }
             // A far deadline (a sleep of 10^10 s beside a runnable task) is a slice that never ends.
-            let trap = task.context.run(sliceNanoseconds: until == 0 ? 0 : Int64(clamping: until - now))
+            let slice = until == 0 ? 0 : Int64(clamping: until - now)
+            let trap = debugger == nil ? task.context.run(sliceNanoseconds: slice) : debugger!.run(task, sliceNanoseconds: slice)
             // Guest time: the slice counts as user time, handling its trap as system time
             // (taken at the next pass's clock read); one clock read per trap.
             trapTime = Host.monotonicNanoseconds()
             task.userTime &+= trapTime &- now
             handled = task
-            handle(trap, of: task)
+            if let trap { handle(trap, of: task) }
             // `now` is from before the trap: one trap late at most, and no clock read per call.
             if samplesMemory, task.state != .dead, now >= nextMemorySample {
                 task.mm.space.sampleCharge()
@@ -533,6 +537,7 @@ public final class Kernel {
             counters.preemptions += 1
             serviceHost(polling: true, now: Host.monotonicNanoseconds())
         case .debug(let stop):
+            if let d = debugger, d.debugStop(task, stop) { return }
             // No debugger handled the stop: the thread gets Linux's SIGTRAP.
             forceSignal(stop.signalInfo, to: task)
         case .lost(let why):
@@ -605,6 +610,8 @@ public final class Kernel {
         ended = true
         let everyTask = Array(tasks.values) + processes.values.flatMap(\.threads)
         shutdown()
+        debugger?.close()
+        debugger = nil
         // Every task leaves its queues before any file closes: a close wakes the readers and
         // writers still registered, which would put them back on the run queue.
         for t in everyTask { unblock(t) }

@@ -95,6 +95,7 @@ extension Kernel {
         if f.contains(.vfork) {
             task.vforkParent = parent
         }
+        if !f.contains(.thread) { debugger?.forked(parent, child: process, vfork: f.contains(.vfork)) }
         return tid
     }
 
@@ -139,6 +140,7 @@ extension Kernel {
         task.vforkParent = nil
         parent.vforkDone = true
         wake(parent)
+        debugger?.vforkDone(parent)
     }
 
     // MARK: exit
@@ -198,6 +200,7 @@ extension Kernel {
 
     private func processExited(_ process: Process, status: Int32) {
         process.exitStatus = status
+        debugger?.processExited(process, status: status)
         sessionLeaderExited(process)
         process.realTimer?.disarm()
         deletePosixTimers(process)

@@ -147,6 +147,11 @@ public struct SyscallCall {
 extension Kernel {
     /// Runs the call `task` stopped at, and completes it (or blocks the task).
     func dispatchSyscall(_ task: Task) {
+        guard let d = debugger else { return performSyscall(task) }
+        d.dispatchSyscall(task)  // catchpoints around the call
+    }
+
+    func performSyscall(_ task: Task) {
         let ctx = task.context
         let number = ctx.syscallNumber
         let args = ctx.syscallArguments

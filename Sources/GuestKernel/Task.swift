@@ -147,6 +147,8 @@ public final class Process {
     public var commandLine: [[UInt8]] = []
     public var environment: [[UInt8]] = []
     public var executablePath = ""
+    /// The auxiliary vector its program started with, as the guest's words (for a debugger).
+    public var auxv: [UInt8] = []
     public let startTime: UInt64
     /// Exit status as wait(2) encodes it, once the whole group has exited.
     public var exitStatus: Int32?

@@ -118,6 +118,13 @@ public enum HostSocket {
         return r == 0 ? endpoint(storage) : nil
     }
 
+    /// Makes a socket blocking (a debugger connection: its replies are written whole, and it is
+    /// read only when the event loop says it is readable).
+    public static func setBlocking(_ fd: HostFD) {
+        let flags = Glibc.fcntl(fd.raw, F_GETFL)
+        if flags >= 0 { _ = Glibc.fcntl(fd.raw, F_SETFL, flags & ~O_NONBLOCK) }
+    }
+
     /// No more data from this side (the peer reads EOF).
     public static func shutdownWrite(_ fd: HostFD) { _ = Glibc.shutdown(fd.raw, Int32(SHUT_WR)) }
 

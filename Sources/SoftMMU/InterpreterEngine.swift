@@ -63,6 +63,9 @@ public final class CodeCache<Op> {
     /// A loop keeps the pointer and reads it between blocks.
     public let generationCell: UnsafeMutablePointer<UInt64>
     @inlinable public var generation: UInt64 { generationCell.pointee }
+    /// Makes the op at a guest address (on the page the ops belong to) the ISA's breakpoint:
+    /// how hardware breakpoints (`DebugPoint.execute`) enter decoded code.
+    public var makeBreakpoint: ((UnsafeMutablePointer<Op>, UInt64) -> Void)?
     /// Charges (positive) or returns (negative) host bytes of decoded pages to the address
     /// space's memory account (set by `attach`).
     @usableFromInline var chargeBytes: ((Int) -> Void)?
@@ -138,6 +141,7 @@ public final class CodeCache<Op> {
             guard let code = memory.codePage(page) else { return nil }
             ops = UnsafeMutablePointer<Op>.allocate(capacity: opsPerPage)
             decodePage(code, ops)
+            if !memory.breakpointAddresses.isEmpty { insertBreakpoints(page, ops, memory) }
             pages[page] = ops
             chargeBytes?(bytesPerPage)
         }
@@ -145,6 +149,12 @@ public final class CodeCache<Op> {
         frontTags[i] = page &+ 1
         frontOps[i] = ops
         return ops
+    }
+
+    /// Replaces the ops of `memory`'s hardware breakpoints on a freshly decoded page.
+    @usableFromInline func insertBreakpoints(_ page: UInt64, _ ops: UnsafeMutablePointer<Op>, _ memory: SoftMemory) {
+        guard let makeBreakpoint else { return }
+        for a in memory.breakpointAddresses where a >> SoftMemory.pageShift == page { makeBreakpoint(ops, a) }
     }
 
     /// Makes this cache `memory`'s: stores into decoded pages drop them.
@@ -209,10 +219,8 @@ public final class InterpreterEngine {
             cacheHits &+= cache.hits &- hitsBefore
             cacheMisses &+= cache.misses &- decodesBefore
         }
-        if step {
-            let stop = core.execute(budget: 1)
-            if case .budget = stop { return .debug(.stepped) }
-            return trap(stop, reportsBreakpoints: reportsBreakpoints)
+        if step || memory.watching {
+            return runStepwise(&core, memory: memory, sliceNanoseconds: sliceNanoseconds, step: step, reportsBreakpoints: reportsBreakpoints)
         }
         let start = sliceNanoseconds > 0 ? Host.monotonicNanoseconds() : 0
         while true {
@@ -222,6 +230,28 @@ public final class InterpreterEngine {
                 continue
             }
             return trap(stop, reportsBreakpoints: reportsBreakpoints)
+        }
+    }
+
+    /// One instruction at a time: a single step, or a run while a watchpoint is set (the
+    /// slow path notes a watched access; the hit is reported after the instruction completed,
+    /// as hardware reports it, with the pc after it).
+    @usableFromInline
+    func runStepwise<Core: InterpreterCore>(_ core: inout Core, memory: SoftMemory, sliceNanoseconds: Int64,
+                                            step: Bool, reportsBreakpoints: Bool) -> Trap {
+        let start = sliceNanoseconds > 0 ? Host.monotonicNanoseconds() : 0
+        var count = 0
+        while true {
+            memory.watchHit = nil
+            let stop = core.execute(budget: 1)
+            guard case .budget = stop else { return trap(stop, reportsBreakpoints: reportsBreakpoints) }
+            if let hit = memory.watchHit {
+                memory.watchHit = nil
+                if reportsBreakpoints { return .debug(.watchpoint(hit.kind, address: hit.address)) }
+            }
+            if step { return .debug(.stepped) }
+            count &+= 1
+            if count & 0xfff == 0 && sliceNanoseconds > 0 && Int64(Host.monotonicNanoseconds() - start) >= sliceNanoseconds { return .preempted }
         }
     }
 

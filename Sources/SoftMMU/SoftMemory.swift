@@ -55,6 +55,15 @@ public final class SoftMemory: AddressSpace {
     var cow: CoWFrames?
     /// Called with a guest page number when decoded code on it must be dropped.
     public var invalidateCode: ((UInt64) -> Void)?
+    /// The debug points of this space (hardware breakpoints become breakpoint ops when their
+    /// page is decoded; watched pages stay out of the TLB): see SoftMemory+Debug.swift.
+    public internal(set) var debugPoints: [DebugPoint] = []
+    /// The addresses of `.execute` points, for the decoder.
+    @usableFromInline var breakpointAddresses: [UInt64] = []
+    /// Pages holding a watched range.
+    @usableFromInline var watchedPages: Set<UInt64> = []
+    /// The watched access the last instruction made, recorded by the slow path for the engine.
+    public var watchHit: (kind: WatchKind, address: UInt64)?
 
     // Memory accounting. A private page is charged the first time it is written (the TLB's
     // write miss is where that is seen), or when it is filled from a file; its page-table block
@@ -210,7 +219,10 @@ public final class SoftMemory: AddressSpace {
             pteSlot(page, create: false)!.pointee = e & ~SoftMemory.permCode
         }
         let base = UnsafeMutableRawPointer(bitPattern: e & ~UInt(SoftMemory.pageMask))!
-        tlb.fill(page: page, base: base, write: perm == SoftMemory.permWrite, read: e & SoftMemory.permRead != 0)
+        // A watched page never enters the TLB: each access to it comes here to be checked.
+        if watchedPages.isEmpty || !noteWatchedAccess(page, address, write: perm == SoftMemory.permWrite) {
+            tlb.fill(page: page, base: base, write: perm == SoftMemory.permWrite, read: e & SoftMemory.permRead != 0)
+        }
         return base + Int(address & SoftMemory.pageMask)
     }
 
@@ -518,7 +530,7 @@ public final class SoftMemory: AddressSpace {
         writePointerIgnoringProtection(address)
     }
 
-    func writePointerIgnoringProtection(_ address: UInt64) -> UnsafeMutableRawPointer? {
+    public func writePointerIgnoringProtection(_ address: UInt64) -> UnsafeMutableRawPointer? {
         let page = address >> SoftMemory.pageShift
         var e = pte(page)
         guard e != 0, e & SoftMemory.permBeyondEOF == 0 else { return nil }

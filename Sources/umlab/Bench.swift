@@ -37,6 +37,10 @@ struct Bench: ParsableCommand {
         let iteration: String
         /// The VALUE of the check line after n iterations.
         let expected: @Sendable (Int) -> UInt64
+        /// The backends whose study program has this workload (nil: every one). The IA-64 twin
+        /// lacks a signal handler, and only x86-64 has a shell to run.
+        var isas: [String]? = nil
+        func runs(on isa: String) -> Bool { isas?.contains(isa) ?? true }
     }
 
     /// Default sizes: each run takes from a few hundredths of a second to about two seconds, so
@@ -50,6 +54,16 @@ struct Bench: ParsableCommand {
         Workload(name: "mmap", size: 20_000, quickSize: 200, iteration: "mmap 64 KiB anonymous, write and read one byte, munmap", expected: { UInt64($0) }),
         Workload(name: "fault", size: 1_500, quickSize: 10, iteration: "mmap 1 MiB, write and read one byte in each of its 256 pages, munmap", expected: { UInt64($0) * 256 }),
         Workload(name: "compute", size: 2_000, quickSize: 20, iteration: "one table-driven CRC-32 pass over 4 KiB (no system calls)", expected: { Bench.crcPasses($0) }),
+        // The rest of lmbench's process and file-system latencies (the study's lmbench table).
+        Workload(name: "stat", size: 20_000, quickSize: 200, iteration: "stat of the program's own file", expected: { UInt64($0) }),
+        Workload(name: "openclose", size: 20_000, quickSize: 200, iteration: "open the program's own file read-only, close it", expected: { UInt64($0) }),
+        Workload(name: "siginstall", size: 50_000, quickSize: 500, iteration: "sigaction(SIGUSR1) with a handler", expected: { UInt64($0) }),
+        Workload(name: "sighandle", size: 20_000, quickSize: 200, iteration: "kill(getpid(), SIGUSR1), caught by a handler",
+                 expected: { UInt64($0) }, isas: ["x86_64", "ppc"]),
+        Workload(name: "fork", size: 500, quickSize: 5, iteration: "fork; the child exits at once; wait4", expected: { UInt64($0) }),
+        Workload(name: "forksh", size: 100, quickSize: 3, iteration: "fork; the child execs /bin/busybox sh -c 'exit 42'; wait4",
+                 expected: { UInt64($0) }, isas: ["x86_64"]),
+        Workload(name: "create", size: 10_000, quickSize: 100, iteration: "create an empty file in a tmpfs, close it, unlink it", expected: { UInt64($0) }),
     ]
 
     /// CRC-32 (reflected 0xEDB88320) of `passes` copies of the study's 4 KiB buffer, as
@@ -143,6 +157,14 @@ struct Bench: ParsableCommand {
         let taskset = Bench.fileExists("/usr/bin/taskset") ? "/usr/bin/taskset" : nil
         let qemu = selected.contains { $0.name == "ppc" } && built["ppc"] == .some(nil)
             ? ["/usr/bin/qemu-ppc", "/usr/local/bin/qemu-ppc", "/usr/bin/qemu-ppc-static"].first(where: Bench.fileExists) : nil
+        // Linux's own User-mode Linux (Debian's user-mode-linux), booted once per run by
+        // Benchmarks/uml/run.sh with the host's / as a read-only hostfs root.
+        let uml = x86Selected && Bench.fileExists("/usr/bin/linux.uml") && Bench.fileExists(tree + "/Benchmarks/uml/run.sh")
+        // forksh runs busybox's sh; the jail gets the host's static busybox.
+        if x86Selected, workloads.contains(where: { $0.name == "forksh" }) {
+            Bench.makeDirectories(jail + "/bin")
+            _ = try? Subprocess.run(["cp", "/bin/busybox", jail + "/bin/busybox"], timeoutSeconds: 60)
+        }
 
         // The cells, in the order the tables list them.
         let me = Isolation.selfPath()
@@ -150,7 +172,7 @@ struct Bench: ParsableCommand {
         for w in workloads {
             let n = size(w)
             let args = [w.name, String(n)]
-            for b in selected {
+            for b in selected where w.runs(on: b.name) {
                 for m in b.supportedModes.map(\.rawValue) where mode.isEmpty || mode.contains(m) {
                     let argv = [me, "run", "--backend", b.name, "--mode", m, "--root", jail, "--stats-json", build + "/stats.json", "--", "/study.\(b.name)"] + args
                     cells.append(Cell(kind: "umlab", system: b.name, mode: m, isa: b.name, workload: w, iterations: n, argv: argv,
@@ -158,8 +180,14 @@ struct Bench: ParsableCommand {
                 }
             }
             if x86Selected {
-                let native = (taskset.map { [$0, "-c", "0"] } ?? []) + ["\(jail)/study.x86_64"] + args
+                // Scratch files in a tmpfs, as under umlab (the guest's /tmp) and UML.
+                let native = ["/usr/bin/env", "STUDY_TMPDIR=/dev/shm"] + (taskset.map { [$0, "-c", "0"] } ?? []) + ["\(jail)/study.x86_64"] + args
                 cells.append(Cell(kind: "baseline", system: "native", mode: "", isa: "x86_64", workload: w, iterations: n, argv: native, usesStats: false))
+                if uml {
+                    cells.append(Cell(kind: "baseline", system: "uml", mode: "", isa: "x86_64", workload: w, iterations: n,
+                                      argv: ["/usr/bin/env", "UML_BUILD=\(build)/uml", tree + "/Benchmarks/uml/run.sh", "\(jail)/study.x86_64"] + args,
+                                      usesStats: false))
+                }
                 if w.name == "syscall" {
                     if let bare = bareSysemu {
                         cells.append(Cell(kind: "baseline", system: "bare-sysemu", mode: "", isa: "x86_64", workload: w, iterations: n,
@@ -172,9 +200,23 @@ struct Bench: ParsableCommand {
                     }
                 }
             }
-            if let qemu {
+            if let qemu, w.runs(on: "ppc") {
                 cells.append(Cell(kind: "baseline", system: "qemu-ppc", mode: "", isa: "ppc", workload: w, iterations: n,
                                   argv: [qemu, "\(jail)/study.ppc"] + args, usesStats: false))
+            }
+        }
+
+        // UML's host context switches include its boot: measure boots that run nothing, so the
+        // paper can take them out of each UML run's count.
+        var umlBoot: [Double] = []
+        if uml {
+            for _ in 0..<3 {
+                let before = Host.childrenResourceUsage()
+                let r = try? Subprocess.run(["/usr/bin/env", "UML_BUILD=\(build)/uml", tree + "/Benchmarks/uml/run.sh", "/bin/true"], timeoutSeconds: timeout)
+                let after = Host.childrenResourceUsage()
+                if r?.status == 0 {
+                    umlBoot.append(Double((after.voluntarySwitches + after.involuntarySwitches) - (before.voluntarySwitches + before.involuntarySwitches)))
+                }
             }
         }
 
@@ -219,7 +261,9 @@ struct Bench: ParsableCommand {
                                         extras: [("load_average_before", .num(loadBefore)), ("load_average_after", .num(Bench.loadAverage())),
                                                  ("native_pinned_cpu0", .bool(taskset != nil)),
                                                  ("bare_seccomp", .string(bareSeccomp != nil ? "built" : bareSeccompWhy)),
-                                                 ("qemu_ppc", .string(qemu ?? "not installed or ppc not selected"))])
+                                                 ("qemu_ppc", .string(qemu ?? "not installed or ppc not selected")),
+                                                 ("uml_boot_host_cs", umlBoot.isEmpty ? .null : Bench.summary(umlBoot)),
+                                                 ("uml", .string(uml ? "/usr/bin/linux.uml via Benchmarks/uml/run.sh" : "not installed (user-mode-linux) or x86_64 not selected"))])
         let text = results.pretty() + "\n"
         // Everything else is drawn from the file as written, read back.
         try BenchReport.writeAll(JSON.parse(text), to: outDir, writeResults: true, resultsText: text)
@@ -416,6 +460,7 @@ struct Bench: ParsableCommand {
             ("powerpc_gcc", .string(firstLine(["powerpc-linux-gnu-gcc", "-dumpfullversion"]) ?? "n/a")),
             ("ia64_as", .string(firstLine(["ia64-linux-gnu-as", "--version"]) ?? "n/a")),
             ("qemu_ppc", .string(firstLine(["qemu-ppc", "--version"]) ?? "n/a")),
+            ("uml", .string(fileExists("/usr/bin/linux.uml") ? "Linux " + (firstLine(["/usr/bin/linux.uml", "--version"]) ?? "?") + " (Debian user-mode-linux)" : "n/a")),
         ])
     }
 

@@ -96,6 +96,7 @@ enum BenchReport {
         case ("bare-seccomp", "sigsys"): return "bare seccomp SIGSYS hand-off"
         case ("bare-seccomp", let m): return "bare seccomp \(m)"
         case ("qemu-ppc", _): return "qemu-ppc"
+        case ("uml", _): return "UML 6.1 (SKAS0)"
         default: return mode.isEmpty ? system : "\(system) \(mode)"
         }
     }
@@ -121,6 +122,110 @@ enum BenchReport {
     static func ratioRange(_ a: Stat?, _ b: Stat?) -> (Double, Double)? {
         guard let a, let b, b.q3 > 0, b.q1 > 0 else { return nil }
         return (a.q1 / b.q3, a.q3 / b.q1)
+    }
+
+    // MARK: the lmbench-style table
+
+    /// lmbench's process and file-system latencies (the rows of the Xen paper's Tables 3 and 5),
+    /// each from a study workload: the time per iteration divided by `per` (a pipe round trip
+    /// is two context switches; a fault iteration touches 256 pages).
+    static let lmbenchRows: [(row: String, workload: String, per: Double)] = [
+        ("null call", "syscall", 1), ("stat", "stat", 1), ("open/close", "openclose", 1),
+        ("signal install", "siginstall", 1), ("signal handle", "sighandle", 1),
+        ("fork", "fork", 1), ("fork+exec", "forkexec", 1), ("fork+sh", "forksh", 1),
+        ("2-process context switch", "pipe", 2), ("mmap (64 KiB, touch, munmap)", "mmap", 1),
+        ("page fault", "fault", 256), ("0K file create+delete", "create", 1),
+    ]
+    /// UML as Barham et al. measured it in 2003 (Xen paper, SOSP'03, Tables 3 and 5: UML with
+    /// skas3 patches on a 2.4 GHz Xeon), quoted for context only: another machine, another era.
+    static let xen2003UML: [String: Double] = [
+        "null call": 24_700, "fork": 21_000_000, "fork+exec": 33_000_000, "page fault": 26_300,
+    ]
+
+    static func lmbenchStat(_ s: Study, _ system: String, _ mode: String, _ workload: String, per: Double) -> Stat? {
+        guard var st = s.stat(system, mode, workload, "loop_ns_per_iter") else { return nil }
+        st.median /= per; st.min /= per; st.max /= per; st.q1 /= per; st.q3 /= per
+        return st
+    }
+
+    static func lmbenchSection(_ s: Study, line: (String) -> Void) {
+        let rows = lmbenchRows.filter { s.workloads.contains($0.workload) }
+        var columns: [(String, String)] = []
+        if s.baselines.contains(where: { $0.system == "native" }) { columns.append(("native", "")) }
+        if s.baselines.contains(where: { $0.system == "uml" }) { columns.append(("uml", "")) }
+        columns += s.umlabSystems.map { ($0.backend, $0.mode) }
+        if s.baselines.contains(where: { $0.system == "qemu-ppc" }) { columns.append(("qemu-ppc", "")) }
+        line("### lmbench-style latencies, with Linux's own UML")
+        line("")
+        line("The operations of lmbench's process and file-system tables, each timed by a study workload (per operation:")
+        line("a 2-process context switch is half a pipe round trip, a page fault is one of the 256 pages a fault iteration")
+        line("touches). UML is Debian's user-mode-linux 6.1 (SKAS0), booted per run by `Benchmarks/uml/run.sh` with the host's")
+        line("root as a read-only hostfs and a tmpfs on /tmp; umlab's guests and the native runs also create their files in a")
+        line("tmpfs. The last column is UML as the Xen paper measured it in 2003 (Barham et al., SOSP'03, Tables 3 and 5; UML")
+        line("with the skas3 host patch on a 2.4 GHz Xeon), quoted for context only. \"–\": the workload does not exist for that")
+        line("ISA (the IA-64 twin has no signal handler; only x86-64 has a shell).")
+        line("")
+        line("| operation | " + columns.map { label($0.0, $0.1) }.joined(separator: " | ") + " | UML, 2003 |")
+        line("|---|" + String(repeating: "---:|", count: columns.count + 1))
+        for r in rows {
+            let cells = columns.map { c -> String in
+                guard let cell = s.cell(c.0, c.1, r.workload) else { return "–" }
+                if cell["check_ok"]?.bool != true { return "failed" }
+                return lmbenchStat(s, c.0, c.1, r.workload, per: r.per).map { time($0.median) } ?? "n/a"
+            }
+            line("| \(r.row) | " + cells.joined(separator: " | ") + " | \(xen2003UML[r.row].map(time) ?? "") |")
+        }
+        line("")
+        guard s.baselines.contains(where: { $0.system == "uml" }) else {
+            line("UML is not in this run (install Debian's user-mode-linux to add it).")
+            line("")
+            return
+        }
+        line("#### umlab against UML, row by row")
+        line("")
+        line("Ratios are umlab's median over UML's (below 1: umlab is faster), with the host context switches one operation")
+        line("costs in each (getrusage of every host process the run reaped; for UML less the \(count(s.root["study"]?["uml_boot_host_cs"]?["median"]?.double ?? 0)) switches of a boot")
+        line("that runs nothing) and umlab's ptrace stops, which is where the")
+        line("difference comes from: each guest system call umlab serves is a ptrace (or seccomp) round trip between two host")
+        line("processes, while UML 6.1's SKAS0 also stops its guests with ptrace but handles page faults, fork and exec inside")
+        line("its own kernel with its own page tables.")
+        line("")
+        line("| operation | " + s.modes("x86_64").map { "x86_64 \($0) / UML" }.joined(separator: " | ") + " | host switches: UML | host switches: umlab skas | ptrace stops: umlab skas |")
+        line("|---|" + String(repeating: "---:|", count: s.modes("x86_64").count + 3))
+        for r in rows {
+            let u = lmbenchStat(s, "uml", "", r.workload, per: r.per)
+            let ratios = s.modes("x86_64").map { md -> String in
+                let (ratio, verdict) = compare(lmbenchStat(s, "x86_64", md, r.workload, per: r.per), u)
+                guard let ratio else { return "–" }
+                return times(ratio) + (verdict == .faster ? " (faster)" : verdict == .slower ? " (slower)" : "")
+            }
+            // UML's count less that of a boot that runs nothing (measured before the study).
+            let boot = s.root["study"]?["uml_boot_host_cs"]?["median"]?.double ?? 0
+            let n = Double(s.iterations(r.workload))
+            let ucs = s.stat("uml", "", r.workload, "host_cs_per_iter").map { count(max(0, $0.median * n - boot) / n / r.per) } ?? "–"
+            let mcs = s.stat("x86_64", "skas", r.workload, "host_cs_per_iter").map { count($0.median / r.per) } ?? "–"
+            let stops = s.stat("x86_64", "skas", r.workload, "ptrace_stops_per_iter").map { count($0.median / r.per) } ?? "–"
+            line("| \(r.row) | " + ratios.joined(separator: " | ") + " | \(ucs) | \(mcs) | \(stops) |")
+        }
+        line("")
+    }
+
+    /// One sentence: on how many lmbench rows umlab skas is at or below UML.
+    static func umlVerdict(_ s: Study) -> String? {
+        guard s.baselines.contains(where: { $0.system == "uml" }), s.modes("x86_64").contains("skas") else { return nil }
+        var faster: [String] = [], same: [String] = [], slower: [String] = []
+        for r in lmbenchRows where s.workloads.contains(r.workload) {
+            let (ratio, verdict) = compare(lmbenchStat(s, "x86_64", "skas", r.workload, per: r.per), lmbenchStat(s, "uml", "", r.workload, per: r.per))
+            guard let ratio else { continue }
+            let t = "\(r.row) \(times(ratio))"
+            switch verdict { case .faster: faster.append(t); case .slower: slower.append(t); default: same.append(t) }
+        }
+        if faster.isEmpty && same.isEmpty && slower.isEmpty { return nil }
+        var parts: [String] = []
+        if !faster.isEmpty { parts.append("umlab x86_64 skas is faster on \(faster.joined(separator: ", "))") }
+        if !same.isEmpty { parts.append("no noticeable difference on \(same.joined(separator: ", "))") }
+        if !slower.isEmpty { parts.append("slower on \(slower.joined(separator: ", "))") }
+        return parts.joined(separator: "; ") + " (umlab / UML per operation; see the lmbench table)."
     }
 
     // MARK: writing everything
@@ -298,6 +403,7 @@ enum BenchReport {
             line("- SKAS's speedup over TT on \(b): \(speedupSummary(s, backend: b).short)")
         }
         if x86.contains("seccomp") { line("- seccomp: \(seccompFindings(s).short ?? "n/a")") }
+        if let v = umlVerdict(s) { line("- Against Linux's own UML 6.1: \(v)") }
         line()
 
         // ---- method
@@ -319,13 +425,14 @@ enum BenchReport {
         line()
         line("**Systems.** Every umlab backend in every isolation mode it reports (\(s.backends.map { "\($0.name): \($0.modes.joined(separator: ", "))" }.joined(separator: "; "))),")
         line("each run as `umlab run --backend B --mode M --root JAIL --stats-json F -- /study.B WORKLOAD N`, where JAIL holds")
-        line("only the three study binaries and the guest's /tmp is umlab's tmpfs. Baselines in the same run:")
+        line("only the three study binaries (and, for forksh, a static busybox) and the guest's /tmp is umlab's tmpfs. Baselines in the same run:")
         for b in s.baselines {
             switch b.system {
-            case "native": line("- native x86_64: the same x86_64 binary without an emulator\(s.root["study"]?["native_pinned_cpu0"]?.bool == true ? ", pinned to CPU 0 with taskset (umlab's x86_64 backend pins itself and its guests to one CPU too)" : ""); its /tmp is the host's;")
+            case "native": line("- native x86_64: the same x86_64 binary without an emulator\(s.root["study"]?["native_pinned_cpu0"]?.bool == true ? ", pinned to CPU 0 with taskset (umlab's x86_64 backend pins itself and its guests to one CPU too)" : ""); its scratch files (file, create) go to /dev/shm, a tmpfs like the guests' /tmp;")
             case "bare-sysemu": line("- the bare PTRACE_SYSEMU tracer (`Benchmarks/x86_64/bare_sysemu.c`) running the x86_64 syscall workload: it answers each getppid itself and does nothing else, so it is the floor for a SYSEMU-based kernel;")
             case "bare-seccomp": line("- `Benchmarks/x86_64/bare_seccomp.c \(b.mode) N`: the bare \(b.mode == "notif" ? "SECCOMP_RET_USER_NOTIF round trip (the guest blocks, a supervisor receives and answers)" : "SIGSYS hand-off (a handler in the guest passes the call through shared memory and a futex)") on getppid, the floor for a seccomp-based kernel\(s.cell(b.system, b.mode, "syscall")?["unavailable"]?.string.map { " — not available in this run: \($0)" } ?? "");")
             case "qemu-ppc": line("- qemu-ppc, QEMU's user-mode emulator (a JIT), running the ppc binary on the host's /tmp.")
+            case "uml": line("- Linux's own User-mode Linux, Debian's user-mode-linux (UML 6.1, SKAS0: guests are host processes under ptrace, address-space changes made by a stub), booted for each run by `Benchmarks/uml/run.sh` with the host's / as a read-only hostfs root, a tmpfs on /tmp and 256 MiB of memory, running the same x86_64 binary; with the two workarounds this machine needs (`Benchmarks/uml/README.md`): its PTRACE_GETREGSET/SETREGSET of NT_X86_XSTATE fail with EIO (an LD_PRELOAD shim), and glibc's AVX functions are off in the guest. The program's own clock times the loop, so the boot is not counted;")
             default: line("- \(label(b.system, b.mode)).")
             }
         }
@@ -364,6 +471,7 @@ enum BenchReport {
         line("| umlab | commit \(m["umlab_commit"]?.string ?? "?"), release build |")
         line("| compilers | gcc \(m["gcc"]?.string ?? "?"), powerpc-linux-gnu-gcc \(m["powerpc_gcc"]?.string ?? "?"), \(m["ia64_as"]?.string ?? "?") |")
         if let q = m["qemu_ppc"]?.string, q != "n/a" { line("| qemu | \(q) |") }
+        if let u = m["uml"]?.string, u != "n/a" { line("| UML | \(u) |") }
         line("| command | `\(s.root["command"]?.string ?? "umlab bench")` |")
         line()
 
@@ -393,6 +501,11 @@ enum BenchReport {
             }
             line()
             chart("syscall-ns.svg")
+        }
+
+        // ---- results: the lmbench-style table, with UML
+        if s.workloads.contains(where: { w in lmbenchRows.contains { $0.workload == w } }) {
+            lmbenchSection(s, line: line)
         }
 
         // ---- results: context switches on x86_64
@@ -426,6 +539,7 @@ enum BenchReport {
         line()
         var columns: [(String, String)] = []
         if s.baselines.contains(where: { $0.system == "native" }) { columns.append(("native", "")) }
+        if s.baselines.contains(where: { $0.system == "uml" }) { columns.append(("uml", "")) }
         columns += systems.map { ($0.backend, $0.mode) }
         if s.baselines.contains(where: { $0.system == "qemu-ppc" }) { columns.append(("qemu-ppc", "")) }
         line("Time per iteration (median ± spread):")

@@ -69,6 +69,9 @@ struct Run: ParsableCommand {
     @Option(help: "Write the network audit trail (listen, accept, connect, DNS, policy verdicts, close with byte counts) to this file, one JSON object a line.") var netLog: String?
     @Flag(help: ArgumentHelp("Keep the guest running until its last process ends.",
                              discussion: "By default the guest machine halts when the first program ends, as a container does with its first process: background processes it left are killed. With --wait-all it runs until no process is left, as proot and strace -f do. Either way umlab exits with the first program's status.")) var waitAll = false
+    @Option(help: ArgumentHelp("Serve the GDB remote protocol on [HOST:]PORT (HOST 127.0.0.1 unless given; PORT 0: any free port, printed).",
+                               discussion: "Connect with `gdb-multiarch PROGRAM -ex 'target remote HOST:PORT'`. The guest is held at its first instruction until gdb continues it, unless --no-gdb-wait is given. See docs/debugging.md.")) var gdb: String?
+    @Flag(inversion: .prefixedNo, help: "With --gdb: hold the guest at its first instruction until gdb continues it (the default); --no-gdb-wait runs it at once and gdb stops it when it connects.") var gdbWait = true
     @Argument(parsing: .captureForPassthrough, help: "The program and its arguments.") var command: [String] = []
 
     func run() throws {
@@ -223,6 +226,16 @@ struct Run: ParsableCommand {
             kernel.killAll()
             return fail(reason, error == .ENOENT ? 127 : 126)
         }
+        if let gdb {
+            guard let endpoint = Run.gdbEndpoint(gdb) else { return fail("--gdb expects [HOST:]PORT with HOST an IP address, got '\(gdb)'", 2) }
+            do {
+                let at = try kernel.startDebugger(listen: endpoint, wait: gdbWait)
+                Host.diagnostic("umlab: gdb server listening on \(at)" + (gdbWait ? " (the guest waits for gdb)" : ""))
+            } catch {
+                kernel.killAll()
+                return fail("--gdb \(gdb): cannot listen: \(error.message)", 2)
+            }
+        }
         let status = guest.run()
         if let statsJson { writeStats(kernel, chosen, start: start, to: statsJson) }
         switch guest.halt {
@@ -231,6 +244,17 @@ struct Run: ParsableCommand {
         case .timeLimit: return Run.timeLimitStatus
         case .signalled(let sig): HostSignals.dieOf(sig)
         }
+    }
+
+    /// --gdb's [HOST:]PORT ([V6ADDR]:PORT for IPv6); the host is 127.0.0.1 when not given.
+    static func gdbEndpoint(_ text: String) -> HostSocket.Endpoint? {
+        var host = "127.0.0.1", port = Substring(text)
+        if let colon = text.lastIndex(of: ":") {
+            host = String(text[..<colon]).filter { $0 != "[" && $0 != "]" }
+            port = text[text.index(after: colon)...]
+        }
+        guard let p = UInt16(port), let address = IPAddress(host) else { return nil }
+        return HostSocket.Endpoint(address, p)
     }
 
     /// The file options (--overlay, --bind, --tmpfs) into `config`, or a message for the user.

@@ -76,7 +76,7 @@ final class IA64Context: ExecutionContext {
 
     static func newMemory() throws(LinuxErrno) -> SoftMemory {
         let m = try SoftMemory.make()
-        IA64CodeCache.ia64().attach(to: m)
+        IA64CodeCache.forDebugging().attach(to: m)
         IA64SignalFrame.mapTrampoline(m)
         return m
     }
@@ -131,7 +131,8 @@ final class IA64Context: ExecutionContext {
         let mem: SoftMemory
         if sharesMemory { mem = memory } else {
             mem = try memory.fork()
-            IA64CodeCache.ia64().attach(to: mem)
+            IA64CodeCache.forDebugging().attach(to: mem)
+            try mem.setDebugPoints(memory.debugPoints)  // a clone inherits its parent's points
         }
         let s = try state.copy()
         let child = IA64Context(backend: backend, memory: mem, state: s)

@@ -46,6 +46,7 @@ extension IA64Context {
             let f = s.fr[s.physFR(UInt8(n - IA64RegisterTable.fr0))]
             return RegisterBytes.encode(f.sig, size: 8, bigEndian: false) + RegisterBytes.encode(UInt64(f.exp), size: 8, bigEndian: false)
         }
+        if n == IA64RegisterTable.ar0 + 17 { return RegisterBytes.encode(debuggerBSP(), size: 8, bigEndian: false) }
         return RegisterBytes.encode(registerValue(n), size: 8, bigEndian: false)
     }
 

@@ -64,8 +64,13 @@ final class PPCContext: ExecutionContext {
         return m
     }
     static func attachCache(_ m: SoftMemory, _ words: PPCWordDecoder) {
-        PPCCodeCache.powerPC(words).attach(to: m)
+        let cache = PPCCodeCache.powerPC(words)
+        // A hardware breakpoint is decoded as `trap`, which stops as a breakpoint.
+        cache.makeBreakpoint = { ops, address in ops[Int((address & 0xfff) >> 2)] = PPCOp(kind: .tw, d: 31, a: 0, b: 0, c: 0, imm: 0, flags: 0) }
+        cache.attach(to: m)
     }
+
+    func setDebugPoints(_ points: [DebugPoint]) throws(LinuxErrno) { try memory.setDebugPoints(points) }
 
     var addressSpace: any AddressSpace { memory }
 
@@ -113,6 +118,7 @@ final class PPCContext: ExecutionContext {
         if sharesMemory { mem = memory } else {
             mem = try memory.fork()
             PPCContext.attachCache(mem, backend.words)
+            try mem.setDebugPoints(memory.debugPoints)  // a clone inherits its parent's points
         }
         let child = PPCContext(backend: backend, memory: mem)
         child.regs.pointee = regs.pointee

@@ -66,3 +66,46 @@ extension PPCContext {
 
     func setInstructionPointer(_ address: UInt64) { regs.pointee.pc = UInt32(truncatingIfNeeded: address) }
 }
+
+extension PPCBackend {
+    /// gdb's target description of 32-bit PowerPC GNU/Linux: the power core, FPU and linux
+    /// features with `PPCRegisterTable`'s numbering (gdb's own: r0–r31, f0–f31 from 32, pc 64,
+    /// msr, cr, lr, ctr, xer, fpscr 70, orig_r3 71, trap 72).
+    public var gdbTargetDescription: String? {
+        var core = "", fpu = ""
+        for n in 0..<32 {
+            core += "    <reg name=\"r\(n)\" bitsize=\"32\" type=\"uint32\" regnum=\"\(n)\"/>\n"
+            fpu += "    <reg name=\"f\(n)\" bitsize=\"64\" type=\"ieee_double\" regnum=\"\(32 + n)\"/>\n"
+        }
+        core += """
+                <reg name="pc" bitsize="32" type="code_ptr" regnum="64"/>
+                <reg name="msr" bitsize="32" type="uint32" regnum="65"/>
+                <reg name="cr" bitsize="32" type="uint32" regnum="66"/>
+                <reg name="lr" bitsize="32" type="code_ptr" regnum="67"/>
+                <reg name="ctr" bitsize="32" type="uint32" regnum="68"/>
+                <reg name="xer" bitsize="32" type="uint32" regnum="69"/>
+
+            """
+        fpu += "    <reg name=\"fpscr\" bitsize=\"32\" group=\"float\" regnum=\"70\"/>\n"
+        return """
+            <?xml version="1.0"?>
+            <!DOCTYPE target SYSTEM "gdb-target.dtd">
+            <target version="1.0">
+              <architecture>powerpc:common</architecture>
+              <osabi>GNU/Linux</osabi>
+              <feature name="org.gnu.gdb.power.core">
+            \(core)  </feature>
+              <feature name="org.gnu.gdb.power.fpu">
+            \(fpu)  </feature>
+              <feature name="org.gnu.gdb.power.linux">
+                <reg name="orig_r3" bitsize="32" regnum="71"/>
+                <reg name="trap" bitsize="32" regnum="72"/>
+              </feature>
+            </target>
+
+            """
+    }
+
+    /// gdb's PowerPC breakpoint, `twge r2,r2` (the interpreter reports it as a breakpoint stop).
+    public func softwareBreakpoint(kind: Int) -> [UInt8]? { kind == 4 ? [0x7d, 0x82, 0x10, 0x08] : nil }
+}
