@@ -11,7 +11,7 @@
 //   pipe-snoop SECRET     a victim pair passes SECRET through a pipe; then the attacker runs
 //   file-snoop SECRET     a victim writes SECRET to a file in /tmp; then the attacker runs
 //   private-peek SECRET   a victim keeps SECRET in its private memory only; the attacker runs
-//                         while the victim is alive
+//                         while the victim is alive, as another user (uid 1000)
 //   become-root SECRET    root writes SECRET to a root-only file; the attacker drops to uid
 //                         1000 and tries to get back
 //   kernel-read           the attacker reads the kernel's memory
@@ -1112,6 +1112,9 @@ snoop_record:
         .proc attack_peek
 attack_peek:
         ENTER 3, 8, 6
+        mov out0 = 1000                 // as another user: with the victim's uid, Linux
+        ;;                              // itself lets ptrace and /proc/PID/mem read it
+        SYSCALL SYS_setuid
         mov loc2 = in2
         mov r14 = PEEK_MAX
         ;;

@@ -8,7 +8,7 @@
  *   pipe-snoop SECRET     a victim pair passes SECRET through a pipe; then the attacker runs
  *   file-snoop SECRET     a victim writes SECRET to a file in /tmp; then the attacker runs
  *   private-peek SECRET   a victim keeps SECRET in its private memory only; the attacker runs
- *                         while the victim is alive
+ *                         while the victim is alive, as another user (uid 1000)
  *   become-root SECRET    root writes SECRET to a root-only file; the attacker drops to uid
  *                         1000 and tries to get back
  *   kernel-read           the attacker reads the kernel's memory
@@ -673,6 +673,12 @@ int main(int argc, char **argv)
     if (!strcmp(role, "attack-snoop-io")) return attack_snoop(KIND_IO);
     if (!strcmp(role, "attack-peek") && argc > 4) {
         unsigned long addr = strtoul(argv[3], NULL, 10), len = strtoul(argv[4], NULL, 10);
+        /* Another user's process: with the victim's uid, Linux itself lets ptrace,
+         * process_vm_readv and /proc/PID/mem read it, which is no breach of isolation. */
+        if (setgid(1000) != 0 || setuid(1000) != 0) {
+            printf("cannot drop to uid 1000: %s\n", strerror(errno));
+            return 1;
+        }
         attack_private_peek((pid_t)atoi(argv[2]), addr, len);
         unsigned long a[2] = { addr, len };
         guarded(peek_same_address, a, "same address here");
