@@ -65,8 +65,14 @@ final class PPCContext: ExecutionContext {
     }
     static func attachCache(_ m: SoftMemory, _ words: PPCWordDecoder) {
         let cache = PPCCodeCache.powerPC(words)
-        // A hardware breakpoint is decoded as `trap`, which stops as a breakpoint.
-        cache.makeBreakpoint = { ops, address in ops[Int((address & 0xfff) >> 2)] = PPCOp(kind: .tw, d: 31, a: 0, b: 0, c: 0, imm: 0, flags: 0) }
+        // A hardware breakpoint is decoded as `trap`, which stops as a breakpoint: an op the
+        // Swift interpreter runs (`fast` 0), in the block the replaced op was in.
+        cache.makeBreakpoint = { ops, address in
+            let i = Int((address & 0xfff) >> 2)
+            var trap = PPCOp(kind: .tw, d: 31, a: 0, b: 0, c: 0, imm: 0, flags: 0)
+            trap.run = ops[i].run
+            ops[i] = trap
+        }
         cache.attach(to: m)
     }
 
