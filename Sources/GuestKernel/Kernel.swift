@@ -13,6 +13,9 @@ public struct KernelConfig {
     public var overlayDirectory: String?
     /// The command line's mounts (`--bind`, `--tmpfs`), made after the machine's own.
     public var mounts: [MountRequest] = []
+    /// How long hostfs trusts a name the host answered for (found or missing), in nanoseconds:
+    /// the bound on how late a change the host makes behind umlab's back shows (see `HostFS`).
+    public var hostfsRevalidation: UInt64 = HostFS.defaultRevalidation
     /// The first program's working directory, a guest path (falls back to "/").
     public var workingDirectory = "/"
     public var mode = IsolationMode.skas

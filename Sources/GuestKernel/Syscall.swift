@@ -170,6 +170,7 @@ extension Kernel {
         }
         if entry.support == .stub { counters.unimplemented[entry.name, default: 0] += 1 }
         syscallCounts[number] &+= 1
+        hostDescriptors.beginCall()
         var call = SyscallCall(kernel: self, task: task, number: number, args: args)
         call.time64 = entry.time64
         let tracing = config.trace?.traces(entry) ?? false
