@@ -189,12 +189,10 @@ extension Kernel {
         task.mm.users -= 1
         if task.mm.users == 0 { task.mm.reset() }
         process.threads.removeAll { $0 === task }
-        if process.threads.isEmpty {
-            task.files.closeAll()
-            processExited(process, status: process.groupExitCode ?? status)
-        } else if !isFileTableShared(task.files) {
-            task.files.closeAll()
-        }
+        // A descriptor table another process shares (CLONE_FILES without CLONE_THREAD, as
+        // LeakSanitizer's tracer is made) stays open for it.
+        if !isFileTableShared(task.files) { task.files.closeAll() }
+        if process.threads.isEmpty { processExited(process, status: process.groupExitCode ?? status) }
     }
 
     private func isFileTableShared(_ files: FileTable) -> Bool {

@@ -42,6 +42,29 @@ import Testing
 }
 
 extension GuestPtrace {
+    /// LeakSanitizer (gcc -fsanitize=address) finds the leak with ptrace in a guest as natively:
+    /// the same summary line and exit status (docs/compat.md's gap, closed by issue #13).
+    @Test(arguments: Harness.x86Modes)
+    func leakSanitizerSameAsNative(_ mode: String) throws {
+        let dir = Harness.root.appendingPathComponent("Tests/programs/build").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let exe = dir + "/ptrace_leak.asan", tmp = exe + ".tmp\(UInt32.random(in: 0...UInt32.max))"
+        let (r, e) = try Harness.run(["/usr/bin/gcc", "-g", "-fsanitize=address", "-o", tmp,
+                                      Harness.root.appendingPathComponent("Tests/programs/ptrace_leak.c").path])
+        #expect(r.status == 0, "compiling: \(e)")
+        _ = rename(tmp, exe)
+        func summary(_ stderr: String) -> [String] {
+            stderr.split(separator: "\n").filter { $0.hasPrefix("SUMMARY") || $0.hasPrefix("Direct leak") }.map(String.init)
+        }
+        let (native, nativeErr) = try Harness.run(PseudoTerminals.unblocked([exe]))
+        #expect(native.status == 1 && summary(nativeErr).count == 2, "\(nativeErr)")
+        let (guest, guestErr) = try Harness.run(PseudoTerminals.unblocked([Harness.umlab, "run", "--mode", mode, "--", exe]))
+        #expect(guest == native, "\(guestErr)")
+        #expect(summary(guestErr) == summary(nativeErr), "\(guestErr)")
+    }
+}
+
+extension GuestPtrace {
     /// gdb's batch session on Tests/programs/ptrace_gdb_target.c: a breakpoint in a function,
     /// run, print its arguments, continue to the next hit, a register, delete, continue to the
     /// end. The same lines natively and in a guest, up to the inferior's pid.
