@@ -42,8 +42,10 @@ let package = Package(
         .target(
             name: "ArchX86_64", dependencies: ["GuestKernel", "HostOS", "Capstone"],
             path: "arch/x86_64/Sources"),
+        // The PowerPC interpreter's hot loop, in C for computed-goto dispatch (docs/performance.md).
+        .target(name: "CPowerPCCore", path: "arch/powerpc/Core"),
         .target(
-            name: "ArchPowerPC", dependencies: ["GuestKernel", "HostOS", "SoftMMU", "Capstone"],
+            name: "ArchPowerPC", dependencies: ["GuestKernel", "HostOS", "SoftMMU", "Capstone", "CPowerPCCore"],
             path: "arch/powerpc/Sources"),
         .target(name: "IA64Decoder", path: "arch/ia64/Decoder"),
         .target(

@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,6 +48,12 @@ long ch_ptrace_getregs(pid_t pid, ch_x86_regs *regs) { return ptrace(PTRACE_GETR
 long ch_ptrace_setregs(pid_t pid, const ch_x86_regs *regs) { return ptrace(PTRACE_SETREGS, pid, 0, regs); }
 long ch_ptrace_getfpregs(pid_t pid, ch_x86_fpregs *regs) { return ptrace(PTRACE_GETFPREGS, pid, 0, regs); }
 long ch_ptrace_setfpregs(pid_t pid, const ch_x86_fpregs *regs) { return ptrace(PTRACE_SETFPREGS, pid, 0, regs); }
+
+long ch_ptrace_peekuser(pid_t pid, uint64_t offset, uint64_t *value) {
+    return syscall(SYS_ptrace, PTRACE_PEEKUSER, pid, (void *)offset, value);
+}
+
+uint64_t ch_debugreg_offset(int n) { return offsetof(struct user, u_debugreg) + (uint64_t)n * sizeof(unsigned long); }
 
 long ch_ptrace_getsiginfo(pid_t pid, int *signo, int *code, uint64_t *addr) {
     siginfo_t info;

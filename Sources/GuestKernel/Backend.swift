@@ -47,6 +47,9 @@ public enum DebugStop: Equatable, Sendable {
     /// IA-64 gdb's `break 0xccccc`, x86-64 `int3`), reported while `reportsBreakpoints` is set.
     /// The instruction pointer is where the hardware leaves it: on the instruction for
     /// PowerPC and IA-64, after it for x86-64 (gdb's decr_pc_after_break).
+    /// Also a hardware breakpoint (`DebugPoint.Kind.execute`) at `address`: the instruction
+    /// pointer is then on the instruction on every backend (x86-64 resumes past it by RF).
+    /// A debugger tells the two apart by which kind it set at `address`.
     case breakpoint(address: UInt64)
     /// A watched data access at `address`.
     case watchpoint(WatchKind, address: UInt64)

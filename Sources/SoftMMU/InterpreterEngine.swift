@@ -32,13 +32,37 @@ public protocol InterpreterCore {
 
 /// The decoded code of one address space: `opsPerPage` pre-decoded ops per 4 KiB guest page,
 /// decoded on first execution and dropped when the page is written, unmapped or re-protected.
+///
+/// The ops of a page are the engine's blocks: an ISA's decoder gives each op the length of the
+/// straight-line run from it to the end of its basic block (see `PPCOp.run`), so the loop checks
+/// budget, counter and page once per block. A branch within a page reaches its target by pointer
+/// arithmetic on the page's ops (no lookup); a branch to another page goes through `front`, a
+/// direct-mapped cache of page → ops in front of the table (`pages`). A template JIT can later
+/// keep a translated block per entry op beside the ops, with the same invalidation.
 public final class CodeCache<Op> {
+    /// Every decoded page (the table behind `front`).
     @usableFromInline var pages: [UInt64: UnsafeMutablePointer<Op>] = [:]
+    /// The direct-mapped front: tag = guest page + 1 (0 never matches), entry = its ops.
+    @usableFromInline static var frontEntries: Int { 256 }
+    @usableFromInline let frontTags: UnsafeMutablePointer<UInt64>
+    @usableFromInline let frontOps: UnsafeMutablePointer<UnsafeMutablePointer<Op>>
     @usableFromInline let opsPerPage: Int
     /// Decodes a guest code page (host address) into `opsPerPage` ops (initializing them).
     @usableFromInline let decodePage: (UnsafeRawPointer, UnsafeMutablePointer<Op>) -> Void
-    public var hits: UInt64 = 0
-    public var misses: UInt64 = 0
+    /// The counters and the generation, in plain memory: the loop reads the generation once
+    /// per block and a class's stored property would cost a dynamic exclusivity check there.
+    @usableFromInline struct Counters {
+        /// Lookups answered by `front` and by the table; pages decoded.
+        @usableFromInline var hits: UInt64 = 0, tableHits: UInt64 = 0, misses: UInt64 = 0
+    }
+    @usableFromInline let counters: UnsafeMutablePointer<Counters>
+    public var hits: UInt64 { counters.pointee.hits &+ counters.pointee.tableHits }
+    public var misses: UInt64 { counters.pointee.misses }
+    /// The generation: bumped whenever a decoded page is dropped; anything that cached ops
+    /// pointers (a loop's current page) under an older generation must look them up again.
+    /// A loop keeps the pointer and reads it between blocks.
+    public let generationCell: UnsafeMutablePointer<UInt64>
+    @inlinable public var generation: UInt64 { generationCell.pointee }
     /// Makes the op at a guest address (on the page the ops belong to) the ISA's breakpoint:
     /// how hardware breakpoints (`DebugPoint.execute`) enter decoded code.
     public var makeBreakpoint: ((UnsafeMutablePointer<Op>, UInt64) -> Void)?
@@ -50,29 +74,80 @@ public final class CodeCache<Op> {
     public init(opsPerPage: Int, decode: @escaping (UnsafeRawPointer, UnsafeMutablePointer<Op>) -> Void) {
         self.opsPerPage = opsPerPage
         self.decodePage = decode
+        frontTags = .allocate(capacity: CodeCache.frontEntries)
+        frontTags.initialize(repeating: 0, count: CodeCache.frontEntries)
+        frontOps = .allocate(capacity: CodeCache.frontEntries)
+        counters = .allocate(capacity: 1)
+        counters.initialize(to: Counters())
+        generationCell = .allocate(capacity: 1)
+        generationCell.initialize(to: 0)
     }
-    deinit { for (_, p) in pages { p.deinitialize(count: opsPerPage); p.deallocate() } }
+    deinit {
+        reclaim()
+        for (_, p) in pages { p.deinitialize(count: opsPerPage); p.deallocate() }
+        frontTags.deallocate()
+        frontOps.deallocate()
+        counters.deallocate()
+        generationCell.deallocate()
+    }
 
+    /// Drops the decoded form of `page`. Its ops stay allocated until `reclaim`: a store may
+    /// drop the very page the loop is running (self-modifying code), which finishes its block
+    /// from the old ops and sees the new generation at the block's end.
     public func drop(_ page: UInt64) {
         if let p = pages.removeValue(forKey: page) {
-            p.deinitialize(count: opsPerPage); p.deallocate()
+            let i = Int(page & UInt64(CodeCache.frontEntries - 1))
+            if frontTags[i] == page &+ 1 { frontTags[i] = 0 }
+            generationCell.pointee &+= 1
+            dropped.append(p)
             chargeBytes?(-bytesPerPage)
         }
+    }
+    /// Dropped pages not freed yet.
+    @usableFromInline var dropped: [UnsafeMutablePointer<Op>] = []
+    /// Frees the dropped pages; only where no loop holds ops (between blocks, before a lookup).
+    @usableFromInline
+    func reclaim() {
+        for p in dropped { p.deinitialize(count: opsPerPage); p.deallocate() }
+        dropped.removeAll(keepingCapacity: true)
     }
 
     /// The decoded ops of the page holding `address`, decoding it on first use; nil if the
     /// page is not executable.
-    @inlinable
+    @inlinable @inline(__always)
     public func ops(at address: UInt64, in memory: SoftMemory) -> UnsafeMutablePointer<Op>? {
         let page = address >> SoftMemory.pageShift
-        if let p = pages[page] { hits &+= 1; return p }
-        misses &+= 1
-        guard let code = memory.codePage(page) else { return nil }
-        let ops = UnsafeMutablePointer<Op>.allocate(capacity: opsPerPage)
-        decodePage(code, ops)
-        if !memory.breakpointAddresses.isEmpty { insertBreakpoints(page, ops, memory) }
-        pages[page] = ops
-        chargeBytes?(bytesPerPage)
+        let i = Int(page & UInt64(CodeCache.frontEntries - 1))
+        if frontTags[i] == page &+ 1 { counters.pointee.hits &+= 1; return frontOps[i] }
+        return lookup(page, in: memory)
+    }
+
+    /// The front's two arrays (`frontEntries` each: tags, ops pointers), for a loop outside
+    /// Swift that probes them itself (arch/powerpc/Core).
+    public var frontArrays: (tags: UnsafePointer<UInt64>, ops: UnsafeRawPointer) {
+        (UnsafePointer(frontTags), UnsafeRawPointer(frontOps))
+    }
+
+    /// The table behind `front`, and the decoder behind the table.
+    @usableFromInline
+    func lookup(_ page: UInt64, in memory: SoftMemory) -> UnsafeMutablePointer<Op>? {
+        if !dropped.isEmpty { reclaim() }
+        let ops: UnsafeMutablePointer<Op>
+        if let p = pages[page] {
+            counters.pointee.tableHits &+= 1
+            ops = p
+        } else {
+            counters.pointee.misses &+= 1
+            guard let code = memory.codePage(page) else { return nil }
+            ops = UnsafeMutablePointer<Op>.allocate(capacity: opsPerPage)
+            decodePage(code, ops)
+            if !memory.breakpointAddresses.isEmpty { insertBreakpoints(page, ops, memory) }
+            pages[page] = ops
+            chargeBytes?(bytesPerPage)
+        }
+        let i = Int(page & UInt64(CodeCache.frontEntries - 1))
+        frontTags[i] = page &+ 1
+        frontOps[i] = ops
         return ops
     }
 

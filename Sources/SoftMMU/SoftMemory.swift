@@ -29,8 +29,14 @@ public final class SoftMemory: AddressSpace {
     public static let pageCharged: UInt = 32
     /// A page of a shared mapping (a memory file's page: charged to the file, not to the space).
     public static let pageShared: UInt = 64
+    /// A private page shared copy-on-write with other spaces of its fork family: the entry
+    /// points at a frame `CoWFrames` keeps (and charges); it never enters the write TLB, and
+    /// the first write copies it into the space's own page (`breakCoW`).
+    public static let pageCoW: UInt = 128
+    /// The low bits of an entry: permissions and state (the rest is the host page's address).
+    static let entryBits = UInt(pageMask)
     /// The bits that describe the page rather than the access it allows.
-    static let stateBits: UInt = permBeyondEOF | pageCharged | pageShared
+    static let stateBits: UInt = permBeyondEOF | pageCharged | pageShared | pageCoW
 
     /// 2^20 page entries per 4 GiB chunk, allocated zeroed on first use.
     static let chunkPages = 1 << 20
@@ -44,6 +50,9 @@ public final class SoftMemory: AddressSpace {
     public private(set) var counters = Counters()
     /// The interpreter's decoded-code cache for this address space (its type is the ISA's).
     public var codeCache: AnyObject?
+    /// The copy-on-write frames this space shares with its fork family (nil until it forks or
+    /// is forked).
+    var cow: CoWFrames?
     /// Called with a guest page number when decoded code on it must be dropped.
     public var invalidateCode: ((UInt64) -> Void)?
     /// The debug points of this space (hardware breakpoints become breakpoint ops when their
@@ -114,6 +123,8 @@ public final class SoftMemory: AddressSpace {
     public struct Counters {
         public var tlbMisses: UInt64 = 0
         public var tlbFlushes: UInt64 = 0
+        /// Copy-on-write pages copied on a write.
+        public var cowCopies: UInt64 = 0
     }
 
     /// A host mapping that backs part of the guest space.
@@ -157,6 +168,10 @@ public final class SoftMemory: AddressSpace {
     }
 
     deinit {
+        if cow != nil {
+            // A space dropped without `release` (a replaced one) still holds shares of frames.
+            for s in spans where !s.region.shared { releaseFrames(s.start, s.end) }
+        }
         for (_, c) in chunks { HostMemory.freeTable(c, count: SoftMemory.chunkPages) }
         tlb.free()
         memoryAccount?.uncharge(anonymousBytes, .anonymous)
@@ -189,6 +204,10 @@ public final class SoftMemory: AddressSpace {
             e = pte(page)
         }
         guard e & perm == perm, e != 0 else { return nil }
+        if perm == SoftMemory.permWrite && e & SoftMemory.pageCoW != 0 {
+            guard breakCoW(page, kernel: false) else { return nil }
+            e = pte(page)
+        }
         if perm == SoftMemory.permWrite && e & (SoftMemory.pageCharged | SoftMemory.pageShared) == 0 {
             guard chargeTouchedPage(pteSlot(page, create: false)!) else { return nil }
             e = pte(page)
@@ -219,6 +238,15 @@ public final class SoftMemory: AddressSpace {
         if let p = tlb.lookup(address, write: true) { return p }
         return translateSlow(address, perm: SoftMemory.permWrite)
     }
+    /// The TLB's arrays, for an interpreter to probe from its own copy of the pointers (two
+    /// dependent loads fewer per guest access than `readPointer`); a miss goes to `readMiss` /
+    /// `writeMiss`.
+    public var tlbArrays: SoftTLB.Arrays {
+        SoftTLB.Arrays(readTags: tlb.readTags, readBases: tlb.readBases, writeTags: tlb.writeTags, writeBases: tlb.writeBases)
+    }
+    public func readMiss(_ address: UInt64) -> UnsafeMutableRawPointer? { translateSlow(address, perm: SoftMemory.permRead) }
+    public func writeMiss(_ address: UInt64) -> UnsafeMutableRawPointer? { translateSlow(address, perm: SoftMemory.permWrite) }
+
     /// Host address of a code page for the decoder; marks the page as holding code.
     public func codePage(_ page: UInt64) -> UnsafeRawPointer? {
         guard let slot = pteSlot(page, create: false), slot.pointee & SoftMemory.permExec != 0 else { return nil }
@@ -247,23 +275,35 @@ public final class SoftMemory: AddressSpace {
     /// Runs `body` on the entry of every page in [start, end): every page when `create` (a new
     /// mapping: tables are made as needed), else only the pages that are mapped.
     private func setPages(_ start: UInt64, _ end: UInt64, create: Bool = false, _ body: (UInt64, inout PTE) -> Void) {
-        var page = start >> SoftMemory.pageShift
-        let last = end >> SoftMemory.pageShift
-        while page < last {
-            guard let slot = pteSlot(page, create: create) else {
-                page = (page | UInt64(SoftMemory.chunkPages - 1)) + 1  // no table for these 4 GiB: nothing mapped
-                continue
-            }
+        let first = start >> SoftMemory.pageShift
+        walkSlots(first, end >> SoftMemory.pageShift, create: create) { page, slot in
             var e = slot.pointee
-            if e == 0 && !create { page += 1; continue }
-            if create && (page == start >> SoftMemory.pageShift || page & 511 == 0) { noteTableBlock(page) }
+            if e == 0 && !create { return }
+            if create && (page == first || page & 511 == 0) { noteTableBlock(page) }
             let hadCode = e & SoftMemory.permCode != 0
             body(page, &e)
             slot.pointee = e
             if hadCode { invalidateCode?(page) }
-            page += 1
         }
         tlb.flush()
+    }
+
+    /// Calls `body` with the entry of every page in [first, last), a table (4 GiB of pages) at
+    /// a time: one table lookup per table, not per page (above the low 4 GiB the tables are in
+    /// a dictionary: IA-64's spaces). Pages without a table are skipped unless `create`.
+    private func walkSlots(_ first: UInt64, _ last: UInt64, create: Bool, _ body: (UInt64, UnsafeMutablePointer<PTE>) -> Void) {
+        var page = first
+        while page < last {
+            let tableEnd = min(last, (page | UInt64(SoftMemory.chunkPages - 1)) + 1)
+            if var slot = pteSlot(page, create: create) {
+                while page < tableEnd {
+                    body(page, slot)
+                    page += 1
+                    slot += 1
+                }
+            }
+            page = tableEnd
+        }
     }
 
     static func bits(_ p: Protection) -> UInt {
@@ -402,6 +442,7 @@ public final class SoftMemory: AddressSpace {
     public func unmap(_ address: UInt64, length: UInt64) throws(LinuxErrno) {
         let end = address + length
         var released: UInt64 = 0
+        releaseFrames(address, end)
         setPages(address, end) { _, e in
             if e & SoftMemory.pageCharged != 0 { released += 1 }
             e = 0
@@ -454,9 +495,23 @@ public final class SoftMemory: AddressSpace {
             // drops decoded code from the other.
             var released: UInt64 = 0
             let uncharge = how == .now && s.file == nil
-            setPages(from, to) { _, e in
+            // A page shared copy-on-write is not this space's to give back lazily; dropped now,
+            // the space lets go of its share and reads its own page from here on (zeros, or
+            // the file's data, charged like every private file page).
+            var refilled: UInt64 = 0
+            if how == .now { releaseFrames(from, to) }
+            setPages(from, to) { page, e in
                 e &= ~SoftMemory.permCode
+                if how == .now && e & SoftMemory.pageCoW != 0 {
+                    let own = s.region.host + s.offset + Int((page << SoftMemory.pageShift) - s.start)
+                    e = UInt(bitPattern: own) | (e & SoftMemory.entryBits & ~SoftMemory.pageCoW)
+                    if s.file != nil { e |= SoftMemory.pageCharged; refilled += 1 }
+                }
                 if uncharge && e & SoftMemory.pageCharged != 0 { released += 1; e &= ~SoftMemory.pageCharged }
+            }
+            if refilled > 0 {
+                memoryAccount?.account(refilled * SoftMemory.pageSize, .anonymous)
+                anonymousBytes += refilled * SoftMemory.pageSize
             }
             unchargePages(released)
             let host = s.region.host + s.offset + Int(from - s.start)
@@ -477,8 +532,13 @@ public final class SoftMemory: AddressSpace {
 
     public func writePointerIgnoringProtection(_ address: UInt64) -> UnsafeMutableRawPointer? {
         let page = address >> SoftMemory.pageShift
-        let e = pte(page)
+        var e = pte(page)
         guard e != 0, e & SoftMemory.permBeyondEOF == 0 else { return nil }
+        if e & SoftMemory.pageCoW != 0 {
+            guard breakCoW(page, kernel: true) else { return nil }
+            e = pte(page)
+            tlb.invalidate(page: page)
+        }
         if e & (SoftMemory.pageCharged | SoftMemory.pageShared) == 0 {
             // The kernel writes a page it owns (a signal trampoline): charged, never refused.
             memoryAccount?.account(SoftMemory.pageSize, .anonymous)
@@ -515,43 +575,192 @@ public final class SoftMemory: AddressSpace {
         spans.insert(s, at: i)
     }
 
-    /// A copy for fork: private memory is copied, shared memory is shared. Only charged pages
-    /// hold data, so only they are copied (and charged again to the child, up front: ENOMEM
-    /// past the limit); the rest of a private mapping stays unallocated in the child too.
+    /// A copy for fork. Shared memory stays shared. Private memory is shared copy-on-write:
+    /// every page that holds data (a charged page) becomes a frame of the family's `CoWFrames`,
+    /// mapped read-only-to-the-TLB in both spaces until one of them writes it (`breakCoW`);
+    /// its charge moves from the parent to the frames, so it is counted once however many
+    /// spaces share it. Both spaces get fresh (host-lazy) regions for their own pages, which is
+    /// where a written frame's copy and the never-written pages live: a private span's own
+    /// pages are then always at `region.host + offset`, frames never are.
     public func fork() throws(LinuxErrno) -> SoftMemory {
         let child = try SoftMemory.make()
         child.invalidateCode = nil
-        if let a = memoryAccount, !a.tryCharge(anonymousBytes, .anonymous) { throw .ENOMEM }
         child.memoryAccount = memoryAccount
-        child.anonymousBytes = anonymousBytes
+        let table = cow ?? CoWFrames(account: memoryAccount)
+        cow = table
+        child.cow = table
+        // The fresh regions first, so that running out of host address space changes nothing.
+        var fresh: [(parent: Region, child: Region)?] = []
         for s in spans {
+            if s.region.shared { fresh.append(nil); continue }
             let length = Int(s.end - s.start)
-            let region: Region
-            var offset = s.offset
-            if s.region.shared {
-                region = s.region
-            } else {
-                let host = try HostMemory.anonymous(length)
-                region = Region(host: host, length: length, shared: false)
-                offset = 0
-            }
-            child.spans.append(Span(start: s.start, end: s.end, region: region, offset: offset, file: s.file))
-            var page = s.start >> SoftMemory.pageShift
-            while page < s.end >> SoftMemory.pageShift {
-                let e = pte(page)
-                let perm = e & (SoftMemory.permRead | SoftMemory.permWrite | SoftMemory.permExec | SoftMemory.stateBits)
-                let at = Int((page << SoftMemory.pageShift) - s.start)
-                let host = region.host + offset + at
-                if !s.region.shared && e & SoftMemory.pageCharged != 0 {
-                    host.copyMemory(from: s.region.host + s.offset + at, byteCount: Int(SoftMemory.pageSize))
-                }
-                if page == s.start >> SoftMemory.pageShift || page & 511 == 0 { child.noteTableBlock(page) }
-                guard let slot = child.pteSlot(page, create: true) else { throw .ENOMEM }
-                slot.pointee = e & SoftMemory.permBeyondEOF != 0 ? perm : UInt(bitPattern: host) | perm
-                page += 1
+            let p = Region(host: try HostMemory.anonymous(length), length: length, shared: false)
+            let c = Region(host: try HostMemory.anonymous(length), length: length, shared: false)
+            fresh.append((p, c))
+        }
+        for s in spans {
+            var hi = s.start >> (SoftMemory.pageShift + 20)
+            while hi <= (s.end - 1) >> (SoftMemory.pageShift + 20) {
+                guard child.pteSlot(hi << 20, create: true) != nil else { throw .ENOMEM }
+                hi += 1
             }
         }
+        var moved: UInt64 = 0
+        for k in spans.indices {
+            let s = spans[k]
+            let childRegion = fresh[k]?.child ?? s.region
+            child.spans.append(Span(start: s.start, end: s.end, region: childRegion, offset: fresh[k] == nil ? s.offset : 0, file: s.file))
+            let first = s.start >> SoftMemory.pageShift
+            // The child's tables exist (made above): one lookup per table.
+            var childTable: (hi: UInt64, base: UnsafeMutablePointer<PTE>)? = nil
+            walkSlots(first, s.end >> SoftMemory.pageShift, create: false) { page, slot in
+                if page == first || page & 511 == 0 { child.noteTableBlock(page) }
+                let e = slot.pointee
+                guard e != 0 else { return }
+                if childTable?.hi != page >> 20 {
+                    childTable = child.pteSlot(page & ~0xfffff, create: true).map { (page >> 20, $0) }
+                }
+                guard let childBase = childTable?.base else { return }
+                let childSlot = childBase + Int(page & 0xfffff)
+                // The child's decoded code starts empty: no code marks.
+                let bits = e & SoftMemory.entryBits & ~SoftMemory.permCode
+                guard let own = fresh[k], e & SoftMemory.permBeyondEOF == 0 else {
+                    childSlot.pointee = e & ~SoftMemory.permCode
+                    return
+                }
+                let frame = e & ~UInt(SoftMemory.pageMask)
+                if e & SoftMemory.pageCoW != 0 {
+                    table.share(frame)
+                    childSlot.pointee = e & ~SoftMemory.permCode
+                } else if e & SoftMemory.pageCharged != 0 {
+                    table.add(frame, in: s.region)
+                    moved += 1
+                    slot.pointee = (e & ~SoftMemory.pageCharged) | SoftMemory.pageCoW
+                    childSlot.pointee = frame | (bits & ~SoftMemory.pageCharged) | SoftMemory.pageCoW
+                } else {
+                    // Never written: zeros, now from each space's own region.
+                    let at = Int((page << SoftMemory.pageShift) - s.start)
+                    slot.pointee = UInt(bitPattern: own.parent.host + at) | (e & SoftMemory.entryBits)
+                    childSlot.pointee = UInt(bitPattern: own.child.host + at) | bits
+                }
+            }
+            if let own = fresh[k] {
+                spans[k].region = own.parent
+                spans[k].offset = 0
+            }
+        }
+        // The moved pages' charge is the frames' now (the same account: nothing changes in it).
+        let bytes = moved * SoftMemory.pageSize
+        anonymousBytes -= bytes
+        table.adopt(bytes, from: memoryAccount)
+        tlb.flush()  // the parent's write entries of what are frames now
         return child
+    }
+
+    // MARK: Copy-on-write
+
+    /// The own page of a private mapping's guest page (where its copy of a frame goes).
+    private func ownPage(_ page: UInt64) -> UnsafeMutableRawPointer? {
+        let at = page << SoftMemory.pageShift
+        var lo = 0, hi = spans.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if spans[mid].end <= at { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo < spans.count, spans[lo].start <= at, !spans[lo].region.shared else { return nil }
+        return spans[lo].region.host + spans[lo].offset + Int(at - spans[lo].start)
+    }
+
+    /// The first write to a copy-on-write page: the frame is copied into the space's own page,
+    /// which is charged to this space (refused past the limit unless the kernel writes: then
+    /// the OOM policy runs); the last sharer takes over the frame's charge instead.
+    @usableFromInline
+    func breakCoW(_ page: UInt64, kernel: Bool) -> Bool {
+        guard let slot = pteSlot(page, create: false), let table = cow, let own = ownPage(page) else { return false }
+        let e = slot.pointee
+        let frame = e & ~UInt(SoftMemory.pageMask)
+        if table.isLastSharer(frame) {
+            table.transferCharge(to: memoryAccount)
+        } else if kernel {
+            memoryAccount?.account(SoftMemory.pageSize, .anonymous)
+        } else if let a = memoryAccount, !a.chargeFault(SoftMemory.pageSize, .anonymous) {
+            return false
+        }
+        anonymousBytes += SoftMemory.pageSize
+        own.copyMemory(from: UnsafeRawPointer(bitPattern: frame)!, byteCount: Int(SoftMemory.pageSize))
+        table.drop(frame, chargedElsewhere: true)
+        slot.pointee = UInt(bitPattern: own) | (e & SoftMemory.entryBits & ~SoftMemory.pageCoW) | SoftMemory.pageCharged
+        counters.cowCopies += 1
+        return true
+    }
+
+    /// Lets go of this space's shares of the frames mapped in [start, end) (the entries are
+    /// the caller's to change).
+    private func releaseFrames(_ start: UInt64, _ end: UInt64) {
+        guard let table = cow else { return }
+        walkSlots(start >> SoftMemory.pageShift, end >> SoftMemory.pageShift, create: false) { _, slot in
+            let e = slot.pointee
+            if e & SoftMemory.pageCoW != 0 { table.drop(e & ~UInt(SoftMemory.pageMask), chargedElsewhere: false) }
+        }
+    }
+}
+
+/// The private pages a fork family shares copy-on-write ("frames"), by host address, with how
+/// many spaces map each. A frame lives in the region it was written in before the fork (kept
+/// alive here; released when its last frame goes). The frames' memory is charged here, once,
+/// to the account of the space that forked.
+final class CoWFrames {
+    struct Frame {
+        var sharers: Int
+        let region: SoftMemory.Region
+    }
+    private var frames: [UInt: Frame] = [:]
+    let account: MemoryController?
+    /// Bytes charged to `account` for the frames.
+    private(set) var bytes: UInt64 = 0
+
+    init(account: MemoryController?) { self.account = account }
+    deinit { account?.uncharge(bytes, .anonymous) }
+
+    var count: Int { frames.count }
+
+    /// A page the forking space has charged becomes a frame it and its child share.
+    func add(_ frame: UInt, in region: SoftMemory.Region) { frames[frame] = Frame(sharers: 2, region: region) }
+    /// One more space (a child) maps `frame`.
+    func share(_ frame: UInt) { frames[frame]?.sharers += 1 }
+    /// Takes over `bytes` the forking space had charged to `from` for the pages it made frames.
+    func adopt(_ n: UInt64, from: MemoryController?) {
+        if from !== account {
+            from?.uncharge(n, .anonymous)
+            account?.account(n, .anonymous)
+        }
+        bytes += n
+    }
+    func isLastSharer(_ frame: UInt) -> Bool { (frames[frame]?.sharers ?? 1) <= 1 }
+    /// The last sharer copies the frame: its page's charge goes to `to` (the same account, in
+    /// every machine umlab makes today: then nothing changes in it).
+    func transferCharge(to: MemoryController?) {
+        let n = min(SoftMemory.pageSize, bytes)
+        bytes -= n
+        if to !== account {
+            account?.uncharge(n, .anonymous)
+            to?.account(n, .anonymous)
+        }
+    }
+    /// One space stops mapping `frame`. When it was the last, the frame's host page goes back
+    /// to the host and its charge is returned (unless `chargedElsewhere`: the last sharer took
+    /// it over with `transferCharge`).
+    func drop(_ frame: UInt, chargedElsewhere: Bool) {
+        guard var f = frames[frame] else { return }
+        f.sharers -= 1
+        if f.sharers > 0 { frames[frame] = f; return }
+        frames[frame] = nil
+        if !chargedElsewhere {
+            let n = min(SoftMemory.pageSize, bytes)
+            bytes -= n
+            account?.uncharge(n, .anonymous)
+        }
+        try? HostMemory.discard(UnsafeMutableRawPointer(bitPattern: frame)!, Int(SoftMemory.pageSize), .now)
     }
 }
 
@@ -580,6 +789,37 @@ public final class SoftTLB {
         let tags = write ? writeTags : readTags
         guard tags[i] == page &+ 1 else { return nil }
         return UnsafeMutableRawPointer(bitPattern: (write ? writeBases : readBases)[i] | UInt(address & SoftMemory.pageMask))
+    }
+
+    /// The four arrays by value (they live as long as the TLB, its memory's).
+    @frozen public struct Arrays {
+        public let readTags: UnsafeMutablePointer<UInt64>
+        public let readBases: UnsafeMutablePointer<UInt>
+        public let writeTags: UnsafeMutablePointer<UInt64>
+        public let writeBases: UnsafeMutablePointer<UInt>
+
+        @inlinable
+        public init(readTags: UnsafeMutablePointer<UInt64>, readBases: UnsafeMutablePointer<UInt>,
+                    writeTags: UnsafeMutablePointer<UInt64>, writeBases: UnsafeMutablePointer<UInt>) {
+            self.readTags = readTags; self.readBases = readBases; self.writeTags = writeTags; self.writeBases = writeBases
+        }
+
+        /// The host address of `address` for reading, or nil on a TLB miss.
+        @inlinable @inline(__always)
+        public func read(_ address: UInt64) -> UnsafeMutableRawPointer? {
+            let page = address >> SoftMemory.pageShift
+            let i = Int(page & UInt64(SoftTLB.entries - 1))
+            guard readTags[i] == page &+ 1 else { return nil }
+            return UnsafeMutableRawPointer(bitPattern: readBases[i] | UInt(address & SoftMemory.pageMask))
+        }
+        /// The host address of `address` for writing, or nil on a TLB miss.
+        @inlinable @inline(__always)
+        public func write(_ address: UInt64) -> UnsafeMutableRawPointer? {
+            let page = address >> SoftMemory.pageShift
+            let i = Int(page & UInt64(SoftTLB.entries - 1))
+            guard writeTags[i] == page &+ 1 else { return nil }
+            return UnsafeMutableRawPointer(bitPattern: writeBases[i] | UInt(address & SoftMemory.pageMask))
+        }
     }
 
     func fill(page: UInt64, base: UnsafeMutableRawPointer, write: Bool, read: Bool) {

@@ -561,7 +561,7 @@ enum Harness {
 /// the ELF), against the x86-64 native output.
 @Suite(.serialized) struct PowerPCPrograms {
     @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "files", "efault", "misc", "mmap", "robust",
-                      "shared_futex", "fairness", "madvise", "epoll", "sockets_unix", "sockets_inet", "signalfd_timerfd", "splice", "sysv_ipc", "mqueue"], Harness.interpreterModes)
+                      "shared_futex", "fairness", "madvise", "epoll", "sockets_unix", "sockets_inet", "signalfd_timerfd", "splice", "sysv_ipc", "mqueue", "selfmod"], Harness.interpreterModes)
     func sameAsNative(_ name: String, mode: String) throws {
         try Harness.expectPowerPCSameAsNative(name, mode: mode)
     }

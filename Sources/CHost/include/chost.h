@@ -33,6 +33,10 @@ long ch_ptrace_getfpregs(pid_t pid, ch_x86_fpregs *regs);
 long ch_ptrace_setfpregs(pid_t pid, const ch_x86_fpregs *regs);
 /// PTRACE_GETSIGINFO, reduced to what the kernel needs: signo, code, errno and the fault address.
 long ch_ptrace_getsiginfo(pid_t pid, int *signo, int *code, uint64_t *addr);
+/// PTRACE_PEEKUSER into `*value` (the libc call returns the word itself, so -1 is ambiguous).
+long ch_ptrace_peekuser(pid_t pid, uint64_t offset, uint64_t *value);
+/// offsetof(struct user, u_debugreg[n]): where PTRACE_PEEKUSER/POKEUSER reach debug register n.
+uint64_t ch_debugreg_offset(int n);
 
 /// Spawns a host process that will become a guest's first thread.
 ///

@@ -35,9 +35,14 @@ final class IA64Interpreter: InterpreterCore {
     let s: IA64State
     let mem: SoftMemory
     let cache: IA64CodeCache
+    /// The TLB's arrays, probed here before the memory's slow path.
+    let tlb: SoftTLB.Arrays
     var retired: UInt64 = 0
 
-    init(s: IA64State, mem: SoftMemory, cache: IA64CodeCache) { self.s = s; self.mem = mem; self.cache = cache }
+    init(s: IA64State, mem: SoftMemory, cache: IA64CodeCache) {
+        self.s = s; self.mem = mem; self.cache = cache
+        tlb = mem.tlbArrays
+    }
 
     // MARK: Registers
 
@@ -79,7 +84,7 @@ final class IA64Interpreter: InterpreterCore {
 
     @inline(__always) func load(_ a: UInt64, _ size: Int) throws(Failure) -> UInt64 {
         if a & UInt64(size - 1) != 0 { throw .fault(a, false) }
-        guard let p = mem.readPointer(a) else { throw .fault(a, false) }
+        guard let p = tlb.read(a) ?? mem.readMiss(a) else { throw .fault(a, false) }
         switch size {
         case 1: return UInt64(p.load(as: UInt8.self))
         case 2: return UInt64(p.load(as: UInt16.self))
@@ -89,7 +94,7 @@ final class IA64Interpreter: InterpreterCore {
     }
     @inline(__always) func store(_ a: UInt64, _ v: UInt64, _ size: Int) throws(Failure) {
         if a & UInt64(size - 1) != 0 { throw .fault(a, true) }
-        guard let p = mem.writePointer(a) else { throw .fault(a, true) }
+        guard let p = tlb.write(a) ?? mem.writeMiss(a) else { throw .fault(a, true) }
         switch size {
         case 1: p.storeBytes(of: UInt8(truncatingIfNeeded: v), as: UInt8.self)
         case 2: p.storeBytes(of: UInt16(truncatingIfNeeded: v), as: UInt16.self)
@@ -101,17 +106,24 @@ final class IA64Interpreter: InterpreterCore {
 
     // MARK: The loop
 
+    /// Runs bundle by bundle; the retired counter is updated once per call (an instruction
+    /// that stops the loop counts as retired, as it always has on IA-64).
     func execute(budget: Int) -> InterpreterStop {
         var remaining = budget
+        defer { retired &+= UInt64(budget - remaining) }
         var pageBase: UInt64 = 1  // never a page base: the first bundle looks its page up
         var page = UnsafeMutablePointer<DecodedBundle>(bitPattern: 16)!
+        let currentGeneration = cache.generationCell
+        var generation = currentGeneration.pointee
         while remaining > 0 {
-            if s.ip & ~SoftMemory.pageMask != pageBase {
+            // A store that dropped decoded code (this page's, even) bumped the generation.
+            if s.ip & ~SoftMemory.pageMask != pageBase || currentGeneration.pointee != generation {
                 guard let p = cache.ops(at: s.ip, in: mem) else {
                     return .fault(.SIGSEGV, code: mem.faultCode(s.ip), address: s.ip)
                 }
                 page = p
                 pageBase = s.ip & ~SoftMemory.pageMask
+                generation = currentGeneration.pointee
             }
             // (ip & 0xfff) >> 4 < 256 = the bundles a cache page holds.
             let b = page + Int((s.ip & SoftMemory.pageMask) >> 4)
@@ -123,7 +135,6 @@ final class IA64Interpreter: InterpreterCore {
                 if i.op == .lSlot { s.slot = 3; break }
                 if remaining == 0 { return .budget }  // a single step ends inside a bundle
                 remaining -= 1
-                retired &+= 1
                 let ip = s.ip
                 do {
                     if let stop = try step(i, bundle: ip) { return stop }
@@ -214,7 +225,10 @@ final class IA64Interpreter: InterpreterCore {
     @inline(__always)
     func step(_ i: Instruction, bundle ip: UInt64) throws(Failure) -> InterpreterStop? {
         let qp = s.predicate(i.qp)
-        // Instructions whose qp is not a plain predicate.
+        // One switch for every op: the compares, tbit/tnat, fcmp and br.wtop/br.wexit use the
+        // qualifying predicate themselves; every other op is a no-op when it is false.
+        if !qp && !Self.usesPredicateItself(i.op) { return nil }
+
         switch i.op {
         case .cmp, .cmp4, .cmpImm, .cmp4Imm:
             let word = i.op == .cmp4 || i.op == .cmp4Imm
@@ -258,37 +272,31 @@ final class IA64Interpreter: InterpreterCore {
             }
             if taken { branch(ip &+ UInt64(bitPattern: i.imm)) }
             return nil
-        default:
-            break
-        }
-        guard qp else { return nil }
-
-        switch i.op {
         // MARK: ALU
-        case .add: try alu(i) { $0 &+ $1 }
-        case .addPlus1: try alu(i) { $0 &+ $1 &+ 1 }
-        case .sub: try alu(i) { $0 &- $1 }
-        case .subMinus1: try alu(i) { $0 &- $1 &- 1 }
+        case .add: let x = try gr(i.r2), y = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, x &+ y, nat: n)
+        case .addPlus1: let x = try gr(i.r2), y = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, x &+ y &+ 1, nat: n)
+        case .sub: let x = try gr(i.r2), y = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, x &- y, nat: n)
+        case .subMinus1: let x = try gr(i.r2), y = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, x &- y &- 1, nat: n)
         case .addp4: try alu(i) { a, b in let s = (a &+ b) & 0xffff_ffff; return s | ((b >> 30) & 3) << 61 }
-        case .and: try alu(i) { $0 & $1 }
-        case .andcm: try alu(i) { $0 & ~$1 }
-        case .or: try alu(i) { $0 | $1 }
-        case .xor: try alu(i) { $0 ^ $1 }
-        case .shladd: try alu(i) { ($0 << UInt64(i.imm)) &+ $1 }
+        case .and: let x = try gr(i.r2), y = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, x & y, nat: n)
+        case .andcm: let x = try gr(i.r2), y = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, x & ~y, nat: n)
+        case .or: let x = try gr(i.r2), y = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, x | y, nat: n)
+        case .xor: let x = try gr(i.r2), y = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, x ^ y, nat: n)
+        case .shladd: let x = try gr(i.r2), y = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, (x << UInt64(i.imm)) &+ y, nat: n)
         case .shladdp4: try alu(i) { a, b in let s = ((a << UInt64(i.imm)) &+ b) & 0xffff_ffff; return s | ((b >> 30) & 3) << 61 }
-        case .subImm: try aluImm(i) { UInt64(bitPattern: i.imm) &- $0 }
-        case .andImm: try aluImm(i) { UInt64(bitPattern: i.imm) & $0 }
-        case .andcmImm: try aluImm(i) { UInt64(bitPattern: i.imm) & ~$0 }
-        case .orImm: try aluImm(i) { UInt64(bitPattern: i.imm) | $0 }
-        case .xorImm: try aluImm(i) { UInt64(bitPattern: i.imm) ^ $0 }
-        case .adds, .addl: try aluImm(i) { UInt64(bitPattern: i.imm) &+ $0 }
+        case .subImm: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, UInt64(bitPattern: i.imm) &- x, nat: n)
+        case .andImm: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, UInt64(bitPattern: i.imm) & x, nat: n)
+        case .andcmImm: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, UInt64(bitPattern: i.imm) & ~x, nat: n)
+        case .orImm: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, UInt64(bitPattern: i.imm) | x, nat: n)
+        case .xorImm: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, UInt64(bitPattern: i.imm) ^ x, nat: n)
+        case .adds, .addl: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, UInt64(bitPattern: i.imm) &+ x, nat: n)
         case .addp4Imm: try aluImm(i) { b in let s = (UInt64(bitPattern: i.imm) &+ b) & 0xffff_ffff; return s | ((b >> 30) & 3) << 61 }
         case .movl: try setGR(i.r1, UInt64(bitPattern: i.imm))
         // MARK: shifts, bit fields
         // shl r1 = r2, r3 shifts r2 by r3; shr r1 = r3, r2 shifts r3 by r2.
-        case .shl: try alu(i) { a, n in n > 63 ? 0 : a << n }
-        case .shr: try alu(i) { n, a in UInt64(bitPattern: Int64(bitPattern: a) >> min(n, 63)) }
-        case .shrU: try alu(i) { n, a in n > 63 ? 0 : a >> n }
+        case .shl: let a = try gr(i.r2), c = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, c > 63 ? 0 : a << c, nat: n)
+        case .shr: let c = try gr(i.r2), a = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, UInt64(bitPattern: Int64(bitPattern: a) >> min(c, 63)), nat: n)
+        case .shrU: let c = try gr(i.r2), a = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, c > 63 ? 0 : a >> c, nat: n)
         case .shrp:
             let hi = try gr(i.r2), lo = try gr(i.r3), n = UInt64(i.c1)
             try setGR(i.r1, n == 0 ? lo : (lo >> n) | (hi << (64 - n)), nat: nat(i.r2) || nat(i.r3))
@@ -309,15 +317,15 @@ final class IA64Interpreter: InterpreterCore {
             let target = try gr(i.r3)
             let mask: UInt64 = (len >= 64 ? ~0 : (1 << len) - 1) << pos
             try setGR(i.r1, (target & ~mask) | ((src << pos) & mask), nat: (i.op == .dep && nat(i.r2)) || nat(i.r3))
-        case .sxt1: try unary(i) { UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: $0))) }
-        case .sxt2: try unary(i) { UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: $0))) }
-        case .sxt4: try unary(i) { UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: $0))) }
-        case .zxt1: try unary(i) { $0 & 0xff }
-        case .zxt2: try unary(i) { $0 & 0xffff }
-        case .zxt4: try unary(i) { $0 & 0xffff_ffff }
-        case .popcnt: try unary(i) { UInt64($0.nonzeroBitCount) }
-        case .mpy4: try alu(i) { ($0 & 0xffff_ffff) &* ($1 & 0xffff_ffff) }
-        case .clz: try unary(i) { UInt64($0.leadingZeroBitCount) }
+        case .sxt1: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: x))), nat: n)
+        case .sxt2: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: x))), nat: n)
+        case .sxt4: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: x))), nat: n)
+        case .zxt1: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, x & 0xff, nat: n)
+        case .zxt2: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, x & 0xffff, nat: n)
+        case .zxt4: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, x & 0xffff_ffff, nat: n)
+        case .popcnt: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, UInt64(x.nonzeroBitCount), nat: n)
+        case .mpy4: let x = try gr(i.r2), y = try gr(i.r3), n = nat(i.r2) || nat(i.r3); try setGR(i.r1, (x & 0xffff_ffff) &* (y & 0xffff_ffff), nat: n)
+        case .clz: let x = try gr(i.r3), n = nat(i.r3); try setGR(i.r1, UInt64(x.leadingZeroBitCount), nat: n)
         case .czx1L: try unary(i) { v in UInt64((0..<8).first { (v >> UInt64(56 - 8 * $0)) & 0xff == 0 } ?? 8) }
         case .czx1R: try unary(i) { v in UInt64((0..<8).first { (v >> UInt64(8 * $0)) & 0xff == 0 } ?? 8) }
         case .czx2L: try unary(i) { v in UInt64((0..<4).first { (v >> UInt64(48 - 16 * $0)) & 0xffff == 0 } ?? 4) }
@@ -498,6 +506,14 @@ final class IA64Interpreter: InterpreterCore {
     }
 
     // MARK: Helpers
+
+    /// The ops whose qualifying predicate is an operand (they run, differently, when it is false).
+    @inline(__always) static func usesPredicateItself(_ op: Op) -> Bool {
+        switch op {
+        case .cmp, .cmp4, .cmpImm, .cmp4Imm, .tbit, .tnat, .fcmp, .brWtop, .brWexit: return true
+        default: return false
+        }
+    }
 
     @inline(__always) func alu(_ i: Instruction, _ f: (UInt64, UInt64) -> UInt64) throws(Failure) {
         let a = try gr(i.r2), b = try gr(i.r3)

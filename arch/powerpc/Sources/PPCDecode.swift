@@ -1,4 +1,4 @@
-/// The interpreter's pre-decoded form of one PowerPC instruction: 12 bytes, decoded once per
+/// The interpreter's pre-decoded form of one PowerPC instruction: 16 bytes, decoded once per
 /// guest code page and executed from the cache. `kind` selects the semantics; the register and
 /// immediate fields are already extracted (and sign-extended) so execution never looks at the
 /// instruction word again.
@@ -12,14 +12,41 @@ struct PPCOp {
     var b: UInt8
     /// frC (bits 21–25), MB, or flags.
     var c: UInt8
-    /// Immediate (SIMM/UIMM/displacement/branch offset), or ME / SPR / FXM.
+    /// The C core's handler for the op (`PPCCore.handler`), 0 if the Swift interpreter runs it.
+    var fast: UInt8 = 0
+    /// Immediate (SIMM/UIMM/displacement/branch offset), the rotates' mask, or SPR / FXM.
     var imm: Int32
     /// Bit 0: record (Rc, the `.` forms); bit 1: OE (the `o` forms); for branches bit 0 = LK, bit 1 = AA.
     var flags: UInt8
+    /// The ops from this one to the end of its basic block (this one included): the block ends
+    /// at a branch or at the end of the page. Set per page by `PPCOp.link` (fits the padding).
+    var run: UInt16 = 1
 
     static let illegal = PPCOp(kind: .illegal, d: 0, a: 0, b: 0, c: 0, imm: 0, flags: 0)
-    var record: Bool { flags & 1 != 0 }
-    var overflow: Bool { flags & 2 != 0 }
+    @inline(__always) var record: Bool { flags & 1 != 0 }
+    @inline(__always) var overflow: Bool { flags & 2 != 0 }
+
+    /// Whether the op ends a block: it may continue anywhere but at the next instruction, or
+    /// it is a synchronisation (isync among them) after which code the block itself stored
+    /// must be seen: the loop looks at the decoded-code generation between blocks.
+    var endsBlock: Bool {
+        switch kind {
+        case .b, .bc, .bclr, .bcctr, .sync, .bt, .bf, .bdnz, .bdz, .blr: return true
+        default: return false
+        }
+    }
+
+    /// Sets `run` and the C core's handler for the `count` ops of a decoded page.
+    static func link(_ ops: UnsafeMutablePointer<PPCOp>, count: Int) {
+        var run: UInt16 = 0
+        for i in stride(from: count - 1, through: 0, by: -1) {
+            run = ops[i].endsBlock ? 1 : run + 1
+            ops[i].run = run
+            // The C loop never checks for a page's end: a block cut by it ends with an op
+            // the C loop leaves to Swift.
+            ops[i].fast = i == count - 1 && !ops[i].endsBlock ? 0 : PPCCore.handler(ops[i])
+        }
+    }
 }
 
 enum PPCKind: UInt8 {
@@ -43,6 +70,11 @@ enum PPCKind: UInt8 {
     case dcbz, cacheHint, sync
     // branches and system
     case b, bc, bclr, bcctr, sc, tw, twi
+    // Specialised forms the decoder picks for the most common encodings (same semantics as
+    // the general op they come from, less work per execution): li/lis (addi/addis from r0),
+    // mr (or rA,rS,rS), and the conditional branches without link by BO: bt/bf (branch if the
+    // CR bit is set/clear), bdnz/bdz (decrement CTR, branch if it is nonzero/zero), blr.
+    case li, mr, bt, bf, bdnz, bdz, blr
     // floating point
     case lfs, lfd, stfs, stfd, lfsx, lfdx, stfsx, stfdx, stfiwx
     case fadd, fsub, fmul, fdiv, fsqrt, fmadd, fmsub, fnmadd, fnmsub, fsel, fres, frsqrte
@@ -52,8 +84,8 @@ enum PPCKind: UInt8 {
 
 extension PPCOp {
     /// Bit 2 of `flags` marks the update forms (lwzu, stwux …), bit 3 single-precision FP.
-    var update: Bool { flags & 4 != 0 }
-    var single: Bool { flags & 8 != 0 }
+    @inline(__always) var update: Bool { flags & 4 != 0 }
+    @inline(__always) var single: Bool { flags & 8 != 0 }
 }
 
 /// Decodes one instruction word by its primary and extended opcodes (PowerPC 32-bit user ISA).
@@ -79,10 +111,19 @@ enum PPCDecoder {
         case 11: return op(.cmpi, imm: simm, flags: UInt8(field(w, 10, 10)))
         case 12: return op(.addic, imm: simm)
         case 13: return op(.addicRecord, imm: simm)
-        case 14: return op(.addi, imm: simm)
-        case 15: return op(.addis, imm: simm << 16)
+        case 14: return op(a == 0 ? .li : .addi, imm: simm)
+        case 15: return op(a == 0 ? .li : .addis, imm: simm << 16)
         case 16:  // bc: BO in d, BI in a, BD
             let bd = Int32(Int16(truncatingIfNeeded: w & 0xfffc))
+            if w & 3 == 0 {  // relative, no link: the common forms (BO's hint bit ignored)
+                switch d & 0x1e {
+                case 12: return op(.bt, imm: bd)
+                case 4: return op(.bf, imm: bd)
+                case 16: return op(.bdnz, imm: bd)
+                case 18: return op(.bdz, imm: bd)
+                default: break
+                }
+            }
             return op(.bc, imm: bd, flags: UInt8(w & 3))
         case 17: return w & 2 != 0 ? op(.sc) : .illegal
         case 18:
@@ -90,9 +131,9 @@ enum PPCDecoder {
             if li & 0x0200_0000 != 0 { li |= Int32(bitPattern: 0xfc00_0000) }
             return op(.b, imm: li, flags: UInt8(w & 3))
         case 19: return decode19(w, d, a, b)
-        case 20: return op(.rlwimi, imm: Int32(field(w, 26, 30)), c: UInt8(field(w, 21, 25)), flags: rc)
-        case 21: return op(.rlwinm, imm: Int32(field(w, 26, 30)), c: UInt8(field(w, 21, 25)), flags: rc)
-        case 23: return op(.rlwnm, imm: Int32(field(w, 26, 30)), c: UInt8(field(w, 21, 25)), flags: rc)
+        case 20: return op(.rlwimi, imm: rotateMask(w), c: UInt8(field(w, 21, 25)), flags: rc)
+        case 21: return op(.rlwinm, imm: rotateMask(w), c: UInt8(field(w, 21, 25)), flags: rc)
+        case 23: return op(.rlwnm, imm: rotateMask(w), c: UInt8(field(w, 21, 25)), flags: rc)
         case 24: return op(.ori, imm: uimm)
         case 25: return op(.oris, imm: uimm << 16)
         case 26: return op(.xori, imm: uimm)
@@ -130,12 +171,21 @@ enum PPCDecoder {
         }
     }
 
+    /// The mask of a rotate (MB in bits 21–25, ME in 26–30), computed once here: the rotates
+    /// carry it in `imm` (and MB in `c`).
+    static func rotateMask(_ w: UInt32) -> Int32 {
+        let mb = field(w, 21, 25), me = field(w, 26, 30)
+        let begin = UInt32.max >> mb
+        let end = UInt32.max << (31 - me)
+        return Int32(bitPattern: mb <= me ? begin & end : begin | end)
+    }
+
     static func decode19(_ w: UInt32, _ d: UInt8, _ a: UInt8, _ b: UInt8) -> PPCOp {
         let xo = field(w, 21, 30)
         func op(_ k: PPCKind, flags: UInt8 = 0) -> PPCOp { PPCOp(kind: k, d: d, a: a, b: b, c: 0, imm: 0, flags: flags) }
         switch xo {
         case 0: return op(.mcrf)
-        case 16: return op(.bclr, flags: UInt8(w & 1))
+        case 16: return w & 1 == 0 && d & 0x14 == 0x14 ? op(.blr) : op(.bclr, flags: UInt8(w & 1))
         case 528: return op(.bcctr, flags: UInt8(w & 1))
         case 33: return op(.crnor)
         case 129: return op(.crandc)
@@ -183,7 +233,7 @@ enum PPCDecoder {
         case 4: return op(.tw)
         case 28: return op(.and, flags: rc)
         case 60: return op(.andc, flags: rc)
-        case 444: return op(.or, flags: rc)
+        case 444: return rc == 0 && d == b ? op(.mr) : op(.or, flags: rc)
         case 412: return op(.orc, flags: rc)
         case 316: return op(.xor, flags: rc)
         case 476: return op(.nand, flags: rc)

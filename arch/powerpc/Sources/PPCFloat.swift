@@ -38,25 +38,25 @@ extension PPCInterpreter {
         switch op.kind {
         case .lfs, .lfsx:
             let ea = (op.update ? gpr(op.a) : base(op.a)) &+ (op.kind == .lfsx ? gpr(op.b) : UInt32(bitPattern: op.imm))
-            guard let w = mem.load32(ea) else { return fault(ea) }
+            guard let w = port.load32(ea) else { return fault(ea) }
             setFPR(op.d, PPCFloatMath.singleBitsToDouble(w))
             if op.update { setGPR(op.a, ea) }
         case .lfd, .lfdx:
             let ea = (op.update ? gpr(op.a) : base(op.a)) &+ (op.kind == .lfdx ? gpr(op.b) : UInt32(bitPattern: op.imm))
-            guard let w = mem.load64(ea) else { return fault(ea) }
+            guard let w = port.load64(ea) else { return fault(ea) }
             setFPR(op.d, w)
             if op.update { setGPR(op.a, ea) }
         case .stfs, .stfsx:
             let ea = (op.update ? gpr(op.a) : base(op.a)) &+ (op.kind == .stfsx ? gpr(op.b) : UInt32(bitPattern: op.imm))
-            guard mem.store32(ea, PPCFloatMath.doubleToSingleBits(fpr(op.d))) else { return fault(ea) }
+            guard port.store32(ea, PPCFloatMath.doubleToSingleBits(fpr(op.d))) else { return fault(ea) }
             if op.update { setGPR(op.a, ea) }
         case .stfd, .stfdx:
             let ea = (op.update ? gpr(op.a) : base(op.a)) &+ (op.kind == .stfdx ? gpr(op.b) : UInt32(bitPattern: op.imm))
-            guard mem.store64(ea, fpr(op.d)) else { return fault(ea) }
+            guard port.store64(ea, fpr(op.d)) else { return fault(ea) }
             if op.update { setGPR(op.a, ea) }
         case .stfiwx:
             let ea = base(op.a) &+ gpr(op.b)
-            guard mem.store32(ea, UInt32(truncatingIfNeeded: fpr(op.d))) else { return fault(ea) }
+            guard port.store32(ea, UInt32(truncatingIfNeeded: fpr(op.d))) else { return fault(ea) }
         case .fadd: apply(op, PPCFloatMath.add(fval(op.a), fval(op.b), mode: rn))
         case .fsub:
             let a = fval(op.a), b = fval(op.b)

@@ -2,6 +2,7 @@ import GuestKernel
 import HostOS
 import LinuxABI
 import SoftMMU
+import CPowerPCCore
 
 /// PowerPC user-mode register file. Plain memory reached through one pointer, so the
 /// interpreter loop does no reference counting.
@@ -37,23 +38,35 @@ extension CodeCache where Op == PPCOp {
         PPCCodeCache(opsPerPage: 1024) { code, ops in
             let w = code.assumingMemoryBound(to: UInt32.self)
             for i in 0..<1024 { (ops + i).initialize(to: words.decode(w[i].bigEndian)) }
+            PPCOp.link(ops, count: 1024)
         }
     }
 }
 
-extension SoftMemory {
-    @inline(__always) func load8(_ a: UInt32) -> UInt8? { readPointer(UInt64(a))?.load(as: UInt8.self) }
+/// Big-endian guest accesses through a copy of the TLB's array pointers (`SoftTLB.Arrays`):
+/// the interpreter's loads and stores, and (through `SoftMemory.port`) the rest of the backend's.
+/// An access that crosses a page goes byte by byte, checked whole before a store changes anything.
+struct PPCMemoryPort {
+    let tlb: SoftTLB.Arrays
+    unowned(unsafe) let mem: SoftMemory
+
+    init(_ mem: SoftMemory) { self.mem = mem; tlb = mem.tlbArrays }
+
+    @inline(__always) func readPointer(_ a: UInt32) -> UnsafeMutableRawPointer? { tlb.read(UInt64(a)) ?? mem.readMiss(UInt64(a)) }
+    @inline(__always) func writePointer(_ a: UInt32) -> UnsafeMutableRawPointer? { tlb.write(UInt64(a)) ?? mem.writeMiss(UInt64(a)) }
+
+    @inline(__always) func load8(_ a: UInt32) -> UInt8? { readPointer(a)?.load(as: UInt8.self) }
     @inline(__always) func load16(_ a: UInt32) -> UInt16? {
         if a & 0xfff > 0xffe { return slowLoad(a, 2).map { UInt16(truncatingIfNeeded: $0) } }
-        return readPointer(UInt64(a))?.loadUnaligned(as: UInt16.self).bigEndian
+        return readPointer(a)?.loadUnaligned(as: UInt16.self).bigEndian
     }
     @inline(__always) func load32(_ a: UInt32) -> UInt32? {
         if a & 0xfff > 0xffc { return slowLoad(a, 4).map { UInt32(truncatingIfNeeded: $0) } }
-        return readPointer(UInt64(a))?.loadUnaligned(as: UInt32.self).bigEndian
+        return readPointer(a)?.loadUnaligned(as: UInt32.self).bigEndian
     }
     @inline(__always) func load64(_ a: UInt32) -> UInt64? {
         if a & 0xfff > 0xff8 { return slowLoad(a, 8) }
-        return readPointer(UInt64(a))?.loadUnaligned(as: UInt64.self).bigEndian
+        return readPointer(a)?.loadUnaligned(as: UInt64.self).bigEndian
     }
     func slowLoad(_ a: UInt32, _ n: Int) -> UInt64? {
         var v: UInt64 = 0
@@ -64,34 +77,39 @@ extension SoftMemory {
         return v
     }
     @inline(__always) func store8(_ a: UInt32, _ v: UInt8) -> Bool {
-        guard let p = writePointer(UInt64(a)) else { return false }
+        guard let p = writePointer(a) else { return false }
         p.storeBytes(of: v, as: UInt8.self)
         return true
     }
     @inline(__always) func store16(_ a: UInt32, _ v: UInt16) -> Bool {
         if a & 0xfff > 0xffe { return slowStore(a, UInt64(v), 2) }
-        guard let p = writePointer(UInt64(a)) else { return false }
+        guard let p = writePointer(a) else { return false }
         p.storeBytes(of: v.bigEndian, as: UInt16.self)
         return true
     }
     @inline(__always) func store32(_ a: UInt32, _ v: UInt32) -> Bool {
         if a & 0xfff > 0xffc { return slowStore(a, UInt64(v), 4) }
-        guard let p = writePointer(UInt64(a)) else { return false }
+        guard let p = writePointer(a) else { return false }
         p.storeBytes(of: v.bigEndian, as: UInt32.self)
         return true
     }
     @inline(__always) func store64(_ a: UInt32, _ v: UInt64) -> Bool {
         if a & 0xfff > 0xff8 { return slowStore(a, v, 8) }
-        guard let p = writePointer(UInt64(a)) else { return false }
+        guard let p = writePointer(a) else { return false }
         p.storeBytes(of: v.bigEndian, as: UInt64.self)
         return true
     }
     func slowStore(_ a: UInt32, _ v: UInt64, _ n: Int) -> Bool {
         // Check every byte first, so a faulting store changes nothing.
-        for i in 0..<n where writePointer(UInt64(a &+ UInt32(i))) == nil { return false }
+        for i in 0..<n where writePointer(a &+ UInt32(i)) == nil { return false }
         for i in 0..<n { _ = store8(a &+ UInt32(i), UInt8(truncatingIfNeeded: v >> UInt64((n - 1 - i) * 8))) }
         return true
     }
+}
+
+extension SoftMemory {
+    var port: PPCMemoryPort { PPCMemoryPort(self) }
+    func load32(_ a: UInt32) -> UInt32? { port.load32(a) }
 }
 
 /// The interpreter: runs decoded code until a syscall, a fault or the instruction budget ends.
@@ -99,7 +117,18 @@ struct PPCInterpreter: InterpreterCore {
     let r: UnsafeMutablePointer<PPCRegisters>
     let mem: SoftMemory
     let cache: PPCCodeCache
+    /// Guest memory through the TLB's arrays.
+    let port: PPCMemoryPort
     var retired: UInt64 = 0
+
+    /// The C loop's view of the TLB and the decoded pages (nil: Swift runs everything).
+    let core: ppc_env?
+
+    init(r: UnsafeMutablePointer<PPCRegisters>, mem: SoftMemory, cache: PPCCodeCache) {
+        self.r = r; self.mem = mem; self.cache = cache
+        port = PPCMemoryPort(mem)
+        core = PPCCore.layoutMatches ? PPCCore.environment(mem, cache) : nil
+    }
 
     // The register files are indexed without checks; every index is masked to the file's 32
     // entries (decoded register fields are 5 bits wide anyway: the mask costs one AND and
@@ -155,44 +184,71 @@ struct PPCInterpreter: InterpreterCore {
         return res
     }
 
-    static func mask(_ mb: UInt32, _ me: UInt32) -> UInt32 {
-        let begin = UInt32.max >> mb
-        let end = UInt32.max << (31 - me)
-        return mb <= me ? begin & end : begin | end
-    }
     @inline(__always) static func rotl(_ v: UInt32, _ n: UInt32) -> UInt32 { n & 31 == 0 ? v : (v << (n & 31)) | (v >> (32 - (n & 31))) }
 
     // MARK: The loop
 
+    /// Runs `budget` instructions or until a stop: the C loop (arch/powerpc/Core) runs blocks of
+    /// the ops it handles; each op it leaves (a slow op, a TLB miss, a page it cannot find)
+    /// runs here, alone, and the C loop goes on after it.
     mutating func execute(budget: Int) -> InterpreterStop {
         var remaining = budget
+        defer { retired &+= UInt64(budget - remaining) }
+        guard var env = core else { return interpret(&remaining) }
+        let regs = UnsafeMutableRawPointer(r).assumingMemoryBound(to: ppc_regs.self)
+        while true {
+            if Int(ppc_core_run(regs, &env, &remaining)) == PPC_CORE_BUDGET || remaining == 0 { return .budget }
+            var one = 1
+            remaining -= 1
+            let stop = interpret(&one)
+            remaining += one
+            if case .budget = stop { continue }
+            return stop
+        }
+    }
+
+    /// The Swift interpreter, block by block: the page, the budget and the decoded-code
+    /// generation are looked at once per block (the straight-line run of ops up to a branch,
+    /// `PPCOp.run`), then its ops run back to back. A block cut by the budget runs only its
+    /// first `remaining` ops, so the budget holds to the instruction (one-instruction steps
+    /// included). `remaining` goes down by the instructions retired.
+    mutating func interpret(_ remaining: inout Int) -> InterpreterStop {
         var pc = r.pointee.pc
         var pageBase: UInt32 = 1  // never a page base: forces a lookup first
-        var ops = UnsafeMutablePointer<PPCOp>(bitPattern: 8)!
+        var ops = UnsafeMutablePointer<PPCOp>(bitPattern: 16)!
+        let currentGeneration = cache.generationCell
+        var generation = currentGeneration.pointee
         defer { r.pointee.pc = pc }
         while remaining > 0 {
-            if pc & ~0xfff != pageBase {
+            // A store that dropped decoded code (this page's, even) bumped the generation.
+            if pc & ~0xfff != pageBase || currentGeneration.pointee != generation {
                 guard let p = cache.ops(at: UInt64(pc), in: mem) else {
                     return .fault(.SIGSEGV, code: mem.faultCode(UInt64(pc)), address: UInt64(pc))
                 }
                 ops = p
                 pageBase = pc & ~0xfff
+                generation = currentGeneration.pointee
                 // Only an entry into the loop can be misaligned (a start, sigreturn or
                 // restart); every branch target within it is a multiple of 4.
                 if pc & 3 != 0 { return .fault(.SIGBUS, code: SignalCode.BUS_ADRALN, address: UInt64(pc)) }
             }
-            // (pc & 0xfff) >> 2 < 1024 = the ops a cache page holds.
-            let op = ops[Int((pc & 0xfff) >> 2)]
-            remaining -= 1
-            retired &+= 1
-            var next = pc &+ 4
-            switch step(op, pc: pc, next: &next) {
-            case nil: break
-            case let stop?:
-                if case .syscall = stop { pc = next } else { retired &-= 1 }
-                return stop
+            // (pc & 0xfff) >> 2 < 1024 = the ops a cache page holds; a run stays in its page.
+            var op = ops + Int((pc & 0xfff) >> 2)
+            var n = min(Int(op.pointee.run), remaining)
+            remaining -= n
+            while true {
+                var next = pc &+ 4
+                if let stop = step(op.pointee, pc: pc, next: &next) {
+                    // This op did not retire (a system call did), nor did the rest of the block.
+                    remaining += n
+                    if case .syscall = stop { pc = next; remaining -= 1 }
+                    return stop
+                }
+                pc = next
+                n &-= 1
+                if n == 0 { break }
+                op += 1
             }
-            pc = next
         }
         return .budget
     }
@@ -202,6 +258,8 @@ struct PPCInterpreter: InterpreterCore {
     mutating func step(_ op: PPCOp, pc: UInt32, next: inout UInt32) -> InterpreterStop? {
         switch op.kind {
         // MARK: integer
+        case .li: setGPR(op.d, UInt32(bitPattern: op.imm))
+        case .mr: setGPR(op.a, gpr(op.d))
         case .addi: setGPR(op.d, base(op.a) &+ UInt32(bitPattern: op.imm))
         case .addis: setGPR(op.d, base(op.a) &+ UInt32(bitPattern: op.imm))
         case .addic, .addicRecord:
@@ -278,11 +336,11 @@ struct PPCInterpreter: InterpreterCore {
             setCA(s < 0 && n > 0 && UInt32(bitPattern: s) << (32 - n) != 0)
             logic(op, UInt32(bitPattern: s >> n))
         case .rlwinm:
-            logic(op, Self.rotl(gpr(op.d), UInt32(op.b)) & Self.mask(UInt32(op.c), UInt32(op.imm)))
+            logic(op, Self.rotl(gpr(op.d), UInt32(op.b)) & UInt32(bitPattern: op.imm))
         case .rlwnm:
-            logic(op, Self.rotl(gpr(op.d), gpr(op.b) & 31) & Self.mask(UInt32(op.c), UInt32(op.imm)))
+            logic(op, Self.rotl(gpr(op.d), gpr(op.b) & 31) & UInt32(bitPattern: op.imm))
         case .rlwimi:
-            let m = Self.mask(UInt32(op.c), UInt32(op.imm))
+            let m = UInt32(bitPattern: op.imm)
             logic(op, (Self.rotl(gpr(op.d), UInt32(op.b)) & m) | (gpr(op.a) & ~m))
         // MARK: compare and CR
         case .cmp: compare(op, Int64(Int32(bitPattern: gpr(op.a))), Int64(Int32(bitPattern: gpr(op.b))))
@@ -329,57 +387,52 @@ struct PPCInterpreter: InterpreterCore {
         case .isel:
             setGPR(op.d, crBit(op.c) ? base(op.a) : gpr(op.b))
         // MARK: loads and stores
-        case .lbz, .lhz, .lha, .lwz, .lbzx, .lhzx, .lhax, .lwzx:
-            let indexed = op.kind == .lbzx || op.kind == .lhzx || op.kind == .lhax || op.kind == .lwzx
-            let ea = (op.update ? gpr(op.a) : base(op.a)) &+ (indexed ? gpr(op.b) : UInt32(bitPattern: op.imm))
-            let v: UInt32?
-            switch op.kind {
-            case .lbz, .lbzx: v = mem.load8(ea).map(UInt32.init)
-            case .lhz, .lhzx: v = mem.load16(ea).map(UInt32.init)
-            case .lha, .lhax: v = mem.load16(ea).map { UInt32(bitPattern: Int32(Int16(bitPattern: $0))) }
-            default: v = mem.load32(ea)
-            }
-            guard let v else { return fault(ea) }
-            setGPR(op.d, v)
-            if op.update { setGPR(op.a, ea) }
-        case .stb, .sth, .stw, .stbx, .sthx, .stwx:
-            let indexed = op.kind == .stbx || op.kind == .sthx || op.kind == .stwx
-            let ea = (op.update ? gpr(op.a) : base(op.a)) &+ (indexed ? gpr(op.b) : UInt32(bitPattern: op.imm))
-            let v = gpr(op.d)
-            let ok: Bool
-            switch op.kind {
-            case .stb, .stbx: ok = mem.store8(ea, UInt8(truncatingIfNeeded: v))
-            case .sth, .sthx: ok = mem.store16(ea, UInt16(truncatingIfNeeded: v))
-            default: ok = mem.store32(ea, v)
-            }
-            guard ok else { return fault(ea) }
-            if op.update { setGPR(op.a, ea) }
-            clearReservation(ea)
+        // One case per form, so each is straight-line code (the update forms share theirs).
+        case .lwz: let ea = address(op, indexed: false); guard let v = port.load32(ea) else { return fault(ea) }; loaded(op, v, ea)
+        case .lwzx: let ea = address(op, indexed: true); guard let v = port.load32(ea) else { return fault(ea) }; loaded(op, v, ea)
+        case .lbz: let ea = address(op, indexed: false); guard let v = port.load8(ea) else { return fault(ea) }; loaded(op, UInt32(v), ea)
+        case .lbzx: let ea = address(op, indexed: true); guard let v = port.load8(ea) else { return fault(ea) }; loaded(op, UInt32(v), ea)
+        case .lhz: let ea = address(op, indexed: false); guard let v = port.load16(ea) else { return fault(ea) }; loaded(op, UInt32(v), ea)
+        case .lhzx: let ea = address(op, indexed: true); guard let v = port.load16(ea) else { return fault(ea) }; loaded(op, UInt32(v), ea)
+        case .lha:
+            let ea = address(op, indexed: false)
+            guard let v = port.load16(ea) else { return fault(ea) }
+            loaded(op, UInt32(bitPattern: Int32(Int16(bitPattern: v))), ea)
+        case .lhax:
+            let ea = address(op, indexed: true)
+            guard let v = port.load16(ea) else { return fault(ea) }
+            loaded(op, UInt32(bitPattern: Int32(Int16(bitPattern: v))), ea)
+        case .stw: let ea = address(op, indexed: false); guard port.store32(ea, gpr(op.d)) else { return fault(ea) }; stored(op, ea)
+        case .stwx: let ea = address(op, indexed: true); guard port.store32(ea, gpr(op.d)) else { return fault(ea) }; stored(op, ea)
+        case .stb: let ea = address(op, indexed: false); guard port.store8(ea, UInt8(truncatingIfNeeded: gpr(op.d))) else { return fault(ea) }; stored(op, ea)
+        case .stbx: let ea = address(op, indexed: true); guard port.store8(ea, UInt8(truncatingIfNeeded: gpr(op.d))) else { return fault(ea) }; stored(op, ea)
+        case .sth: let ea = address(op, indexed: false); guard port.store16(ea, UInt16(truncatingIfNeeded: gpr(op.d))) else { return fault(ea) }; stored(op, ea)
+        case .sthx: let ea = address(op, indexed: true); guard port.store16(ea, UInt16(truncatingIfNeeded: gpr(op.d))) else { return fault(ea) }; stored(op, ea)
         case .lhbrx:
             let ea = base(op.a) &+ gpr(op.b)
-            guard let v = mem.load16(ea) else { return fault(ea) }
+            guard let v = port.load16(ea) else { return fault(ea) }
             setGPR(op.d, UInt32(v.byteSwapped))
         case .lwbrx:
             let ea = base(op.a) &+ gpr(op.b)
-            guard let v = mem.load32(ea) else { return fault(ea) }
+            guard let v = port.load32(ea) else { return fault(ea) }
             setGPR(op.d, v.byteSwapped)
         case .sthbrx:
             let ea = base(op.a) &+ gpr(op.b)
-            guard mem.store16(ea, UInt16(truncatingIfNeeded: gpr(op.d)).byteSwapped) else { return fault(ea) }
+            guard port.store16(ea, UInt16(truncatingIfNeeded: gpr(op.d)).byteSwapped) else { return fault(ea) }
         case .stwbrx:
             let ea = base(op.a) &+ gpr(op.b)
-            guard mem.store32(ea, gpr(op.d).byteSwapped) else { return fault(ea) }
+            guard port.store32(ea, gpr(op.d).byteSwapped) else { return fault(ea) }
         case .lmw:
             var ea = base(op.a) &+ UInt32(bitPattern: op.imm)
             for reg in op.d...31 {
-                guard let v = mem.load32(ea) else { return fault(ea) }
+                guard let v = port.load32(ea) else { return fault(ea) }
                 setGPR(reg, v)
                 ea &+= 4
             }
         case .stmw:
             var ea = base(op.a) &+ UInt32(bitPattern: op.imm)
             for reg in op.d...31 {
-                guard mem.store32(ea, gpr(reg)) else { return fault(ea) }
+                guard port.store32(ea, gpr(reg)) else { return fault(ea) }
                 ea &+= 4
             }
         case .lswi, .lswx:
@@ -388,7 +441,7 @@ struct PPCInterpreter: InterpreterCore {
             var reg = op.d
             var word: UInt32 = 0
             for i in 0..<n {
-                guard let byte = mem.load8(ea &+ i) else { return fault(ea &+ i) }
+                guard let byte = port.load8(ea &+ i) else { return fault(ea &+ i) }
                 word |= UInt32(byte) << (24 - 8 * (i % 4))
                 if i % 4 == 3 || i == n - 1 {
                     setGPR(reg, word)
@@ -402,22 +455,23 @@ struct PPCInterpreter: InterpreterCore {
             for i in 0..<n {
                 let reg = (op.d &+ UInt8(i / 4)) & 31
                 let byte = UInt8(truncatingIfNeeded: gpr(reg) >> (24 - 8 * (i % 4)))
-                guard mem.store8(ea &+ i, byte) else { return fault(ea &+ i) }
+                guard port.store8(ea &+ i, byte) else { return fault(ea &+ i) }
             }
         case .lwarx:
             let ea = base(op.a) &+ gpr(op.b)
-            guard let v = mem.load32(ea) else { return fault(ea) }
+            guard let v = port.load32(ea) else { return fault(ea) }
             setGPR(op.d, v)
             r.pointee.reservation = ea | 1
         case .stwcx:
             let ea = base(op.a) &+ gpr(op.b)
             let held = r.pointee.reservation == ea | 1
             r.pointee.reservation = 0
-            if held { guard mem.store32(ea, gpr(op.d)) else { return fault(ea) } }
+            if held { guard port.store32(ea, gpr(op.d)) else { return fault(ea) } }
             setCRField(0, (held ? 2 : 0) | (r.pointee.xer >> 31))
         case .dcbz:
             let ea = (base(op.a) &+ gpr(op.b)) & ~31
-            for i in stride(from: UInt32(0), to: 32, by: 8) { guard mem.store64(ea &+ i, 0) else { return fault(ea) } }
+            var i: UInt32 = 0
+            while i < 32 { guard port.store64(ea &+ i, 0) else { return fault(ea) }; i += 8 }
             clearReservation(ea)
         case .cacheHint, .sync: break
         // MARK: branches
@@ -435,6 +489,15 @@ struct PPCInterpreter: InterpreterCore {
             if op.d & 4 == 0 { return .fault(.SIGILL, code: SignalCode.ILL_ILLOPC, address: UInt64(pc)) }
             if branchTaken(op.d, op.a) { next = r.pointee.ctr & ~3 }
             if op.flags & 1 != 0 { r.pointee.lr = pc &+ 4 }
+        case .bt: if crBit(op.a) { next = pc &+ UInt32(bitPattern: op.imm) }
+        case .bf: if !crBit(op.a) { next = pc &+ UInt32(bitPattern: op.imm) }
+        case .bdnz:
+            r.pointee.ctr &-= 1
+            if r.pointee.ctr != 0 { next = pc &+ UInt32(bitPattern: op.imm) }
+        case .bdz:
+            r.pointee.ctr &-= 1
+            if r.pointee.ctr == 0 { next = pc &+ UInt32(bitPattern: op.imm) }
+        case .blr: next = r.pointee.lr & ~3
         case .sc:
             r.pointee.origR3 = gpr(3)
             return .syscall
@@ -468,6 +531,20 @@ struct PPCInterpreter: InterpreterCore {
     }
     @inline(__always) func clearReservation(_ ea: UInt32) {
         if r.pointee.reservation != 0 && (r.pointee.reservation & ~1) >> 4 == ea >> 4 { r.pointee.reservation = 0 }
+    }
+
+    /// The effective address of a load or store: (rA|0) + d, or (rA|0) + rB; the update forms
+    /// use rA itself.
+    @inline(__always) func address(_ op: PPCOp, indexed: Bool) -> UInt32 {
+        (op.update ? gpr(op.a) : base(op.a)) &+ (indexed ? gpr(op.b) : UInt32(bitPattern: op.imm))
+    }
+    @inline(__always) func loaded(_ op: PPCOp, _ v: UInt32, _ ea: UInt32) {
+        setGPR(op.d, v)
+        if op.update { setGPR(op.a, ea) }
+    }
+    @inline(__always) func stored(_ op: PPCOp, _ ea: UInt32) {
+        if op.update { setGPR(op.a, ea) }
+        clearReservation(ea)
     }
 
     @inline(__always) func arith(_ op: PPCOp, _ v: UInt32) {

@@ -97,6 +97,9 @@ public final class X86Backend: Backend {
         loopRef = nil
     }
 
+    /// gdb's amd64 GNU/Linux description, generated from the register table.
+    public var gdbTargetDescription: String? { X86RegisterTable.targetDescription }
+
     /// "/proc/<umlab>/fd/<n>": how a guest host process opens a descriptor umlab holds.
     func procPath(_ fd: Int32) -> [UInt8] { Array("/proc/\(Host.pid)/fd/\(fd)".utf8) + [0] }
 }
@@ -207,6 +210,17 @@ final class X86AddressSpace: AddressSpace {
     func write(_ address: UInt64, from buffer: UnsafeRawBufferPointer) throws(LinuxErrno) {
         if address >= StubImage.base { throw .EFAULT }
         try agent.tracee.write(address, from: buffer)
+    }
+
+    /// Through /proc/PID/mem (`Tracee.forceWrite`): int3 into read-only program text, and a
+    /// private file mapping's page copied rather than the file written, as a native debugger's
+    /// PTRACE_POKETEXT. Reads of such pages need nothing special (process_vm_readv reads them).
+    func debuggerWrite(_ address: UInt64, from buffer: UnsafeRawBufferPointer) throws(LinuxErrno) {
+        if address >= StubImage.base { throw .EFAULT }
+        _ = try GuestMath.range(address, length: UInt64(buffer.count), within: 0..<StubImage.base, else: .EFAULT)
+        // /proc/PID/mem needs the right to trace the process, not a ptrace stop: a seccomp
+        // thread asleep on a notification is written without being woken.
+        try agent.tracee.forceWrite(address, from: buffer)
     }
 
     /// A scattered buffer in one process_vm_readv (the kernel caps iovec arrays at 1024).

@@ -31,6 +31,11 @@ final class X86Context: ExecutionContext {
     var sleepsOnNotice = false
     /// int3 stops as `.debug(.breakpoint)` (a debugger is attached) instead of a SIGTRAP fault.
     var reportsBreakpoints = false
+    /// The hardware debug points in this thread's debug registers, point i in DRi (X86Debug.swift).
+    var debugPoints: [DebugPoint] = []
+    /// TT: a single step stopped at a `syscall` entry (PTRACE_SYSEMU_SINGLESTEP), and the next
+    /// PTRACE_SYSCALL resume reports that call's exit, which is no new call.
+    var ttSteppedIntoSyscall = false
 
     init(tracee: Tracee, space: X86AddressSpace, backend: X86Backend) {
         self.tracee = tracee
@@ -90,6 +95,10 @@ final class X86Context: ExecutionContext {
             }
             backend.stats.stops += 1
             switch stop {
+            case .syscall where tt && ttSteppedIntoSyscall:
+                // The exit of a call a single step stopped at, already handled by the kernel.
+                ttSteppedIntoSyscall = false
+                do { try tracee.resume(.syscall) } catch { return .lost("cannot resume: \(error.message)") }
             case .syscall where tt && ttNumber == nil:
                 // TT entry stop: nullify the call (the host runs getpid) and let it finish.
                 do {
@@ -135,6 +144,8 @@ final class X86Context: ExecutionContext {
         let info = (try? tracee.signalInfo()) ?? (signo: sig, code: 0, address: 0)
         // si_code > 0 means the kernel raised it for an instruction; <= 0 came from kill().
         if info.code <= 0 && sig != 5 { return nil }
+        // A debug register hit (TRAP_HWBKPT); checked only while the thread has debug points.
+        if sig == 5 && !debugPoints.isEmpty, let hit = debugRegisterHit() { return .debug(hit) }
         // int3 (si_code SI_KERNEL): a software breakpoint, the debugger's if one is attached.
         if sig == 5 && info.code == 0x80 && reportsBreakpoints { return .debug(.breakpoint(address: regs.rip &- 1)) }
         return .fault(Signal(sig), code: info.code, address: info.address)
@@ -265,6 +276,7 @@ final class X86Context: ExecutionContext {
         var r = r
         try tracee.setRegisters(&r)
         try tracee.resume(.cont)
+        ttSteppedIntoSyscall = false  // CONT passes a stepped call's exit without a stop
         backend.stats.injected += 1
         loop: while true {
             let stop = try tracee.waitUninterrupted()
@@ -431,6 +443,13 @@ final class X86Context: ExecutionContext {
         if let stack { ctx.regs.rsp = stack }
         if let threadPointer { ctx.regs.fs_base = threadPointer }
         ctx.dirty = .all  // FPU state: the host's clone copied the parent's
+        // The host gives a new process no debug registers; the guest's child inherits its
+        // parent's debug points (what a debugger following forks expects), and how its
+        // breakpoints stop.
+        ctx.reportsBreakpoints = reportsBreakpoints
+        if !debugPoints.isEmpty {
+            do { try ctx.setDebugPoints(debugPoints) } catch { ctx.terminate(); throw error }
+        }
         return ctx
     }
 
@@ -455,6 +474,7 @@ final class X86Context: ExecutionContext {
         r.rdi = StubImage.dataPage; r.rsi = argvAt; r.rdx = 0
         try tracee.setRegisters(&r)
         try tracee.resume(.cont)
+        ttSteppedIntoSyscall = false
         backend.stats.injected += 1
         while true {
             let stop = try tracee.waitUninterrupted()
@@ -482,6 +502,9 @@ final class X86Context: ExecutionContext {
         space = X86AddressSpace(backend: backend)
         space.members.append(self)
         skipHostCall = false
+        // The host's exec cleared the debug registers, as Linux's execve does: the points'
+        // addresses meant the old program. A debugger sets new ones after the exec event.
+        debugPoints = []
         mappingFD = nil  // the exec closed it
         try settleAfterExec()
         try scrubHostMappings()

@@ -1,0 +1,142 @@
+import Testing
+@testable import GuestKernel
+import LinuxABI
+import SoftMMU
+
+/// SoftMMU's copy-on-write fork (issue #14 item 3): private pages shared between parent and
+/// child until one writes, shared mappings shared for good, and the memory account charged once
+/// per page that exists.
+@Suite struct CopyOnWriteFork {
+    static let base: UInt64 = 0x10000
+    static let page: UInt64 = 0x1000
+
+    static func byte(_ m: SoftMemory, _ a: UInt64) throws -> UInt8 {
+        var v: [UInt8] = [0]
+        try v.withUnsafeMutableBytes { p in try m.read(a, into: p) }
+        return v[0]
+    }
+    static func put(_ m: SoftMemory, _ a: UInt64, _ v: UInt8) throws {
+        try [v].withUnsafeBytes { p in try m.write(a, from: p) }
+    }
+    static func anon(_ a: MemoryController) -> UInt64 { a.byKind[MemoryController.Kind.anonymous.rawValue] }
+
+    /// Parent and child each see their own writes and, where neither wrote, the data from
+    /// before the fork; so does a grandchild forked from the child.
+    @Test func eachSeesItsOwnWrites() throws {
+        let m = try SoftMemory.make()
+        let b = CopyOnWriteFork.base, pg = CopyOnWriteFork.page
+        try m.map(b, length: 4 * pg, protection: .rw, shared: false, backing: .anonymous)
+        for i in 0..<3 { try CopyOnWriteFork.put(m, b + UInt64(i) * pg, UInt8(10 + i)) }
+        let child = try m.fork()
+        try CopyOnWriteFork.put(child, b, 20)
+        try CopyOnWriteFork.put(m, b + pg, 31)
+        let grandchild = try child.fork()
+        try CopyOnWriteFork.put(grandchild, b + 2 * pg, 42)
+        try CopyOnWriteFork.put(child, b + 3 * pg, 23)
+        let read = { (s: SoftMemory) throws -> [UInt8] in try (0..<4).map { try CopyOnWriteFork.byte(s, b + UInt64($0) * pg) } }
+        #expect(try read(m) == [10, 31, 12, 0])
+        #expect(try read(child) == [20, 11, 12, 23])
+        #expect(try read(grandchild) == [20, 11, 42, 0])
+        #expect(child.counters.cowCopies == 1)
+    }
+
+    /// A MAP_SHARED mapping stays one memory: a write after the fork shows on both sides.
+    @Test func sharedMappingsStayShared() throws {
+        let m = try SoftMemory.make()
+        let mem = try SharedMemoryObject(length: 0x1000, account: nil, descriptors: HostDescriptors(budget: 64))
+        try m.map(CopyOnWriteFork.base, length: 0x1000, protection: .rw, shared: true, backing: .file(mem.ref, offset: 0))
+        try CopyOnWriteFork.put(m, CopyOnWriteFork.base, 1)
+        let child = try m.fork()
+        try CopyOnWriteFork.put(m, CopyOnWriteFork.base, 2)
+        #expect(try CopyOnWriteFork.byte(child, CopyOnWriteFork.base) == 2)
+        try CopyOnWriteFork.put(child, CopyOnWriteFork.base + 1, 3)
+        #expect(try CopyOnWriteFork.byte(m, CopyOnWriteFork.base + 1) == 3)
+        #expect(child.counters.cowCopies == 0 && m.counters.cowCopies == 0)
+    }
+
+    /// The account holds one charge per page that exists: a shared page once, a copy to the
+    /// space that wrote it; the last sharer takes its frame's charge over; exits return it all.
+    @Test func accountingChargesEachPageOnce() throws {
+        let account = MemoryController(limit: 1 << 30)
+        let m = try SoftMemory.make()
+        m.memoryAccount = account
+        let b = CopyOnWriteFork.base, pg = CopyOnWriteFork.page
+        try m.map(b, length: 8 * pg, protection: .rw, shared: false, backing: .anonymous)
+        for i in 0..<4 { try CopyOnWriteFork.put(m, b + UInt64(i) * pg, 1) }
+        #expect(CopyOnWriteFork.anon(account) == 4 * pg)
+        let child = try m.fork()
+        #expect(CopyOnWriteFork.anon(account) == 4 * pg)  // shared, not copied
+        try CopyOnWriteFork.put(child, b, 2)               // the child's copy of page 0
+        #expect(CopyOnWriteFork.anon(account) == 5 * pg)
+        try CopyOnWriteFork.put(m, b + pg, 2)              // the parent's copy of page 1
+        #expect(CopyOnWriteFork.anon(account) == 6 * pg)
+        try CopyOnWriteFork.put(m, b, 3)                   // the last sharer of page 0 takes it over
+        #expect(CopyOnWriteFork.anon(account) == 6 * pg)
+        try CopyOnWriteFork.put(m, b + 5 * pg, 3)          // a page never written before the fork
+        #expect(CopyOnWriteFork.anon(account) == 7 * pg)
+        #expect(try CopyOnWriteFork.byte(child, b + 5 * pg) == 0)
+        child.release()  // its page 0, its (last) share of page 1's frame
+        #expect(CopyOnWriteFork.anon(account) == 5 * pg)
+        m.release()
+        #expect(CopyOnWriteFork.anon(account) == 0)
+    }
+
+    /// At the memory limit the copy is refused (the write faults and the OOM policy is asked
+    /// for), and nothing changes for the other sharer.
+    @Test func copyPastTheLimitFaults() throws {
+        let account = MemoryController(limit: 1 << 20)
+        let m = try SoftMemory.make()
+        m.memoryAccount = account
+        let b = CopyOnWriteFork.base, pg = CopyOnWriteFork.page
+        try m.map(b, length: 2 * pg, protection: .rw, shared: false, backing: .anonymous)
+        try CopyOnWriteFork.put(m, b, 1)
+        let child = try m.fork()
+        let fill = account.limit - account.usage
+        #expect(account.tryCharge(fill, .pipes))
+        #expect(throws: LinuxErrno.EFAULT) { try CopyOnWriteFork.put(child, b, 2) }
+        #expect(account.oomRequested)
+        account.uncharge(fill, .pipes)
+        #expect(try CopyOnWriteFork.byte(m, b) == 1)
+        try CopyOnWriteFork.put(child, b, 2)
+        #expect(try CopyOnWriteFork.byte(m, b) == 1)
+        #expect(try CopyOnWriteFork.byte(child, b) == 2)
+    }
+
+    /// MADV_DONTNEED in the child drops its share (zeros for anonymous memory, the file's data
+    /// for a private file mapping); munmap in the parent leaves the child's view; mprotect keeps
+    /// the sharing (a page made writable again is still copied on its first write); a write by
+    /// the kernel (a signal frame) copies too.
+    @Test func madviseMunmapMprotectAndKernelWrites() throws {
+        let account = MemoryController(limit: 1 << 30)
+        let m = try SoftMemory.make()
+        m.memoryAccount = account
+        let mem = try SharedMemoryObject(length: 0x1000, account: nil, descriptors: HostDescriptors(budget: 64))
+        let b = CopyOnWriteFork.base, pg = CopyOnWriteFork.page
+        try m.map(b + 8 * pg, length: pg, protection: .rw, shared: true, backing: .file(mem.ref, offset: 0))
+        try CopyOnWriteFork.put(m, b + 8 * pg, 0x5a)  // the file's byte
+        try m.map(b, length: 4 * pg, protection: .rw, shared: false, backing: .anonymous)
+        try m.map(b + 4 * pg, length: pg, protection: .rw, shared: false, backing: .file(mem.ref, offset: 0))
+        for i in 0..<5 { try CopyOnWriteFork.put(m, b + UInt64(i) * pg, 0x77) }
+        let child = try m.fork()
+        try child.discard(b, length: pg, .now)
+        try child.discard(b + 4 * pg, length: pg, .now)
+        #expect(try CopyOnWriteFork.byte(child, b) == 0)
+        #expect(try CopyOnWriteFork.byte(child, b + 4 * pg) == 0x5a)
+        #expect(try CopyOnWriteFork.byte(m, b) == 0x77)
+        #expect(try CopyOnWriteFork.byte(m, b + 4 * pg) == 0x77)
+        try m.unmap(b + pg, length: pg)
+        #expect(try CopyOnWriteFork.byte(child, b + pg) == 0x77)
+        try child.protect(b + 2 * pg, length: pg, protection: .read)
+        #expect(throws: LinuxErrno.EFAULT) { try CopyOnWriteFork.put(child, b + 2 * pg, 1) }
+        try child.protect(b + 2 * pg, length: pg, protection: .rw)
+        try CopyOnWriteFork.put(child, b + 2 * pg, 1)
+        #expect(try CopyOnWriteFork.byte(m, b + 2 * pg) == 0x77)
+        let p = child.hostPointerIgnoringProtection(b + 3 * pg)!
+        p.storeBytes(of: 9, as: UInt8.self)
+        #expect(try CopyOnWriteFork.byte(child, b + 3 * pg) == 9)
+        #expect(try CopyOnWriteFork.byte(m, b + 3 * pg) == 0x77)
+        child.release()
+        m.release()
+        #expect(CopyOnWriteFork.anon(account) == 0)
+    }
+}
