@@ -19,7 +19,9 @@
 #   CC             C compiler (default gcc)
 #   Workload sizes: GETPPID_ITERS (100000), FORKWAIT_ITERS (2000),
 #     EXECWAIT_ITERS (500), PIPE_MIB (256), FILEREAD_ITERS (50),
-#     FILEREAD_FILE (/bin/busybox)
+#     FILEREAD_FILE (/bin/busybox), CLOCK_ITERS (1000000), LOCK_ITERS (200000),
+#     PYLOCK_ITERS (20000), PINGPONG_ITERS (20000)
+#   PYTHON         the python3 pylock8.py runs with (default /usr/bin/python3)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -38,9 +40,16 @@ EXECWAIT_ITERS="${EXECWAIT_ITERS:-500}"
 PIPE_MIB="${PIPE_MIB:-256}"
 FILEREAD_ITERS="${FILEREAD_ITERS:-50}"
 FILEREAD_FILE="${FILEREAD_FILE:-/bin/busybox}"
+CLOCK_ITERS="${CLOCK_ITERS:-1000000}"
+LOCK_ITERS="${LOCK_ITERS:-200000}"
+PYLOCK_ITERS="${PYLOCK_ITERS:-20000}"
+PINGPONG_ITERS="${PINGPONG_ITERS:-20000}"
+PYTHON="${PYTHON:-/usr/bin/python3}"
 
 FAKE_PPID=424242   # must match FAKE_PPID in bare_sysemu.c
-ALL_WORKLOADS=(getppid forkwait execwait pipe fileread)
+ALL_WORKLOADS=(getppid forkwait execwait pipe fileread clockgettime pingpong lock8 pylock8)
+# Workloads built from a C file here (pylock8 is pylock8.py, run with $PYTHON).
+C_WORKLOADS=(getppid forkwait execwait pipe fileread clockgettime pingpong lock8)
 # Workloads the bare tracer can run (it does not follow fork()).
 BARE_WORKLOADS=" getppid fileread "
 
@@ -54,9 +63,10 @@ fi
 mkdir -p "$BUILD"
 [[ -f "$BUILD/.gitignore" ]] || printf '*\n' > "$BUILD/.gitignore"
 log "== building into $BUILD"
-for src in "${ALL_WORKLOADS[@]}" bare_sysemu; do
-    "$CC" -static -O2 -Wall -Wextra -o "$BUILD/$src" "$HERE/$src.c"
+for src in "${C_WORKLOADS[@]}" bare_sysemu; do
+    "$CC" -static -O2 -Wall -Wextra -pthread -o "$BUILD/$src" "$HERE/$src.c"
 done
+cp "$HERE/pylock8.py" "$BUILD/pylock8.py"
 
 workload_args() {
     case "$1" in
@@ -65,6 +75,10 @@ workload_args() {
         execwait) echo "$EXECWAIT_ITERS" ;;
         pipe)     echo "$PIPE_MIB" ;;
         fileread) echo "$FILEREAD_ITERS $FILEREAD_FILE" ;;
+        clockgettime) echo "$CLOCK_ITERS" ;;
+        pingpong) echo "$PINGPONG_ITERS" ;;
+        lock8)    echo "$LOCK_ITERS" ;;
+        pylock8)  echo "$BUILD/pylock8.py $PYLOCK_ITERS" ;;
         *) log "unknown workload $1"; exit 2 ;;
     esac
 }
@@ -146,6 +160,7 @@ JSON_ROWS=()
 for w in "${WORKLOADS[@]}"; do
     read -r -a args <<< "$(workload_args "$w")"
     prog="$BUILD/$w"
+    [[ $w == pylock8 ]] && prog="$PYTHON"
     do_bare=0; [[ "$BARE_WORKLOADS" == *" $w "* ]] && do_bare=1
     nat=(); bare=(); um=()
     nat_err=0; bare_err=0; um_err=0

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -27,6 +28,7 @@
 #include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +48,12 @@ long ch_ptrace_getregs(pid_t pid, ch_x86_regs *regs) { return ptrace(PTRACE_GETR
 long ch_ptrace_setregs(pid_t pid, const ch_x86_regs *regs) { return ptrace(PTRACE_SETREGS, pid, 0, regs); }
 long ch_ptrace_getfpregs(pid_t pid, ch_x86_fpregs *regs) { return ptrace(PTRACE_GETFPREGS, pid, 0, regs); }
 long ch_ptrace_setfpregs(pid_t pid, const ch_x86_fpregs *regs) { return ptrace(PTRACE_SETFPREGS, pid, 0, regs); }
+
+long ch_ptrace_peekuser(pid_t pid, uint64_t offset, uint64_t *value) {
+    return syscall(SYS_ptrace, PTRACE_PEEKUSER, pid, (void *)offset, value);
+}
+
+uint64_t ch_debugreg_offset(int n) { return offsetof(struct user, u_debugreg) + (uint64_t)n * sizeof(unsigned long); }
 
 long ch_ptrace_getsiginfo(pid_t pid, int *signo, int *code, uint64_t *addr) {
     siginfo_t info;
@@ -179,6 +187,24 @@ long ch_process_vm_write(pid_t pid, const void *local, uint64_t remote, uint64_t
     struct iovec l = {(void *)local, len};
     struct iovec r = {(void *)remote, len};
     return process_vm_writev(pid, &l, 1, &r, 1, 0);
+}
+
+/* One host call for a scattered guest buffer: `count` (at most 1024) remote ranges, as pairs
+ * (address, length) in `ranges`, against one local buffer of `len` bytes. */
+static long ch_process_vm_ranges(pid_t pid, void *local, uint64_t len, const uint64_t *ranges, int count, int write) {
+    struct iovec r[1024];
+    if (count < 0 || count > 1024) { errno = EINVAL; return -1; }
+    for (int i = 0; i < count; i++) r[i] = (struct iovec){(void *)ranges[2 * i], ranges[2 * i + 1]};
+    struct iovec l = {local, len};
+    return write ? process_vm_writev(pid, &l, 1, r, count, 0) : process_vm_readv(pid, &l, 1, r, count, 0);
+}
+
+long ch_process_vm_read_ranges(pid_t pid, void *local, uint64_t len, const uint64_t *ranges, int count) {
+    return ch_process_vm_ranges(pid, local, len, ranges, count, 0);
+}
+
+long ch_process_vm_write_ranges(pid_t pid, const void *local, uint64_t len, const uint64_t *ranges, int count) {
+    return ch_process_vm_ranges(pid, (void *)local, len, ranges, count, 1);
 }
 
 long ch_syscall6(long nr, long a, long b, long c, long d, long e, long f) {
@@ -415,4 +441,8 @@ uint64_t ch_memory_and_swap(void) {
     if (sysinfo(&info) < 0) return UINT64_MAX;
     unsigned __int128 total = ((unsigned __int128)info.totalram + info.totalswap) * (info.mem_unit ? info.mem_unit : 1);
     return total > UINT64_MAX ? UINT64_MAX : (uint64_t)total;
+}
+
+uint64_t ch_vdso_base(void) {
+    return (uint64_t)getauxval(AT_SYSINFO_EHDR);
 }

@@ -48,6 +48,8 @@ public struct GuestABI {
     /// Size of a second, upward-growing stack some ISAs keep (IA-64's register backing store);
     /// 0 for none. The loader maps it as "[rbs]" and passes its base in `ProgramStart`.
     public var registerStackSize: UInt64 = 0
+    /// How ptrace(2) lays out the registers (Ptrace/PtraceLink.swift); nil: register requests fail with EIO.
+    public var ptraceRegisters: PtraceRegisterLayout?
 
     public init(wordSize: Int, bigEndian: Bool, syscalls: SyscallTable, machine: String, hwcap: UInt64,
                 encodeStat: @escaping (FileStat) -> [UInt8]) {

@@ -47,6 +47,9 @@ public enum DebugStop: Equatable, Sendable {
     /// IA-64 gdb's `break 0xccccc`, x86-64 `int3`), reported while `reportsBreakpoints` is set.
     /// The instruction pointer is where the hardware leaves it: on the instruction for
     /// PowerPC and IA-64, after it for x86-64 (gdb's decr_pc_after_break).
+    /// Also a hardware breakpoint (`DebugPoint.Kind.execute`) at `address`: the instruction
+    /// pointer is then on the instruction on every backend (x86-64 resumes past it by RF).
+    /// A debugger tells the two apart by which kind it set at `address`.
     case breakpoint(address: UInt64)
     /// A watched data access at `address`.
     case watchpoint(WatchKind, address: UInt64)
@@ -183,6 +186,13 @@ public protocol AddressSpace: AnyObject {
     func read(_ address: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno)
     /// Copies `buffer` into guest memory at `address`. EFAULT if any byte is not writable.
     func write(_ address: UInt64, from buffer: UnsafeRawBufferPointer) throws(LinuxErrno)
+    /// Copies the guest ranges `pieces`, in order, into `buffer` (whose size is their total):
+    /// an iovec array's buffers (readv, writev, sendmsg, recvmsg). EFAULT if any byte is not
+    /// readable. Backends whose copies are host calls make one for all (x86-64: one
+    /// process_vm_readv); the default reads piece by piece.
+    func read(_ pieces: [GuestRange], into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno)
+    /// Copies `buffer` in order into the guest ranges `pieces` (as `read(_:into:)`).
+    func write(_ pieces: [GuestRange], from buffer: UnsafeRawBufferPointer) throws(LinuxErrno)
     /// Writes as a debugger does (gdb's M/X packets, a guest's PTRACE_POKETEXT): read-only
     /// mappings are written too (a breakpoint into program text), a private file mapping gets
     /// its own copy of the page (the file never changes), and decoded code of the page is
@@ -209,6 +219,30 @@ public protocol AddressSpace: AnyObject {
     func release()
 }
 
+/// A piece of a scattered guest buffer.
+public struct GuestRange: Equatable, Sendable {
+    public var address: UInt64
+    public var length: Int
+    public init(_ address: UInt64, _ length: Int) { self.address = address; self.length = length }
+}
+
+extension AddressSpace {
+    public func read(_ pieces: [GuestRange], into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) {
+        var done = 0
+        for p in pieces {
+            try read(p.address, into: UnsafeMutableRawBufferPointer(rebasing: buffer[done..<(done + p.length)]))
+            done += p.length
+        }
+    }
+    public func write(_ pieces: [GuestRange], from buffer: UnsafeRawBufferPointer) throws(LinuxErrno) {
+        var done = 0
+        for p in pieces {
+            try write(p.address, from: UnsafeRawBufferPointer(rebasing: buffer[done..<(done + p.length)]))
+            done += p.length
+        }
+    }
+}
+
 extension AddressSpace {
     public func filesShrank() {}
     public func sampleCharge() {}
@@ -226,6 +260,25 @@ public struct ProgramStart {
     public init(entry: UInt64, stackPointer: UInt64, interpreterBase: UInt64, registerStack: UInt64 = 0) {
         self.entry = entry; self.stackPointer = stackPointer; self.interpreterBase = interpreterBase
         self.registerStack = registerStack
+    }
+}
+
+/// A guest vDSO a backend provides: an ELF image the guest's C library finds through
+/// AT_SYSINFO_EHDR, and the data page(s) it reads. The backend has them mapped, outside
+/// `userAddressRange`, in every address space `replaceAddressSpace` makes (x86-64: the stub's
+/// exec maps them, no host call per execve); the kernel's exec records them as [vvar] and
+/// [vdso] for /proc/<pid>/maps and puts the image's address in the auxiliary vector. Outside
+/// user space, the guest cannot unmap or change them (Linux would let it unmap its vDSO).
+public struct VDSOLayout: Equatable, Sendable {
+    /// The data page(s), read-only.
+    public var data: Range<UInt64>
+    /// The image (read and execute); its start is AT_SYSINFO_EHDR.
+    public var image: Range<UInt64>
+    public init(data: Range<UInt64>, image: Range<UInt64>) { self.data = data; self.image = image }
+    /// Whether [address, address + count) lies within the data pages or the image.
+    public func contains(_ address: UInt64, count: Int) -> Bool {
+        guard let end = GuestMath.end(address, UInt64(count)) else { return false }
+        return (address >= data.lowerBound && end <= data.upperBound) || (address >= image.lowerBound && end <= image.upperBound)
     }
 }
 
@@ -369,6 +422,8 @@ public protocol Backend: AnyObject {
     /// The machine this backend ran has ended (its contexts are terminated): release what the
     /// backend holds on the host for it. Default: nothing.
     func machineEnded()
+    /// The guest vDSO this backend maps into every new address space, or nil (the default).
+    var vdso: VDSOLayout? { get }
     /// gdb's target description of this ISA (the `target.xml` of qXfer:features:read: the
     /// architecture and the register features in `ExecutionContext.registers`' order), or nil
     /// where gdb knows only a fixed raw register layout (IA-64).
@@ -392,6 +447,7 @@ extension Backend {
     public var kernelRegionBase: UInt64 { userAddressRange.upperBound }
     public var runsInHostProcesses: Bool { false }
     public var samplesMemory: Bool { runsInHostProcesses }
+    public var vdso: VDSOLayout? { nil }
 }
 
 extension ExecutionContext {

@@ -190,6 +190,7 @@ extension Kernel {
         task.mm = MemoryMap(space: task.context.addressSpace, userRange: backend.userAddressRange, pageSize: abi.pageSize, wordMask: abi.wordMask,
                             memory: memory, descriptors: hostDescriptors)
         if config.mode == .tt { try task.mm.mapKernelRegion(arena, at: backend.kernelRegionBase) }
+        if let vdso = backend.vdso { task.mm.recordVDSO(vdso) }
     }
 
     /// An image's PT_LOAD segments as the loader maps them, checked once: page-aligned
@@ -327,6 +328,7 @@ extension Kernel {
             (13, UInt64(c.gid)), (14, UInt64(c.egid)), (15, platformAddr), (16, abi.hwcap), (17, 100),
             (23, 0), (25, randomAddr), (26, abi.hwcap2), (31, execfnAddr),
         ]
+        if let vdso = backend.vdso { auxv.insert((33, vdso.image.lowerBound), at: 0) }  // AT_SYSINFO_EHDR
         auxv = abi.extraAuxv + auxv
         auxv.append((0, 0))
 

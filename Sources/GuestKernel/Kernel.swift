@@ -13,6 +13,9 @@ public struct KernelConfig {
     public var overlayDirectory: String?
     /// The command line's mounts (`--bind`, `--tmpfs`), made after the machine's own.
     public var mounts: [MountRequest] = []
+    /// How long hostfs trusts a name the host answered for (found or missing), in nanoseconds:
+    /// the bound on how late a change the host makes behind umlab's back shows (see `HostFS`).
+    public var hostfsRevalidation: UInt64 = HostFS.defaultRevalidation
     /// The first program's working directory, a guest path (falls back to "/").
     public var workingDirectory = "/"
     public var mode = IsolationMode.skas
@@ -307,6 +310,7 @@ public final class Kernel {
                 dispatchSyscall(task)
                 continue
             }
+            if task.traced != nil, ptraceReturnToUser(task) { continue }
             deliverSignals(task)
             guard task.state == .runnable else { continue }
             let until = nextInterruption(for: task, now: now)
@@ -318,7 +322,8 @@ public final class Kernel {
             if usesTick { loop.armTick(at: until) }
             // A far deadline (a sleep of 10^10 s beside a runnable task) is a slice that never ends.
             let slice = until == 0 ? 0 : Int64(clamping: until - now)
-            let trap = debugger == nil ? task.context.run(sliceNanoseconds: slice) : debugger!.run(task, sliceNanoseconds: slice)
+            let trap = task.traced?.resume == .step ? ptraceStep(task)
+                : debugger == nil ? task.context.run(sliceNanoseconds: slice) : debugger!.run(task, sliceNanoseconds: slice)
             // Guest time: the slice counts as user time, handling its trap as system time
             // (taken at the next pass's clock read); one clock read per trap.
             trapTime = Host.monotonicNanoseconds()

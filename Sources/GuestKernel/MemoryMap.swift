@@ -315,18 +315,35 @@ public final class MemoryMap {
         try typedErrno { try bytes.withUnsafeBytes { p in try space.write(address, from: p) } }
     }
 
+    /// Writes as a debugger does (`AddressSpace.debuggerWrite`: read-only text too).
+    public func debuggerWrite(_ address: UInt64, _ bytes: [UInt8]) throws(LinuxErrno) {
+        if bytes.isEmpty { return }
+        try typedErrno { try bytes.withUnsafeBytes { p in try space.debuggerWrite(address, from: p) } }
+    }
+
     /// Reads a NUL-terminated string of at most `limit` bytes (ENAMETOOLONG past it).
+    ///
+    /// Each read stops at the end of a page, so an unmapped next page is not touched; the
+    /// first one also stops after 256 bytes, which hold most paths: one host call then copies
+    /// the path rather than the rest of its page.
     public func readCString(_ address: UInt64, limit: Int = 4096) throws(LinuxErrno) -> [UInt8] {
         var out: [UInt8] = []
         var addr = address
+        var most = 256
         while out.count < limit {
-            // Read up to the end of the page, so an unmapped next page is not touched.
-            let chunk = Int(min(UInt64(limit - out.count), pageSize - (addr & (pageSize - 1))))
-            let bytes = try read(addr, count: chunk)
-            if let z = bytes.firstIndex(of: 0) { return out + bytes[..<z] }
-            out += bytes
+            let chunk = Int(min(UInt64(min(limit - out.count, most)), pageSize - (addr & (pageSize - 1))))
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: chunk))
+            try typedErrno { try out.withUnsafeMutableBytes { p in
+                try space.read(addr, into: UnsafeMutableRawBufferPointer(rebasing: p[start...]))
+            } }
+            if let z = out[start...].firstIndex(of: 0) {
+                out.removeSubrange(z...)
+                return out
+            }
             guard let next = GuestMath.end(addr, UInt64(chunk)) else { throw .EFAULT }
             addr = next
+            most = Int(pageSize)
         }
         throw .ENAMETOOLONG
     }
@@ -404,5 +421,14 @@ extension MemoryMap {
         try space.map(base, length: length, protection: .rw, shared: true, backing: .file(arena.mappable, offset: 0))
         insert(VMA(start: base, end: base + length, protection: .rw, shared: true, file: nil, offset: 0,
                    name: "[umlab-kernel]", sharedMemory: nil))
+    }
+
+    /// The backend's vDSO, already mapped in the fresh address space above user space: recorded
+    /// as [vvar] and [vdso] (Linux's names), which the guest can read but not unmap or change.
+    func recordVDSO(_ vdso: VDSOLayout) {
+        insert(VMA(start: vdso.data.lowerBound, end: vdso.data.upperBound, protection: .read, shared: false, file: nil,
+                   offset: 0, name: "[vvar]", sharedMemory: nil))
+        insert(VMA(start: vdso.image.lowerBound, end: vdso.image.upperBound, protection: [.read, .execute], shared: false,
+                   file: nil, offset: 0, name: "[vdso]", sharedMemory: nil))
     }
 }

@@ -51,6 +51,7 @@ extension Kernel {
                 throw error
             }
             process.credentials = parent.process.credentials
+            process.personality = parent.process.personality
             process.controllingTerminal = parent.process.controllingTerminal
             process.limits = parent.process.limits
             process.comm = parent.process.comm
@@ -91,6 +92,7 @@ extension Kernel {
         if f.contains(.childSetTID) { try? mm.write(req.childTID, e.bytes) }
         if f.contains(.childClearTID) { task.clearChildTID = req.childTID }
 
+        ptraceCloned(parent, task, flags: f)
         runQueue.append(task)
         if f.contains(.vfork) {
             task.vforkParent = parent
@@ -176,6 +178,7 @@ extension Kernel {
         }
         releaseVforkParent(task)
         unblock(task)
+        ptraceThreadExiting(task, status: process.groupExitCode ?? status)
         process.exitedThreadsTime.user &+= task.userTime
         process.exitedThreadsTime.system &+= task.systemTime
         task.state = .dead
@@ -243,8 +246,8 @@ extension Kernel {
         return sig == 0 ? (waitStatus >> 8) & 0xff : 128 + sig
     }
 
-    private func notifyParent(_ process: Process) {
-        guard let parent = process.parent else { return }
+    func notifyParent(_ process: Process) {
+        guard let parent = process.parent, !process.ptraceHoldsExit else { return }
         if parent === initProcess { release(process); return }
         parent.childEvents.notify(.input)
         let action = parent.threads.first?.handlers.actions[Int(Signal.SIGCHLD.rawValue)]
@@ -297,7 +300,7 @@ extension Kernel {
             let wantClone = options & WaitOptions.clone != 0
             candidates = candidates.filter { ($0.exitSignal != .SIGCHLD) == wantClone }
         }
-        if candidates.isEmpty { throw .ECHILD }
+        if candidates.isEmpty { if ptraceHasTracees(task, target) { return nil }; throw .ECHILD }
         for c in candidates {
             if c.zombie, let st = c.exitStatus {
                 let code = st & 0x7f == 0 ? SignalCode.CLD_EXITED : (st & 0x80 != 0 ? SignalCode.CLD_DUMPED : SignalCode.CLD_KILLED)

@@ -17,7 +17,7 @@ extension Kernel {
         // unblocked after the disposition changes, so Linux keeps them then).
         if any.handlers.ignores(sig) && !process.threads.allSatisfy({ $0.signalMask.contains(sig) }) { return }
         process.pending.add(info, limit: process.limits.queuedSignals)
-        if sig == .SIGKILL { for t in process.threads { wake(t) } ; return }
+        if sig == .SIGKILL { for t in process.threads { wake(t); ptraceKilled(t) } ; return }
         process.signalArrivals?.notify([.input, .readNormal])
         if let t = process.threads.first(where: { !$0.signalMask.contains(sig) || $0.awaitedSignals.contains(sig) }) {
             wakeForSignal(t, sig)
@@ -68,6 +68,7 @@ extension Kernel {
     }
 
     func resume(_ process: Process) {
+        ptraceContinued(process)
         guard process.stopped else { return }
         process.stopped = false
         process.continueReported = false
@@ -87,7 +88,7 @@ extension Kernel {
     /// are carried out. Stops when a handler frame has been set up (one per return to user mode,
     /// as Linux does).
     func deliverSignals(_ task: Task) {
-        while task.state == .runnable, let info = dequeueSignal(task) {
+        while task.state == .runnable, let info = nextSignal(task) {
             let sig = info.signal
             let action = task.handlers.actions[Int(sig.rawValue)]
             if action.handler == SignalHandlers.Action.ignoreHandler && !sig.isUncatchable { continue }
@@ -101,7 +102,9 @@ extension Kernel {
                     if sig.defaultAction == .coreDump, info.code > 0, config.trace != nil || task.process === mainProcess {
                         reportCrash(task, info)
                     }
-                    exitGroup(task, status: sig.rawValue | (sig.defaultAction == .coreDump ? 0x80 : 0), bySignal: true)
+                    let status = sig.rawValue | (sig.defaultAction == .coreDump ? 0x80 : 0)
+                    if task.traced != nil, sig != .SIGKILL, ptraceExitEvent(task, status: status, group: true, bySignal: true) { return }
+                    exitGroup(task, status: status, bySignal: true)
                     return
                 }
             }
@@ -143,6 +146,7 @@ extension Kernel {
 
     /// Job-control stop of a whole process; the parent learns of it through wait(WUNTRACED).
     func stop(_ process: Process, by sig: Signal) {
+        ptraceGroupStop(process, by: sig)
         process.stopped = true
         process.stopReported = false
         process.stopSignal = sig

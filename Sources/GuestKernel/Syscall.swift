@@ -152,6 +152,7 @@ extension Kernel {
     }
 
     func performSyscall(_ task: Task) {
+        if task.traced != nil, ptraceSyscallEntry(task) { return }
         let ctx = task.context
         let number = ctx.syscallNumber
         let args = ctx.syscallArguments
@@ -161,15 +162,18 @@ extension Kernel {
             let key = known?.name ?? "syscall_\(number)"
             counters.unimplemented[key, default: 0] += 1
             let why = known.map { ": " + $0.reason } ?? ""
-            config.trace?.line(pid: task.tid, "\(key)(0x\(String(args.a0, radix: 16)), ...) = -1 ENOSYS (not implemented\(why))")
+            if let trace = config.trace, trace.filter.map({ f in known.map(f.includes) ?? f.negated }) ?? true {
+                trace.line(pid: task.tid, "\(key)(0x\(String(args.a0, radix: 16)), ...) = -1 ENOSYS (not implemented\(why))")
+            }
             ctx.setSyscallResult(.failure(.ENOSYS))
             return
         }
         if entry.support == .stub { counters.unimplemented[entry.name, default: 0] += 1 }
         syscallCounts[number] &+= 1
+        hostDescriptors.beginCall()
         var call = SyscallCall(kernel: self, task: task, number: number, args: args)
         call.time64 = entry.time64
-        let tracing = config.trace != nil
+        let tracing = config.trace?.traces(entry) ?? false
         let before = tracing ? formatCall(entry, call) : ""
         var outcome: SyscallOutcome
         do {
@@ -232,7 +236,11 @@ extension Kernel {
 /// Where --trace lines go.
 public final class TraceSink {
     let fd: HostFD
-    public init(fd: HostFD) { self.fd = fd }
+    /// Which calls are printed (`--trace=NAME,...`); nil: all.
+    public let filter: TraceFilter?
+    public init(fd: HostFD, filter: TraceFilter? = nil) { self.fd = fd; self.filter = filter }
+    /// Whether the call `entry` is printed.
+    @inline(__always) func traces(_ entry: SyscallEntry) -> Bool { filter?.includes(entry) ?? true }
     public func line(pid: Int32, _ text: String) {
         var bytes = Array("[\(pid)] \(text)\n".utf8)
         try? fd.writeAll(&bytes)

@@ -24,7 +24,8 @@ public final class Task {
     public var robustList: UInt64 = 0
     public var robustListLength: UInt64 = 0
 
-    public enum State { case runnable, blocked, stopped, dead }
+    /// `traced`: in a ptrace stop, until the tracer resumes it (Ptrace/).
+    public enum State { case runnable, blocked, stopped, traced, dead }
     public internal(set) var state: State = .runnable
     /// What the task sleeps on while `blocked`.
     var wait: Wait?
@@ -71,6 +72,9 @@ public final class Task {
     var ipcWaitObject: IPCObject?
     /// The semaphore and the kind of operation a blocked semop waits for (GETNCNT, GETZCNT).
     var semaphoreWait: (number: Int, forZero: Bool)?
+    /// ptrace: this thread's tracer relation, and the threads it traces (Ptrace/).
+    var traced: PtraceLink?
+    var tracees: [Task] = []
 
 
     /// A system call finished (or was interrupted): forget what its retries kept.
@@ -184,6 +188,11 @@ public final class Process {
     var stopSignal = Signal.SIGSTOP
     var stopReported = false
     var continueReported = true
+    /// Its end is held from its parent until its tracer collects it (Ptrace/PtraceStops.swift).
+    var ptraceHoldsExit = false
+    /// personality(2)'s persona (PER_LINUX, and flags such as ADDR_NO_RANDOMIZE that debuggers
+    /// set): kept across fork and execve, and reported; umlab does not randomize anyway.
+    var personality: UInt32 = 0
 
     init(pid: Int32, parent: Process?, pgid: Int32, sid: Int32, startTime: UInt64, arena: KernelArena,
          signalAccount: SignalQueueAccount) throws(LinuxErrno) {

@@ -78,3 +78,77 @@ public enum JSONText {
         return out + "\""
     }
 }
+
+/// Which calls `--trace=NAME,...` prints, as strace's `-e trace=`: names, `%class`es and `!`
+/// to negate the whole list (`--trace='!read,write'` prints everything else). Classes:
+/// %file (calls that take a path), %desc (calls that take a descriptor), %process, %signal,
+/// %memory, %network, %ipc. Signals the guest receives are printed whatever the filter.
+public struct TraceFilter: Sendable {
+    public let negated: Bool
+    public let names: Set<String>
+    public let classes: Set<String>
+
+    public static let classNames: Set<String> = ["file", "desc", "process", "signal", "memory", "network", "ipc"]
+
+    /// Parses the list; the error names what is wrong (an unknown class, or an empty list).
+    /// Names are checked against a syscall table with `unknownNames`.
+    public init(_ text: String) throws(TraceFilterError) {
+        var list = Substring(text)
+        negated = list.hasPrefix("!")
+        if negated { list = list.dropFirst() }
+        var names: Set<String> = [], classes: Set<String> = []
+        for item in list.split(separator: ",", omittingEmptySubsequences: false) {
+            if item.isEmpty { throw TraceFilterError(message: "empty name in --trace=\(text)") }
+            if item.hasPrefix("%") {
+                let c = String(item.dropFirst())
+                guard TraceFilter.classNames.contains(c) else {
+                    throw TraceFilterError(message: "unknown class %\(c) (known: \(TraceFilter.classNames.sorted().map { "%" + $0 }.joined(separator: " ")))")
+                }
+                classes.insert(c)
+            } else {
+                names.insert(String(item))
+            }
+        }
+        self.names = names; self.classes = classes
+    }
+
+    /// The names of the list that `table` does not have (so the command line can refuse them).
+    public func unknownNames(in table: SyscallTable) -> [String] {
+        let known = Set(table.entries.compactMap { $0?.name })
+        return names.subtracting(known).sorted()
+    }
+
+    /// Whether the call `entry` is printed.
+    public func includes(_ entry: SyscallEntry) -> Bool {
+        var hit = names.contains(entry.name)
+        if !hit && !classes.isEmpty { hit = classes.contains { TraceFilter.belongs(entry, to: $0) } }
+        return hit != negated
+    }
+
+    static let process: Set<String> = ["clone", "clone3", "fork", "vfork", "execve", "execveat", "exit", "exit_group",
+                                       "wait4", "waitid", "waitpid", "kill", "tkill", "tgkill", "rt_sigqueueinfo",
+                                       "rt_tgsigqueueinfo", "ptrace", "unshare", "pidfd_open", "pidfd_send_signal"]
+    static let memory: Set<String> = ["brk", "mmap", "mmap2", "munmap", "mremap", "mprotect", "pkey_mprotect", "madvise",
+                                      "mlock", "mlock2", "munlock", "mlockall", "munlockall", "mincore", "msync",
+                                      "remap_file_pages", "mbind", "set_mempolicy", "get_mempolicy", "membarrier"]
+    static let network: Set<String> = ["socket", "socketpair", "bind", "connect", "listen", "accept", "accept4",
+                                       "getsockname", "getpeername", "sendto", "recvfrom", "sendmsg", "recvmsg",
+                                       "sendmmsg", "recvmmsg", "shutdown", "setsockopt", "getsockopt", "socketcall"]
+    static let ipc: Set<String> = ["msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop", "semtimedop", "semctl",
+                                   "shmget", "shmat", "shmdt", "shmctl", "ipc"]
+
+    static func belongs(_ e: SyscallEntry, to c: String) -> Bool {
+        switch c {
+        case "file": return e.arguments.contains(.path)
+        case "desc": return e.arguments.contains(.fd) || e.arguments.contains(.dirfd)
+        case "process": return process.contains(e.name)
+        case "signal": return e.name.contains("sig") || e.name == "kill" || e.name == "tkill" || e.name == "tgkill" || e.name == "pause"
+        case "memory": return memory.contains(e.name)
+        case "network": return network.contains(e.name)
+        case "ipc": return ipc.contains(e.name)
+        default: return false
+        }
+    }
+}
+
+public struct TraceFilterError: Error { public let message: String }

@@ -33,7 +33,7 @@ public struct HostFD: Hashable, Sendable {
     /// Opens `path` (relative, already split by the VFS) strictly beneath `directory`: no `..`
     /// escape, no symlink followed, no magic link, whatever the host tree holds.
     public static func open(beneath directory: HostFD, _ path: String, flags: Int32, mode: UInt32 = 0) throws(LinuxErrno) -> HostFD {
-        HostFD(try Host.check { ch_open_beneath(directory.raw, FileName.cString(path), flags | O_CLOEXEC, mode) })
+        HostFD(try Host.check { FileName.withCString(path) { ch_open_beneath(directory.raw, $0, flags | O_CLOEXEC, mode) } })
     }
     public static func open(_ path: String, flags: Int32, mode: UInt32 = 0) throws(LinuxErrno) -> HostFD {
         HostFD(try Host.check { ch_openat(AT_FDCWD, FileName.cString(path), flags | O_CLOEXEC, mode) })
@@ -105,11 +105,12 @@ public struct HostFD: Hashable, Sendable {
         return Array(buf[0..<n])
     }
 
-    /// All entries of a host directory (opened O_RDONLY|O_DIRECTORY), `.` and `..` included.
-    public func directoryEntries() throws(LinuxErrno) -> [HostDirEntry] {
+    /// All entries of a host directory (opened O_RDONLY|O_DIRECTORY), `.` and `..` included;
+    /// from the start, unless `rewind` is false (a descriptor just opened is there already).
+    public func directoryEntries(rewind: Bool = true) throws(LinuxErrno) -> [HostDirEntry] {
         var out: [HostDirEntry] = []
         var buf = [UInt8](repeating: 0, count: 32768)
-        _ = try seek(0, whence: SEEK_SET)
+        if rewind { _ = try seek(0, whence: SEEK_SET) }
         while true {
             let n = try typedErrno { try buf.withUnsafeMutableBytes { p in
                 try Host.check { ch_syscall6(Int(CH_SYS_getdents64), Int(raw), Int(bitPattern: p.baseAddress), p.count, 0, 0, 0) }

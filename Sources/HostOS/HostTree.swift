@@ -7,6 +7,21 @@ import LinuxABI
 /// holds (opened with `open(beneath:)`): a single component, never a host path, and a symlink
 /// in that component is never followed, so a guest cannot reach outside the tree through them.
 extension HostFD {
+    /// fstatat(2) of entry `name` without following a symlink: the status of one entry of this
+    /// directory (which may be an O_PATH descriptor) in one host call, no path walked.
+    public func statEntry(_ name: String) throws(LinuxErrno) -> HostStat {
+        var s = Glibc.stat()
+        _ = try Host.check { FileName.withCString(name) { fstatat(raw, $0, &s, AT_SYMLINK_NOFOLLOW) } }
+        return HostStat(s)
+    }
+    /// readlinkat(2) of entry `name` (a symlink's target, unresolved).
+    public func readLinkEntry(_ name: String) throws(LinuxErrno) -> [UInt8] {
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let n = try typedErrno { try buf.withUnsafeMutableBytes { p in
+            try Host.check { FileName.withCString(name) { readlinkat(raw, $0, p.baseAddress!.assumingMemoryBound(to: CChar.self), p.count) } }
+        } }
+        return Array(buf[0..<n])
+    }
     public func makeDirectory(_ name: String, mode: UInt32) throws(LinuxErrno) {
         _ = try Host.check { ch_mkdirat(raw, FileName.cString(name), mode) }
     }

@@ -81,6 +81,14 @@ public struct Tracee: Hashable, Sendable {
     public func pokeUser(offset: Int, _ value: UInt64) throws(LinuxErrno) {
         _ = try Host.check { ch_ptrace(6, pid, UInt64(offset), value) }
     }
+    /// Reads one word of the tracee's user area (PTRACE_PEEKUSER).
+    public func peekUser(offset: Int) throws(LinuxErrno) -> UInt64 {
+        var value: UInt64 = 0
+        _ = try Host.check { ch_ptrace_peekuser(pid, UInt64(offset), &value) }
+        return value
+    }
+    /// The user-area offset of x86-64 debug register `n` (0–7) for peekUser/pokeUser.
+    public static func debugRegisterOffset(_ n: Int) -> Int { Int(ch_debugreg_offset(Int32(n))) }
     public func eventMessage() throws(LinuxErrno) -> UInt64 {
         var msg: UInt64 = 0
         _ = try Host.check { withUnsafeMutablePointer(to: &msg) { ch_ptrace(0x4201, pid, 0, UInt64(UInt(bitPattern: $0))) } }
@@ -118,6 +126,46 @@ public struct Tracee: Hashable, Sendable {
     public func write(_ address: UInt64, from buf: UnsafeRawBufferPointer) throws(LinuxErrno) {
         if buf.count == 0 { return }
         let n = try Host.check { ch_process_vm_write(pid, buf.baseAddress, address, UInt64(buf.count)) }
+        if n != buf.count { throw .EFAULT }
+    }
+
+    /// Writes the tracee's memory as a debugger does, through /proc/PID/mem: the host forces
+    /// the write into read-only mappings (program text) and gives a private file mapping its
+    /// own copy of the page, where process_vm_writev honours the protection and fails. The
+    /// caller must be the tracer and the tracee stopped. EFAULT for an unmapped byte.
+    public func forceWrite(_ address: UInt64, from buf: UnsafeRawBufferPointer) throws(LinuxErrno) {
+        if buf.count == 0 { return }
+        guard address <= UInt64(Int64.max) - UInt64(buf.count) else { throw .EFAULT }
+        let mem = try HostFD.open("/proc/\(pid)/mem", flags: O_RDWR)
+        defer { mem.close() }
+        var done = 0
+        while done < buf.count {
+            let n: Int
+            do {
+                n = try mem.write(UnsafeRawBufferPointer(rebasing: buf[done...]), at: Int64(address) + Int64(done))
+            } catch .EIO {
+                throw .EFAULT  // what /proc/PID/mem says for an unmapped page
+            }
+            if n <= 0 { throw .EFAULT }
+            done += n
+        }
+    }
+
+    /// Copies the guest ranges `ranges` (pairs of address and length, at most 1024 pairs) in
+    /// order into `buf`, whose size is their total, with one process_vm_readv.
+    public func read(ranges: [UInt64], into buf: UnsafeMutableRawBufferPointer) throws(LinuxErrno) {
+        if buf.count == 0 { return }
+        let n = try Host.check { ranges.withUnsafeBufferPointer { r in
+            ch_process_vm_read_ranges(pid, buf.baseAddress, UInt64(buf.count), r.baseAddress, Int32(r.count / 2))
+        } }
+        if n != buf.count { throw .EFAULT }
+    }
+    /// Copies `buf` in order into the guest ranges `ranges` (as `read(ranges:into:)`).
+    public func write(ranges: [UInt64], from buf: UnsafeRawBufferPointer) throws(LinuxErrno) {
+        if buf.count == 0 { return }
+        let n = try Host.check { ranges.withUnsafeBufferPointer { r in
+            ch_process_vm_write_ranges(pid, buf.baseAddress, UInt64(buf.count), r.baseAddress, Int32(r.count / 2))
+        } }
         if n != buf.count { throw .EFAULT }
     }
 

@@ -12,6 +12,10 @@ struct Umlab: ParsableCommand {
         commandName: "umlab",
         abstract: "A guest Linux kernel in user space that runs unmodified Linux programs (after User-mode Linux).",
         subcommands: [Run.self, Disasm.self, Demo.self, Isolation.self, Bench.self, Fuzz.self, Switch.self])
+
+    static func main() {
+        main(Run.rewritingTraceList(Array(CommandLine.arguments.dropFirst())))
+    }
 }
 
 /// The backends this build knows, by name. Adding an ISA adds one line here.
@@ -32,6 +36,34 @@ struct Run: ParsableCommand {
             guest's foreground process group.
             """)
 
+    /// `--trace=LIST` is a flag with a value, which ArgumentParser has no form for: among umlab's
+    /// own options (before PROGRAM, which starts at the first word that is neither an option
+    /// nor an option's value), it becomes `--trace-list LIST`.
+    static func rewritingTraceList(_ args: [String]) -> [String] {
+        guard args.first == "run" else { return args }
+        let flags: Set<String> = Set(Mirror(reflecting: Run()).children.compactMap { child in
+            guard let label = child.label, String(describing: type(of: child.value)).hasPrefix("Flag<") else { return nil }
+            return "--" + label.dropFirst().reduce(into: "") { s, ch in s += ch.isUppercase ? "-" + ch.lowercased() : String(ch) }
+        }).union(["-h", "--help"])
+        var out = [args[0]]
+        var i = 1
+        while i < args.count {
+            let a = args[i]
+            if a == "--" || !a.hasPrefix("-") { break }
+            if a.hasPrefix("--trace=") {
+                out += ["--trace-list", String(a.dropFirst("--trace=".count))]
+            } else {
+                out.append(a)
+                if !a.contains("=") && !flags.contains(a) && i + 1 < args.count {
+                    i += 1
+                    out.append(args[i])
+                }
+            }
+            i += 1
+        }
+        return out + args[i...]
+    }
+
     /// umlab's exit status when the guest deadlocked.
     static let deadlockStatus: Int32 = 125
     /// umlab's exit status when --time-limit ended the run (timeout(1)'s).
@@ -50,7 +82,9 @@ struct Run: ParsableCommand {
     @Option(help: "Guest host name (uname -n).") var hostname: String = "umlab"
     @Option(help: "Guest kernel release (uname -r).") var release: String = "6.1.0-umlab"
     @Option(name: .customLong("env"), help: "Set a guest environment variable (repeatable).") var env: [String] = []
-    @Flag(help: "Print each guest system call, strace style, to standard error.") var trace = false
+    @Flag(help: ArgumentHelp("Print each guest system call, strace style, to standard error (--trace=NAME,... prints only those).",
+                             discussion: "As strace -e trace=: syscall names, classes %file %desc %process %signal %memory %network %ipc, and a leading ! for all but the list (--trace='!read,write').")) var trace = false
+    @Option(name: .customLong("trace-list"), help: ArgumentHelp("The calls --trace prints (what --trace=NAME,... sets).", visibility: .hidden)) var traceList: String?
     @Option(help: "Write the trace to this file instead.") var traceFile: String?
     @Option(help: "Write counters (syscalls by name, ptrace stops, faults, wall time, limits) as JSON to this file.") var statsJson: String?
     @Option(help: "Halt the guest machine after this many seconds of wall time (exit status 124).") var timeLimit: Double?
@@ -153,11 +187,17 @@ struct Run: ParsableCommand {
         config.hostname = hostname
         config.release = release
         config.mode = isolation
+        var traceFilter: TraceFilter?
+        if let traceList {
+            do { traceFilter = try TraceFilter(traceList) } catch { return fail("--trace: \(error.message)", 2) }
+            let unknown = traceFilter!.unknownNames(in: chosen.abi.syscalls)
+            if !unknown.isEmpty { return fail("--trace: no such system call on \(chosen.name): \(unknown.joined(separator: ", "))", 2) }
+        }
         if let traceFile {
             guard let fd = try? HostFD.open(traceFile, flags: 0o1101, mode: 0o644) else { return fail("cannot write trace file \(traceFile)", 2) }
-            config.trace = TraceSink(fd: fd)
-        } else if trace {
-            config.trace = TraceSink(fd: .standardError)
+            config.trace = TraceSink(fd: fd, filter: traceFilter)
+        } else if trace || traceList != nil {
+            config.trace = TraceSink(fd: .standardError, filter: traceFilter)
         }
         var envp = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "TERM=\(hostEnv("TERM") ?? "dumb")"]
         if envInherit { envp = HostEnvironment.all() }

@@ -16,28 +16,9 @@ struct GDBSession {
     /// Runs `program` under `umlab run --gdb 127.0.0.1:0 OPTIONS` and gdb-multiarch with
     /// `commands` (each an -ex) against it.
     static func run(_ program: String, options: [String] = [], commands: [String], timeout: Double = 120) throws -> GDBSession {
-        let umlab = Process()
-        umlab.executableURL = URL(fileURLWithPath: Harness.umlab)
-        umlab.arguments = ["run", "--gdb", "127.0.0.1:0"] + options + ["--", program]
-        let out = Pipe(), err = Pipe()
-        umlab.standardOutput = out
-        umlab.standardError = err
-        umlab.standardInput = FileHandle.nullDevice
-        let errText = LockedText()
-        err.fileHandleForReading.readabilityHandler = { h in errText.append(h.availableData) }
-        try umlab.run()
+        let (umlab, out, err, errText, listening) = try startUmlab(program, options: options)
         defer { if umlab.isRunning { kill(umlab.processIdentifier, SIGKILL) } }
-        // "umlab: gdb server listening on 127.0.0.1:PORT ..."
-        var port: String?
-        let started = Date()
-        while port == nil && Date().timeIntervalSince(started) < 30 && umlab.isRunning {
-            if let r = errText.value.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                port = String(errText.value[r].split(separator: ":").last!)
-            } else {
-                usleep(20_000)
-            }
-        }
-        guard let port else {
+        guard let port = listening else {
             Issue.record("umlab did not start its gdb server: \(errText.value)")
             return GDBSession(gdb: "", guestOutput: "", status: -1, umlabErrors: errText.value)
         }
@@ -65,6 +46,29 @@ struct GDBSession {
         err.fileHandleForReading.readabilityHandler = nil
         let status = umlab.terminationReason == .uncaughtSignal ? 128 + umlab.terminationStatus : umlab.terminationStatus
         return GDBSession(gdb: gdbText, guestOutput: guestOut, status: status, umlabErrors: errText.value)
+    }
+
+    /// Starts `umlab run --gdb 127.0.0.1:0 OPTIONS -- PROGRAM`; the port it printed, or nil.
+    static func startUmlab(_ program: String, options: [String]) throws -> (Process, Pipe, Pipe, LockedText, String?) {
+        let umlab = Process()
+        umlab.executableURL = URL(fileURLWithPath: Harness.umlab)
+        umlab.arguments = ["run", "--gdb", "127.0.0.1:0"] + options + ["--", program]
+        let out = Pipe(), err = Pipe()
+        umlab.standardOutput = out
+        umlab.standardError = err
+        umlab.standardInput = FileHandle.nullDevice
+        let errText = LockedText()
+        err.fileHandleForReading.readabilityHandler = { h in errText.append(h.availableData) }
+        try umlab.run()
+        // "umlab: gdb server listening on 127.0.0.1:PORT ..."
+        let started = Date()
+        while Date().timeIntervalSince(started) < 30 && umlab.isRunning {
+            if let r = errText.value.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                return (umlab, out, err, errText, String(errText.value[r].split(separator: ":").last!))
+            }
+            usleep(20_000)
+        }
+        return (umlab, out, err, errText, nil)
     }
 
     /// gdb printed `text`.
@@ -246,5 +250,66 @@ func ia64DebugProgram(_ name: String) throws -> String {
         s.expect("exited with code 06")
         #expect(s.guestOutput == "vfork child 6\n")
         #expect(s.status == 6)
+    }
+}
+
+
+/// The remote protocol spoken directly, for what gdb's batch mode cannot do: Ctrl-C.
+@Suite struct DebuggerInterrupt {
+    /// A raw RSP connection with receive timeouts (a silent stub fails the test, not hangs it).
+    final class Connection {
+        let fd: Int32
+        init(port: UInt16) throws {
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var tv = timeval(tv_sec: 20, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+            var a = sockaddr_in()
+            a.sin_family = sa_family_t(AF_INET)
+            a.sin_port = port.bigEndian
+            a.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let r = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            if r != 0 { throw POSIXError(.ECONNREFUSED) }
+        }
+        deinit { close(fd) }
+        func send(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) } }
+        func packet(_ p: String) {
+            let sum = p.utf8.reduce(UInt8(0), &+)
+            send(Array("$\(p)#".utf8) + Array(String(format: "%02x", sum).utf8))
+        }
+        /// The next packet's payload (acks skipped), or nil after the timeout.
+        func reply() -> String? {
+            var text = ""
+            var b: UInt8 = 0
+            while recv(fd, &b, 1, 0) == 1 {
+                text.append(Character(UnicodeScalar(b)))
+                if let hash = text.lastIndex(of: "#"), text.distance(from: hash, to: text.endIndex) == 3,
+                   let dollar = text.firstIndex(of: "$") {
+                    send([UInt8(ascii: "+")])
+                    return String(text[text.index(after: dollar)..<hash])
+                }
+            }
+            return nil
+        }
+    }
+
+    @Test func ctrlCStopsTheRunningGuest() throws {
+        let program = try powerPCDebugProgram("gdb_spin")
+        let (umlab, _, _, errText, listening) = try GDBSession.startUmlab(program, options: [])
+        defer { if umlab.isRunning { kill(umlab.processIdentifier, SIGKILL) } }
+        guard let port = listening.flatMap(UInt16.init) else { Issue.record("no gdb server: \(errText.value)"); return }
+        let c = try Connection(port: port)
+        c.packet("?")
+        #expect(c.reply() == "T05thread:2;")
+        c.packet("vCont;c")
+        usleep(300_000)
+        c.send([0x03])
+        #expect(c.reply() == "T02thread:2;")
+        // Stopped: its registers can be read, and it is killed on request.
+        c.packet("p40")
+        #expect(c.reply()?.count == 8)
+        c.packet("vKill;2")
+        #expect(c.reply() == "OK")
+        umlab.waitUntilExit()
+        #expect(umlab.terminationStatus == 137)
     }
 }

@@ -33,6 +33,10 @@ long ch_ptrace_getfpregs(pid_t pid, ch_x86_fpregs *regs);
 long ch_ptrace_setfpregs(pid_t pid, const ch_x86_fpregs *regs);
 /// PTRACE_GETSIGINFO, reduced to what the kernel needs: signo, code, errno and the fault address.
 long ch_ptrace_getsiginfo(pid_t pid, int *signo, int *code, uint64_t *addr);
+/// PTRACE_PEEKUSER into `*value` (the libc call returns the word itself, so -1 is ambiguous).
+long ch_ptrace_peekuser(pid_t pid, uint64_t offset, uint64_t *value);
+/// offsetof(struct user, u_debugreg[n]): where PTRACE_PEEKUSER/POKEUSER reach debug register n.
+uint64_t ch_debugreg_offset(int n);
 
 /// Spawns a host process that will become a guest's first thread.
 ///
@@ -81,6 +85,10 @@ pid_t ch_wait(pid_t pid, int *status, int extra_flags);
 
 long ch_process_vm_read(pid_t pid, void *local, uint64_t remote, uint64_t len);
 long ch_process_vm_write(pid_t pid, const void *local, uint64_t remote, uint64_t len);
+/// process_vm_readv/writev of `count` (<= 1024) remote ranges, pairs (address, length) in
+/// `ranges`, to or from one local buffer of `len` bytes: one host call for a scattered buffer.
+long ch_process_vm_read_ranges(pid_t pid, void *local, uint64_t len, const uint64_t *ranges, int count);
+long ch_process_vm_write_ranges(pid_t pid, const void *local, uint64_t len, const uint64_t *ranges, int count);
 
 long ch_syscall6(long nr, long a, long b, long c, long d, long e, long f);
 int ch_openat(int dirfd, const char *path, int flags, unsigned mode);
@@ -157,5 +165,8 @@ long ch_raise_nofile(void);
 
 /* RAM + swap in bytes (sysinfo), UINT64_MAX if unknown. */
 uint64_t ch_memory_and_swap(void);
+
+/* This process's vDSO image (getauxval(AT_SYSINFO_EHDR)), 0 without one. */
+uint64_t ch_vdso_base(void);
 
 #endif

@@ -140,6 +140,9 @@ public final class GDBStub {
             stop(task, "T05")
         case .breakpoint(let address):
             let hardware = debugPoints[task.process.pid]?.contains { $0.kind == .execute && $0.address == address } ?? false
+            // gdb trusts a swbreak stop's pc to be the breakpoint's address; x86-64 leaves it
+            // after the int3 (decr_pc_after_break), so the stub moves it back, as gdbserver does.
+            if !hardware && task.context.instructionPointer != address { task.context.setInstructionPointer(address) }
             stop(task, "T05" + (hardware ? "hwbreak:;" : "swbreak:;"))
         case .watchpoint(let kind, let address):
             let name = kind == .write ? "watch" : kind == .read ? "rwatch" : "awatch"
@@ -687,8 +690,10 @@ public final class GDBStub {
 
     // MARK: qXfer
 
-    /// qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH.
-    private func xfer(_ q: String) -> String {
+    /// qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH. The data goes out as binary (the framing escapes
+    /// what it must): a chunk with bytes above 0x7f (the auxv's words) is sent here rather than
+    /// returned as a String, which would turn them into UTF-8.
+    private func xfer(_ q: String) -> String? {
         let parts = q.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 5, parts[2] == "read", let (offset, length) = addressAndLength(ArraySlice(Array(parts[4].utf8))) else { return "E00" }
         let data: [UInt8]
@@ -716,7 +721,9 @@ public final class GDBStub {
         let start = Int(offset)
         let n = min(length, data.count - start, GDBStub.packetSize / 2)
         let chunk = data[start..<start + n]
-        return (start + n < data.count ? "m" : "l") + String(decoding: chunk, as: UTF8.self)
+        let more = start + n < data.count ? "m" : "l"
+        guard chunk.allSatisfy({ $0 < 0x80 }) else { send(Array(more.utf8) + chunk); return nil }
+        return more + String(decoding: chunk, as: UTF8.self)
     }
 
     private func xmlEscape(_ s: String) -> String {

@@ -392,29 +392,39 @@ struct GuestBuffers {
         self.parts = parts.map { (base: $0.0, length: $0.1) }
         total = parts.reduce(0) { $0 + $1.1 }  // bounded by MAX_RW_COUNT (iovecs) or one size
     }
-    /// Copies `bytes` into the buffers, starting `skip` bytes into them.
+    /// Copies `bytes` into the buffers, starting `skip` bytes into them: one copy for all the
+    /// pieces it spans (`AddressSpace.write(_:from:)`).
     func store(_ bytes: UnsafeRawBufferPointer, from skip: Int, _ mm: MemoryMap) throws(LinuxErrno) {
-        try walk(bytes.count, from: skip) { (address, range) throws(LinuxErrno) in
-            try mm.space.write(address, from: UnsafeRawBufferPointer(rebasing: bytes[range]))
+        let pieces = self.pieces(bytes.count, from: skip)
+        switch pieces.count {
+        case 0: return
+        case 1: try mm.space.write(pieces[0].address, from: bytes)
+        default: try mm.space.write(pieces, from: bytes)
         }
     }
-    /// Fills `buffer` from the buffers, starting `skip` bytes into them.
+    /// Fills `buffer` from the buffers, starting `skip` bytes into them (one copy, as `store`).
     func load(into buffer: UnsafeMutableRawBufferPointer, from skip: Int, _ mm: MemoryMap) throws(LinuxErrno) {
-        try walk(buffer.count, from: skip) { (address, range) throws(LinuxErrno) in
-            try mm.space.read(address, into: UnsafeMutableRawBufferPointer(rebasing: buffer[range]))
+        let pieces = self.pieces(buffer.count, from: skip)
+        switch pieces.count {
+        case 0: return
+        case 1: try mm.space.read(pieces[0].address, into: buffer)
+        default: try mm.space.read(pieces, into: buffer)
         }
     }
-    /// Calls `body` with each guest address and the range of a `count`-byte step it covers.
-    private func walk(_ count: Int, from skip: Int, _ body: (UInt64, Range<Int>) throws(LinuxErrno) -> Void) throws(LinuxErrno) {
+    /// The guest ranges a `count`-byte step starting `skip` bytes into the buffers covers
+    /// (empty parts left out).
+    private func pieces(_ count: Int, from skip: Int) -> [GuestRange] {
+        var out: [GuestRange] = []
         var skip = skip, done = 0
         for part in parts where done < count {
             if skip >= part.length { skip -= part.length; continue }
             let k = min(part.length - skip, count - done)
             // base + skip lies inside a part checkAccess accepted, so it does not wrap.
-            try body(part.base + UInt64(skip), done..<(done + k))
+            if k > 0 { out.append(GuestRange(part.base + UInt64(skip), k)) }
             done += k
             skip = 0
         }
+        return out
     }
 }
 

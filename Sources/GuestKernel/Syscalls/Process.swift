@@ -89,14 +89,17 @@ extension CoreSyscalls {
             fullPath = path.isEmpty ? FileName.bytes(f.path) : FileName.bytes(f.path + "/") + path
         }
         try c.kernel.execute(c.task, path: fullPath, argv: argv, envp: envp)
+        c.kernel.ptraceExeced(c.task)
         return .noReturn
     }
 
     static func exit(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        if c.task.traced != nil, c.kernel.ptraceExitEvent(c.task, status: c.int(0), group: c.task.process.threads.count == 1, bySignal: false) { return .noReturn }
         c.kernel.exitTask(c.task, status: c.int(0), groupExit: c.task.process.threads.count == 1, bySignal: false)
         return .noReturn
     }
     static func exitGroup(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
+        if c.task.traced != nil, c.kernel.ptraceExitEvent(c.task, status: c.int(0), group: true, bySignal: false) { return .noReturn }
         c.kernel.exitGroup(c.task, status: c.int(0), bySignal: false)
         return .noReturn
     }
@@ -108,6 +111,11 @@ extension CoreSyscalls {
         if pid == Int32.min { throw .ESRCH }
         let target: Kernel.WaitTarget = pid == -1 ? .any : pid > 0 ? .pid(pid) : pid == 0 ? .group(c.task.process.pgid) : .group(-pid)
         let k = c.kernel, task = c.task
+        if let r = k.ptraceWait(task, target, exited: true, consume: true) {
+            if statusAddr != 0 { var e = GuestEncoder(c.abi); e.i32(r.status); try c.mm.write(statusAddr, e.bytes) }
+            if rusage != 0 { try c.mm.write(rusage, rusageBytes(c, (0, 0))) }
+            return .int(Int(r.tid))
+        }
         guard let (child, status, code) = try k.findWaitable(task, target, options: options) else {
             if options & WaitOptions.noHang != 0 { return .zero }
             return .block(.on(task.process.childEvents, .input))
@@ -150,6 +158,15 @@ extension CoreSyscalls {
         }
         if options & (WaitOptions.exited | WaitOptions.untraced | WaitOptions.continued) == 0 { throw .EINVAL }
         let k = c.kernel, task = c.task
+        if let r = k.ptraceWait(task, target, exited: options & WaitOptions.exited != 0, consume: options & WaitOptions.noWait == 0) {
+            if infoAddr != 0 {
+                var info = SignalInfo(signal: .SIGCHLD, code: r.code)
+                info.senderPID = r.tid
+                info.status = r.code == SignalCode.CLD_EXITED || r.code == 4 ? (r.status >> 8) & 0xff : r.status & 0x7f
+                try c.mm.write(infoAddr, info.encode(wordSize: c.abi.wordSize, bigEndian: c.abi.bigEndian))
+            }
+            return .zero
+        }
         guard let (child, status, code) = try k.findWaitable(task, target, options: options | WaitOptions.all) else {
             if options & WaitOptions.noHang != 0 {
                 if infoAddr != 0 { try c.mm.write(infoAddr, [UInt8](repeating: 0, count: 128)) }

@@ -17,14 +17,22 @@ import LinuxABI
 public final class HostDescriptors {
     public let budget: Int
     public let poolCapacity: Int
+    /// A pooled descriptor: a file or directory of one hostfs tree (the tree's root descriptor
+    /// tells trees apart: the root and a read-only bind mount may hold the same relative path).
+    private struct PoolKey: Hashable { var root: Int32; var path: String; var directory: Bool }
     private struct Pooled { var fd: HostFD; var lastUse: UInt64 }
-    private var pool: [String: Pooled] = [:]
+    private var pool: [PoolKey: Pooled] = [:]
     private var useClock: UInt64 = 0
     /// Memory files held now.
     public private(set) var memoryFiles = 0
     /// Most descriptors held at once (pool and memory files).
     public private(set) var peak = 0
     public var inUse: Int { pool.count + memoryFiles }
+    /// Advanced by the kernel at every system call: what a host call told about a hostfs object
+    /// during one guest call (its status, from the path walk) serves the rest of that call
+    /// without asking the host again, and no later call (see `HostInode.stat`).
+    public internal(set) var callEpoch: UInt64 = 0
+    func beginCall() { callEpoch &+= 1 }
 
     public init(budget: Int) {
         self.budget = max(budget, 16)
@@ -33,18 +41,39 @@ public final class HostDescriptors {
 
     /// A read-only descriptor of hostfs file `relative` under `root`, from the pool or opened
     /// now (`fresh`; closing the least recently used one when the pool is full). Valid until
-    /// the next call: use it and forget it.
-    func pooled(_ relative: String, under root: HostFD) throws(LinuxErrno) -> (fd: HostFD, fresh: Bool) {
+    /// the next call: use it and forget it. `open` opens it when the pool has none (by
+    /// default: beneath `root`).
+    func pooled(_ relative: String, under root: HostFD,
+                open: (() throws(LinuxErrno) -> HostFD)? = nil) throws(LinuxErrno) -> (fd: HostFD, fresh: Bool) {
+        try take(PoolKey(root: root.raw, path: relative, directory: false)) { () throws(LinuxErrno) in
+            if let open { return try open() }
+            return try HostFD.open(beneath: root, relative, flags: HostOpen.readOnly)
+        }
+    }
+
+    /// An O_PATH descriptor of hostfs directory `relative` under `root` ("." is the root
+    /// itself), from the same pool: the path walk asks the host about one entry of it at a
+    /// time (fstatat, openat2 of one component) instead of walking the whole path again.
+    func directory(_ relative: String, under root: HostFD) throws(LinuxErrno) -> HostFD {
+        if relative == "." { return root }
+        return try take(PoolKey(root: root.raw, path: relative, directory: true)) { () throws(LinuxErrno) in
+            try HostFD.open(beneath: root, relative, flags: HostOpen.path | HostOpen.directory | HostOpen.noFollow)
+        }.fd
+    }
+
+    private func take(_ key: PoolKey, open: () throws(LinuxErrno) -> HostFD) throws(LinuxErrno) -> (fd: HostFD, fresh: Bool) {
         useClock &+= 1
-        if let p = pool[relative] {
-            pool[relative]!.lastUse = useClock
+        if let p = pool[key] {
+            pool[key]!.lastUse = useClock
             return (p.fd, false)
         }
+        // Opened before a victim is chosen: opening a file may take its directory from the
+        // pool first (a nested `take`), and the pool still ends at most full.
+        let fd = try open()
         if pool.count >= poolCapacity, let victim = pool.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
             pool.removeValue(forKey: victim)?.fd.close()
         }
-        let fd = try HostFD.open(beneath: root, relative, flags: HostOpen.readOnly)
-        pool[relative] = Pooled(fd: fd, lastUse: useClock)
+        pool[key] = Pooled(fd: fd, lastUse: useClock)
         peak = max(peak, inUse)
         return (fd, true)
     }
@@ -57,8 +86,15 @@ public final class HostDescriptors {
     }
     deinit { closeAll() }
 
-    /// Drops `relative` from the pool (its descriptor named another file than expected).
-    func forget(_ relative: String) { pool.removeValue(forKey: relative)?.fd.close() }
+    /// Drops file `relative` of the tree under `root` from the pool (its descriptor named
+    /// another file than expected).
+    func forget(_ relative: String, under root: HostFD) {
+        pool.removeValue(forKey: PoolKey(root: root.raw, path: relative, directory: false))?.fd.close()
+    }
+    /// Drops directory `relative` of the tree under `root` from the pool (the host replaced it).
+    func forgetDirectory(_ relative: String, under root: HostFD) {
+        pool.removeValue(forKey: PoolKey(root: root.raw, path: relative, directory: true))?.fd.close()
+    }
 
     /// Room for one more memory file, or ENFILE.
     func reserveMemoryFile() throws(LinuxErrno) {

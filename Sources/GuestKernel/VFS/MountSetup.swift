@@ -31,9 +31,10 @@ extension VFS {
     /// with the writable layer `overlayDirectory` over it.
     static func makeRoot(_ config: KernelConfig, descriptors: HostDescriptors) throws(LinuxErrno) -> VFS {
         guard let upper = config.overlayDirectory else {
-            return VFS(root: try HostFS(hostPath: config.rootDirectory, device: 0x801, descriptors: descriptors), source: config.rootDirectory)
+            return VFS(root: try HostFS(hostPath: config.rootDirectory, device: 0x801, descriptors: descriptors,
+                                        revalidation: config.hostfsRevalidation), source: config.rootDirectory)
         }
-        let lower = try HostFS(hostPath: config.rootDirectory, device: 0x802, descriptors: descriptors)
+        let lower = try HostFS(hostPath: config.rootDirectory, device: 0x802, descriptors: descriptors, revalidation: config.hostfsRevalidation)
         return VFS(root: try OverlayFS(upperPath: upper, lower: lower, device: 0x801, descriptors: descriptors), source: "overlay")
     }
 
@@ -46,7 +47,7 @@ extension VFS {
             switch request {
             case .bind(let host, _, let readOnly):
                 let fs: FileSystem = readOnly
-                    ? try HostFS(hostPath: host, device: device(), descriptors: descriptors)
+                    ? try HostFS(hostPath: host, device: device(), descriptors: descriptors, revalidation: config.hostfsRevalidation)
                     : try OverlayFS(upperPath: host, lower: nil, device: device(), descriptors: descriptors)
                 mount(fs, at: at, source: host)
             case .tmpfs(_, let size):

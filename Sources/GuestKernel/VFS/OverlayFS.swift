@@ -563,7 +563,7 @@ final class OverlayNode: Inode {
             if flags.contains(.directory) { throw .ENOTDIR }
             let writing = flags.canWrite || flags.contains(.truncate)
             if !writing && !inUpper, let lower {
-                return RegularFile(inode: self, flags: flags, path: guestPath, contents: try HostFileContents(lower.host, lower.relativePath))
+                return RegularFile(inode: self, flags: flags, path: guestPath, contents: try HostFileContents(lower))
             }
             try copyUp(withContent: !(flags.contains(.truncate) && flags.canWrite))
             let access = flags.canRead && flags.canWrite ? HostOpen.readWrite : flags.canWrite ? HostOpen.writeOnly : HostOpen.readOnly

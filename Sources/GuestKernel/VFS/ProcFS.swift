@@ -157,6 +157,7 @@ public final class ProcFS: SyntheticFS {
             ("environ", bytes { p in p.environment.flatMap { $0 + [0] } }),
             ("comm", text { p in p.comm + "\n" }),
             ("maps", text { p in Self.maps(p) }),
+            ("mem", ProcMemNode(fs: self, number: number(), process: p, kernel: k)),
             ("mounts", text { [unowned self] _ in self.mounts() }),
             ("mountinfo", text { [unowned self] _ in self.mountInfo() }),
             ("fd", fdDir),
@@ -209,6 +210,7 @@ public final class ProcFS: SyntheticFS {
     /// The state letter of the process, or of one of its threads.
     static func stateLetter(_ p: Process, thread: Task? = nil) -> String {
         if p.zombie { return "Z" }
+        if (thread.map { [$0] } ?? p.threads).contains(where: { $0.state == .traced }) { return "t" }
         if p.stopped { return "T" }
         if let thread { return thread.state == .runnable ? "R" : "S" }
         return p.threads.contains { $0.state == .runnable } ? "R" : "S"
@@ -230,7 +232,7 @@ public final class ProcFS: SyntheticFS {
     static func status(_ p: Process, _ k: Kernel, thread: Task? = nil) -> String {
         let c = p.credentials
         let state = stateLetter(p, thread: thread)
-        let names = ["R": "R (running)", "S": "S (sleeping)", "T": "T (stopped)", "Z": "Z (zombie)"]
+        let names = ["R": "R (running)", "S": "S (sleeping)", "T": "T (stopped)", "t": "t (tracing stop)", "Z": "Z (zombie)"]
         let t = thread ?? p.mainThread
         return """
         Name:\t\(p.comm)
@@ -239,6 +241,7 @@ public final class ProcFS: SyntheticFS {
         Tgid:\t\(p.pid)
         Pid:\t\(thread?.tid ?? p.pid)
         PPid:\t\(p.parent?.pid ?? 0)
+        TracerPid:\t\(t?.traced?.tracer.process.pid ?? 0)
         Uid:\t\(c.uid)\t\(c.euid)\t\(c.suid)\t\(c.fsuid)
         Gid:\t\(c.gid)\t\(c.egid)\t\(c.sgid)\t\(c.fsgid)
         Threads:\t\(p.threads.count)

@@ -154,6 +154,9 @@ public struct Mount {
 public final class VFS {
     public private(set) var mounts: [String: Mount] = [:]
     public private(set) var mountOrder: [String] = []
+    /// The directories holding mount points, and the names mounted in each, in mount order:
+    /// the walk and directory listings consult the mount table only in these.
+    private var mountsByParent: [String: [String]] = [:]
     public var rootLocation: Location
     private var nextMountID = 2
 
@@ -176,6 +179,17 @@ public final class VFS {
         }
         mounts[path] = m
         mountOrder.append(path)
+        indexMountPoints()
+    }
+
+    /// Rebuilds `mountsByParent` from `mountOrder` (after a mount or unmount).
+    private func indexMountPoints() {
+        mountsByParent = [:]
+        for mountPath in mountOrder where mountPath != "/" {
+            guard let slash = mountPath.lastIndex(of: "/") else { continue }
+            let parent = slash == mountPath.startIndex ? "/" : String(mountPath[..<slash])
+            mountsByParent[parent, default: []].append(String(mountPath[mountPath.index(after: slash)...]))
+        }
     }
 
     /// Removes the mount at the canonical `path`, uncovering what it covered; EINVAL when
@@ -194,6 +208,7 @@ public final class VFS {
         } else {
             mounts[path] = nil
         }
+        indexMountPoints()
     }
 
     /// The mount whose tree holds the canonical `path` (not counting a mount at `path` itself).
@@ -216,19 +231,18 @@ public final class VFS {
     /// `name` in the directory `dir`, once mounts are applied: a mount point is there whatever
     /// the directory holds, so /tmp, /proc and /dev exist even under a `--root` without them.
     public func lookup(_ name: String, in dir: Location) throws(LinuxErrno) -> Inode {
-        if let m = mounts[dir.child(name)] { return m.fs.root }
+        if mountsByParent[dir.path] != nil, let m = mounts[dir.child(name)] { return m.fs.root }
         return try dir.inode.lookup(name)
     }
 
     /// The entries a listing of the directory at the canonical `path` shows besides its own:
     /// the mount points in it that the directory itself lacks (after `own`, in mount order).
     public func mountPoints(in path: String, besides own: [DirectoryEntry]) -> [DirectoryEntry] {
+        guard let names = mountsByParent[path] else { return [] }
         var extra: [DirectoryEntry] = []
-        for mountPath in mountOrder where mountPath != "/" {
-            guard let slash = mountPath.lastIndex(of: "/"), let m = mounts[mountPath] else { continue }
-            let parent = slash == mountPath.startIndex ? "/" : String(mountPath[..<slash])
-            let name = String(mountPath[mountPath.index(after: slash)...])
-            if parent != path || own.contains(where: { $0.name == name }) { continue }
+        let prefix = path == "/" ? "/" : path + "/"
+        for name in names {
+            guard let m = mounts[prefix + name], !own.contains(where: { $0.name == name }) else { continue }
             let inode = (try? m.fs.root.stat().inode) ?? 0
             extra.append(DirectoryEntry(name: name, inode: inode, kind: m.fs.root.kind))
         }

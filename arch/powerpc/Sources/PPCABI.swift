@@ -17,6 +17,7 @@ enum PPCABI {
         abi.socketOptionFromGuest = { socketOptions[$0] ?? $0 }
         abi.termios = termios
         abi.cloneTLSBeforeChildTID = true
+        abi.ptraceRegisters = PPCPtraceLayout.layout
         abi.ipc.timeHighWordFirst = true
         abi.ipc.permSequenceIs32Bit = true
         abi.ipc.sharedMemorySizeAfterTimes = true

@@ -22,6 +22,10 @@ public final class X86Backend: Backend {
     public let userAddressRange: Range<UInt64> = 0x10000..<(StubImage.base - 0x1000_0000)
     var mode = IsolationMode.skas
     var stub: HostFD?
+    /// Every guest host process keeps the host's vDSO, moved above user space, for the guest
+    /// vDSO to call (X86VDSO); false when the host has none or it cannot be moved.
+    var movesHostVDSO = false
+    public var vdso: VDSOLayout? { X86VDSO.layout }
     /// seccomp mode: the filter's notification descriptor, shared by every guest host process.
     var listener: SeccompListener?
     /// seccomp: threads asleep in the guest kernel whose notification is still pending, and how
@@ -52,7 +56,9 @@ public final class X86Backend: Backend {
         loopRef = kernel.loop
         // Tracer and tracees share one CPU: a ptrace round trip is several times cheaper so.
         try? Host.pin(toCPU: Host.currentCPU)
-        let image = try StubImage.memoryFile()
+        let hostClock = X86VDSO.hostClockGettime()
+        movesHostVDSO = hostClock != nil
+        let image = try StubImage.memoryFile(hostClockGettime: hostClock)
         stub = image
         let tracee: Tracee
         if mode == .seccomp {
@@ -90,6 +96,9 @@ public final class X86Backend: Backend {
         stub = nil
         loopRef = nil
     }
+
+    /// gdb's amd64 GNU/Linux description, generated from the register table.
+    public var gdbTargetDescription: String? { X86RegisterTable.targetDescription }
 
     /// "/proc/<umlab>/fd/<n>": how a guest host process opens a descriptor umlab holds.
     func procPath(_ fd: Int32) -> [UInt8] { Array("/proc/\(Host.pid)/fd/\(fd)".utf8) + [0] }
@@ -172,12 +181,8 @@ final class X86AddressSpace: AddressSpace {
             let flags = UInt64(MapFlags.fixed.rawValue | MapFlags.anonymous.rawValue | MapFlags.noReserve.rawValue) | (shared ? 1 : 2)
             _ = try a.inject(9, address, length, prot, flags, UInt64(bitPattern: -1), 0)
         case .file(let ref, let offset):
-            try a.writeStubData(backend.procPath(ref.fd))
-            let openFlags: UInt64 = ref.writable ? 2 : 0  // O_RDWR : O_RDONLY
-            let fd = try a.inject(257, UInt64(bitPattern: Int64(At.fdCWD)), StubImage.dataPage, openFlags | 0o2000000, 0, 0, 0)
-            defer { _ = try? a.inject(3, fd, 0, 0, 0, 0, 0) }
             let flags = UInt64(MapFlags.fixed.rawValue | MapFlags.noReserve.rawValue) | (shared ? 1 : 2)
-            _ = try a.inject(9, address, length, prot, flags, fd, offset)
+            try a.mapFile(ref, at: address, length: length, protection: prot, flags: flags, offset: offset)
         }
     }
 
@@ -196,7 +201,8 @@ final class X86AddressSpace: AddressSpace {
 
     @inline(__always)
     func read(_ address: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) {
-        if address >= StubImage.base { throw .EFAULT }
+        // Above user space the guest may read only its vDSO (the stub and the host's are not its).
+        if address >= StubImage.base && !X86VDSO.layout.contains(address, count: buffer.count) { throw .EFAULT }
         try agent.tracee.read(address, into: buffer)
     }
 
@@ -204,5 +210,38 @@ final class X86AddressSpace: AddressSpace {
     func write(_ address: UInt64, from buffer: UnsafeRawBufferPointer) throws(LinuxErrno) {
         if address >= StubImage.base { throw .EFAULT }
         try agent.tracee.write(address, from: buffer)
+    }
+
+    /// Through /proc/PID/mem (`Tracee.forceWrite`): int3 into read-only program text, and a
+    /// private file mapping's page copied rather than the file written, as a native debugger's
+    /// PTRACE_POKETEXT. Reads of such pages need nothing special (process_vm_readv reads them).
+    func debuggerWrite(_ address: UInt64, from buffer: UnsafeRawBufferPointer) throws(LinuxErrno) {
+        if address >= StubImage.base { throw .EFAULT }
+        _ = try GuestMath.range(address, length: UInt64(buffer.count), within: 0..<StubImage.base, else: .EFAULT)
+        // /proc/PID/mem needs the right to trace the process, not a ptrace stop: a seccomp
+        // thread asleep on a notification is written without being woken.
+        try agent.tracee.forceWrite(address, from: buffer)
+    }
+
+    /// A scattered buffer in one process_vm_readv (the kernel caps iovec arrays at 1024).
+    func read(_ pieces: [GuestRange], into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) {
+        var ranges: [UInt64] = []
+        ranges.reserveCapacity(2 * pieces.count)
+        for p in pieces {
+            if p.address >= StubImage.base && !X86VDSO.layout.contains(p.address, count: p.length) { throw .EFAULT }
+            ranges.append(p.address); ranges.append(UInt64(p.length))
+        }
+        try agent.tracee.read(ranges: ranges, into: buffer)
+    }
+
+    /// A scattered buffer in one process_vm_writev.
+    func write(_ pieces: [GuestRange], from buffer: UnsafeRawBufferPointer) throws(LinuxErrno) {
+        var ranges: [UInt64] = []
+        ranges.reserveCapacity(2 * pieces.count)
+        for p in pieces {
+            if p.address >= StubImage.base { throw .EFAULT }
+            ranges.append(p.address); ranges.append(UInt64(p.length))
+        }
+        try agent.tracee.write(ranges: ranges, from: buffer)
     }
 }

@@ -12,7 +12,7 @@ import LinuxABI
 ///   (clone, fork, vfork, execve(at), clone3, rt_sigreturn, arch_prctl, sigaltstack, and the
 ///   memory-map calls, which umlab injects) are SECCOMP_RET_TRACE: a ptrace stop at the call's
 ///   entry, handled like a SKAS stop; the host call is skipped by setting orig_rax to -1.
-/// - Calls from the stub's `syscall` instruction (umlab's injected calls) are RET_TRACE too:
+/// - Calls from the stub's `syscall` instructions (umlab's injected calls) are RET_TRACE too:
 ///   umlab lets them run while it injects, and treats them as guest calls otherwise, so a guest
 ///   that jumps into the stub reaches nothing on the host.
 /// - Anything that is not a 64-bit native call (int 0x80, x32) is RET_TRACE as well.
@@ -39,12 +39,16 @@ enum SeccompPolicy {
         f.load(.number)
         f.ifAtLeast(0x4000_0000, elseSkip: 1)
         f.ret(.trace)  // x32
-        let site = StubImage.syscallSite + 2  // seccomp reports the address after `syscall`
-        f.load(.instructionPointerLow)
-        f.ifEqual(UInt32(truncatingIfNeeded: site), elseSkip: 3)
+        // The stub's two `syscall` instructions: umlab's own injected calls. Seccomp reports the
+        // address after the instruction; both lie in the stub's page (one high half).
+        let site = StubImage.syscallSite + 2, batch = StubImage.batchSyscallReturn
         f.load(.instructionPointerHigh)
-        f.ifEqual(UInt32(truncatingIfNeeded: site >> 32), elseSkip: 1)
-        f.ret(.trace)  // the stub: umlab's own injected calls
+        f.ifEqual(UInt32(truncatingIfNeeded: site >> 32), elseSkip: 5)
+        f.load(.instructionPointerLow)
+        f.ifEqual(UInt32(truncatingIfNeeded: site), elseSkip: 1)
+        f.ret(.trace)
+        f.ifEqual(UInt32(truncatingIfNeeded: batch), elseSkip: 1)
+        f.ret(.trace)
         f.load(.number)
         for nr in traced {
             f.ifEqual(nr, elseSkip: 1)

@@ -11,6 +11,7 @@ enum X86ABI {
         abi.signalRedZone = 128
         abi.epollEventPacked = true
         abi.ipc.semaphoreTimesPadded = true
+        abi.ptraceRegisters = X86PtraceLayout.layout
         return abi
     }
 

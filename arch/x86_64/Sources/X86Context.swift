@@ -31,6 +31,11 @@ final class X86Context: ExecutionContext {
     var sleepsOnNotice = false
     /// int3 stops as `.debug(.breakpoint)` (a debugger is attached) instead of a SIGTRAP fault.
     var reportsBreakpoints = false
+    /// The hardware debug points in this thread's debug registers, point i in DRi (X86Debug.swift).
+    var debugPoints: [DebugPoint] = []
+    /// TT: a single step stopped at a `syscall` entry (PTRACE_SYSEMU_SINGLESTEP), and the next
+    /// PTRACE_SYSCALL resume reports that call's exit, which is no new call.
+    var ttSteppedIntoSyscall = false
 
     init(tracee: Tracee, space: X86AddressSpace, backend: X86Backend) {
         self.tracee = tracee
@@ -90,6 +95,10 @@ final class X86Context: ExecutionContext {
             }
             backend.stats.stops += 1
             switch stop {
+            case .syscall where tt && ttSteppedIntoSyscall:
+                // The exit of a call a single step stopped at, already handled by the kernel.
+                ttSteppedIntoSyscall = false
+                do { try tracee.resume(.syscall) } catch { return .lost("cannot resume: \(error.message)") }
             case .syscall where tt && ttNumber == nil:
                 // TT entry stop: nullify the call (the host runs getpid) and let it finish.
                 do {
@@ -135,6 +144,8 @@ final class X86Context: ExecutionContext {
         let info = (try? tracee.signalInfo()) ?? (signo: sig, code: 0, address: 0)
         // si_code > 0 means the kernel raised it for an instruction; <= 0 came from kill().
         if info.code <= 0 && sig != 5 { return nil }
+        // A debug register hit (TRAP_HWBKPT); checked only while the thread has debug points.
+        if sig == 5 && !debugPoints.isEmpty, let hit = debugRegisterHit() { return .debug(hit) }
         // int3 (si_code SI_KERNEL): a software breakpoint, the debugger's if one is attached.
         if sig == 5 && info.code == 0x80 && reportsBreakpoints { return .debug(.breakpoint(address: regs.rip &- 1)) }
         return .fault(Signal(sig), code: info.code, address: info.address)
@@ -198,19 +209,74 @@ final class X86Context: ExecutionContext {
     /// Runs one host system call inside this guest's host process and returns its result.
     /// The guest's registers are saved and restored around it.
     @discardableResult
-    func inject(_ nr: UInt64, _ a0: UInt64, _ a1: UInt64, _ a2: UInt64, _ a3: UInt64, _ a4: UInt64, _ a5: UInt64,
-                newChild: UnsafeMutablePointer<Int32>? = nil) throws(LinuxErrno) -> UInt64 {
+    func inject(_ nr: UInt64, _ a0: UInt64, _ a1: UInt64, _ a2: UInt64, _ a3: UInt64, _ a4: UInt64, _ a5: UInt64) throws(LinuxErrno) -> UInt64 {
         try materialize()
-        // `regs` stays the guest's authoritative copy: it is written back (`dirty = .all`)
-        // before the guest runs again, not after every injected call.
-        let saved = regs
         var r = regs
         r.rip = StubImage.syscallSite
         r.rax = nr
         r.orig_rax = UInt64.max
         r.rdi = a0; r.rsi = a1; r.rdx = a2; r.r10 = a3; r.r8 = a4; r.r9 = a5
+        let result = Int64(bitPattern: try runStub(r))
+        if result < 0 && result > -4096 { throw LinuxErrno(Int32(-result)) }
+        return UInt64(bitPattern: result)
+    }
+
+    /// One host system call of a batch: the number and six arguments.
+    struct HostCall {
+        var number: UInt64
+        var arguments: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+        init(_ number: UInt64, _ a0: UInt64 = 0, _ a1: UInt64 = 0, _ a2: UInt64 = 0, _ a3: UInt64 = 0, _ a4: UInt64 = 0, _ a5: UInt64 = 0) {
+            self.number = number; arguments = (a0, a1, a2, a3, a4, a5)
+        }
+    }
+
+    /// Runs `calls` in order in this guest's host process in one trip (the stub's batch loop),
+    /// with `data` in the stub's data page at offset 0xc00 (strings the calls point to). The
+    /// first call that fails ends the batch: its errno is thrown and its index left in
+    /// `batchFailure`. At most 47 calls (the table ends below the data).
+    func injectBatch(_ calls: [HostCall], data: [UInt8] = []) throws(LinuxErrno) {
+        let dataOffset = 0xc00
+        guard 8 + calls.count * StubImage.batchEntrySize <= dataOffset, data.count <= 0x1000 - dataOffset else { throw .E2BIG }
+        if calls.isEmpty { return }
+        try materialize()
+        var e = GuestEncoder(wordSize: 8, bigEndian: false)
+        e.u64(UInt64(calls.count))
+        for c in calls {
+            e.u64(c.number)
+            e.u64(c.arguments.0); e.u64(c.arguments.1); e.u64(c.arguments.2)
+            e.u64(c.arguments.3); e.u64(c.arguments.4); e.u64(c.arguments.5)
+            e.u64(0)
+        }
+        if !data.isEmpty { e.pad(to: dataOffset); e.raw(data) }
+        try writeStubData(e.bytes)
+        var r = regs
+        r.rip = StubImage.batchSite
+        r.orig_rax = UInt64.max
+        let last = Int64(bitPattern: try runStub(r))
+        guard last < 0 && last > -4096 else { return }
+        // Which call failed: the first whose stored result is an error.
+        var results = [UInt8](repeating: 0, count: 8 + calls.count * StubImage.batchEntrySize)
+        try typedErrno { try results.withUnsafeMutableBytes { p in try tracee.read(StubImage.dataPage, into: p) } }
+        var d = GuestDecoder(results, backend.abi)
+        _ = d.u64()
+        for i in calls.indices {
+            for _ in 0..<7 { _ = d.u64() }
+            let v = Int64(bitPattern: d.u64())
+            if v < 0 && v > -4096 { batchFailure = i; break }
+        }
+        throw LinuxErrno(Int32(-last))
+    }
+    /// The index of the call that ended the last failed `injectBatch`.
+    private(set) var batchFailure = 0
+
+    /// Runs the stub from the registers `r` until its int3 and returns rax there. The guest's
+    /// registers (`regs`) are written back (`dirty = .all`) before the guest runs again, not
+    /// after every injected call.
+    private func runStub(_ r: X86Registers) throws(LinuxErrno) -> UInt64 {
+        var r = r
         try tracee.setRegisters(&r)
         try tracee.resume(.cont)
+        ttSteppedIntoSyscall = false  // CONT passes a stepped call's exit without a stop
         backend.stats.injected += 1
         loop: while true {
             let stop = try tracee.waitUninterrupted()
@@ -218,9 +284,6 @@ final class X86Context: ExecutionContext {
             switch stop {
             case .signal(5):
                 break loop  // the stub's int3
-            case .event(let ev, _) where ev == Tracee.Event.fork || ev == Tracee.Event.clone || ev == Tracee.Event.vfork:
-                newChild?.pointee = Int32(truncatingIfNeeded: try tracee.eventMessage())
-                try tracee.resume(.cont)
             case .signal(let sig):
                 // Anything else arriving now is not for the guest; keep going.
                 _ = sig
@@ -236,11 +299,43 @@ final class X86Context: ExecutionContext {
         }
         var out = X86Registers()
         try tracee.registers(into: &out)
-        regs = saved
         dirty = .all
-        let result = Int64(bitPattern: out.rax)
-        if result < 0 && result > -4096 { throw LinuxErrno(Int32(-result)) }
         return out.rax
+    }
+
+    /// The read-only host descriptor this process holds for mapping the file of
+    /// `mappingSource` (see `mapFile`).
+    private var mappingFD: UInt64?
+    private weak var mappingSource: (any MappedFileSource)?
+
+    /// Maps `ref`'s file in this host process (MAP_FIXED, `flags` and `protection` as mmap
+    /// takes them). The file is opened through /proc/<umlab>/fd/N. A program's segments, and a
+    /// library's, come from one file in a row: a read-only descriptor stays open for the next
+    /// mapping until another file is mapped, the process execs (it is O_CLOEXEC) or ends, which
+    /// saves two injected calls (open, close) per segment after the first. A writable one is
+    /// closed at once, so that it does not keep a shared memory file alive. The guest cannot
+    /// reach either: its system calls go to umlab in every mode.
+    func mapFile(_ ref: HostFileRef, at address: UInt64, length: UInt64, protection: UInt64, flags: UInt64,
+                 offset: UInt64) throws(LinuxErrno) {
+        if !ref.writable, let fd = mappingFD, let source = mappingSource, source === ref.source {
+            _ = try inject(9, address, length, protection, flags, fd, offset)
+            return
+        }
+        if let fd = mappingFD {
+            mappingFD = nil
+            _ = try inject(3, fd, 0, 0, 0, 0, 0)  // close
+        }
+        try writeStubData(backend.procPath(ref.fd))
+        let openFlags: UInt64 = ref.writable ? 2 : 0  // O_RDWR : O_RDONLY
+        let fd = try inject(257, UInt64(bitPattern: Int64(At.fdCWD)), StubImage.dataPage, openFlags | 0o2000000, 0, 0, 0)
+        if ref.writable {
+            defer { _ = try? inject(3, fd, 0, 0, 0, 0, 0) }
+            _ = try inject(9, address, length, protection, flags, fd, offset)
+            return
+        }
+        mappingFD = fd
+        mappingSource = ref.source
+        _ = try inject(9, address, length, protection, flags, fd, offset)
     }
 
     /// Copies `bytes` into the stub's data page (for paths of injected calls).
@@ -264,21 +359,61 @@ final class X86Context: ExecutionContext {
     }
 
     /// Removes what the host's exec left in the fresh process besides the stub: the host
-    /// stack, vDSO and vvar. The guest then sees only what the kernel maps.
+    /// stack, and the host's vDSO regions, which move above user space for the guest vDSO to
+    /// call (X86VDSO); without a usable host vDSO they go too. The guest then sees only what
+    /// the kernel maps. One trip through the stub's batch loop: the unmaps, the host process's
+    /// name (so the host's ps shows what it is) and the moves.
     func scrubHostMappings() throws(LinuxErrno) {
-        let maps = try HostFD.open("/proc/\(tracee.pid)/maps", flags: HostOpen.readOnly)
-        let text = String(decoding: try maps.readAll(), as: UTF8.self)
-        maps.close()
+        let text = try hostMaps()
+        let vdso = HostVDSO.regions(inMaps: text)
+        var calls: [HostCall] = []
         for line in text.split(separator: "\n") {
             let range = line.prefix { $0 != " " }.split(separator: "-")
             guard range.count == 2, let lo = UInt64(range[0], radix: 16), let hi = UInt64(range[1], radix: 16) else { continue }
-            if lo >= StubImage.base && hi <= StubImage.base + 0x2000 { continue }  // the stub itself
+            if lo >= StubImage.base && hi <= X86VDSO.image + X86VDSO.imageSize { continue }  // the stub and the guest vDSO
             if lo >= 0x8000_0000_0000 { continue }  // vsyscall: above user space, cannot be unmapped
-            _ = try inject(11, lo, hi - lo, 0, 0, 0, 0)
+            if backend.movesHostVDSO && vdso.contains(where: { $0.range.lowerBound == lo }) { continue }
+            calls.append(HostCall(11, lo, hi - lo))  // munmap
         }
-        // Name the host process so the host's ps shows what it is.
-        try writeStubData(Array("umlab-guest".utf8) + [0])
-        _ = try inject(157, 15, StubImage.dataPage, 0, 0, 0, 0)  // prctl(PR_SET_NAME)
+        let nameAt = StubImage.dataPage + 0xc00
+        calls.append(HostCall(157, 15, nameAt))  // prctl(PR_SET_NAME, "umlab-guest")
+        let firstMove = calls.count
+        var moves: [(from: Range<UInt64>, to: UInt64)]?
+        if backend.movesHostVDSO {
+            moves = vdso.first(where: \.isCode).flatMap { X86VDSO.targets(vdso, codeAt: $0.range.lowerBound) }
+            for m in moves ?? [] where m.from.lowerBound != m.to {
+                let length = m.from.upperBound - m.from.lowerBound
+                calls.append(HostCall(25, m.from.lowerBound, length, length, 3, m.to))  // mremap(MAYMOVE | FIXED)
+            }
+        }
+        do {
+            try injectBatch(calls, data: Array("umlab-guest".utf8) + [0])
+        } catch .ESRCH {
+            throw .ESRCH
+        } catch {
+            // Only a move may fail (a host kernel that refuses to move [vvar]).
+            guard backend.movesHostVDSO && batchFailure >= firstMove else { throw error }
+            moves = nil
+        }
+        if backend.movesHostVDSO && moves == nil { try giveUpHostVDSO() }
+    }
+
+    /// The host's vDSO could not be moved: the backend stops trying, the guest vDSO's data page
+    /// says to make system calls instead, and what is left of the host's regions in the guest's
+    /// user space is unmapped.
+    private func giveUpHostVDSO() throws(LinuxErrno) {
+        backend.movesHostVDSO = false
+        if let stub = backend.stub { try StubImage.rewriteVDSOData(stub, hostClockGettime: nil) }
+        for r in HostVDSO.regions(inMaps: try hostMaps()) where r.range.lowerBound < StubImage.base || r.range.lowerBound >= X86VDSO.hostFloor {
+            _ = try inject(11, r.range.lowerBound, r.range.upperBound - r.range.lowerBound, 0, 0, 0, 0)
+        }
+    }
+
+    /// The host process's /proc/PID/maps.
+    private func hostMaps() throws(LinuxErrno) -> String {
+        let maps = try HostFD.open("/proc/\(tracee.pid)/maps", flags: HostOpen.readOnly)
+        defer { maps.close() }
+        return String(decoding: try maps.readAll(), as: UTF8.self)
     }
 
     // MARK: Processes
@@ -294,8 +429,9 @@ final class X86Context: ExecutionContext {
         if let threadPointer, threadPointer >= StubImage.base { throw .EPERM }
         let childSpace = sharesMemory ? self.space : X86AddressSpace(backend: backend)
         if !sharesMemory { try childSpace.forkCharge(from: space) }
-        var child: Int32 = 0
-        _ = try inject(56, flags, 0, 0, 0, 0, 0, newChild: &child)
+        // The clone's result is the child's host pid (CLONE_PARENT keeps it in umlab's pid
+        // namespace), so the fork event stop needs no PTRACE_GETEVENTMSG.
+        let child = Int32(truncatingIfNeeded: try inject(56, flags, 0, 0, 0, 0, 0))
         guard child > 0 else { throw .EAGAIN }
         let tracee = Tracee(pid: child)
         backend.stats.hostProcesses += 1
@@ -307,6 +443,13 @@ final class X86Context: ExecutionContext {
         if let stack { ctx.regs.rsp = stack }
         if let threadPointer { ctx.regs.fs_base = threadPointer }
         ctx.dirty = .all  // FPU state: the host's clone copied the parent's
+        // The host gives a new process no debug registers; the guest's child inherits its
+        // parent's debug points (what a debugger following forks expects), and how its
+        // breakpoints stop.
+        ctx.reportsBreakpoints = reportsBreakpoints
+        if !debugPoints.isEmpty {
+            do { try ctx.setDebugPoints(debugPoints) } catch { ctx.terminate(); throw error }
+        }
         return ctx
     }
 
@@ -331,6 +474,7 @@ final class X86Context: ExecutionContext {
         r.rdi = StubImage.dataPage; r.rsi = argvAt; r.rdx = 0
         try tracee.setRegisters(&r)
         try tracee.resume(.cont)
+        ttSteppedIntoSyscall = false
         backend.stats.injected += 1
         while true {
             let stop = try tracee.waitUninterrupted()
@@ -358,6 +502,10 @@ final class X86Context: ExecutionContext {
         space = X86AddressSpace(backend: backend)
         space.members.append(self)
         skipHostCall = false
+        // The host's exec cleared the debug registers, as Linux's execve does: the points'
+        // addresses meant the old program. A debugger sets new ones after the exec event.
+        debugPoints = []
+        mappingFD = nil  // the exec closed it
         try settleAfterExec()
         try scrubHostMappings()
     }

@@ -22,6 +22,84 @@ enum X86RegisterTable {
         + [RegisterInfo("mxcsr", 4, .vector), RegisterInfo("orig_rax", 8, .system),
            RegisterInfo("fs_base", 8, .system), RegisterInfo("gs_base", 8, .system)]
 
+    /// gdb's target description for this table (qXfer:features:read's target.xml): i386:x86-64
+    /// with the GNU/Linux osabi and the features of gdb's own amd64-linux description, core,
+    /// sse, linux (orig_rax) and segments (fs_base, gs_base), no AVX: the registers are exactly
+    /// `registers`, in order (regnum = index), with gdb's types, so gdb numbers them as the
+    /// table does and the `g` packet is the table's 560 bytes.
+    static let targetDescription: String = {
+        var x = """
+            <?xml version="1.0"?>
+            <!DOCTYPE target SYSTEM "gdb-target.dtd">
+            <target version="1.0">
+            <architecture>i386:x86-64</architecture>
+            <osabi>GNU/Linux</osabi>
+
+            """
+        func reg(_ n: Int, _ type: String, group: String? = nil) -> String {
+            let r = registers[n]
+            return "  <reg name=\"\(r.name)\" bitsize=\"\(8 * r.size)\" type=\"\(type)\" regnum=\"\(n)\"\(group.map { " group=\"\($0)\"" } ?? "")/>\n"
+        }
+        x += "<feature name=\"org.gnu.gdb.i386.core\">\n" + eflagsType
+        for n in 0..<rip { x += reg(n, n == 6 || n == 7 ? "data_ptr" : "int64") }
+        x += reg(rip, "code_ptr") + reg(eflags, "i386_eflags")
+        for n in cs..<st0 { x += reg(n, "int32") }
+        for n in st0..<fctrl { x += reg(n, "i387_ext") }
+        for n in fctrl...fop { x += reg(n, "int", group: "float") }
+        x += "</feature>\n<feature name=\"org.gnu.gdb.i386.sse\">\n" + sseTypes
+        for n in xmm0..<mxcsr { x += reg(n, "vec128") }
+        x += reg(mxcsr, "i386_mxcsr", group: "vector")
+        x += "</feature>\n<feature name=\"org.gnu.gdb.i386.linux\">\n" + reg(origRAX, "int")
+        x += "</feature>\n<feature name=\"org.gnu.gdb.i386.segments\">\n" + reg(fsBase, "int") + reg(gsBase, "int")
+        x += "</feature>\n</target>\n"
+        return x
+    }()
+
+    /// Types of gdb's 64bit-core.xml and 64bit-sse.xml.
+    private static let eflagsType = """
+          <flags id="i386_eflags" size="4">
+            <field name="CF" start="0" end="0"/><field name="" start="1" end="1"/>
+            <field name="PF" start="2" end="2"/><field name="AF" start="4" end="4"/>
+            <field name="ZF" start="6" end="6"/><field name="SF" start="7" end="7"/>
+            <field name="TF" start="8" end="8"/><field name="IF" start="9" end="9"/>
+            <field name="DF" start="10" end="10"/><field name="OF" start="11" end="11"/>
+            <field name="NT" start="14" end="14"/><field name="RF" start="16" end="16"/>
+            <field name="VM" start="17" end="17"/><field name="AC" start="18" end="18"/>
+            <field name="VIF" start="19" end="19"/><field name="VIP" start="20" end="20"/>
+            <field name="ID" start="21" end="21"/>
+          </flags>
+
+        """
+    private static let sseTypes = """
+          <vector id="v8bf16" type="bfloat16" count="8"/>
+          <vector id="v4f" type="ieee_single" count="4"/>
+          <vector id="v2d" type="ieee_double" count="2"/>
+          <vector id="v16i8" type="int8" count="16"/>
+          <vector id="v8i16" type="int16" count="8"/>
+          <vector id="v4i32" type="int32" count="4"/>
+          <vector id="v2i64" type="int64" count="2"/>
+          <union id="vec128">
+            <field name="v8_bfloat16" type="v8bf16"/>
+            <field name="v4_float" type="v4f"/>
+            <field name="v2_double" type="v2d"/>
+            <field name="v16_int8" type="v16i8"/>
+            <field name="v8_int16" type="v8i16"/>
+            <field name="v4_int32" type="v4i32"/>
+            <field name="v2_int64" type="v2i64"/>
+            <field name="uint128" type="uint128"/>
+          </union>
+          <flags id="i386_mxcsr" size="4">
+            <field name="IE" start="0" end="0"/><field name="DE" start="1" end="1"/>
+            <field name="ZE" start="2" end="2"/><field name="OE" start="3" end="3"/>
+            <field name="UE" start="4" end="4"/><field name="PE" start="5" end="5"/>
+            <field name="DAZ" start="6" end="6"/><field name="IM" start="7" end="7"/>
+            <field name="DM" start="8" end="8"/><field name="ZM" start="9" end="9"/>
+            <field name="OM" start="10" end="10"/><field name="UM" start="11" end="11"/>
+            <field name="PM" start="12" end="12"/><field name="FZ" start="15" end="15"/>
+          </flags>
+
+        """
+
     /// Byte offsets in the FXSAVE image of fctrl … fop (gdb's i387 fxsave offsets; in the
     /// 64-bit format fiseg/foseg are the high halves of the instruction/operand pointers).
     static let fxsaveControl = [0, 2, 4, 12, 8, 20, 16, 6]
@@ -138,39 +216,5 @@ extension X86Context {
         if notice != nil { materializeOrLose() }
         regs.rip = address
         dirty = .all
-    }
-
-    /// One instruction under PTRACE_SYSEMU_SINGLESTEP, in every mode: a `syscall` stops at its
-    /// entry without the host running it (SYSEMU skips the host call and, in seccomp mode,
-    /// the filter too), and comes back as `.syscall` with rip after it, as after PTRACE_SYSEMU.
-    /// A seccomp notification the guest waits in is first turned into a ptrace stop.
-    func singleStep() -> Trap {
-        do {
-            try materialize()
-            try flush()
-            try tracee.resume(.sysemuSingleStep)
-        } catch {
-            return .lost("cannot single-step: \(error.message)")
-        }
-        let stop: TraceStop
-        do { stop = try tracee.waitUninterrupted() } catch { return .lost("waitpid: \(error.message)") }
-        backend.stats.stops += 1
-        switch stop {
-        case .exited, .killed: return ended(stop)
-        default: break
-        }
-        do { try fetchRegisters() } catch { return .lost("registers: \(error.message)") }
-        switch stop {
-        case .syscall:
-            return .syscall
-        case .signal(5):
-            // TRAP_TRACE: the step; anything else (int3, a kill) goes as a trap would.
-            if let info = try? tracee.signalInfo(), info.code == 2 { return .debug(.stepped) }
-            return fault(5) ?? .debug(.stepped)
-        case .signal(let sig):
-            return fault(sig) ?? .preempted
-        default:
-            return .preempted
-        }
     }
 }

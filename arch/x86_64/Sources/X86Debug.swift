@@ -1,0 +1,139 @@
+import GuestKernel
+import HostOS
+import LinuxABI
+
+// The x86-64 side of the debugger interface: hardware debug points in the host's debug
+// registers, single steps that never let the host run a guest system call, and the decoding of
+// the SIGTRAPs they cause. Software breakpoints need nothing here: a debugger writes int3 with
+// `X86AddressSpace.debuggerWrite`, and `X86Context.fault` reports it.
+//
+// The debug registers are umlab's, never the guest's: a guest reaches the host's ptrace (the
+// only way to set them; perf_event_open's breakpoints too) only through umlab's kernel, which
+// answers for it, so a guest tracer's PTRACE_POKEUSER of u_debugreg can only become a
+// `setDebugPoints` call.
+
+/// Debug points as DR0–DR3 addresses and the DR7 control word (Intel SDM vol. 3, 18.2).
+struct X86DebugRegisters: Equatable {
+    var addresses: [UInt64] = []
+    var control: UInt64 = 0
+
+    static let slots = 4
+
+    /// The registers for `points`, in order (point i in DRi). ENOSPC past four points; EINVAL
+    /// for what the hardware cannot watch: an execute point longer than one byte, a length
+    /// other than 1, 2, 4 or 8 or one not naturally aligned, a range outside `userRange`, and
+    /// read-only watchpoints (x86 catches reads only together with writes; gdb then asks for
+    /// an access watchpoint and filters, as it does on a native x86 target).
+    init(_ points: [DebugPoint], userRange: Range<UInt64>) throws(LinuxErrno) {
+        guard points.count <= Self.slots else { throw .ENOSPC }
+        for (i, p) in points.enumerated() {
+            let rw: UInt64
+            switch p.kind {
+            case .execute:
+                guard p.length == 1 else { throw .EINVAL }
+                rw = 0b00
+            case .watch(.write): rw = 0b01
+            case .watch(.access): rw = 0b11
+            case .watch(.read): throw .EINVAL
+            }
+            let len: UInt64
+            switch p.length {
+            case 1: len = 0b00
+            case 2: len = 0b01
+            case 4: len = 0b11
+            case 8: len = 0b10
+            default: throw .EINVAL
+            }
+            guard p.address % p.length == 0 else { throw .EINVAL }
+            _ = try GuestMath.range(p.address, length: p.length, within: userRange, else: .EINVAL)
+            addresses.append(p.address)
+            // L_i enables the slot; R/W_i and LEN_i describe it.
+            control |= 1 << UInt64(2 * i)
+            control |= (rw | len << 2) << UInt64(16 + 4 * i)
+        }
+    }
+
+    /// The points whose status bits (B0–B3 of DR6) are set, first slot first.
+    static func hits(_ dr6: UInt64) -> Int? {
+        (0..<slots).first { dr6 & (1 << UInt64($0)) != 0 }
+    }
+}
+
+extension X86Context {
+    func setDebugPoints(_ points: [DebugPoint]) throws(LinuxErrno) {
+        if points.isEmpty && debugPoints.isEmpty { return }
+        let registers = try X86DebugRegisters(points, userRange: backend.userAddressRange)
+        // The host reaches the debug registers only in a ptrace stop.
+        try materialize()
+        try tracee.pokeUser(offset: Tracee.debugRegisterOffset(7), 0)
+        for (i, address) in registers.addresses.enumerated() {
+            try tracee.pokeUser(offset: Tracee.debugRegisterOffset(i), address)
+        }
+        if registers.control != 0 { try tracee.pokeUser(offset: Tracee.debugRegisterOffset(7), registers.control) }
+        debugPoints = points
+    }
+
+    /// The debug point a SIGTRAP stop hit, read from DR6 (which is then cleared, so that a later
+    /// int3 or step is not taken for the same hit), or nil. Only called while points are set:
+    /// a guest without them pays nothing. A hit execute point leaves rip on the instruction
+    /// (the host sets RF, so the thread resumes past it); a watchpoint stops after the access.
+    func debugRegisterHit() -> DebugStop? {
+        guard !debugPoints.isEmpty,
+              let dr6 = try? tracee.peekUser(offset: Tracee.debugRegisterOffset(6)) else { return nil }
+        guard let slot = X86DebugRegisters.hits(dr6) else { return nil }
+        try? tracee.pokeUser(offset: Tracee.debugRegisterOffset(6), 0)
+        guard slot < debugPoints.count else { return nil }
+        let p = debugPoints[slot]
+        switch p.kind {
+        case .execute: return .breakpoint(address: p.address)
+        case .watch(let kind): return .watchpoint(kind, address: p.address)
+        }
+    }
+
+    /// One instruction under PTRACE_SYSEMU_SINGLESTEP, in every mode: a `syscall` stops at its
+    /// entry without the host running it (SYSEMU skips the host call and, in seccomp mode,
+    /// the filter too), and comes back as `.syscall` with rip after it, as after PTRACE_SYSEMU;
+    /// the kernel completes the call and the step is done. A seccomp notification the guest
+    /// waits in is first turned into a ptrace stop. In TT mode the next PTRACE_SYSCALL resume
+    /// passes that call's exit with a stop of its own, which `run` then skips
+    /// (`ttSteppedIntoSyscall`); another step (SYSEMU) or an injected call (CONT) reports none.
+    func singleStep() -> Trap {
+        do {
+            try materialize()
+            try flush()
+            ttSteppedIntoSyscall = false
+            try tracee.resume(.sysemuSingleStep)
+        } catch {
+            return .lost("cannot single-step: \(error.message)")
+        }
+        var stop: TraceStop
+        while true {
+            do { stop = try tracee.waitUninterrupted() } catch { return .lost("waitpid: \(error.message)") }
+            backend.stats.stops += 1
+            // A PTRACE_INTERRUPT of an earlier run (the tick's) whose stop was still pending
+            // comes first; the step has not happened yet.
+            guard case .event = stop else { break }
+            do { try tracee.resume(.sysemuSingleStep) } catch { return .lost("cannot single-step: \(error.message)") }
+        }
+        switch stop {
+        case .exited, .killed: return ended(stop)
+        default: break
+        }
+        do { try fetchRegisters() } catch { return .lost("registers: \(error.message)") }
+        switch stop {
+        case .syscall:
+            if backend.mode == .tt { ttSteppedIntoSyscall = true }
+            return .syscall
+        case .signal(5):
+            // A step that also hit a watchpoint reports the watchpoint (DR6 holds both).
+            if let hit = debugRegisterHit() { return .debug(hit) }
+            // TRAP_TRACE: the step; anything else (int3, a kill) goes as a trap would.
+            if let info = try? tracee.signalInfo(), info.code == 2 { return .debug(.stepped) }
+            return fault(5) ?? .debug(.stepped)
+        case .signal(let sig):
+            return fault(sig) ?? .preempted
+        default:
+            return .preempted
+        }
+    }
+}
