@@ -140,3 +140,70 @@ import SoftMMU
         #expect(CopyOnWriteFork.anon(account) == 0)
     }
 }
+
+/// The decoded-code cache the interpreters share (issue #14 item 1): the direct-mapped front,
+/// invalidation by stores (the generation the loops compare between blocks), and dropped ops
+/// kept until the next lookup (a store may drop the page a loop is running).
+@Suite struct CodeCacheInvalidation {
+    static let base: UInt64 = 0x40000
+
+    /// A cache whose "decoder" copies each word of the page (so an op shows what was decoded).
+    static func make(_ m: SoftMemory) -> (CodeCache<UInt32>, () -> Int) {
+        var decodes = 0
+        let cache = CodeCache<UInt32>(opsPerPage: 1024) { code, ops in
+            decodes += 1
+            for i in 0..<1024 { (ops + i).initialize(to: code.load(fromByteOffset: 4 * i, as: UInt32.self)) }
+        }
+        cache.attach(to: m)
+        return (cache, { decodes })
+    }
+
+    @Test func storesDropDecodedPagesAndBumpTheGeneration() throws {
+        let m = try SoftMemory.make()
+        let b = CodeCacheInvalidation.base
+        try m.map(b, length: 0x2000, protection: [.read, .write, .execute], shared: false, backing: .anonymous)
+        try [UInt32(7)].withUnsafeBytes { p in try m.write(b + 0x1000, from: p) }
+        let (cache, decodes) = CodeCacheInvalidation.make(m)
+        let first = try #require(cache.ops(at: b + 0x1000, in: m))
+        #expect(first[0] == 7 && decodes() == 1)
+        // A second lookup is the front's; another page is decoded on its own.
+        #expect(cache.ops(at: b + 0x1004, in: m) == first)
+        _ = cache.ops(at: b, in: m)
+        #expect(decodes() == 2)
+        let generation = cache.generation
+        // A store into a decoded page drops it (the loop's successor on that page must be
+        // looked up again): the generation moves; the old ops stay readable until the next
+        // lookup, which decodes the page's new contents.
+        try [UInt32(9)].withUnsafeBytes { p in try m.write(b + 0x1000, from: p) }
+        #expect(cache.generation != generation)
+        #expect(first[0] == 7)
+        let again = try #require(cache.ops(at: b + 0x1000, in: m))
+        #expect(again[0] == 9 && decodes() == 3)
+        // A store to a page without decoded code changes nothing.
+        let g2 = cache.generation
+        try m.map(b + 0x2000, length: 0x1000, protection: .rw, shared: false, backing: .anonymous)
+        try [UInt32(1)].withUnsafeBytes { p in try m.write(b + 0x2000, from: p) }
+        #expect(cache.generation == g2)
+        // Unmapping drops it too; a page that is not executable has no ops.
+        try m.unmap(b + 0x1000, length: 0x1000)
+        #expect(cache.generation != g2)
+        #expect(cache.ops(at: b + 0x1000, in: m) == nil)
+        #expect(cache.ops(at: b + 0x2000, in: m) == nil)
+    }
+
+    /// Pages that collide in the front (256 entries apart) are both served, from the table.
+    @Test func frontCollisionsFallBackToTheTable() throws {
+        let m = try SoftMemory.make()
+        let b = CodeCacheInvalidation.base, far = CodeCacheInvalidation.base + 256 * 0x1000
+        for (a, v) in [(b, UInt32(1)), (far, UInt32(2))] {
+            try m.map(a, length: 0x1000, protection: [.read, .write, .execute], shared: false, backing: .anonymous)
+            try [v].withUnsafeBytes { p in try m.write(a, from: p) }
+        }
+        let (cache, decodes) = CodeCacheInvalidation.make(m)
+        for _ in 0..<3 {
+            #expect(cache.ops(at: b, in: m)?[0] == 1)
+            #expect(cache.ops(at: far, in: m)?[0] == 2)
+        }
+        #expect(decodes() == 2)
+    }
+}
