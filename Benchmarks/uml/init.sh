@@ -8,7 +8,10 @@
 export GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX,-AVX2,-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD,-AVX_Fast_Unaligned_Load
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
-mount -t tmpfs tmpfs /tmp
+# A tmpfs for scratch files on /dev/shm (devtmpfs is writable): /tmp stays the host's, read-only,
+# so programs kept there stay visible.
+mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
+export STUDY_TMPDIR=/dev/shm TMPDIR=/dev/shm
 IFS=,
 set -- $UMLAB_CMD
 unset IFS

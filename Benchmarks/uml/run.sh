@@ -2,9 +2,10 @@
 # run.sh PROGRAM [ARG...] -- runs one program inside Linux's own User-mode Linux (Debian's
 # user-mode-linux, UML 6.1, SKAS0) and exits with the program's status.
 #
-# The guest's root is the host's / through hostfs, read-only, with a tmpfs on /tmp; the console
-# is this process's stdout. Two workarounds for this machine (see README.md): xstate-eio.c
-# (LD_PRELOAD) and glibc's AVX functions off in the guest (init.sh). Arguments must not contain
+# The guest's root is the host's / through hostfs, read-only, with a tmpfs on /dev/shm
+# (STUDY_TMPDIR and TMPDIR point there); the console is this process's stdout. Two
+# workarounds for this machine (see README.md): xstate-eio.c (LD_PRELOAD) and glibc's AVX
+# functions off in the guest (init.sh). Arguments must not contain
 # commas or spaces (they travel on UML's command line).
 #   UML=/usr/bin/linux.uml  UML_MEM=256M  UML_BUILD=<dir for the shim and UML's umid files>
 set -eu

@@ -160,7 +160,7 @@ enum BenchReport {
         line("The operations of lmbench's process and file-system tables, each timed by a study workload (per operation:")
         line("a 2-process context switch is half a pipe round trip, a page fault is one of the 256 pages a fault iteration")
         line("touches). UML is Debian's user-mode-linux 6.1 (SKAS0), booted per run by `Benchmarks/uml/run.sh` with the host's")
-        line("root as a read-only hostfs and a tmpfs on /tmp; umlab's guests and the native runs also create their files in a")
+        line("root as a read-only hostfs and scratch files in a tmpfs; umlab's guests and the native runs also create their files in a")
         line("tmpfs. The last column is UML as the Xen paper measured it in 2003 (Barham et al., SOSP'03, Tables 3 and 5; UML")
         line("with the skas3 host patch on a 2.4 GHz Xeon), quoted for context only. \"–\": the workload does not exist for that")
         line("ISA (the IA-64 twin has no signal handler; only x86-64 has a shell).")
@@ -432,7 +432,7 @@ enum BenchReport {
             case "bare-sysemu": line("- the bare PTRACE_SYSEMU tracer (`Benchmarks/x86_64/bare_sysemu.c`) running the x86_64 syscall workload: it answers each getppid itself and does nothing else, so it is the floor for a SYSEMU-based kernel;")
             case "bare-seccomp": line("- `Benchmarks/x86_64/bare_seccomp.c \(b.mode) N`: the bare \(b.mode == "notif" ? "SECCOMP_RET_USER_NOTIF round trip (the guest blocks, a supervisor receives and answers)" : "SIGSYS hand-off (a handler in the guest passes the call through shared memory and a futex)") on getppid, the floor for a seccomp-based kernel\(s.cell(b.system, b.mode, "syscall")?["unavailable"]?.string.map { " — not available in this run: \($0)" } ?? "");")
             case "qemu-ppc": line("- qemu-ppc, QEMU's user-mode emulator (a JIT), running the ppc binary on the host's /tmp.")
-            case "uml": line("- Linux's own User-mode Linux, Debian's user-mode-linux (UML 6.1, SKAS0: guests are host processes under ptrace, address-space changes made by a stub), booted for each run by `Benchmarks/uml/run.sh` with the host's / as a read-only hostfs root, a tmpfs on /tmp and 256 MiB of memory, running the same x86_64 binary; with the two workarounds this machine needs (`Benchmarks/uml/README.md`): its PTRACE_GETREGSET/SETREGSET of NT_X86_XSTATE fail with EIO (an LD_PRELOAD shim), and glibc's AVX functions are off in the guest. The program's own clock times the loop, so the boot is not counted;")
+            case "uml": line("- Linux's own User-mode Linux, Debian's user-mode-linux (UML 6.1, SKAS0: guests are host processes under ptrace, address-space changes made by a stub), booted for each run by `Benchmarks/uml/run.sh` with the host's / as a read-only hostfs root, scratch files in a tmpfs on /dev/shm and 256 MiB of memory, running the same x86_64 binary; with the two workarounds this machine needs (`Benchmarks/uml/README.md`): its PTRACE_GETREGSET/SETREGSET of NT_X86_XSTATE fail with EIO (an LD_PRELOAD shim), and glibc's AVX functions are off in the guest. The program's own clock times the loop, so the boot is not counted;")
             default: line("- \(label(b.system, b.mode)).")
             }
         }
