@@ -84,45 +84,28 @@ extension GuestPtrace {
     }
 
     /// Builds the target with debugging information (-g -O0), static, once per test run.
-    static func gdbTarget(writableText: Bool) throws -> String {
+    static func gdbTarget() throws -> String {
         let dir = Harness.root.appendingPathComponent("Tests/programs/build").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let out = dir + (writableText ? "/ptrace_gdb_target.wtext" : "/ptrace_gdb_target")
+        let out = dir + "/ptrace_gdb_target"
         let tmp = out + ".tmp\(UInt32.random(in: 0...UInt32.max))"
         let (r, e) = try Harness.run(["/usr/bin/gcc", "-g", "-O0", "-static", "-o", tmp,
                                       Harness.root.appendingPathComponent("Tests/programs/ptrace_gdb_target.c").path])
         #expect(r.status == 0, "compiling: \(e)")
-        if writableText {
-            // The text segment marked writable (PF_W): breakpoints then need no debugger write
-            // into read-only memory (see gdbInGuestSameAsNative).
-            var d = try [UInt8](Data(contentsOf: URL(fileURLWithPath: tmp)))
-            func u(_ at: Int, _ n: Int) -> Int { (0..<n).reduce(0) { $0 | Int(d[at + $1]) << (8 * $1) } }
-            let phoff = u(0x20, 8), size = u(0x36, 2), count = u(0x38, 2)
-            for i in 0..<count where u(phoff + i * size, 4) == 1 && d[phoff + i * size + 4] & 1 != 0 {
-                d[phoff + i * size + 4] |= 2
-            }
-            try Data(d).write(to: URL(fileURLWithPath: tmp))
-        }
         _ = rename(tmp, out)
         return out
     }
 
     /// gdb inside an x86-64 guest runs the program to a breakpoint, prints variables and a
-    /// register, and continues to its end, as natively. With writable text, breakpoints are
-    /// plain POKETEXTs; on the real program they need `AddressSpace.debuggerWrite` into
-    /// read-only text (helper gdb-x86's /proc/PID/mem write): a known issue until that is in.
+    /// register, and continues to its end, as natively. Its breakpoints are POKETEXTs into
+    /// read-only text (`AddressSpace.debuggerWrite`).
     @Test(arguments: ["skas", "seccomp", "tt"])
     func gdbInGuestSameAsNative(_ mode: String) throws {
-        for writable in [true, false] {
-            let exe = try Self.gdbTarget(writableText: writable)
-            let (native, _) = try Self.gdbSession(exe, guestMode: nil)
-            #expect(native.stdout.contains("Breakpoint 1, add (a=2, b=20)") && native.stdout.contains("$3 = 22"), "\(native.stdout)")
-            let check = { () throws -> Void in
-                let (guest, err) = try Self.gdbSession(exe, guestMode: mode)
-                #expect(guest == native, "\(err)")
-            }
-            if writable { try check() } else { withKnownIssue(isIntermittent: true) { try check() } }
-        }
+        let exe = try Self.gdbTarget()
+        let (native, _) = try Self.gdbSession(exe, guestMode: nil)
+        #expect(native.stdout.contains("Breakpoint 1, add (a=2, b=20)") && native.stdout.contains("$3 = 22"), "\(native.stdout)")
+        let (guest, err) = try Self.gdbSession(exe, guestMode: mode)
+        #expect(guest == native, "\(err)")
     }
 }
 
