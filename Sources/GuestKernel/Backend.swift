@@ -452,20 +452,4 @@ extension Backend {
 
 extension ExecutionContext {
     public func willSleep() {}
-    // TRANSITIONAL (issue #13, this session): removed once every backend implements it.
-    public func setDebugPoints(_ points: [DebugPoint]) throws(LinuxErrno) {
-        if !points.isEmpty { throw .ENOSYS }
-    }
-}
-
-extension AddressSpace {
-    // TRANSITIONAL (issue #13, this session): removed once every backend implements it.
-    public func debuggerWrite(_ address: UInt64, from buffer: UnsafeRawBufferPointer) throws(LinuxErrno) {
-        try write(address, from: buffer)
-    }
-}
-
-extension Backend {
-    // TRANSITIONAL (issue #13, this session): removed once every backend implements it.
-    public var gdbTargetDescription: String? { nil }
 }

@@ -9,6 +9,8 @@ import SoftMMU
 /// the ABI, syscall numbers included, is x86-64's, so `struct stat` and friends have the layout
 /// a real x86-64 program sees and an execve of an x86-64 ELF file loads it.
 final class ScriptedBackend: Backend {
+    /// No target description: gdb falls back to its default for the architecture it is told.
+    var gdbTargetDescription: String? { nil }
     let name = "scripted"
     let elfMachine: UInt16 = 62
     let abi = X86ABI.make()

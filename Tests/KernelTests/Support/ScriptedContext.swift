@@ -73,6 +73,9 @@ final class ScriptedContext: ExecutionContext {
     func setInstructionPointer(_ address: UInt64) {}
     func singleStep() -> Trap { run(sliceNanoseconds: 0) }
     var reportsBreakpoints = false
+    /// Kept by the scripted thread's SoftMemory, as the interpreters keep theirs (a script has
+    /// no instructions to stop at, so only the bookkeeping and its errors are exercised).
+    func setDebugPoints(_ points: [DebugPoint]) throws(LinuxErrno) { try memory.setDebugPoints(points) }
     var stackPointer: UInt64 { ScriptedBackend.stackPointer }
 
     func clone(sharesMemory: Bool, stack: UInt64?, threadPointer: UInt64?) throws(LinuxErrno) -> any ExecutionContext {

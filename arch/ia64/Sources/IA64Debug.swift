@@ -24,6 +24,12 @@ extension CodeCache where Op == DecodedBundle {
     }
 }
 
+extension IA64Backend {
+    /// None: gdb's ia64 target has no XML target description; it knows the raw 462-register
+    /// layout (IA64RegisterTable) by itself, and the stub then offers no qXfer:features.
+    public var gdbTargetDescription: String? { nil }
+}
+
 extension IA64Context {
     func setDebugPoints(_ points: [DebugPoint]) throws(LinuxErrno) { try memory.setDebugPoints(points) }
 
