@@ -66,6 +66,51 @@ statbuf:  .skip 256
 sigact:   .skip 32
 
         .text
+// FORK_AND_REAP loop, child: one iteration of fork and forkexec. clone(SIGCHLD); the child
+// goes to `child`; the parent reaps it with wait4 and counts it in loc7 when it exited with
+// EXIT_STATUS; loc6 counts iterations up to loc5, then the report.
+        .macro FORK_AND_REAP loop, child
+\loop:
+        mov out0 = 17
+        mov out1 = 0
+        mov out2 = 0
+        mov out3 = 0
+        mov out4 = 0
+        SYSCALL SYS_clone
+        cmp.ne p6, p0 = 0, r10
+        cmp.eq p7, p0 = 0, r8
+        mov loc13 = r8
+        movl out0 = .Lefork
+        ;;
+(p6)    br.call.sptk.many b0 = fail
+        ;;
+(p7)    br.cond.dpnt \child
+        ;;
+        mov out0 = loc13
+        movl out1 = status
+        mov out2 = 0
+        mov out3 = 0
+        SYSCALL SYS_wait4
+        movl r14 = status
+        ;;
+        ld4 r14 = [r14]
+        ;;
+        extr.u r15 = r14, 8, 8          // WEXITSTATUS
+        and r16 = 0x7f, r14             // WTERMSIG (0: exited)
+        ;;
+        cmp.eq p6, p0 = EXIT_STATUS, r15
+        adds loc6 = 1, loc6
+        ;;
+(p6)    cmp.eq.and p6, p0 = 0, r16
+        cmp.lt p9, p0 = loc6, loc5
+        ;;
+(p6)    adds loc7 = 1, loc7
+(p9)    br.cond.sptk \loop
+        ;;
+        br.sptk.many .Lreport
+        ;;
+        .endm
+
 // now_ns() -> r8: CLOCK_MONOTONIC in nanoseconds.
         .proc now_ns
 now_ns:
@@ -364,45 +409,7 @@ _start:
         mov loc8 = r8
         mov loc6 = 0
         ;;
-.Lfe_loop:
-        mov out0 = 17
-        mov out1 = 0
-        mov out2 = 0
-        mov out3 = 0
-        mov out4 = 0
-        SYSCALL SYS_clone
-        cmp.ne p6, p0 = 0, r10
-        cmp.eq p7, p0 = 0, r8
-        mov loc13 = r8
-        movl out0 = .Lefork
-        ;;
-(p6)    br.call.sptk.many b0 = fail
-        ;;
-(p7)    br.cond.dpnt .Lfe_child
-        ;;
-        mov out0 = loc13
-        movl out1 = status
-        mov out2 = 0
-        mov out3 = 0
-        SYSCALL SYS_wait4
-        movl r14 = status
-        ;;
-        ld4 r14 = [r14]
-        ;;
-        extr.u r15 = r14, 8, 8          // WEXITSTATUS
-        and r16 = 0x7f, r14             // WTERMSIG (0: exited)
-        ;;
-        cmp.eq p6, p0 = EXIT_STATUS, r15
-        adds loc6 = 1, loc6
-        ;;
-(p6)    cmp.eq.and p6, p0 = 0, r16
-        cmp.lt p9, p0 = loc6, loc5
-        ;;
-(p6)    adds loc7 = 1, loc7
-(p9)    br.cond.sptk .Lfe_loop
-        ;;
-        br.sptk.many .Lreport
-        ;;
+        FORK_AND_REAP .Lfe_loop, .Lfe_child
 .Lfe_child:
         ld8 out0 = [loc2]
         movl out1 = execargv
@@ -759,45 +766,7 @@ _start:
         mov loc8 = r8
         mov loc6 = 0
         ;;
-.Lfk_loop:
-        mov out0 = 17
-        mov out1 = 0
-        mov out2 = 0
-        mov out3 = 0
-        mov out4 = 0
-        SYSCALL SYS_clone
-        cmp.ne p6, p0 = 0, r10
-        cmp.eq p7, p0 = 0, r8
-        mov loc13 = r8
-        movl out0 = .Lefork
-        ;;
-(p6)    br.call.sptk.many b0 = fail
-        ;;
-(p7)    br.cond.dpnt .Lfk_child
-        ;;
-        mov out0 = loc13
-        movl out1 = status
-        mov out2 = 0
-        mov out3 = 0
-        SYSCALL SYS_wait4
-        movl r14 = status
-        ;;
-        ld4 r14 = [r14]
-        ;;
-        extr.u r15 = r14, 8, 8          // WEXITSTATUS
-        and r16 = 0x7f, r14             // WTERMSIG (0: exited)
-        ;;
-        cmp.eq p6, p0 = EXIT_STATUS, r15
-        adds loc6 = 1, loc6
-        ;;
-(p6)    cmp.eq.and p6, p0 = 0, r16
-        cmp.lt p9, p0 = loc6, loc5
-        ;;
-(p6)    adds loc7 = 1, loc7
-(p9)    br.cond.sptk .Lfk_loop
-        ;;
-        br.sptk.many .Lreport
-        ;;
+        FORK_AND_REAP .Lfk_loop, .Lfk_child
 .Lfk_child:
         mov out0 = EXIT_STATUS
         ;;

@@ -107,6 +107,13 @@ static unsigned long w_pipe(unsigned long n)
     return ok;
 }
 
+/* 1 if the child exited with EXIT_STATUS. */
+static unsigned long wait_for_42(pid_t pid)
+{
+    int status;
+    return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == EXIT_STATUS;
+}
+
 static unsigned long w_forkexec(unsigned long n, char *self)
 {
     char *args[] = {self, "exit", NULL};
@@ -119,9 +126,7 @@ static unsigned long w_forkexec(unsigned long n, char *self)
             execve(self, args, environ);
             _exit(1);
         }
-        int status;
-        if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == EXIT_STATUS)
-            ok++;
+        ok += wait_for_42(pid);
     }
     return ok;
 }
@@ -236,12 +241,6 @@ static unsigned long w_sighandle(unsigned long n)
     for (unsigned long i = 0; i < n; i++)
         kill(self, SIGUSR1);
     return (unsigned long)caught;
-}
-
-static unsigned long wait_for_42(pid_t pid)
-{
-    int status;
-    return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == EXIT_STATUS;
 }
 
 static unsigned long w_fork(unsigned long n)
