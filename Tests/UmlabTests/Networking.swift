@@ -34,7 +34,7 @@ enum Net {
 
     /// A port free on the host now (for native runs and published ports).
     static func freePort() -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         defer { close(fd) }
         var a = sockaddr_in()
         a.sin_family = sa_family_t(AF_INET)
@@ -305,7 +305,7 @@ final class HostListener {
     let fd: Int32
     let port: UInt16
     init(address: UInt32 = INADDR_ANY) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         self.fd = fd
         var a = sockaddr_in()
         a.sin_family = sa_family_t(AF_INET)
