@@ -160,6 +160,9 @@ struct Bench: ParsableCommand {
         // Linux's own User-mode Linux (Debian's user-mode-linux), booted once per run by
         // Benchmarks/uml/run.sh with the host's / as a read-only hostfs root.
         let uml = x86Selected && Bench.fileExists("/usr/bin/linux.uml") && Bench.fileExists(tree + "/Benchmarks/uml/run.sh")
+        // Pinned to one CPU like the native runs and umlab (which pins itself and its guests):
+        // UML's kernel process and the guest processes it traces then share a CPU, as umlab's do.
+        let umlLaunch = ["/usr/bin/env", "UML_BUILD=\(build)/uml"] + (taskset.map { [$0, "-c", "0"] } ?? []) + [tree + "/Benchmarks/uml/run.sh"]
         // forksh runs busybox's sh; the jail gets the host's static busybox.
         if x86Selected, workloads.contains(where: { $0.name == "forksh" }) {
             Bench.makeDirectories(jail + "/bin")
@@ -185,7 +188,7 @@ struct Bench: ParsableCommand {
                 cells.append(Cell(kind: "baseline", system: "native", mode: "", isa: "x86_64", workload: w, iterations: n, argv: native, usesStats: false))
                 if uml {
                     cells.append(Cell(kind: "baseline", system: "uml", mode: "", isa: "x86_64", workload: w, iterations: n,
-                                      argv: ["/usr/bin/env", "UML_BUILD=\(build)/uml", tree + "/Benchmarks/uml/run.sh", "\(jail)/study.x86_64"] + args,
+                                      argv: umlLaunch + ["\(jail)/study.x86_64"] + args,
                                       usesStats: false))
                 }
                 if w.name == "syscall" {
@@ -212,7 +215,7 @@ struct Bench: ParsableCommand {
         if uml {
             for _ in 0..<3 {
                 let before = Host.childrenResourceUsage()
-                let r = try? Subprocess.run(["/usr/bin/env", "UML_BUILD=\(build)/uml", tree + "/Benchmarks/uml/run.sh", "/bin/true"], timeoutSeconds: timeout)
+                let r = try? Subprocess.run(umlLaunch + ["/bin/true"], timeoutSeconds: timeout)
                 let after = Host.childrenResourceUsage()
                 if r?.status == 0 {
                     umlBoot.append(Double((after.voluntarySwitches + after.involuntarySwitches) - (before.voluntarySwitches + before.involuntarySwitches)))

@@ -208,6 +208,39 @@ enum BenchReport {
             line("| \(r.row) | " + ratios.joined(separator: " | ") + " | \(ucs) | \(mcs) | \(stops) |")
         }
         line("")
+        // Why, row by row, from the switch counts: where umlab needs fewer host context switches
+        // the host kernel does work UML's kernel does with stops of its own; where the counts
+        // are the same, the difference is what each stop costs.
+        var fewer: [String] = [], sameSlower: [String] = [], sameFaster: [String] = []
+        for r in rows {
+            let boot = s.root["study"]?["uml_boot_host_cs"]?["median"]?.double ?? 0
+            let n = Double(s.iterations(r.workload))
+            guard let u = s.stat("uml", "", r.workload, "host_cs_per_iter").map({ max(0, $0.median * n - boot) / n }),
+                  let m = s.stat("x86_64", "skas", r.workload, "host_cs_per_iter")?.median, u > 0 else { continue }
+            let (ratio, verdict) = compare(lmbenchStat(s, "x86_64", "skas", r.workload, per: r.per), lmbenchStat(s, "uml", "", r.workload, per: r.per))
+            guard let ratio else { continue }
+            if m < 0.8 * u { fewer.append("\(r.row) (\(count(m / r.per)) against \(count(u / r.per)))") }
+            else if abs(m - u) <= 0.1 * u {
+                if verdict == .slower { sameSlower.append("\(r.row) \(times(ratio))") }
+                else if verdict == .faster { sameFaster.append("\(r.row) \(times(ratio))") }
+            }
+        }
+        if !fewer.isEmpty {
+            line("- Fewer host context switches in umlab: \(fewer.joined(separator: ", ")). umlab's x86-64 guests run in host")
+            line("  processes with their own host page tables: a guest page fault is a host page fault and a fork is a host fork,")
+            line("  which umlab's SKAS mode never sees; UML 6.1 takes a stop for each fault of its guests and maps their pages itself.")
+        }
+        if !sameFaster.isEmpty || !sameSlower.isEmpty {
+            line("- The same host context switches per operation in both (one ptrace round trip per guest system call):")
+            if !sameFaster.isEmpty { line("  umlab is faster on \(sameFaster.joined(separator: ", ")): its work between the stops costs less than UML's kernel's.") }
+            if !sameSlower.isEmpty {
+                line("  umlab is slower on \(sameSlower.joined(separator: ", ")): the difference is the work per stop. umlab reaches a")
+                line("  guest's memory and registers only through host calls (process_vm_readv/writev, ptrace register requests; a")
+                line("  signal frame is written and read back that way), where UML's kernel maps its guests' memory in its own")
+                line("  address space.")
+            }
+        }
+        line("")
     }
 
     /// One sentence: on how many lmbench rows umlab skas is at or below UML.
@@ -432,7 +465,7 @@ enum BenchReport {
             case "bare-sysemu": line("- the bare PTRACE_SYSEMU tracer (`Benchmarks/x86_64/bare_sysemu.c`) running the x86_64 syscall workload: it answers each getppid itself and does nothing else, so it is the floor for a SYSEMU-based kernel;")
             case "bare-seccomp": line("- `Benchmarks/x86_64/bare_seccomp.c \(b.mode) N`: the bare \(b.mode == "notif" ? "SECCOMP_RET_USER_NOTIF round trip (the guest blocks, a supervisor receives and answers)" : "SIGSYS hand-off (a handler in the guest passes the call through shared memory and a futex)") on getppid, the floor for a seccomp-based kernel\(s.cell(b.system, b.mode, "syscall")?["unavailable"]?.string.map { " — not available in this run: \($0)" } ?? "");")
             case "qemu-ppc": line("- qemu-ppc, QEMU's user-mode emulator (a JIT), running the ppc binary on the host's /tmp.")
-            case "uml": line("- Linux's own User-mode Linux, Debian's user-mode-linux (UML 6.1, SKAS0: guests are host processes under ptrace, address-space changes made by a stub), booted for each run by `Benchmarks/uml/run.sh` with the host's / as a read-only hostfs root, scratch files in a tmpfs on /dev/shm and 256 MiB of memory, running the same x86_64 binary; with the two workarounds this machine needs (`Benchmarks/uml/README.md`): its PTRACE_GETREGSET/SETREGSET of NT_X86_XSTATE fail with EIO (an LD_PRELOAD shim), and glibc's AVX functions are off in the guest. The program's own clock times the loop, so the boot is not counted;")
+            case "uml": line("- Linux's own User-mode Linux, Debian's user-mode-linux (UML 6.1, SKAS0: guests are host processes under ptrace, address-space changes made by a stub), booted for each run by `Benchmarks/uml/run.sh`\(s.root["study"]?["native_pinned_cpu0"]?.bool == true ? ", pinned to CPU 0 with taskset like the native runs," : "") with the host's / as a read-only hostfs root, scratch files in a tmpfs on /dev/shm and 256 MiB of memory, running the same x86_64 binary; with the two workarounds this machine needs (`Benchmarks/uml/README.md`): its PTRACE_GETREGSET/SETREGSET of NT_X86_XSTATE fail with EIO (an LD_PRELOAD shim), and glibc's AVX functions are off in the guest. The program's own clock times the loop, so the boot is not counted;")
             default: line("- \(label(b.system, b.mode)).")
             }
         }
