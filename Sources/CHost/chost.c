@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/ioctl.h>
@@ -445,4 +446,8 @@ uint64_t ch_memory_and_swap(void) {
 
 uint64_t ch_vdso_base(void) {
     return (uint64_t)getauxval(AT_SYSINFO_EHDR);
+}
+
+int ch_spawn_actions_closefrom(posix_spawn_file_actions_t *actions, int low) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, low);
 }

@@ -10,6 +10,8 @@ public enum Subprocess {
         public var status: Int32
         /// Standard output and standard error, interleaved as written.
         public var output: [UInt8]
+        /// Standard error, when run with `separateStandardError`.
+        public var errors: [UInt8] = []
         public var text: String { String(decoding: output, as: UTF8.self) }
     }
 
@@ -27,18 +29,24 @@ public enum Subprocess {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     }
 
-    /// Runs `argv` (argv[0] a path, or a name looked up in PATH) with stdin from /dev/null.
-    public static func run(_ argv: [String], timeoutSeconds: Int = 600) throws(LinuxErrno) -> Outcome {
-        var fds: [Int32] = [0, 0]
-        _ = try Host.check { pipe(&fds) }
-        for fd in fds { _ = ch_fcntl_int(fd, F_SETFD, FD_CLOEXEC) }
-        defer { close(fds[0]) }
+    /// Runs `argv` (argv[0] a path, or a name looked up in PATH) with stdin from /dev/null and
+    /// no other descriptor of this process: a child that inherited some unrelated pipe end
+    /// would see one descriptor more than from a shell (and hold another reader's EOF back).
+    /// Standard error goes into `output` with standard output, interleaved as written, or into
+    /// `errors` with `separateStandardError`.
+    public static func run(_ argv: [String], timeoutSeconds: Int = 600,
+                           separateStandardError: Bool = false) throws(LinuxErrno) -> Outcome {
+        let out = try Self.pipe()
+        defer { close(out.read) }
+        let err = separateStandardError ? try Self.pipe() : out
+        defer { if separateStandardError { close(err.read) } }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        posix_spawn_file_actions_adddup2(&actions, out.write, 1)
+        posix_spawn_file_actions_adddup2(&actions, err.write, 2)
+        _ = ch_spawn_actions_closefrom(&actions, 3)
         // The child starts with no signal blocked and every signal at its default action, as
         // from a shell: umlab's own mask (signals it takes through a signalfd) and whatever a
         // test harness blocked must not reach it (a blocked SIGUSR1 would never be delivered).
@@ -55,27 +63,31 @@ public enum Subprocess {
         defer { for p in cargs { free(p) } }
         var pid: pid_t = 0
         let rc = posix_spawnp(&pid, argv[0], &actions, &attributes, &cargs, environ)
-        close(fds[1])
+        close(out.write)
+        if separateStandardError { close(err.write) }
         if rc != 0 { throw LinuxErrno(rc) }
 
         // Read until the child has exited (not until EOF: something it left behind may hold
-        // the pipe open), or until the deadline.
-        try HostFD(fds[0]).setFlags(try HostFD(fds[0]).getFlags() | O_NONBLOCK)
-        var output: [UInt8] = []
+        // the pipes open), or until the deadline.
+        var sinks: [(fd: Int32, bytes: [UInt8])] = [(out.read, [])]
+        if separateStandardError { sinks.append((err.read, [])) }
+        for sink in sinks { try HostFD(sink.fd).setFlags(try HostFD(sink.fd).getFlags() | O_NONBLOCK) }
         var chunk = [UInt8](repeating: 0, count: 65536)
         let deadline = Host.monotonicNanoseconds() + UInt64(timeoutSeconds) * 1_000_000_000
         var timedOut = false
         var status: Int32 = 0
         func drain() {
-            while true {
-                let n = chunk.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return }
-                output += chunk[0..<n]
+            for i in sinks.indices {
+                while true {
+                    let n = chunk.withUnsafeMutableBytes { read(sinks[i].fd, $0.baseAddress, $0.count) }
+                    if n < 0 && errno == EINTR { continue }
+                    if n <= 0 { break }
+                    sinks[i].bytes += chunk[0..<n]
+                }
             }
         }
         while true {
-            _ = Host.poll([(fds[0], Int16(POLLIN))], timeoutMS: 100)
+            _ = Host.poll(sinks.map { ($0.fd, Int16(POLLIN)) }, timeoutMS: 100)
             drain()
             var st: Int32 = 0
             if waitpid(pid, &st, WNOHANG) == pid { status = st; break }
@@ -87,8 +99,19 @@ public enum Subprocess {
             }
         }
         drain()
-        if timedOut { return Outcome(status: 124, output: output) }
+        let errors = separateStandardError ? sinks[1].bytes : []
+        if timedOut { return Outcome(status: 124, output: sinks[0].bytes, errors: errors) }
         let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Outcome(status: code, output: output)
+        return Outcome(status: code, output: sinks[0].bytes, errors: errors)
+    }
+
+    /// A close-on-exec pipe (the child gets its end by dup2, which clears the flag there). Set
+    /// after pipe(): a concurrent fork in between is harmless, since every spawn closes
+    /// descriptors from 3 up.
+    private static func pipe() throws(LinuxErrno) -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [0, 0]
+        _ = try Host.check { Glibc.pipe(&fds) }
+        for fd in fds { _ = ch_fcntl_int(fd, F_SETFD, FD_CLOEXEC) }
+        return (fds[0], fds[1])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HostOS
 import Testing
 
 /// Differential tests: the same program natively and under umlab, outputs compared.
@@ -46,20 +47,14 @@ enum Harness {
 
     struct Outcome: Equatable { var stdout: String; var status: Int32 }
 
-    static func run(_ argv: [String], stdin: String? = nil) throws -> (Outcome, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: argv[0])
-        p.arguments = Array(argv.dropFirst())
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
-        return (Outcome(stdout: String(decoding: o, as: UTF8.self), status: status), String(decoding: e, as: UTF8.self))
+    /// Runs `argv` with stdin from /dev/null and none of the test process's other descriptors
+    /// (Foundation's Process passes every descriptor not marked close-on-exec, such as the pipes
+    /// of tests running beside this one, and a native program then sees descriptors that its
+    /// run under umlab does not).
+    static func run(_ argv: [String]) throws -> (Outcome, String) {
+        let r = try Subprocess.run(argv, separateStandardError: true)
+        return (Outcome(stdout: String(decoding: r.output, as: UTF8.self), status: r.status),
+                String(decoding: r.errors, as: UTF8.self))
     }
 
     static func native(_ argv: [String]) throws -> Outcome { try run(argv).0 }
@@ -150,6 +145,20 @@ enum Harness {
         let (g, _) = try Harness.guest(["/bin/busybox", "sh", "-c", "echo x > /umlab-should-not-exist; echo $?"])
         #expect(g.stdout.hasSuffix("1\n"))
         #expect(!FileManager.default.fileExists(atPath: "/umlab-should-not-exist"))
+    }
+}
+
+/// The harness itself: a native run must not see the test process's descriptors (a failure
+/// once: a native program saw fd 100, a pipe of a test running beside it, and its F_DUPFD(100)
+/// answered 101 where its run under umlab answered 100).
+@Suite struct HarnessHygiene {
+    @Test func nativeRunsSeeOnlyTheirStandardDescriptors() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)  // deliberately not close-on-exec
+        defer { close(fds[0]); close(fds[1]) }
+        let listing = try Harness.native(["/bin/ls", "/proc/self/fd"])
+        // ls's own directory descriptor is 3; the pipe's ends must not be there.
+        #expect(listing.stdout.split(separator: "\n").sorted() == ["0", "1", "2", "3"], "\(listing.stdout)")
     }
 }
 

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <spawn.h>
 
 /// Host constants Swift's Glibc module does not export (checked against the headers in chost.c).
 enum { CH_O_PATH = 010000000, CH_SYS_getdents64 = 217, CH_SYS_getrandom = 318 };
@@ -45,6 +46,10 @@ uint64_t ch_debugreg_offset(int n);
 /// execveat(exec_fd, "", AT_EMPTY_PATH). The parent PTRACE_SEIZEs the child with `options`
 /// before letting it go, so the exec is reported as PTRACE_EVENT_EXEC. Returns the child's pid.
 pid_t ch_spawn_traced(int exec_fd, long options);
+
+/// Adds "close every descriptor from `low` up" to a posix_spawn action list (glibc's
+/// posix_spawn_file_actions_addclosefrom_np, which Swift's Glibc module does not export).
+int ch_spawn_actions_closefrom(posix_spawn_file_actions_t *actions, int low);
 
 /// One classic-BPF instruction (`struct sock_filter`).
 typedef struct {
