@@ -213,7 +213,7 @@ enum Harness {
 @Suite(.serialized) struct CPrograms {
     /// In every isolation mode: well-behaved programs cannot tell them apart.
     @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "files", "efault", "misc", "mmap", "robust",
-                      "shared_futex", "fairness", "madvise", "epoll", "sockets_unix", "sockets_inet", "signalfd_timerfd", "splice", "sysv_ipc", "mqueue"], Harness.x86Modes)
+                      "shared_futex", "fairness", "madvise", "epoll", "sockets_unix", "sockets_inet", "signalfd_timerfd", "splice", "sysv_ipc", "mqueue", "dirperms"], Harness.x86Modes)
     func sameAsNative(_ name: String, mode: String) throws {
         try Harness.expectSameAsNative(name, mode: mode)
     }
@@ -583,7 +583,7 @@ enum Harness {
 /// the ELF), against the x86-64 native output.
 @Suite(.serialized) struct PowerPCPrograms {
     @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "files", "efault", "misc", "mmap", "robust",
-                      "shared_futex", "fairness", "madvise", "epoll", "sockets_unix", "sockets_inet", "signalfd_timerfd", "splice", "sysv_ipc", "mqueue", "selfmod"], Harness.interpreterModes)
+                      "shared_futex", "fairness", "madvise", "epoll", "sockets_unix", "sockets_inet", "signalfd_timerfd", "splice", "sysv_ipc", "mqueue", "selfmod", "dirperms"], Harness.interpreterModes)
     func sameAsNative(_ name: String, mode: String) throws {
         try Harness.expectPowerPCSameAsNative(name, mode: mode)
     }
