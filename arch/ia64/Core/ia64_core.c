@@ -55,37 +55,48 @@ static inline uint64_t cfm_raw(const ia64_regs *r, long sof, long sor, long rrb)
 }
 
 int ia64_core_run(ia64_regs *r, const ia64_env *env, long *remaining_io) {
-#define CMP4(rel) [IA64_H_CMP + 4 * rel] = &&h_cmp_r_##rel, [IA64_H_CMP + 4 * rel + 1] = &&h_cmp_i_##rel, \
-    [IA64_H_CMP + 4 * rel + 2] = &&h_cmp4_r_##rel, [IA64_H_CMP + 4 * rel + 3] = &&h_cmp4_i_##rel
-    static const void *const handlers[IA64_H_COUNT] = {
-        [IA64_H_SLOW] = &&slow, [IA64_H_NOP] = &&h_nop,
-        [IA64_H_ADD] = &&h_add, [IA64_H_ADD1] = &&h_add1, [IA64_H_SUB] = &&h_sub, [IA64_H_SUB1] = &&h_sub1,
-        [IA64_H_AND] = &&h_and, [IA64_H_ANDCM] = &&h_andcm, [IA64_H_OR] = &&h_or, [IA64_H_XOR] = &&h_xor,
-        [IA64_H_SHLADD] = &&h_shladd, [IA64_H_ADDP4] = &&h_addp4, [IA64_H_SHLADDP4] = &&h_shladdp4,
-        [IA64_H_SUB_IMM] = &&h_sub_imm, [IA64_H_AND_IMM] = &&h_and_imm, [IA64_H_ANDCM_IMM] = &&h_andcm_imm,
-        [IA64_H_OR_IMM] = &&h_or_imm, [IA64_H_XOR_IMM] = &&h_xor_imm, [IA64_H_ADD_IMM] = &&h_add_imm,
-        [IA64_H_ADDP4_IMM] = &&h_addp4_imm, [IA64_H_MOVL] = &&h_movl,
-        CMP4(0), CMP4(1), CMP4(2), CMP4(3), CMP4(4), CMP4(5), CMP4(6), CMP4(7), CMP4(8), CMP4(9),
-        [IA64_H_TBIT_Z] = &&h_tbit_z, [IA64_H_TBIT_NZ] = &&h_tbit_nz,
-        [IA64_H_SHL] = &&h_shl, [IA64_H_SHR] = &&h_shr, [IA64_H_SHR_U] = &&h_shr_u, [IA64_H_SHRP] = &&h_shrp,
-        [IA64_H_EXTR] = &&h_extr, [IA64_H_EXTR_U] = &&h_extr_u,
-        [IA64_H_DEP_Z] = &&h_dep_z, [IA64_H_DEP_Z_IMM] = &&h_dep_z_imm, [IA64_H_DEP] = &&h_dep, [IA64_H_DEP_IMM] = &&h_dep_imm,
-        [IA64_H_SXT1] = &&h_sxt1, [IA64_H_SXT2] = &&h_sxt2, [IA64_H_SXT4] = &&h_sxt4,
-        [IA64_H_ZXT1] = &&h_zxt1, [IA64_H_ZXT2] = &&h_zxt2, [IA64_H_ZXT4] = &&h_zxt4,
-        [IA64_H_POPCNT] = &&h_popcnt, [IA64_H_MPY4] = &&h_mpy4, [IA64_H_CLZ] = &&h_clz,
-        [IA64_H_MOV_TO_BR] = &&h_mov_to_br, [IA64_H_MOV_FROM_BR] = &&h_mov_from_br, [IA64_H_MOV_FROM_IP] = &&h_mov_from_ip,
-        [IA64_H_MOV_TO_LC] = &&h_mov_to_lc, [IA64_H_MOV_TO_PFS] = &&h_mov_to_pfs, [IA64_H_MOV_TO_EC] = &&h_mov_to_ec,
-        [IA64_H_MOV_TO_LC_IMM] = &&h_mov_to_lc_imm, [IA64_H_MOV_TO_PFS_IMM] = &&h_mov_to_pfs_imm,
-        [IA64_H_MOV_TO_EC_IMM] = &&h_mov_to_ec_imm,
-        [IA64_H_MOV_FROM_LC] = &&h_mov_from_lc, [IA64_H_MOV_FROM_PFS] = &&h_mov_from_pfs, [IA64_H_MOV_FROM_EC] = &&h_mov_from_ec,
-        [IA64_H_ALLOC] = &&h_alloc, [IA64_H_SETF_SIG] = &&h_setf_sig, [IA64_H_GETF_SIG] = &&h_getf_sig,
-        [IA64_H_XMA_L] = &&h_xma_l, [IA64_H_XMA_HU] = &&h_xma_hu, [IA64_H_XMA_H] = &&h_xma_h,
-        [IA64_H_LD] = &&h_ld, [IA64_H_LD_REG] = &&h_ld_reg, [IA64_H_LD_IMM] = &&h_ld_imm,
-        [IA64_H_ST] = &&h_st, [IA64_H_ST_IMM] = &&h_st_imm,
-        [IA64_H_BR_REL] = &&h_br_rel, [IA64_H_BR_IND] = &&h_br_ind, [IA64_H_BR_CALL_REL] = &&h_br_call_rel,
-        [IA64_H_BR_CALL] = &&h_br_call, [IA64_H_BR_RET] = &&h_br_ret, [IA64_H_BR_CLOOP] = &&h_br_cloop,
-        [IA64_H_BR_CTOP] = &&h_br_ctop, [IA64_H_BR_CEXIT] = &&h_br_cexit,
-    };
+    // Every handler exists three times, once per slot (HANDLER): the copy knows its slot, so
+    // going on to the next slot is one indirect jump through that slot's table, and clang keeps
+    // a separate indirect jump per handler (each predicted on its own).
+#define CMP_ENTRIES(S, rel) [IA64_H_CMP + 4 * rel] = &&h_cmp_r_##rel##_##S, [IA64_H_CMP + 4 * rel + 1] = &&h_cmp_i_##rel##_##S, \
+    [IA64_H_CMP + 4 * rel + 2] = &&h_cmp4_r_##rel##_##S, [IA64_H_CMP + 4 * rel + 3] = &&h_cmp4_i_##rel##_##S
+#define ENTRIES(S) { \
+        [IA64_H_SLOW] = &&slow_##S, [IA64_H_NOP] = &&h_nop_##S, [IA64_H_LSLOT] = &&h_lslot_##S, \
+        [IA64_H_ADD] = &&h_add_##S, [IA64_H_ADD1] = &&h_add1_##S, [IA64_H_SUB] = &&h_sub_##S, [IA64_H_SUB1] = &&h_sub1_##S, \
+        [IA64_H_AND] = &&h_and_##S, [IA64_H_ANDCM] = &&h_andcm_##S, [IA64_H_OR] = &&h_or_##S, [IA64_H_XOR] = &&h_xor_##S, \
+        [IA64_H_SHLADD] = &&h_shladd_##S, [IA64_H_ADDP4] = &&h_addp4_##S, [IA64_H_SHLADDP4] = &&h_shladdp4_##S, \
+        [IA64_H_SUB_IMM] = &&h_sub_imm_##S, [IA64_H_AND_IMM] = &&h_and_imm_##S, [IA64_H_ANDCM_IMM] = &&h_andcm_imm_##S, \
+        [IA64_H_OR_IMM] = &&h_or_imm_##S, [IA64_H_XOR_IMM] = &&h_xor_imm_##S, [IA64_H_ADD_IMM] = &&h_add_imm_##S, \
+        [IA64_H_ADDP4_IMM] = &&h_addp4_imm_##S, [IA64_H_MOVL] = &&h_movl_##S, \
+        CMP_ENTRIES(S, 0), CMP_ENTRIES(S, 1), CMP_ENTRIES(S, 2), CMP_ENTRIES(S, 3), CMP_ENTRIES(S, 4), \
+        CMP_ENTRIES(S, 5), CMP_ENTRIES(S, 6), CMP_ENTRIES(S, 7), CMP_ENTRIES(S, 8), CMP_ENTRIES(S, 9), \
+        [IA64_H_TBIT_Z] = &&h_tbit_z_##S, [IA64_H_TBIT_NZ] = &&h_tbit_nz_##S, \
+        [IA64_H_SHL] = &&h_shl_##S, [IA64_H_SHR] = &&h_shr_##S, [IA64_H_SHR_U] = &&h_shr_u_##S, [IA64_H_SHRP] = &&h_shrp_##S, \
+        [IA64_H_EXTR] = &&h_extr_##S, [IA64_H_EXTR_U] = &&h_extr_u_##S, \
+        [IA64_H_DEP_Z] = &&h_dep_z_##S, [IA64_H_DEP_Z_IMM] = &&h_dep_z_imm_##S, [IA64_H_DEP] = &&h_dep_##S, \
+        [IA64_H_DEP_IMM] = &&h_dep_imm_##S, \
+        [IA64_H_SXT1] = &&h_sxt1_##S, [IA64_H_SXT2] = &&h_sxt2_##S, [IA64_H_SXT4] = &&h_sxt4_##S, \
+        [IA64_H_ZXT1] = &&h_zxt1_##S, [IA64_H_ZXT2] = &&h_zxt2_##S, [IA64_H_ZXT4] = &&h_zxt4_##S, \
+        [IA64_H_POPCNT] = &&h_popcnt_##S, [IA64_H_MPY4] = &&h_mpy4_##S, [IA64_H_CLZ] = &&h_clz_##S, \
+        [IA64_H_MOV_TO_BR] = &&h_mov_to_br_##S, [IA64_H_MOV_FROM_BR] = &&h_mov_from_br_##S, \
+        [IA64_H_MOV_FROM_IP] = &&h_mov_from_ip_##S, \
+        [IA64_H_MOV_TO_LC] = &&h_mov_to_lc_##S, [IA64_H_MOV_TO_PFS] = &&h_mov_to_pfs_##S, [IA64_H_MOV_TO_EC] = &&h_mov_to_ec_##S, \
+        [IA64_H_MOV_TO_LC_IMM] = &&h_mov_to_lc_imm_##S, [IA64_H_MOV_TO_PFS_IMM] = &&h_mov_to_pfs_imm_##S, \
+        [IA64_H_MOV_TO_EC_IMM] = &&h_mov_to_ec_imm_##S, \
+        [IA64_H_MOV_FROM_LC] = &&h_mov_from_lc_##S, [IA64_H_MOV_FROM_PFS] = &&h_mov_from_pfs_##S, \
+        [IA64_H_MOV_FROM_EC] = &&h_mov_from_ec_##S, \
+        [IA64_H_ALLOC] = &&h_alloc_##S, [IA64_H_SETF_SIG] = &&h_setf_sig_##S, [IA64_H_GETF_SIG] = &&h_getf_sig_##S, \
+        [IA64_H_LD] = &&h_ld_##S, [IA64_H_LD_REG] = &&h_ld_reg_##S, [IA64_H_LD_IMM] = &&h_ld_imm_##S, \
+        [IA64_H_ST] = &&h_st_##S, [IA64_H_ST_IMM] = &&h_st_imm_##S, \
+        [IA64_H_XMA_L] = &&h_xma_l_##S, [IA64_H_XMA_HU] = &&h_xma_hu_##S, [IA64_H_XMA_H] = &&h_xma_h_##S, \
+        [IA64_H_BR_REL] = &&h_br_rel_##S, [IA64_H_BR_IND] = &&h_br_ind_##S, [IA64_H_BR_CALL_REL] = &&h_br_call_rel_##S, \
+        [IA64_H_BR_CALL] = &&h_br_call_##S, [IA64_H_BR_RET] = &&h_br_ret_##S, [IA64_H_BR_CLOOP] = &&h_br_cloop_##S, \
+        [IA64_H_BR_CTOP] = &&h_br_ctop_##S, [IA64_H_BR_CEXIT] = &&h_br_cexit_##S, \
+    }
+    static const void *const handlers0[IA64_H_COUNT] = ENTRIES(0);
+    static const void *const handlers1[IA64_H_COUNT] = ENTRIES(1);
+    static const void *const handlers2[IA64_H_COUNT] = ENTRIES(2);
+    static const void *const *const tables[3] = { handlers0, handlers1, handlers2 };
     long remaining = *remaining_io;
     uint64_t ip = r->ip;
     long slot = r->slot;
@@ -101,13 +112,23 @@ int ia64_core_run(ia64_regs *r, const ia64_env *env, long *remaining_io) {
     const ia64_insn *in;
     uint64_t page_base = 1;  // never a page base
 
+    // The budget is charged per bundle: on entering a bundle, for the slots from the current
+    // one to its last (a bundle the budget does not cover is left to Swift, slot by slot, so
+    // the budget holds to the instruction); a taken branch and a slot left to Swift give back
+    // what they did not run.
+#define HANDLER(name, ...) \
+    name##_0: { enum { S = 0 }; __VA_ARGS__ } \
+    name##_1: { enum { S = 1 }; __VA_ARGS__ } \
+    name##_2: { enum { S = 2 }; __VA_ARGS__ }
+    // The Swift interpreter runs slot S of this bundle (nothing has changed).
+#define SLOW() do { slot = S; goto slow; } while (0)
     // Reads register x into v (value) and n (NaT bit), or leaves for Swift (outside the frame).
 #define GET(x, v, n) \
     uint64_t v; unsigned n; \
     do { \
         unsigned x_ = (x); \
         if (x_ < 32) { v = gr[x_]; n = (grnat >> x_) & 1; } \
-        else { long k_ = stacked_index(x_, sof, sor, rrb); if (k_ < 0) goto slow; v = stk[k_]; n = stkn[k_]; } \
+        else { long k_ = stacked_index(x_, sof, sor, rrb); if (k_ < 0) SLOW(); v = stk[k_]; n = stkn[k_]; } \
     } while (0)
     // Whether register x may be written (not r0, inside the frame).
 #define WRITABLE(x) ((x) != 0 && ((x) < 32 || stacked_index((x), sof, sor, rrb) >= 0))
@@ -116,32 +137,51 @@ int ia64_core_run(ia64_regs *r, const ia64_env *env, long *remaining_io) {
     do { \
         unsigned x_ = (x); uint64_t v_ = (v); uint64_t n_ = (n); \
         if (x_ < 32) { \
-            if (x_ == 0) goto slow; \
+            if (x_ == 0) SLOW(); \
             gr[x_] = v_; grnat = (grnat & ~(1ull << x_)) | (n_ << x_); \
         } else { \
-            long k_ = stacked_index(x_, sof, sor, rrb); if (k_ < 0) goto slow; \
+            long k_ = stacked_index(x_, sof, sor, rrb); if (k_ < 0) SLOW(); \
             stk[k_] = v_; stkn[k_] = (uint8_t)n_; \
         } \
     } while (0)
-    // The next slot, or the next bundle. The budget counts every slot that holds an instruction.
-#define DISPATCH() do { \
-        if (remaining <= 0) goto out_budget; \
-        in = &b->slots[slot]; remaining--; \
-        goto *handlers[b->fast[slot]]; \
+    // Enters bundle b at slot 0, charging its slots (ip is its address).
+#define ENTER() do { \
+        if (remaining < b->slot_count) { slot = 0; goto leave; } \
+        remaining -= b->slot_count; \
+        in = b->slots; \
+        goto *handlers0[b->fast[0]]; \
     } while (0)
-#define NEXT() do { if (++slot < b->slot_count) DISPATCH(); goto next_bundle; } while (0)
+#define NEXT_BUNDLE() do { \
+        ip += 16; \
+        if ((ip & 0xfff) == 0) { slot = 0; goto at_ip; } \
+        b++; \
+        ENTER(); \
+    } while (0)
+    // The next slot, or the next bundle (an MLX bundle's slot 2 is IA64_H_LSLOT: the next bundle).
+#define NEXT() do { \
+        if (S == 2) NEXT_BUNDLE(); \
+        in++; \
+        goto *(S == 0 ? handlers1 : handlers2)[b->fast[S < 2 ? S + 1 : 0]]; \
+    } while (0)
     // Ops with a false qualifying predicate do nothing (the compares use it themselves).
 #define PRED() do { if (!((pr >> (in->qp & 63)) & 1)) NEXT(); } while (0)
-#define JUMP(target) do { ip = (target) & ~15ull; slot = 0; goto at_ip; } while (0)
+    // A taken branch: the target bundle's slot 0 (within the page: no lookup).
+#define JUMP(target) do { \
+        remaining += b->slot_count - 1 - S; \
+        ip = (target) & ~15ull; \
+        if ((ip & ~0xfffull) != page_base) { slot = 0; goto at_ip; } \
+        b = page + ((ip & 0xfff) >> 4); \
+        ENTER(); \
+    } while (0)
 #define IMM ((uint64_t)in->imm)
-#define ALU2(expr) do { PRED(); GET(in->r2, a, na); GET(in->r3, c, nc); PUT(in->r1, (expr), na | nc); NEXT(); } while (0)
-#define ALU1(expr) do { PRED(); GET(in->r3, c, nc); PUT(in->r1, (expr), nc); NEXT(); } while (0)
+#define ALU2(expr) PRED(); GET(in->r2, a, na); GET(in->r3, c, nc); PUT(in->r1, (expr), na | nc); NEXT();
+#define ALU1(expr) PRED(); GET(in->r3, c, nc); PUT(in->r1, (expr), nc); NEXT();
     // The host address of an aligned guest access through the TLB, or leave for Swift.
 #define PROBE(host, ea, tags, bases) \
     uintptr_t host; \
     do { \
         uint64_t pg_ = (ea) >> 12; unsigned i_ = pg_ & 511; \
-        if (env->tags[i_] != pg_ + 1) goto slow; \
+        if (env->tags[i_] != pg_ + 1) SLOW(); \
         host = env->bases[i_] | ((ea) & 0xfff); \
     } while (0)
 #define LOAD(v, host, size) \
@@ -152,7 +192,15 @@ int ia64_core_run(ia64_regs *r, const ia64_env *env, long *remaining_io) {
     case 4: v = *(const uint32_t *)host; break; \
     default: v = *(const uint64_t *)host; break; \
     }
+#define STORE(host, v, size) \
+    switch (size) { \
+    case 1: *(uint8_t *)host = (uint8_t)v; break; \
+    case 2: *(uint16_t *)host = (uint16_t)v; break; \
+    case 4: *(uint32_t *)host = (uint32_t)v; break; \
+    default: *(uint64_t *)host = v; break; \
+    }
 
+    // Entry, and any bundle on another page: (ip, slot) through the front cache.
 at_ip:
     if ((ip & ~0xfffull) != page_base) {
         uint64_t pg = ip >> 12;
@@ -162,40 +210,53 @@ at_ip:
         page_base = ip & ~0xfffull;
     }
     b = page + ((ip & 0xfff) >> 4);
-    if (slot >= b->slot_count) goto next_bundle;  // the L half of an MLX bundle
-    DISPATCH();
-next_bundle:
-    ip += 16;
-    slot = 0;
-    if ((ip & 0xfff) == 0) goto at_ip;
-    b++;
-    DISPATCH();
+    {
+        long need = b->slot_count - slot;  // 0 at an MLX bundle's slot 2
+        if (remaining == 0 || remaining < need) goto leave;
+        remaining -= need;
+        in = &b->slots[slot];
+        goto *tables[slot][b->fast[slot]];
+    }
 
-h_nop: NEXT();
-h_add: ALU2(a + c);
-h_add1: ALU2(a + c + 1);
-h_sub: ALU2(a - c);
-h_sub1: ALU2(a - c - 1);
-h_and: ALU2(a & c);
-h_andcm: ALU2(a & ~c);
-h_or: ALU2(a | c);
-h_xor: ALU2(a ^ c);
-h_shladd: ALU2((a << (IMM & 63)) + c);
-h_addp4: ALU2(((a + c) & 0xffffffffull) | ((c >> 30) & 3) << 61);
-h_shladdp4: ALU2((((a << (IMM & 63)) + c) & 0xffffffffull) | ((c >> 30) & 3) << 61);
-h_sub_imm: ALU1(IMM - c);
-h_and_imm: ALU1(IMM & c);
-h_andcm_imm: ALU1(IMM & ~c);
-h_or_imm: ALU1(IMM | c);
-h_xor_imm: ALU1(IMM ^ c);
-h_add_imm: ALU1(IMM + c);
-h_addp4_imm: ALU1(((IMM + c) & 0xffffffffull) | ((c >> 30) & 3) << 61);
-h_movl: PRED(); PUT(in->r1, IMM, 0); NEXT();
+slow_0: slot = 0; goto slow;
+slow_1: slot = 1; goto slow;
+slow_2: slot = 2; goto slow;
+slow:
+    remaining += b->slot_count - slot;  // the slot and those after it were not run
+leave:
+    r->ip = ip; r->slot = slot;
+    r->pr = to_physical(pr, (unsigned)r->rrb_pr);
+    r->grnat = grnat; r->lc = lc;
+    r->sof = sof; r->sor = sor; r->rrb_gr = rrb;
+    *remaining_io = remaining;
+    return remaining == 0 ? IA64_CORE_BUDGET : IA64_CORE_SLOW;
+
+HANDLER(h_nop, NEXT();)
+HANDLER(h_lslot, NEXT_BUNDLE();)
+HANDLER(h_add, ALU2(a + c))
+HANDLER(h_add1, ALU2(a + c + 1))
+HANDLER(h_sub, ALU2(a - c))
+HANDLER(h_sub1, ALU2(a - c - 1))
+HANDLER(h_and, ALU2(a & c))
+HANDLER(h_andcm, ALU2(a & ~c))
+HANDLER(h_or, ALU2(a | c))
+HANDLER(h_xor, ALU2(a ^ c))
+HANDLER(h_shladd, ALU2((a << (IMM & 63)) + c))
+HANDLER(h_addp4, ALU2(((a + c) & 0xffffffffull) | ((c >> 30) & 3) << 61))
+HANDLER(h_shladdp4, ALU2((((a << (IMM & 63)) + c) & 0xffffffffull) | ((c >> 30) & 3) << 61))
+HANDLER(h_sub_imm, ALU1(IMM - c))
+HANDLER(h_and_imm, ALU1(IMM & c))
+HANDLER(h_andcm_imm, ALU1(IMM & ~c))
+HANDLER(h_or_imm, ALU1(IMM | c))
+HANDLER(h_xor_imm, ALU1(IMM ^ c))
+HANDLER(h_add_imm, ALU1(IMM + c))
+HANDLER(h_addp4_imm, ALU1(((IMM + c) & 0xffffffffull) | ((c >> 30) & 3) << 61))
+HANDLER(h_movl, PRED(); PUT(in->r1, IMM, 0); NEXT();)
 
     // Compares: a relation on (a, b), a = r2 or the immediate, b = r3; cmp4 compares the low
     // words. Operands outside the frame leave for Swift even under a false predicate (Swift
     // reads them first).
-#define CMP_BODY(word, imm, expr) do { \
+#define CMP_BODY(word, imm, expr) \
         uint64_t a_, na_ = 0; \
         if (imm) a_ = IMM; else { GET(in->r2, t_, nt_); a_ = t_; na_ = nt_; } \
         GET(in->r3, b_, nb_); \
@@ -208,13 +269,12 @@ h_movl: PRED(); PUT(in->r1, IMM, 0); NEXT();
         if (in->c2 == 0) { \
             if (qp_) pr = set_pred(set_pred(pr, in->r1, !nat_ && res_), in->r4, !nat_ && !res_); \
         } else pr = write_preds(pr, in->c2, in->r1, in->r4, res_, qp_, nat_); \
-        NEXT(); \
-    } while (0)
+        NEXT();
 #define CMP_REL(rel, expr) \
-    h_cmp_r_##rel: CMP_BODY(0, 0, expr); \
-    h_cmp_i_##rel: CMP_BODY(0, 1, expr); \
-    h_cmp4_r_##rel: CMP_BODY(1, 0, expr); \
-    h_cmp4_i_##rel: CMP_BODY(1, 1, expr);
+    HANDLER(h_cmp_r_##rel, CMP_BODY(0, 0, expr)) \
+    HANDLER(h_cmp_i_##rel, CMP_BODY(0, 1, expr)) \
+    HANDLER(h_cmp4_r_##rel, CMP_BODY(1, 0, expr)) \
+    HANDLER(h_cmp4_i_##rel, CMP_BODY(1, 1, expr))
     CMP_REL(0, ua == ub)
     CMP_REL(1, ua != ub)
     CMP_REL(2, sa < sb)
@@ -225,219 +285,194 @@ h_movl: PRED(); PUT(in->r1, IMM, 0); NEXT();
     CMP_REL(7, ua <= ub)
     CMP_REL(8, ua > ub)
     CMP_REL(9, ua >= ub)
-#define TBIT(zero) do { \
+#define TBIT(zero) \
         GET(in->r3, v_, n_); \
         int bit_ = (int)((v_ >> (IMM & 63)) & 1); \
         if (zero) bit_ = !bit_; \
         pr = write_preds(pr, in->c2, in->r1, in->r4, bit_, (pr >> (in->qp & 63)) & 1, n_ != 0); \
-        NEXT(); \
-    } while (0)
-h_tbit_z: TBIT(1);
-h_tbit_nz: TBIT(0);
+        NEXT();
+HANDLER(h_tbit_z, TBIT(1))
+HANDLER(h_tbit_nz, TBIT(0))
 
     // shl r1 = r2, r3 shifts r2 by r3; shr r1 = r3, r2 shifts r3 by r2.
-h_shl: ALU2(c > 63 ? 0 : a << c);
-h_shr: ALU2((uint64_t)((int64_t)c >> (a > 63 ? 63 : a)));
-h_shr_u: ALU2(a > 63 ? 0 : c >> a);
-h_shrp: ALU2((in->c1 & 63) == 0 ? c : (c >> (in->c1 & 63)) | (a << (64 - (in->c1 & 63))));
-h_extr_u:
-h_extr: {
-        PRED();
-        GET(in->r3, c, nc);
-        unsigned pos = in->c1, len = in->c2;
-        uint64_t v = pos > 63 ? 0 : c >> pos;
-        uint64_t field = len >= 64 ? v : v & ((1ull << len) - 1);
-        if (b->fast[slot] == IA64_H_EXTR && len < 64 && len > 0 && ((field >> (len - 1)) & 1)) field |= ~((1ull << len) - 1);
-        PUT(in->r1, field, nc);
+HANDLER(h_shl, ALU2(c > 63 ? 0 : a << c))
+HANDLER(h_shr, ALU2((uint64_t)((int64_t)c >> (a > 63 ? 63 : a))))
+HANDLER(h_shr_u, ALU2(a > 63 ? 0 : c >> a))
+HANDLER(h_shrp, ALU2((in->c1 & 63) == 0 ? c : (c >> (in->c1 & 63)) | (a << (64 - (in->c1 & 63)))))
+#define EXTR(sign) \
+        PRED(); \
+        GET(in->r3, c, nc); \
+        unsigned pos = in->c1, len = in->c2; \
+        uint64_t v = pos > 63 ? 0 : c >> pos; \
+        uint64_t field = len >= 64 ? v : v & ((1ull << len) - 1); \
+        if ((sign) && len < 64 && len > 0 && ((field >> (len - 1)) & 1)) field |= ~((1ull << len) - 1); \
+        PUT(in->r1, field, nc); \
         NEXT();
-    }
-h_dep_z: {
+HANDLER(h_extr, EXTR(1))
+HANDLER(h_extr_u, EXTR(0))
+HANDLER(h_dep_z,
         PRED();
         GET(in->r2, a, na);
         unsigned pos = in->c1, len = in->c2;
         uint64_t mask = len >= 64 ? ~0ull : (1ull << len) - 1;
         PUT(in->r1, pos > 63 ? 0 : (a & mask) << pos, na);
-        NEXT();
-    }
-h_dep_z_imm: {
+        NEXT();)
+HANDLER(h_dep_z_imm,
         PRED();
         unsigned pos = in->c1, len = in->c2;
         uint64_t mask = len >= 64 ? ~0ull : (1ull << len) - 1;
         PUT(in->r1, pos > 63 ? 0 : (IMM & mask) << pos, 0);
-        NEXT();
-    }
-h_dep: {
+        NEXT();)
+HANDLER(h_dep,
         PRED();
         GET(in->r2, a, na);
         GET(in->r3, c, nc);
         unsigned pos = in->c1, len = in->c2;
         uint64_t mask = pos > 63 ? 0 : (len >= 64 ? ~0ull : (1ull << len) - 1) << pos;
         PUT(in->r1, (c & ~mask) | ((pos > 63 ? 0 : a << pos) & mask), na | nc);
-        NEXT();
-    }
-h_dep_imm: {
+        NEXT();)
+HANDLER(h_dep_imm,
         PRED();
         GET(in->r3, c, nc);
         unsigned pos = in->c1, len = in->c2;
         uint64_t mask = pos > 63 ? 0 : (len >= 64 ? ~0ull : (1ull << len) - 1) << pos;
         PUT(in->r1, (c & ~mask) | ((pos > 63 ? 0 : IMM << pos) & mask), nc);
-        NEXT();
-    }
-h_sxt1: ALU1((uint64_t)(int64_t)(int8_t)c);
-h_sxt2: ALU1((uint64_t)(int64_t)(int16_t)c);
-h_sxt4: ALU1((uint64_t)(int64_t)(int32_t)c);
-h_zxt1: ALU1(c & 0xff);
-h_zxt2: ALU1(c & 0xffff);
-h_zxt4: ALU1(c & 0xffffffffull);
-h_popcnt: ALU1((uint64_t)__builtin_popcountll(c));
-h_mpy4: ALU2((a & 0xffffffffull) * (c & 0xffffffffull));
-h_clz: ALU1(c == 0 ? 64 : (uint64_t)__builtin_clzll(c));
+        NEXT();)
+HANDLER(h_sxt1, ALU1((uint64_t)(int64_t)(int8_t)c))
+HANDLER(h_sxt2, ALU1((uint64_t)(int64_t)(int16_t)c))
+HANDLER(h_sxt4, ALU1((uint64_t)(int64_t)(int32_t)c))
+HANDLER(h_zxt1, ALU1(c & 0xff))
+HANDLER(h_zxt2, ALU1(c & 0xffff))
+HANDLER(h_zxt4, ALU1(c & 0xffffffffull))
+HANDLER(h_popcnt, ALU1((uint64_t)__builtin_popcountll(c)))
+HANDLER(h_mpy4, ALU2((a & 0xffffffffull) * (c & 0xffffffffull)))
+HANDLER(h_clz, ALU1(c == 0 ? 64 : (uint64_t)__builtin_clzll(c)))
 
     // Moves. Values moved to other register files must not be NaT (Swift raises the fault).
-h_mov_to_br: { PRED(); GET(in->r2, v, n); if (n) goto slow; br[in->r1 & 7] = v; NEXT(); }
-h_mov_from_br: PRED(); PUT(in->r1, br[in->r2 & 7], 0); NEXT();
-h_mov_from_ip: PRED(); PUT(in->r1, ip, 0); NEXT();
-h_mov_to_lc: { PRED(); GET(in->r2, v, n); if (n) goto slow; lc = v; NEXT(); }
-h_mov_to_pfs: { PRED(); GET(in->r2, v, n); if (n) goto slow; r->pfs = v; NEXT(); }
-h_mov_to_ec: { PRED(); GET(in->r2, v, n); if (n) goto slow; r->ec = v & 0x3f; NEXT(); }
-h_mov_to_lc_imm: PRED(); lc = IMM; NEXT();
-h_mov_to_pfs_imm: PRED(); r->pfs = IMM; NEXT();
-h_mov_to_ec_imm: PRED(); r->ec = IMM & 0x3f; NEXT();
-h_mov_from_lc: PRED(); PUT(in->r1, lc, 0); NEXT();
-h_mov_from_pfs: PRED(); PUT(in->r1, r->pfs, 0); NEXT();
-h_mov_from_ec: PRED(); PUT(in->r1, r->ec, 0); NEXT();
+HANDLER(h_mov_to_br, PRED(); GET(in->r2, v, n); if (n) SLOW(); br[in->r1 & 7] = v; NEXT();)
+HANDLER(h_mov_from_br, PRED(); PUT(in->r1, br[in->r2 & 7], 0); NEXT();)
+HANDLER(h_mov_from_ip, PRED(); PUT(in->r1, ip, 0); NEXT();)
+HANDLER(h_mov_to_lc, PRED(); GET(in->r2, v, n); if (n) SLOW(); lc = v; NEXT();)
+HANDLER(h_mov_to_pfs, PRED(); GET(in->r2, v, n); if (n) SLOW(); r->pfs = v; NEXT();)
+HANDLER(h_mov_to_ec, PRED(); GET(in->r2, v, n); if (n) SLOW(); r->ec = v & 0x3f; NEXT();)
+HANDLER(h_mov_to_lc_imm, PRED(); lc = IMM; NEXT();)
+HANDLER(h_mov_to_pfs_imm, PRED(); r->pfs = IMM; NEXT();)
+HANDLER(h_mov_to_ec_imm, PRED(); r->ec = IMM & 0x3f; NEXT();)
+HANDLER(h_mov_from_lc, PRED(); PUT(in->r1, lc, 0); NEXT();)
+HANDLER(h_mov_from_pfs, PRED(); PUT(in->r1, r->pfs, 0); NEXT();)
+HANDLER(h_mov_from_ec, PRED(); PUT(in->r1, r->ec, 0); NEXT();)
 
-h_alloc: {
+HANDLER(h_alloc,
         PRED();
         long nsof = in->r2, nsol = in->r3, nsor = (long)in->c1 * 8;
-        if (nsof > 96 || nsol > nsof || nsor > nsof || r->bof + nsof > env->stacked_capacity) goto slow;
+        if (nsof > 96 || nsol > nsof || nsor > nsof || r->bof + nsof > env->stacked_capacity) SLOW();
         long nrrb = nsor != sor ? 0 : rrb;
         unsigned x = in->r1;
-        if (x == 0 || (x >= 32 && stacked_index(x, nsof, nsor, nrrb) < 0)) goto slow;
+        if (x == 0 || (x >= 32 && stacked_index(x, nsof, nsor, nrrb) < 0)) SLOW();
         uint64_t old = r->pfs;
         sof = nsof; r->sol = nsol; sor = nsor; rrb = nrrb;
         PUT(x, old, 0);
-        NEXT();
-    }
+        NEXT();)
 
     // Integers in floating-point registers (IA64State.physFR: f32–f127 rotate by rrb_fr).
 #define FR(f) (&env->fr[(f) < 32 ? (f) : 32 + ((f) - 32 + r->rrb_fr) % 96])
 #define INTEGER_EXP 0x1003E
-h_setf_sig: {
+HANDLER(h_setf_sig,
         PRED();
         GET(in->r2, v, n);
-        if (n || in->r1 < 2 || in->r1 > 127) goto slow;
+        if (n || in->r1 < 2 || in->r1 > 127) SLOW();
         ia64_freg *d = FR(in->r1);
         d->sig = v; d->exp = INTEGER_EXP;
-        NEXT();
-    }
-h_getf_sig: {
+        NEXT();)
+HANDLER(h_getf_sig,
         PRED();
         const ia64_freg *f = FR(in->r2 & 127);
         // NaTVal (significand 0, exponent 0x1FFFE) gives a NaT.
         PUT(in->r1, f->sig, f->sig == 0 && f->exp == 0x1FFFE);
-        NEXT();
-    }
+        NEXT();)
     // xma f1 = f3 × f4 + f2 on the significands (unsigned low, unsigned high, signed high).
-#define XMA(expr) do { \
+#define XMA(expr) \
         PRED(); \
-        if (in->r1 < 2 || in->r1 > 127) goto slow; \
+        if (in->r1 < 2 || in->r1 > 127) SLOW(); \
         uint64_t a = FR(in->r3 & 127)->sig, c = FR(in->r4 & 127)->sig, d = FR(in->r2 & 127)->sig; \
         ia64_freg *t = FR(in->r1); \
         t->sig = (expr); t->exp = INTEGER_EXP; \
-        NEXT(); \
-    } while (0)
-h_xma_l: XMA(a * c + d);
-h_xma_hu: XMA((uint64_t)(((unsigned __int128)a * c + d) >> 64));
-h_xma_h: XMA((uint64_t)(((__int128)(int64_t)a * (int64_t)c + (unsigned __int128)d) >> 64));
+        NEXT();
+HANDLER(h_xma_l, XMA(a * c + d))
+HANDLER(h_xma_hu, XMA((uint64_t)(((unsigned __int128)a * c + d) >> 64)))
+HANDLER(h_xma_h, XMA((uint64_t)(((__int128)(int64_t)a * (int64_t)c + (unsigned __int128)d) >> 64)))
 
     // Plain loads and stores (no speculation, ALAT or spill/fill: those are Swift's).
-h_ld: {
+HANDLER(h_ld,
         PRED();
         GET(in->r3, base, nb);
         unsigned size = 1u << (in->c1 & 3);
-        if (nb || (base & (size - 1)) || !WRITABLE(in->r1)) goto slow;
+        if (nb || (base & (size - 1)) || !WRITABLE(in->r1)) SLOW();
         PROBE(host, base, read_tags, read_bases);
         LOAD(v, host, size);
         PUT(in->r1, v, 0);
-        NEXT();
-    }
-h_ld_reg: {
+        NEXT();)
+HANDLER(h_ld_reg,
         PRED();
         GET(in->r3, base, nb);
         GET(in->r2, inc, ni);
         unsigned size = 1u << (in->c1 & 3);
-        if (nb || ni || (base & (size - 1)) || !WRITABLE(in->r1) || !WRITABLE(in->r3)) goto slow;
+        if (nb || ni || (base & (size - 1)) || !WRITABLE(in->r1) || !WRITABLE(in->r3)) SLOW();
         PROBE(host, base, read_tags, read_bases);
         LOAD(v, host, size);
         PUT(in->r1, v, 0);
         PUT(in->r3, base + inc, 0);
-        NEXT();
-    }
-h_ld_imm: {
+        NEXT();)
+HANDLER(h_ld_imm,
         PRED();
         GET(in->r3, base, nb);
         unsigned size = 1u << (in->c1 & 3);
-        if (nb || (base & (size - 1)) || !WRITABLE(in->r1) || !WRITABLE(in->r3)) goto slow;
+        if (nb || (base & (size - 1)) || !WRITABLE(in->r1) || !WRITABLE(in->r3)) SLOW();
         PROBE(host, base, read_tags, read_bases);
         LOAD(v, host, size);
         PUT(in->r1, v, 0);
         PUT(in->r3, base + IMM, 0);
-        NEXT();
-    }
-#define STORE(host, v, size) \
-    switch (size) { \
-    case 1: *(uint8_t *)host = (uint8_t)v; break; \
-    case 2: *(uint16_t *)host = (uint16_t)v; break; \
-    case 4: *(uint32_t *)host = (uint32_t)v; break; \
-    default: *(uint64_t *)host = v; break; \
-    }
-h_st: {
+        NEXT();)
+HANDLER(h_st,
         PRED();
         GET(in->r3, base, nb);
         GET(in->r2, v, nv);
         unsigned size = 1u << (in->c1 & 3);
-        if (r->alat_count != 0 || nb || nv || (base & (size - 1))) goto slow;
+        if (r->alat_count != 0 || nb || nv || (base & (size - 1))) SLOW();
         PROBE(host, base, write_tags, write_bases);
         STORE(host, v, size);
-        NEXT();
-    }
-h_st_imm: {
+        NEXT();)
+HANDLER(h_st_imm,
         PRED();
         GET(in->r3, base, nb);
         GET(in->r2, v, nv);
         unsigned size = 1u << (in->c1 & 3);
-        if (r->alat_count != 0 || nb || nv || (base & (size - 1)) || !WRITABLE(in->r3)) goto slow;
+        if (r->alat_count != 0 || nb || nv || (base & (size - 1)) || !WRITABLE(in->r3)) SLOW();
         PROBE(host, base, write_tags, write_bases);
         STORE(host, v, size);
         PUT(in->r3, base + IMM, 0);
-        NEXT();
-    }
+        NEXT();)
 
     // Branches: a taken one continues at the target bundle's slot 0.
-h_br_rel: PRED(); JUMP(ip + IMM);
-h_br_ind: PRED(); JUMP(br[in->r2 & 7]);
-h_br_call_rel: {
-        PRED();
-        uint64_t target = ip + IMM;
-        goto call;
-h_br_call:
-        PRED();
-        target = br[in->r2 & 7];
-call:
-        // Link to the next bundle, save CFM and EC in ar.pfs; the callee's frame is the
-        // caller's outputs (rotation bases 0: the predicates are then physical = logical).
-        br[in->r1 & 7] = ip + 16;
-        r->pfs = cfm_raw(r, sof, sor, rrb) | (r->ec & 0x3f) << 52 | 3ull << 62;
-        pr = to_physical(pr, (unsigned)r->rrb_pr);
-        r->bof += r->sol;
-        sof -= r->sol;
-        r->sol = 0; sor = 0; rrb = 0; r->rrb_fr = 0; r->rrb_pr = 0;
-        stk = env->stacked + r->bof;
-        stkn = env->stacked_nat + r->bof;
+HANDLER(h_br_rel, PRED(); JUMP(ip + IMM);)
+HANDLER(h_br_ind, PRED(); JUMP(br[in->r2 & 7]);)
+    // br.call: link to the next bundle, save CFM and EC in ar.pfs; the callee's frame is the
+    // caller's outputs (rotation bases 0: the predicates are then physical = logical).
+#define CALL(target_expr) \
+        PRED(); \
+        uint64_t target = (target_expr); \
+        br[in->r1 & 7] = ip + 16; \
+        r->pfs = cfm_raw(r, sof, sor, rrb) | (r->ec & 0x3f) << 52 | 3ull << 62; \
+        pr = to_physical(pr, (unsigned)r->rrb_pr); \
+        r->bof += r->sol; \
+        sof -= r->sol; \
+        r->sol = 0; sor = 0; rrb = 0; r->rrb_fr = 0; r->rrb_pr = 0; \
+        stk = env->stacked + r->bof; \
+        stkn = env->stacked_nat + r->bof; \
         JUMP(target);
-    }
-h_br_ret: {
+HANDLER(h_br_call_rel, CALL(ip + IMM))
+HANDLER(h_br_call, CALL(br[in->r2 & 7]))
+HANDLER(h_br_ret,
         PRED();
         uint64_t target = br[in->r2 & 7];
         uint64_t v = r->pfs & ((1ull << 38) - 1);
@@ -446,7 +481,7 @@ h_br_ret: {
         int valid = nsof <= 96 && nsol <= nsof && nsor <= nsof && (nsor == 0 ? nrrb == 0 : nrrb < nsor)
             && nrrb_fr < 96 && nrrb_pr < 48;
         // The caller's registers in memory (fillBelow), and invalid frame markers, are Swift's.
-        if (!valid || nsol > r->bof || r->bof - nsol + nsof > env->stacked_capacity) goto slow;
+        if (!valid || nsol > r->bof || r->bof - nsol + nsof > env->stacked_capacity) SLOW();
         r->ec = (r->pfs >> 52) & 0x3f;
         r->bof -= nsol;
         pr = to_logical(to_physical(pr, (unsigned)r->rrb_pr), (unsigned)nrrb_pr);
@@ -454,12 +489,11 @@ h_br_ret: {
         if (r->flushed > r->bof) r->flushed = r->bof;
         stk = env->stacked + r->bof;
         stkn = env->stacked_nat + r->bof;
-        JUMP(target);
-    }
-h_br_cloop:
-    PRED();
-    if (lc != 0) { lc--; JUMP(ip + IMM); }
-    NEXT();
+        JUMP(target);)
+HANDLER(h_br_cloop,
+        PRED();
+        if (lc != 0) { lc--; JUMP(ip + IMM); }
+        NEXT();)
     // br.ctop / br.cexit: the modulo-scheduled loop's rotation (IA64State.rotate).
 #define ROTATE() do { \
         if (sor > 0) rrb = (rrb + sor - 1) % sor; \
@@ -467,7 +501,7 @@ h_br_cloop:
         r->rrb_pr = (r->rrb_pr + 47) % 48; \
         pr = (pr & 0xffff) | rotl48(pr >> 16, 1) << 16; \
     } while (0)
-#define COUNTED(top) do { \
+#define COUNTED(top) \
         PRED(); \
         int taken_; \
         if (lc != 0) { lc--; pr = set_pred(pr, 63, 1); ROTATE(); taken_ = (top); } \
@@ -475,25 +509,7 @@ h_br_cloop:
         else if (r->ec == 1) { r->ec = 0; pr = set_pred(pr, 63, 0); ROTATE(); taken_ = !(top); } \
         else taken_ = !(top); \
         if (taken_) JUMP(ip + IMM); \
-        NEXT(); \
-    } while (0)
-h_br_ctop: COUNTED(1);
-h_br_cexit: COUNTED(0);
-
-slow:
-    remaining++;  // the instruction is Swift's to count
-leave:
-    r->ip = ip; r->slot = slot;
-    r->pr = to_physical(pr, (unsigned)r->rrb_pr);
-    r->grnat = grnat; r->lc = lc;
-    r->sof = sof; r->sor = sor; r->rrb_gr = rrb;
-    *remaining_io = remaining;
-    return IA64_CORE_SLOW;
-out_budget:
-    r->ip = ip; r->slot = slot;
-    r->pr = to_physical(pr, (unsigned)r->rrb_pr);
-    r->grnat = grnat; r->lc = lc;
-    r->sof = sof; r->sor = sor; r->rrb_gr = rrb;
-    *remaining_io = 0;
-    return IA64_CORE_BUDGET;
+        NEXT();
+HANDLER(h_br_ctop, COUNTED(1))
+HANDLER(h_br_cexit, COUNTED(0))
 }

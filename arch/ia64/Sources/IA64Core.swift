@@ -16,6 +16,7 @@ enum IA64Core {
         switch i.op {
         case .nopM, .nopI, .nopB, .nopF, .nopX, .hintM, .hintI, .hintB, .hintF, .hintX, .brp, .brpRet, .brpRel:
             h = IA64_H_NOP
+        case .lSlot: h = IA64_H_LSLOT
         case .add: h = IA64_H_ADD
         case .addPlus1: h = IA64_H_ADD1
         case .sub: h = IA64_H_SUB

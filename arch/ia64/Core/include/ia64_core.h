@@ -80,6 +80,8 @@ typedef struct {
 enum {
     IA64_H_SLOW = 0,
     IA64_H_NOP,
+    /// Slot 2 of an MLX bundle (the L half of slot 1's instruction): on to the next bundle.
+    IA64_H_LSLOT,
     // A unit
     IA64_H_ADD, IA64_H_ADD1, IA64_H_SUB, IA64_H_SUB1, IA64_H_AND, IA64_H_ANDCM, IA64_H_OR, IA64_H_XOR,
     IA64_H_SHLADD, IA64_H_ADDP4, IA64_H_SHLADDP4,
