@@ -12,7 +12,7 @@ import Testing
     /// no pipes between processes): ALU, compares and predication, loads and stores, calls and
     /// returns with alloc and the register stack, software-pipelined loops with rotation, the
     /// floating-point multiply the C loop leaves to Swift.
-    static let workloads = ["crc32", "sieve", "recursion", "rotate", "predication", "xma", "syscalls", "files"]
+    static let workloads = ["crc32", "sieve", "recursion", "rotate", "predication", "xma", "syscalls", "files", "mpy4clz"]
 
     struct Run: Equatable { var output: Harness.Outcome; var retired: UInt64 }
 
@@ -36,6 +36,27 @@ import Testing
             let (fast, fastErr) = try Self.run(program, core: true, mode: mode)
             #expect(reference.output.status == 0 && reference.retired > 0, "\(name) \(mode), Swift alone: \(refErr)")
             #expect(fast == reference, "\(name) \(mode): C loop \(fast.retired) instructions, \(fastErr); Swift \(reference.retired)")
+        }
+    }
+
+    /// mpy4 and clz (Itanium 9500) give the manual's values, in the C loop and in Swift:
+    /// mpy4 multiplies the zero-extended low words, clz counts leading zeros (64 for 0).
+    @Test func mpy4AndClzAsTheManualDefinesThem() throws {
+        let program = try Harness.ia64Program("mpy4clz")
+        let expected = """
+            mpy4 7*9: 63
+            mpy4 max*max: 18446744065119617025
+            mpy4 high words ignored: 15
+            clz 2^32: 31
+            clz 0: 64
+            clz 1: 63
+            clz -1: 0
+            clz stacked: 44
+
+            """
+        for core in [false, true] {
+            let (run, err) = try Self.run(program, core: core, mode: "skas")
+            #expect(run.output == Harness.Outcome(stdout: expected, status: 0), "C loop \(core): \(err)")
         }
     }
 }
