@@ -79,11 +79,12 @@ enum IA64Core {
         case .xmaH: h = IA64_H_XMA_H
         case .ld, .ldReg, .ldImm:
             // Plain, .bias and .acq loads; speculative, advanced, check and fill loads are Swift's.
-            guard [0, 4, 5].contains(i.c1 >> 2) else { return 0 }
+            let kind = i.c1 >> 2
+            guard kind == 0 || kind == 4 || kind == 5 else { return 0 }
             h = i.op == .ld ? IA64_H_LD : i.op == .ldReg ? IA64_H_LD_REG : IA64_H_LD_IMM
         case .st, .stImm:
             // st1–st8 and their .rel forms; st8.spill (0x3b) is Swift's.
-            guard (0x30...0x37).contains(i.c1) else { return 0 }
+            guard i.c1 >= 0x30 && i.c1 <= 0x37 else { return 0 }
             h = i.op == .st ? IA64_H_ST : IA64_H_ST_IMM
         case .brCondRel, .brl: h = IA64_H_BR_REL
         case .brCond, .brIa: h = IA64_H_BR_IND
