@@ -34,9 +34,11 @@ enum Harness {
         for dir in ["Sources", "arch", "Package.swift"] {
             let top = root.appendingPathComponent(dir)
             let files = (fm.enumerator(at: top, includingPropertiesForKeys: [.contentModificationDateKey])?.compactMap { $0 as? URL }) ?? [top]
-            // What the build compiles: Swift and C under Sources/ (and the IA-64 decoder).
+            // What the build compiles: Swift and C under Sources/ (and the IA-64 decoder, the C
+            // hot loops under arch/*/Core).
             for f in files where ["swift", "c", "h"].contains(f.pathExtension)
-                && (f.path.contains("/Sources/") || f.path.contains("/Decoder/") || f.lastPathComponent == "Package.swift") {
+                && (f.path.contains("/Sources/") || f.path.contains("/Decoder/") || f.path.contains("/Core/")
+                    || f.lastPathComponent == "Package.swift") {
                 if let m = try? f.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate, m > built {
                     return .failure(LocateFailure(message: "\(path) is older than \(f.path): run `make test` (or `swift build -c release`) first"))
                 }
