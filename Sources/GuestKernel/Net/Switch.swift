@@ -256,7 +256,7 @@ final class DatagramChannel: HostEndpoint {
     }
 
     /// Sends one record; false when the other end is gone. A full channel drops the datagram
-    /// (true: the channel itself is fine).
+    /// (true: the channel itself is fine). The guest's send put it in the capture already.
     func send(_ kind: Kind, sourcePort: UInt16, port: UInt16, _ data: [UInt8]) -> Bool {
         guard !closed else { return false }
         var record = [kind.rawValue, UInt8(sourcePort >> 8), UInt8(sourcePort & 0xff), UInt8(port >> 8), UInt8(port & 0xff)]
@@ -267,10 +267,6 @@ final class DatagramChannel: HostEndpoint {
             return true
         } catch {
             return false
-        }
-        if kind == .datagram {
-            let network = kernel.network
-            network.captureDatagram(from: .inet(network.config.address, port: sourcePort), to: .inet(peer, port: port), data)
         }
         return true
     }
