@@ -981,8 +981,9 @@ final class Socket: SocketFile {
         target.rx.enqueue(SocketMessage(data: message.data, from: from, rights: message.rights, credentials: message.credentials))
     }
 
-    /// A datagram from outside the machine (another machine on the switch): queued unless the
-    /// queue is full (dropped, as UDP drops) or the socket is connected to someone else.
+    /// A datagram from outside the machine (another machine on the switch, or an allowed host
+    /// answering): queued unless the queue is full (dropped, as UDP drops) or the socket is
+    /// connected to someone else.
     func receiveDatagram(_ data: [UInt8], from: SocketAddress) {
         guard kind == .datagram, !rx.readClosed, rx.hasRoom(forMessage: data.count) else { return }
         if case .inet(let peerIP, let peerPort)? = remote, case .inet(let fromIP, let fromPort) = from,
