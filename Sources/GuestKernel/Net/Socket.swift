@@ -245,6 +245,7 @@ final class Socket: SocketFile {
             guard !path.isEmpty else { throw .ENOENT }
             let (dir, name) = try CoreSyscalls.parent(c, dirfd: At.fdCWD, path: path)
             if (try? kernel.vfs.lookup(name, in: dir)) != nil { throw .EADDRINUSE }
+            try CoreSyscalls.mayAddEntry(c, to: dir)
             let inode = try dir.inode.create(name, kind: .socket, mode: 0o777 & ~c.task.fs.umask, credentials: c.task.process.credentials)
             guard let socketNode = inode as? TmpSocket else { throw .EADDRNOTAVAIL }
             socketNode.socket = self
