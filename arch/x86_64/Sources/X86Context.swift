@@ -4,8 +4,9 @@ import LinuxABI
 
 /// One guest thread on x86-64: a host process stopped under ptrace whenever the kernel runs.
 final class X86Context: ExecutionContext {
-    static let traceOptions = Tracee.Options.traceSysGood | Tracee.Options.exitKill | Tracee.Options.traceFork
-        | Tracee.Options.traceVFork | Tracee.Options.traceClone | Tracee.Options.traceExec
+    /// No fork, vfork or clone events: the only host clones are the kernel's injected ones,
+    /// which ask for the child to be traced themselves (CLONE_PTRACE, see `clone`).
+    static let traceOptions = Tracee.Options.traceSysGood | Tracee.Options.exitKill | Tracee.Options.traceExec
 
     let tracee: Tracee
     var space: X86AddressSpace
@@ -478,8 +479,10 @@ final class X86Context: ExecutionContext {
     func clone(sharesMemory: Bool, stack: UInt64?, threadPointer: UInt64?) throws(LinuxErrno) -> any ExecutionContext {
         // The host forks the guest's host process (copy-on-write, as Linux would), or creates
         // another host process in the same mm for a thread. CLONE_PARENT makes umlab the parent
-        // of every guest host process, so umlab reaps them all.
-        let flags: UInt64 = 0x8000 | (sharesMemory ? 0x100 : 0)  // CLONE_PARENT | CLONE_VM
+        // of every guest host process, so umlab reaps them all. CLONE_PTRACE traces the child
+        // with the parent's options and no clone event stop in the parent (which a
+        // PTRACE_O_TRACECLONE would add: one more stop, two host context switches per fork).
+        let flags: UInt64 = 0x8000 | 0x2000 | (sharesMemory ? 0x100 : 0)  // CLONE_PARENT | CLONE_PTRACE | CLONE_VM
         // CLONE_SETTLS takes the FS base arch_prctl would (Linux's set_new_tls: EPERM at or above
         // TASK_SIZE_MAX, here the stub's base). The host refuses such a base in PTRACE_SETREGS
         // (EIO): the child was made, then lost.
