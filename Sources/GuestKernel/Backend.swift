@@ -201,6 +201,10 @@ public protocol AddressSpace: AnyObject {
     /// Some file got shorter (ftruncate, truncate, O_TRUNC): shared mappings of files must
     /// fault from the new end on. Address spaces the host kernel manages need nothing.
     func filesShrank()
+    /// The kernel has set up a fresh address space (an exec's mappings and stack). A backend
+    /// that held the work back to do it in one go (x86-64) does it now; what fails throws here
+    /// as the mapping would have. The default has nothing held back.
+    func commit() throws(LinuxErrno)
 
     // MARK: Memory accounting (see MemoryController)
 
@@ -245,6 +249,7 @@ extension AddressSpace {
 
 extension AddressSpace {
     public func filesShrank() {}
+    public func commit() throws(LinuxErrno) {}
     public func sampleCharge() {}
     public func release() {}
 }

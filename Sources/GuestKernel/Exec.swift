@@ -152,8 +152,16 @@ extension Kernel {
                 entry = interpImage.entry &+ ibias
             }
             let sp = try buildStack(task, image: image, bias: bias, interpBase: interpBase, execfn: path, argv: argv, envp: envp)
+            try mm.space.commit()
             task.context.start(ProgramStart(entry: entry, stackPointer: sp, interpreterBase: interpBase, registerStack: registerStack))
         } catch {
+            // Linux's bprm_execve: past the point of no return the old program is gone, and
+            // the process dies of SIGSEGV (force_fatal_sig: no handler runs) rather than run a
+            // half-made image or return into nothing.
+            var segv = task.handlers.actions[Int(Signal.SIGSEGV.rawValue)]
+            segv.handler = SignalHandlers.Action.defaultHandler
+            task.handlers.actions[Int(Signal.SIGSEGV.rawValue)] = segv
+            forceSignal(SignalInfo(signal: .SIGSEGV, code: 0x80), to: task)
             throw ExecFailure(errno: .ENOMEM, reason: "\(name): loading failed: \(error)")
         }
 

@@ -65,7 +65,9 @@ public final class KernelArena {
         base.storeBytes(of: UInt32(KernelArena.size).littleEndian, toByteOffset: 12, as: UInt32.self)
         base.storeBytes(of: UInt32(KernelArena.recordArea).littleEndian, toByteOffset: 16, as: UInt32.self)
         ioBuffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
-        guard let io = allocate(.ioBuffer, owner: 0, payload: KernelArena.largestPayload) else { throw .ENOMEM }
+        // The file is fresh (zeros) and no guest has mapped it: the 1 MiB need not be zeroed
+        // again (256 page faults and a memset at every start-up).
+        guard let io = allocate(.ioBuffer, owner: 0, payload: KernelArena.largestPayload, zeroing: false) else { throw .ENOMEM }
         ioBuffer = UnsafeMutableRawBufferPointer(start: base + io, count: KernelArena.largestPayload)
     }
 
@@ -78,7 +80,8 @@ public final class KernelArena {
 
     /// A record's payload offset in the arena, or nil when the arena is full. The payload lies
     /// wholly inside the arena: its place and size come from umlab's own tables alone.
-    public func allocate(_ kind: Kind, owner: Int32, payload: Int) -> Int? {
+    /// `zeroing: false` only for space known to hold zeros (the fresh file at `init`).
+    public func allocate(_ kind: Kind, owner: Int32, payload: Int, zeroing: Bool = true) -> Int? {
         precondition(payload >= 0 && payload <= KernelArena.largestPayload, "kernel record of \(payload) bytes")
         let total = (KernelArena.headerSize + payload + 15) & ~15
         var at: Int
@@ -97,7 +100,7 @@ public final class KernelArena {
         base.storeBytes(of: UInt16(1).littleEndian, toByteOffset: at + 6, as: UInt16.self)
         base.storeBytes(of: owner.littleEndian, toByteOffset: at + 8, as: Int32.self)
         base.storeBytes(of: UInt32(payload).littleEndian, toByteOffset: at + 12, as: UInt32.self)
-        (base + at + KernelArena.headerSize).initializeMemory(as: UInt8.self, repeating: 0, count: payload)
+        if zeroing { (base + at + KernelArena.headerSize).initializeMemory(as: UInt8.self, repeating: 0, count: payload) }
         return at + KernelArena.headerSize
     }
 

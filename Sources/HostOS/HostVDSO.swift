@@ -18,7 +18,10 @@ public enum HostVDSO {
     public static func regions(inMaps text: String) -> [Region] {
         var out: [Region] = []
         for line in text.split(separator: "\n") {
-            guard let name = line.split(separator: " ", omittingEmptySubsequences: true).last,
+            // Only a pseudo-path ends in "]": a cheap test first, umlab's own maps has hundreds
+            // of lines (its start-up reads them once per machine).
+            guard line.utf8.last == UInt8(ascii: "]"),
+                  let name = line.split(separator: " ", omittingEmptySubsequences: true).last,
                   name == "[vdso]" || name.hasPrefix("[vvar") else { continue }
             let bounds = line.prefix { $0 != " " }.split(separator: "-")
             guard bounds.count == 2, let lo = UInt64(bounds[0], radix: 16), let hi = UInt64(bounds[1], radix: 16), lo < hi else { continue }
@@ -38,9 +41,10 @@ public enum HostVDSO {
     /// Where the dynamic symbol `name` lies in this process's vDSO, as an offset from the image's
     /// start (AT_SYSINFO_EHDR); nil without a vDSO or such a symbol. Every read is bounded by the
     /// [vdso] mapping: the image is the host kernel's, but a malformed one must not crash umlab.
-    public static func symbolOffset(_ name: String) -> UInt64? {
+    /// `regions`: this process's vDSO regions if the caller has them (`ownRegions()`).
+    public static func symbolOffset(_ name: String, regions: [Region]? = nil) -> UInt64? {
         let base = ch_vdso_base()
-        guard base != 0, let code = ownRegions().first(where: { $0.isCode && $0.range.lowerBound == base }) else { return nil }
+        guard base != 0, let code = (regions ?? ownRegions()).first(where: { $0.isCode && $0.range.lowerBound == base }) else { return nil }
         let size = code.range.upperBound - base
         guard let image = UnsafeRawPointer(bitPattern: UInt(base)) else { return nil }
         func load<T: FixedWidthInteger>(_ offset: UInt64, _: T.Type) -> T? {

@@ -40,7 +40,9 @@ struct Run: ParsableCommand {
     /// own options (before PROGRAM, which starts at the first word that is neither an option
     /// nor an option's value), it becomes `--trace-list LIST`.
     static func rewritingTraceList(_ args: [String]) -> [String] {
-        guard args.first == "run" else { return args }
+        // The flag names come from reflecting `Run` (a tenth of a plain run's start-up): only
+        // when there is a `--trace=` to rewrite.
+        guard args.first == "run", args.contains(where: { $0.hasPrefix("--trace=") }) else { return args }
         let flags: Set<String> = Set(Mirror(reflecting: Run()).children.compactMap { child in
             guard let label = child.label, String(describing: type(of: child.value)).hasPrefix("Flag<") else { return nil }
             return "--" + label.dropFirst().reduce(into: "") { s, ch in s += ch.isUppercase ? "-" + ch.lowercased() : String(ch) }

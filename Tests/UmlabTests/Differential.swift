@@ -215,7 +215,8 @@ enum Harness {
 @Suite(.serialized) struct CPrograms {
     /// In every isolation mode: well-behaved programs cannot tell them apart.
     @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "files", "efault", "misc", "mmap", "robust",
-                      "shared_futex", "fairness", "madvise", "epoll", "sockets_unix", "sockets_inet", "signalfd_timerfd", "splice", "sysv_ipc", "mqueue", "dirperms"], Harness.x86Modes)
+                      "shared_futex", "fairness", "madvise", "epoll", "sockets_unix", "sockets_inet", "signalfd_timerfd", "splice", "sysv_ipc", "mqueue",
+                      "dirperms", "exec_fail"], Harness.x86Modes)
     func sameAsNative(_ name: String, mode: String) throws {
         try Harness.expectSameAsNative(name, mode: mode)
     }

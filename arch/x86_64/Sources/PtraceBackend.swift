@@ -121,11 +121,24 @@ final class X86AddressSpace: AddressSpace {
     /// Host processes currently in this mm; any of them (all are stopped) can carry out an
     /// operation. When the last one leaves (exit, execve) the mm is gone and so is its charge.
     var members: [X86Context] = [] {
-        didSet { if members.isEmpty { dropCharge() } }
+        didSet {
+            if members.isEmpty {
+                dropCharge()
+                dropPending()
+            }
+        }
     }
 
+    /// Between the stub's exec and the exec's commit: map, unmap, protect and the kernel's
+    /// writes queue in `pending` for one trip (AddressSpaceSetup.swift).
+    var settingUp = false
+    var pending = PendingSetup()
+
     init(backend: X86Backend) { self.backend = backend }
-    deinit { dropCharge() }
+    deinit {
+        pending.release()
+        dropCharge()
+    }
 
     // The host's page faults are invisible to umlab: the charge of this mm is its resident
     // anonymous memory (RssAnon), measured when the kernel samples it (`sampleCharge`). A fork
@@ -174,28 +187,39 @@ final class X86AddressSpace: AddressSpace {
     /// it again; without this a guest's 14 TiB MAP_NORESERVE reservation (ASan's shadow) would
     /// fail on the host's own overcommit check.
     func map(_ address: UInt64, length: UInt64, protection: Protection, shared: Bool, backing: MapBacking) throws(LinuxErrno) {
-        let a = agent
         let prot = UInt64(protection.rawValue)
         switch backing {
         case .anonymous:
             let flags = UInt64(MapFlags.fixed.rawValue | MapFlags.anonymous.rawValue | MapFlags.noReserve.rawValue) | (shared ? 1 : 2)
-            _ = try a.inject(9, address, length, prot, flags, UInt64(bitPattern: -1), 0)
+            if settingUp {
+                try enqueue(X86Context.HostCall(9, address, length, prot, flags, UInt64(bitPattern: -1), 0), address: address, length: length)
+            } else {
+                _ = try agent.inject(9, address, length, prot, flags, UInt64(bitPattern: -1), 0)
+            }
         case .file(let ref, let offset):
             let flags = UInt64(MapFlags.fixed.rawValue | MapFlags.noReserve.rawValue) | (shared ? 1 : 2)
-            try a.mapFile(ref, at: address, length: length, protection: prot, flags: flags, offset: offset)
+            if settingUp {
+                try enqueueMapFile(ref, at: address, length: length, protection: prot, flags: flags, offset: offset)
+            } else {
+                try agent.mapFile(ref, at: address, length: length, protection: prot, flags: flags, offset: offset)
+            }
         }
     }
 
     func unmap(_ address: UInt64, length: UInt64) throws(LinuxErrno) {
+        if settingUp { return try enqueue(X86Context.HostCall(11, address, length), address: address, length: length) }
         _ = try agent.inject(11, address, length, 0, 0, 0, 0)
     }
 
     func protect(_ address: UInt64, length: UInt64, protection: Protection) throws(LinuxErrno) {
-        _ = try agent.inject(10, address, length, UInt64(protection.rawValue), 0, 0, 0)
+        let prot = UInt64(protection.rawValue)
+        if settingUp { return try enqueue(X86Context.HostCall(10, address, length, prot), address: address, length: length) }
+        _ = try agent.inject(10, address, length, prot, 0, 0, 0)
     }
 
     /// The host kernel applies Linux's own semantics to the guest's host mappings.
     func discard(_ address: UInt64, length: UInt64, _ how: HostMemory.Discard) throws(LinuxErrno) {
+        try flushPending()
         _ = try agent.inject(28, address, length, how == .now ? 4 : 8, 0, 0, 0)  // MADV_DONTNEED, MADV_FREE
     }
 
@@ -203,12 +227,14 @@ final class X86AddressSpace: AddressSpace {
     func read(_ address: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) {
         // Above user space the guest may read only its vDSO (the stub and the host's are not its).
         if address >= StubImage.base && !X86VDSO.layout.contains(address, count: buffer.count) { throw .EFAULT }
+        if settingUp { try flushPending() }
         try agent.tracee.read(address, into: buffer)
     }
 
     @inline(__always)
     func write(_ address: UInt64, from buffer: UnsafeRawBufferPointer) throws(LinuxErrno) {
         if address >= StubImage.base { throw .EFAULT }
+        if settingUp { return try enqueueWrite(address, from: buffer) }
         try agent.tracee.write(address, from: buffer)
     }
 
@@ -220,6 +246,7 @@ final class X86AddressSpace: AddressSpace {
         _ = try GuestMath.range(address, length: UInt64(buffer.count), within: 0..<StubImage.base, else: .EFAULT)
         // /proc/PID/mem needs the right to trace the process, not a ptrace stop: a seccomp
         // thread asleep on a notification is written without being woken.
+        try flushPending()
         try agent.tracee.forceWrite(address, from: buffer)
     }
 
@@ -231,6 +258,7 @@ final class X86AddressSpace: AddressSpace {
             if p.address >= StubImage.base && !X86VDSO.layout.contains(p.address, count: p.length) { throw .EFAULT }
             ranges.append(p.address); ranges.append(UInt64(p.length))
         }
+        if settingUp { try flushPending() }
         try agent.tracee.read(ranges: ranges, into: buffer)
     }
 
@@ -242,6 +270,7 @@ final class X86AddressSpace: AddressSpace {
             if p.address >= StubImage.base { throw .EFAULT }
             ranges.append(p.address); ranges.append(UInt64(p.length))
         }
+        if settingUp { try flushPending() }
         try agent.tracee.write(ranges: ranges, from: buffer)
     }
 }

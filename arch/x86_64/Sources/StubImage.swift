@@ -11,10 +11,13 @@ import LinuxABI
 /// pointing the stopped guest's registers at it and continuing; the int3 hands control back.
 /// After it, `batchSite` runs a list of calls from the data page in one trip, after the batch
 /// of UML's SKAS0 stub: a table of `batchEntrySize`-byte entries (number, six arguments, the
-/// result the stub stores), preceded by their count; it stops at the first error, then int3.
-/// The data page carries the operation's strings (paths, argv). Guest code cannot reach the
-/// host through it: under PTRACE_SYSEMU every guest `syscall` instruction traps to the kernel,
-/// wherever it is.
+/// result the stub stores, a control word), preceded by their count; it stops at the first
+/// error, then int3. The control word lets a call use an earlier call's result, which the
+/// kernel cannot know when it writes the table (the descriptor an openat returns, for the
+/// mmaps of that file): bit 8 keeps the call's result in r15; a low byte i (1-6) replaces
+/// argument i with r15 before the call. The data page carries the operation's strings (paths,
+/// argv). Guest code cannot reach the host through it: under PTRACE_SYSEMU every guest
+/// `syscall` instruction traps to the kernel, wherever it is.
 enum StubImage {
     /// Start of the kernel-reserved area; guests map below it.
     static let base: UInt64 = 0x7fff_f000_0000
@@ -23,8 +26,10 @@ enum StubImage {
     static let dataPage: UInt64 = base + 0x1000
     /// The batch loop (see above), and the address after its `syscall` (what seccomp reports).
     static let batchSite: UInt64 = base + 0x120
-    static let batchSyscallReturn: UInt64 = batchSite + 0x34
-    static let batchEntrySize = 64
+    static let batchSyscallReturn: UInt64 = batchSite + 0x43
+    static let batchEntrySize = 72
+    /// Control word bits of a batch entry (see above).
+    static let batchKeepsResult: UInt64 = 0x100
     /// The loop, assembled from:
     ///
     ///         movabs $dataPage, %rbx
@@ -32,24 +37,33 @@ enum StubImage {
     ///         lea    8(%rbx), %r13         # first entry
     ///     1:  test   %r12, %r12
     ///         jz     2f
-    ///         mov    (%r13), %rax          # number, then rdi rsi rdx r10 r8 r9
+    ///         mov    64(%r13), %r14        # control
+    ///         movzbl %r14b, %ecx
+    ///         jrcxz  3f
+    ///         mov    %r15, (%r13,%rcx,8)   # argument i := the kept result
+    ///     3:  mov    (%r13), %rax          # number, then rdi rsi rdx r10 r8 r9
     ///         mov    8(%r13), %rdi ... mov 48(%r13), %r9
     ///         syscall
     ///         mov    %rax, 56(%r13)        # result
     ///         cmp    $-4095, %rax
     ///         jae    2f                    # an error ends the batch
-    ///         add    $64, %r13
+    ///         bt     $8, %r14
+    ///         jnc    4f
+    ///         mov    %rax, %r15            # keep the result
+    ///     4:  add    $72, %r13
     ///         dec    %r12
     ///         jmp    1b
     ///     2:  int3
     static let batchCode: [UInt8] = {
         var e = GuestEncoder(wordSize: 8, bigEndian: false)
         e.raw([0x48, 0xbb]); e.u64(dataPage)
-        e.raw([0x4c, 0x8b, 0x23, 0x4c, 0x8d, 0x6b, 0x08, 0x4d, 0x85, 0xe4, 0x74, 0x33,
+        e.raw([0x4c, 0x8b, 0x23, 0x4c, 0x8d, 0x6b, 0x08, 0x4d, 0x85, 0xe4, 0x74, 0x4c,
+               0x4d, 0x8b, 0x75, 0x40, 0x41, 0x0f, 0xb6, 0xce, 0xe3, 0x05, 0x4d, 0x89, 0x7c, 0xcd, 0x00,
                0x49, 0x8b, 0x45, 0x00, 0x49, 0x8b, 0x7d, 0x08, 0x49, 0x8b, 0x75, 0x10, 0x49, 0x8b, 0x55, 0x18,
                0x4d, 0x8b, 0x55, 0x20, 0x4d, 0x8b, 0x45, 0x28, 0x4d, 0x8b, 0x4d, 0x30, 0x0f, 0x05,
-               0x49, 0x89, 0x45, 0x38, 0x48, 0x3d, 0x01, 0xf0, 0xff, 0xff, 0x73, 0x09,
-               0x49, 0x83, 0xc5, 0x40, 0x49, 0xff, 0xcc, 0xeb, 0xc8, 0xcc])
+               0x49, 0x89, 0x45, 0x38, 0x48, 0x3d, 0x01, 0xf0, 0xff, 0xff, 0x73, 0x13,
+               0x49, 0x0f, 0xba, 0xe6, 0x08, 0x73, 0x03, 0x49, 0x89, 0xc7,
+               0x49, 0x83, 0xc5, 0x48, 0x49, 0xff, 0xcc, 0xeb, 0xaf, 0xcc])
         return e.bytes
     }()
 

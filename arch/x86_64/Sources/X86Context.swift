@@ -4,8 +4,9 @@ import LinuxABI
 
 /// One guest thread on x86-64: a host process stopped under ptrace whenever the kernel runs.
 final class X86Context: ExecutionContext {
-    static let traceOptions = Tracee.Options.traceSysGood | Tracee.Options.exitKill | Tracee.Options.traceFork
-        | Tracee.Options.traceVFork | Tracee.Options.traceClone | Tracee.Options.traceExec
+    /// No fork, vfork or clone events: the only host clones are the kernel's injected ones,
+    /// which ask for the child to be traced themselves (CLONE_PTRACE, see `clone`).
+    static let traceOptions = Tracee.Options.traceSysGood | Tracee.Options.exitKill | Tracee.Options.traceExec
 
     let tracee: Tracee
     var space: X86AddressSpace
@@ -72,6 +73,10 @@ final class X86Context: ExecutionContext {
     // MARK: Running
 
     func run(sliceNanoseconds: Int64) -> Trap {
+        if space.settingUp {
+            // The kernel commits an exec's queued setup itself; this is the backstop.
+            do { try space.commit() } catch { return .lost("setting up the address space: \(error.message)") }
+        }
         if backend.mode == .seccomp { return runSeccomp(sliceNanoseconds: sliceNanoseconds) }
         let tt = backend.mode == .tt
         do {
@@ -210,34 +215,47 @@ final class X86Context: ExecutionContext {
     /// The guest's registers are saved and restored around it.
     @discardableResult
     func inject(_ nr: UInt64, _ a0: UInt64, _ a1: UInt64, _ a2: UInt64, _ a3: UInt64, _ a4: UInt64, _ a5: UInt64) throws(LinuxErrno) -> UInt64 {
+        if space.settingUp { try space.flushPending() }  // in order with the queued calls
         try materialize()
         var r = regs
         r.rip = StubImage.syscallSite
         r.rax = nr
         r.orig_rax = UInt64.max
         r.rdi = a0; r.rsi = a1; r.rdx = a2; r.r10 = a3; r.r8 = a4; r.r9 = a5
-        let result = Int64(bitPattern: try runStub(r))
+        let result = Int64(bitPattern: try runStub(r).rax)
         if result < 0 && result > -4096 { throw LinuxErrno(Int32(-result)) }
         return UInt64(bitPattern: result)
     }
 
-    /// One host system call of a batch: the number and six arguments.
+    /// One host system call of a batch: the number, six arguments, and the control word
+    /// through which it keeps its result for later calls or takes an earlier one's (StubImage).
     struct HostCall {
         var number: UInt64
         var arguments: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+        var control: UInt64 = 0
         init(_ number: UInt64, _ a0: UInt64 = 0, _ a1: UInt64 = 0, _ a2: UInt64 = 0, _ a3: UInt64 = 0, _ a4: UInt64 = 0, _ a5: UInt64 = 0) {
             self.number = number; arguments = (a0, a1, a2, a3, a4, a5)
         }
+        /// This call's result is kept for the calls after it.
+        func keepingResult() -> HostCall { var c = self; c.control |= StubImage.batchKeepsResult; return c }
+        /// Argument `index` (1-6, rdi first) is the result the last keeping call kept.
+        func takingKept(asArgument index: UInt64) -> HostCall { var c = self; c.control |= index; return c }
     }
 
+    /// Where a batch's strings go in the stub's data page, and how many calls fit below them.
+    static let batchDataOffset = 0xc00
+    static let batchCapacity = (batchDataOffset - 8) / StubImage.batchEntrySize
+
     /// Runs `calls` in order in this guest's host process in one trip (the stub's batch loop),
-    /// with `data` in the stub's data page at offset 0xc00 (strings the calls point to). The
-    /// first call that fails ends the batch: its errno is thrown and its index left in
-    /// `batchFailure`. At most 47 calls (the table ends below the data).
-    func injectBatch(_ calls: [HostCall], data: [UInt8] = []) throws(LinuxErrno) {
-        let dataOffset = 0xc00
-        guard 8 + calls.count * StubImage.batchEntrySize <= dataOffset, data.count <= 0x1000 - dataOffset else { throw .E2BIG }
-        if calls.isEmpty { return }
+    /// with `data` in the stub's data page at `batchDataOffset` (strings the calls point to).
+    /// The first call that fails ends the batch: its errno is thrown and its index left in
+    /// `batchFailure`. At most `batchCapacity` calls. Returns the result the last keeping call
+    /// kept (r15 at the end; meaningless if no call keeps one).
+    @discardableResult
+    func injectBatch(_ calls: [HostCall], data: [UInt8] = []) throws(LinuxErrno) -> UInt64 {
+        let dataOffset = Self.batchDataOffset
+        guard calls.count <= Self.batchCapacity, data.count <= 0x1000 - dataOffset else { throw .E2BIG }
+        if calls.isEmpty { return 0 }
         try materialize()
         var e = GuestEncoder(wordSize: 8, bigEndian: false)
         e.u64(UInt64(calls.count))
@@ -246,14 +264,16 @@ final class X86Context: ExecutionContext {
             e.u64(c.arguments.0); e.u64(c.arguments.1); e.u64(c.arguments.2)
             e.u64(c.arguments.3); e.u64(c.arguments.4); e.u64(c.arguments.5)
             e.u64(0)
+            e.u64(c.control)
         }
         if !data.isEmpty { e.pad(to: dataOffset); e.raw(data) }
         try writeStubData(e.bytes)
         var r = regs
         r.rip = StubImage.batchSite
         r.orig_rax = UInt64.max
-        let last = Int64(bitPattern: try runStub(r))
-        guard last < 0 && last > -4096 else { return }
+        let end = try runStub(r)
+        let last = Int64(bitPattern: end.rax)
+        guard last < 0 && last > -4096 else { return end.r15 }
         // Which call failed: the first whose stored result is an error.
         var results = [UInt8](repeating: 0, count: 8 + calls.count * StubImage.batchEntrySize)
         try typedErrno { try results.withUnsafeMutableBytes { p in try tracee.read(StubImage.dataPage, into: p) } }
@@ -262,6 +282,7 @@ final class X86Context: ExecutionContext {
         for i in calls.indices {
             for _ in 0..<7 { _ = d.u64() }
             let v = Int64(bitPattern: d.u64())
+            _ = d.u64()
             if v < 0 && v > -4096 { batchFailure = i; break }
         }
         throw LinuxErrno(Int32(-last))
@@ -269,10 +290,10 @@ final class X86Context: ExecutionContext {
     /// The index of the call that ended the last failed `injectBatch`.
     private(set) var batchFailure = 0
 
-    /// Runs the stub from the registers `r` until its int3 and returns rax there. The guest's
-    /// registers (`regs`) are written back (`dirty = .all`) before the guest runs again, not
-    /// after every injected call.
-    private func runStub(_ r: X86Registers) throws(LinuxErrno) -> UInt64 {
+    /// Runs the stub from the registers `r` until its int3 and returns the registers there. The
+    /// guest's registers (`regs`) are written back (`dirty = .all`) before the guest runs again,
+    /// not after every injected call.
+    private func runStub(_ r: X86Registers) throws(LinuxErrno) -> X86Registers {
         var r = r
         try tracee.setRegisters(&r)
         try tracee.resume(.cont)
@@ -300,7 +321,7 @@ final class X86Context: ExecutionContext {
         var out = X86Registers()
         try tracee.registers(into: &out)
         dirty = .all
-        return out.rax
+        return out
     }
 
     /// The read-only host descriptor this process holds for mapping the file of
@@ -338,6 +359,22 @@ final class X86Context: ExecutionContext {
         _ = try inject(9, address, length, protection, flags, fd, offset)
     }
 
+    /// The descriptor kept for mapping `source`'s file, if this process holds one.
+    func mappingDescriptor(for source: any MappedFileSource) -> UInt64? {
+        guard let fd = mappingFD, let kept = mappingSource, kept === source else { return nil }
+        return fd
+    }
+    /// Forgets the kept descriptor and returns it, for the caller to close.
+    func dropMappingDescriptor() -> UInt64? {
+        defer { mappingFD = nil; mappingSource = nil }
+        return mappingFD
+    }
+    /// A batch opened `source`'s file read-only as `fd` and left it open.
+    func adoptMappingDescriptor(_ fd: UInt64, for source: any MappedFileSource) {
+        mappingFD = fd
+        mappingSource = source
+    }
+
     /// Copies `bytes` into the stub's data page (for paths of injected calls).
     func writeStubData(_ bytes: [UInt8]) throws(LinuxErrno) {
         try typedErrno { try bytes.withUnsafeBytes { p in try tracee.write(StubImage.dataPage, from: p) } }
@@ -362,8 +399,39 @@ final class X86Context: ExecutionContext {
     /// stack, and the host's vDSO regions, which move above user space for the guest vDSO to
     /// call (X86VDSO); without a usable host vDSO they go too. The guest then sees only what
     /// the kernel maps. One trip through the stub's batch loop: the unmaps, the host process's
-    /// name (so the host's ps shows what it is) and the moves.
+    /// name (so the host's ps shows what it is) and the moves. The first guest process does it
+    /// at once, and learns whether the host lets its vDSO move; after an exec the calls join the
+    /// exec's queue (`queueScrub`).
     func scrubHostMappings() throws(LinuxErrno) {
+        let nameAt = StubImage.dataPage + UInt64(Self.batchDataOffset)
+        let (calls, firstMove, planned) = try scrubCalls(nameAt: nameAt)
+        var moved = backend.movesHostVDSO && planned
+        do {
+            try injectBatch(calls, data: Self.processName)
+        } catch .ESRCH {
+            throw .ESRCH
+        } catch {
+            // Only a move may fail (a host kernel that refuses to move [vvar]).
+            guard backend.movesHostVDSO && batchFailure >= firstMove else { throw error }
+            moved = false
+        }
+        if backend.movesHostVDSO && !moved { try giveUpHostVDSO() }
+    }
+
+    /// The scrub's calls as the start of a fresh space's queued setup. A move cannot fail here
+    /// that did not fail for the first process (the same host kernel); if it did, the exec fails.
+    private func queueScrub() throws(LinuxErrno) {
+        guard let nameAt = space.pending.place(Self.processName) else { throw .E2BIG }
+        let (calls, _, planned) = try scrubCalls(nameAt: nameAt)
+        space.pending.calls += calls
+        if backend.movesHostVDSO && !planned { try giveUpHostVDSO() }
+    }
+
+    private static let processName = Array("umlab-guest".utf8) + [0]
+
+    /// The scrub's calls (see `scrubHostMappings`), the index of the first vDSO move, and
+    /// whether the moves could be planned (false: the host's vDSO regions were not found).
+    private func scrubCalls(nameAt: UInt64) throws(LinuxErrno) -> (calls: [HostCall], firstMove: Int, planned: Bool) {
         let text = try hostMaps()
         let vdso = HostVDSO.regions(inMaps: text)
         var calls: [HostCall] = []
@@ -375,27 +443,17 @@ final class X86Context: ExecutionContext {
             if backend.movesHostVDSO && vdso.contains(where: { $0.range.lowerBound == lo }) { continue }
             calls.append(HostCall(11, lo, hi - lo))  // munmap
         }
-        let nameAt = StubImage.dataPage + 0xc00
         calls.append(HostCall(157, 15, nameAt))  // prctl(PR_SET_NAME, "umlab-guest")
         let firstMove = calls.count
-        var moves: [(from: Range<UInt64>, to: UInt64)]?
-        if backend.movesHostVDSO {
-            moves = vdso.first(where: \.isCode).flatMap { X86VDSO.targets(vdso, codeAt: $0.range.lowerBound) }
-            for m in moves ?? [] where m.from.lowerBound != m.to {
-                let length = m.from.upperBound - m.from.lowerBound
-                calls.append(HostCall(25, m.from.lowerBound, length, length, 3, m.to))  // mremap(MAYMOVE | FIXED)
-            }
+        guard backend.movesHostVDSO else { return (calls, firstMove, false) }
+        guard let moves = vdso.first(where: \.isCode).flatMap({ X86VDSO.targets(vdso, codeAt: $0.range.lowerBound) }) else {
+            return (calls, firstMove, false)
         }
-        do {
-            try injectBatch(calls, data: Array("umlab-guest".utf8) + [0])
-        } catch .ESRCH {
-            throw .ESRCH
-        } catch {
-            // Only a move may fail (a host kernel that refuses to move [vvar]).
-            guard backend.movesHostVDSO && batchFailure >= firstMove else { throw error }
-            moves = nil
+        for m in moves where m.from.lowerBound != m.to {
+            let length = m.from.upperBound - m.from.lowerBound
+            calls.append(HostCall(25, m.from.lowerBound, length, length, 3, m.to))  // mremap(MAYMOVE | FIXED)
         }
-        if backend.movesHostVDSO && moves == nil { try giveUpHostVDSO() }
+        return (calls, firstMove, true)
     }
 
     /// The host's vDSO could not be moved: the backend stops trying, the guest vDSO's data page
@@ -421,12 +479,15 @@ final class X86Context: ExecutionContext {
     func clone(sharesMemory: Bool, stack: UInt64?, threadPointer: UInt64?) throws(LinuxErrno) -> any ExecutionContext {
         // The host forks the guest's host process (copy-on-write, as Linux would), or creates
         // another host process in the same mm for a thread. CLONE_PARENT makes umlab the parent
-        // of every guest host process, so umlab reaps them all.
-        let flags: UInt64 = 0x8000 | (sharesMemory ? 0x100 : 0)  // CLONE_PARENT | CLONE_VM
+        // of every guest host process, so umlab reaps them all. CLONE_PTRACE traces the child
+        // with the parent's options and no clone event stop in the parent (which a
+        // PTRACE_O_TRACECLONE would add: one more stop, two host context switches per fork).
+        let flags: UInt64 = 0x8000 | 0x2000 | (sharesMemory ? 0x100 : 0)  // CLONE_PARENT | CLONE_PTRACE | CLONE_VM
         // CLONE_SETTLS takes the FS base arch_prctl would (Linux's set_new_tls: EPERM at or above
         // TASK_SIZE_MAX, here the stub's base). The host refuses such a base in PTRACE_SETREGS
         // (EIO): the child was made, then lost.
         if let threadPointer, threadPointer >= StubImage.base { throw .EPERM }
+        try space.commit()
         let childSpace = sharesMemory ? self.space : X86AddressSpace(backend: backend)
         if !sharesMemory { try childSpace.forkCharge(from: space) }
         // The clone's result is the child's host pid (CLONE_PARENT keeps it in umlab's pid
@@ -507,7 +568,8 @@ final class X86Context: ExecutionContext {
         debugPoints = []
         mappingFD = nil  // the exec closed it
         try settleAfterExec()
-        try scrubHostMappings()
+        space.settingUp = true
+        try queueScrub()
     }
 
     func terminate() {

@@ -57,7 +57,7 @@ enum X86VDSO {
     static func hostClockGettime() -> UInt64? {
         let regions = HostVDSO.ownRegions()
         guard let code = regions.first(where: \.isCode), targets(regions, codeAt: code.range.lowerBound) != nil else { return nil }
-        return HostVDSO.symbolOffset("__vdso_clock_gettime")
+        return HostVDSO.symbolOffset("__vdso_clock_gettime", regions: regions)
     }
 
     /// Where each host vDSO region goes: [vdso] at `hostCode`, the others at their distance from
