@@ -13,10 +13,10 @@ struct GDBSession {
     var status: Int32
     var umlabErrors: String
 
-    /// Runs `program` under `umlab run --gdb 127.0.0.1:0 OPTIONS` and gdb-multiarch with
-    /// `commands` (each an -ex) against it.
-    static func run(_ program: String, options: [String] = [], commands: [String], timeout: Double = 120) throws -> GDBSession {
-        let (umlab, out, err, errText, listening) = try startUmlab(program, options: options)
+    /// Runs `program ARGUMENTS` under `umlab run --gdb 127.0.0.1:0 OPTIONS` and gdb-multiarch
+    /// with `commands` (each an -ex) against it.
+    static func run(_ program: String, arguments: [String] = [], options: [String] = [], commands: [String], timeout: Double = 120) throws -> GDBSession {
+        let (umlab, out, err, errText, listening) = try startUmlab(program, arguments: arguments, options: options)
         defer { if umlab.isRunning { kill(umlab.processIdentifier, SIGKILL) } }
         guard let port = listening else {
             Issue.record("umlab did not start its gdb server: \(errText.value)")
@@ -48,11 +48,11 @@ struct GDBSession {
         return GDBSession(gdb: gdbText, guestOutput: guestOut, status: status, umlabErrors: errText.value)
     }
 
-    /// Starts `umlab run --gdb 127.0.0.1:0 OPTIONS -- PROGRAM`; the port it printed, or nil.
-    static func startUmlab(_ program: String, options: [String]) throws -> (Process, Pipe, Pipe, LockedText, String?) {
+    /// Starts `umlab run --gdb 127.0.0.1:0 OPTIONS -- PROGRAM ARGUMENTS`; the port it printed, or nil.
+    static func startUmlab(_ program: String, arguments: [String] = [], options: [String]) throws -> (Process, Pipe, Pipe, LockedText, String?) {
         let umlab = Process()
         umlab.executableURL = URL(fileURLWithPath: Harness.umlab)
-        umlab.arguments = ["run", "--gdb", "127.0.0.1:0"] + options + ["--", program]
+        umlab.arguments = ["run", "--gdb", "127.0.0.1:0"] + options + ["--", program] + arguments
         let out = Pipe(), err = Pipe()
         umlab.standardOutput = out
         umlab.standardError = err
@@ -141,6 +141,17 @@ func powerPCDebugProgram(_ name: String) throws -> String {
         #expect(s.status == 12)
     }
 
+    /// Signals stop first; C passes them, `signal 0` drops them; a fatal one kills on continue.
+    @Test(arguments: ["skas", "tt"])
+    func signalsStopBeforeDelivery(mode: String) throws {
+        try GDBSignalSessions.signalsStopFirst(try powerPCDebugProgram("gdb_signals"), options: ["--mode", mode])
+    }
+
+    /// Watched ranges hit by accesses overlapping them (the interpreter's slow path).
+    @Test func watchedRanges() throws {
+        try GDBSignalSessions.watchedRanges(try powerPCDebugProgram("gdb_signals"))
+    }
+
     /// `catch syscall write` stops at the call's entry and its return; changing a variable
     /// changes the program's result; a hardware breakpoint (Z1) and the monitor commands.
     @Test func catchSyscallSetVariableMonitor() throws {
@@ -158,6 +169,47 @@ func powerPCDebugProgram(_ name: String) throws -> String {
         s.expect("exited with code 025")
         #expect(s.guestOutput == "sum=14 value=5\n")
         #expect(s.status == 21)
+    }
+}
+
+/// Signals and watched ranges under gdb (gdb_signals.c), shared by the PowerPC and x86-64
+/// sessions.
+enum GDBSignalSessions {
+    /// Each SIGUSR1 stops before it is delivered; `continue` passes it on (the handler runs: its
+    /// breakpoint is hit), `signal 0` drops it; the bad store stops with SIGSEGV at the
+    /// store's line, and the process dies of it only when gdb continues.
+    static func signalsStopFirst(_ program: String, options: [String] = []) throws {
+        let s = try GDBSession.run(program, options: options, commands: [
+            "break on_usr1", "continue", "continue", "continue", "continue", "signal 0",
+            "print handled", "info line *$pc", "continue",
+        ])
+        let received = s.gdb.components(separatedBy: "Program received signal SIGUSR1, User defined signal 1.").count - 1
+        #expect(received == 2, "gdb: \(s.gdb)\numlab: \(s.umlabErrors)")
+        s.expect("Breakpoint 1, on_usr1 (sig=10)")
+        s.expect("Continuing with no signal.")
+        s.expect("Program received signal SIGSEGV, Segmentation fault.")
+        s.expect("$1 = 10")
+        s.expectMatch(#"Line 41 of ".*gdb_signals\.c""#)
+        s.expect("Program terminated with signal SIGSEGV, Segmentation fault.")
+        // The handler ran once: the second SIGUSR1 was dropped.
+        #expect(s.gdb.components(separatedBy: "Breakpoint 1, on_usr1").count == 2, "gdb: \(s.gdb)")
+        #expect(s.guestOutput == "handled=10\n", "gdb: \(s.gdb)\numlab: \(s.umlabErrors)")
+        #expect(s.status == 128 + 11, "umlab: \(s.umlabErrors)")
+    }
+
+    /// Hardware watchpoints on ranges: a 4-byte store covering a watched 2-byte field that it
+    /// starts before, and a byte stored into the middle of a watched 16-byte array.
+    static func watchedRanges(_ program: String, options: [String] = []) throws {
+        let s = try GDBSession.run(program, arguments: ["watch"], options: options, commands: [
+            "break watch_ranges", "continue", "watch shared_word.half[1]", "watch buffer",
+            "continue", "continue", "delete", "continue",
+        ])
+        s.expect("Hardware watchpoint 2: shared_word.half[1]")
+        s.expect("Hardware watchpoint 3: buffer")
+        s.expect("Hardware watchpoint 2: shared_word.half[1]\n\nOld value = 0\nNew value = 7")
+        s.expectMatch(#"Hardware watchpoint 3: buffer\n\nOld value = '\\000' <repeats 15 times>\nNew value = '\\000' <repeats 13 times>, "x\\000\\000""#)
+        s.expect("exited normally")
+        #expect(s.status == 0, "umlab: \(s.umlabErrors)")
     }
 }
 
