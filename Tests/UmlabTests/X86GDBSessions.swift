@@ -133,6 +133,13 @@ func x86DebugProgram(_ name: String, dynamic: Bool = false) throws -> String {
         try GDBSignalSessions.watchedRanges(try x86DebugProgram("gdb_signals", dynamic: dynamic), options: ["--mode", mode])
     }
 
+    /// `catch exec` through an execve of the program itself; follow-exec-mode new in one case.
+    @Test(arguments: cases)
+    func catchExec(mode: String, dynamic: Bool) throws {
+        try GDBSignalSessions.catchExec(try x86DebugProgram("gdb_exec", dynamic: dynamic), options: ["--mode", mode],
+                                        newInferior: mode == "seccomp" && dynamic)
+    }
+
     /// Threads: gdb lists the three threads of the process at a breakpoint.
     @Test(arguments: [("skas", false), ("seccomp", true), ("tt", false)])
     func infoThreads(mode: String, dynamic: Bool) throws {
