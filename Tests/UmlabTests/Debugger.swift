@@ -196,7 +196,7 @@ enum GDBSignalSessions {
         s.expect("Continuing with no signal.")
         s.expect("Program received signal SIGSEGV, Segmentation fault.")
         s.expect("$1 = 10")
-        s.expectMatch(#"Line 41 of ".*gdb_signals\.c""#)
+        s.expectMatch(#"Line 46 of ".*gdb_signals\.c""#)
         s.expect("Program terminated with signal SIGSEGV, Segmentation fault.")
         // The handler ran once: the second SIGUSR1 was dropped.
         #expect(s.gdb.components(separatedBy: "Breakpoint 1, on_usr1").count == 2, "gdb: \(s.gdb)")

@@ -32,6 +32,11 @@ static int watch_ranges(void) {
 
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "watch") == 0) return watch_ranges();
+    // The test runner may start it with SIGUSR1 blocked (the mask is inherited).
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigprocmask(SIG_UNBLOCK, &usr1, NULL);
     signal(SIGUSR1, on_usr1);
     raise(SIGUSR1);
     raise(SIGUSR1);

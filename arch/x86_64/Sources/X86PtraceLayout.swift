@@ -34,8 +34,8 @@ enum X86PtraceLayout {
         // PEEKUSER of i387 reads 0 on x86-64 Linux (arch_ptrace serves only the registers
         // and u_debugreg), so no floatingUserOffset.
         debugRegisterOffset: 848,
-        sysemuRequests: (31, 32),
         userSize: 912,
+        sysemuRequests: (31, 32),
         debugPoints: debugPoints,
         syscallReturn: { ctx in
             let v = Int64(bitPattern: RegisterBytes.decode((try? ctx.readRegister(0)) ?? [], bigEndian: false))
