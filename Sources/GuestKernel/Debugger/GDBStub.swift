@@ -182,8 +182,13 @@ public final class GDBStub {
     /// A fatal signal thus stops before the process dies; it dies when gdb continues with it.
     func takeSignal(_ task: Task) -> SignalInfo? {
         if let chosen = injectedSignals.removeValue(forKey: task.tid) {
-            if task === stepping { stepSignalFrom = task.context.instructionPointer }
-            return chosen
+            // A signal the thread blocks waits in its queue until unblocked (Linux's
+            // ptrace_signal requeues it so); otherwise it is delivered now.
+            if !task.signalMask.contains(chosen.signal) || chosen.signal.isUncatchable {
+                if task === stepping { stepSignalFrom = task.context.instructionPointer }
+                return chosen
+            }
+            task.pending.add(chosen)
         }
         guard !holding else { return nil }
         guard let info = kernel.dequeueSignal(task) else { return nil }

@@ -52,7 +52,7 @@ extension CoreSyscalls {
         }
         // The child exists already (the call is back after a tracer's vfork event stop, or
         // restarted after a signal): the parent goes on waiting for it.
-        if task.vforkChild != 0 { return .block(Wait()) }
+        if req.flags.contains(.vfork), task.vforkChild != 0 { return .block(Wait()) }
         let tid = try c.kernel.clone(task, req)
         if req.flags.contains(.vfork) {
             task.vforkChild = tid
