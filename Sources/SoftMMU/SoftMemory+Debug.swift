@@ -56,12 +56,16 @@ extension SoftMemory {
         activate()  // a TLB flush: watched pages must miss from now on
     }
 
-    /// The slow path met an access to `page`: true if the page is watched (it then stays out of
-    /// the TLB), noting a hit when `address` lies in a watched range of a matching kind.
-    func noteWatchedAccess(_ page: UInt64, _ address: UInt64, write: Bool) -> Bool {
+    /// The slow path met an access of `size` bytes at `address` on `page`: true if the page is
+    /// watched (it then stays out of the TLB), noting a hit when the access overlaps a watched
+    /// range of a matching kind, as debug hardware does: a store that begins before the range
+    /// and reaches into it hits too.
+    func noteWatchedAccess(_ page: UInt64, _ address: UInt64, size: Int, write: Bool) -> Bool {
         guard watchedPages.contains(page) else { return false }
+        // Within one page (accessors split what crosses one), so the end cannot wrap.
+        let end = address &+ UInt64(max(size, 1))
         for p in debugPoints {
-            guard case .watch(let kind) = p.kind, address >= p.address, address - p.address < p.length else { continue }
+            guard case .watch(let kind) = p.kind, address < p.address &+ p.length, end > p.address else { continue }
             if kind == .access || (kind == .write) == write {
                 watchHit = (kind, p.address)
                 break

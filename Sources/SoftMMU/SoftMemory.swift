@@ -195,7 +195,9 @@ public final class SoftMemory: AddressSpace {
     /// The host address of a guest byte for an access needing `perm`, or nil (a fault).
     /// The slow path behind the TLB.
     @usableFromInline
-    func translateSlow(_ address: UInt64, perm: UInt) -> UnsafeMutableRawPointer? {
+    /// `size`: the bytes the access reads or writes from `address` (within its page), for
+    /// watched ranges an access may overlap without starting in them.
+    func translateSlow(_ address: UInt64, perm: UInt, size: Int = 1) -> UnsafeMutableRawPointer? {
         counters.tlbMisses += 1
         let page = address >> SoftMemory.pageShift
         var e = pte(page)
@@ -220,7 +222,7 @@ public final class SoftMemory: AddressSpace {
         }
         let base = UnsafeMutableRawPointer(bitPattern: e & ~UInt(SoftMemory.pageMask))!
         // A watched page never enters the TLB: each access to it comes here to be checked.
-        if watchedPages.isEmpty || !noteWatchedAccess(page, address, write: perm == SoftMemory.permWrite) {
+        if watchedPages.isEmpty || !noteWatchedAccess(page, address, size: size, write: perm == SoftMemory.permWrite) {
             tlb.fill(page: page, base: base, write: perm == SoftMemory.permWrite, read: e & SoftMemory.permRead != 0)
         }
         return base + Int(address & SoftMemory.pageMask)
@@ -244,8 +246,9 @@ public final class SoftMemory: AddressSpace {
     public var tlbArrays: SoftTLB.Arrays {
         SoftTLB.Arrays(readTags: tlb.readTags, readBases: tlb.readBases, writeTags: tlb.writeTags, writeBases: tlb.writeBases)
     }
-    public func readMiss(_ address: UInt64) -> UnsafeMutableRawPointer? { translateSlow(address, perm: SoftMemory.permRead) }
-    public func writeMiss(_ address: UInt64) -> UnsafeMutableRawPointer? { translateSlow(address, perm: SoftMemory.permWrite) }
+    /// `size`: the access's width in bytes (see `translateSlow`).
+    public func readMiss(_ address: UInt64, size: Int = 1) -> UnsafeMutableRawPointer? { translateSlow(address, perm: SoftMemory.permRead, size: size) }
+    public func writeMiss(_ address: UInt64, size: Int = 1) -> UnsafeMutableRawPointer? { translateSlow(address, perm: SoftMemory.permWrite, size: size) }
 
     /// Host address of a code page for the decoder; marks the page as holding code.
     public func codePage(_ page: UInt64) -> UnsafeRawPointer? {

@@ -99,6 +99,15 @@ import LinuxABI
         #expect(ask(s, "Tp2.2") == "OK")
         #expect(ask(s, "vCont;x") == "E01")
         #expect(ask(s, "vCont;s:p99.99") == "E01")
+        #expect(ask(s, "vCont;Czz") == "E01")
+        #expect(ask(s, "vCont;C") == "E01")
+        #expect(ask(s, "vCont;C100") == "E01")
+        #expect(ask(s, "vCont;c05") == "E01")
+        #expect(ask(s, "Czz") == "E01")
+        #expect(ask(s, "S1ff") == "E01")
+        #expect(ask(s, "QPassSignals:e;zz") == "E01")
+        #expect(ask(s, "QPassSignals:e;14;8f") == "OK")
+        #expect(ask(s, "QPassSignals:") == "OK")
         // Breakpoints and catchpoints with malformed fields.
         #expect(ask(s, "Z0,zz,4") == "E01")
         #expect(ask(s, "Z2,10000000,0") == "E16")
@@ -180,4 +189,41 @@ import LinuxABI
         #expect(c.run(sliceNanoseconds: 0) == .debug(.breakpoint(address: 0x10014)))
         #expect(try c.readRegister(3) == [0, 0, 0, 9])
     }
+
+    /// A watched range is hit by any access overlapping it, not only one starting in it: the
+    /// word stored at 0x20010 covers a watched halfword at 0x20012; a byte just past the word
+    /// is not touched.
+    @Test func watchedRangesHitByOverlappingAccesses() throws {
+        let c = context()
+        c.reportsBreakpoints = true
+        try c.memory.map(0x10000, length: 4096, protection: [.read, .execute], shared: false, backing: .anonymous)
+        try c.memory.map(0x20000, length: 4096, protection: [.read, .write], shared: false, backing: .anonymous)
+        // lis r5,2 ; lwz r6,16(r5) ; li r3,9 ; stw r3,16(r5) ; li r4,1 ; trap
+        try code([0x3ca0_0002, 0x80c5_0010, 0x3860_0009, 0x9065_0010, 0x3880_0001, 0x7fe0_0008])
+            .withUnsafeBytes { try c.memory.debuggerWrite(0x10000, from: $0) }
+        try c.setDebugPoints([DebugPoint(.watch(.write), address: 0x20014, length: 1),
+                              DebugPoint(.watch(.write), address: 0x20012, length: 2)])
+        c.setInstructionPointer(0x10000)
+        #expect(c.run(sliceNanoseconds: 0) == .debug(.watchpoint(.write, address: 0x20012)))
+        #expect(c.instructionPointer == 0x10010)
+        #expect(c.run(sliceNanoseconds: 0) == .debug(.breakpoint(address: 0x10014)))
+        // The load of the word reads the watched halfword's bytes: an access watchpoint on
+        // its last byte stops after the lwz.
+        try c.setDebugPoints([DebugPoint(.watch(.access), address: 0x20013, length: 1)])
+        c.setInstructionPointer(0x10000)
+        #expect(c.run(sliceNanoseconds: 0) == .debug(.watchpoint(.access, address: 0x20013)))
+        #expect(c.instructionPointer == 0x10008)
+    }
+}
+
+/// gdb's signal numbers (the remote protocol's, include/gdb/signals.def) for the guest's.
+@Test func gdbSignalNumbering() {
+    // SIGSEGV, SIGUSR1, SIGCHLD, SIGBUS, SIGSYS, SIGRTMIN (32), 33, 64, SIGSTKFLT (none).
+    for (linux, gdb) in [(11, 11), (10, 30), (17, 20), (7, 10), (31, 12), (32, 77), (33, 45), (64, 78)] as [(Int32, Int32)] {
+        #expect(GDBStub.gdbSignal(linux) == gdb)
+        #expect(GDBStub.guestSignal(gdb) == linux)
+    }
+    #expect(GDBStub.gdbSignal(16) == 143)
+    #expect(GDBStub.guestSignal(143) == nil && GDBStub.guestSignal(7) == nil && GDBStub.guestSignal(0) == nil)
+    for n in Int32(1)...64 where n != 16 { #expect(GDBStub.guestSignal(GDBStub.gdbSignal(n)) == n) }
 }

@@ -225,8 +225,9 @@ private let rip = X86RegisterTable.rip, rax = 0, rdi = 5
             // What four debug registers cannot hold.
             let five = (0..<5).map { DebugPoint(.watch(.write), address: counter + 8 * UInt64($0), length: 8) }
             #expect(throws: LinuxErrno.ENOSPC) { try ctx.setDebugPoints(five) }
-            #expect(throws: LinuxErrno.EINVAL) { try ctx.setDebugPoints([DebugPoint(.watch(.write), address: counter, length: 3)]) }
-            #expect(throws: LinuxErrno.EINVAL) { try ctx.setDebugPoints([DebugPoint(.watch(.write), address: counter + 4, length: 8)]) }
+            // A range needing more than four aligned pieces (1+2+4+8+... from an odd address).
+            #expect(throws: LinuxErrno.ENOSPC) { try ctx.setDebugPoints([DebugPoint(.watch(.write), address: counter + 1, length: 23)]) }
+            #expect(throws: LinuxErrno.EINVAL) { try ctx.setDebugPoints([DebugPoint(.watch(.write), address: counter, length: 0)]) }
             #expect(throws: LinuxErrno.EINVAL) { try ctx.setDebugPoints([DebugPoint(.execute, address: marker, length: 2)]) }
             #expect(throws: LinuxErrno.EINVAL) { try ctx.setDebugPoints([DebugPoint(.watch(.read), address: counter, length: 8)]) }
             #expect(throws: LinuxErrno.EINVAL) { try ctx.setDebugPoints([DebugPoint(.execute, address: StubImage.base)]) }
@@ -321,6 +322,22 @@ private let rip = X86RegisterTable.rip, rax = 0, rdi = 5
         // L0-L3; slot 0 exec len 1 (0000), 1 write len 8 (1001), 2 rw len 2 (0111), 3 write len 1 (0001).
         #expect(r.control == 0x55 | 0b0001_0111_1001_0000 << 16)
         #expect(X86DebugRegisters.hits(0xffff_0ff4) == 2)
+        // Ranges the hardware cannot take in one register are split into aligned pieces, each
+        // naming its point: 3 bytes at 0x...1 are 1 + 2; 12 bytes at 0x...4 are 4 + 8.
+        let split = try X86DebugRegisters([
+            DebugPoint(.watch(.write), address: 0x4a8001, length: 3),
+            DebugPoint(.watch(.access), address: 0x4a8024, length: 12),
+        ], userRange: user)
+        #expect(split.addresses == [0x4a8001, 0x4a8002, 0x4a8024, 0x4a8028])
+        #expect(split.owners == [0, 0, 1, 1])
+        // slot 0 write len 1 (0001), 1 write len 2 (0101), 2 rw len 4 (1111), 3 rw len 8 (1011).
+        #expect(split.control == 0x55 | 0b1011_1111_0101_0001 << 16)
+        #expect(throws: LinuxErrno.ENOSPC) {
+            try X86DebugRegisters([DebugPoint(.watch(.write), address: 0x4a8001, length: 16)], userRange: user)
+        }
+        #expect(throws: LinuxErrno.EINVAL) {
+            try X86DebugRegisters([DebugPoint(.watch(.write), address: 0x6fff_ffff_fffc, length: 8)], userRange: user)
+        }
         #expect(X86DebugRegisters.hits(0xffff_4ff0) == nil)  // BS alone: a step
     }
 }

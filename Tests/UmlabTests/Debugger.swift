@@ -13,10 +13,10 @@ struct GDBSession {
     var status: Int32
     var umlabErrors: String
 
-    /// Runs `program` under `umlab run --gdb 127.0.0.1:0 OPTIONS` and gdb-multiarch with
-    /// `commands` (each an -ex) against it.
-    static func run(_ program: String, options: [String] = [], commands: [String], timeout: Double = 120) throws -> GDBSession {
-        let (umlab, out, err, errText, listening) = try startUmlab(program, options: options)
+    /// Runs `program ARGUMENTS` under `umlab run --gdb 127.0.0.1:0 OPTIONS` and gdb-multiarch
+    /// with `commands` (each an -ex) against it.
+    static func run(_ program: String, arguments: [String] = [], options: [String] = [], commands: [String], timeout: Double = 120) throws -> GDBSession {
+        let (umlab, out, err, errText, listening) = try startUmlab(program, arguments: arguments, options: options)
         defer { if umlab.isRunning { kill(umlab.processIdentifier, SIGKILL) } }
         guard let port = listening else {
             Issue.record("umlab did not start its gdb server: \(errText.value)")
@@ -48,11 +48,11 @@ struct GDBSession {
         return GDBSession(gdb: gdbText, guestOutput: guestOut, status: status, umlabErrors: errText.value)
     }
 
-    /// Starts `umlab run --gdb 127.0.0.1:0 OPTIONS -- PROGRAM`; the port it printed, or nil.
-    static func startUmlab(_ program: String, options: [String]) throws -> (Process, Pipe, Pipe, LockedText, String?) {
+    /// Starts `umlab run --gdb 127.0.0.1:0 OPTIONS -- PROGRAM ARGUMENTS`; the port it printed, or nil.
+    static func startUmlab(_ program: String, arguments: [String] = [], options: [String]) throws -> (Process, Pipe, Pipe, LockedText, String?) {
         let umlab = Process()
         umlab.executableURL = URL(fileURLWithPath: Harness.umlab)
-        umlab.arguments = ["run", "--gdb", "127.0.0.1:0"] + options + ["--", program]
+        umlab.arguments = ["run", "--gdb", "127.0.0.1:0"] + options + ["--", program] + arguments
         let out = Pipe(), err = Pipe()
         umlab.standardOutput = out
         umlab.standardError = err
@@ -141,6 +141,24 @@ func powerPCDebugProgram(_ name: String) throws -> String {
         #expect(s.status == 12)
     }
 
+    /// Signals stop first; C passes them, `signal 0` drops them; a fatal one kills on continue.
+    @Test(arguments: ["skas", "tt"])
+    func signalsStopBeforeDelivery(mode: String) throws {
+        try GDBSignalSessions.signalsStopFirst(try powerPCDebugProgram("gdb_signals"), options: ["--mode", mode])
+    }
+
+    /// Watched ranges hit by accesses overlapping them (the interpreter's slow path).
+    @Test func watchedRanges() throws {
+        try GDBSignalSessions.watchedRanges(try powerPCDebugProgram("gdb_signals"))
+    }
+
+    /// `catch exec`: the program runs itself again through execve; gdb stops at the exec
+    /// event, loads the new image's symbols and breaks in it.
+    @Test(arguments: ["skas", "tt"])
+    func catchExec(mode: String) throws {
+        try GDBSignalSessions.catchExec(try powerPCDebugProgram("gdb_exec"), options: ["--mode", mode])
+    }
+
     /// `catch syscall write` stops at the call's entry and its return; changing a variable
     /// changes the program's result; a hardware breakpoint (Z1) and the monitor commands.
     @Test func catchSyscallSetVariableMonitor() throws {
@@ -158,6 +176,61 @@ func powerPCDebugProgram(_ name: String) throws -> String {
         s.expect("exited with code 025")
         #expect(s.guestOutput == "sum=14 value=5\n")
         #expect(s.status == 21)
+    }
+}
+
+/// Signals and watched ranges under gdb (gdb_signals.c), shared by the PowerPC and x86-64
+/// sessions.
+enum GDBSignalSessions {
+    /// Each SIGUSR1 stops before it is delivered; `continue` passes it on (the handler runs: its
+    /// breakpoint is hit), `signal 0` drops it; the bad store stops with SIGSEGV at the
+    /// store's line, and the process dies of it only when gdb continues.
+    static func signalsStopFirst(_ program: String, options: [String] = []) throws {
+        let s = try GDBSession.run(program, options: options, commands: [
+            "break on_usr1", "continue", "continue", "continue", "signal 0",
+            "print handled", "info line *$pc", "continue",
+        ])
+        let received = s.gdb.components(separatedBy: "Program received signal SIGUSR1, User defined signal 1.").count - 1
+        #expect(received == 2, "gdb: \(s.gdb)\numlab: \(s.umlabErrors)")
+        s.expect("Breakpoint 1, on_usr1 (sig=10)")
+        s.expect("Program received signal SIGSEGV, Segmentation fault.")
+        s.expect("$1 = 10")
+        s.expectMatch(#"Line 46 of ".*gdb_signals\.c""#)
+        s.expect("Program terminated with signal SIGSEGV, Segmentation fault.")
+        // The handler ran once: the second SIGUSR1 was dropped.
+        #expect(s.gdb.components(separatedBy: "Breakpoint 1, on_usr1").count == 2, "gdb: \(s.gdb)")
+        #expect(s.guestOutput == "handled=10\n", "gdb: \(s.gdb)\numlab: \(s.umlabErrors)")
+        #expect(s.status == 128 + 11, "umlab: \(s.umlabErrors)")
+    }
+
+    /// `catch exec` (exec events, follow-exec-mode same or new): the stop at the new
+    /// program's first instruction, then a breakpoint in the new image and its exit code 9.
+    static func catchExec(_ program: String, options: [String] = [], newInferior: Bool = false) throws {
+        let s = try GDBSession.run(program, options: options, commands: (newInferior ? ["set follow-exec-mode new"] : []) + [
+            "catch exec", "continue", "info inferiors", "break after_exec", "continue", "continue",
+        ])
+        s.expect("is executing new program: \(program)")
+        s.expect("Catchpoint 1 (exec'd \(program))")
+        if newInferior { s.expect("[New inferior 2]") }
+        s.expectMatch(#"Breakpoint 2(\.\d)?, after_exec \(n=3\)"#)
+        s.expect("exited with code 011")
+        #expect(s.guestOutput == "after exec\n", "gdb: \(s.gdb)\numlab: \(s.umlabErrors)")
+        #expect(s.status == 9, "umlab: \(s.umlabErrors)")
+    }
+
+    /// Hardware watchpoints on ranges: a 4-byte store covering a watched 2-byte field that it
+    /// starts before, and a byte stored into the middle of a watched 16-byte array.
+    static func watchedRanges(_ program: String, options: [String] = []) throws {
+        let s = try GDBSession.run(program, arguments: ["watch"], options: options, commands: [
+            "break watch_ranges", "continue", "watch shared_word.half[1]", "watch buffer",
+            "continue", "continue", "delete", "continue",
+        ])
+        s.expect("Hardware watchpoint 2: shared_word.half[1]")
+        s.expect("Hardware watchpoint 3: buffer")
+        s.expect("Hardware watchpoint 2: shared_word.half[1]\n\nOld value = 0\nNew value = 7")
+        s.expectMatch(#"Hardware watchpoint 3: buffer\n\nOld value = '\\000' <repeats 15 times>\nNew value = '\\000' <repeats 13 times>, "x\\000"\n"#)
+        s.expect("exited normally")
+        #expect(s.status == 0, "umlab: \(s.umlabErrors)")
     }
 }
 
@@ -179,21 +252,24 @@ func ia64DebugProgram(_ name: String) throws -> String {
 
 @Suite(.serialized) struct DebuggerIA64 {
     /// gdb_target_ia64.s: r14 counts 1..4, r15 sums them through `addtwo` (a register frame:
-    /// in0/in1 are stacked r32/r33); exits with 10 (gdb: 012).
+    /// in0/in1 are stacked r32/r33; b0 saved in a local, so gdb's prologue reader unwinds it:
+    /// `bt`); exits with 10 (gdb: 012).
     @Test(arguments: ["skas", "tt"])
     func bundlesSlotsSourceLinesRegisters(mode: String) throws {
         let program = try ia64DebugProgram("gdb_target_ia64")
         let s = try GDBSession.run(program, options: ["--mode", mode], commands: [
             "x/9i $pc", "stepi", "print $pc", "stepi", "print $pc",
-            "break gdb_target_ia64.s:17", "break gdb_target_ia64.s:34",
-            "continue", "print $r32 + $r33 * 1000", "continue", "info registers r14 r15",
+            "break gdb_target_ia64.s:24", "break gdb_target_ia64.s:52",
+            "continue", "print $r32 + $r33 * 1000", "bt", "continue", "info registers r14 r15",
             "continue", "continue", "info registers r14 r15", "delete", "continue",
         ])
-        s.expectMatch(#"0x4000000000000080 <_start>:\s+\[MII\]\s+alloc r16=ar\.pfs"#)
+        s.expectMatch(#"0x40000000000000b0 <_start>:\s+\[MII\]\s+alloc r16=ar\.pfs"#)
         s.expectMatch(#"\[MIB\]\s+mov r32=r15"#)
-        s.expect("$1 = (void (*)()) 0x4000000000000081 <_start+1>")
-        s.expect("$2 = (void (*)()) 0x4000000000000082 <_start+2>")
+        s.expect("$1 = (void (*)()) 0x40000000000000b1 <_start+1>")
+        s.expect("$2 = (void (*)()) 0x40000000000000b2 <_start+2>")
         s.expect("$3 = 1000")  // in addtwo the first time: in0 = r15 = 0, in1 = r14 = 1
+        s.expect("#0  addtwo () at ")
+        s.expectMatch(#"#1  0x40000000000000d0 in _start \(\) at .*gdb_target_ia64\.s:22"#)
         s.expectMatch(#"r14 +0x1 +1\nr15 +0x0 +0"#)
         s.expectMatch(#"r14 +0x2 +2\nr15 +0x1 +1"#)
         s.expect("exited with code 012")
@@ -208,7 +284,7 @@ func ia64DebugProgram(_ name: String) throws -> String {
             "monitor syscall-break exit_group", "continue", "info registers r15", "print $pc", "monitor maps 2", "continue",
         ])
         s.expect("Program received signal SIGTRAP")
-        s.expect("26\t        break.m 0x100000")
+        s.expect("33\t        break.m 0x100000")
         s.expectMatch(#"r15 +0x4d4 +1236"#)
         s.expect("<_start+80>")
         s.expectMatch(#"4000000000000000-4000000000001000 r-xp .*gdb_target_ia64\.ia64"#)

@@ -15,6 +15,19 @@ import Testing
         #expect(guest == native, "stderr: \(err)")
     }
 
+    /// Tests/programs/ptrace_extras.c: /proc/PID/auxv, PEEKSIGINFO on both queues (and its
+    /// EINVAL/EFAULT cases), a UML-style tracer's SYSEMU and SYSEMU_SINGLESTEP, the vfork event
+    /// before the parent waits and VFORK_DONE after, a floating-point register through
+    /// GETFPREGS and PEEKUSER. The guest's output equals the native run's (x86-64 in every
+    /// mode, 32-bit PowerPC in both).
+    @Test(arguments: Harness.x86Modes.map { ("gcc", $0) } + Harness.interpreterModes.map { ("powerpc-linux-gnu-gcc", $0) })
+    func tracerExtrasSameAsNative(_ setup: (String, String)) throws {
+        let native = try Harness.native([try Harness.program("ptrace_extras")])
+        #expect(native.status == 0 && native.stdout.contains("vfork: parent exited with 43"), "\(native.stdout)")
+        let (guest, err) = try Harness.guest([try Harness.program("ptrace_extras", compiler: setup.0)], options: ["--mode", setup.1])
+        #expect(guest == native, "stderr: \(err)")
+    }
+
     static let script = "echo hi | cat"
     /// umlab's default guest environment, for the native run (busybox sh's start-up depends on
     /// whether PWD is set, for one).

@@ -121,6 +121,25 @@ func x86DebugProgram(_ name: String, dynamic: Bool = false) throws -> String {
         #expect(s.status == 0)
     }
 
+    /// Signals stop first; C passes them, `signal 0` drops them; a fatal one kills on continue.
+    @Test(arguments: cases)
+    func signalsStopBeforeDelivery(mode: String, dynamic: Bool) throws {
+        try GDBSignalSessions.signalsStopFirst(try x86DebugProgram("gdb_signals", dynamic: dynamic), options: ["--mode", mode])
+    }
+
+    /// Watched ranges: a 16-byte array takes two debug registers, an overlapping store hits.
+    @Test(arguments: cases)
+    func watchedRanges(mode: String, dynamic: Bool) throws {
+        try GDBSignalSessions.watchedRanges(try x86DebugProgram("gdb_signals", dynamic: dynamic), options: ["--mode", mode])
+    }
+
+    /// `catch exec` through an execve of the program itself; follow-exec-mode new in one case.
+    @Test(arguments: cases)
+    func catchExec(mode: String, dynamic: Bool) throws {
+        try GDBSignalSessions.catchExec(try x86DebugProgram("gdb_exec", dynamic: dynamic), options: ["--mode", mode],
+                                        newInferior: mode == "seccomp" && dynamic)
+    }
+
     /// Threads: gdb lists the three threads of the process at a breakpoint.
     @Test(arguments: [("skas", false), ("seccomp", true), ("tt", false)])
     func infoThreads(mode: String, dynamic: Bool) throws {

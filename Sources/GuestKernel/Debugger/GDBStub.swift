@@ -68,6 +68,22 @@ public final class GDBStub {
     /// Threads stopped at a caught call's entry: its return is reported when it completes.
     private var inCaughtCall: Set<Int32> = []
 
+    // MARK: Signals (as gdbserver: a signal stops the thread before it is delivered)
+
+    /// QPassSignals: the guest's signal numbers delivered without a stop (gdb's `handle SIG
+    /// nostop noprint pass`: SIGALRM, SIGCHLD ...).
+    private var passedSignals: Set<Int32> = []
+    /// The signal each thread stopped with (`T` + its number), by tid: dropped if gdb resumes
+    /// the thread without one, delivered (with its siginfo) if gdb passes it on.
+    private var reportedSignals: [Int32: SignalInfo] = [:]
+    /// The signal gdb's resume (C/S) gives each thread, by tid: delivered next, before any
+    /// other pending signal and without another stop.
+    private var injectedSignals: [Int32: SignalInfo] = [:]
+    /// A thread stepped with a signal (vCont;S): where it was, so that a handler frame built
+    /// for the signal ends the step at the handler's first instruction (as Linux reports a
+    /// step into a handler).
+    private var stepSignalFrom: UInt64?
+
     /// Creates the server listening on `endpoint`; `wait`: hold the machine at the first
     /// instruction until gdb connects and resumes it (`--gdb-wait`).
     public init(kernel: Kernel, listen endpoint: HostSocket.Endpoint, wait: Bool) throws(LinuxErrno) {
@@ -107,8 +123,16 @@ public final class GDBStub {
 
     /// Runs `task` for the kernel's loop: one instruction if gdb is stepping it, else its slice.
     func run(_ task: Task, sliceNanoseconds: Int64) -> Trap? {
+        // A signal stopped the machine on the way to user mode (`takeSignal`): nothing runs.
+        if holding { return nil }
         if !task.context.reportsBreakpoints && attached.contains(task.process.pid) { task.context.reportsBreakpoints = true }
         guard task === stepping else { return task.context.run(sliceNanoseconds: sliceNanoseconds) }
+        if let from = stepSignalFrom {
+            stepSignalFrom = nil
+            // The injected signal's handler frame was built: the step ends on its first
+            // instruction, before running it.
+            if task.context.instructionPointer != from { stop(task, "T05"); return nil }
+        }
         if stepAwaitsCall {
             // The system call the step began with has completed: the step is done.
             stepAwaitsCall = false
@@ -151,6 +175,30 @@ public final class GDBStub {
         return true
     }
 
+    /// The next signal to act on for `task` (the kernel's signal delivery, for a debugged
+    /// thread instead of dequeueing it): the one gdb resumed it with, else a pending one, which
+    /// first stops the machine (`T` + gdb's number for it; nil then) unless gdb passes it
+    /// silently or it is SIGKILL, as gdbserver sees every signal of its inferior first.
+    /// A fatal signal thus stops before the process dies; it dies when gdb continues with it.
+    func takeSignal(_ task: Task) -> SignalInfo? {
+        if let chosen = injectedSignals.removeValue(forKey: task.tid) {
+            // A signal the thread blocks waits in its queue until unblocked (Linux's
+            // ptrace_signal requeues it so); otherwise it is delivered now.
+            if !task.signalMask.contains(chosen.signal) || chosen.signal.isUncatchable {
+                if task === stepping { stepSignalFrom = task.context.instructionPointer }
+                return chosen
+            }
+            task.pending.add(chosen)
+        }
+        guard !holding else { return nil }
+        guard let info = kernel.dequeueSignal(task) else { return nil }
+        guard attached.contains(task.process.pid), connection != nil, info.signal != .SIGKILL,
+              !passedSignals.contains(info.signal.rawValue) else { return info }
+        reportedSignals[task.tid] = info
+        stop(task, "T" + hex2(GDBStub.gdbSignal(info.signal.rawValue)))
+        return nil
+    }
+
     /// Before a system call's handler runs: true when the debugger stops the machine at its
     /// entry (the call runs when gdb resumes: the task retries it first).
     func syscallEntry(_ task: Task) -> Bool {
@@ -178,9 +226,11 @@ public final class GDBStub {
         debugPoints[process.pid] = nil
         if let s = stepping, s.process === process { stepping = nil; stepAwaitsCall = false }
         let sig = status & 0x7f
-        let reply = sig == 0 ? "W" + hex2((status >> 8) & 0xff) : "X" + hex2(sig)
+        let reply = sig == 0 ? "W" + hex2((status >> 8) & 0xff) : "X" + hex2(GDBStub.gdbSignal(sig))
         lastStopReason = reply + (multiprocess ? ";process:\(hex(UInt64(process.pid)))" : "")
         lastStopThread = nil
+        reportedSignals = reportedSignals.filter { kernel.tasks[$0.key] != nil }
+        injectedSignals = injectedSignals.filter { kernel.tasks[$0.key] != nil }
         if attached.isEmpty { holding = false }
         send(lastStop)
     }
@@ -335,7 +385,11 @@ public final class GDBStub {
         case UInt8(ascii: "Z"), UInt8(ascii: "z"): return debugPoint(rest, insert: first == UInt8(ascii: "Z"))
         case UInt8(ascii: "c"), UInt8(ascii: "s"):
             // The old resume packets (an address to resume at is not supported).
-            return resume([(step: first == UInt8(ascii: "s"), thread: nil)])
+            return resume([ResumeAction(step: first == UInt8(ascii: "s"), signal: 0, thread: nil)])
+        case UInt8(ascii: "C"), UInt8(ascii: "S"):
+            // Csig[;addr] / Ssig[;addr]: resume the current thread with a signal.
+            guard let n = RSPHex.number(rest.prefix { $0 != UInt8(ascii: ";") }), n <= 0xff else { return "E01" }
+            return resume([ResumeAction(step: first == UInt8(ascii: "S"), signal: Int32(n), thread: nil)])
         case UInt8(ascii: "k"): kill(nil); return nil
         case UInt8(ascii: "D"): return detachPacket(rest)
         case UInt8(ascii: "q"), UInt8(ascii: "Q"): return query(String(decoding: p, as: UTF8.self))
@@ -351,7 +405,7 @@ public final class GDBStub {
             reportsForks = features.contains("fork-events+")
             reportsVForks = features.contains("vfork-events+")
             reportsExecs = features.contains("exec-events+")
-            var reply = "PacketSize=\(String(GDBStub.packetSize, radix: 16));swbreak+;hwbreak+;vContSupported+;QStartNoAckMode+"
+            var reply = "PacketSize=\(String(GDBStub.packetSize, radix: 16));swbreak+;hwbreak+;vContSupported+;QStartNoAckMode+;QPassSignals+"
             reply += ";multiprocess+;QCatchSyscalls+;fork-events+;vfork-events+;exec-events+"
             reply += ";qXfer:auxv:read+;qXfer:exec-file:read+;qXfer:threads:read+"
             if kernel.backend.gdbTargetDescription != nil { reply += ";qXfer:features:read+" }
@@ -366,6 +420,7 @@ public final class GDBStub {
         }
         if q == "qsThreadInfo" { return "l" }
         if q.hasPrefix("qXfer:") { return xfer(q) }
+        if q.hasPrefix("QPassSignals:") { return passSignals(q.dropFirst("QPassSignals:".count)) }
         if q.hasPrefix("QCatchSyscalls:") { return catchSyscalls(q.dropFirst("QCatchSyscalls:".count)) }
         if q.hasPrefix("qRcmd,") {
             guard let bytes = RSPHex.decode(Array(q.utf8).dropFirst(6)) else { return "E01" }
@@ -382,16 +437,24 @@ public final class GDBStub {
     private func vPacket(_ v: String) -> String? {
         if v == "vCont?" { return "vCont;c;C;s;S" }
         if v.hasPrefix("vCont;") {
-            var actions: [(step: Bool, thread: Task??)] = []
+            var actions: [ResumeAction] = []
             for a in v.dropFirst(6).split(separator: ";") {
                 let parts = a.split(separator: ":", maxSplits: 1)
-                guard let kind = parts.first?.first, "cCsS".contains(kind) else { return "E01" }
+                guard let action = parts.first, let kind = action.first, "cCsS".contains(kind) else { return "E01" }
+                // C and S carry gdb's number of the signal to deliver: two hex digits.
+                var signal: Int32 = 0
+                if kind == "C" || kind == "S" {
+                    guard let n = RSPHex.number(Array(action.dropFirst().utf8)), n <= 0xff else { return "E01" }
+                    signal = Int32(n)
+                } else if action.count != 1 {
+                    return "E01"
+                }
                 var thread: Task?? = nil
                 if parts.count == 2 {
                     guard let t = parseThread(Array(parts[1].utf8)) else { return "E01" }
                     thread = .some(t)
                 }
-                actions.append((step: kind == "s" || kind == "S", thread: thread))
+                actions.append(ResumeAction(step: kind == "s" || kind == "S", signal: signal, thread: thread))
             }
             return resume(actions)
         }
@@ -404,24 +467,93 @@ public final class GDBStub {
         return ""
     }
 
-    /// vCont / c / s: the first thread with a step action steps (all-stop: the others resume
-    /// with it, as gdb asked, and stop again when it has).
-    private func resume(_ actions: [(step: Bool, thread: Task??)]) -> String? {
+    /// One action of a resume packet: step or continue, gdb's number of a signal to deliver
+    /// (0: none), and the thread (nil: the default action; .some(nil): all/any).
+    struct ResumeAction {
+        var step: Bool
+        var signal: Int32
+        var thread: Task??
+    }
+
+    /// vCont / c / s / C / S: the first thread with a step action steps (all-stop: the others
+    /// resume with it, as gdb asked, and stop again when it has). A signal in an action is
+    /// delivered to its thread (the stopped one for a default action) before it runs on; a
+    /// signal a thread stopped with and was not given back is dropped, as gdbserver does.
+    private func resume(_ actions: [ResumeAction]) -> String? {
         guard !attached.isEmpty else { return "E01" }
-        var stepper: Task?
-        for a in actions where a.step {
+        func target(_ a: ResumeAction) -> Task? {
             switch a.thread {
-            case .none: stepper = generalThread ?? stopThread
-            case .some(.none): stepper = stopThread   // "all threads" / any: the current one
-            case .some(.some(let t)): stepper = t
+            case .none: return a.signal != 0 ? stopThread ?? generalThread : generalThread ?? stopThread
+            case .some(.none): return stopThread   // "all threads" / any: the current one
+            case .some(.some(let t)): return t
             }
-            break
         }
+        var stepper: Task?
+        for a in actions where a.step { stepper = target(a); break }
         if let s = stepper, s.state == .dead { return "E01" }
+        var injected: [Int32: SignalInfo] = [:]
+        for a in actions where a.signal != 0 {
+            guard let t = target(a), t.state != .dead, injected[t.tid] == nil else { continue }
+            // A number the guest has no signal for is ignored (gdbserver warns and drops it).
+            guard let sig = GDBStub.guestSignal(a.signal) else { continue }
+            if let reported = reportedSignals[t.tid], reported.signal.rawValue == sig {
+                injected[t.tid] = reported   // passed on as it came, with its siginfo
+            } else {
+                injected[t.tid] = SignalInfo(signal: Signal(sig), code: SignalCode.SI_USER)
+            }
+        }
+        reportedSignals = [:]
+        injectedSignals = injected
+        stepSignalFrom = nil
         stepping = stepper
         stepAwaitsCall = false
         holding = false
         return nil
+    }
+
+    /// QPassSignals:NUM;NUM... (gdb's numbers, hex): the signals delivered without a stop.
+    private func passSignals(_ arg: Substring) -> String {
+        var passed = Set<Int32>()
+        for p in arg.split(separator: ";") {
+            guard let n = RSPHex.number(Array(p.utf8)), n <= 0xff else { return "E01" }
+            if let sig = GDBStub.guestSignal(Int32(n)) { passed.insert(sig) }
+        }
+        passedSignals = passed
+        return "OK"
+    }
+
+    // MARK: gdb's signal numbers
+
+    /// gdb's numbering (include/gdb/signals.def, the remote protocol's) of Linux's signals 1-31:
+    /// equal up to 15, then SIGSTKFLT has none (143: unknown), SIGCHLD 20, SIGCONT 19, SIGSTOP
+    /// 17, SIGTSTP 18, SIGTTIN/TTOU 21/22, SIGURG 16, SIGXCPU..SIGWINCH 24-28, SIGIO 23,
+    /// SIGPWR 32, SIGSYS 12 (and SIGBUS 10, SIGUSR1 30, SIGUSR2 31).
+    private static let gdbNumbers: [Int32] = [
+        0, 1, 2, 3, 4, 5, 6, 10, 8, 9, 30, 11, 31, 13, 14, 15,
+        143, 20, 19, 17, 18, 21, 22, 16, 24, 25, 26, 27, 28, 23, 32, 12,
+    ]
+
+    /// gdb's number for the guest's signal `sig`: real-time 32 is 77, 33-63 are 45-75, 64 is 78.
+    static func gdbSignal(_ sig: Int32) -> Int32 {
+        switch sig {
+        case 0..<32: return gdbNumbers[Int(sig)]
+        case 32: return 77
+        case 33...63: return sig + 12
+        case 64: return 78
+        default: return 143
+        }
+    }
+
+    /// The guest's signal for gdb's number `n`, or nil if Linux has none.
+    static func guestSignal(_ n: Int32) -> Int32? {
+        switch n {
+        case 77: return 32
+        case 45...75: return n - 12
+        case 78: return 64
+        default:
+            guard n > 0, n != 143, let i = gdbNumbers.firstIndex(of: n) else { return nil }
+            return Int32(i)
+        }
     }
 
     private func kill(_ pid: Int32?) {
@@ -475,6 +607,12 @@ public final class GDBStub {
         softwareBreakpoints[pid] = nil
         debugPoints[pid] = nil
         if stepping?.process.pid == pid { stepping = nil }
+        // A signal gdb held back or chose is delivered after all: the process runs on untraced.
+        for t in kernel.processes[pid]?.threads ?? [] {
+            if let info = injectedSignals.removeValue(forKey: t.tid) ?? reportedSignals.removeValue(forKey: t.tid) {
+                t.pending.add(info)
+            }
+        }
     }
 
     // MARK: Threads

@@ -52,10 +52,14 @@ extension CoreSyscalls {
             e.word(v)
             try c.mm.write(address, e.bytes)
         }
-        func resume(_ mode: PtraceResume) throws(LinuxErrno) -> SyscallOutcome {
+        func resume(_ mode: PtraceResume, emulating: Bool = false) throws(LinuxErrno) -> SyscallOutcome {
             guard data <= UInt64(Signal.max) else { throw .EIO }
+            link.emulatesCalls = emulating
             k.ptraceResume(target, link, mode, signal: Int32(data))
             return .zero
+        }
+        if let sysemu = layout?.sysemuRequests, request == sysemu.emulate || request == sysemu.emulateStep {
+            return try resume(request == sysemu.emulate ? .syscall : .step, emulating: true)
         }
 
         switch request {
@@ -151,6 +155,8 @@ extension CoreSyscalls {
             info.senderUID = d.u32()
             link.siginfo = info
             return .zero
+        case PtraceRequest.peekSigInfo:
+            return .int(try k.ptracePeekSigInfo(target, args: addr, into: data, c.mm))
         case PtraceRequest.getSigMask:
             guard addr == 8 else { throw .EINVAL }
             var e = GuestEncoder(abi)
@@ -353,6 +359,30 @@ extension Kernel {
             return
         }
         throw .EIO
+    }
+
+    /// PTRACE_PEEKSIGINFO: copies siginfo records of `task`'s queued signals (its own, or its
+    /// process's with PTRACE_PEEKSIGINFO_SHARED) to `buffer`, from the `off`-th record, at most
+    /// `nr` of them (struct ptrace_peeksiginfo_args { u64 off; u32 flags; s32 nr; } at
+    /// `args`); returns how many. As Linux's ptrace_peek_siginfo: EINVAL for unknown flags or a
+    /// negative nr, 0 past the queue's end, EFAULT if not even the first record could be written.
+    func ptracePeekSigInfo(_ task: Task, args: UInt64, into buffer: UInt64, _ mm: MemoryMap) throws(LinuxErrno) -> Int {
+        var d = GuestDecoder(try mm.read(args, count: 16), abi)
+        let offset = d.u64(), flags = d.u32(), count = d.i32()
+        guard flags & ~1 == 0, count >= 0 else { throw .EINVAL }
+        let queue = flags & 1 != 0 ? task.process.pending.infos : task.pending.infos
+        guard offset < UInt64(queue.count) else { return 0 }
+        var copied = 0
+        for info in queue[Int(offset)...].prefix(Int(count)) {
+            let record = info.encode(wordSize: abi.wordSize, bigEndian: abi.bigEndian)
+            guard let at = GuestMath.end(buffer, UInt64(copied) * UInt64(record.count)),
+                  (try? mm.write(at, record)) != nil else {
+                if copied == 0 { throw .EFAULT }
+                break
+            }
+            copied += 1
+        }
+        return copied
     }
 
     /// struct ptrace_syscall_info for the tracee's stop: op (0 none, 1 entry, 2 exit), arch,

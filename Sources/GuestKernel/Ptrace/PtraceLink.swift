@@ -64,6 +64,12 @@ final class PtraceLink {
     let seized: Bool
     var options: UInt32
     var resume = PtraceResume.cont
+    /// Resumed with PTRACE_SYSEMU (resume .syscall) or PTRACE_SYSEMU_SINGLESTEP (.step): the
+    /// next system call stops at its entry and is then not run (no exit stop either); the
+    /// tracer supplies its result, as a UML-style tracer does.
+    var emulatesCalls = false
+    /// The call in progress stopped at its entry under SYSEMU: it is skipped.
+    var emulatedCall = false
     /// The stop the tracee sleeps in, and whether a wait has reported it yet.
     var stop: PtraceStop?
     var stopReported = false
@@ -132,6 +138,9 @@ public struct PtraceRegisterLayout {
     public var floatingUserOffset: Int?
     /// Where `u_debugreg[8]` starts in `struct user` (x86-64: 848), if the ISA has them.
     public var debugRegisterOffset: Int?
+    /// The ISA's PTRACE_SYSEMU and PTRACE_SYSEMU_SINGLESTEP request numbers (x86-64 31/32,
+    /// PowerPC 0x1d/0x1e), if Linux has them there.
+    public var sysemuRequests: (emulate: Int, emulateStep: Int)?
     /// sizeof(struct user): PEEKUSER/POKEUSER beyond it fail with EIO.
     public var userSize: Int
     /// The hardware debug points the eight debug-register words of `struct user` ask for
@@ -146,11 +155,13 @@ public struct PtraceRegisterLayout {
                 readFloating: @escaping (any ExecutionContext) throws(LinuxErrno) -> [UInt8] = { _ throws(LinuxErrno) in throw .EIO },
                 writeFloating: @escaping (any ExecutionContext, [UInt8]) throws(LinuxErrno) -> Void = { _, _ throws(LinuxErrno) in throw .EIO },
                 floatingUserOffset: Int? = nil, debugRegisterOffset: Int? = nil, userSize: Int,
+                sysemuRequests: (emulate: Int, emulateStep: Int)? = nil,
                 debugPoints: (([UInt64]) throws(LinuxErrno) -> [DebugPoint])? = nil,
                 syscallReturn: @escaping (any ExecutionContext) -> (value: Int64, isError: Bool)) {
         self.auditArch = auditArch; self.general = general; self.floatingSize = floatingSize
         self.readFloating = readFloating; self.writeFloating = writeFloating
         self.floatingUserOffset = floatingUserOffset; self.debugRegisterOffset = debugRegisterOffset
         self.userSize = userSize; self.debugPoints = debugPoints; self.syscallReturn = syscallReturn
+        self.sysemuRequests = sysemuRequests
     }
 }

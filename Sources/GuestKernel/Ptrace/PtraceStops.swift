@@ -65,7 +65,7 @@ extension Kernel {
         if case .syscallEntry = stop {
             // The call the tracee stopped at runs now, before any guest code.
             task.retryCall = true
-            if mode == .step { link.stepTrapAfterCall = true }
+            if mode == .step && !link.emulatedCall { link.stepTrapAfterCall = true }
         }
         task.state = .runnable
         runQueue.append(task)
@@ -95,9 +95,10 @@ extension Kernel {
     /// it at that stop (a number of -1: the result is what the tracer left in the registers).
     func ptraceSyscallEntry(_ task: Task) -> Bool {
         guard let link = task.traced else { return false }
-        if link.inSyscall { return task.context.syscallNumber < 0 }
-        guard link.resume == .syscall else { return false }
+        if link.inSyscall { return link.emulatedCall || task.context.syscallNumber < 0 }
+        guard link.resume == .syscall || link.emulatesCalls else { return false }
         link.inSyscall = true
+        link.emulatedCall = link.emulatesCalls
         ptraceEnterStop(task, link, .syscallEntry)
         return true
     }
@@ -120,7 +121,10 @@ extension Kernel {
         }
         if link.inSyscall {
             link.inSyscall = false
-            if link.resume == .syscall {
+            // An emulated call (SYSEMU) has no exit stop, nor a step trap after it.
+            if link.emulatedCall {
+                link.emulatedCall = false
+            } else if link.resume == .syscall {
                 ptraceEnterStop(task, link, .syscallExit)
                 return true
             }
@@ -140,13 +144,15 @@ extension Kernel {
     /// The next signal to act on for `task` (signal delivery): for a tracee, the one its tracer
     /// chose at a signal-delivery stop; a pending one first stops the tracee (nil then), except
     /// SIGKILL, which no tracer sees.
+    /// gdb's stub (`umlab run --gdb`), the "hardware debugger", sees a signal first
+    /// (`GDBStub.takeSignal`); a guest tracer then sees what gdb let through.
     func nextSignal(_ task: Task) -> SignalInfo? {
-        guard let link = task.traced else { return dequeueSignal(task) }
+        guard let link = task.traced else { return debugger == nil ? dequeueSignal(task) : debugger!.takeSignal(task) }
         if let chosen = link.signalToDeliver {
             link.signalToDeliver = nil
             return chosen
         }
-        guard let info = dequeueSignal(task) else { return nil }
+        guard let info = debugger == nil ? dequeueSignal(task) : debugger!.takeSignal(task) else { return nil }
         if info.signal == .SIGKILL { return info }
         ptraceEnterStop(task, link, .signal(info))
         return nil
@@ -156,7 +162,7 @@ extension Kernel {
     /// this instead of `run`). A step that made a system call traps after the call completes.
     func ptraceStep(_ task: Task) -> Trap {
         let trap = task.context.singleStep()
-        if trap == .syscall { task.traced?.stepTrapAfterCall = true }
+        if trap == .syscall, let link = task.traced, !link.emulatesCalls { link.stepTrapAfterCall = true }
         return trap
     }
 
@@ -210,6 +216,27 @@ extension Kernel {
             child.pending.add(SignalInfo(signal: .SIGSTOP, code: SignalCode.SI_USER))
         }
         link.pendingEvent = (event, UInt64(child.tid))
+    }
+
+    /// vfork made its child and the tracer follows vforks: the parent stops at
+    /// PTRACE_EVENT_VFORK now, before it waits for the child (Linux's kernel_clone reports the
+    /// event, then waits), so the tracer can let the child run. The call runs again when the
+    /// tracer resumes it, and then waits. True when it stopped.
+    func ptraceVforkEvent(_ task: Task) -> Bool {
+        guard let link = task.traced, let e = link.pendingEvent, e.event == PtraceOption.eventVFork else { return false }
+        link.pendingEvent = nil
+        link.eventMessage = e.message
+        task.retryCall = true
+        ptraceEnterStop(task, link, .event(e.event, .SIGTRAP))
+        return true
+    }
+
+    /// The vfork child released its parent (exec or exit): with PTRACE_O_TRACEVFORKDONE the
+    /// parent stops at PTRACE_EVENT_VFORK_DONE (the message: the child's pid) before the call
+    /// returns.
+    func ptraceVforkDone(_ task: Task, child: Int32) {
+        guard let link = task.traced, link.options & PtraceOption.traceVForkDone != 0 else { return }
+        link.pendingEvent = (PtraceOption.eventVForkDone, UInt64(UInt32(bitPattern: child)))
     }
 
     /// A tracee is about to exit (exit, exit_group, a fatal signal other than SIGKILL): with

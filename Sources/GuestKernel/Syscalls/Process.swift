@@ -47,11 +47,16 @@ extension CoreSyscalls {
             task.vforkDone = false
             let tid = task.vforkChild
             task.vforkChild = 0
+            if task.traced != nil { c.kernel.ptraceVforkDone(task, child: tid) }
             return .int(Int(tid))
         }
+        // The child exists already (the call is back after a tracer's vfork event stop, or
+        // restarted after a signal): the parent goes on waiting for it.
+        if req.flags.contains(.vfork), task.vforkChild != 0 { return .block(Wait()) }
         let tid = try c.kernel.clone(task, req)
         if req.flags.contains(.vfork) {
             task.vforkChild = tid
+            if task.traced != nil, c.kernel.ptraceVforkEvent(task) { return .noReturn }
             return .block(Wait())  // woken by releaseVforkParent
         }
         return .int(Int(tid))

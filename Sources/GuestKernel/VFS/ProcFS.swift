@@ -164,6 +164,8 @@ public final class ProcFS: SyntheticFS {
             ("status", text { p in Self.status(p, k) }),
             ("cmdline", bytes { p in p.commandLine.flatMap { $0 + [0] } }),
             ("environ", bytes { p in p.environment.flatMap { $0 + [0] } }),
+            // The auxiliary vector the process started with (gdb reads it to find a PIE's base).
+            ("auxv", bytes { p in p.auxv }),
             ("comm", text { p in p.comm + "\n" }),
             ("maps", text { p in Self.maps(p) }),
             ("mem", ProcMemNode(fs: self, number: number(), process: p, kernel: k)),

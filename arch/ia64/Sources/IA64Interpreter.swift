@@ -108,7 +108,7 @@ final class IA64Interpreter: InterpreterCore {
 
     @inline(__always) func load(_ a: UInt64, _ size: Int) throws(Failure) -> UInt64 {
         if a & UInt64(size - 1) != 0 { throw .fault(a, false) }
-        guard let p = tlb.read(a) ?? mem.readMiss(a) else { throw .fault(a, false) }
+        guard let p = tlb.read(a) ?? mem.readMiss(a, size: size) else { throw .fault(a, false) }
         switch size {
         case 1: return UInt64(p.load(as: UInt8.self))
         case 2: return UInt64(p.load(as: UInt16.self))
@@ -118,7 +118,7 @@ final class IA64Interpreter: InterpreterCore {
     }
     @inline(__always) func store(_ a: UInt64, _ v: UInt64, _ size: Int) throws(Failure) {
         if a & UInt64(size - 1) != 0 { throw .fault(a, true) }
-        guard let p = tlb.write(a) ?? mem.writeMiss(a) else { throw .fault(a, true) }
+        guard let p = tlb.write(a) ?? mem.writeMiss(a, size: size) else { throw .fault(a, true) }
         switch size {
         case 1: p.storeBytes(of: UInt8(truncatingIfNeeded: v), as: UInt8.self)
         case 2: p.storeBytes(of: UInt16(truncatingIfNeeded: v), as: UInt16.self)

@@ -52,21 +52,22 @@ struct PPCMemoryPort {
 
     init(_ mem: SoftMemory) { self.mem = mem; tlb = mem.tlbArrays }
 
-    @inline(__always) func readPointer(_ a: UInt32) -> UnsafeMutableRawPointer? { tlb.read(UInt64(a)) ?? mem.readMiss(UInt64(a)) }
-    @inline(__always) func writePointer(_ a: UInt32) -> UnsafeMutableRawPointer? { tlb.write(UInt64(a)) ?? mem.writeMiss(UInt64(a)) }
+    /// `size`: the access's width, for watched ranges on the miss path.
+    @inline(__always) func readPointer(_ a: UInt32, _ size: Int = 1) -> UnsafeMutableRawPointer? { tlb.read(UInt64(a)) ?? mem.readMiss(UInt64(a), size: size) }
+    @inline(__always) func writePointer(_ a: UInt32, _ size: Int = 1) -> UnsafeMutableRawPointer? { tlb.write(UInt64(a)) ?? mem.writeMiss(UInt64(a), size: size) }
 
     @inline(__always) func load8(_ a: UInt32) -> UInt8? { readPointer(a)?.load(as: UInt8.self) }
     @inline(__always) func load16(_ a: UInt32) -> UInt16? {
         if a & 0xfff > 0xffe { return slowLoad(a, 2).map { UInt16(truncatingIfNeeded: $0) } }
-        return readPointer(a)?.loadUnaligned(as: UInt16.self).bigEndian
+        return readPointer(a, 2)?.loadUnaligned(as: UInt16.self).bigEndian
     }
     @inline(__always) func load32(_ a: UInt32) -> UInt32? {
         if a & 0xfff > 0xffc { return slowLoad(a, 4).map { UInt32(truncatingIfNeeded: $0) } }
-        return readPointer(a)?.loadUnaligned(as: UInt32.self).bigEndian
+        return readPointer(a, 4)?.loadUnaligned(as: UInt32.self).bigEndian
     }
     @inline(__always) func load64(_ a: UInt32) -> UInt64? {
         if a & 0xfff > 0xff8 { return slowLoad(a, 8) }
-        return readPointer(a)?.loadUnaligned(as: UInt64.self).bigEndian
+        return readPointer(a, 8)?.loadUnaligned(as: UInt64.self).bigEndian
     }
     func slowLoad(_ a: UInt32, _ n: Int) -> UInt64? {
         var v: UInt64 = 0
@@ -83,19 +84,19 @@ struct PPCMemoryPort {
     }
     @inline(__always) func store16(_ a: UInt32, _ v: UInt16) -> Bool {
         if a & 0xfff > 0xffe { return slowStore(a, UInt64(v), 2) }
-        guard let p = writePointer(a) else { return false }
+        guard let p = writePointer(a, 2) else { return false }
         p.storeBytes(of: v.bigEndian, as: UInt16.self)
         return true
     }
     @inline(__always) func store32(_ a: UInt32, _ v: UInt32) -> Bool {
         if a & 0xfff > 0xffc { return slowStore(a, UInt64(v), 4) }
-        guard let p = writePointer(a) else { return false }
+        guard let p = writePointer(a, 4) else { return false }
         p.storeBytes(of: v.bigEndian, as: UInt32.self)
         return true
     }
     @inline(__always) func store64(_ a: UInt32, _ v: UInt64) -> Bool {
         if a & 0xfff > 0xff8 { return slowStore(a, v, 8) }
-        guard let p = writePointer(a) else { return false }
+        guard let p = writePointer(a, 8) else { return false }
         p.storeBytes(of: v.bigEndian, as: UInt64.self)
         return true
     }

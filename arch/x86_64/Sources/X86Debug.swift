@@ -16,16 +16,20 @@ import LinuxABI
 struct X86DebugRegisters: Equatable {
     var addresses: [UInt64] = []
     var control: UInt64 = 0
+    /// The point (index into the points given) each slot serves: a watched range the
+    /// hardware cannot cover with one register takes several.
+    var owners: [Int] = []
 
     static let slots = 4
 
-    /// The registers for `points`, in order (point i in DRi). ENOSPC past four points; EINVAL
-    /// for what the hardware cannot watch: an execute point longer than one byte, a length
-    /// other than 1, 2, 4 or 8 or one not naturally aligned, a range outside `userRange`, and
+    /// The registers for `points`, in order. A watched range is split into naturally aligned
+    /// pieces of 8, 4, 2 or 1 bytes, one register each, as gdbserver's x86 code does
+    /// (x86_handle_nonaligned_watchpoint): the hardware then catches any access overlapping
+    /// [address, address + length). ENOSPC past four registers; EINVAL for what the hardware
+    /// cannot watch: an execute point longer than one byte, a range outside `userRange`, and
     /// read-only watchpoints (x86 catches reads only together with writes; gdb then asks for
     /// an access watchpoint and filters, as it does on a native x86 target).
     init(_ points: [DebugPoint], userRange: Range<UInt64>) throws(LinuxErrno) {
-        guard points.count <= Self.slots else { throw .ENOSPC }
         for (i, p) in points.enumerated() {
             let rw: UInt64
             switch p.kind {
@@ -36,20 +40,24 @@ struct X86DebugRegisters: Equatable {
             case .watch(.access): rw = 0b11
             case .watch(.read): throw .EINVAL
             }
-            let len: UInt64
-            switch p.length {
-            case 1: len = 0b00
-            case 2: len = 0b01
-            case 4: len = 0b11
-            case 8: len = 0b10
-            default: throw .EINVAL
-            }
-            guard p.address % p.length == 0 else { throw .EINVAL }
+            guard p.length > 0 else { throw .EINVAL }
             _ = try GuestMath.range(p.address, length: p.length, within: userRange, else: .EINVAL)
-            addresses.append(p.address)
-            // L_i enables the slot; R/W_i and LEN_i describe it.
-            control |= 1 << UInt64(2 * i)
-            control |= (rw | len << 2) << UInt64(16 + 4 * i)
+            var at = p.address
+            var left = p.length
+            while left > 0 {
+                // The largest aligned piece that starts here and stays inside the range.
+                let size = [8, 4, 2, 1].first { at % $0 == 0 && $0 <= left }!
+                guard addresses.count < Self.slots else { throw .ENOSPC }
+                let len: UInt64 = size == 1 ? 0b00 : size == 2 ? 0b01 : size == 4 ? 0b11 : 0b10
+                let slot = UInt64(addresses.count)
+                addresses.append(at)
+                owners.append(i)
+                // L_i enables the slot; R/W_i and LEN_i describe it.
+                control |= 1 << (2 * slot)
+                control |= (rw | len << 2) << (16 + 4 * slot)
+                at += size      // within userRange: checked above
+                left -= size
+            }
         }
     }
 
@@ -82,8 +90,11 @@ extension X86Context {
               let dr6 = try? tracee.peekUser(offset: Tracee.debugRegisterOffset(6)) else { return nil }
         guard let slot = X86DebugRegisters.hits(dr6) else { return nil }
         try? tracee.pokeUser(offset: Tracee.debugRegisterOffset(6), 0)
-        guard slot < debugPoints.count else { return nil }
-        let p = debugPoints[slot]
+        // The slot's point: the registers are made again from the points (a pure function of
+        // them), which costs nothing until a watched or breakpoint hit.
+        guard let registers = try? X86DebugRegisters(debugPoints, userRange: backend.userAddressRange),
+              slot < registers.owners.count else { return nil }
+        let p = debugPoints[registers.owners[slot]]
         switch p.kind {
         case .execute: return .breakpoint(address: p.address)
         case .watch(let kind): return .watchpoint(kind, address: p.address)

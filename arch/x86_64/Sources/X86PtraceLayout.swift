@@ -31,9 +31,11 @@ enum X86PtraceLayout {
             withUnsafeMutableBytes(of: &fp) { p in p.copyBytes(from: bytes) }
             try x.tracee.setFPRegisters(&fp)
         },
-        floatingUserOffset: 224,
+        // PEEKUSER of i387 reads 0 on x86-64 Linux (arch_ptrace serves only the registers
+        // and u_debugreg), so no floatingUserOffset.
         debugRegisterOffset: 848,
         userSize: 912,
+        sysemuRequests: (31, 32),
         debugPoints: debugPoints,
         syscallReturn: { ctx in
             let v = Int64(bitPattern: RegisterBytes.decode((try? ctx.readRegister(0)) ?? [], bigEndian: false))
@@ -49,6 +51,8 @@ enum X86PtraceLayout {
         for i in 0..<4 where (dr7 >> UInt64(2 * i)) & 3 != 0 {
             let rw = (dr7 >> UInt64(16 + 4 * i)) & 3, len = (dr7 >> UInt64(18 + 4 * i)) & 3
             let length: UInt64 = [1, 2, 8, 4][Int(len)]
+            // A misaligned address is refused, as Linux's hw_breakpoint_arch_parse does.
+            guard rw == 0 || dr[i] % length == 0 else { throw .EINVAL }
             switch rw {
             case 0: points.append(DebugPoint(.execute, address: dr[i]))
             case 1: points.append(DebugPoint(.watch(.write), address: dr[i], length: length))
