@@ -714,6 +714,26 @@ extension Disassembly {
     }
 }
 
+extension PowerPCInstructions {
+    /// The JIT's templates against the C loop they replace, op by op
+    /// (arch/powerpc/tests/jit/fuzz.c: random blocks of every op the C loop runs, TLB hits and
+    /// misses, every branch form, generation flushes and a buffer that fills).
+    @Test func jitTemplatesMatchTheCLoop() throws {
+        let core = Harness.root.appendingPathComponent("arch/powerpc/Core").path
+        let dir = Harness.root.appendingPathComponent("Tests/programs/build").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let exe = dir + "/jit-fuzz.\(UInt32.random(in: 0...UInt32.max))"
+        defer { unlink(exe) }
+        let (built, e) = try Harness.run(["/usr/bin/gcc", "-O1", "-std=gnu11", "-I", core + "/include", "-o", exe,
+                                          Harness.root.appendingPathComponent("arch/powerpc/tests/jit/fuzz.c").path,
+                                          core + "/ppc_jit.c", core + "/ppc_core.c"])
+        #expect(built.status == 0, "\(e)")
+        let (out, _) = try Harness.run([exe, "20000"])
+        #expect(out.status == 0)
+        #expect(out.stdout.contains("0/20000 mismatches"), "\(out.stdout.suffix(3000))")
+    }
+}
+
 /// The machine's limits (`--memory`, `--pids`, `--nofile`) against real guest programs
 /// (Tests/programs/limits.c) on x86-64 in every mode and on PowerPC; the memory limit on IA-64
 /// too (arch/ia64/workloads/oomtouch.s).
