@@ -264,7 +264,8 @@ public final class Kernel {
         let devConsole = try? vfs.locate("/dev/console").inode
         for (fd, flags) in [(Int32(0), OpenFlags.readOnly), (1, OpenFlags.writeOnly), (2, OpenFlags.writeOnly)] {
             let host = fd == 0 ? HostFD.standardInput : fd == 1 ? HostFD.standardOutput : HostFD.standardError
-            let f = ConsoleFile(input: .standardInput, output: host, flags: OpenFlags(rawValue: flags), path: "/dev/console", inode: devConsole, kernel: self)
+            let node = devConsole.map { fd == 2 ? DevFS.consoleStream($0, writingTo: host, kernel: self) : $0 }
+            let f = ConsoleFile(input: .standardInput, output: host, flags: OpenFlags(rawValue: flags), path: "/dev/console", inode: node, kernel: self)
             try files.place(f, at: fd, closeOnExec: false)
         }
         return task

@@ -34,8 +34,13 @@ public enum Subprocess {
     /// would see one descriptor more than from a shell (and hold another reader's EOF back).
     /// Standard error goes into `output` with standard output, interleaved as written, or into
     /// `errors` with `separateStandardError`.
+    ///
+    /// The output is read until the child has exited, or with `untilEndOfOutput` also until
+    /// every writer of the pipes is gone (what a shell's `$(…)` waits for: the output of
+    /// background processes the child left running), in either case no longer than the deadline.
     public static func run(_ argv: [String], timeoutSeconds: Int = 600,
-                           separateStandardError: Bool = false) throws(LinuxErrno) -> Outcome {
+                           separateStandardError: Bool = false,
+                           untilEndOfOutput: Bool = false) throws(LinuxErrno) -> Outcome {
         let out = try Self.pipe()
         defer { close(out.read) }
         let err = separateStandardError ? try Self.pipe() : out
@@ -67,34 +72,42 @@ public enum Subprocess {
         if separateStandardError { close(err.write) }
         if rc != 0 { throw LinuxErrno(rc) }
 
-        // Read until the child has exited (not until EOF: something it left behind may hold
-        // the pipes open), or until the deadline.
-        var sinks: [(fd: Int32, bytes: [UInt8])] = [(out.read, [])]
-        if separateStandardError { sinks.append((err.read, [])) }
+        // Read until the child has exited (and with untilEndOfOutput, until EOF), or until the
+        // deadline; a child's leftovers holding a pipe open cannot keep the reader forever.
+        var sinks: [(fd: Int32, bytes: [UInt8], open: Bool)] = [(out.read, [], true)]
+        if separateStandardError { sinks.append((err.read, [], true)) }
         for sink in sinks { try HostFD(sink.fd).setFlags(try HostFD(sink.fd).getFlags() | O_NONBLOCK) }
         var chunk = [UInt8](repeating: 0, count: 65536)
         let deadline = Host.monotonicNanoseconds() + UInt64(timeoutSeconds) * 1_000_000_000
         var timedOut = false
         var status: Int32 = 0
+        var exited = false
         func drain() {
-            for i in sinks.indices {
+            for i in sinks.indices where sinks[i].open {
                 while true {
                     let n = chunk.withUnsafeMutableBytes { read(sinks[i].fd, $0.baseAddress, $0.count) }
                     if n < 0 && errno == EINTR { continue }
+                    if n == 0 { sinks[i].open = false }
                     if n <= 0 { break }
                     sinks[i].bytes += chunk[0..<n]
                 }
             }
         }
         while true {
-            _ = Host.poll(sinks.map { ($0.fd, Int16(POLLIN)) }, timeoutMS: 100)
+            let watched = sinks.filter(\.open).map { ($0.fd, Int16(POLLIN)) }
+            if watched.isEmpty { Subprocess.sleep(milliseconds: 1) } else { _ = Host.poll(watched, timeoutMS: 100) }
             drain()
-            var st: Int32 = 0
-            if waitpid(pid, &st, WNOHANG) == pid { status = st; break }
+            if !exited {
+                var st: Int32 = 0
+                if waitpid(pid, &st, WNOHANG) == pid { status = st; exited = true }
+            }
+            if exited && (!untilEndOfOutput || !sinks.contains(where: \.open)) { break }
             if Host.monotonicNanoseconds() >= deadline {
                 timedOut = true
-                _ = Glibc.kill(pid, SIGKILL)
-                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                if !exited {
+                    _ = Glibc.kill(pid, SIGKILL)
+                    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                }
                 break
             }
         }

@@ -50,9 +50,10 @@ enum Harness {
     /// Runs `argv` with stdin from /dev/null and none of the test process's other descriptors
     /// (Foundation's Process passes every descriptor not marked close-on-exec, such as the pipes
     /// of tests running beside this one, and a native program then sees descriptors that its
-    /// run under umlab does not).
+    /// run under umlab does not). Output is read to its end, as a shell's `$(…)` would: what
+    /// background processes of the program print after it exited counts.
     static func run(_ argv: [String]) throws -> (Outcome, String) {
-        let r = try Subprocess.run(argv, separateStandardError: true)
+        let r = try Subprocess.run(argv, separateStandardError: true, untilEndOfOutput: true)
         return (Outcome(stdout: String(decoding: r.output, as: UTF8.self), status: r.status),
                 String(decoding: r.errors, as: UTF8.self))
     }
@@ -228,6 +229,17 @@ enum Harness {
         #expect(g.status == 125)
         #expect(err.contains("deadlock"))
         #expect(!g.stdout.contains("unreachable"))
+    }
+
+    /// /dev/stdout, /dev/stderr and /proc/self/fd/N opened again write where the descriptor
+    /// does (a shell's `>&2` idiom written as `> /dev/stderr`; it once went to standard output).
+    @Test(arguments: Harness.x86Modes)
+    func reopenedStandardStreams(_ mode: String) throws {
+        let script = "echo out1 > /dev/stdout; echo err1 > /dev/stderr; echo err2 > /proc/self/fd/2; echo out2 > /proc/self/fd/1"
+        let (g, err) = try Harness.guest(["/bin/busybox", "sh", "-c", script], options: ["--mode", mode])
+        #expect(g.status == 0)
+        #expect(g.stdout == "out1\nout2\n")
+        #expect(err.contains("err1\nerr2\n"), "stderr: \(err)")
     }
 
     /// Debian's python3 with multiprocessing.Pool(4): workers meet on futexes in shared memory.
@@ -485,25 +497,26 @@ enum Harness {
 
     @Test func noGuestOutlivesUmlab() throws {
         // Every guest host process is named umlab-guest and descends from its umlab (in seccomp
-        // mode a guest's fork is the guest's own host child). A live one with no umlab among
-        // its ancestors outlived it (other suites may run umlab meanwhile). Zombies are dead:
-        // they appear when an umlab is SIGKILLed (a fuzz run's time limit) and the guests it
-        // took with it go to a PID 1 that does not reap, as in this container.
+        // mode a guest's fork is the guest's own host child). A live one whose first ancestor
+        // that is not a guest is PID 1 outlived its umlab (other suites, and umlab binaries
+        // copied under other names, may run meanwhile). Zombies are dead: they appear when an
+        // umlab is SIGKILLed (a fuzz run's time limit) and the guests it took with it go to a
+        // PID 1 that does not reap, as in this container.
         func orphans() throws -> [String] {
             let rows = try Harness.native(["/bin/ps", "-eo", "pid=,ppid=,stat=,comm="]).stdout.split(separator: "\n")
                 .map { $0.split(separator: " ").map(String.init) }.filter { $0.count == 4 }
             let parent = Dictionary(rows.map { ($0[0], $0[1]) }, uniquingKeysWith: { a, _ in a })
             let comm = Dictionary(rows.map { ($0[0], $0[3]) }, uniquingKeysWith: { a, _ in a })
-            func underUmlab(_ pid: String) -> Bool {
+            func orphaned(_ pid: String) -> Bool {
                 var p = pid
                 for _ in 0..<64 {
-                    guard let up = parent[p], up != "0" else { return false }
-                    if comm[up] == "umlab" { return true }
+                    guard let up = parent[p], up != "0" else { return true }
+                    if comm[up] != "umlab-guest" { return up == "1" }
                     p = up
                 }
                 return false
             }
-            return rows.filter { $0[3] == "umlab-guest" && !$0[2].hasPrefix("Z") && !underUmlab($0[0]) }
+            return rows.filter { $0[3] == "umlab-guest" && !$0[2].hasPrefix("Z") && orphaned($0[0]) }
                 .map { $0.joined(separator: " ") }
         }
         let (g, _) = try Harness.guest(["/bin/busybox", "sh", "-c", "sleep 30 & sleep 30 & echo started"])

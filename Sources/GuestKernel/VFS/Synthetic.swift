@@ -173,4 +173,15 @@ public final class DevFS: SyntheticFS {
             ("fd", link("/proc/self/fd")), ("shm", shm), ("pts", pts),
         ])
     }
+
+    /// The node behind one of the first program's standard descriptors: /dev/console as far as
+    /// stat can tell (the same device number and inode), but opened again — through
+    /// /proc/self/fd/N, /dev/stdout, /dev/stderr — it writes where that descriptor writes, so
+    /// `echo x > /dev/stderr` goes to umlab's standard error, not its standard output.
+    static func consoleStream(_ console: Inode, writingTo output: HostFD, kernel: Kernel) -> Inode {
+        guard let console = console as? DeviceNode, console.fs is DevFS else { return console }
+        return DeviceNode(fs: console.fs, number: console.number, major: 5, minor: 1, mode: console.mode) { [unowned kernel] f, p, i throws(LinuxErrno) in
+            ConsoleFile(input: .standardInput, output: output, flags: f, path: p, inode: i, kernel: kernel)
+        }
+    }
 }
