@@ -48,8 +48,10 @@ let package = Package(
             name: "ArchPowerPC", dependencies: ["GuestKernel", "HostOS", "SoftMMU", "Capstone", "CPowerPCCore"],
             path: "arch/powerpc/Sources"),
         .target(name: "IA64Decoder", path: "arch/ia64/Decoder"),
+        // The IA-64 interpreter's hot loop, in C like PowerPC's (docs/performance.md).
+        .target(name: "CIA64Core", path: "arch/ia64/Core"),
         .target(
-            name: "ArchIA64", dependencies: ["GuestKernel", "HostOS", "SoftMMU", "IA64Decoder"],
+            name: "ArchIA64", dependencies: ["GuestKernel", "HostOS", "SoftMMU", "IA64Decoder", "CIA64Core"],
             path: "arch/ia64/Sources",
             // Checked arithmetic and bounds as everywhere; only the dynamic exclusivity checks are
             // off: the interpreter updates IA64State's stored properties on every instruction

@@ -2,7 +2,8 @@
 """Two umlab builds against each other (and qemu-ppc) on the interpreter engine's workloads,
 as measured for issue #14 (docs/performance.md, "The interpreter engine").
 
-    Benchmarks/engine-ab.py UMLAB_A UMLAB_B [ROUNDS]        (ROUNDS default 5)
+    Benchmarks/engine-ab.py UMLAB_A UMLAB_B [ROUNDS] [PREFIX]   (ROUNDS default 5; PREFIX: only
+                                                               the workloads named so, e.g. ia64)
 
 Workloads: PowerPC compute (compute.c 20) and Lua 5.4 on lua-bench.lua (when
 Tests/programs/build/lua.ppc exists: the RealProgram test builds it), both also under qemu-ppc;
@@ -16,6 +17,7 @@ import json, os, resource, statistics, subprocess, sys
 
 a, b = os.path.realpath(sys.argv[1]), os.path.realpath(sys.argv[2])
 rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 5
+only = sys.argv[4] if len(sys.argv) > 4 else ""
 here = os.path.dirname(os.path.realpath(__file__))
 repo = os.path.dirname(here)
 out = "/var/tmp/umlab-engine-ab"  # guests see a private /tmp
@@ -41,6 +43,7 @@ if os.path.exists(lua):
 workloads.update({"ia64-crc32": (["./ia64-crc32"], False), "ia64-sieve": (["./ia64-sieve"], False),
                   "ia64-loop": (["./ia64-loop"], False), "ia64-forkwait": (["./ia64-forkwait"], False),
                   "ppc-forkmem": (["./ppc-forkmem", "100"], False)})
+workloads = {k: v for k, v in workloads.items() if k.startswith(only)}
 os.chdir(out)
 os.environ["PWD"] = out  # umlab starts the guest in $PWD
 

@@ -400,6 +400,9 @@ int ch_unix_connect(const char *path) {
 int ch_stream_pair(int *pair) {
     return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, pair);
 }
+int ch_seqpacket_pair(int *pair) {
+    return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, pair);
+}
 int ch_accept_nonblocking(int fd, void *addr, unsigned *len) {
     return accept4(fd, (struct sockaddr *)addr, (socklen_t *)len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 }

@@ -25,7 +25,7 @@ extension Kernel {
     private func openExecutable(_ task: Task, _ path: [UInt8]) throws(ExecFailure) -> (OpenFile, Location) {
         let name = String(decoding: path, as: UTF8.self)
         let loc: Location
-        do { loc = try vfs.resolve(path, base: task.fs.cwd, root: task.fs.root, followFinal: true) } catch {
+        do { loc = try vfs.resolve(path, base: task.fs.cwd, root: task.fs.root, followFinal: true, searcher: task.process.credentials) } catch {
             throw ExecFailure(errno: error, reason: "\(name): \(error.message)")
         }
         if loc.inode.kind == .directory { throw ExecFailure(errno: .EACCES, reason: "\(name): is a directory") }

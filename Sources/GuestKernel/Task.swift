@@ -217,6 +217,28 @@ public struct Credentials {
         self.gid = gid; self.egid = egid; self.sgid = sgid; self.fsgid = fsgid; self.groups = groups
     }
     public var isRoot: Bool { euid == 0 }
+    /// Whether file permission checks pass as for root: CAP_DAC_OVERRIDE and
+    /// CAP_DAC_READ_SEARCH follow the filesystem uid (Linux drops them when fsuid leaves 0).
+    public var overridesFilePermissions: Bool { fsuid == 0 }
+    /// Whether a file of group `gid` is the caller's: its filesystem group or a supplementary one.
+    public func inGroup(_ gid: UInt32) -> Bool { fsgid == gid || groups.contains(gid) }
+    /// Whether these credentials may read (4), write (2) and/or execute or search (1) a file
+    /// with status `st`: the owner's bits for its owner, else the group's for a member, else
+    /// the others' (Linux's acl_permission_check, without ACLs); as root anything, except
+    /// executing a non-directory without any execute bit.
+    public func permits(_ want: UInt32, _ st: FileStat) -> Bool {
+        if overridesFilePermissions {
+            return !(want & 1 != 0 && st.mode & 0o111 == 0 && FileKind(mode: st.mode) != .directory)
+        }
+        let bits: UInt32 = fsuid == st.uid ? (st.mode >> 6) & 7 : inGroup(st.gid) ? (st.mode >> 3) & 7 : st.mode & 7
+        return want & ~bits == 0
+    }
+    /// The identity access(2) checks with: the real ids in place of the filesystem ones.
+    public var real: Credentials {
+        var r = self
+        r.fsuid = uid; r.fsgid = gid
+        return r
+    }
 }
 
 /// setrlimit/prlimit values, per resource (RLIMIT_* index).

@@ -133,6 +133,8 @@ public struct HostFD: Hashable, Sendable {
 
     public func setFlags(_ flags: Int32) throws(LinuxErrno) { _ = try Host.check { ch_fcntl_int(raw, F_SETFL, flags) } }
     public func getFlags() throws(LinuxErrno) -> Int32 { try Host.check { ch_fcntl_int(raw, F_GETFL, 0) } }
+    /// Makes reads and writes on the descriptor fail with EAGAIN rather than wait.
+    public func setNonBlocking() throws(LinuxErrno) { try setFlags(try getFlags() | O_NONBLOCK) }
     /// A second descriptor for the same open file (close-on-exec, above the standard three).
     public func duplicate() throws(LinuxErrno) -> HostFD { HostFD(try Host.check { ch_fcntl_int(raw, F_DUPFD_CLOEXEC, 3) }) }
 }

@@ -219,6 +219,13 @@ public enum HostUnixSocket {
         _ = try Host.check { ch_stream_pair(&fds) }
         return (HostFD(fds[0]), HostFD(fds[1]))
     }
+    /// A connected pair of non-blocking record sockets: a datagram channel between two
+    /// machines on the switch (records keep their boundaries, and the end of either is seen).
+    public static func recordPair() throws(LinuxErrno) -> (HostFD, HostFD) {
+        var fds: [Int32] = [0, 0]
+        _ = try Host.check { ch_seqpacket_pair(&fds) }
+        return (HostFD(fds[0]), HostFD(fds[1]))
+    }
     /// Sends one record, passing `descriptors` with it.
     public static func send(_ fd: HostFD, _ record: [UInt8], passing descriptors: [HostFD] = []) throws(LinuxErrno) {
         let raw = descriptors.map(\.raw)
@@ -241,6 +248,18 @@ public enum HostUnixSocket {
     public static func accept(_ listener: HostFD) throws(LinuxErrno) -> HostFD {
         var length: UInt32 = 0
         return HostFD(try Host.check { ch_accept_nonblocking(listener.raw, nil, &length) })
+    }
+    /// What is at a path a switch is to listen on.
+    public enum PathState: Equatable { case absent, staleSocket, liveSocket, notASocket }
+    /// Whether `path` is free, a socket nobody listens on (left by a switch that ended), a
+    /// socket a running switch listens on, or some other file (which a switch must not remove).
+    public static func state(of path: String) -> PathState {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return .absent }
+        guard st.st_mode & S_IFMT == S_IFSOCK else { return .notASocket }
+        guard let fd = try? connect(path: path) else { return .staleSocket }
+        fd.close()
+        return .liveSocket
     }
     public static func unlink(_ path: String) { _ = Glibc.unlink(path) }
 }

@@ -242,3 +242,32 @@ private extension ScriptThread {
         }
     }
 }
+
+/// /proc/<pid>/fdinfo: the common lines, an epoll instance's interest list and an eventfd's
+/// counter, in Linux's formats (fs/proc/fd.c, ep_show_fdinfo, eventfd_show_fdinfo).
+@Suite struct FdInfoTests {
+    @Test func epollAndEventfdFdinfo() async throws {
+        try await runGuest { t async throws in
+            let ep = try await t.epoll()
+            let e = try await t.sys("eventfd2", 3, E.EFD_NONBLOCK | C.O_CLOEXEC).get()
+            let (_, w) = try await t.pipe()
+            #expect(try await t.ctl(ep, E.ADD, e, E.IN | E.ET, data: 0x1234) == .ok(0))
+            #expect(try await t.ctl(ep, E.ADD, w, E.OUT | E.ONESHOT, data: 7) == .ok(0))
+            guard case .success(let info) = try await t.contents("/proc/self/fdinfo/\(ep)") else { Issue.record("no fdinfo"); return }
+            let lines = info.split(separator: "\n").map(String.init)
+            #expect(lines.prefix(2) == ["pos:\t0", "flags:\t02"], "\(info)")
+            #expect(lines.count == 6 && lines[2].hasPrefix("mnt_id:\t") && lines[3].hasPrefix("ino:\t"), "\(info)")
+            // The events as stored: the mask with EPOLLERR | EPOLLHUP.
+            #expect(lines[4].hasPrefix("tfd: \(String(repeating: " ", count: 8 - String(e).count))\(e) events: 80000019 data:             1234  pos:0 ino:"), "\(info)")
+            #expect(lines[5].hasPrefix("tfd: \(String(repeating: " ", count: 8 - String(w).count))\(w) events: 4000001c data:                7  pos:0 ino:"), "\(info)")
+            // A one-shot entry that fired keeps only its mode bits.
+            #expect(try await t.epollWait(ep).1.count == 2)
+            guard case .success(let after) = try await t.contents("/proc/self/fdinfo/\(ep)") else { Issue.record("no fdinfo"); return }
+            #expect(after.contains(" events: 40000000 data:                7 "), "\(after)")
+            // An eventfd: its counter, and O_CLOEXEC | O_NONBLOCK | O_RDWR in the flags.
+            guard case .success(let ev) = try await t.contents("/proc/self/fdinfo/\(e)") else { Issue.record("no fdinfo"); return }
+            #expect(ev.hasPrefix("pos:\t0\nflags:\t02004002\n") && ev.contains("eventfd-count:                3\n"), "\(ev)")
+            #expect(try await t.contents("/proc/self/fdinfo/999") == .failure(.ENOENT))
+        }
+    }
+}

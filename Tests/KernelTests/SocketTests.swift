@@ -179,3 +179,99 @@ private extension ScriptThread {
         }
     }
 }
+
+/// Linux's limits and collector for unix sockets: net.unix.max_dgram_qlen, the garbage
+/// collector of sockets in flight, and the sockets a guest may not have (raw, packet, ping).
+@Suite struct UnixSocketLimitTests {
+    /// A sockaddr_un in the abstract namespace, and its length.
+    private static func abstract(_ t: ScriptThread, _ name: String) throws -> (UInt64, Int) {
+        let bytes: [UInt8] = [1, 0, 0] + Array(name.utf8)
+        return (try t.place(bytes), bytes.count)
+    }
+
+    /// A socket sent over itself and closed, and two sockets each in flight in the other's
+    /// queue, are freed when a unix socket is released, with the files their queues held (the
+    /// pipe's reader sees EOF); a socket in flight in a live socket's queue is not.
+    @Test func unreachableSocketsInFlightAreCollected() async throws {
+        try await runGuest { t async throws in
+            // Sent over itself: b's queue holds b and the pipe's writer.
+            var (r, w) = try await t.pipe()
+            let (a, b) = try await t.socketpair(S.DGRAM)
+            #expect(try await t.sys("sendmsg", a, try t.msghdr(data: [1], control: ScriptThread.rights([b, w])), 0) == .ok(1))
+            try await t.sys("close", w).get()
+            try await t.sys("close", b).get()
+            #expect(try await t.poll([(r, C.POLLIN)], timeout: 0).1 == [0])
+            try await t.sys("close", a).get()
+            #expect(try await t.poll([(r, C.POLLIN)], timeout: 0).1 == [C.POLLHUP])
+            #expect(try await t.read(r, 1).0 == .ok(0))
+            try await t.sys("close", r).get()
+
+            // A cycle: x2's queue holds y2 (and the writer), y2's holds x2.
+            (r, w) = try await t.pipe()
+            let (x1, x2) = try await t.socketpair(S.STREAM)
+            let (y1, y2) = try await t.socketpair(S.STREAM)
+            #expect(try await t.sys("sendmsg", x1, try t.msghdr(data: [2], control: ScriptThread.rights([y2, w])), 0) == .ok(1))
+            #expect(try await t.sys("sendmsg", y1, try t.msghdr(data: [3], control: ScriptThread.rights([x2])), 0) == .ok(1))
+            for fd in [w, x2, y2] { try await t.sys("close", fd).get() }
+            #expect(try await t.poll([(r, C.POLLIN)], timeout: 0).1 == [0])
+            try await t.sys("close", x1).get()
+            #expect(try await t.read(r, 1).0 == .ok(0))
+            try await t.sys("close", y1).get()
+            try await t.sys("close", r).get()
+
+            // In flight in a live socket's queue: kept, and received later.
+            (r, w) = try await t.pipe()
+            let (p1, p2) = try await t.socketpair(S.DGRAM)
+            let (q1, q2) = try await t.socketpair(S.DGRAM)
+            #expect(try await t.sys("sendmsg", p1, try t.msghdr(data: [4], control: ScriptThread.rights([q2])), 0) == .ok(1))
+            #expect(try await t.sys("sendmsg", q1, try t.msghdr(data: [5], control: ScriptThread.rights([w])), 0) == .ok(1))
+            for fd in [w, q2, q1] { try await t.sys("close", fd).get() }
+            #expect(try await t.poll([(r, C.POLLIN)], timeout: 0).1 == [0])
+            try await t.sys("close", p1).get()
+            #expect(try await t.poll([(r, C.POLLIN)], timeout: 0).1 == [0])
+            // p2 still holds q2, which holds the writer: closing p2 drops both.
+            try await t.sys("close", p2).get()
+            #expect(try await t.read(r, 1).0 == .ok(0))
+        }
+    }
+
+    /// net.unix.max_dgram_qlen: a unix datagram socket takes 11 datagrams (more than 10)
+    /// from a sender that is not its peer, then the sender gets EAGAIN until one is read; a
+    /// socketpair's ends are each other's peer and are limited by bytes only.
+    @Test func datagramQueueLength() async throws {
+        try await runGuest { t async throws in
+            #expect(try await t.contents("/proc/sys/net/unix/max_dgram_qlen") == .success("10\n"))
+            let receiver = try await t.sys("socket", S.AF_UNIX, S.DGRAM, 0).get()
+            let (address, length) = try UnixSocketLimitTests.abstract(t, "umlab-qlen")
+            try await t.sys("bind", receiver, address, length).get()
+            let sender = try await t.sys("socket", S.AF_UNIX, S.DGRAM, 0).get()
+            let byte = try t.place([9])
+            for _ in 0..<11 { #expect(try await t.sys("sendto", sender, byte, 1, S.MSG_DONTWAIT, address, length) == .ok(1)) }
+            #expect(try await t.sys("sendto", sender, byte, 1, S.MSG_DONTWAIT, address, length) == .err(.EAGAIN))
+            // A connected sender polls as not writable while the queue is full.
+            try await t.sys("connect", sender, address, length).get()
+            #expect(try await t.poll([(sender, C.POLLOUT)], timeout: 0).1 == [0])
+            #expect(try await t.read(receiver, 1).0 == .ok(1))
+            #expect(try await t.poll([(sender, C.POLLOUT)], timeout: 0).1 == [C.POLLOUT])
+            #expect(try await t.sys("sendto", sender, byte, 1, S.MSG_DONTWAIT, 0, 0) == .ok(1))
+            #expect(try await t.sys("sendto", sender, byte, 1, S.MSG_DONTWAIT, 0, 0) == .err(.EAGAIN))
+            let (a, _) = try await t.socketpair(S.DGRAM)
+            for _ in 0..<50 { #expect(try await t.sys("sendto", a, byte, 1, S.MSG_DONTWAIT, 0, 0) == .ok(1)) }
+        }
+    }
+
+    /// Raw IP and packet sockets are EPERM (no guest has CAP_NET_RAW, root included); ICMP
+    /// echo sockets EACCES (ping_group_range admits no group).
+    @Test func rawAndPacketSocketsRefused() async throws {
+        try await runGuest { t async throws in
+            #expect(try await t.sys("socket", S.AF_INET, 3, 1) == .err(.EPERM))
+            #expect(try await t.sys("socket", S.AF_INET, 3, 255) == .err(.EPERM))
+            #expect(try await t.sys("socket", 10, 3, 58) == .err(.EPERM))
+            #expect(try await t.sys("socket", 17, 3, 0x300) == .err(.EPERM))
+            #expect(try await t.sys("socket", S.AF_INET, S.DGRAM, 1) == .err(.EACCES))
+            #expect(try await t.sys("socket", 10, S.DGRAM, 58) == .err(.EACCES))
+            // A unix SOCK_RAW is a datagram socket, as Linux's unix_create makes it.
+            #expect(try await t.sys("socket", S.AF_UNIX, 3, 0).errno == nil)
+        }
+    }
+}

@@ -34,9 +34,11 @@ enum Harness {
         for dir in ["Sources", "arch", "Package.swift"] {
             let top = root.appendingPathComponent(dir)
             let files = (fm.enumerator(at: top, includingPropertiesForKeys: [.contentModificationDateKey])?.compactMap { $0 as? URL }) ?? [top]
-            // What the build compiles: Swift and C under Sources/ (and the IA-64 decoder).
+            // What the build compiles: Swift and C under Sources/ (and the IA-64 decoder, the C
+            // hot loops under arch/*/Core).
             for f in files where ["swift", "c", "h"].contains(f.pathExtension)
-                && (f.path.contains("/Sources/") || f.path.contains("/Decoder/") || f.lastPathComponent == "Package.swift") {
+                && (f.path.contains("/Sources/") || f.path.contains("/Decoder/") || f.path.contains("/Core/")
+                    || f.lastPathComponent == "Package.swift") {
                 if let m = try? f.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate, m > built {
                     return .failure(LocateFailure(message: "\(path) is older than \(f.path): run `make test` (or `swift build -c release`) first"))
                 }
@@ -213,7 +215,7 @@ enum Harness {
 @Suite(.serialized) struct CPrograms {
     /// In every isolation mode: well-behaved programs cannot tell them apart.
     @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "files", "efault", "misc", "mmap", "robust",
-                      "shared_futex", "fairness", "madvise", "epoll", "sockets_unix", "sockets_inet", "signalfd_timerfd", "splice", "sysv_ipc", "mqueue"], Harness.x86Modes)
+                      "shared_futex", "fairness", "madvise", "epoll", "sockets_unix", "sockets_inet", "signalfd_timerfd", "splice", "sysv_ipc", "mqueue", "dirperms"], Harness.x86Modes)
     func sameAsNative(_ name: String, mode: String) throws {
         try Harness.expectSameAsNative(name, mode: mode)
     }
@@ -583,7 +585,7 @@ enum Harness {
 /// the ELF), against the x86-64 native output.
 @Suite(.serialized) struct PowerPCPrograms {
     @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "files", "efault", "misc", "mmap", "robust",
-                      "shared_futex", "fairness", "madvise", "epoll", "sockets_unix", "sockets_inet", "signalfd_timerfd", "splice", "sysv_ipc", "mqueue", "selfmod"], Harness.interpreterModes)
+                      "shared_futex", "fairness", "madvise", "epoll", "sockets_unix", "sockets_inet", "signalfd_timerfd", "splice", "sysv_ipc", "mqueue", "selfmod", "dirperms"], Harness.interpreterModes)
     func sameAsNative(_ name: String, mode: String) throws {
         try Harness.expectPowerPCSameAsNative(name, mode: mode)
     }

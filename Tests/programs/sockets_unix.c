@@ -920,6 +920,52 @@ static void test_socketcall(void)
     printf("socketcall and direct calls: ok\n");
 }
 
+/*
+ * Linux's garbage collector of unix sockets in flight: a socket sent over itself and closed is
+ * freed (with what its queue held) when a unix socket is released. And net.unix.max_dgram_qlen:
+ * a datagram socket takes 11 datagrams from a sender that is not its peer, then EAGAIN.
+ */
+static void test_collector_and_queue(void)
+{
+    int sv[2], p[2];
+    CHECK_SYS(pipe(p));
+    CHECK_SYS(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+    int pass[2] = { sv[1], p[1] };
+    send_fds(sv[0], pass, 2, "self");
+    close(p[1]);
+    close(sv[1]);
+    printf("sent over itself: the pipe's reader %#x\n", revents(p[0], POLLIN));
+    close(sv[0]);
+    /* Linux may collect from a work queue: wait for it. */
+    struct pollfd q = { p[0], POLLIN, 0 };
+    CHECK_SYS(poll(&q, 1, 10000));
+    printf("after a release: the pipe's reader %#x\n", q.revents);
+    close(p[0]);
+
+    char qlen[16] = { 0 };
+    int f = open("/proc/sys/net/unix/max_dgram_qlen", O_RDONLY);
+    CHECK_SYS(f);
+    CHECK_SYS(read(f, qlen, sizeof qlen - 1));
+    close(f);
+    printf("max_dgram_qlen: %s", qlen);
+    char name[64];
+    snprintf(name, sizeof name, "umlab-qlen-%d", (int)getpid());
+    struct sockaddr_un a;
+    socklen_t l = abstract_addr(&a, name);
+    int r = socket(AF_UNIX, SOCK_DGRAM, 0), s = socket(AF_UNIX, SOCK_DGRAM, 0);
+    CHECK_SYS(bind(r, (struct sockaddr *)&a, l));
+    int n = 0;
+    while (n < 100 && sendto(s, "q", 1, MSG_DONTWAIT, (struct sockaddr *)&a, l) == 1) n++;
+    printf("queued from a non-peer: %d, then %s\n", n, errname(errno));
+    CHECK_SYS(connect(s, (struct sockaddr *)&a, l));
+    printf("connected sender, queue full: %#x\n", revents(s, POLLOUT));
+    char b;
+    CHECK_SYS(recv(r, &b, 1, 0));
+    printf("after one read: %#x\n", revents(s, POLLOUT));
+    close(r);
+    close(s);
+}
+
 int main(void)
 {
     t_init("sockets_unix");
@@ -933,6 +979,7 @@ int main(void)
     test_waits();
     test_epoll();
     test_socketcall();
+    test_collector_and_queue();
     t_done();
     return 0;
 }

@@ -158,6 +158,8 @@ int ch_unix_listen(const char *path);
 int ch_unix_connect(const char *path);
 /// A pair of connected unix stream sockets (close-on-exec, non-blocking), or -1.
 int ch_stream_pair(int *pair);
+/// A pair of connected unix record sockets (SOCK_SEQPACKET, close-on-exec, non-blocking), or -1.
+int ch_seqpacket_pair(int *pair);
 /// accept4(fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC): the connection's descriptor, or -1.
 int ch_accept_nonblocking(int fd, void *addr, unsigned *len);
 /// epoll_ctl with the event's data set to `token`.

@@ -60,6 +60,14 @@ final class HostLink: HostEndpoint {
     /// The connection in the `--pcap` capture; the guest is its client (outbound) or server.
     private var flow: PcapFlow?
     private var guestIsClient = false
+    /// Armed while the guest's socket is closed and the host has not taken all it sent: a
+    /// host peer that stops reading would otherwise hold the link (and one of
+    /// `Network.maxLinks`) for ever. Linux ends such orphaned connections too (the orphan
+    /// retries, tcp_fin_timeout). Each host write that moves bytes starts the wait again, so
+    /// a slow reader still gets everything.
+    private var orphanTimer: KernelTimer?
+    /// How long a link whose guest socket closed waits for the host to take more.
+    static let orphanTimeout: UInt64 = 60_000_000_000
 
     func capture(_ flow: PcapFlow?, guestIsClient: Bool) {
         self.flow = flow
@@ -129,6 +137,13 @@ final class HostLink: HostEndpoint {
         guard !closed, !pumping, let rx = fromHost else { return }
         pumping = true
         defer { pumping = false }
+        // The guest reset the connection (it closed with data unread, or with SO_LINGER 0, or
+        // disconnected with AF_UNSPEC): what it had not sent is dropped, and the host peer
+        // gets a reset, not the rest and a FIN.
+        if toHost.reset {
+            finish(reset: true)
+            return
+        }
         let scratch = kernel.network.linkScratch
         // Host to guest.
         while !hostEnded && !rx.readClosed && rx.space > 0 {
@@ -168,6 +183,7 @@ final class HostLink: HostEndpoint {
             }
         }
         // Guest to host.
+        let sentBefore = bytesOut
         while toHost.count > 0 {
             let n = toHost.read(into: scratch, peek: true)
             do {
@@ -199,6 +215,14 @@ final class HostLink: HostEndpoint {
             finish(reset: false)
             return
         }
+        if rx.readClosed && (orphanTimer == nil || bytesOut != sentBefore) {
+            if orphanTimer == nil {
+                let timer = KernelTimer(kernel: kernel)
+                timer.onExpiry = { [weak self] in self?.finish(reset: true) }
+                orphanTimer = timer
+            }
+            orphanTimer!.arm(deadline: GuestMath.deadline(Host.monotonicNanoseconds(), after: HostLink.orphanTimeout), interval: 0)
+        }
         var want: UInt32 = 0
         if !hostEnded && !rx.readClosed && rx.space > 0 { want |= EventLoop.Events.input }
         if toHost.count > 0 { want |= EventLoop.Events.output }
@@ -213,6 +237,8 @@ final class HostLink: HostEndpoint {
     func finish(reset: Bool) {
         guard !closed else { return }
         closed = true
+        orphanTimer?.disarm()
+        orphanTimer = nil
         kernel.unwatch(self)
         if let w = watcher { queue.removeWatcher(w) }
         watcher = nil
@@ -363,10 +389,13 @@ final class HostDatagramSocket: HostEndpoint {
     let hostFD: HostFD
     unowned let kernel: Kernel
     private weak var owner: Socket?
+    /// The family of the destinations it sends to.
+    let v6: Bool
 
     init(kernel: Kernel, owner: Socket, v6: Bool) throws(LinuxErrno) {
         self.kernel = kernel
         self.owner = owner
+        self.v6 = v6
         // Each holds a host descriptor, as a link does: counted against the same cap.
         guard kernel.network.hostSocketsInUse < Network.maxLinks else { throw .ENOBUFS }
         hostFD = try HostSocket.listen(HostSocket.Endpoint(v6 ? .anyV6 : .anyV4, 0), stream: false)
@@ -384,9 +413,8 @@ final class HostDatagramSocket: HostEndpoint {
         for _ in 0..<Network.hostBatch {
             guard let (n, sender) = try? HostSocket.receive(hostFD, into: scratch) else { return }
             // Only answers from where the guest may send are let in.
-            guard let owner, network.route(to: sender.address, port: sender.port, udp: true) == .outbound,
-                  owner.rx.hasRoom(forMessage: n) else { continue }
-            owner.rx.enqueue(SocketMessage(data: Array(scratch[0..<n]), from: .inet(sender.address, port: sender.port)))
+            guard let owner, network.route(to: sender.address, port: sender.port, udp: true) == .outbound else { continue }
+            owner.receiveDatagram(Array(scratch[0..<n]), from: .inet(sender.address, port: sender.port))
         }
     }
 

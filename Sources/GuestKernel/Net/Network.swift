@@ -145,6 +145,13 @@ public final class Network {
     var netlinkPorts: [Int32: [UInt32: WeakNetlinkSocket]] = [:]
     /// How many sockets the guests created (for --stats-json).
     public var socketsCreated: UInt64 { nextSocketNumber - 1000 }
+    /// Unix sockets held by SCM_RIGHTS messages in flight (Net/UnixGarbage.swift).
+    var unixSocketsInFlight = 0
+    /// The garbage collector is running (the sockets it frees do not start it again).
+    var collectingGarbage = false
+    /// Socket releases in progress: one socket's release may free others (the descriptors
+    /// its queue held); the collector runs when the outermost one has finished.
+    var releasesInProgress = 0
 
     /// Host connections one machine keeps open at most (each holds a host descriptor); clients
     /// of a published port beyond it are reset.
@@ -269,10 +276,16 @@ public final class Network {
             return .outbound
         }
         if isLocal(ip) { return .local }
-        if switchPort != nil && ip.isIn(config.address, prefix: config.prefixLength) && !udp { return .switched }
+        // The gateway and the DNS answerer stay umlab's with a switch too.
         if ip == config.dns { return udp && port == 53 ? .dns : .gateway }
         if ip == config.gateway { return .gateway }
-        if config.allow.contains(where: { $0.admits(udp: udp, ip, port) }) { return .outbound }
+        // eth0's network is the switch's, except where an `--allow` rule names a smaller
+        // network (or an address) in it: the longer prefix wins, as in a routing table.
+        let onSwitch = switchPort != nil && ip.isIn(config.address, prefix: config.prefixLength)
+        if config.allow.contains(where: { $0.admits(udp: udp, ip, port) && (!onSwitch || $0.prefixLength > config.prefixLength) }) {
+            return .outbound
+        }
+        if onSwitch { return .switched }
         return .unreachable
     }
 

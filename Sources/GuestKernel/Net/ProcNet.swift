@@ -197,6 +197,9 @@ extension ProcFS {
             ("ipv4", SynthDirectory(fs: self, number: number(), children: [
                 ("ip_local_port_range", file("\(ports.lowerBound)\t\(ports.upperBound)\n")),
             ])),
+            ("unix", SynthDirectory(fs: self, number: number(), children: [
+                ("max_dgram_qlen", file("\(Socket.maxDatagramQueue)\n")),
+            ])),
         ])
     }
 }

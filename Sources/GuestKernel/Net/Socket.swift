@@ -181,8 +181,9 @@ final class Socket: SocketFile {
     /// EINPROGRESS, a blocking one waiting for the host's connect): the next connect returns
     /// 0, as Linux's does for a socket in SS_CONNECTING, and the one after that EISCONN.
     private var connectWaiting = false
-    /// A datagram socket's host socket, for destinations an `--allow` rule admits.
-    private var hostDatagrams: HostDatagramSocket?
+    /// A datagram socket's host sockets, for destinations an `--allow` rule admits: one per
+    /// address family the guest sent to (an AF_INET6 socket may send to both).
+    private var hostDatagrams: [HostDatagramSocket] = []
     /// The connection in the `--pcap` capture, and which end of it this socket is.
     private var flow: PcapFlow?
     private var flowClientSide = false
@@ -204,8 +205,21 @@ final class Socket: SocketFile {
 
     /// A stream's buffer: large enough that a 64 KiB writer runs well ahead of its reader.
     static let streamCapacity = 256 * 1024
+    /// Linux's net.unix.max_dgram_qlen (10 by default): a unix datagram socket's queue is full
+    /// to a sender that is not its peer once it holds more than this many datagrams (Linux's
+    /// unix_recvq_full); the sender then waits, or gets EAGAIN.
+    static let maxDatagramQueue = 10
+
+    /// Whether `target`'s queue is full to this sender by the count of its datagrams (a
+    /// socket connected back to the sender, as a socketpair's end, is limited by bytes only).
+    private func datagramQueueFull(_ target: Socket) -> Bool {
+        family == .unix && target.peer !== self && target.rx.queuedMessages > Socket.maxDatagramQueue
+    }
 
     var isListening: Bool { state == .listening }
+    /// The buffers whose messages this socket's owner could still receive: its own, and a
+    /// listener's pending connections' (what the unix garbage collector scans).
+    var queuedBuffers: [SocketBuffer] { [rx] + backlog.map(\.rx) }
     var isInet: Bool { family != .unix }
     override var sendWaitsOn: WaitQueue { blockedOn ?? queue }
 
@@ -231,6 +245,7 @@ final class Socket: SocketFile {
             guard !path.isEmpty else { throw .ENOENT }
             let (dir, name) = try CoreSyscalls.parent(c, dirfd: At.fdCWD, path: path)
             if (try? kernel.vfs.lookup(name, in: dir)) != nil { throw .EADDRINUSE }
+            try CoreSyscalls.mayAddEntry(c, to: dir)
             let inode = try dir.inode.create(name, kind: .socket, mode: 0o777 & ~c.task.fs.umask, credentials: c.task.process.credentials)
             guard let socketNode = inode as? TmpSocket else { throw .EADDRNOTAVAIL }
             socketNode.socket = self
@@ -394,6 +409,10 @@ final class Socket: SocketFile {
         case .listening: stopListening()
         case .connected:
             disconnect(reset: true)
+            // A connection to the host ends now (its reset goes out), not when the link next
+            // looks: the socket's buffers are about to be reused.
+            link?.finish(reset: true)
+            link = nil
             pendingError = .ECONNRESET
         case .connecting:
             link?.finish(reset: true)
@@ -581,6 +600,11 @@ final class Socket: SocketFile {
     /// backlog is full (the client is then reset, as a SYN the kernel drops).
     func acceptExternal(remote: SocketAddress, local: SocketAddress, link: HostLink) -> Socket? {
         guard state == .listening, backlog.count < backlogLimit else { return nil }
+        // An AF_INET listener cannot show an IPv6 client (a host client of a published port
+        // on an IPv6 address): it sees it come from the gateway, as QEMU's user networking
+        // shows every host client.
+        var remote = remote
+        if family == .inet, case .inet(let ip, let port) = remote, !ip.isV4 { remote = .inet(network.config.gateway, port: port) }
         let server = Socket(family: family, kind: kind, proto: proto, kernel: kernel, nonBlocking: false, owner: ownerCredentials)
         server.options = options
         server.local = local
@@ -690,9 +714,16 @@ final class Socket: SocketFile {
     }
 
     public override func release() {
+        network.releasesInProgress += 1
+        defer {
+            network.releasesInProgress -= 1
+            // Linux's unix_release_sock runs the collector while sockets are in flight.
+            if family == .unix && network.releasesInProgress == 0 { network.collectUnixGarbage() }
+        }
         switch state {
         case .listening: stopListening()
-        case .connected: disconnect()
+        // SO_LINGER with a zero time: an abortive close, as Linux's tcp_close sends a reset.
+        case .connected: disconnect(reset: isInet && options.linger.on != 0 && options.linger.seconds == 0)
         case .connecting: link?.finish(reset: true)
         case .unconnected, .closed:
             rx.clear()
@@ -702,8 +733,8 @@ final class Socket: SocketFile {
         // Nothing reads here any more: a datagram sender connected to this socket is refused.
         rx.readClosed = true
         link = nil
-        hostDatagrams?.close()
-        hostDatagrams = nil
+        for h in hostDatagrams { h.close() }
+        hostDatagrams = []
         if let p = heldPort { network.unbind(self, port: p); heldPort = nil }
         if let name = abstractName { network.unbindAbstract(name); abstractName = nil }
         if let node, node.socket === self { node.socket = nil }
@@ -745,6 +776,8 @@ final class Socket: SocketFile {
         case dns
         /// Out through a host socket.
         case host(HostSocket.Endpoint)
+        /// Another machine on the switch.
+        case machine(HostSocket.Endpoint)
     }
 
     private func datagramDestination(_ address: SocketAddress, _ c: SyscallCall) throws(LinuxErrno) -> DatagramDestination {
@@ -755,7 +788,7 @@ final class Socket: SocketFile {
             case .dns: return .dns
             case .gateway: return .socket(nil)
             case .outbound: return .host(HostSocket.Endpoint(ip, port))
-            case .switched: throw .ENETUNREACH  // datagrams do not cross the switch yet
+            case .switched: return .machine(HostSocket.Endpoint(ip, port))
             case .unreachable:
                 network.audit(.denied, local: local, remote: HostSocket.Endpoint(ip, port), extra: [("proto", "\"udp\"")], task: c.task)
                 throw .ENETUNREACH
@@ -911,8 +944,17 @@ final class Socket: SocketFile {
                 port.send(message.data, to: endpoint)
                 return
             }
-            if hostDatagrams == nil { hostDatagrams = try HostDatagramSocket(kernel: kernel, owner: self, v6: !endpoint.address.isV4) }
-            try hostDatagrams!.send(message.data, to: endpoint)
+            let v6 = !endpoint.address.isV4
+            var host = hostDatagrams.first { $0.v6 == v6 }
+            if host == nil {
+                host = try HostDatagramSocket(kernel: kernel, owner: self, v6: v6)
+                hostDatagrams.append(host!)
+            }
+            try host!.send(message.data, to: endpoint)
+            return
+        case .machine(let endpoint)?:
+            guard let sourcePort = local?.port, let switchPort = network.switchPort else { throw .ENETUNREACH }
+            switchPort.sendDatagram(message.data, from: self, sourcePort: sourcePort, to: endpoint.address, port: endpoint.port)
             return
         default: break
         }
@@ -923,7 +965,7 @@ final class Socket: SocketFile {
         }
         if target.rx.readClosed { throw .ECONNREFUSED }
         if family == .unix, let p = target.peer, p !== self, target.remote != nil { throw .EPERM }
-        guard target.rx.hasRoom(forMessage: message.data.count) else {
+        guard target.rx.hasRoom(forMessage: message.data.count) && !datagramQueueFull(target) else {
             if isInet { return }  // a full UDP receive queue drops the datagram
             blockedOn = target.queue
             throw .EAGAIN
@@ -938,6 +980,28 @@ final class Socket: SocketFile {
             return
         }
         target.rx.enqueue(SocketMessage(data: message.data, from: from, rights: message.rights, credentials: message.credentials))
+    }
+
+    /// A datagram from outside the machine (another machine on the switch, or an allowed host
+    /// answering): queued unless the queue is full (dropped, as UDP drops) or the socket is
+    /// connected to someone else.
+    func receiveDatagram(_ data: [UInt8], from: SocketAddress) {
+        guard kind == .datagram, !rx.readClosed, rx.hasRoom(forMessage: data.count) else { return }
+        if case .inet(let peerIP, let peerPort)? = remote, case .inet(let fromIP, let fromPort) = from,
+           peerIP != fromIP || peerPort != fromPort {
+            return
+        }
+        rx.enqueue(SocketMessage(data: data, from: from))
+    }
+
+    /// An ICMP error about a datagram this socket sent to `destination`: reported (SO_ERROR,
+    /// or the next call) only if the socket is connected to it, as Linux's udp_err does
+    /// without IP_RECVERR.
+    func datagramError(_ error: LinuxErrno, from destination: SocketAddress) {
+        guard kind == .datagram, case .inet(let peerIP, let peerPort)? = remote, case .inet(let ip, let port) = destination,
+              peerIP == ip, peerPort == port else { return }
+        pendingError = error
+        queue.notify([.error])
     }
 
     /// `flags` has MSG_DONTWAIT for a non-blocking socket too.
@@ -1004,7 +1068,7 @@ final class Socket: SocketFile {
         // A unix datagram socket connected to another that does not talk back waits for
         // room in that one's queue (unix_dgram_poll); UDP always has room (full queues drop).
         if family == .unix, let p = peer, !p.rx.readClosed, p.peer !== self {
-            return p.rx.hasRoom(forMessage: 1)
+            return p.rx.hasRoom(forMessage: 1) && !datagramQueueFull(p)
         }
         return true
     }

@@ -15,14 +15,24 @@ final class PassedFiles {
     init(_ files: [OpenFile]) {
         self.files = files
         for f in files { f.references += 1 }
+        PassedFiles.countInFlight(files, +1)
     }
     /// Hands the descriptions to the receiver, which installs them (or drops what it cannot).
     func take() -> [OpenFile] {
         let out = files
         files = []
+        PassedFiles.countInFlight(out, -1)
         return out
     }
-    deinit { for f in files { FileTable.drop(f) } }
+    deinit {
+        PassedFiles.countInFlight(files, -1)
+        for f in files { FileTable.drop(f) }
+    }
+    /// Unix sockets in flight, per machine: what makes closing a unix socket run the
+    /// garbage collector (Net/UnixGarbage.swift).
+    private static func countInFlight(_ files: [OpenFile], _ delta: Int) {
+        for f in files { if let s = f as? Socket, s.family == .unix { s.network.unixSocketsInFlight += delta } }
+    }
 }
 
 /// One datagram or seqpacket record, or the ancillary data attached to a span of a stream.
@@ -49,7 +59,8 @@ final class SocketBuffer {
     let messageMode: Bool
     /// Bytes the buffer holds at most (the receiver's SO_RCVBUF, at least one message).
     var capacity: Int
-    /// Messages queued at most (datagram queues: Linux's net.unix.max_dgram_qlen).
+    /// Messages queued at most, whatever their size: a bound on the bookkeeping of many empty
+    /// messages (a unix datagram sender meets Linux's smaller `Socket.maxDatagramQueue` first).
     static let maxMessages = 512
 
     // Stream mode: a ring, allocated at the first write and charged to the machine's memory.
@@ -231,6 +242,21 @@ final class SocketBuffer {
         writeClosed = false
         readClosed = false
         reset = false
+    }
+
+    /// The descriptors in flight in this buffer (messages and stream marks).
+    var passedFiles: [PassedFiles] {
+        messages[firstMessage...].compactMap(\.rights) + marks.compactMap { $0.message.rights }
+    }
+
+    /// Takes the descriptors in flight out of the buffer, for the garbage collector: the
+    /// caller drops them once no buffer is being changed (dropping one may release a socket,
+    /// which clears its own buffer).
+    func detachPassedFiles() -> [PassedFiles] {
+        let out = passedFiles
+        for i in messages.indices { messages[i].rights = nil }
+        for i in marks.indices { marks[i].message.rights = nil }
+        return out
     }
 
     /// Drops everything queued (the owner closed), releasing passed descriptions.

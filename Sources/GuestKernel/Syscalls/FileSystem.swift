@@ -17,7 +17,8 @@ extension CoreSyscalls {
             guard emptyPathOK else { throw .ENOENT }
             return try base(c, dirfd)
         }
-        return try c.kernel.vfs.resolve(path, base: try base(c, dirfd), root: c.task.fs.root, followFinal: follow)
+        return try c.kernel.vfs.resolve(path, base: try base(c, dirfd), root: c.task.fs.root, followFinal: follow,
+                                        searcher: c.task.process.credentials)
     }
 
     /// The directory and final name of a path that names an entry to create or rename. A path
@@ -25,7 +26,8 @@ extension CoreSyscalls {
     /// ./` from tar, `mkdir -p` of "a/."), renaming it EBUSY, as Linux's filename_create and
     /// renameat2 give.
     static func parent(_ c: SyscallCall, dirfd: Int32, path: [UInt8], dotError: LinuxErrno = .EEXIST) throws(LinuxErrno) -> (Location, String) {
-        let (dir, name, _) = try c.kernel.vfs.resolveParent(path, base: try base(c, dirfd), root: c.task.fs.root)
+        let (dir, name, _) = try c.kernel.vfs.resolveParent(path, base: try base(c, dirfd), root: c.task.fs.root,
+                                                            searcher: c.task.process.credentials)
         if name.isEmpty || name == "." || name == ".." { throw dotError }
         return (dir, name)
     }
@@ -47,7 +49,8 @@ extension CoreSyscalls {
         var created = false
         if flags.contains(.tmpFile) { throw .EOPNOTSUPP }
         if flags.contains(.create) {
-            let (dir, name, trailing) = try k.vfs.resolveParent(path, base: try base(c, dirfd), root: c.task.fs.root)
+            let (dir, name, trailing) = try k.vfs.resolveParent(path, base: try base(c, dirfd), root: c.task.fs.root,
+                                                                searcher: c.task.process.credentials)
             if trailing { throw .EISDIR }
             if name.isEmpty { throw .EISDIR }
             if let existing = try? k.vfs.lookup(name, in: dir) {
@@ -55,16 +58,19 @@ extension CoreSyscalls {
                 loc = Location(inode: existing, path: dir.child(name))
                 if existing.kind == .symlink {
                     if flags.contains(.noFollow) { throw .ELOOP }
-                    loc = try k.vfs.resolve(path, base: try base(c, dirfd), root: c.task.fs.root, followFinal: true)
+                    loc = try k.vfs.resolve(path, base: try base(c, dirfd), root: c.task.fs.root, followFinal: true,
+                                            searcher: c.task.process.credentials)
                 }
                 if loc.inode.kind == .directory { throw .EISDIR }
             } else {
+                try mayAddEntry(c, to: dir)
                 let inode = try dir.inode.create(name, kind: .regular, mode: mode & ~c.task.fs.umask & 0o7777, credentials: c.task.process.credentials)
                 loc = Location(inode: inode, path: dir.child(name))
                 created = true
             }
         } else {
-            loc = try k.vfs.resolve(path, base: try base(c, dirfd), root: c.task.fs.root, followFinal: !flags.contains(.noFollow))
+            loc = try k.vfs.resolve(path, base: try base(c, dirfd), root: c.task.fs.root, followFinal: !flags.contains(.noFollow),
+                                    searcher: c.task.process.credentials)
             if loc.inode.kind == .symlink { throw .ELOOP }
         }
         if flags.contains(.directory) && loc.inode.kind != .directory { throw .ENOTDIR }
@@ -114,7 +120,8 @@ extension CoreSyscalls {
     /// As Linux's build_open_how, O_PATH keeps only O_DIRECTORY, O_NOFOLLOW and O_CLOEXEC (a
     /// creation or access mode is ignored) and checks no permission on the object itself.
     static func openPath(_ c: SyscallCall, dirfd: Int32, path: [UInt8], flags: OpenFlags) throws(LinuxErrno) -> SyscallOutcome {
-        let loc = try c.kernel.vfs.resolve(path, base: try base(c, dirfd), root: c.task.fs.root, followFinal: !flags.contains(.noFollow))
+        let loc = try c.kernel.vfs.resolve(path, base: try base(c, dirfd), root: c.task.fs.root, followFinal: !flags.contains(.noFollow),
+                                           searcher: c.task.process.credentials)
         if flags.contains(.directory) && loc.inode.kind != .directory { throw .ENOTDIR }
         let file = PathFile(inode: loc.inode, flags: flags.intersection([.path, .directory, .noFollow]), path: loc.path)
         return .int(Int(try c.task.files.install(file, closeOnExec: flags.contains(.closeOnExec), limit: c.task.process.limits.openFiles)))
@@ -249,6 +256,7 @@ extension CoreSyscalls {
     static func mkdir(_ c: SyscallCall, dirfd: Int32, path: [UInt8], mode: UInt32) throws(LinuxErrno) -> SyscallOutcome {
         let (dir, name) = try parent(c, dirfd: dirfd, path: path)
         if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
+        try mayAddEntry(c, to: dir)
         let made = try dir.inode.create(name, kind: .directory, mode: mode & ~c.task.fs.umask & 0o7777, credentials: c.task.process.credentials)
         c.kernel.inotify.notifyEntry(InotifyMask.create, in: dir.inode, name: name, child: made)
         return .zero
@@ -269,6 +277,7 @@ extension CoreSyscalls {
         guard [0, FileMode.regular, FileMode.character, FileMode.block, FileMode.fifo, FileMode.socket].contains(type) else { throw .EINVAL }
         let kind = FileKind(mode: mode)
         if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
+        try mayAddEntry(c, to: dir)
         let permissions = mode & ~c.task.fs.umask & 0o7777, credentials = c.task.process.credentials
         let made: Inode
         if kind == .characterDevice || kind == .blockDevice {
@@ -292,10 +301,12 @@ extension CoreSyscalls {
         try unlink(c, dirfd: At.fdCWD, path: try c.path(0), directory: true)
     }
     static func unlink(_ c: SyscallCall, dirfd: Int32, path: [UInt8], directory: Bool) throws(LinuxErrno) -> SyscallOutcome {
-        let (dir, name, _) = try c.kernel.vfs.resolveParent(path, base: try base(c, dirfd), root: c.task.fs.root)
+        let (dir, name, _) = try c.kernel.vfs.resolveParent(path, base: try base(c, dirfd), root: c.task.fs.root,
+                                                            searcher: c.task.process.credentials)
         if name == "." { throw .EINVAL }
         if name == ".." || name.isEmpty { throw .ENOTEMPTY }
         let child = try c.kernel.vfs.lookup(name, in: dir)
+        try mayRemoveEntry(c, child, from: dir)
         if c.kernel.vfs.mounts[dir.child(name)] != nil { throw .EBUSY }
         if directory && child.kind != .directory { throw .ENOTDIR }
         try dir.inode.unlink(name, directory: directory)
@@ -324,6 +335,12 @@ extension CoreSyscalls {
         // RENAME_NOREPLACE refuses an existing target before anything else, even the entry
         // itself (renaming a name onto itself is otherwise a successful no-op).
         if flags & RenameFlags.noReplace != 0, replaced != nil { throw .EEXIST }
+        // Permissions as Linux's vfs_rename: the moved entry leaves its directory, the target
+        // is replaced or added, and a directory moving to a new parent rewrites its "..".
+        try mayRemoveEntry(c, moved, from: od)
+        if let replaced { try mayRemoveEntry(c, replaced, from: nd) } else { try mayAddEntry(c, to: nd) }
+        if moved.kind == .directory, od.path != nd.path, !c.task.process.credentials.overridesFilePermissions,
+           !mayAccess(c.task.process.credentials, try moved.stat(), 2) { throw .EACCES }
         try od.inode.rename(on, to: nd.inode, nn, flags: flags)
         // inotify, in Linux's order (fsnotify_move): the pair with one cookie, the replaced
         // object's end, the moved object's IN_MOVE_SELF.
@@ -342,6 +359,7 @@ extension CoreSyscalls {
         let target = try c.path(0)
         let (dir, name) = try parent(c, dirfd: c.int(1), path: try c.path(2))
         if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
+        try mayAddEntry(c, to: dir)
         try dir.inode.symlink(name, target: target)
         if !c.kernel.inotify.isIdle, let made = try? c.kernel.vfs.lookup(name, in: dir) {
             c.kernel.inotify.notifyEntry(InotifyMask.create, in: dir.inode, name: name, child: made)
@@ -352,6 +370,7 @@ extension CoreSyscalls {
         let target = try c.path(0)
         let (dir, name) = try parent(c, dirfd: At.fdCWD, path: try c.path(1))
         if (try? c.kernel.vfs.lookup(name, in: dir)) != nil { throw .EEXIST }
+        try mayAddEntry(c, to: dir)
         try dir.inode.symlink(name, target: target)
         if !c.kernel.inotify.isIdle, let made = try? c.kernel.vfs.lookup(name, in: dir) {
             c.kernel.inotify.notifyEntry(InotifyMask.create, in: dir.inode, name: name, child: made)
@@ -364,6 +383,7 @@ extension CoreSyscalls {
         let (dir, name) = try parent(c, dirfd: c.int(2), path: try c.path(3))
         if src.inode.kind == .directory { throw .EPERM }
         if src.inode.fs !== dir.inode.fs { throw .EXDEV }
+        if (try? c.kernel.vfs.lookup(name, in: dir)) == nil { try mayAddEntry(c, to: dir) }
         try dir.inode.link(name, to: src.inode)
         c.kernel.inotify.deliver(InotifyMask.attrib, to: src.inode, subjectIsDirectory: false)
         c.kernel.inotify.notifyEntry(InotifyMask.create, in: dir.inode, name: name, child: src.inode)
@@ -374,6 +394,7 @@ extension CoreSyscalls {
         let (dir, name) = try parent(c, dirfd: At.fdCWD, path: try c.path(1))
         if src.inode.kind == .directory { throw .EPERM }
         if src.inode.fs !== dir.inode.fs { throw .EXDEV }
+        if (try? c.kernel.vfs.lookup(name, in: dir)) == nil { try mayAddEntry(c, to: dir) }
         try dir.inode.link(name, to: src.inode)
         c.kernel.inotify.deliver(InotifyMask.attrib, to: src.inode, subjectIsDirectory: false)
         c.kernel.inotify.notifyEntry(InotifyMask.create, in: dir.inode, name: name, child: src.inode)
@@ -412,18 +433,32 @@ extension CoreSyscalls {
         if mode & ~UInt32(7) != 0 { throw .EINVAL }
         let loc = try resolve(c, dirfd: dirfd, path: path, follow: flags & At.symlinkNoFollow == 0, emptyPathOK: flags & At.emptyPath != 0)
         if mode & 2 != 0 && loc.inode.fs.readOnly && loc.inode.kind != .characterDevice { throw .EROFS }
-        if !mayAccess(c.task.process.credentials, try loc.inode.stat(), mode) { throw .EACCES }
+        // access(2) asks for the real ids, faccessat2's AT_EACCESS for the effective ones.
+        let creds = c.task.process.credentials
+        if !mayAccess(flags & At.eaccess != 0 ? creds : creds.real, try loc.inode.stat(), mode) { throw .EACCES }
         return .zero
     }
 
     /// Whether `creds` may read (4), write (2) and/or execute (1) a file with status `st`.
-    static func mayAccess(_ creds: Credentials, _ st: FileStat, _ want: UInt32) -> Bool {
-        if creds.isRoot {
-            // Root may do anything, but execute needs some execute bit on a non-directory.
-            return !(want & 1 != 0 && st.mode & 0o111 == 0 && FileKind(mode: st.mode) != .directory)
-        }
-        let bits: UInt32 = creds.euid == st.uid ? (st.mode >> 6) & 7 : creds.egid == st.gid ? (st.mode >> 3) & 7 : st.mode & 7
-        return want & ~bits == 0
+    static func mayAccess(_ creds: Credentials, _ st: FileStat, _ want: UInt32) -> Bool { creds.permits(want, st) }
+
+    /// Linux's may_create: adding an entry to `dir` needs write and search permission on it
+    /// (after EEXIST and EROFS, which the callers and the file systems give first).
+    static func mayAddEntry(_ c: SyscallCall, to dir: Location) throws(LinuxErrno) {
+        let creds = c.task.process.credentials
+        if creds.overridesFilePermissions || dir.inode.fs.readOnly { return }
+        if !mayAccess(creds, try dir.inode.stat(), 3) { throw .EACCES }
+    }
+
+    /// Linux's may_delete: removing (or renaming away, or replacing) `child` from `dir` needs
+    /// write and search permission on the directory, and in a sticky directory (S_ISVTX, as
+    /// /tmp) that the caller owns the file or the directory.
+    static func mayRemoveEntry(_ c: SyscallCall, _ child: Inode, from dir: Location) throws(LinuxErrno) {
+        let creds = c.task.process.credentials
+        if creds.overridesFilePermissions || dir.inode.fs.readOnly { return }
+        let st = try dir.inode.stat()
+        if !mayAccess(creds, st, 3) { throw .EACCES }
+        if st.mode & 0o1000 != 0, creds.fsuid != st.uid, creds.fsuid != (try child.stat()).uid { throw .EPERM }
     }
 
     // MARK: working directory
@@ -431,12 +466,14 @@ extension CoreSyscalls {
     static func chdir(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let loc = try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true)
         guard loc.inode.kind == .directory else { throw .ENOTDIR }
+        if !mayAccess(c.task.process.credentials, try loc.inode.stat(), 1) { throw .EACCES }
         c.task.fs.cwd = loc
         return .zero
     }
     static func fchdir(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let f = try anyFile(c, 0)
         guard let inode = f.inode, inode.kind == .directory else { throw .ENOTDIR }
+        if !mayAccess(c.task.process.credentials, try inode.stat(), 1) { throw .EACCES }
         c.task.fs.cwd = Location(inode: inode, path: f.path)
         return .zero
     }

@@ -32,7 +32,8 @@ extension CoreSyscalls {
     /// A new socket of `domain`, with the errno Linux's family code gives for a type or
     /// protocol it does not have: ESOCKTNOSUPPORT for a type, EPROTONOSUPPORT for a protocol.
     static func makeSocket(_ c: SyscallCall, domain: Int32, kind: SocketKind?, proto: Int32, nonBlocking: Bool) throws(LinuxErrno) -> SocketFile {
-        guard let family = AddressFamily(rawValue: domain) else { throw .EAFNOSUPPORT }
+        // AF_PACKET needs CAP_NET_RAW, which no guest has (see the raw sockets below).
+        guard let family = AddressFamily(rawValue: domain) else { throw domain == 17 ? .EPERM : .EAFNOSUPPORT }
         let owner = SocketCredentials(c.task)
         switch family {
         case .unix:
@@ -46,7 +47,13 @@ extension CoreSyscalls {
                 return Socket(family: family, kind: .stream, proto: 6, kernel: c.kernel, nonBlocking: nonBlocking, owner: owner)
             case (.datagram?, 0), (.datagram?, 17):
                 return Socket(family: family, kind: .datagram, proto: 17, kernel: c.kernel, nonBlocking: nonBlocking, owner: owner)
-            case (.raw?, _): throw .EPERM  // raw IP needs a packet-level network umlab does not emulate
+            // Raw IP is EPERM for every guest, root too: umlab's guests have no CAP_NET_RAW (as
+            // a root in a container that dropped it). There is no packet-level network to give
+            // them, and a sequestered machine offers no way to craft packets.
+            case (.raw?, _): throw .EPERM
+            // ICMP echo ("ping") sockets: Linux's net.ipv4.ping_group_range is "1 0" by
+            // default, which admits no group: EACCES.
+            case (.datagram?, 1) where family == .inet, (.datagram?, 58) where family == .inet6: throw .EACCES
             case (.stream?, _), (.datagram?, _): throw .EPROTONOSUPPORT
             default: throw .ESOCKTNOSUPPORT
             }

@@ -150,6 +150,15 @@ public final class ProcFS: SyntheticFS {
                 return Location(inode: inode, path: file.path)
             })
         })
+        let fdInfoDir = SynthDirectory(fs: self, number: number(), mode: 0o500, list: {
+            (wp?.mainThread?.files.openDescriptors ?? []).map { String($0) }
+        }, child: { [unowned self] name in
+            guard let fd = Int32(name), wp?.mainThread?.files.slot(fd) != nil else { return nil }
+            return SynthFile(fs: self, number: self.number()) { () throws(LinuxErrno) -> [UInt8] in
+                guard let slot = wp?.mainThread?.files.slot(fd) else { throw .ENOENT }
+                return Array(Self.fdInfo(slot, k).utf8)
+            }
+        })
         let dir = SynthDirectory(fs: self, number: number(), children: [
             ("stat", text { p in Self.statLine(p, k) }),
             ("status", text { p in Self.status(p, k) }),
@@ -161,6 +170,7 @@ public final class ProcFS: SyntheticFS {
             ("mounts", text { [unowned self] _ in self.mounts() }),
             ("mountinfo", text { [unowned self] _ in self.mountInfo() }),
             ("fd", fdDir),
+            ("fdinfo", fdInfoDir),
             ("net", netDirectory),
             ("exe", SynthSymlink(fs: self, number: number(), target: { FileName.bytes(wp?.executablePath ?? "") })),
             ("cwd", SynthSymlink(fs: self, number: number(), target: { FileName.bytes(wp?.mainThread?.fs.cwd.path ?? "/") },

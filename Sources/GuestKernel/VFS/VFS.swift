@@ -253,15 +253,31 @@ public final class VFS {
 
     /// Resolves `path` starting from `base` (used for relative paths) within `root`.
     ///
-    /// - Parameter followFinal: whether a symlink in the last component is followed.
-    public func resolve(_ path: [UInt8], base: Location, root: Location, followFinal: Bool) throws(LinuxErrno) -> Location {
+    /// - Parameters:
+    ///   - followFinal: whether a symlink in the last component is followed.
+    ///   - searcher: whose search permission every directory looked into must grant (EACCES
+    ///     otherwise, as Linux's may_lookup); nil for umlab's own walks.
+    public func resolve(_ path: [UInt8], base: Location, root: Location, followFinal: Bool,
+                        searcher: Credentials? = nil) throws(LinuxErrno) -> Location {
         var budget = VFS.maxSymlinks
-        return try walk(path, base: base, root: root, followFinal: followFinal, budget: &budget)
+        let searcher = searcher?.overridesFilePermissions == true ? nil : searcher
+        return try walk(path, base: base, root: root, followFinal: followFinal, searcher: searcher, budget: &budget)
+    }
+
+    /// EACCES unless `searcher` may search the directory `dir`.
+    @inline(__always)
+    private func checkSearch(_ dir: Location, _ searcher: Credentials?) throws(LinuxErrno) {
+        guard let searcher else { return }
+        if !searcher.permits(1, try dir.inode.stat()) { throw .EACCES }
     }
 
     /// Resolves all but the last component; returns the directory and the final name.
     /// The name is "" for paths that end at the root, and keeps a trailing-slash marker out.
-    public func resolveParent(_ path: [UInt8], base: Location, root: Location) throws(LinuxErrno) -> (Location, String, trailingSlash: Bool) {
+    /// The final name is looked up by the caller, so `searcher` must be able to search the
+    /// directory returned too.
+    public func resolveParent(_ path: [UInt8], base: Location, root: Location,
+                              searcher: Credentials? = nil) throws(LinuxErrno) -> (Location, String, trailingSlash: Bool) {
+        let searcher = searcher?.overridesFilePermissions == true ? nil : searcher
         if path.isEmpty { throw .ENOENT }
         var comps = path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
         let trailingSlash = path.last == UInt8(ascii: "/")
@@ -272,14 +288,16 @@ public final class VFS {
             prefix += c
         }
         let dir: Location
-        if prefix.isEmpty { dir = base } else { dir = try resolve(prefix, base: base, root: root, followFinal: true) }
+        if prefix.isEmpty { dir = base } else { dir = try resolve(prefix, base: base, root: root, followFinal: true, searcher: searcher) }
         guard dir.inode.kind == .directory else { throw .ENOTDIR }
+        try checkSearch(dir, searcher)
         let name = FileName.string(last)
         if last.count > 255 { throw .ENAMETOOLONG }
         return (dir, name, trailingSlash)
     }
 
-    private func walk(_ path: [UInt8], base: Location, root: Location, followFinal: Bool, budget: inout Int) throws(LinuxErrno) -> Location {
+    private func walk(_ path: [UInt8], base: Location, root: Location, followFinal: Bool, searcher: Credentials?,
+                      budget: inout Int) throws(LinuxErrno) -> Location {
         if path.isEmpty { throw .ENOENT }
         if path.count >= 4096 { throw .ENAMETOOLONG }
         var cur = path.first == UInt8(ascii: "/") ? root : base
@@ -289,6 +307,7 @@ public final class VFS {
             let isLast = i == comps.count - 1
             if comp.count > 255 { throw .ENAMETOOLONG }
             guard cur.inode.kind == .directory else { throw .ENOTDIR }
+            try checkSearch(cur, searcher)
             if comp.count == 1 && comp.first == UInt8(ascii: ".") { continue }
             if comp.count == 2 && comp.first == UInt8(ascii: ".") && comp.last == UInt8(ascii: ".") {
                 if cur.path == root.path { continue }
@@ -305,7 +324,7 @@ public final class VFS {
                 if let magic = child as? MagicLink, let loc = magic.location {
                     cur = loc
                 } else {
-                    cur = try walk(target, base: cur, root: root, followFinal: true, budget: &budget)
+                    cur = try walk(target, base: cur, root: root, followFinal: true, searcher: searcher, budget: &budget)
                 }
                 continue
             }

@@ -45,9 +45,11 @@ final class ScriptedKernel {
         machine = try GuestKernel.Guest(config: config, backend: backend)
     }
 
-    /// Runs `main` as pid 2; returns its exit status (128+N for death by signal N).
+    /// Runs `main` as pid 2; returns its exit status (128+N for death by signal N). The
+    /// watchdog is for hangs: generous, since a loaded 2-CPU machine (parallel suites, builds)
+    /// stretched 0.4 s scripts past the 5 s it once had.
     @discardableResult
-    func run(timeout seconds: Double = 5, on queue: DispatchQueue = ScriptedKernel.queue, _ main: @escaping Script) async throws -> Int32 {
+    func run(timeout seconds: Double = 30, on queue: DispatchQueue = ScriptedKernel.queue, _ main: @escaping Script) async throws -> Int32 {
         let channel = ScriptChannel(), log = SignalLog()
         backend.initial = (channel, log)
         let task = try kernel.bootWithoutProgram()

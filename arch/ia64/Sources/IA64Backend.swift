@@ -17,6 +17,8 @@ public final class IA64Backend: Backend {
     public let userAddressRange: Range<UInt64> = 0x10000..<0x7fff_ffff_fe00_0000
     /// The shared interpreter engine: mode, TLB switching, run loop, counters.
     let engine = InterpreterEngine()
+    /// Whether threads run the C loop (IA64Core.enabled: UMLAB_IA64_CORE=off turns it off).
+    let fastCore = IA64Core.enabled()
 
     public init() {}
 
@@ -87,7 +89,7 @@ final class IA64Context: ExecutionContext {
     func singleStep() -> Trap { run(sliceNanoseconds: 0, step: true) }
 
     private func run(sliceNanoseconds: Int64, step: Bool) -> Trap {
-        var interp = IA64Interpreter(s: state, mem: memory, cache: memory.codeCache as! IA64CodeCache)
+        var interp = IA64Interpreter(s: state, mem: memory, cache: memory.codeCache as! IA64CodeCache, fastCore: backend.fastCore)
         let trap = backend.engine.run(&interp, memory: memory, cache: interp.cache, sliceNanoseconds: sliceNanoseconds,
                                       step: step, reportsBreakpoints: reportsBreakpoints)
         state.inSyscall = trap == .syscall

@@ -13,12 +13,7 @@ extension CodeCache where Op == DecodedBundle {
         let cache = IA64CodeCache.ia64()
         cache.makeBreakpoint = { ops, address in
             let b = Instruction(.breakI, imm: IA64Interpreter.gdbBreakImmediate)
-            let bundle = ops + Int((address & 0xfff) >> 4)
-            switch address & 15 {
-            case 0: bundle.pointee.slots.0 = b
-            case 1: bundle.pointee.slots.1 = b
-            default: bundle.pointee.slots.2 = b
-            }
+            (ops + Int((address & 0xfff) >> 4)).pointee.replace(slot: Int(address & 15), with: b)
         }
         return cache
     }

@@ -1,15 +1,35 @@
 import GuestKernel
+import CIA64Core
 import HostOS
 import IA64Decoder
 import LinuxABI
 import SoftMMU
 
 /// One decoded bundle. `slots` comes first and is read as a contiguous array of three
-/// instructions.
+/// instructions. The layout is the C loop's `ia64_bundle` too (IA64Core.layoutMatches).
 struct DecodedBundle {
     var slots: (Instruction, Instruction, Instruction)
     var stops: UInt8
     var valid: Bool
+    /// The C loop's handler of each slot (`IA64Core.handler`), 0 where Swift runs it.
+    var fast: (UInt8, UInt8, UInt8)
+    /// The slots holding instructions: 2 in an MLX bundle (slot 2 is the L half), else 3.
+    var slotCount: UInt8
+
+    init(slots: (Instruction, Instruction, Instruction), stops: UInt8, valid: Bool) {
+        self.slots = slots; self.stops = stops; self.valid = valid
+        fast = valid ? (IA64Core.handler(slots.0), IA64Core.handler(slots.1), IA64Core.handler(slots.2)) : (0, 0, 0)
+        slotCount = slots.2.op == .lSlot ? 2 : 3
+    }
+
+    /// Replaces the instruction in `slot` (a hardware breakpoint): Swift runs it from now on.
+    mutating func replace(slot: Int, with i: Instruction) {
+        switch slot {
+        case 0: slots.0 = i; fast.0 = 0
+        case 1: slots.1 = i; fast.1 = 0
+        default: slots.2 = i; fast.2 = 0
+        }
+    }
 }
 
 /// Decoded bundles of one address space: 256 bundles (three slots each) per 4 KiB page,
@@ -39,9 +59,13 @@ final class IA64Interpreter: InterpreterCore {
     let tlb: SoftTLB.Arrays
     var retired: UInt64 = 0
 
-    init(s: IA64State, mem: SoftMemory, cache: IA64CodeCache) {
+    /// The C loop's view of the register files, TLB and decoded pages; nil: Swift runs alone.
+    let core: ia64_env?
+
+    init(s: IA64State, mem: SoftMemory, cache: IA64CodeCache, fastCore: Bool) {
         self.s = s; self.mem = mem; self.cache = cache
         tlb = mem.tlbArrays
+        core = fastCore ? IA64Core.environment(s, mem, cache) : nil
     }
 
     // MARK: Registers
@@ -106,11 +130,30 @@ final class IA64Interpreter: InterpreterCore {
 
     // MARK: The loop
 
-    /// Runs bundle by bundle; the retired counter is updated once per call (an instruction
-    /// that stops the loop counts as retired, as it always has on IA-64).
+    /// Runs `budget` slots or until a stop; the retired counter is updated once per call (an
+    /// instruction that stops the loop counts as retired, as it always has on IA-64). The C loop
+    /// (arch/ia64/Core) runs the instructions it handles; each one it leaves runs here, alone,
+    /// and the C loop goes on after it.
     func execute(budget: Int) -> InterpreterStop {
         var remaining = budget
         defer { retired &+= UInt64(budget - remaining) }
+        guard var env = core else { return interpret(&remaining) }
+        while true {
+            var regs = s.coreRegisters()
+            let why = ia64_core_run(&regs, &env, &remaining)
+            s.setCoreRegisters(regs)
+            if Int(why) == IA64_CORE_BUDGET || remaining == 0 { return .budget }
+            var one = 1
+            remaining -= 1
+            let stop = interpret(&one)
+            remaining += one
+            if case .budget = stop { continue }
+            return stop
+        }
+    }
+
+    /// The Swift interpreter, bundle by bundle; `remaining` goes down by the slots retired.
+    func interpret(_ remaining: inout Int) -> InterpreterStop {
         var pageBase: UInt64 = 1  // never a page base: the first bundle looks its page up
         var page = UnsafeMutablePointer<DecodedBundle>(bitPattern: 16)!
         let currentGeneration = cache.generationCell

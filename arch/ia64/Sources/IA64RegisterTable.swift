@@ -68,7 +68,7 @@ extension IA64Context {
 
     /// The interpreter's own access to application registers (what `mov r=ar` / `mov ar=r` do).
     private var interpreter: IA64Interpreter {
-        IA64Interpreter(s: state, mem: memory, cache: memory.codeCache as! IA64CodeCache)
+        IA64Interpreter(s: state, mem: memory, cache: memory.codeCache as! IA64CodeCache, fastCore: false)
     }
 
     func applicationRegister(_ ar: Int) -> UInt64 {
