@@ -35,6 +35,24 @@ public enum HostMemory {
         return p
     }
 
+    /// Generated code (a JIT's buffer): `length` bytes of one memory file seen twice, writable at
+    /// `writable` and executable at `executable`, so that no view is both (W^X) and code can be
+    /// written or patched without an mprotect each time. Release both with `unmap(_, length)`.
+    public static func dualCode(_ length: Int) throws(LinuxErrno) -> (writable: UnsafeMutableRawPointer, executable: UnsafeMutableRawPointer) {
+        let fd = try HostFD.memory(name: "umlab-jit")
+        defer { fd.close() }
+        try fd.truncate(Int64(length))
+        let w = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd.raw, 0)
+        guard let w, w != MAP_FAILED else { throw LinuxErrno(errno) }
+        let x = mmap(nil, length, PROT_READ | PROT_EXEC, MAP_SHARED, fd.raw, 0)
+        guard let x, x != MAP_FAILED else {
+            let e = errno
+            munmap(w, length)
+            throw LinuxErrno(e)
+        }
+        return (w, x)
+    }
+
     /// How `discard` lets go of anonymous pages (host madvise advice).
     public enum Discard {
         /// The pages read back as zero from now on (MADV_DONTNEED).

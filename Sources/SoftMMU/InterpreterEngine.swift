@@ -66,6 +66,9 @@ public final class CodeCache<Op> {
     /// Makes the op at a guest address (on the page the ops belong to) the ISA's breakpoint:
     /// how hardware breakpoints (`DebugPoint.execute`) enter decoded code.
     public var makeBreakpoint: ((UnsafeMutablePointer<Op>, UInt64) -> Void)?
+    /// The ISA's second engine for this address space (a JIT's translations of these pages),
+    /// if it runs one: it lives and dies with the cache, and watches `generation` itself.
+    public var engineState: AnyObject?
     /// Charges (positive) or returns (negative) host bytes of decoded pages to the address
     /// space's memory account (set by `attach`).
     @usableFromInline var chargeBytes: ((Int) -> Void)?

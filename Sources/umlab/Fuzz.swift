@@ -1,3 +1,4 @@
+import ArchPowerPC
 import ArgumentParser
 import GuestKernel
 import HostOS
@@ -451,6 +452,7 @@ struct FuzzInstructions: ParsableCommand {
 
     @Option(help: "Backend: ppc or ia64.") var backend: String
     @Option(help: "Isolation mode: skas or tt (tt maps the kernel arena where the guest can write it).") var mode: String = "skas"
+    @Option(help: "Engine: interp, or jit (ppc: every block translated at its first run).") var engine: String = "interp"
     @Option(help: "Campaign seed.") var seed: UInt64 = 1
     @Option(help: "Index of the first code page.") var start: UInt64 = 0
     @Option(help: "Number of instruction words to generate (a page holds 1,024 PowerPC words or 256 IA-64 bundles, 768 slots).") var words: UInt64 = 1_000_000
@@ -464,6 +466,11 @@ struct FuzzInstructions: ParsableCommand {
         guard let m = IsolationMode(rawValue: mode), b.supportedModes.contains(m) else { throw ValidationError("unknown mode \(mode)") }
         let dir: FuzzWorkDirectory? = try work.map { path in try typedErrno { try FuzzWorkDirectory(path) } }
         let ia64 = b.elfMachine == 50
+        if engine != "interp" {
+            guard engine == "jit", let ppc = b as? PPCBackend else { throw ValidationError("--engine jit needs --backend ppc") }
+            ppc.engineKind = .jit
+            ppc.jitThreshold = 0
+        }
         var config = KernelConfig()
         config.mode = m
         let guest = try Guest(config: config, backend: b)

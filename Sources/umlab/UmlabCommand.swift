@@ -73,6 +73,9 @@ struct Run: ParsableCommand {
 
     @Option(help: "Instruction set backend (default: from the program's ELF header).") var backend: String?
     @Option(help: "Isolation mode: skas, tt or seccomp.") var mode: String = "skas"
+    @Option(help: "How an interpreting backend runs guest code: interp (the reference) or jit (PowerPC on x86-64 hosts: hot blocks translated to host code).") var engine: String = "interp"
+    @Option(help: ArgumentHelp("JIT code buffer bytes per address space (full: all translations dropped).", visibility: .hidden)) var jitBuffer: Int?
+    @Option(help: ArgumentHelp("Times a block runs in the interpreter before the JIT translates it (0: at once).", visibility: .hidden)) var jitThreshold: UInt32?
     @Option(help: "Host directory used as the guest's read-only root file system.") var root: String = "/"
     @Option(help: ArgumentHelp("Make the root writable: keep a copy-on-write layer over --root in this host directory (created if missing).",
                                discussion: "The root itself is never written. The layer persists: a later run with the same directory sees the changes. Its format is documented in docs/compat.md.")) var overlay: String?
@@ -181,6 +184,14 @@ struct Run: ParsableCommand {
             chosen = X86Backend()
         } else {
             return fail("\(program): not an ELF executable", 126)
+        }
+        guard let engineKind = PPCEngineKind(rawValue: engine) else { return fail("unknown engine '\(engine)' (available: interp, jit)", 2) }
+        if let ppc = chosen as? PPCBackend {
+            ppc.engineKind = engineKind
+            if let jitBuffer { ppc.jitBufferBytes = jitBuffer }
+            if let jitThreshold { ppc.jitThreshold = jitThreshold }
+        } else if engineKind != .interp {
+            return fail("--engine \(engine): only the PowerPC backend has a JIT", 2)
         }
         guard chosen.supportedModes.contains(isolation) else {
             return fail("backend \(chosen.name) does not implement --mode \(isolation) yet (supported: \(chosen.supportedModes.map(\.rawValue).joined(separator: ", ")))", 2)

@@ -71,9 +71,9 @@ enum Harness {
         #expect(got == expected, "stderr: \(err)")
     }
     /// The same program built for 32-bit PowerPC under umlab, against the x86-64 native run.
-    static func expectPowerPCSameAsNative(_ name: String, mode: String) throws {
+    static func expectPowerPCSameAsNative(_ name: String, mode: String, options: [String] = []) throws {
         let expected = try Harness.native([try program(name)])
-        let (got, err) = try Harness.guest([try program(name, compiler: "powerpc-linux-gnu-gcc")], options: ["--mode", mode])
+        let (got, err) = try Harness.guest([try program(name, compiler: "powerpc-linux-gnu-gcc")], options: ["--mode", mode] + options)
         #expect(got == expected, "stderr: \(err)")
     }
     /// Isolation modes each backend implements.
@@ -590,6 +590,22 @@ enum Harness {
     func sameAsNative(_ name: String, mode: String) throws {
         try Harness.expectPowerPCSameAsNative(name, mode: mode)
     }
+
+    /// The same programs on the template JIT (`--engine jit`): a representative subset (compute
+    /// in misc, processes, signals, threads, memory, self-modifying code). Every block is
+    /// translated at its first run (threshold 0), so the templates, not the interpreter, run
+    /// nearly all of it.
+    @Test(arguments: ["fork_wait", "pipes", "signals", "threads", "misc", "mmap", "efault", "robust", "selfmod"], Harness.interpreterModes)
+    func sameAsNativeOnJIT(_ name: String, mode: String) throws {
+        try Harness.expectPowerPCSameAsNative(name, mode: mode, options: ["--engine", "jit", "--jit-threshold", "0"])
+    }
+
+    /// A code buffer too small for the program's hot code: it fills again and again, every
+    /// translation (and chained jump) is dropped and the blocks translated anew.
+    @Test(arguments: ["misc", "selfmod", "signals"])
+    func sameAsNativeWithTheJITBufferFull(_ name: String) throws {
+        try Harness.expectPowerPCSameAsNative(name, mode: "skas", options: ["--engine", "jit", "--jit-threshold", "0", "--jit-buffer", "16384"])
+    }
 }
 
 @Suite struct Disassembly {
@@ -628,9 +644,11 @@ enum Harness {
         }
         let script = Harness.root.appendingPathComponent("Tests/programs/lua-suite.lua").path
         let qemu = try Harness.native(["/usr/bin/qemu-ppc", exe, script])
-        let (guest, err) = try Harness.guest([exe, script])
         #expect(qemu.status == 0)
-        #expect(guest == qemu, "stderr: \(err)")
+        for engine in ["interp", "jit"] {
+            let (guest, err) = try Harness.guest([exe, script], options: ["--engine", engine])
+            #expect(guest == qemu, "\(engine): stderr: \(err)")
+        }
     }
 }
 
@@ -688,13 +706,16 @@ extension Disassembly {
 /// (arch/powerpc/tests/isa): no more differing cases than the known ones
 /// (arch/powerpc/README.md lists them). Cases whose result is implementation-specific beyond
 /// the 750 umlab models (e500mc's 64-byte dcbz line) are skipped by compare.py.
-@Suite struct PowerPCInstructions {
+@Suite(.serialized) struct PowerPCInstructions {  // the runs share the corpus directory
     static let knownDifferences = 0
     static let implementationSpecific = 4
 
-    @Test func corpusMatchesQemu() throws {
+    /// On the interpreter, and on the JIT translating every block at its first run.
+    @Test(arguments: [[], ["--engine", "jit", "--jit-threshold", "0"]])
+    func corpusMatchesQemu(options: [String]) throws {
         let isa = Harness.root.appendingPathComponent("arch/powerpc/tests/isa")
-        let (out, err) = try Harness.run(["/bin/sh", isa.appendingPathComponent("run_umlab.sh").path,
+        let (out, err) = try Harness.run(["/usr/bin/env", "UMLAB_RUN_OPTIONS=" + options.joined(separator: " "),
+                                          "/bin/sh", isa.appendingPathComponent("run_umlab.sh").path,
                                           isa.appendingPathComponent("corpus").path, Harness.umlab])
         let last = out.stdout.split(separator: "\n").last.map(String.init) ?? ""
         // "N passed, M failed" or "N passed, M failed, K skipped"
@@ -706,6 +727,26 @@ extension Disassembly {
             #expect(numbers[1] <= PowerPCInstructions.knownDifferences, "\(last)")
             #expect(skipped == PowerPCInstructions.implementationSpecific, "\(last)")
         }
+    }
+}
+
+extension PowerPCInstructions {
+    /// The JIT's templates against the C loop they replace, op by op
+    /// (arch/powerpc/tests/jit/fuzz.c: random blocks of every op the C loop runs, TLB hits and
+    /// misses, every branch form, generation flushes and a buffer that fills).
+    @Test func jitTemplatesMatchTheCLoop() throws {
+        let core = Harness.root.appendingPathComponent("arch/powerpc/Core").path
+        let dir = Harness.root.appendingPathComponent("Tests/programs/build").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let exe = dir + "/jit-fuzz.\(UInt32.random(in: 0...UInt32.max))"
+        defer { unlink(exe) }
+        let (built, e) = try Harness.run(["/usr/bin/gcc", "-O1", "-std=gnu11", "-I", core + "/include", "-o", exe,
+                                          Harness.root.appendingPathComponent("arch/powerpc/tests/jit/fuzz.c").path,
+                                          core + "/ppc_jit.c", core + "/ppc_core.c"])
+        #expect(built.status == 0, "\(e)")
+        let (out, _) = try Harness.run([exe, "20000"])
+        #expect(out.status == 0)
+        #expect(out.stdout.contains("0/20000 mismatches"), "\(out.stdout.suffix(3000))")
     }
 }
 

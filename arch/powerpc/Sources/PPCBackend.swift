@@ -1,4 +1,5 @@
 import Capstone
+import CPowerPCCore
 import GuestKernel
 import HostOS
 import LinuxABI
@@ -19,13 +20,31 @@ public final class PPCBackend: Backend {
     lazy var words = PPCWordDecoder(capstone: Disassembler(.ppc32BigEndian))
     /// The shared interpreter engine: mode, TLB switching, run loop, counters.
     let engine = InterpreterEngine()
+    /// The interpreter alone, or the template JIT in front of it (`umlab run --engine`).
+    public var engineKind = PPCEngineKind.interp
+    /// Code buffer bytes per address space for the JIT (tests make it small to fill it).
+    public var jitBufferBytes = PPCJIT.defaultBufferBytes
+    /// Times a block start runs in the interpreter before it is translated (tests use 0).
+    public var jitThreshold = PPCJIT.defaultThreshold
+    /// The counters of every address space's JIT.
+    let jitStats: UnsafeMutablePointer<ppc_jit_stats>
 
-    public init() {}
+    public init() {
+        jitStats = .allocate(capacity: 1)
+        jitStats.initialize(to: ppc_jit_stats())
+    }
+    deinit { jitStats.deallocate() }
 
     public var counters: [String: UInt64] {
-        engine.counters.merging(
+        var c = engine.counters.merging(
             ["capstone_decodes": words.capstoneCalls, "capstone_unimplemented_words": words.unimplemented,
              "capstone_rejected_words": words.capstoneGaps]) { a, _ in a }
+        if engineKind == .jit {
+            let s = jitStats.pointee
+            c["jit_translations"] = s.translations; c["jit_code_bytes"] = s.bytes; c["jit_flushes"] = s.flushes
+            c["jit_full_flushes"] = s.full_flushes; c["jit_chains"] = s.chains; c["jit_entries"] = s.entries
+        }
+        return c
     }
 
     public func makeInitialContext(mode: IsolationMode, kernel: Kernel) throws(LinuxErrno) -> any ExecutionContext {
@@ -86,7 +105,12 @@ final class PPCContext: ExecutionContext {
     private func run(sliceNanoseconds: Int64, step: Bool) -> Trap {
         // Another thread may have run since this one's lwarx: its reservation is gone.
         regs.pointee.reservation = 0
-        var interp = PPCInterpreter(r: regs, mem: memory, cache: memory.codeCache as! PPCCodeCache)
+        let cache = memory.codeCache as! PPCCodeCache
+        // Steps, watchpoints and breakpoints are the interpreter's (the budget of one, the
+        // decoded breakpoint ops); the JIT runs everything else when chosen.
+        let jit = backend.engineKind == .jit && !step && memory.debugPoints.isEmpty
+            ? PPCJIT.of(cache, bytes: backend.jitBufferBytes, threshold: backend.jitThreshold, stats: backend.jitStats) : nil
+        var interp = PPCInterpreter(r: regs, mem: memory, cache: cache, jit: jit)
         let trap = backend.engine.run(&interp, memory: memory, cache: interp.cache, sliceNanoseconds: sliceNanoseconds,
                                       step: step, reportsBreakpoints: reportsBreakpoints)
         stoppedAtSyscall = trap == .syscall

@@ -125,10 +125,17 @@ struct PPCInterpreter: InterpreterCore {
     /// The C loop's view of the TLB and the decoded pages (nil: Swift runs everything).
     let core: ppc_env?
 
-    init(r: UnsafeMutablePointer<PPCRegisters>, mem: SoftMemory, cache: PPCCodeCache) {
+    /// The JIT in front of the C loop (`--engine jit`), or nil.
+    let jit: OpaquePointer?
+    /// Keeps `jit` alive for this run.
+    let jitOwner: PPCJIT?
+
+    init(r: UnsafeMutablePointer<PPCRegisters>, mem: SoftMemory, cache: PPCCodeCache, jit: PPCJIT? = nil) {
         self.r = r; self.mem = mem; self.cache = cache
         port = PPCMemoryPort(mem)
         core = PPCCore.layoutMatches ? PPCCore.environment(mem, cache) : nil
+        jitOwner = core == nil ? nil : jit
+        self.jit = jitOwner?.jit
     }
 
     // The register files are indexed without checks; every index is masked to the file's 32
@@ -198,7 +205,8 @@ struct PPCInterpreter: InterpreterCore {
         guard var env = core else { return interpret(&remaining) }
         let regs = UnsafeMutableRawPointer(r).assumingMemoryBound(to: ppc_regs.self)
         while true {
-            if Int(ppc_core_run(regs, &env, &remaining)) == PPC_CORE_BUDGET || remaining == 0 { return .budget }
+            let why = jit != nil ? ppc_jit_run(regs, &env, jit, &remaining) : ppc_core_run(regs, &env, &remaining)
+            if Int(why) == PPC_CORE_BUDGET || remaining == 0 { return .budget }
             var one = 1
             remaining -= 1
             let stop = interpret(&one)

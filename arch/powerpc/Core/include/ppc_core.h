@@ -67,10 +67,27 @@ enum {
     /// The op at r->pc is the Swift interpreter's (a slow op, a TLB miss, a page the front
     /// cache does not hold, a changed generation, a misaligned pc).
     PPC_CORE_SLOW = 1,
+    /// (ppc_core_run_block only) A block ended; r->pc is the next one's address.
+    PPC_CORE_BLOCK = 2,
 };
 
 /// Runs blocks from r->pc until the budget (*remaining, decremented by the ops retired) is
 /// spent or an op needs the Swift interpreter; r->pc is then that op's address.
 int ppc_core_run(ppc_regs *r, const ppc_env *env, long *remaining);
+
+/// ppc_core_run that returns after one block (PPC_CORE_BLOCK), so that the JIT's dispatcher
+/// sees every block start (counts it, or runs its translation).
+int ppc_core_run_block(ppc_regs *r, const ppc_env *env, long *remaining);
+
+/// Runs one op that touches only registers (any handler but the loads, stores and branches),
+/// with ppc_core_run's semantics; returns 0, or 1 without changing anything when the op is
+/// Swift's (an SPR the C loop does not know). What translated code calls for the ops it does
+/// not emit itself. The op is passed by value (two words) so that code never points into a
+/// decoded page.
+int ppc_core_register_op(ppc_regs *r, uint64_t op_lo, uint64_t op_hi);
+
+/// The next pc after the conditional branch `op` (bc, bclr, bcctr with BO's CTR form) at `pc`,
+/// updating CTR and LR as it does; what translated code calls for the general forms.
+uint32_t ppc_core_branch(ppc_regs *r, uint64_t op_lo, uint64_t op_hi, uint32_t pc);
 
 #endif
