@@ -430,12 +430,25 @@ static void hangups(void)
     close(m);
 }
 
+/* The kernel's struct termios, which TIOCGLCKTRMIOS/TIOCSLCKTRMIOS take as it is (glibc's
+ * differs on PowerPC: c_line before c_cc there). VINTR is 0 in both. */
+struct kernel_termios {
+    unsigned int c_iflag, c_oflag, c_cflag, c_lflag;
+#ifdef __powerpc__
+    unsigned char c_cc[19], c_line;
+    unsigned int c_ispeed, c_ospeed;
+#else
+    unsigned char c_line, c_cc[19];
+#endif
+};
+
 /* The locked termios (TIOCGLCKTRMIOS/TIOCSLCKTRMIOS, the pair's, as root) and TIOCSTI. */
 static void locked_and_simulated(void)
 {
     int m, s;
     CHECK_SYS(openpty(&m, &s, NULL, NULL, NULL));
-    struct termios lock, t;
+    struct kernel_termios lock;
+    struct termios t;
     memset(&lock, 0xff, sizeof lock);
     CHECK_SYS(ioctl(s, TIOCGLCKTRMIOS, &lock));
     int zero = 1;
@@ -447,7 +460,7 @@ static void locked_and_simulated(void)
     lock.c_lflag = ECHO;
     lock.c_cc[VINTR] = 1;
     printf("TIOCSLCKTRMIOS on the master: %s\n", t_result(ioctl(m, TIOCSLCKTRMIOS, &lock)));
-    struct termios back;
+    struct kernel_termios back;
     CHECK_SYS(ioctl(s, TIOCGLCKTRMIOS, &back));
     printf("the slave reads the lock: %s\n", yesno(back.c_lflag == ECHO && back.c_cc[VINTR] == 1));
     CHECK_SYS(tcgetattr(s, &t));
