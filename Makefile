@@ -61,12 +61,15 @@ net: release
 # The compatibility runs (docs/compat.md): CPython's regression suite, busybox's testsuite and
 # stress-ng, natively and under umlab, test by test; rewrites docs/compat.md's results and fails
 # on a regression that Tests/compat/exclusions.txt does not explain. `make test` runs a fast
-# subset of each (UmlabTests Compatibility). COMPAT_MODES and COMPAT_SUITES choose.
+# subset of each (UmlabTests Compatibility). COMPAT_SUITES, COMPAT_MODES and COMPAT_SUITE_MODES
+# (a suite's own modes: busybox's testsuite runs in tt as well) choose.
 COMPAT_SUITES ?= cpython,busybox,stressng
 COMPAT_MODES ?= skas,seccomp
+COMPAT_SUITE_MODES ?= busybox=skas,seccomp,tt
 compat: release lua-src
 	python3 Tests/compat/compat.py --umlab $$($(SWIFT) build -c release --show-bin-path)/umlab \
-	  --suite $(COMPAT_SUITES) --modes $(COMPAT_MODES) --doc docs/compat.md --check
+	  --suite $(COMPAT_SUITES) --modes $(COMPAT_MODES) $(addprefix --suite-modes ,$(COMPAT_SUITE_MODES)) \
+	  --doc docs/compat.md --check
 
 # The fuzz campaign (Tests/fuzz/README.md): ELF mutants for three ISAs, hostile system calls in
 # every x86-64 and PowerPC mode, random instruction streams for both interpreters. Sizes and seed

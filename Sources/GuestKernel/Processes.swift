@@ -54,6 +54,7 @@ extension Kernel {
             process.personality = parent.process.personality
             process.controllingTerminal = parent.process.controllingTerminal
             process.limits = parent.process.limits
+            armCPULimit(process)
             process.comm = parent.process.comm
             process.commandLine = parent.process.commandLine
             process.environment = parent.process.environment
@@ -203,8 +204,7 @@ extension Kernel {
         process.exitStatus = status
         debugger?.processExited(process, status: status)
         sessionLeaderExited(process)
-        process.realTimer?.disarm()
-        deletePosixTimers(process)
+        disarmProcessTimers(process)
         ipc.applyUndo(for: process.pid)
         // Orphans go to init (pid 1), as on Linux.
         if let initProcess, process !== initProcess {

@@ -170,6 +170,10 @@ public final class Process {
     var parentExecGeneration: UInt64 = 0
     /// ITIMER_REAL (setitimer, alarm), made at its first use by `Kernel.setRealTimer`.
     var realTimer: KernelTimer?
+    /// ITIMER_VIRTUAL and ITIMER_PROF (setitimer's `which` 1 and 2, at 0 and 1) and RLIMIT_CPU's
+    /// timer, on the process's CPU clocks (Timers.swift), made at their first use.
+    var cpuIntervalTimers: [KernelTimer?] = [nil, nil]
+    var cpuLimitTimer: KernelTimer?
     /// timer_create(2) timers by id (Timers.swift), and the id the next one tries first.
     var posixTimers: [Int32: PosixTimer] = [:]
     var nextTimerID: Int32 = 0
@@ -256,6 +260,8 @@ public struct ResourceLimits {
         // total (SignalQueueAccount.ceiling).
         values[11] = (UInt64(1 << 14), UInt64(1 << 14))
     }
+    /// Indexes of the limits the kernel consults by name.
+    public static let cpuTime = 0, fileSize = 1
     public var queuedSignals: UInt64 { values[11].soft }
     public var openFiles: Int { Int(min(values[7].soft, 1 << 20)) }
 }

@@ -205,6 +205,84 @@ extension Kernel {
         p.realTimer!.arm(deadline: deadline, interval: interval)
     }
 
+    // MARK: CPU-time interval timers and RLIMIT_CPU
+
+    /// A clock of process `p` for its own timers: user time alone (ITIMER_VIRTUAL's) or user
+    /// and system time (ITIMER_PROF's, RLIMIT_CPU's). Weak: a process that is gone stands still.
+    private func processClock(_ p: Process, userOnly: Bool) -> KernelTimer.Clock {
+        weak let process = p
+        return .cpu({ [unowned self] in process.map { let t = self.cpuTime($0); return userOnly ? t.user : t.user &+ t.system } ?? 0 })
+    }
+
+    /// ITIMER_VIRTUAL (`which` 1: the process's user time, SIGVTALRM) and ITIMER_PROF (2: user
+    /// and system time, SIGPROF): the first expiry `value` ns of that clock from now (0
+    /// disarms), then every `interval` ns. As ITIMER_REAL, expiry sends the signal (SI_KERNEL,
+    /// to the process) and re-arms at once. Not inherited by fork, kept across execve.
+    func setCPUIntervalTimer(_ p: Process, which: Int32, value: UInt64, interval: UInt64) {
+        let index = Int(which) - 1
+        if p.cpuIntervalTimers[index] == nil {
+            let t = KernelTimer(kernel: self, clock: processClock(p, userOnly: which == 1))
+            let signal: Signal = which == 1 ? .SIGVTALRM : .SIGPROF
+            t.onExpiry = { [unowned self, unowned p, unowned t] in
+                self.send(SignalInfo(signal: signal, code: SignalCode.SI_KERNEL), to: p)
+                if t.interval == 0 { t.disarm(); return }
+                _ = t.forward(t.now)
+                t.restart()
+            }
+            p.cpuIntervalTimers[index] = t
+        }
+        let t = p.cpuIntervalTimers[index]!
+        t.arm(deadline: value == 0 ? nil : GuestMath.deadline(t.now, after: value), interval: interval)
+    }
+
+    /// ITIMER_VIRTUAL's or ITIMER_PROF's (interval, value) for getitimer and setitimer's old value.
+    func cpuIntervalTimerSetting(_ p: Process, which: Int32) -> (interval: UInt64, value: UInt64) {
+        guard let t = p.cpuIntervalTimers[Int(which) - 1], t.deadline != nil else { return (0, 0) }
+        return (t.interval, max(t.remaining(t.now), 1000))
+    }
+
+    /// Arms RLIMIT_CPU's timer for the process's soft limit (after setrlimit/prlimit, and in a
+    /// new process that inherits a limit): it fires at the soft or the hard limit, in seconds
+    /// of the process's CPU time (user and system), whichever comes first.
+    func armCPULimit(_ p: Process) {
+        let (soft, hard) = p.limits.values[ResourceLimits.cpuTime]
+        guard soft != ResourceLimits.infinity else { p.cpuLimitTimer?.disarm(); return }
+        if p.cpuLimitTimer == nil {
+            let t = KernelTimer(kernel: self, clock: processClock(p, userOnly: false))
+            t.onExpiry = { [unowned self, unowned p] in self.cpuLimitReached(p) }
+            p.cpuLimitTimer = t
+        }
+        let seconds = min(soft, hard)
+        p.cpuLimitTimer!.arm(deadline: GuestMath.saturating(seconds, times: UInt64(GuestMath.nanosecondsPerSecond)), interval: 0)
+    }
+
+    /// RLIMIT_CPU reached (Linux's check_process_timers): at the hard limit SIGKILL; at the soft
+    /// limit SIGXCPU, and the soft limit moves one second on (getrlimit shows it), so that
+    /// SIGXCPU comes again each second until the hard limit.
+    private func cpuLimitReached(_ p: Process) {
+        let (soft, hard) = p.limits.values[ResourceLimits.cpuTime]
+        guard soft != ResourceLimits.infinity else { return }
+        let time = cpuTime(p), used = time.user &+ time.system
+        let second = UInt64(GuestMath.nanosecondsPerSecond)
+        if hard != ResourceLimits.infinity && used >= GuestMath.saturating(hard, times: second) {
+            send(SignalInfo(signal: .SIGKILL, code: SignalCode.SI_KERNEL), to: p)
+            return
+        }
+        if used >= GuestMath.saturating(soft, times: second) {
+            send(SignalInfo(signal: .SIGXCPU, code: SignalCode.SI_KERNEL), to: p)
+            p.limits.values[ResourceLimits.cpuTime].soft = soft + 1
+        }
+        armCPULimit(p)
+    }
+
+    /// A process's timers at its end: none may fire for it any more.
+    func disarmProcessTimers(_ p: Process) {
+        p.realTimer?.disarm()
+        for t in p.cpuIntervalTimers { t?.disarm() }
+        p.cpuLimitTimer?.disarm()
+        deletePosixTimers(p)
+    }
+
     // MARK: CPU time
 
     /// A process's CPU time (user, system): its live threads' and its exited threads'.

@@ -74,7 +74,7 @@ public enum SignalCode {
     /// An O_ASYNC signal whose number has codes of its own (F_SETSIG to SIGCHLD, a fault signal).
     public static let SI_SIGIO: Int32 = -5
     /// Reasons of an O_ASYNC signal (F_SETSIG), in si_code: readable, writable.
-    public static let POLL_IN: Int32 = 1, POLL_OUT: Int32 = 2
+    public static let POLL_IN: Int32 = 1, POLL_OUT: Int32 = 2, POLL_MSG: Int32 = 3
     public static let SEGV_MAPERR: Int32 = 1
     public static let SEGV_ACCERR: Int32 = 2
     public static let ILL_ILLOPC: Int32 = 1

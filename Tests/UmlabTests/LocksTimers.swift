@@ -4,9 +4,11 @@ import Testing
 /// Issue #12's locks and timers (docs/compat.md, "Locks and timers"): the C programs natively vs
 /// under umlab, and the Debian commands that failed before.
 @Suite(.serialized) struct LocksAndTimers {
-    /// Tests/programs/locks.c (flock, fcntl record and OFD locks across processes) and timers.c
-    /// (POSIX timers, CPU-time clocks, priorities, affinity) in every x86-64 mode.
-    @Test(arguments: ["locks", "timers"], Harness.x86Modes)
+    /// Tests/programs/locks.c (flock, fcntl record and OFD locks across processes), timers.c
+    /// (POSIX timers, CPU-time clocks, priorities, affinity) and cpulimits.c (ITIMER_VIRTUAL and
+    /// ITIMER_PROF, RLIMIT_FSIZE's EFBIG and SIGXFSZ, RLIMIT_CPU's SIGXCPU and SIGKILL) in every
+    /// x86-64 mode.
+    @Test(arguments: ["locks", "timers", "cpulimits"], Harness.x86Modes)
     func sameAsNative(_ name: String, mode: String) throws {
         try Harness.expectSameAsNative(name, mode: mode)
     }

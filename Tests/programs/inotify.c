@@ -50,6 +50,69 @@ static void drain(int fd, const char *what)
     }
 }
 
+/* dnotify (fcntl F_NOTIFY): the F_SETSIG signal with si_fd for each event of a directory's
+ * entries; one-shot unless DN_MULTISHOT; ENOTDIR on a file; 0 removes the mark. */
+static volatile sig_atomic_t dn_count, dn_fd;
+static void dn_handler(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig; (void)uc;
+    dn_count++;
+    dn_fd = si->si_fd;
+}
+
+static void dnotify(const char *dir)
+{
+    printf("-- dnotify\n");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = dn_handler;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    CHECK_SYS(sigaction(SIGRTMIN + 2, &sa, NULL));
+    char sub[600], path[700];
+    snprintf(sub, sizeof sub, "%s/dn", dir);
+    CHECK_SYS(mkdir(sub, 0755));
+    int d = open(sub, O_RDONLY | O_DIRECTORY);
+    CHECK_SYS(d);
+    CHECK_SYS(fcntl(d, F_SETSIG, SIGRTMIN + 2));
+    printf("F_NOTIFY DN_CREATE|DN_MULTISHOT: %s\n", t_result(fcntl(d, F_NOTIFY, DN_CREATE | DN_MULTISHOT)));
+    printf("owner is the caller: %s\n", yesno(fcntl(d, F_GETOWN) == getpid()));
+    snprintf(path, sizeof path, "%s/a", sub);
+    int f = open(path, O_CREAT | O_WRONLY, 0644);
+    CHECK_SYS(f);
+    printf("create: signals %d, si_fd is the directory's descriptor: %s\n", (int)dn_count, yesno(dn_fd == d));
+    CHECK_SYS(write(f, "x", 1));
+    printf("a write (DN_MODIFY not asked): signals %d\n", (int)dn_count);
+    snprintf(path, sizeof path, "%s/b", sub);
+    close(open(path, O_CREAT | O_WRONLY, 0644));
+    printf("second create (multishot): signals %d\n", (int)dn_count);
+    /* DN_MODIFY added to the mark: the bits add up, DN_MULTISHOT included. */
+    printf("F_NOTIFY DN_MODIFY: %s\n", t_result(fcntl(d, F_NOTIFY, DN_MODIFY)));
+    CHECK_SYS(write(f, "y", 1));
+    CHECK_SYS(write(f, "z", 1));
+    printf("two writes after adding DN_MODIFY: signals %d\n", (int)dn_count);
+    snprintf(path, sizeof path, "%s/c", sub);
+    close(open(path, O_CREAT | O_WRONLY, 0644));
+    printf("a create: signals %d\n", (int)dn_count);
+    printf("F_NOTIFY 0 removes: %s\n", t_result(fcntl(d, F_NOTIFY, 0)));
+    CHECK_SYS(unlink(path));
+    printf("after removal: signals %d\n", (int)dn_count);
+    /* One-shot: a second description of the directory asks DN_DELETE alone. */
+    int d2 = open(sub, O_RDONLY | O_DIRECTORY);
+    CHECK_SYS(d2);
+    CHECK_SYS(fcntl(d2, F_SETSIG, SIGRTMIN + 2));
+    CHECK_SYS(fcntl(d2, F_NOTIFY, DN_DELETE));
+    snprintf(path, sizeof path, "%s/a", sub);
+    CHECK_SYS(unlink(path));
+    printf("one-shot DN_DELETE: first delete: signals %d, si_fd the second descriptor: %s\n", (int)dn_count, yesno(dn_fd == d2));
+    snprintf(path, sizeof path, "%s/b", sub);
+    CHECK_SYS(unlink(path));
+    printf("second delete: signals %d\n", (int)dn_count);
+    close(d2);
+    printf("F_NOTIFY on a file: %s\n", t_result(fcntl(f, F_NOTIFY, DN_MODIFY)));
+    close(f);
+    close(d);
+}
+
 int main(void)
 {
     t_init("inotify");
@@ -162,5 +225,6 @@ int main(void)
     printf("queued %d events, %d overflow, last: %s\n", events, overflows, last_overflow == events ? "yes" : "no");
     close(q);
     close(in);
+    dnotify(dir);
     t_done();
 }

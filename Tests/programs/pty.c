@@ -4,7 +4,8 @@
  * TIOCSCTTY, tcgetpgrp/tcsetpgrp, tcgetsid, /dev/tty), ISIG and SIGWINCH to the foreground
  * group, job control (SIGTTIN, SIGTTOU with TOSTOP, EIO when SIGTTIN is ignored), hangups
  * (master close: SIGHUP to the session leader, slave reads 0 and writes EIO; slave close:
- * master reads EIO, POLLHUP), hostile ioctl arguments. */
+ * master reads EIO, POLLHUP), hostile ioctl arguments, the locked termios, TIOCSTI and packet
+ * mode. */
 #include "testutil.h"
 #include <fcntl.h>
 #include <poll.h>
@@ -429,6 +430,125 @@ static void hangups(void)
     close(m);
 }
 
+/* The kernel's struct termios, which TIOCGLCKTRMIOS/TIOCSLCKTRMIOS take as it is (glibc's
+ * differs on PowerPC: c_line before c_cc there). VINTR is 0 in both. */
+struct kernel_termios {
+    unsigned int c_iflag, c_oflag, c_cflag, c_lflag;
+#ifdef __powerpc__
+    unsigned char c_cc[19], c_line;
+    unsigned int c_ispeed, c_ospeed;
+#else
+    unsigned char c_line, c_cc[19];
+#endif
+};
+
+/* The locked termios (TIOCGLCKTRMIOS/TIOCSLCKTRMIOS, the pair's, as root) and TIOCSTI. */
+static void locked_and_simulated(void)
+{
+    int m, s;
+    CHECK_SYS(openpty(&m, &s, NULL, NULL, NULL));
+    struct kernel_termios lock;
+    struct termios t;
+    memset(&lock, 0xff, sizeof lock);
+    CHECK_SYS(ioctl(s, TIOCGLCKTRMIOS, &lock));
+    int zero = 1;
+    for (int i = 0; i < 19; i++) zero &= lock.c_cc[i] == 0;  /* the kernel's NCCS */
+    printf("locked termios at first all zero: %s\n", yesno(lock.c_iflag == 0 && lock.c_oflag == 0 && lock.c_cflag == 0 &&
+                                                           lock.c_lflag == 0 && lock.c_line == 0 && zero));
+    /* Lock ECHO (set) and VINTR through the master: the slave's changes keep them. */
+    memset(&lock, 0, sizeof lock);
+    lock.c_lflag = ECHO;
+    lock.c_cc[VINTR] = 1;
+    printf("TIOCSLCKTRMIOS on the master: %s\n", t_result(ioctl(m, TIOCSLCKTRMIOS, &lock)));
+    struct kernel_termios back;
+    CHECK_SYS(ioctl(s, TIOCGLCKTRMIOS, &back));
+    printf("the slave reads the lock: %s\n", yesno(back.c_lflag == ECHO && back.c_cc[VINTR] == 1));
+    CHECK_SYS(tcgetattr(s, &t));
+    t.c_lflag &= ~(ECHO | ICANON);
+    t.c_cc[VINTR] = 7;
+    t.c_cc[VQUIT] = 9;
+    CHECK_SYS(tcsetattr(s, TCSANOW, &t));
+    CHECK_SYS(tcgetattr(s, &t));
+    printf("after tcsetattr: ECHO kept %d, ICANON cleared %d, VINTR kept %d, VQUIT changed %d\n", !!(t.c_lflag & ECHO),
+           !(t.c_lflag & ICANON), t.c_cc[VINTR] == 3, t.c_cc[VQUIT] == 9);
+    printf("TIOCGLCKTRMIOS at a bad pointer: %s\n", t_result(ioctl(s, TIOCGLCKTRMIOS, (void *)8)));
+    memset(&lock, 0, sizeof lock);
+    CHECK_SYS(ioctl(s, TIOCSLCKTRMIOS, &lock));
+    /* TIOCSTI: the bytes are input, as if typed (non-canonical now, ECHO on: echoed too). */
+    const char *typed = "ab";
+    for (const char *c = typed; *c; c++) CHECK_SYS(ioctl(s, TIOCSTI, c));
+    char buf[16];
+    int n = rd(s, buf, 2);
+    printf("TIOCSTI on the slave: the slave reads \"%.*s\"", n, buf);
+    n = rd(m, buf, 2);
+    printf(", the master reads the echo \"%.*s\"\n", n, buf);
+    printf("TIOCSTI at a bad pointer: %s\n", t_result(ioctl(s, TIOCSTI, (void *)8)));
+    close(s);
+    close(m);
+}
+
+/* Packet mode (TIOCPKT on the master): data reads start with TIOCPKT_DATA; flushes, flow
+ * control and IXON changes come as one status byte, with POLLPRI. */
+static void packet_mode(void)
+{
+    int m, s;
+    CHECK_SYS(openpty(&m, &s, NULL, NULL, NULL));
+    int on = 1, got = -1;
+    CHECK_SYS(ioctl(m, TIOCGPKT, &got));
+    printf("TIOCGPKT at first: %d\n", got);
+    printf("TIOCPKT 1: %s\n", t_result(ioctl(m, TIOCPKT, &on)));
+    CHECK_SYS(ioctl(m, TIOCGPKT, &got));
+    printf("TIOCGPKT: %d\n", got);
+    struct pollfd p = { m, POLLIN | POLLPRI, 0 };
+    printf("nothing yet: poll %d\n", poll(&p, 1, 0));
+    CHECK_SYS(write(s, "hi", 2));
+    unsigned char buf[16];
+    int n = rd(m, (char *)buf, 3);
+    printf("data: %d bytes, first %d, then \"%.*s\"\n", n, n > 0 ? buf[0] : -1, n > 1 ? n - 1 : 0, buf + 1);
+    CHECK_SYS(tcflush(s, TCIFLUSH));
+    p.revents = 0;
+    poll(&p, 1, 1000);
+    printf("slave TCIFLUSH: POLLPRI %d POLLIN %d", !!(p.revents & POLLPRI), !!(p.revents & POLLIN));
+    n = read(m, buf, sizeof buf);
+    printf(", read %d byte(s): %d\n", n, n > 0 ? buf[0] : -1);
+    CHECK_SYS(tcflush(s, TCOFLUSH));
+    n = read(m, buf, sizeof buf);
+    printf("slave TCOFLUSH: read %d byte(s): %d\n", n, n > 0 ? buf[0] : -1);
+    CHECK_SYS(tcflow(s, TCOOFF));
+    n = read(m, buf, sizeof buf);
+    printf("TCOOFF: %d byte(s): %d\n", n, n > 0 ? buf[0] : -1);
+    CHECK_SYS(tcflow(s, TCOON));
+    n = read(m, buf, sizeof buf);
+    printf("TCOON: %d byte(s): %d\n", n, n > 0 ? buf[0] : -1);
+    struct termios t;
+    CHECK_SYS(tcgetattr(s, &t));
+    t.c_iflag &= ~IXON;
+    CHECK_SYS(tcsetattr(s, TCSANOW, &t));
+    n = read(m, buf, sizeof buf);
+    printf("IXON off: %d byte(s): %d\n", n, n > 0 ? buf[0] : -1);
+    t.c_iflag |= IXON;
+    CHECK_SYS(tcsetattr(s, TCSANOW, &t));
+    n = read(m, buf, sizeof buf);
+    printf("IXON on: %d byte(s): %d\n", n, n > 0 ? buf[0] : -1);
+    /* A one-byte read of data gets the TIOCPKT_DATA byte alone. */
+    CHECK_SYS(write(s, "x", 1));
+    rd(m, (char *)buf, 0);
+    p.revents = 0;
+    poll(&p, 1, 1000);
+    n = read(m, buf, 1);
+    printf("one-byte read: %d byte(s): %d", n, n > 0 ? buf[0] : -1);
+    n = read(m, buf, sizeof buf);
+    printf(", then %d: %d '%c'\n", n, n > 0 ? buf[0] : -1, n > 1 ? buf[1] : '?');
+    int off = 0;
+    CHECK_SYS(ioctl(m, TIOCPKT, &off));
+    CHECK_SYS(write(s, "y", 1));
+    n = rd(m, (char *)buf, 1);
+    printf("TIOCPKT 0: plain data again: %s\n", yesno(n == 1 && buf[0] == 'y'));
+    printf("TIOCPKT at a bad pointer: %s\n", t_result(ioctl(m, TIOCPKT, (void *)8)));
+    close(s);
+    close(m);
+}
+
 int main(void)
 {
     t_init("pty");
@@ -437,5 +557,7 @@ int main(void)
     signals();
     jobs();
     hangups();
+    locked_and_simulated();
+    packet_mode();
     t_done();
 }

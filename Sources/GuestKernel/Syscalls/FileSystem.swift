@@ -515,6 +515,7 @@ extension CoreSyscalls {
         let f = try file(c, 0)
         guard f.flags.canWrite else { throw .EINVAL }
         if length < 0 { throw .EINVAL }
+        if let regular = f as? RegularFile, length > (try regular.contents.size()) { try checkFileSize(c, growingTo: length) }
         try f.truncate(length)
         c.kernel.filesShrank()
         c.kernel.inotify.notify(InotifyMask.modify, file: f)
@@ -527,6 +528,7 @@ extension CoreSyscalls {
         let loc = try resolve(c, dirfd: At.fdCWD, path: try c.path(0), follow: true)
         if loc.inode.kind == .directory { throw .EISDIR }
         if length < 0 { throw .EINVAL }
+        if loc.inode.kind == .regular, length > (try loc.inode.stat().size) { try checkFileSize(c, growingTo: length) }
         try loc.inode.truncate(length)
         c.kernel.filesShrank()
         c.kernel.inotify.notify(InotifyMask.modify, at: loc)

@@ -62,8 +62,12 @@ extension CoreSyscalls {
     static func writeSteps(_ c: SyscallCall, _ f: OpenFile, _ buffers: GuestBuffers) throws(LinuxErrno) -> SyscallOutcome {
         if let s = f as? SocketFile { return try socketSend(c, s, buffers, flags: [], to: nil, control: nil) }
         if let t = f as? PtySlaveFile, let stop = try terminalWriteCheck(c, t) { return stop }
-        return try writeProgress(c, f, total: buffers.total) { (done) throws(LinuxErrno) -> (Int, Int) in
-            let want = min(buffers.total - done, Kernel.ioChunk)
+        var total = buffers.total
+        if let regular = f as? RegularFile {
+            total = try fileSizeLimit(c, regular, count: total, at: f.flags.contains(.append) ? try regular.contents.size() : f.offset)
+        }
+        return try writeProgress(c, f, total: total) { (done) throws(LinuxErrno) -> (Int, Int) in
+            let want = min(total - done, Kernel.ioChunk)
             let n = try c.kernel.withScratch(want) { (p) throws(LinuxErrno) -> Int in
                 try buffers.load(into: p, from: done, c.mm)
                 return try f.write(UnsafeRawBufferPointer(p))
@@ -155,12 +159,67 @@ extension CoreSyscalls {
     /// A positional write in steps of at most `Kernel.ioChunk` bytes; a short step or an error
     /// after some progress ends it with that progress.
     static func pwriteSteps(_ c: SyscallCall, _ f: OpenFile, _ buffers: GuestBuffers, at position: Int64) throws(LinuxErrno) -> Int {
-        try steps(c, total: buffers.total) { (p, done) throws(LinuxErrno) -> Int in
+        var total = buffers.total
+        if let regular = f as? RegularFile {
+            total = try fileSizeLimit(c, regular, count: total, at: f.flags.contains(.append) ? try regular.contents.size() : position)
+        }
+        return try steps(c, total: total) { (p, done) throws(LinuxErrno) -> Int in
             try buffers.load(into: p, from: done, c.mm)
             let n = try f.write(UnsafeRawBufferPointer(p), at: position + Int64(done))
             if n > 0 { c.kernel.inotify.notify(InotifyMask.modify, file: f) }
             return n
         }
+    }
+
+    /// fcntl(fd, F_NOTIFY, mask) (Linux's fcntl_dirnotify): no event bit removes the
+    /// description's mark; otherwise the directory must be one (ENOTDIR), the bits add to the
+    /// mark, and the caller's process becomes the description's owner, which gets SIGIO (or the
+    /// F_SETSIG signal, with si_fd and POLL_MSG) for each event on the directory's entries.
+    static func fcntlNotify(_ c: SyscallCall, _ f: OpenFile, fd: Int32) throws(LinuxErrno) -> SyscallOutcome {
+        let k = c.kernel, mask = c.uint(2)
+        if mask & ~DnotifyMark.multishot == 0 {
+            k.inotify.removeDnotify(file: f)
+            return .zero
+        }
+        guard let directory = f.inode, directory.kind == .directory else { throw .ENOTDIR }
+        k.inotify.dnotifySignal = { [unowned k] mark in
+            guard let owner = mark.file.owner else { return }
+            k.sendIO(owner, reason: SignalCode.POLL_MSG, fd: mark.fd)
+        }
+        f.inotify = k.inotify  // its last close ends the mark
+        let owner = f.ownership
+        owner.kind = .process
+        owner.id = c.task.process.pid
+        k.inotify.addDnotify(file: f, directory: directory, fd: fd, mask: mask)
+        return .zero
+    }
+
+    /// RLIMIT_FSIZE for a write of `count` bytes at `position` of a regular file (Linux's
+    /// generic_write_check_limits): a write that starts at or past the soft limit gets EFBIG and
+    /// the writer SIGXFSZ; one that crosses it is cut to end there. An empty write is not
+    /// checked. Returns the bytes the write may move. Pipes, sockets and devices have no limit.
+    static func fileSizeLimit(_ c: SyscallCall, _ f: RegularFile, count: Int, at position: Int64) throws(LinuxErrno) -> Int {
+        let limit = c.task.process.limits.values[ResourceLimits.fileSize].soft
+        guard count > 0, limit != ResourceLimits.infinity else { return count }
+        let start = UInt64(max(position, 0))
+        if start >= limit { throw fileTooLarge(c) }
+        return Int(min(UInt64(count), limit - start))
+    }
+
+    /// EFBIG past RLIMIT_FSIZE, with the SIGXFSZ Linux sends the writer (send_sig: SI_USER
+    /// from the writer itself). Also a truncate or fallocate past the limit (inode_newsize_ok).
+    static func fileTooLarge(_ c: SyscallCall) -> LinuxErrno {
+        var info = SignalInfo(signal: .SIGXFSZ, code: SignalCode.SI_USER)
+        info.senderPID = c.task.process.pid
+        info.senderUID = c.task.process.credentials.uid
+        c.kernel.send(info, to: c.task)
+        return .EFBIG
+    }
+
+    /// A file growing to `size` bytes (truncate, fallocate) past RLIMIT_FSIZE: EFBIG and SIGXFSZ.
+    static func checkFileSize(_ c: SyscallCall, growingTo size: Int64) throws(LinuxErrno) {
+        let limit = c.task.process.limits.values[ResourceLimits.fileSize].soft
+        if limit != ResourceLimits.infinity && UInt64(max(size, 0)) > limit { throw fileTooLarge(c) }
     }
 
     /// The most one read or write moves (Linux's MAX_RW_COUNT).
@@ -299,6 +358,7 @@ extension CoreSyscalls {
             return .int(try end.pipe.resize(to: Int(c.uint(2)), privileged: c.task.process.credentials.euid == 0))
         case 1033, 1034: return try fcntlSeals(c, f, add: cmd == 1033)  // F_ADD_SEALS, F_GET_SEALS (Memfd.swift)
         case 1024, 1025: return .zero  // F_SETLEASE, F_GETLEASE
+        case 1026: return try fcntlNotify(c, f, fd: fd)  // F_NOTIFY (dnotify)
         default: throw .EINVAL
         }
     }

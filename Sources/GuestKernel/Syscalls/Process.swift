@@ -339,6 +339,7 @@ extension CoreSyscalls {
             if hard > old.hard && !p.credentials.isRoot { throw .EPERM }
             try checkNofileCeiling(c, resource, hard)
             p.limits.values[resource] = (soft, hard)
+            if resource == ResourceLimits.cpuTime { c.kernel.armCPULimit(p) }
         }
         if oldAddr != 0 {
             var e = GuestEncoder(c.abi)
@@ -369,6 +370,7 @@ extension CoreSyscalls {
         if hard > old.hard && !c.task.process.credentials.isRoot { throw .EPERM }
         try checkNofileCeiling(c, resource, hard)
         c.task.process.limits.values[resource] = (soft, hard)
+        if resource == ResourceLimits.cpuTime { c.kernel.armCPULimit(c.task.process) }
         return .zero
     }
 

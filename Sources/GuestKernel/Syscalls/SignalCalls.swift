@@ -295,7 +295,7 @@ extension CoreSyscalls {
 
     /// setitimer in Linux's order: the new value is read and checked first (EFAULT, EINVAL),
     /// then `which`; the old value is written last. No new value disarms the timer.
-    /// ITIMER_VIRTUAL and ITIMER_PROF are accepted and never fire.
+    /// ITIMER_VIRTUAL and ITIMER_PROF run on the process's CPU clocks (Timers.swift).
     static func setitimer(_ c: inout SyscallCall) throws(LinuxErrno) -> SyscallOutcome {
         let which = c.int(0), newAddr = c.word(1), oldAddr = c.word(2)
         var interval: UInt64 = 0, value: UInt64 = 0
@@ -307,9 +307,11 @@ extension CoreSyscalls {
         guard which >= 0, which <= 2 else { throw .EINVAL }
         let p = c.task.process
         let now = Host.monotonicNanoseconds()
-        let old = which == 0 ? realTimerSetting(p, now: now) : (interval: 0, value: 0)
+        let old = which == 0 ? realTimerSetting(p, now: now) : c.kernel.cpuIntervalTimerSetting(p, which: which)
         if which == 0 {
             c.kernel.setRealTimer(p, deadline: value == 0 ? nil : GuestMath.deadline(now, after: value), interval: interval)
+        } else {
+            c.kernel.setCPUIntervalTimer(p, which: which, value: value, interval: interval)
         }
         if oldAddr != 0 {
             var e = GuestEncoder(c.abi)
@@ -325,7 +327,7 @@ extension CoreSyscalls {
         let p = c.task.process
         let now = Host.monotonicNanoseconds()
         var e = GuestEncoder(c.abi)
-        let t = which == 0 ? realTimerSetting(p, now: now) : (interval: 0, value: 0)
+        let t = which == 0 ? realTimerSetting(p, now: now) : c.kernel.cpuIntervalTimerSetting(p, which: which)
         writeTimeval(&e, t.interval)
         writeTimeval(&e, t.value)
         try c.mm.write(c.word(1), e.bytes)

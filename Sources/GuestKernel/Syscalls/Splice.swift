@@ -87,6 +87,9 @@ extension CoreSyscalls {
             want = min(want, sink.pipe.space)
         }
         want = min(want, Kernel.ioChunk)
+        if sink == nil, let regular = output as? RegularFile {
+            want = try fileSizeLimit(c, regular, count: want, at: outPosition?.value ?? output.offset)
+        }
         if let p = inPosition { _ = try GuestMath.fileRange(offset: p.value, length: want) }
         if let p = outPosition { _ = try GuestMath.fileRange(offset: p.value, length: want) }
 
@@ -220,10 +223,11 @@ extension CoreSyscalls {
         if source.contents === sink.contents && to + Int64(length) > from && to < from + Int64(length) { throw .EINVAL }
         if length == 0 { return .zero }
         guard let a = source.inode, let b = sink.inode, a.fs === b.fs else { throw .EXDEV }
+        let allowed = try fileSizeLimit(c, sink, count: length, at: to)
 
         var done = 0
-        while done < length {
-            let want = min(length - done, Kernel.ioChunk)
+        while done < allowed {
+            let want = min(allowed - done, Kernel.ioChunk)
             let (got, put) = try c.kernel.withScratch(want) { (buffer) throws(LinuxErrno) -> (Int, Int) in
                 let got = try source.read(into: buffer, at: from + Int64(done))
                 if got == 0 { return (0, 0) }
@@ -268,6 +272,9 @@ extension CoreSyscalls {
             let size = try regular.contents.size()
             if offset < size { try regular.punchHole(offset: UInt64(offset), length: UInt64(min(offset + length, size) - offset)) }
         } else {
+            if mode & FallocateMode.keepSize == 0, offset + length > (try regular.contents.size()) {
+                try checkFileSize(c, growingTo: offset + length)
+            }
             try regular.contents.allocate(offset: offset, length: length, keepSize: mode & FallocateMode.keepSize != 0)
             regular.didModify()
         }

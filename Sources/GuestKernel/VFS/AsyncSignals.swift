@@ -28,9 +28,9 @@ final class FileOwner {
         watch = nil
     }
 
-    /// si_band for POLL_IN and POLL_OUT (Linux's band_table): POLLIN|POLLRDNORM,
-    /// POLLOUT|POLLWRNORM|POLLWRBAND.
-    static let bands: [Int32: Int64] = [SignalCode.POLL_IN: 0x41, SignalCode.POLL_OUT: 0x304]
+    /// si_band for POLL_IN, POLL_OUT and POLL_MSG (Linux's band_table): POLLIN|POLLRDNORM,
+    /// POLLOUT|POLLWRNORM|POLLWRBAND, POLLIN|POLLRDNORM|POLLMSG.
+    static let bands: [Int32: Int64] = [SignalCode.POLL_IN: 0x41, SignalCode.POLL_OUT: 0x304, SignalCode.POLL_MSG: 0x441]
     /// Signals with si_codes of their own: F_SETSIG to one of them reports SI_SIGIO instead of
     /// POLL_IN/POLL_OUT (Linux's sig_specific_sicodes).
     static let ownCodes: [Signal] = [.SIGILL, .SIGFPE, .SIGSEGV, .SIGBUS, .SIGTRAP, .SIGCHLD, .SIGSYS]

@@ -41,6 +41,37 @@ final class InotifyWatch {
     }
 }
 
+/// A dnotify mark (fcntl F_NOTIFY): directory events asked through one open description,
+/// signalled to its owner. Linux keeps dnotify on fsnotify beside inotify; so does this.
+final class DnotifyMark {
+    /// Linux's DN_* bits (include/uapi/linux/fcntl.h).
+    static let access: UInt32 = 0x1, modify: UInt32 = 0x2, create: UInt32 = 0x4, delete: UInt32 = 0x8
+    static let rename: UInt32 = 0x10, attrib: UInt32 = 0x20, multishot: UInt32 = 0x8000_0000
+    static let events: UInt32 = 0x3f
+
+    /// The DN_* bits an inotify event of a directory's entry stands for (dnotify.c's
+    /// convert_arg, read backwards: a move counts as a rename and as a delete or a create).
+    static func events(of mask: UInt32) -> UInt32 {
+        var dn: UInt32 = 0
+        if mask & InotifyMask.access != 0 { dn |= access }
+        if mask & InotifyMask.modify != 0 { dn |= modify }
+        if mask & InotifyMask.attrib != 0 { dn |= attrib }
+        if mask & (InotifyMask.create | InotifyMask.movedTo) != 0 { dn |= create }
+        if mask & (InotifyMask.delete | InotifyMask.movedFrom) != 0 { dn |= delete }
+        if mask & (InotifyMask.movedFrom | InotifyMask.movedTo) != 0 { dn |= rename }
+        return dn
+    }
+
+    unowned let file: OpenFile
+    let directory: Inode
+    /// si_fd of the signal: the descriptor F_NOTIFY was asked through.
+    let fd: Int32
+    var mask: UInt32
+    init(file: OpenFile, directory: Inode, fd: Int32, mask: UInt32) {
+        self.file = file; self.directory = directory; self.fd = fd; self.mask = mask
+    }
+}
+
 /// The machine's watches by watched inode, and the hooks that deliver events to them.
 public final class Inotify {
     /// Linux's defaults (/proc/sys/fs/inotify): events an instance queues before
@@ -58,8 +89,43 @@ public final class Inotify {
 
     init(vfs: VFS) { self.vfs = vfs }
 
-    /// Whether any watch exists: every hook returns at once when none does.
-    var isIdle: Bool { watches.isEmpty }
+    /// dnotify marks by directory, and what sends their signal (the kernel's send_sigio).
+    private var dnotifyMarks: [ObjectIdentifier: [DnotifyMark]] = [:]
+    var dnotifySignal: (DnotifyMark) -> Void = { _ in }
+
+    /// Whether any watch or mark exists: every hook returns at once when none does.
+    var isIdle: Bool { watches.isEmpty && dnotifyMarks.isEmpty }
+
+    /// F_NOTIFY: adds `mask` to the mark of `file` on its directory (Linux ORs a new request
+    /// into an existing one); DN_MULTISHOT keeps the mark after its first signal.
+    func addDnotify(file: OpenFile, directory: Inode, fd: Int32, mask: UInt32) {
+        if let mark = dnotifyMarks[directory.identity]?.first(where: { $0.file === file }) {
+            mark.mask |= mask
+            return
+        }
+        dnotifyMarks[directory.identity, default: []].append(DnotifyMark(file: file, directory: directory, fd: fd, mask: mask))
+    }
+
+    /// F_NOTIFY 0, or the file's last close: its marks end.
+    func removeDnotify(file: OpenFile) {
+        guard !dnotifyMarks.isEmpty, let inode = file.inode else { return }
+        let key = inode.identity
+        dnotifyMarks[key]?.removeAll { $0.file === file }
+        if dnotifyMarks[key]?.isEmpty == true { dnotifyMarks[key] = nil }
+    }
+
+    /// An event about an entry of `directory` to its dnotify marks: each mark that asked for it
+    /// signals its owner, and ends unless DN_MULTISHOT.
+    private func deliverDnotify(_ mask: UInt32, to directory: Inode) {
+        guard let list = dnotifyMarks[directory.identity] else { return }
+        let events = DnotifyMark.events(of: mask)
+        for mark in list where mark.mask & events != 0 {
+            dnotifySignal(mark)
+            if mark.mask & DnotifyMark.multishot == 0 { mark.mask = 0 }
+        }
+        dnotifyMarks[directory.identity]?.removeAll { $0.mask & DnotifyMark.events == 0 }
+        if dnotifyMarks[directory.identity]?.isEmpty == true { dnotifyMarks[directory.identity] = nil }
+    }
 
     func add(_ watch: InotifyWatch) { watches[watch.inode.identity, default: []].append(watch) }
     func remove(_ watch: InotifyWatch) {
@@ -77,6 +143,8 @@ public final class Inotify {
     /// Delivers `mask` about `inode` to the watches on it (no name), with IN_ISDIR for a
     /// directory; IN_ONESHOT watches end after their first event.
     func deliver(_ mask: UInt32, to inode: Inode, name: [UInt8] = [], cookie: UInt32 = 0, subjectIsDirectory: Bool) {
+        // dnotify hears only about a directory's entries (events with a name).
+        if !name.isEmpty && !dnotifyMarks.isEmpty { deliverDnotify(mask, to: inode) }
         guard let list = watches[inode.identity] else { return }
         let bits = mask | (subjectIsDirectory ? InotifyMask.isDirectory : 0)
         for w in list where w.mask & mask != 0 {
@@ -131,6 +199,7 @@ public final class Inotify {
     /// The last descriptor of `file` went: IN_CLOSE_WRITE or IN_CLOSE_NOWRITE.
     func closed(_ file: OpenFile) {
         notify(file.flags.canWrite ? InotifyMask.closeWrite : InotifyMask.closeNoWrite, file: file)
+        removeDnotify(file: file)
     }
 }
 

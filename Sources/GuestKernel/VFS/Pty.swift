@@ -103,25 +103,75 @@ public final class PseudoTerminal {
     func masterWrite(_ bytes: UnsafeRawBufferPointer) throws(LinuxErrno) -> Int {
         if bytes.isEmpty { return 0 }
         var fx = LineDiscipline.Effects()
+        let wasStopped = discipline.outputStopped
         let n = discipline.receive(bytes, effects: &fx)
         if n == 0 { throw .EAGAIN }
         lastInput = Host.monotonicNanoseconds()
-        if fx.flushOutput { toMaster.removeAll() }
+        if fx.flushOutput {
+            // ISIG without NOFLSH: n_tty flushed its input and the output (both reported).
+            toMaster.removeAll()
+            notePacket(PseudoTerminal.packetFlushRead | PseudoTerminal.packetFlushWrite)
+        }
         toMaster += fx.echo
         for s in fx.signals { signalForeground(s) }
+        flowChanged(from: wasStopped)
         queue.notify([.input, .readNormal])
         return n
     }
 
     /// The master reads what the slave wrote; EIO once the slave is gone and nothing is left.
+    /// In packet mode a pending status is one byte alone, and data comes after a
+    /// TIOCPKT_DATA (0) byte (n_tty_read).
     func masterRead(into buffer: UnsafeMutableRawBufferPointer) throws(LinuxErrno) -> Int {
         if buffer.isEmpty { return 0 }
+        if packetMode && packetStatus != 0 {
+            buffer[0] = packetStatus
+            packetStatus = 0
+            return 1
+        }
         if toMaster.isEmpty { throw slaveClosed ? .EIO : .EAGAIN }
-        let n = min(buffer.count, toMaster.count)
-        toMaster.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: n) }
+        let skip = packetMode ? 1 : 0
+        if packetMode { buffer[0] = 0 }
+        let n = min(buffer.count - skip, toMaster.count)
+        toMaster.withUnsafeBytes { (buffer.baseAddress! + skip).copyMemory(from: $0.baseAddress!, byteCount: n) }
         toMaster.removeFirst(n)
         queue.notify([.output, .writeNormal])
-        return n
+        return n + skip
+    }
+
+    // MARK: packet mode
+
+    /// TIOCPKT on the master: its reads are packets (`masterRead`). The slave's own flag is
+    /// only kept for TIOCGPKT (Linux's slave packet mode reports the master's flushes, which
+    /// nothing here uses).
+    var packetMode = false
+    var slavePacketMode = false
+    /// Status bits for the master's next read in packet mode (Linux's ctrl.pktstatus).
+    private(set) var packetStatus: UInt8 = 0
+    static let packetFlushRead: UInt8 = 1, packetFlushWrite: UInt8 = 2, packetStop: UInt8 = 4, packetStart: UInt8 = 8
+    static let packetNoStop: UInt8 = 16, packetDoStop: UInt8 = 32
+
+    func setPacketMode(_ on: Bool) {
+        if on && !packetMode { packetStatus = 0 }
+        packetMode = on
+    }
+
+    /// Records `bits` for a master in packet mode and wakes its readers (POLLPRI).
+    private func notePacket(_ bits: UInt8, clearing: UInt8 = 0) {
+        guard packetMode else { return }
+        packetStatus = packetStatus & ~clearing | bits
+        queue.notify([.input, .readNormal, .priority])
+    }
+
+    /// The slave's output stopped or started (^S/^Q, TCXONC): TIOCPKT_STOP or TIOCPKT_START.
+    func flowChanged(from wasStopped: Bool) {
+        let stopped = discipline.outputStopped
+        guard stopped != wasStopped else { return }
+        if stopped {
+            notePacket(PseudoTerminal.packetStop, clearing: PseudoTerminal.packetStart)
+        } else {
+            notePacket(PseudoTerminal.packetStart, clearing: PseudoTerminal.packetStop)
+        }
     }
 
     /// The slave's programs write: output processing, then the master's input. A hung-up
@@ -154,15 +204,55 @@ public final class PseudoTerminal {
         return n
     }
 
-    func flush(input: Bool, output: Bool) {
+    /// Drops the slave's pending input and/or its output the master has not read. Asked of the
+    /// slave (`bySlave`), a master in packet mode hears of it (TIOCPKT_FLUSHREAD/FLUSHWRITE);
+    /// the master's own flushes would be reported to a slave in packet mode, which is not kept.
+    func flush(input: Bool, output: Bool, bySlave: Bool = true) {
         if input { discipline.flushInput() }
         if output { toMaster.removeAll() }
+        if bySlave {
+            notePacket((input ? PseudoTerminal.packetFlushRead : 0) | (output ? PseudoTerminal.packetFlushWrite : 0))
+        }
         queue.notify([.output, .writeNormal])
     }
 
-    func setTermios(_ t: Termios) {
+    /// The pair's locked termios (TIOCSLCKTRMIOS): a set bit of a flag word, a nonzero c_line
+    /// or control character keeps the current value whatever TCSETS* asks (Linux's
+    /// unset_locked_termios). All zero: nothing locked.
+    var lockedTermios = Termios()
+
+    func setTermios(_ requested: Termios) {
+        let old = discipline.termios, lock = lockedTermios
+        var t = requested
+        func keep(_ new: UInt32, _ old: UInt32, _ mask: UInt32) -> UInt32 { new & ~mask | old & mask }
+        t.iflag = keep(t.iflag, old.iflag, lock.iflag); t.oflag = keep(t.oflag, old.oflag, lock.oflag)
+        t.cflag = keep(t.cflag, old.cflag, lock.cflag); t.lflag = keep(t.lflag, old.lflag, lock.lflag)
+        if lock.line != 0 { t.line = old.line }
+        for i in t.cc.indices where lock.cc[i] != 0 { t.cc[i] = old.cc[i] }
+        let wasStopped = discipline.outputStopped
         discipline.set(t)
+        // pty_set_termios: whether ^S/^Q flow control is on (IXON with the usual characters)
+        // changed: TIOCPKT_DOSTOP or TIOCPKT_NOSTOP.
+        func flowControl(_ t: Termios) -> Bool {
+            t.iflag & TermiosBits.IXON != 0 && t.cc[TermiosBits.VSTOP] == 0x13 && t.cc[TermiosBits.VSTART] == 0x11
+        }
+        if flowControl(old) != flowControl(t) {
+            let both = PseudoTerminal.packetDoStop | PseudoTerminal.packetNoStop
+            notePacket(flowControl(t) ? PseudoTerminal.packetDoStop : PseudoTerminal.packetNoStop, clearing: both)
+        }
+        flowChanged(from: wasStopped)
         queue.notify([.input, .readNormal, .output, .writeNormal])
+    }
+
+    /// TIOCSTI: a byte taken as if it had been typed, into the input of the end it was asked
+    /// of (the slave's line discipline, or what the master reads).
+    func simulateInput(_ byte: UInt8, master: Bool) {
+        if master {
+            toMaster.append(byte)
+            queue.notify([.input, .readNormal])
+            return
+        }
+        _ = withUnsafeBytes(of: byte) { try? masterWrite($0) }
     }
 
     // MARK: sessions and signals
@@ -293,6 +383,7 @@ public final class PtyMasterFile: OpenFile {
     public override func poll() -> PollEvents {
         var ev: PollEvents = []
         if !pty.toMaster.isEmpty { ev.insert([.input, .readNormal]) }
+        if pty.packetMode && pty.packetStatus != 0 { ev.insert([.input, .readNormal, .priority]) }
         if pty.slaveClosed { ev.insert(.hangUp) }
         if pty.discipline.hasRoom { ev.insert([.output, .writeNormal]) }
         return ev
@@ -475,6 +566,8 @@ enum TerminalIoctl {
     static let TCGETS2: UInt32 = 0x802C_542A, TCSETS2: UInt32 = 0x402C_542B, TCSETSW2: UInt32 = 0x402C_542C, TCSETSF2: UInt32 = 0x402C_542D
     static let TIOCGPTN: UInt32 = 0x8004_5430, TIOCSPTLCK: UInt32 = 0x4004_5431, TIOCGPTLCK: UInt32 = 0x8004_5439
     static let TIOCGPTPEER: UInt32 = 0x5441
+    static let TIOCSTI: UInt32 = 0x5412, TIOCGLCKTRMIOS: UInt32 = 0x5456, TIOCSLCKTRMIOS: UInt32 = 0x5457
+    static let TIOCPKT: UInt32 = 0x5420, TIOCGPKT: UInt32 = 0x8004_5438
 }
 
 extension Kernel {
@@ -553,6 +646,22 @@ extension Kernel {
             if !master { try pty.checkChange(task) }
             if request == I.TCSETSF2 { pty.flush(input: true, output: false) }
             pty.setTermios(t)
+        case I.TIOCGLCKTRMIOS:
+            try storeTermios(pty.lockedTermios, mm, arg)
+        case I.TIOCSLCKTRMIOS:
+            // CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE) in Linux: root here.
+            guard p.credentials.isRoot else { throw .EPERM }
+            pty.lockedTermios = try guestTermios(mm, arg)
+        case I.TIOCSTI:
+            // Another terminal than the caller's own needs CAP_SYS_ADMIN (root here).
+            if !isCallersTerminal && !p.credentials.isRoot { throw .EPERM }
+            let byte = try mm.read(arg, count: 1)[0]
+            pty.simulateInput(byte, master: master)
+        case I.TIOCPKT:
+            let on = try guestInt(mm, arg) != 0
+            if master { pty.setPacketMode(on) } else { pty.slavePacketMode = on }
+        case I.TIOCGPKT:
+            try storeInt((master ? pty.packetMode : pty.slavePacketMode) ? 1 : 0, mm, arg)
         case I.TIOCGWINSZ:
             var e = GuestEncoder(abi)
             pty.windowSize.encode(&e)
@@ -573,12 +682,14 @@ extension Kernel {
             if !master { try pty.checkChange(task) }
             // TCIFLUSH 0 drops what this end would read, TCOFLUSH 1 what it wrote.
             let ownInput = arg != 1, ownOutput = arg != 0
-            pty.flush(input: master ? ownOutput : ownInput, output: master ? ownInput : ownOutput)
+            pty.flush(input: master ? ownOutput : ownInput, output: master ? ownInput : ownOutput, bySlave: !master)
         case I.TCXONC:
             guard arg <= 3 else { throw .EINVAL }
             if !master { try pty.checkChange(task) }
+            let wasStopped = pty.discipline.outputStopped
             if arg == 0 { pty.discipline.outputStopped = true }  // TCOOFF
             if arg == 1 { pty.discipline.outputStopped = false; pty.queue.notify([.output, .writeNormal]) }  // TCOON
+            pty.flowChanged(from: wasStopped)
         case I.TCSBRK, I.TCSBRKP:
             if !master { try pty.checkChange(task) }
         case I.TIOCEXCL, I.TIOCNXCL:

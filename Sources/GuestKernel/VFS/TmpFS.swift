@@ -257,6 +257,8 @@ final class TmpFile: TmpNode {
 /// counts against the machine's descriptor budget (ENFILE when that is spent).
 final class TmpFileData: FileContents, MappedFileSource {
     static let pageSize = 4096
+    /// Missing pages past which fallocate moves a file into a host memory file (1 MiB).
+    static let largeAllocation: Int64 = 256
     private(set) var length: Int64 = 0
     private var pages: [Int64: UnsafeMutableRawPointer] = [:]
     private var memoryFile: HeldMemoryFile?
@@ -403,15 +405,21 @@ final class TmpFileData: FileContents, MappedFileSource {
     }
 
     /// fallocate on tmpfs allocates: the missing pages of the range are charged at once (so a
-    /// range past the machine's memory fails whole, allocating nothing) and made, zeroed.
+    /// range past the machine's memory fails whole, allocating nothing) and made, zeroed. A
+    /// range of more than `largeAllocation` missing pages moves the file into a host memory
+    /// file first, charged by its length as a mapped file is: the host makes those pages when
+    /// they are touched (zeroing gigabytes page by page here outlasted stress-ng's fallocate run).
     func allocate(offset: Int64, length: Int64, keepSize: Bool) throws(LinuxErrno) {
         let end = offset + length
+        let page = Int64(TmpFileData.pageSize)
+        let first = offset / page, last = (end - 1) / page
+        if memoryFile == nil && last - first + 1 - Int64(pages.count) > TmpFileData.largeAllocation {
+            _ = try materialize()
+        }
         if memoryFile != nil {
             if !keepSize && end > self.length { try truncate(end) }
             return
         }
-        let page = Int64(TmpFileData.pageSize)
-        let first = offset / page, last = (end - 1) / page
         let present = pages.keys.reduce(Int64(0)) { $0 + ($1 >= first && $1 <= last ? 1 : 0) }
         let missing = last - first + 1 - present
         let (bytes, overflow) = UInt64(missing).multipliedReportingOverflow(by: UInt64(page))

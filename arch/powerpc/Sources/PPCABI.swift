@@ -68,6 +68,8 @@ enum PPCABI {
         0x4004_7473: 0x5411,  // TIOCOUTQ
         0x4004_5430: 0x8004_5430, 0x8004_5431: 0x4004_5431,  // TIOCGPTN, TIOCSPTLCK
         0x4004_5439: 0x8004_5439, 0x2000_5441: 0x5441,  // TIOCGPTLCK, TIOCGPTPEER
+        0x5472: 0x5412, 0x5470: 0x5420, 0x4004_5438: 0x8004_5438,  // TIOCSTI, TIOCPKT, TIOCGPKT
+        // (TIOCGLCKTRMIOS/TIOCSLCKTRMIOS are 0x5456/0x5457 on both)
     ]
 
     /// PowerPC's `struct termios`: four flag words, c_cc[19] *before* c_line, then the input and
