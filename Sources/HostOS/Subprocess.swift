@@ -42,8 +42,12 @@ public enum Subprocess {
                            separateStandardError: Bool = false,
                            untilEndOfOutput: Bool = false) throws(LinuxErrno) -> Outcome {
         let out = try Self.pipe()
+        let err: (read: Int32, write: Int32)
+        do { err = separateStandardError ? try Self.pipe() : out } catch {
+            close(out.read); close(out.write)
+            throw error
+        }
         defer { close(out.read) }
-        let err = separateStandardError ? try Self.pipe() : out
         defer { if separateStandardError { close(err.read) } }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -79,7 +83,7 @@ public enum Subprocess {
         for sink in sinks { try HostFD(sink.fd).setFlags(try HostFD(sink.fd).getFlags() | O_NONBLOCK) }
         var chunk = [UInt8](repeating: 0, count: 65536)
         let deadline = Host.monotonicNanoseconds() + UInt64(timeoutSeconds) * 1_000_000_000
-        var timedOut = false
+        var killed = false
         var status: Int32 = 0
         var exited = false
         func drain() {
@@ -103,8 +107,9 @@ public enum Subprocess {
             }
             if exited && (!untilEndOfOutput || !sinks.contains(where: \.open)) { break }
             if Host.monotonicNanoseconds() >= deadline {
-                timedOut = true
+                // A child that exited keeps its status; only one the deadline kills gets 124.
                 if !exited {
+                    killed = true
                     _ = Glibc.kill(pid, SIGKILL)
                     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
                 }
@@ -113,14 +118,14 @@ public enum Subprocess {
         }
         drain()
         let errors = separateStandardError ? sinks[1].bytes : []
-        if timedOut { return Outcome(status: 124, output: sinks[0].bytes, errors: errors) }
+        if killed { return Outcome(status: 124, output: sinks[0].bytes, errors: errors) }
         let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return Outcome(status: code, output: sinks[0].bytes, errors: errors)
     }
 
-    /// A close-on-exec pipe (the child gets its end by dup2, which clears the flag there). Set
-    /// after pipe(): a concurrent fork in between is harmless, since every spawn closes
-    /// descriptors from 3 up.
+    /// A close-on-exec pipe (the child gets its end by dup2, which clears the flag there). The
+    /// flag is set after pipe(): a spawn of this module in between still passes neither end,
+    /// since it closes every descriptor from 3 up.
     private static func pipe() throws(LinuxErrno) -> (read: Int32, write: Int32) {
         var fds: [Int32] = [0, 0]
         _ = try Host.check { Glibc.pipe(&fds) }
